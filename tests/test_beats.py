@@ -1,0 +1,136 @@
+"""Tests of the Kachuee et al. (2018) beat segmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgbeat.beats import resample, segment_beats
+from ecgbeat.exceptions import SignalError
+
+
+def synthetic_ecg(fs: float, seconds: float, rr: float = 0.8, first: float = 0.5):
+    """Narrow Gaussian R waves on a slow baseline wander; returns (signal, r_peak_indices)."""
+    t = np.arange(round(seconds * fs)) / fs
+    centres = np.arange(first, seconds - 0.2, rr)
+    r = np.rint(centres * fs).astype(np.int64)
+    ecg = np.exp(-(((t[:, None] - r / fs) / 0.012) ** 2)).sum(axis=1)
+    ecg += 0.1 * np.sin(2 * np.pi * 0.3 * t)
+    return ecg, r
+
+
+@pytest.mark.parametrize("fs", [128, 250, 360, 1000])
+def test_known_r_peaks_any_rate(fs):
+    ecg, r = synthetic_ecg(fs, 60.0)
+    seg = segment_beats(ecg, fs, r_peaks=r)
+    # Every R peak but the last becomes a beat.
+    assert seg.beats.shape == (r.size - 1, 187)
+    assert seg.beats.dtype == np.float32
+    assert seg.beats.min() >= 0.0 and seg.beats.max() <= 1.0
+    np.testing.assert_array_equal(seg.r_peaks, r[:-1])
+    # Each beat starts on its R wave (the top of the window) and lasts 1.2 * 0.8 s = 120 samples.
+    assert np.all(seg.beats[:, 0] > 0.75)
+    assert not seg.beats[:, 121:].any()
+    assert np.all(seg.beats[:, 100] > 0)
+    np.testing.assert_array_equal(seg.windows, (r[:-1] / fs // 10).astype(int))
+
+
+@pytest.mark.parametrize("fs", [128, 250, 360, 1000])
+def test_detector_finds_synthetic_beats(fs):
+    ecg, r = synthetic_ecg(fs, 30.0, rr=0.75)
+    seg = segment_beats(ecg, fs)
+    assert seg.beats.shape[0] == r.size - 1
+    assert np.abs(seg.r_peaks - r[:-1]).max() <= round(0.01 * fs)
+
+
+def test_resampling_is_band_limited():
+    fs = 360
+    t = np.arange(10 * fs) / fs
+    tone = np.sin(2 * np.pi * 5 * t) + np.sin(2 * np.pi * 100 * t)  # 100 Hz is above 62.5 Hz
+    y = resample(tone, fs, 125)
+    assert y.size == 1250
+    spectrum = np.abs(np.fft.rfft(y)) / y.size
+    freqs = np.fft.rfftfreq(y.size, 1 / 125)
+    # The 5 Hz tone survives; the 100 Hz tone must not alias down to 25 Hz.
+    assert spectrum[np.argmin(np.abs(freqs - 5))] > 0.45
+    assert spectrum[np.argmin(np.abs(freqs - 25))] < 0.01
+
+
+def test_beats_across_window_edges_are_continuous():
+    fs = 360
+    ecg, r = synthetic_ecg(fs, 40.0, rr=0.77, first=0.31)
+    seg = segment_beats(ecg, fs, r_peaks=r)
+    # A beat starting 0.2 s before a window edge continues smoothly into the next window.
+    edge_beats = np.flatnonzero((r[:-1] / fs) % 10 > 9.5)
+    assert edge_beats.size > 0
+    # After the narrow R wave (5 samples) and before the next one (sample 96)
+    # only the slow baseline remains: no step at the window edge.
+    jumps = np.abs(np.diff(seg.beats[edge_beats, 5:90], axis=1)).max()
+    assert jumps < 0.02
+
+
+def test_short_signal_single_partial_window():
+    fs = 250
+    ecg, r = synthetic_ecg(fs, 4.0)
+    seg = segment_beats(ecg, fs, r_peaks=r)
+    assert seg.beats.shape == (r.size - 1, 187)
+    assert set(seg.windows.tolist()) == {0}
+
+
+def test_too_short_signal_is_rejected():
+    with pytest.raises(SignalError, match=r"too short.*1\.00 s"):
+        segment_beats(np.zeros(360), 360, name="record 999")
+
+
+@pytest.mark.parametrize(
+    ("signal", "fs", "message"),
+    [
+        (np.r_[np.zeros(2000), np.nan, np.zeros(2000)], 360, "NaN or infinite.*index 2000"),
+        (np.r_[np.zeros(2000), np.inf], 360, "NaN or infinite"),
+        (np.zeros((4000, 2)), 360, "1-D"),
+        (np.zeros(4000), 0, "sampling frequency"),
+        (np.zeros(4000), -360, "sampling frequency"),
+        (np.zeros(4000, dtype=bool), 360, "real numbers"),
+        (np.array(["a"] * 4000), 360, "real numbers"),
+    ],
+)
+def test_bad_signals(signal, fs, message):
+    with pytest.raises(SignalError, match=message):
+        segment_beats(signal, fs, name="record 123")
+
+
+def test_error_names_the_record():
+    with pytest.raises(SignalError, match="record 123"):
+        segment_beats(np.r_[np.zeros(2000), np.nan], 360, name="record 123")
+
+
+def test_integer_adc_values_accepted():
+    ecg, r = synthetic_ecg(360, 20.0)
+    adc = np.rint(1024 + 200 * ecg).astype(np.int16)
+    seg_int = segment_beats(adc, 360, r_peaks=r)
+    seg_float = segment_beats(adc.astype(float), 360, r_peaks=r)
+    np.testing.assert_array_equal(seg_int.beats, seg_float.beats)
+
+
+@pytest.mark.parametrize(
+    ("r_peaks", "message"),
+    [([10, 3000, 20], "increasing"), ([-1, 100], r"lie in \[0"), ([10.5, 100], "integer")],
+)
+def test_bad_r_peaks(r_peaks, message):
+    with pytest.raises(SignalError, match=message):
+        segment_beats(np.zeros(4000), 360, r_peaks=r_peaks)
+
+
+def test_mitbih_record_100(mitdb_dir):
+    wfdb = pytest.importorskip("wfdb")
+    rec = wfdb.rdrecord(str(mitdb_dir / "100"), channels=[0])
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    beat = np.isin(ann.symbol, list("NLRBAaJSVrFejnE/fQ?"))
+    r = ann.sample[beat]
+    assert r.size == 2273
+    seg = segment_beats(rec.p_signal[:, 0], rec.fs, r_peaks=r)
+    assert seg.beats.shape == (2272, 187)
+    np.testing.assert_array_equal(seg.r_peaks, r[:-1])
+    assert seg.beats.min() >= 0 and seg.beats.max() <= 1
+    # The R peak of a normal beat is near the top of its 10 s window.
+    assert np.median(seg.beats[:, 0]) > 0.8
