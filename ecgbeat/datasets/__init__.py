@@ -1,0 +1,44 @@
+"""Datasets of labelled single heartbeats, in the style of :mod:`sklearn.datasets`.
+
+``fetch_*`` functions read (and if needed download) PhysioNet databases; ``load_*`` functions read
+files that ship with the package or that the user has. Each returns a :class:`sklearn.utils.Bunch`
+(or ``(X, y)`` with ``return_X_y=True``). TensorFlow is never imported here.
+
+Examples
+--------
+>>> from ecgbeat.datasets import load_sample, AAMI_CLASSES
+>>> X, y = load_sample(return_X_y=True)
+>>> X.shape[1], AAMI_CLASSES
+(187, ('N', 'S', 'V', 'F', 'Q'))
+"""
+
+from ecgbeat.datasets._base import get_data_home
+from ecgbeat.datasets._heartbeat_csv import load_heartbeat_csv
+from ecgbeat.datasets._mitbih import (
+    AAMI_CLASSES,
+    AAMI_SYMBOLS,
+    MITBIH_DS1,
+    MITBIH_DS2,
+    MITBIH_PACED,
+    MITBIH_RECORDS,
+    RANDOM_SPLIT_SEED,
+    fetch_mitbih,
+)
+from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
+from ecgbeat.datasets._sample import load_sample
+
+__all__ = [
+    "AAMI_CLASSES",
+    "AAMI_SYMBOLS",
+    "MITBIH_DS1",
+    "MITBIH_DS2",
+    "MITBIH_PACED",
+    "MITBIH_RECORDS",
+    "PTBDB_CLASSES",
+    "RANDOM_SPLIT_SEED",
+    "fetch_mitbih",
+    "fetch_ptbdb",
+    "get_data_home",
+    "load_heartbeat_csv",
+    "load_sample",
+]

@@ -1,0 +1,117 @@
+"""On-disk cache of built beat arrays, keyed by what they were built from.
+
+A cache file is ``<folder>/<prefix>-<key>.npz``. The key hashes the preprocessing parameters, the
+cache format version and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
+``SHA256SUMS.txt``, else the file's own SHA-256, always with its size and modification time so
+that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays: a cut or
+edited file fails the check and is rebuilt, never trusted. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+#: Bump when the layout or the meaning of cached arrays changes.
+CACHE_VERSION = 1
+_CHECKSUM = "__sha256__"
+
+
+def file_fingerprint(path: Path, known_sha256: str | None = None) -> list:
+    """Name, size, mtime and SHA-256 (``known_sha256`` trusted when given) of a source file."""
+    stat = path.stat()
+    digest = known_sha256
+    if digest is None:
+        h = hashlib.sha256()
+        with path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        digest = h.hexdigest()
+    return [path.name, stat.st_size, stat.st_mtime_ns, digest]
+
+
+def cache_key(params: dict, fingerprints: list) -> str:
+    """Hex key of a cache entry."""
+    blob = json.dumps([CACHE_VERSION, params, fingerprints], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _user_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path("~") / ".cache"
+    return Path(base).expanduser() / "ecgbeat"
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def resolve_cache_dir(cache, data_home: Path) -> Path | None:
+    """Folder for cache files: ``cache`` may be True (``<data_home>/cache``), False or a path.
+
+    When the folder cannot be written (a read-only data home), the per-user cache folder is used
+    with a warning; when neither can, caching is off, with a warning.
+    """
+    if cache is False or cache is None:
+        return None
+    folder = data_home / "cache" if cache is True else Path(cache).expanduser()
+    if _writable(folder):
+        return folder
+    fallback = _user_cache_dir()
+    if _writable(fallback):
+        warnings.warn(
+            f"cannot write the beat cache to {folder}; using {fallback} instead",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return fallback
+    warnings.warn(
+        f"cannot write the beat cache to {folder} or {fallback}; caching is off",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    return None
+
+
+def _checksum(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        arr = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
+        h.update(arr.tobytes())
+    return h.hexdigest()
+
+
+def load(path: Path) -> dict[str, np.ndarray] | None:
+    """Arrays of a cache file, or None when it is absent, unreadable or fails its checksum."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        stored = str(arrays.pop(_CHECKSUM))
+    except Exception:  # any damage at all means: rebuild
+        return None
+    return arrays if stored == _checksum(arrays) else None
+
+
+def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write a cache file atomically; a failure only warns (the cache is an optimisation)."""
+    payload = {**arrays, _CHECKSUM: np.array(_checksum(arrays))}
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **payload)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        warnings.warn(f"could not write the beat cache {path}: {exc}", RuntimeWarning, stacklevel=2)

@@ -1,0 +1,232 @@
+"""The PTB Diagnostic ECG Database as beats labelled healthy control / myocardial infarction."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.utils import Bunch
+
+from ecgbeat.beats import segment_beats
+from ecgbeat.datasets import _cache
+from ecgbeat.datasets._base import get_data_home, progress_bar
+from ecgbeat.datasets._download import download_physionet, read_sha256sums
+from ecgbeat.datasets._records import read_header, read_lead
+
+__all__ = ["PTBDB_CLASSES", "fetch_ptbdb"]
+
+#: Labels of :func:`fetch_ptbdb` (0 and 1).
+PTBDB_CLASSES = ("healthy control", "myocardial infarction")
+_DIAGNOSES = {"healthy control": 0, "myocardial infarction": 1}
+_DATABASE, _VERSION = "ptbdb", "1.0.0"
+
+PTBDB_DESCR = """\
+PTB Diagnostic ECG Database, single heartbeats (Kachuee et al. 2018 segmentation)
+----------------------------------------------------------------------------------
+549 records of 290 subjects, 15 leads at 1000 Hz (PhysioNet ptbdb 1.0.0). Each beat: one lead
+(default "ii") resampled to 125 Hz, scaled to [0, 1] per 10 s window, 1.2 median R-R intervals
+from an R peak found by the Pan-Tompkins detector (the database has no beat annotations),
+zero-padded to 187 samples. Label from the header's "Reason for admission": 0 healthy control,
+1 myocardial infarction; records with any other diagnosis are excluded. groups = patient id.
+
+Attribution (Open Data Commons Attribution License v1.0):
+Bousseljot R, Kreiseler D, Schnabel A. Nutzung der EKG-Signaldatenbank CARDIODAT der PTB über
+das Internet. Biomedizinische Technik 40(S1):317 (1995).
+Goldberger AL et al. PhysioBank, PhysioToolkit, and PhysioNet. Circulation 101(23):e215-e220
+(2000).
+"""
+
+
+def _diagnosis(comments: list[str]) -> str | None:
+    for line in comments:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "reason for admission":
+            return value.strip().lower()
+    return None
+
+
+def _locate(folder: Path, record: str) -> Path | None:
+    """Record path in the PhysioNet layout (patientNNN/sNNNNxxx) or flat at the top level."""
+    for candidate in (folder / record, folder / Path(record).name):
+        if candidate.with_name(candidate.name + ".hea").is_file():
+            return candidate
+    return None
+
+
+def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
+    listing = folder / "RECORDS"
+    if not listing.is_file() and download:
+        download_physionet(_DATABASE, _VERSION, ["RECORDS"], folder, base_url=base_url)
+    if listing.is_file():
+        known = listing.read_text().split()
+    else:
+        # No RECORDS file: whatever headers are on disk, patient id from the parent folder.
+        known = sorted(
+            p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.hea")
+        )
+    if records is None:
+        return known
+    wanted = [records] if isinstance(records, str) else list(records)
+    by_name = {Path(r).name: r for r in known}
+    out = []
+    for r in wanted:
+        if r in known:
+            out.append(r)
+        elif r in by_name:
+            out.append(by_name[r])
+        else:
+            raise ValueError(f"PTB record {r!r} is not listed in {listing}")
+    return out
+
+
+def _ensure_record(folder: Path, record: str, download: bool, base_url) -> Path | None:
+    path = _locate(folder, record)
+    if path is not None or not download:
+        return path
+    sums_path = folder / "SHA256SUMS.txt"
+    if not sums_path.is_file():
+        download_physionet(_DATABASE, _VERSION, [], folder, base_url=base_url)
+    names = [n for n in read_sha256sums(sums_path) if n.startswith(record + ".")]
+    download_physionet(_DATABASE, _VERSION, names, folder, base_url=base_url)
+    return _locate(folder, record)
+
+
+def fetch_ptbdb(
+    data_home: str | os.PathLike | None = None,
+    *,
+    lead: str | Sequence[str] = "ii",
+    records: Sequence[str] | None = None,
+    detector: str = "pan-tompkins",
+    download_if_missing: bool = True,
+    return_X_y: bool = False,
+    progress: bool | None = None,
+    cache: bool | str | os.PathLike = True,
+    base_url: str | None = None,
+    target_fs: float = 125.0,
+    beat_length: int = 187,
+    window_seconds: float = 10.0,
+    segment_factor: float = 1.2,
+):
+    """Load the PTB Diagnostic ECG Database as single beats, healthy control vs infarction.
+
+    Records are read from ``<data_home>/ptbdb/``, either in PhysioNet's layout
+    (``patientNNN/sNNNNxxx.hea`` as listed in ``RECORDS``) or flat (``sNNNNxxx.hea``). With
+    ``download_if_missing=False`` the records on disk are used (with a warning when some listed
+    ones are absent); otherwise missing records are downloaded from PhysioNet.
+
+    Parameters
+    ----------
+    data_home : str or path-like, optional
+        Folder holding ``ptbdb/``; default: ``$ECGBEAT_DATA`` or ``~/ecgbeat_data``.
+    lead : str or sequence of str, default="ii"
+        Lead name (case-insensitive), or names tried in order.
+    records : sequence of str, optional
+        Records (``"patient001/s0010_re"`` or ``"s0010_re"``); default: all listed.
+    detector : {"pan-tompkins", "threshold"}, default="pan-tompkins"
+        R-peak detector (PTB has no beat annotations).
+    download_if_missing : bool, default=True
+        Download missing records from PhysioNet, verified against its SHA256SUMS.txt.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+    progress : bool, optional
+        Progress bar; None shows it only when stderr is a terminal.
+    cache : bool or path-like, default=True
+        As in :func:`fetch_mitbih`.
+    base_url : str, optional
+        Replaces the PhysioNet URL.
+    target_fs, beat_length, window_seconds, segment_factor
+        Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (n_beats, beat_length) float32; ``target`` (n_beats,) 0 healthy control,
+        1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
+        (e.g. ``"patient001"``); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
+        ``excluded`` dict record -> diagnosis of the records left out; ``DESCR``.
+    (data, target) : tuple if ``return_X_y`` is True
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import fetch_ptbdb
+    >>> ptb = fetch_ptbdb(download_if_missing=False)  # doctest: +SKIP
+    >>> ptb.target_names  # doctest: +SKIP
+    ['healthy control', 'myocardial infarction']
+    """
+    home = get_data_home(data_home)
+    folder = home / _DATABASE
+    if not folder.is_dir() and not download_if_missing:
+        raise FileNotFoundError(
+            f"PTB database folder {folder} not found (pass download_if_missing=True to fetch it)"
+        )
+    listed = _record_list(folder, records, download_if_missing, base_url)
+    seg_params = {
+        "target_fs": target_fs,
+        "beat_length": beat_length,
+        "window_seconds": window_seconds,
+        "segment_factor": segment_factor,
+    }
+    params = {"database": _DATABASE, "lead": lead, "detector": detector, **seg_params}
+    cache_dir = _cache.resolve_cache_dir(cache, home)
+    sums_path = folder / "SHA256SUMS.txt"
+    sums = read_sha256sums(sums_path) if sums_path.is_file() else {}
+
+    parts, excluded, absent = [], {}, []
+    for record in progress_bar(listed, total=len(listed), desc="PTB", enabled=progress):
+        path = _ensure_record(folder, record, download_if_missing, base_url)
+        if path is None:
+            if records is not None:
+                raise FileNotFoundError(f"PTB record {record}: {folder / record}.hea not found")
+            absent.append(record)
+            continue
+        name = f"ptbdb/{record}"
+        diagnosis = _diagnosis(read_header(path, name).comments)
+        if diagnosis not in _DIAGNOSES:
+            excluded[record] = diagnosis
+            continue
+        arrays = None
+        if cache_dir is not None:
+            files = sorted(path.parent.glob(path.name + ".*"))
+            rel = path.relative_to(folder).as_posix()
+            fingerprints = [
+                _cache.file_fingerprint(f, sums.get(rel + f.suffix) or sums.get(f.name))
+                for f in files
+            ]
+            key = _cache.cache_key(params, fingerprints)
+            cache_path = cache_dir / f"ptbdb-{rel.replace('/', '_')}-{key}.npz"
+            arrays = _cache.load(cache_path)
+        if arrays is None:
+            signal, fs, _, _ = read_lead(path, lead, name)
+            seg = segment_beats(signal, fs, detector=detector, name=f"record {name}", **seg_params)
+            arrays = {"beats": seg.beats, "r_peaks": seg.r_peaks}
+            if cache_dir is not None:
+                _cache.save(cache_path, arrays)
+        patient = Path(record).parent.name or "unknown"
+        parts.append((record, patient, _DIAGNOSES[diagnosis], arrays))
+    if absent:
+        warnings.warn(
+            f"{len(absent)} of {len(listed)} PTB records are not in {folder}; "
+            f"using the {len(listed) - len(absent)} on disk",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    if not parts:
+        raise FileNotFoundError(f"no usable PTB record (healthy control or infarction) in {folder}")
+
+    data = np.concatenate([a["beats"] for *_, a in parts])
+    target = np.concatenate([np.full(len(a["beats"]), y, np.int64) for _, _, y, a in parts])
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        target_names=list(PTBDB_CLASSES),
+        groups=np.concatenate([np.full(len(a["beats"]), p) for _, p, _, a in parts]),
+        record=np.concatenate([np.full(len(a["beats"]), r) for r, _, _, a in parts]),
+        r_peaks=np.concatenate([a["r_peaks"] for *_, a in parts]),
+        excluded=excluded,
+        DESCR=PTBDB_DESCR,
+    )

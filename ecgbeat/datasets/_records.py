@@ -1,0 +1,121 @@
+"""Reading one lead and the beat annotations of a WFDB record, with checks that name the record."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ecgbeat.datasets._base import import_wfdb
+from ecgbeat.exceptions import DataFormatError
+
+# Bits per sample of the WFDB storage formats, to check a data file's size against its header.
+_FORMAT_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12}
+
+
+def _check_data_size(path: Path, header, name: str) -> None:
+    """Compare each data file's size with what the header says it holds."""
+    for file_name in dict.fromkeys(header.file_name):
+        channels = [i for i, f in enumerate(header.file_name) if f == file_name]
+        fmt = str(header.fmt[channels[0]])
+        data = path.parent / file_name
+        if not data.is_file():
+            raise FileNotFoundError(f"record {name}: data file {data} not found")
+        bits = _FORMAT_BITS.get(fmt)
+        if bits is None or header.sig_len is None:
+            continue
+        offset = (header.byte_offset or [0])[channels[0]] or 0
+        expected = offset + -(-header.sig_len * len(channels) * bits // 8)
+        actual = data.stat().st_size
+        if actual < expected:
+            raise DataFormatError(
+                f"record {name}: data file {data} is truncated: {actual} bytes, but the header "
+                f"({header.sig_len} samples x {len(channels)} signals, format {fmt}) needs "
+                f"{expected}"
+            )
+        if actual > expected:
+            raise DataFormatError(
+                f"record {name}: header and data disagree: {data} has {actual} bytes, the "
+                f"header ({header.sig_len} samples x {len(channels)} signals, format {fmt}) "
+                f"describes {expected}"
+            )
+
+
+def read_header(path: Path, name: str):
+    """``wfdb.rdheader`` with errors that name the record."""
+    wfdb = import_wfdb()
+    hea = path.with_name(path.name + ".hea")
+    if not hea.is_file():
+        raise FileNotFoundError(f"record {name}: header file {hea} not found")
+    try:
+        return wfdb.rdheader(str(path))
+    except Exception as exc:
+        raise DataFormatError(f"record {name}: cannot read header {hea}: {exc}") from exc
+
+
+def read_lead(
+    path: Path, lead: str | Sequence[str], name: str
+) -> tuple[np.ndarray, float, str, object]:
+    """Read one lead of a record.
+
+    Parameters
+    ----------
+    path : Path
+        Record path without extension.
+    lead : str or sequence of str
+        Lead name, or names tried in order (case-insensitive).
+    name : str
+        Record name for error messages.
+
+    Returns
+    -------
+    signal : ndarray of shape (n_samples,), float64
+        The lead in physical units (NaN where the record marks samples invalid).
+    fs : float
+    lead_name : str
+        The lead read.
+    header : wfdb.Record
+        The header, for its comments.
+    """
+    wfdb = import_wfdb()
+    header = read_header(path, name)
+    wanted = [lead] if isinstance(lead, str) else list(lead)
+    lower = [s.lower() for s in header.sig_name]
+    for candidate in wanted:
+        if candidate.lower() in lower:
+            channel = lower.index(candidate.lower())
+            break
+    else:
+        raise DataFormatError(
+            f"record {name} has no lead {' or '.join(map(repr, wanted))}; "
+            f"its leads are {', '.join(header.sig_name)}"
+        )
+    _check_data_size(path, header, name)
+    try:
+        record = wfdb.rdrecord(str(path), channels=[channel], return_res=64)
+    except Exception as exc:
+        raise DataFormatError(f"record {name}: cannot read signal data: {exc}") from exc
+    return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
+
+
+def read_annotations(
+    path: Path, extension: str, n_samples: int, name: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sample indices and symbols of a record's annotations, checked against its length."""
+    wfdb = import_wfdb()
+    ann_path = path.with_name(f"{path.name}.{extension}")
+    if not ann_path.is_file():
+        raise FileNotFoundError(f"record {name}: annotation file {ann_path} not found")
+    try:
+        ann = wfdb.rdann(str(path), extension)
+    except Exception as exc:
+        raise DataFormatError(f"record {name}: cannot read annotations {ann_path}: {exc}") from exc
+    samples = np.asarray(ann.sample, dtype=np.int64)
+    symbols = np.asarray(ann.symbol, dtype="U2")
+    if samples.size and (samples.min() < 0 or samples.max() >= n_samples):
+        raise DataFormatError(
+            f"record {name}: header and annotations disagree: annotation at sample "
+            f"{samples.max()} but the signal has {n_samples} samples"
+        )
+    return samples, symbols

@@ -1,0 +1,268 @@
+"""Tests of fetch_mitbih and load_sample on the real MIT-BIH Arrhythmia Database."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from ecgbeat.datasets import (
+    AAMI_CLASSES,
+    AAMI_SYMBOLS,
+    MITBIH_DS1,
+    MITBIH_DS2,
+    MITBIH_PACED,
+    MITBIH_RECORDS,
+    fetch_mitbih,
+    load_sample,
+)
+from ecgbeat.exceptions import DataFormatError, SignalError
+
+wfdb = pytest.importorskip("wfdb")
+
+KAGGLE_COUNTS = {"N": 90589, "S": 2779, "V": 7236, "F": 803, "Q": 8039}
+
+
+def annotated_classes(mitdb_dir, record: str) -> Counter:
+    """AAMI class counts straight from the annotation file, less the last beat (see beats.py)."""
+    ann = wfdb.rdann(str(mitdb_dir / record), "atr")
+    symbols = [s for s in ann.symbol if s in AAMI_SYMBOLS][:-1]
+    return Counter(AAMI_CLASSES[AAMI_SYMBOLS[s]] for s in symbols)
+
+
+def copy_records(source, target, records, *, sums: bool = True):
+    """Writable copy of some records (and their SHA256SUMS lines) in ``target/mitdb``."""
+    folder = target / "mitdb"
+    folder.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        for ext in ("hea", "dat", "atr"):
+            shutil.copyfile(source / f"{record}.{ext}", folder / f"{record}.{ext}")
+    if sums:
+        lines = (source / "SHA256SUMS.txt").read_text().splitlines()
+        keep = [line for line in lines if line.split()[-1].split(".")[0] in records]
+        (folder / "SHA256SUMS.txt").write_text("\n".join(keep) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def three_records(mitdb_dir):
+    return fetch_mitbih(
+        mitdb_dir.parent, records=["100", "114", "208"], cache=False, download_if_missing=False
+    )
+
+
+@pytest.fixture(scope="module")
+def full_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def full_build(mitdb_dir, full_cache):
+    start = time.perf_counter()
+    bunch = fetch_mitbih(mitdb_dir.parent, cache=full_cache, download_if_missing=False)
+    return bunch, time.perf_counter() - start
+
+
+def test_record_counts_match_annotations(mitdb_dir, three_records):
+    b = three_records
+    assert set(b) >= {"data", "target", "target_names", "DESCR", "groups", "r_peaks", "symbol"}
+    assert b.target_names == ["N", "S", "V", "F", "Q"]
+    assert b.data.dtype == np.float32 and b.data.shape[1] == 187
+    assert 0 <= b.data.min() and b.data.max() <= 1
+    assert (b.groups == "100").sum() == 2272  # 2273 annotated beats, the last one dropped
+    for record in ("100", "114", "208"):
+        got = Counter(AAMI_CLASSES[t] for t in b.target[b.groups == record])
+        assert got == annotated_classes(mitdb_dir, record)
+    # Record 208 is known for its many PVCs and fusion beats.
+    assert Counter(b.target[b.groups == "208"].tolist())[2] == 992
+    assert b.lead == {"100": "MLII", "114": "MLII", "208": "MLII"}
+    assert "Moody GB, Mark RG" in b.DESCR and "Attribution License v1.0" in b.DESCR
+
+
+def test_r_peaks_are_the_reference_annotations(mitdb_dir, three_records):
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    beats = ann.sample[np.isin(ann.symbol, list(AAMI_SYMBOLS))]
+    np.testing.assert_array_equal(three_records.r_peaks[three_records.groups == "100"], beats[:-1])
+
+
+def test_return_X_y(mitdb_dir, three_records):
+    X, y = fetch_mitbih(
+        mitdb_dir.parent, records=["100"], cache=False, download_if_missing=False, return_X_y=True
+    )
+    np.testing.assert_array_equal(X, three_records.data[three_records.groups == "100"])
+    np.testing.assert_array_equal(y, three_records.target[three_records.groups == "100"])
+
+
+def test_split_constants():
+    assert len(MITBIH_DS1) == len(MITBIH_DS2) == 22
+    assert not set(MITBIH_DS1) & set(MITBIH_DS2)
+    assert set(MITBIH_DS1) | set(MITBIH_DS2) | set(MITBIH_PACED) == set(MITBIH_RECORDS)
+    assert len(MITBIH_RECORDS) == 48
+
+
+def test_inter_patient_membership(mitdb_dir):
+    common = dict(records=["100", "114", "208"], cache=False, download_if_missing=False)
+    train = fetch_mitbih(mitdb_dir.parent, split="inter-patient", subset="train", **common)
+    test = fetch_mitbih(mitdb_dir.parent, split="inter-patient", subset="test", **common)
+    assert set(train.groups) == {"114", "208"}
+    assert set(test.groups) == {"100"}
+    assert not test.is_test.size or test.is_test.all()
+    with pytest.raises(ValueError, match="none of the records"):
+        fetch_mitbih(mitdb_dir.parent, split="inter-patient", subset="train", records=["102"])
+
+
+def test_random_split_is_stratified_and_fixed(mitdb_dir, three_records):
+    common = dict(records=["100", "114", "208"], cache=False, download_if_missing=False)
+    everything = fetch_mitbih(mitdb_dir.parent, split="random", **common)
+    test = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", **common)
+    train = fetch_mitbih(mitdb_dir.parent, split="random", subset="train", **common)
+    assert everything.is_test.sum() == test.target.size
+    assert train.target.size + test.target.size == three_records.target.size
+    keys = {(g, r) for g, r in zip(train.groups, train.r_peaks, strict=True)}
+    assert not keys & {(g, r) for g, r in zip(test.groups, test.r_peaks, strict=True)}
+    all_counts = np.bincount(three_records.target, minlength=5)
+    test_counts = np.bincount(test.target, minlength=5)
+    np.testing.assert_allclose(test_counts, 0.2 * all_counts, atol=1)
+    again = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", **common)
+    np.testing.assert_array_equal(again.r_peaks, test.r_peaks)
+
+
+def test_bad_arguments(mitdb_dir):
+    with pytest.raises(ValueError, match="needs a split"):
+        fetch_mitbih(mitdb_dir.parent, subset="test")
+    with pytest.raises(ValueError, match="split must be"):
+        fetch_mitbih(mitdb_dir.parent, split="patient")
+    with pytest.raises(ValueError, match=r"not MIT-BIH records: \['999'\]"):
+        fetch_mitbih(mitdb_dir.parent, records=["999"])
+
+
+def test_detector_labels_and_counts(mitdb_dir):
+    b = fetch_mitbih(
+        mitdb_dir.parent,
+        records=["100"],
+        detector="pan-tompkins",
+        cache=False,
+        download_if_missing=False,
+    )
+    # The last beat sits 9 samples before the end of the record: too close to see.
+    assert b.detection["100"] == {"tp": 2272, "fn": 1, "fp": 0}
+    assert 2270 <= b.target.size <= 2272
+    assert Counter(b.symbol.tolist())["A"] == 33
+
+
+def test_full_database_matches_kaggle_release(full_build):
+    bunch, seconds = full_build
+    counts = dict(zip(AAMI_CLASSES, np.bincount(bunch.target, minlength=5).tolist(), strict=True))
+    assert counts == KAGGLE_COUNTS
+    assert bunch.lead["102"] == bunch.lead["104"] == "V5"
+    assert seconds < 60
+
+
+def test_cached_full_database_loads_fast(mitdb_dir, full_build, full_cache):
+    start = time.perf_counter()
+    again = fetch_mitbih(mitdb_dir.parent, cache=full_cache, download_if_missing=False)
+    assert time.perf_counter() - start < 2.0
+    np.testing.assert_array_equal(again.data, full_build[0].data)
+
+
+def test_random_split_sizes(mitdb_dir, full_build, full_cache):
+    test = fetch_mitbih(
+        mitdb_dir.parent,
+        split="random",
+        subset="test",
+        cache=full_cache,
+        download_if_missing=False,
+    )
+    assert test.target.size == 21890
+    for label, name in enumerate(AAMI_CLASSES):
+        assert abs((test.target == label).sum() - 0.2 * KAGGLE_COUNTS[name]) <= 1
+
+
+def test_sample_is_from_the_random_test_part(mitdb_dir, full_build, full_cache):
+    sample = load_sample()
+    assert sample.data.shape == (2850, 187) and sample.data.dtype == np.float32
+    counts = np.bincount(sample.target, minlength=5)
+    assert counts.tolist() == [1500, 400, 400, 150, 400]
+    test = fetch_mitbih(
+        mitdb_dir.parent,
+        split="random",
+        subset="test",
+        cache=full_cache,
+        download_if_missing=False,
+    )
+    index = {(g, r): i for i, (g, r) in enumerate(zip(test.groups, test.r_peaks, strict=True))}
+    rows = [index[(g, r)] for g, r in zip(sample.groups, sample.r_peaks, strict=True)]
+    np.testing.assert_array_equal(test.data[rows], sample.data)
+    np.testing.assert_array_equal(test.target[rows], sample.target)
+    assert "Moody GB, Mark RG" in sample.DESCR and "Circulation 101(23)" in sample.DESCR
+    assert "Open Data Commons Attribution License v1.0" in sample.DESCR
+    X, y = load_sample(return_X_y=True)
+    assert X.shape == (2850, 187) and set(y.tolist()) == {0, 1, 2, 3, 4}
+
+
+# Error cases: each names the record and the problem.
+
+
+def test_missing_record(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"100\.hea"):
+        fetch_mitbih(tmp_path, records=["100"], download_if_missing=False)
+
+
+def test_truncated_data_file(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    data = (folder / "100.dat").read_bytes()
+    (folder / "100.dat").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataFormatError, match=r"mitdb/100.*truncated"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+
+
+def test_header_and_data_disagree(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    header = (folder / "100.hea").read_text()
+    (folder / "100.hea").write_text(header.replace("100 2 360 650000", "100 2 360 600000", 1))
+    with pytest.raises(DataFormatError, match=r"mitdb/100: header and data disagree"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+
+
+def test_annotations_beyond_signal(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    wfdb.wrann("100", "atr", np.array([100, 700000]), np.array(["N", "N"]), write_dir=str(folder))
+    with pytest.raises(DataFormatError, match=r"mitdb/100: header and annotations disagree"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+
+
+def test_absent_lead(mitdb_dir):
+    with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
+        fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)
+
+
+def test_nan_in_signal(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    raw = bytearray((folder / "100.dat").read_bytes())
+    # Format 212 packs two 12-bit samples in 3 bytes; -2048 is WFDB's "invalid sample" (NaN).
+    raw[3000] = 0x00
+    raw[3001] = (raw[3001] & 0xF0) | 0x08
+    (folder / "100.dat").write_bytes(bytes(raw))
+    with pytest.raises(SignalError, match=r"record mitdb/100: 1 NaN.*index 1000"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+
+
+def test_signal_too_short(tmp_path):
+    folder = tmp_path / "mitdb"
+    folder.mkdir()
+    t = np.arange(360) / 360
+    wfdb.wrsamp(
+        "100",
+        fs=360,
+        units=["mV"],
+        sig_name=["MLII"],
+        p_signal=np.sin(t)[:, None],
+        fmt=["16"],
+        write_dir=str(folder),
+    )
+    wfdb.wrann("100", "atr", np.array([100, 300]), np.array(["N", "N"]), write_dir=str(folder))
+    with pytest.raises(SignalError, match=r"record mitdb/100: too short"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
