@@ -83,7 +83,7 @@ def load_heartbeat_csv(
     if wrong.any():
         row = int(np.flatnonzero(wrong)[0])
         raise DataFormatError(
-            f"{path}: label {labels[row]!r} at row {row + 1} is not an integer class in "
+            f"{path}: label {float(labels[row])!r} at row {row + 1} is not an integer class in "
             f"0..{len(target_names) - 1}"
         )
     data = table[:, :-1].astype(np.float32)

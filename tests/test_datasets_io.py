@@ -1,0 +1,317 @@
+"""Tests of downloads, the beat cache, the PTB loader and the Kaggle CSV reader."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import shutil
+import urllib.request
+import warnings
+
+import numpy as np
+import pytest
+
+from ecgbeat.datasets import (
+    _cache,
+    _download,
+    _mitbih,
+    fetch_mitbih,
+    fetch_ptbdb,
+    load_heartbeat_csv,
+)
+from ecgbeat.exceptions import DataFormatError
+
+pytest.importorskip("wfdb")
+
+RECORD_FILES = ("100.hea", "100.dat", "100.atr")
+
+
+def snapshot(folder):
+    """Name, size, mtime and SHA-256 of every file under ``folder``."""
+    return {
+        p.relative_to(folder).as_posix(): (
+            p.stat().st_size,
+            p.stat().st_mtime_ns,
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+        )
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def server(mitdb_dir, tmp_path):
+    """A file:// copy of PhysioNet's layout (files/mitdb/1.0.0/) with record 100 only."""
+    root = tmp_path / "server"
+    folder = root / "mitdb" / "1.0.0"
+    folder.mkdir(parents=True)
+    for name in RECORD_FILES:
+        shutil.copyfile(mitdb_dir / name, folder / name)
+    shutil.copyfile(mitdb_dir / "SHA256SUMS.txt", folder / "SHA256SUMS.txt")
+    return root
+
+
+@pytest.fixture
+def user_home(mitdb_dir, tmp_path):
+    """A user's data home holding a writable copy of records 100 and 114."""
+    home = tmp_path / "home"
+    folder = home / "mitdb"
+    folder.mkdir(parents=True)
+    for record in ("100", "114"):
+        for ext in ("hea", "dat", "atr"):
+            shutil.copyfile(mitdb_dir / f"{record}.{ext}", folder / f"{record}.{ext}")
+    shutil.copyfile(mitdb_dir / "SHA256SUMS.txt", folder / "SHA256SUMS.txt")
+    return home
+
+
+# Downloads (never the network: file:// URLs).
+
+
+def test_download_via_file_url(server, mitdb_dir, tmp_path):
+    home = tmp_path / "fresh"
+    b = fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    assert (b.groups == "100").sum() == 2272
+    for name in RECORD_FILES:
+        assert (home / "mitdb" / name).read_bytes() == (mitdb_dir / name).read_bytes()
+    assert not list((home / "mitdb").glob("*.part"))
+
+
+def test_download_uses_module_url(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(_download, "PHYSIONET_URL", server.as_uri())
+    fetch_mitbih(tmp_path / "fresh", records=["100"], cache=False)
+    assert (tmp_path / "fresh" / "mitdb" / "100.dat").is_file()
+
+
+def test_checksum_mismatch_leaves_no_file(server, tmp_path):
+    dat = server / "mitdb" / "1.0.0" / "100.dat"
+    raw = bytearray(dat.read_bytes())
+    raw[1000] ^= 0xFF
+    dat.write_bytes(bytes(raw))
+    home = tmp_path / "fresh"
+    with pytest.raises(DataFormatError, match=r"100\.dat is corrupt: SHA-256"):
+        fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    folder = home / "mitdb"
+    assert not (folder / "100.dat").exists()
+    assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
+
+
+def test_interrupted_download_leaves_no_partial_file(server, tmp_path, monkeypatch):
+    real_urlopen = urllib.request.urlopen
+
+    class Dropped(io.RawIOBase):
+        """A response that breaks after its first megabyte."""
+
+        def __init__(self):
+            self.sent = 0
+
+        def read(self, size=-1):
+            if self.sent:
+                raise ConnectionResetError("connection reset by peer")
+            self.sent = 1
+            return b"\0" * (1 << 20)
+
+    def flaky(url, *args, **kwargs):
+        if str(url).endswith("100.dat"):
+            return Dropped()
+        return real_urlopen(url, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", flaky)
+    home = tmp_path / "fresh"
+    with pytest.raises(ConnectionResetError):
+        fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    folder = home / "mitdb"
+    assert not (folder / "100.dat").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["100.hea", "SHA256SUMS.txt"]
+    # The next try completes what is missing.
+    monkeypatch.setattr(urllib.request, "urlopen", real_urlopen)
+    b = fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    assert b.target.size == 2272
+
+
+# The beat cache.
+
+
+def count_builds(monkeypatch):
+    calls = []
+    real = _mitbih._build_record
+
+    def counting(folder, record, *args):
+        calls.append(record)
+        return real(folder, record, *args)
+
+    monkeypatch.setattr(_mitbih, "_build_record", counting)
+    return calls
+
+
+def test_cache_hit_and_folder_untouched(user_home, monkeypatch):
+    before = snapshot(user_home / "mitdb")
+    calls = count_builds(monkeypatch)
+    first = fetch_mitbih(user_home, records=["100", "114"], download_if_missing=False)
+    assert calls == ["100", "114"]
+    assert len(list((user_home / "cache").glob("mitdb-*.npz"))) == 2
+    second = fetch_mitbih(user_home, records=["100", "114"], download_if_missing=False)
+    assert calls == ["100", "114"]  # no rebuild
+    np.testing.assert_array_equal(first.data, second.data)
+    np.testing.assert_array_equal(first.target, second.target)
+    assert snapshot(user_home / "mitdb") == before
+
+
+def test_cache_keyed_by_parameters(user_home, monkeypatch):
+    calls = count_builds(monkeypatch)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    b = fetch_mitbih(user_home, records=["100"], download_if_missing=False, segment_factor=1.0)
+    assert calls == ["100", "100"]
+    assert b.data.shape == (2272, 187)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_damaged_cache_is_rebuilt(user_home, monkeypatch, damage):
+    calls = count_builds(monkeypatch)
+    first = fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    (path,) = (user_home / "cache").glob("mitdb-100-*.npz")
+    raw = bytearray(path.read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 2]
+    else:
+        raw[len(raw) // 2] ^= 0x01  # inside the beats array: still a valid npz
+    path.write_bytes(bytes(raw))
+    again = fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert calls == ["100", "100"]
+    np.testing.assert_array_equal(again.data, first.data)
+    # The rebuilt entry is sound again.
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert calls == ["100", "100"]
+
+
+def test_edited_source_invalidates_cache(user_home, monkeypatch):
+    calls = count_builds(monkeypatch)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    atr = user_home / "mitdb" / "100.atr"
+    stat = atr.stat()
+    os.utime(atr, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert calls == ["100", "100"]
+
+
+def test_cache_disabled(user_home, monkeypatch):
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False, cache=False)
+    assert not (user_home / "cache").exists()
+
+
+def test_unwritable_data_home_falls_back(user_home, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    real = _cache._writable
+    monkeypatch.setattr(
+        _cache, "_writable", lambda folder: folder != user_home / "cache" and real(folder)
+    )
+    with pytest.warns(RuntimeWarning, match="cannot write the beat cache"):
+        fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert list((tmp_path / "xdg" / "ecgbeat").glob("mitdb-100-*.npz"))
+
+
+# PTB Diagnostic ECG Database.
+
+
+def test_ptbdb_fixture(ptbdb_dir):
+    before = snapshot(ptbdb_dir)
+    with pytest.warns(RuntimeWarning, match="548 of 549 PTB records are not in"):
+        ptb = fetch_ptbdb(ptbdb_dir.parent, download_if_missing=False, cache=False)
+    assert ptb.target_names == ["healthy control", "myocardial infarction"]
+    # 38.4 s at about 80 bpm (the median R-R interval is 0.75 s); the last beat is dropped.
+    assert ptb.data.shape == (51, 187)
+    assert 700 <= np.median(np.diff(ptb.r_peaks)) <= 800
+    assert set(ptb.target.tolist()) == {1}
+    assert set(ptb.groups.tolist()) == {"patient001"}
+    assert set(ptb.record.tolist()) == {"patient001/s0010_re"}
+    assert np.all(np.diff(ptb.r_peaks) > 400)  # > 0.4 s apart at 1000 Hz: no double detections
+    assert "Bousseljot" in ptb.DESCR
+    assert snapshot(ptbdb_dir) == before
+    X, _ = fetch_ptbdb(ptbdb_dir.parent, records=["s0010_re"], cache=False, return_X_y=True)
+    np.testing.assert_array_equal(X, ptb.data)
+
+
+def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
+    folder = tmp_path / "ptbdb"
+    (folder / "patient001").mkdir(parents=True)
+    (folder / "patient104").mkdir(parents=True)
+    (folder / "patient200").mkdir(parents=True)
+    header = (ptbdb_dir / "s0010_re.hea").read_text()
+    for patient, record, reason in [
+        ("patient001", "s0010_re", "Myocardial infarction"),
+        ("patient104", "s0306lre", "Healthy control"),
+        ("patient200", "s0400lre", "Cardiomyopathy"),
+    ]:
+        for ext in ("dat", "xyz"):
+            shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / patient / f"{record}.{ext}")
+        text = header.replace("s0010_re", record).replace("Myocardial infarction", reason)
+        (folder / patient / f"{record}.hea").write_text(text)
+    (folder / "RECORDS").write_text(
+        "patient001/s0010_re\npatient104/s0306lre\npatient200/s0400lre\n"
+    )
+    ptb = fetch_ptbdb(tmp_path, download_if_missing=False, cache=False)
+    assert sorted(set(ptb.groups.tolist())) == ["patient001", "patient104"]
+    assert set(ptb.target[ptb.groups == "patient104"].tolist()) == {0}
+    assert set(ptb.target[ptb.groups == "patient001"].tolist()) == {1}
+    assert ptb.excluded == {"patient200/s0400lre": "cardiomyopathy"}
+    v6 = fetch_ptbdb(tmp_path, lead="V6", download_if_missing=False, cache=False)
+    assert v6.data.shape[0] > 60
+    with pytest.raises(DataFormatError, match=r"record ptbdb/patient001/s0010_re has no lead"):
+        fetch_ptbdb(tmp_path, lead="MLII", download_if_missing=False, cache=False)
+
+
+# Kaggle CSV layout.
+
+
+def test_kaggle_csv(kaggle_dir):
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    b = load_heartbeat_csv(path)
+    raw = np.loadtxt(path, delimiter=",")
+    assert b.data.shape == (10, 187) and b.data.dtype == np.float32
+    np.testing.assert_array_equal(b.data, raw[:, :187].astype(np.float32))
+    assert b.target.tolist() == [0] * 10
+    assert b.target_names == ["N", "S", "V", "F", "Q"]
+    X, _ = load_heartbeat_csv(path, return_X_y=True)
+    np.testing.assert_array_equal(X, b.data)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (",".join(["0.1"] * 100 + ["0"]), "expected 188 columns.*found 101"),
+        (",".join(["0.1"] * 187 + ["0"]) + "\n" + ",".join(["0.1"] * 186 + ["0"]), "not a CSV"),
+        (",".join(["0.1"] * 186 + ["abc", "0"]), "not a CSV of numbers"),
+        (",".join(["0.1"] * 187 + ["1.5"]), r"label 1\.5 at row 1 is not an integer"),
+        (",".join(["0.1"] * 187 + ["7"]), r"label 7\.0 .* 0\.\.4"),
+        (",".join(["0.1"] * 186 + ["nan", "0"]), "NaN or infinite value at row 1, column 187"),
+        ("", "no rows"),
+    ],
+)
+def test_bad_csv(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy warns about an empty file
+        with pytest.raises(DataFormatError, match=message):
+            load_heartbeat_csv(path)
+
+
+def test_missing_csv(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
+        load_heartbeat_csv(tmp_path / "nope.csv")
+
+
+def test_ptbdb_download_via_file_url(ptbdb_dir, tmp_path):
+    served = tmp_path / "server" / "ptbdb" / "1.0.0"
+    (served / "patient001").mkdir(parents=True)
+    sums = []
+    for ext in ("hea", "dat", "xyz"):
+        data = (ptbdb_dir / f"s0010_re.{ext}").read_bytes()
+        (served / "patient001" / f"s0010_re.{ext}").write_bytes(data)
+        sums.append(f"{hashlib.sha256(data).hexdigest()} patient001/s0010_re.{ext}")
+    (served / "SHA256SUMS.txt").write_text("\n".join(sums) + "\n")
+    (served / "RECORDS").write_text("patient001/s0010_re\n")
+    base = (tmp_path / "server").as_uri()
+    ptb = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
+    assert ptb.data.shape == (51, 187)
+    assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.dat").is_file()
