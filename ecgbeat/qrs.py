@@ -35,6 +35,7 @@ from ecgbeat.exceptions import SignalError
 __all__ = ["DETECTORS", "detect_r_peaks", "pan_tompkins", "threshold_peaks"]
 
 HEIGHT_RATIO = 0.35
+T_WAVE_SECONDS = 0.360
 
 #: Lowest sampling frequency accepted: the 5-15 Hz QRS band must lie below Nyquist.
 MIN_FS = 40.0
@@ -154,7 +155,7 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
 
     accepted = _classify_candidates(cand, heights, slopes, fs, integrated)
     qrs = _drop_weak_neighbours(
-        cand[accepted], slopes[accepted], heights[accepted], round(0.360 * fs)
+        cand[accepted], slopes[accepted], heights[accepted], round(T_WAVE_SECONDS * fs)
     )
     # Locate the R peak on the band-passed signal.
     idx = np.clip(qrs[:, None] + np.arange(-half, half + 1), 0, x.size - 1)
@@ -191,7 +192,7 @@ def _classify_candidates(
     spk = 0.25 * float(learn.max())
     npk = 0.5 * float(learn.mean())
     thr = npk + 0.25 * (spk - npk)
-    t_wave_limit = 0.360 * fs
+    t_wave_limit = T_WAVE_SECONDS * fs
     min_gap = 0.200 * fs
     rr_recent: list[float] = []
     rr_avg = fs  # until 8 intervals are known, assume 60 bpm
@@ -227,7 +228,7 @@ def _classify_candidates(
             if best >= 0:
                 accept(best)
                 spk = 0.25 * best_h + 0.75 * spk
-                thr = npk + 0.25 * (spk - npk)
+            thr = npk + 0.25 * (spk - npk)
         if h > thr:
             if (
                 last >= 0
