@@ -316,3 +316,11 @@ def test_ptbdb_download_via_file_url(ptbdb_dir, tmp_path):
     ptb = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
     assert ptb.data.shape == (51, 187)
     assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.dat").is_file()
+
+
+def test_progress_bar_only_when_asked(user_home, capsys):
+    pytest.importorskip("tqdm")
+    fetch_mitbih(user_home, records=["100"], cache=False, download_if_missing=False)
+    assert "MIT-BIH" not in capsys.readouterr().err  # stderr is not a terminal under pytest
+    fetch_mitbih(user_home, records=["100"], cache=False, download_if_missing=False, progress=True)
+    assert "MIT-BIH" in capsys.readouterr().err
