@@ -235,7 +235,9 @@ def fetch_mitbih(
 
     Examples
     --------
-    >>> from ecgbeat.datasets import fetch_mitbih
+    >>> from ecgbeat.datasets import MITBIH_DS1, fetch_mitbih
+    >>> len(MITBIH_DS1), MITBIH_DS1[:3]
+    (22, ('101', '106', '108'))
     >>> beats = fetch_mitbih(records=["100"])  # doctest: +SKIP
     >>> beats.data.shape, beats.target_names  # doctest: +SKIP
     ((2272, 187), ['N', 'S', 'V', 'F', 'Q'])

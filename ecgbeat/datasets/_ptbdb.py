@@ -151,7 +151,9 @@ def fetch_ptbdb(
 
     Examples
     --------
-    >>> from ecgbeat.datasets import fetch_ptbdb
+    >>> from ecgbeat.datasets import PTBDB_CLASSES, fetch_ptbdb
+    >>> PTBDB_CLASSES
+    ('healthy control', 'myocardial infarction')
     >>> ptb = fetch_ptbdb(download_if_missing=False)  # doctest: +SKIP
     >>> ptb.target_names  # doctest: +SKIP
     ['healthy control', 'myocardial infarction']
