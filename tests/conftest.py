@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Lets scikit-learn's array-API check run on NumPy input instead of skipping itself.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 SHARED_DATA = Path(
     os.environ.get("ECGBEAT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -45,3 +47,31 @@ def ptbdb_dir() -> Path:
 def kaggle_dir() -> Path:
     """Folder with ``mitbih_test_first10.csv``, real rows of the Kaggle CSV layout."""
     return _shared_dir("kaggle")
+
+
+def make_synthetic_beats(
+    n_per_class: int = 40, n_samples: int = 64, labels=("N", "V", "S"), seed: int = 0
+):
+    """Separable toy beats: one Gaussian bump per class, at a class-specific place, plus noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_samples)
+    X, y = [], []
+    for k, label in enumerate(labels):
+        centre = (k + 1) * n_samples / (len(labels) + 1)
+        bump = np.exp(-0.5 * ((t - centre) / 3.0) ** 2)
+        X.append(bump + 0.1 * rng.standard_normal((n_per_class, n_samples)))
+        y += [label] * n_per_class
+    order = rng.permutation(len(y))
+    return np.vstack(X)[order].astype(np.float32), np.asarray(y)[order]
+
+
+@pytest.fixture
+def beats():
+    """120 separable toy beats of 64 samples, classes 'N', 'S', 'V'."""
+    return make_synthetic_beats()
+
+
+# Settings that train the toy problem to 100 % in a few seconds.
+FAST_PARAMS = dict(epochs=10, batch_size=8, learning_rate=3e-3, random_state=0)

@@ -1,0 +1,438 @@
+"""The scikit-learn estimator: :class:`HeartbeatCNNClassifier`.
+
+The estimator owns validation, training, prediction and persistence. The Keras graphs come from
+:mod:`ecgbeat.networks`; pretrained weights from :mod:`ecgbeat.pretrained`. TensorFlow is imported
+only when a network is built or loaded, so ``import ecgbeat`` stays fast.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+__all__ = ["HeartbeatCNNClassifier"]
+
+_MONITORS = ("val_loss", "val_accuracy")
+
+
+class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
+    """Classify single ECG heartbeats with a 1D convolutional network (Keras, TensorFlow backend).
+
+    A scikit-learn classifier: it works in :class:`~sklearn.pipeline.Pipeline`,
+    :class:`~sklearn.model_selection.GridSearchCV`, :func:`~sklearn.model_selection.cross_val_score`
+    and with :mod:`sklearn.metrics`, and survives ``clone``, ``pickle`` and ``joblib``.
+
+    Training holds out a stratified validation part of the training data, keeps the weights of the
+    best validation epoch in memory (no checkpoint file is ever written), decays the learning rate
+    when the validation score stops improving and stops early when it stops for longer.
+
+    Parameters
+    ----------
+    architecture : {"cnn", "resnet"}, default="cnn"
+        ``"cnn"``: the reference network (Conv1D 16,16 / 32,32 / 32,32 / 256,256, global max pool,
+        Dense 64, 64; about 255k weights). ``"resnet"``: the residual network of Kachuee et al.
+        2018.
+    epochs : int, default=50
+        Maximum number of passes over the training data.
+    batch_size : int, default=128
+        Beats per gradient step.
+    learning_rate : float, default=1e-3
+        Initial learning rate of the Adam optimiser.
+    validation_fraction : float, default=0.1
+        Fraction of the training beats held out, stratified by class, to choose the best epoch, decay
+        the learning rate and stop early. ``0`` trains for exactly ``epochs`` epochs and keeps the
+        last weights.
+    monitor : {"val_loss", "val_accuracy"}, default="val_loss"
+        Validation quantity that decides the best epoch, the decay and the stop.
+    early_stopping_patience : int or None, default=8
+        Epochs without improvement before training stops; ``None`` never stops early.
+    lr_decay_patience : int or None, default=3
+        Epochs without improvement before the learning rate is multiplied by ``lr_decay_factor``;
+        ``None`` keeps it constant.
+    lr_decay_factor : float, default=0.1
+        Factor of the learning-rate decay on plateau.
+    dropout : float or None, default=None
+        Dropout rate of the network; ``None`` keeps the architecture's own (0.1 for ``"cnn"``).
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's classifiers.
+    freeze_conv : bool, default=False
+        Train only the dense head; the convolutional layers keep their initial (usually
+        pretrained) weights. Meant for transfer learning with ``pretrained``.
+    pretrained : str, path or None, default=None
+        Start ``fit`` from these weights: the name of a model that ships with ecgbeat (see
+        :func:`ecgbeat.pretrained.list_pretrained`) or the path of a model saved with
+        :meth:`save`. The convolutional and dense layers are copied by their position in the
+        network; the output layer too when the classes are the same, else it is new.
+        :meth:`from_pretrained` sets this for you.
+    predict_batch_size : int, default=4096
+        Beats per batch in :meth:`predict_proba`; bounds the memory used by prediction.
+    callbacks : list of keras.callbacks.Callback or None, default=None
+        Extra Keras callbacks for ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialisation, dropout, shuffling and validation split. The same integer
+        gives identical predictions on a CPU. Global random states are left untouched.
+    verbose : int, default=0
+        0 is silent, 1 prints a progress bar per epoch, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels known to the classifier; the columns of :meth:`predict_proba` follow them.
+    n_features_in_ : int
+        Number of samples in one beat seen during ``fit``.
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Per-epoch training history (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+        ``learning_rate``).
+    best_epoch_ : int
+        Epoch (from 1) whose weights were kept.
+    n_epochs_ : int
+        Number of epochs actually run.
+
+    See Also
+    --------
+    ecgbeat.networks.build_network : The Keras networks.
+    sklearn.neural_network.MLPClassifier : A dense network in scikit-learn, with the same idioms.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((60, 32)); X[30:, 10:20] += 2.0
+    >>> y = np.array(["normal"] * 30 + ["ectopic"] * 30)
+    >>> clf = HeartbeatCNNClassifier(epochs=5, batch_size=16, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['ectopic', 'normal'], dtype='<U7')
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "monitor": [StrOptions(set(_MONITORS))],
+        "early_stopping_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "lr_decay_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "lr_decay_factor": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "dropout": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "freeze_conv": ["boolean"],
+        "pretrained": [str, Path, None],
+        "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        architecture: str = "cnn",
+        *,
+        epochs: int = 50,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        validation_fraction: float = 0.1,
+        monitor: str = "val_loss",
+        early_stopping_patience: int | None = 8,
+        lr_decay_patience: int | None = 3,
+        lr_decay_factor: float = 0.1,
+        dropout: float | None = None,
+        class_weight: dict | str | None = None,
+        freeze_conv: bool = False,
+        pretrained: str | Path | None = None,
+        predict_batch_size: int = 4096,
+        callbacks: list | None = None,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.architecture = architecture
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.validation_fraction = validation_fraction
+        self.monitor = monitor
+        self.early_stopping_patience = early_stopping_patience
+        self.lr_decay_patience = lr_decay_patience
+        self.lr_decay_factor = lr_decay_factor
+        self.dropout = dropout
+        self.class_weight = class_weight
+        self.freeze_conv = freeze_conv
+        self.pretrained = pretrained
+        self.predict_batch_size = predict_batch_size
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ scikit-learn protocol
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        # Training is stochastic unless random_state is an integer; the common checks set one.
+        tags.non_deterministic = False
+        return tags
+
+    def _validate_X(self, X, y="no_validation", *, reset: bool):
+        """Validate beats (and labels) and return beats as float32 (n_beats, n_samples)."""
+        kwargs = {"reset": reset, "dtype": [np.float32, np.float64], "allow_nd": True}
+        validate_y = not (isinstance(y, str) and y == "no_validation")
+        if validate_y:
+            X, y = validate_data(self, X, y, **kwargs)
+        else:
+            X = validate_data(self, X, **kwargs)
+        if X.ndim == 3:
+            if X.shape[2] != 1:
+                raise ValueError(
+                    "X must have shape (n_beats, n_samples) or (n_beats, n_samples, 1); got "
+                    f"{X.shape}: only one lead per beat is supported"
+                )
+            X = X[:, :, 0]
+        elif X.ndim != 2:
+            raise ValueError(
+                "X must have shape (n_beats, n_samples) or (n_beats, n_samples, 1); got "
+                f"an array with {X.ndim} dimensions"
+            )
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        return (X, y) if validate_y else X
+
+    def fit(self, X, y) -> HeartbeatCNNClassifier:
+        """Train the network on beats ``X`` with labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_beats, n_samples) or (n_beats, n_samples, 1)
+            Beats, one per row (187 samples at 125 Hz, scaled to [0, 1], for the published models).
+        y : array-like of shape (n_beats,)
+            Class labels of any type (integers, strings...). At least two classes.
+
+        Returns
+        -------
+        self : HeartbeatCNNClassifier
+            The fitted estimator.
+        """
+        self._validate_params()
+        X, y = self._validate_X(X, y, reset=True)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        classes = encoder.classes_
+        if len(classes) < 2:
+            raise ValueError(
+                f"HeartbeatCNNClassifier needs beats of at least 2 classes; got 1 class "
+                f"({classes[0]!r})"
+            )
+        y_encoded = encoder.transform(y).astype(np.int32)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(0, 2**31 - 1))
+
+        from ecgbeat import _training
+
+        self._release_model()
+        model = self._initial_model(X.shape[1], classes, seed)
+        result = _training.train(
+            model,
+            X,
+            y_encoded,
+            n_classes=len(classes),
+            sample_weights=self._sample_weights(y, y_encoded, classes),
+            validation_fraction=self.validation_fraction,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            monitor=self.monitor,
+            early_stopping_patience=self.early_stopping_patience,
+            lr_decay_patience=self.lr_decay_patience,
+            lr_decay_factor=self.lr_decay_factor,
+            callbacks=self.callbacks,
+            seed=seed,
+            verbose=self.verbose,
+        )
+        self.classes_ = classes
+        self.model_ = model
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self.n_epochs_ = result.n_epochs
+        self._setup_inference()
+        if result.interrupted:
+            warnings.warn(
+                f"training was interrupted after {result.n_epochs} epoch(s); the estimator keeps "
+                f"the weights of the best epoch so far ({result.best_epoch}) and is usable",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _sample_weights(self, y, y_encoded: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
+        if self.class_weight is None:
+            return None
+        if isinstance(self.class_weight, dict):
+            unknown = set(self.class_weight) - set(classes.tolist())
+            if unknown:
+                raise ValueError(
+                    f"class_weight names classes that are not in y: {sorted(map(str, unknown))}; "
+                    f"the classes are {classes.tolist()}"
+                )
+        weights = compute_class_weight(self.class_weight, classes=classes, y=y)
+        return weights[y_encoded].astype(np.float32)
+
+    def _initial_model(self, n_samples: int, classes: np.ndarray, seed: int) -> keras.Model:
+        """Build the network, starting from the pretrained weights if ``pretrained`` is set."""
+        model = build_network(
+            self.architecture, n_samples, len(classes), dropout=self.dropout, seed=seed
+        )
+        if self.pretrained is not None:
+            from ecgbeat import pretrained as pretrained_registry
+
+            source = pretrained_registry.load(self.pretrained)
+            if source.architecture != self.architecture:
+                raise ValueError(
+                    f"pretrained model {self.pretrained!r} is a {source.architecture!r} network "
+                    f"but architecture={self.architecture!r}; set architecture="
+                    f"{source.architecture!r}"
+                )
+            same_classes = np.array_equal(np.asarray(source.classes, dtype=object), classes)
+            copy_weights_by_structure(source.model, model, include_output=same_classes)
+        if self.freeze_conv:
+            for name in feature_layer_names(model):
+                model.get_layer(name).trainable = False
+        return model
+
+    def _setup_inference(self) -> None:
+        """Prepare prediction once, in fit, so that predict never changes the estimator."""
+        # A direct (eager) call of the model: thread-safe, nothing to trace per fitted model, and
+        # with thousands of beats per call the per-operation overhead is negligible.
+        self._predict_fn = self.model_
+
+    def _release_model(self) -> None:
+        """Drop the previous network before building a new one, so repeated fits do not grow."""
+        for name in ("model_", "_predict_fn"):
+            if name in self.__dict__:
+                delattr(self, name)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probability of each class for each beat.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_beats, n_samples) or (n_beats, n_samples, 1)
+            Beats, with as many samples as in ``fit``.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_beats, n_classes)
+            Class probabilities; columns follow :attr:`classes_`.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        n_beats = X.shape[0]
+        proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
+        step = int(self.predict_batch_size)
+        for start in range(0, n_beats, step):
+            batch = X[start : start + step, :, None]
+            proba[start : start + step] = self._predict_fn(batch, training=False).numpy()
+        # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
+        proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict(self, X) -> np.ndarray:
+        """Predict the class of each beat.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_beats, n_samples) or (n_beats, n_samples, 1)
+            Beats, with as many samples as in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_beats,)
+            Predicted labels, from :attr:`classes_`.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    # ------------------------------------------------------------------ persistence
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickle the weights, not live TensorFlow objects: no process-wide patch of Keras needed.
+        state = self.__dict__.copy()
+        state.pop("_predict_fn", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
+            state["_model_trainable"] = [layer.trainable for layer in model.layers]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        weights = state.pop("_model_weights", None)
+        trainable = state.pop("_model_trainable", None)
+        self.__dict__.update(state)
+        if weights is not None:
+            model = build_network(
+                self.architecture, self.n_features_in_, len(self.classes_), dropout=self.dropout
+            )
+            model.set_weights(weights)
+            for layer, flag in zip(model.layers, trainable or [], strict=False):
+                layer.trainable = flag
+            self.model_ = model
+            self._setup_inference()
+
+    def __deepcopy__(self, memo: dict) -> HeartbeatCNNClassifier:
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return new
+
+
+def copy_weights_by_structure(source: keras.Model, target: keras.Model, *, include_output: bool):
+    """Copy weights from ``source`` to ``target`` layer by layer, matched by position and shape.
+
+    Layers are paired in the order in which they carry weights, never by their (auto-generated)
+    names; the output layer is copied only when ``include_output`` is true.
+
+    Raises
+    ------
+    ValueError
+        If the two networks do not have the same structure.
+    """
+    source_layers = [layer for layer in source.layers if layer.weights]
+    target_layers = [layer for layer in target.layers if layer.weights]
+    if len(source_layers) != len(target_layers):
+        raise ValueError(
+            f"cannot copy weights: the source network has {len(source_layers)} layers with "
+            f"weights, the target {len(target_layers)}"
+        )
+    for index, (src, dst) in enumerate(zip(source_layers, target_layers, strict=True)):
+        is_output = index == len(target_layers) - 1
+        if is_output and not include_output:
+            continue
+        src_shapes = [tuple(w.shape) for w in src.weights]
+        dst_shapes = [tuple(w.shape) for w in dst.weights]
+        if src_shapes != dst_shapes:
+            raise ValueError(
+                f"cannot copy weights of layer {index} ({type(src).__name__}): shapes "
+                f"{src_shapes} and {dst_shapes} differ (was the source trained on beats of "
+                "another length?)"
+            )
+        dst.set_weights(src.get_weights())

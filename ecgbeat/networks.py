@@ -1,0 +1,247 @@
+"""Keras graph builders for heartbeat classification, one function per architecture.
+
+This module knows nothing about training, data or scikit-learn: each builder takes the length of a
+beat and the number of classes and returns a fresh, uncompiled :class:`keras.Model`. The estimator in
+:mod:`ecgbeat.classifier` chooses a builder through :data:`ARCHITECTURES` and owns everything else.
+
+Every layer that carries weights has a fixed name (``conv_1``, ``dense_1``, ``output``...) and a fixed
+position, so that pretrained weights can be matched to a new network by its structure.
+
+All convolutions and poolings use ``"same"`` padding, so a network accepts beats of any length of at
+least one sample: the reference 187 samples, or a recording at another rate. The number of weights
+does not depend on the length for ``"cnn"`` (about 255k with 5 classes); ``"resnet"`` ends in a
+``Flatten``, so its dense head grows with the length.
+
+Examples
+--------
+>>> from ecgbeat.networks import build_network
+>>> model = build_network("cnn", n_samples=187, n_classes=5, seed=0)
+>>> model.output_shape
+(None, 5)
+>>> model.count_params()
+254901
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover - typing only; keras is imported lazily
+    import keras
+
+__all__ = ["ARCHITECTURES", "build_cnn", "build_network", "build_resnet", "feature_layer_names"]
+
+#: Name of the final softmax layer, the one replaced when a pretrained network learns new classes.
+OUTPUT_LAYER = "output"
+
+
+def _seeds(seed: int | None) -> Iterator[int | None]:
+    """Yield one seed per random layer, so the same ``seed`` builds the same network."""
+    rng = np.random.default_rng(seed)
+    while True:
+        yield None if seed is None else int(rng.integers(0, 2**31 - 1))
+
+
+def _conv(keras_module, filters: int, kernel: int, name: str, seeds: Iterator[int | None]):
+    return keras_module.layers.Conv1D(
+        filters,
+        kernel,
+        padding="same",
+        activation="relu",
+        kernel_initializer=keras_module.initializers.GlorotUniform(seed=next(seeds)),
+        name=name,
+    )
+
+
+def _dense(keras_module, units: int, name: str, seeds: Iterator[int | None], activation="relu"):
+    return keras_module.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras_module.initializers.GlorotUniform(seed=next(seeds)),
+        name=name,
+    )
+
+
+def build_cnn(
+    n_samples: int = 187,
+    n_classes: int = 5,
+    *,
+    dropout: float = 0.1,
+    seed: int | None = None,
+) -> keras.Model:
+    """Build the reference heartbeat CNN.
+
+    Conv1D 16, 16 (kernel 5) → max pool → 32, 32 (kernel 3) → max pool → 32, 32 (kernel 3) → max
+    pool → 256, 256 (kernel 3) → global max pool → dropout → Dense 64, 64 → softmax, with ReLU
+    activations and dropout ``dropout`` after each pooling block (twice that before the dense head,
+    as in the reference project).
+
+    Parameters
+    ----------
+    n_samples : int, default=187
+        Length of one beat.
+    n_classes : int, default=5
+        Number of output classes.
+    dropout : float, default=0.1
+        Dropout rate after each convolutional block; the head uses ``2 * dropout``.
+    seed : int or None, default=None
+        Seed of the weight initialisers and dropout masks; ``None`` draws fresh ones.
+
+    Returns
+    -------
+    keras.Model
+        An uncompiled model mapping ``(batch, n_samples, 1)`` to class probabilities.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_cnn
+    >>> build_cnn(187, 2, seed=0).output_shape
+    (None, 2)
+    """
+    import keras
+
+    seeds = _seeds(seed)
+    inputs = keras.Input(shape=(n_samples, 1), name="beat")
+    x = inputs
+    blocks = [(16, 5), (32, 3), (32, 3), (256, 3)]
+    conv_index = 0
+    for block_index, (filters, kernel) in enumerate(blocks, start=1):
+        for _ in range(2):
+            conv_index += 1
+            x = _conv(keras, filters, kernel, f"conv_{conv_index}", seeds)(x)
+        if block_index < len(blocks):
+            x = keras.layers.MaxPooling1D(2, padding="same", name=f"pool_{block_index}")(x)
+            x = keras.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{block_index}")(x)
+    x = keras.layers.GlobalMaxPooling1D(name="global_pool")(x)
+    x = keras.layers.Dropout(min(2 * dropout, 0.9), seed=next(seeds), name="dropout_head")(x)
+    x = _dense(keras, 64, "dense_1", seeds)(x)
+    x = _dense(keras, 64, "dense_2", seeds)(x)
+    outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="heartbeat_cnn")
+
+
+def build_resnet(
+    n_samples: int = 187,
+    n_classes: int = 5,
+    *,
+    dropout: float = 0.0,
+    seed: int | None = None,
+) -> keras.Model:
+    """Build the residual network of Kachuee, Fazeli and Sarrafzadeh (2018), arXiv:1805.00794.
+
+    Conv1D 32 (kernel 5), then five residual blocks (two Conv1D 32, kernel 5, a skip connection,
+    ReLU, max pool 5 with stride 2), then Dense 32, 32 and a softmax.
+
+    Parameters
+    ----------
+    n_samples : int, default=187
+        Length of one beat.
+    n_classes : int, default=5
+        Number of output classes.
+    dropout : float, default=0.0
+        Dropout rate before the dense head (the paper uses none).
+    seed : int or None, default=None
+        Seed of the weight initialisers and dropout masks.
+
+    Returns
+    -------
+    keras.Model
+        An uncompiled model mapping ``(batch, n_samples, 1)`` to class probabilities.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_resnet
+    >>> build_resnet(187, 5, seed=0).output_shape
+    (None, 5)
+    """
+    import keras
+
+    seeds = _seeds(seed)
+    inputs = keras.Input(shape=(n_samples, 1), name="beat")
+    x = _conv(keras, 32, 5, "conv_1", seeds)(inputs)
+    conv_index = 1
+    for block_index in range(1, 6):
+        shortcut = x
+        conv_index += 1
+        x = _conv(keras, 32, 5, f"conv_{conv_index}", seeds)(x)
+        conv_index += 1
+        x = keras.layers.Conv1D(
+            32,
+            5,
+            padding="same",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            name=f"conv_{conv_index}",
+        )(x)
+        x = keras.layers.Add(name=f"skip_{block_index}")([x, shortcut])
+        x = keras.layers.Activation("relu", name=f"relu_{block_index}")(x)
+        x = keras.layers.MaxPooling1D(5, strides=2, padding="same", name=f"pool_{block_index}")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    if dropout > 0:
+        x = keras.layers.Dropout(dropout, seed=next(seeds), name="dropout_head")(x)
+    x = _dense(keras, 32, "dense_1", seeds)(x)
+    x = _dense(keras, 32, "dense_2", seeds)(x)
+    outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
+    return keras.Model(inputs, outputs, name="heartbeat_resnet")
+
+
+#: Builders by the name the estimator's ``architecture`` parameter takes.
+ARCHITECTURES: dict[str, Callable[..., keras.Model]] = {"cnn": build_cnn, "resnet": build_resnet}
+
+
+def build_network(
+    architecture: str,
+    n_samples: int,
+    n_classes: int,
+    *,
+    dropout: float | None = None,
+    seed: int | None = None,
+) -> keras.Model:
+    """Build the network named ``architecture`` (a key of :data:`ARCHITECTURES`).
+
+    Parameters
+    ----------
+    architecture : {"cnn", "resnet"}
+        Which network to build.
+    n_samples : int
+        Length of one beat.
+    n_classes : int
+        Number of output classes.
+    dropout : float or None, default=None
+        Dropout rate; ``None`` keeps the architecture's own default.
+    seed : int or None, default=None
+        Seed of the weight initialisers and dropout masks.
+
+    Returns
+    -------
+    keras.Model
+        An uncompiled model.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_network
+    >>> build_network("resnet", 187, 3, seed=1).name
+    'heartbeat_resnet'
+    """
+    try:
+        builder = ARCHITECTURES[architecture]
+    except KeyError:
+        raise ValueError(
+            f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}"
+        ) from None
+    kwargs = {} if dropout is None else {"dropout": dropout}
+    return builder(n_samples, n_classes, seed=seed, **kwargs)
+
+
+def feature_layer_names(model: keras.Model) -> list[str]:
+    """Names of the convolutional layers of ``model``, in order: those that ``freeze_conv`` freezes.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_cnn, feature_layer_names
+    >>> feature_layer_names(build_cnn(seed=0))[:2]
+    ['conv_1', 'conv_2']
+    """
+    return [layer.name for layer in model.layers if layer.name.startswith("conv_")]

@@ -1,0 +1,267 @@
+"""HeartbeatCNNClassifier: fitting, prediction, reproducibility, persistence and errors."""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import pickle
+import random
+import warnings
+import weakref
+
+import joblib
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from ecgbeat import HeartbeatCNNClassifier
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_synthetic_beats()
+    return HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y), X, y
+
+
+def test_fit_sets_learned_attributes_and_predicts(fitted):
+    clf, X, y = fitted
+    np.testing.assert_array_equal(clf.classes_, ["N", "S", "V"])
+    assert clf.n_features_in_ == 64
+    assert clf.model_.output_shape == (None, 3)
+    assert 1 <= clf.best_epoch_ <= clf.n_epochs_ <= FAST_PARAMS["epochs"]
+    assert set(clf.history_) >= {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+    assert all(len(values) == clf.n_epochs_ for values in clf.history_.values())
+    assert clf.score(X, y) == 1.0
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    # Columns follow classes_: the column of each beat's own class holds its largest probability.
+    np.testing.assert_array_equal(clf.classes_[proba.argmax(axis=1)], y)
+
+
+def test_integer_labels_and_3d_input_are_equivalent():
+    X, y = make_synthetic_beats(labels=(7, 3))
+    clf2d = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+    clf3d = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X[:, :, None], y)
+    np.testing.assert_array_equal(clf2d.classes_, [3, 7])
+    np.testing.assert_array_equal(clf2d.predict_proba(X), clf3d.predict_proba(X[:, :, None]))
+    assert clf2d.predict(X).dtype == y.dtype
+
+
+def test_same_random_state_gives_identical_predictions_and_leaves_global_state(beats):
+    X, y = beats
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    first = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y).predict_proba(X)
+    second = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y).predict_proba(X)
+    other = HeartbeatCNNClassifier(**{**FAST_PARAMS, "random_state": 1}).fit(X, y)
+    np.testing.assert_array_equal(first, second)
+    assert not np.array_equal(first, other.predict_proba(X))
+    assert random.getstate() == py_state
+    after = np.random.get_state()  # noqa: NPY002
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    from tensorflow.python.eager import context
+
+    assert context.global_seed() is None
+
+
+def test_best_weights_are_restored_from_memory_without_files(tmp_path, monkeypatch):
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30)
+    snapshots = []
+
+    class Snapshot(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append((logs["val_loss"], self.model.get_weights()))
+
+    monkeypatch.chdir(tmp_path)
+    params = {**FAST_PARAMS, "epochs": 8, "learning_rate": 3e-2, "lr_decay_patience": None}
+    clf = HeartbeatCNNClassifier(**params, callbacks=[Snapshot()]).fit(X, y)
+    assert list(tmp_path.iterdir()) == []  # no checkpoint file, ever
+    val_losses = [loss for loss, _ in snapshots]
+    assert clf.best_epoch_ == int(np.argmin(val_losses)) + 1
+    for kept, best in zip(clf.model_.get_weights(), snapshots[clf.best_epoch_ - 1][1], strict=True):
+        np.testing.assert_array_equal(kept, best)
+
+
+def test_early_stopping_stops_after_patience():
+    X, y = make_synthetic_beats(n_per_class=30)
+    # A learning rate of 1e-7 cannot improve the validation loss: stop after 1 + patience epochs.
+    clf = HeartbeatCNNClassifier(
+        epochs=30,
+        learning_rate=1e-7,
+        early_stopping_patience=2,
+        monitor="val_accuracy",
+        random_state=0,
+    ).fit(X, y)
+    assert clf.n_epochs_ == 3
+    assert clf.best_epoch_ == 1
+
+
+def test_lr_decays_on_plateau():
+    X, y = make_synthetic_beats(n_per_class=30)
+    clf = HeartbeatCNNClassifier(
+        epochs=4,
+        learning_rate=1e-7,
+        lr_decay_patience=1,
+        lr_decay_factor=0.5,
+        early_stopping_patience=None,
+        random_state=0,
+    ).fit(X, y)
+    rates = clf.history_["learning_rate"]
+    assert rates[0] == pytest.approx(1e-7)
+    assert rates[-1] < rates[0]
+
+
+def test_no_validation_trains_all_epochs():
+    X, y = make_synthetic_beats(n_per_class=20)
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 3}, validation_fraction=0).fit(X, y)
+    assert clf.n_epochs_ == clf.best_epoch_ == 3
+    assert "val_loss" not in clf.history_
+
+
+def test_class_weight_changes_the_fit_and_validates_keys(beats):
+    X, y = beats
+    plain = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y).predict_proba(X)
+    weighted = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={"N": 5.0, "S": 1, "V": 1})
+    assert not np.allclose(weighted.fit(X, y).predict_proba(X), plain)
+    balanced = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight="balanced").fit(X, y)
+    assert balanced.score(X, y) == 1.0
+    with pytest.raises(ValueError, match=r"not in y.*'Q'"):
+        HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={"Q": 2.0}).fit(X, y)
+
+
+def test_keyboard_interrupt_keeps_best_weights_and_warns():
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30)
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 2:
+                raise KeyboardInterrupt
+
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 10}, callbacks=[Interrupt()])
+    with pytest.warns(UserWarning, match="interrupted after 3 epoch"):
+        clf.fit(X, y)
+    assert clf.n_epochs_ == 3 and 1 <= clf.best_epoch_ <= 3
+    assert clf.predict(X).shape == y.shape
+
+
+def test_prediction_batches_do_not_change_results(fitted):
+    clf, X, _ = fitted
+    small_batches = clone(clf).set_params(predict_batch_size=7)
+    small_batches.__dict__.update({k: v for k, v in clf.__dict__.items() if k.endswith("_")})
+    small_batches._setup_inference()
+    np.testing.assert_allclose(small_batches.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_refit_releases_the_previous_network(beats):
+    X, y = beats
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+    old = weakref.ref(clf.model_)
+    clf.fit(X, y)
+    gc.collect()
+    assert old() is None
+
+
+# ---------------------------------------------------------------------------- persistence
+
+
+def test_pickle_joblib_deepcopy_give_identical_probabilities(fitted, tmp_path):
+    import keras
+
+    clf, X, _ = fitted
+    expected = clf.predict_proba(X)
+    reduce_before = keras.Model.__reduce__
+    path = tmp_path / "model.joblib"
+    joblib.dump(clf, path)
+    restored = [pickle.loads(pickle.dumps(clf)), joblib.load(path), copy.deepcopy(clf)]
+    for other in restored:
+        np.testing.assert_array_equal(other.predict_proba(X), expected)
+        assert other.model_ is not clf.model_
+        assert other.get_params() == clf.get_params()
+    assert keras.Model.__reduce__ is reduce_before  # Keras is not patched process-wide
+
+
+def test_clone_of_fitted_is_unfitted(fitted):
+    clf, X, _ = fitted
+    fresh = clone(clf)
+    assert fresh.get_params() == clf.get_params()
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
+# ---------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("X", "y", "error", "match"),
+    [
+        (np.full((10, 32), np.nan), np.arange(10) % 2, ValueError, "NaN"),
+        (np.full((10, 32), np.inf), np.arange(10) % 2, ValueError, "infinity"),
+        (np.zeros((10, 32, 2)), np.arange(10) % 2, ValueError, "one lead per beat"),
+        (np.zeros((10, 32, 1, 1)), np.arange(10) % 2, ValueError, "4 dimensions"),
+        (np.zeros(32), np.arange(32) % 2, ValueError, "Expected 2D array"),
+        (np.zeros((0, 32)), np.zeros(0), ValueError, "0 sample"),
+        (np.zeros((10, 0)), np.arange(10) % 2, ValueError, "0 feature"),
+        (np.zeros((10, 32)), np.zeros(10), ValueError, "at least 2 classes; got 1 class"),
+        (np.zeros((10, 32)), np.arange(9) % 2, ValueError, "inconsistent numbers of samples"),
+        (np.zeros((10, 32)), np.linspace(0, 1, 10), ValueError, "Unknown label type"),
+    ],
+)
+def test_fit_rejects_bad_input_with_clear_message(X, y, error, match):
+    with pytest.raises(error, match=match):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"architecture": "lstm"}, "'architecture' parameter .* must be a str among"),
+        ({"epochs": 0}, "'epochs' parameter"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
+        ({"class_weight": "uniform"}, "'class_weight' parameter"),
+        ({"monitor": "loss"}, "'monitor' parameter"),
+    ],
+)
+def test_unknown_parameter_values_are_named(params, match):
+    X, y = make_synthetic_beats(n_per_class=5)
+    with pytest.raises(InvalidParameterError, match=match):
+        HeartbeatCNNClassifier(**params).fit(X, y)
+
+
+def test_predict_before_fit_and_wrong_beat_length(fitted):
+    clf, X, _ = fitted
+    with pytest.raises(NotFittedError):
+        HeartbeatCNNClassifier().predict(X)
+    with pytest.raises(
+        ValueError, match="X has 187 features, but HeartbeatCNNClassifier is expecting 64"
+    ):
+        clf.predict(np.zeros((3, 187)))
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict_proba(np.full((3, 64), np.nan))
+
+
+def test_short_beats_work_with_every_architecture():
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=3)
+    for architecture in ("cnn", "resnet"):
+        clf = HeartbeatCNNClassifier(architecture, **{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+        assert clf.predict_proba(X).shape == (30, 3)
+
+
+def test_warnings_only_for_tiny_data():
+    X, y = make_synthetic_beats(n_per_class=20)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+    with pytest.warns(UserWarning, match="too few beats"):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X[:4], y[:4])
+
+
+def test_environment_not_polluted():
+    assert "TF_DETERMINISTIC_OPS" not in os.environ

@@ -1,0 +1,21 @@
+"""scikit-learn's own estimator checks: the contract HeartbeatCNNClassifier must keep."""
+
+from __future__ import annotations
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from ecgbeat import HeartbeatCNNClassifier
+
+# Small, fast settings: the checks fit dozens of times on a few hundred tiny samples.
+FAST = dict(epochs=12, batch_size=32, learning_rate=1e-2, random_state=0)
+
+# Checks expected to fail, with the reason. The goal is to keep this empty.
+EXPECTED_FAILURES: dict[str, str] = {}
+
+
+@parametrize_with_checks(
+    [HeartbeatCNNClassifier(**FAST)],
+    expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
