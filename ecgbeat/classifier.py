@@ -374,6 +374,92 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ persistence
 
+    def save(self, path: str | Path) -> None:
+        """Save the fitted classifier to a ``.keras`` file, without pickle.
+
+        The file holds the network in Keras' native format plus the estimator's parameters,
+        classes and history, with SHA-256 digests; :meth:`load` verifies them and loads the
+        network in Keras' safe mode, so loading never runs code from the file.
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            Destination, ending in ``.keras``. Written atomically.
+
+        See Also
+        --------
+        ecgbeat.persistence : The file format.
+        """
+        from ecgbeat.persistence import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
+        """Load a classifier saved with :meth:`save`; it is fitted and ready to predict.
+
+        Raises :class:`~ecgbeat.exceptions.ModelFileError` for a missing, truncated or
+        tampered file.
+        """
+        from ecgbeat.persistence import load_model
+
+        return load_model(path)
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path, **params) -> HeartbeatCNNClassifier:
+        """A classifier fitted with pretrained weights, ready to predict or to fine-tune.
+
+        ``predict`` works at once. ``fit`` on new data then starts from these weights (transfer
+        learning): the convolutional and dense layers are kept, the output layer is replaced
+        when the classes differ, and ``freeze_conv=True`` trains only the dense head.
+        ``clone`` and ``GridSearchCV`` keep the pretrained start, because it is the
+        ``pretrained`` parameter.
+
+        Parameters
+        ----------
+        name_or_path : str or pathlib.Path
+            The name of a model that ships with ecgbeat (``"mitbih"``, ``"mitbih-ds1"``...; see
+            :func:`ecgbeat.pretrained.list_pretrained`) or the path of a model saved with
+            :meth:`save`.
+        **params
+            Other parameters of the estimator, e.g. ``freeze_conv=True, epochs=20``.
+
+        Returns
+        -------
+        HeartbeatCNNClassifier
+            A fitted classifier whose ``pretrained`` parameter is ``name_or_path``.
+
+        Examples
+        --------
+        >>> from ecgbeat import HeartbeatCNNClassifier
+        >>> from ecgbeat.datasets import load_sample
+        >>> clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+        >>> X, y = load_sample(return_X_y=True)
+        >>> clf.score(X, y) > 0.9
+        True
+        """
+        from ecgbeat import pretrained as pretrained_registry
+
+        source = pretrained_registry.load(name_or_path)
+        params = {"architecture": source.architecture, **params, "pretrained": name_or_path}
+        estimator = cls(**params)
+        estimator._set_fitted_state(source.model, source.metadata)
+        return estimator
+
+    def _set_fitted_state(self, model: keras.Model, metadata: dict[str, Any]) -> None:
+        """Adopt a loaded network and the fitted attributes recorded with it."""
+        self.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
+        self.n_features_in_ = int(metadata["n_features_in"])
+        self.history_ = {key: list(values) for key, values in metadata["history"].items()}
+        self.best_epoch_ = int(metadata["best_epoch"])
+        self.n_epochs_ = int(metadata["n_epochs"])
+        for layer, flag in zip(model.layers, metadata.get("trainable", []), strict=False):
+            layer.trainable = flag
+        if metadata.get("extra") is not None:
+            self.model_card_ = metadata["extra"]
+        self.model_ = model
+        self._setup_inference()
+
     def __getstate__(self) -> dict[str, Any]:
         # Pickle the weights, not live TensorFlow objects: no process-wide patch of Keras needed.
         state = self.__dict__.copy()

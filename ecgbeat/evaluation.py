@@ -1,0 +1,79 @@
+"""Metrics for heartbeat classification, as reported in ecgbeat's tables and model cards.
+
+Plain scikit-learn metrics, gathered in one dictionary: accuracy, macro-F1, and per class the
+precision (positive predictivity, +P), recall (sensitivity, Se), F1 and support, plus the confusion
+matrix. The AAMI literature speaks of Se and +P; they are recall and precision.
+
+Examples
+--------
+>>> from ecgbeat.evaluation import classification_metrics
+>>> m = classification_metrics([0, 0, 1, 1], [0, 1, 1, 1], target_names=["N", "V"])
+>>> m["accuracy"], m["per_class"]["V"]["precision"]
+(0.75, 0.6667)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
+
+__all__ = ["classification_metrics"]
+
+
+def classification_metrics(
+    y_true, y_pred, *, target_names: Sequence[str] | None = None, digits: int = 4
+) -> dict[str, Any]:
+    """Accuracy, macro-F1, per-class precision / recall / F1 / support and the confusion matrix.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_beats,)
+        True and predicted labels.
+    target_names : sequence of str, optional
+        Names of the labels ``0..n-1`` (or of the sorted labels), used as keys.
+    digits : int, default=4
+        Rounding of the reported numbers.
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``macro_f1``, ``per_class`` (name -> precision, recall, f1, support),
+        ``labels`` and ``confusion_matrix`` (rows true, columns predicted).
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = np.unique(np.concatenate([y_true, y_pred]))
+    if target_names is not None and np.issubdtype(labels.dtype, np.integer):
+        labels = np.arange(len(target_names))
+    names = [
+        str(target_names[i]) if target_names is not None else str(i) for i in range(len(labels))
+    ]
+    if target_names is None:
+        names = [str(label) for label in labels]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    return {
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), digits),
+        "macro_f1": round(
+            float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), digits
+        ),
+        "per_class": {
+            name: {
+                "precision": round(float(p), digits),
+                "recall": round(float(r), digits),
+                "f1": round(float(f), digits),
+                "support": int(s),
+            }
+            for name, p, r, f, s in zip(names, precision, recall, f1, support, strict=True)
+        },
+        "labels": names,
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+    }

@@ -1,0 +1,208 @@
+"""Save and load fitted classifiers without pickle: Keras' native format plus ecgbeat's metadata.
+
+A saved model is one ``.keras`` file: the zip archive that Keras writes (network configuration and
+weights), with one more entry, ``ecgbeat.json``, that holds the estimator's parameters, its classes,
+its training history and the SHA-256 of each Keras entry. Loading checks those digests, so a
+tampered or truncated file is refused with :class:`~ecgbeat.exceptions.ModelFileError`, then
+rebuilds the network in Keras' safe mode, which never runs code from the file.
+
+Pickle and joblib files of an estimator work too, but they can run arbitrary code when loaded:
+load those only from sources you trust.
+
+Examples
+--------
+>>> import numpy as np, tempfile, os
+>>> from ecgbeat import HeartbeatCNNClassifier
+>>> rng = np.random.default_rng(0)
+>>> X, y = rng.random((40, 16)), np.repeat([0, 1], 20)
+>>> clf = HeartbeatCNNClassifier(epochs=1, random_state=0).fit(X, y)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+>>> clf.save(path)
+>>> restored = HeartbeatCNNClassifier.load(path)
+>>> bool(np.array_equal(restored.predict_proba(X), clf.predict_proba(X)))
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ecgbeat._version import __version__
+from ecgbeat.exceptions import ModelFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+__all__ = ["FORMAT_VERSION", "load_model", "read_metadata", "save_model"]
+
+#: Version of the ``ecgbeat.json`` layout; bumped when it changes incompatibly.
+FORMAT_VERSION = 1
+_METADATA = "ecgbeat.json"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    """Parameters and classes as JSON; anything that is not plain data is refused."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot save a parameter of type {type(value).__name__} ({value!r})")
+
+
+def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Path:
+    """Write a fitted ``estimator`` to ``path`` (a ``.keras`` file), atomically.
+
+    An existing file at ``path`` is replaced only once the new one is complete.
+
+    Parameters
+    ----------
+    estimator : HeartbeatCNNClassifier
+        A fitted classifier.
+    path : str or path-like
+        Destination; must end in ``.keras``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator)
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
+    params = estimator.get_params()
+    if params.get("callbacks"):
+        params["callbacks"] = None  # live callback objects are not data; they are not saved
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=path.parent)
+    os.close(fd)
+    try:
+        estimator.model_.save(tmp_name)
+        with zipfile.ZipFile(tmp_name) as archive:
+            digests = {name: _sha256(archive.read(name)) for name in archive.namelist()}
+        metadata = {
+            "format_version": FORMAT_VERSION,
+            "ecgbeat_version": __version__,
+            "estimator": type(estimator).__name__,
+            "params": _jsonable(params),
+            "classes": _jsonable(estimator.classes_.tolist()),
+            "classes_dtype": estimator.classes_.dtype.str,
+            "n_features_in": int(estimator.n_features_in_),
+            "history": _jsonable(estimator.history_),
+            "best_epoch": int(estimator.best_epoch_),
+            "n_epochs": int(estimator.n_epochs_),
+            "trainable": [layer.trainable for layer in estimator.model_.layers],
+            "sha256": digests,
+            "extra": _jsonable(getattr(estimator, "model_card_", None)),
+        }
+        with zipfile.ZipFile(tmp_name, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(_METADATA, json.dumps(metadata, indent=1))
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and verify the metadata of a saved model, without building the network.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, is not a model saved by ecgbeat, or its contents do not match
+        their recorded SHA-256 digests.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file {str(path)!r} does not exist")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if _METADATA not in names:
+                raise ModelFileError(
+                    f"{str(path)!r} is not a model saved by ecgbeat (no {_METADATA} inside)"
+                )
+            metadata = json.loads(archive.read(_METADATA))
+            digests = metadata.get("sha256", {})
+            if not digests:
+                raise ModelFileError(f"{str(path)!r} records no checksums; refusing to load it")
+            missing = sorted(set(digests) - names)
+            if missing:
+                raise ModelFileError(f"model file {str(path)!r} lacks {missing}: it is truncated")
+            for name, expected in digests.items():
+                if _sha256(archive.read(name)) != expected:
+                    raise ModelFileError(
+                        f"model file {str(path)!r}: {name} does not match its SHA-256; the file "
+                        "was modified or damaged"
+                    )
+            unexpected = sorted(names - set(digests) - {_METADATA})
+            if unexpected:
+                raise ModelFileError(
+                    f"model file {str(path)!r} has unexpected entries {unexpected}"
+                )
+    except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError, KeyError) as error:
+        raise ModelFileError(
+            f"model file {str(path)!r} is damaged or not a model file: {error}"
+        ) from error
+    if metadata.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(
+            f"model file {str(path)!r} has format version {metadata.get('format_version')}; "
+            f"this ecgbeat reads version {FORMAT_VERSION}"
+        )
+    return metadata
+
+
+def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
+    """Verify ``path`` and load its network in Keras' safe mode; return it with the metadata."""
+    import keras
+
+    metadata = read_metadata(path)
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:
+        raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
+    return model, metadata
+
+
+def load_model(path: str | os.PathLike) -> HeartbeatCNNClassifier:
+    """Load a classifier written by :func:`save_model`; it is fitted and ready to predict.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.keras`` file written by :meth:`HeartbeatCNNClassifier.save`.
+
+    Returns
+    -------
+    HeartbeatCNNClassifier
+        The fitted classifier.
+    """
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+    model, metadata = load_keras_model(path)
+    estimator = HeartbeatCNNClassifier(**metadata["params"])
+    estimator._set_fitted_state(model, metadata)
+    return estimator

@@ -1,0 +1,122 @@
+"""Pretrained heartbeat models that ship inside the package, and the loader behind ``pretrained``.
+
+Each shipped model is a ``<name>.keras`` file written by :meth:`HeartbeatCNNClassifier.save` and a
+``<name>.json`` model card: the data and split it was trained on, the preprocessing, the training
+settings, its measured test metrics and the SHA-256 of the ``.keras`` file, checked on every load.
+The weights were trained on data from PhysioNet's MIT-BIH Arrhythmia Database (ODC-By 1.0; see
+:data:`ATTRIBUTION`).
+
+Examples
+--------
+>>> from ecgbeat.pretrained import list_pretrained, model_card
+>>> "mitbih" in list_pretrained()
+True
+>>> model_card("mitbih")["classes"]
+[0, 1, 2, 3, 4]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ecgbeat.exceptions import ModelFileError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import keras
+
+__all__ = ["ATTRIBUTION", "PretrainedModel", "list_pretrained", "load", "model_card"]
+
+_HERE = Path(__file__).resolve().parent
+
+#: Attribution that travels with every model trained on MIT-BIH data (ODC-By 1.0).
+ATTRIBUTION = (
+    "Trained on the MIT-BIH Arrhythmia Database (PhysioNet), Open Data Commons Attribution "
+    "License v1.0. Moody GB, Mark RG. The impact of the MIT-BIH Arrhythmia Database. IEEE Eng in "
+    "Med and Biol 20(3):45-50 (2001). Goldberger AL et al. PhysioBank, PhysioToolkit, and "
+    "PhysioNet. Circulation 101(23):e215-e220 (2000)."
+)
+
+
+@dataclass(frozen=True)
+class PretrainedModel:
+    """A loaded pretrained network with what is known about it."""
+
+    model: keras.Model
+    architecture: str
+    classes: list
+    metadata: dict[str, Any]
+
+
+def list_pretrained() -> list[str]:
+    """Names of the models that ship with ecgbeat.
+
+    Examples
+    --------
+    >>> from ecgbeat.pretrained import list_pretrained
+    >>> isinstance(list_pretrained(), list)
+    True
+    """
+    return sorted(p.name[: -len(".json")] for p in _HERE.glob("*.json"))
+
+
+def model_card(name: str) -> dict[str, Any]:
+    """The model card of the shipped model ``name``.
+
+    Examples
+    --------
+    >>> from ecgbeat.pretrained import model_card
+    >>> model_card("mitbih")["architecture"]
+    'cnn'
+    """
+    path = _HERE / f"{name}.json"
+    if not path.is_file():
+        raise ValueError(f"no pretrained model named {name!r}; ecgbeat ships {list_pretrained()}")
+    return json.loads(path.read_text())
+
+
+def _verified_path(name: str) -> Path:
+    card = model_card(name)
+    path = _HERE / card["file"]
+    if not path.is_file():
+        raise ModelFileError(f"the weights of pretrained model {name!r} ({path}) are missing")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != card["sha256"]:
+        raise ModelFileError(
+            f"the weights of pretrained model {name!r} ({path}) do not match the SHA-256 of its "
+            f"model card ({digest} != {card['sha256']}); reinstall ecgbeat"
+        )
+    return path
+
+
+def load(name_or_path: str | os.PathLike) -> PretrainedModel:
+    """Load a shipped model by name, or a model saved with ``HeartbeatCNNClassifier.save``.
+
+    Checksums are verified and the network is loaded in Keras' safe mode: loading never runs
+    code from a file.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A name from :func:`list_pretrained`, or the path of a ``.keras`` file.
+
+    Returns
+    -------
+    PretrainedModel
+    """
+    from ecgbeat.persistence import load_keras_model
+
+    name = str(name_or_path)
+    is_path = isinstance(name_or_path, os.PathLike) or name.endswith(".keras") or os.sep in name
+    path = Path(name_or_path) if is_path else _verified_path(name)
+    model, metadata = load_keras_model(path)
+    return PretrainedModel(
+        model=model,
+        architecture=metadata["params"]["architecture"],
+        classes=metadata["classes"],
+        metadata=metadata,
+    )
