@@ -1,0 +1,223 @@
+"""Classify every beat of a raw recording: WFDB record -> R peaks -> beats -> a per-beat table.
+
+This is the path a user's own recording takes: read one lead with wfdb, find the R peaks with the
+QRS detector (or take them from an annotation file), cut the beats as in Kachuee et al. 2018 and
+classify them. The result is a :class:`BeatTable`, one row per beat, that writes itself as CSV.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.records import BeatTable
+>>> table = BeatTable(record="100", sample=np.array([370, 662]), fs=360.0,
+...                   label=np.array(["N", "N"]), proba=np.array([[0.9, 0.1], [0.8, 0.2]]),
+...                   class_names=["N", "V"])
+>>> table.time.round(3).tolist()
+[1.028, 1.839]
+>>> table.counts()
+{'N': 2, 'V': 0}
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+__all__ = ["DEFAULT_LEADS", "BeatTable", "classify_record", "concat_tables"]
+
+#: Leads tried in order when none is named: the lead the pretrained models were trained on first.
+DEFAULT_LEADS = ("MLII", "II", "ii", "V5", "ML2")
+
+
+@dataclass
+class BeatTable:
+    """One row per classified beat of a recording.
+
+    Attributes
+    ----------
+    record : str
+        Record name.
+    sample : ndarray of int
+        Index of each beat's R peak in the original signal.
+    fs : float
+        Sampling frequency of the original signal, in Hz.
+    label : ndarray
+        Predicted class of each beat (names, e.g. ``"N"``, ``"V"``).
+    proba : ndarray of shape (n_beats, n_classes)
+        Class probabilities; columns follow ``class_names``.
+    class_names : list of str
+        Names of the probability columns.
+    lead : str
+        The lead that was classified.
+    """
+
+    record: str
+    sample: np.ndarray
+    fs: float
+    label: np.ndarray
+    proba: np.ndarray
+    class_names: list[str]
+    lead: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def time(self) -> np.ndarray:
+        """Time of each R peak in seconds from the start of the recording."""
+        return np.asarray(self.sample, dtype=np.float64) / self.fs
+
+    def __len__(self) -> int:
+        return len(self.sample)
+
+    def counts(self) -> dict[str, int]:
+        """Number of beats predicted in each class."""
+        return {name: int(np.sum(self.label == name)) for name in self.class_names}
+
+    def summary(self) -> dict:
+        """Beats per class and the ectopic burden (share of beats not in class ``"N"``)."""
+        counts = self.counts()
+        total = max(len(self), 1)
+        normal = counts.get("N", 0)
+        return {
+            "record": self.record,
+            "beats": len(self),
+            "duration_s": round(float(self.time[-1]) if len(self) else 0.0, 1),
+            "counts": counts,
+            "ectopic_burden": round(1.0 - normal / total, 4) if len(self) else 0.0,
+        }
+
+    def rows(self) -> list[dict]:
+        """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...)."""
+        rows = []
+        for i in range(len(self)):
+            row = {
+                "record": self.record,
+                "sample": int(self.sample[i]),
+                "time_s": round(float(self.sample[i]) / self.fs, 4),
+                "label": str(self.label[i]),
+            }
+            row.update(
+                {
+                    f"p_{name}": round(float(p), 6)
+                    for name, p in zip(self.class_names, self.proba[i])
+                }
+            )
+            rows.append(row)
+        return rows
+
+    def to_csv(self, path: str | os.PathLike | io.TextIOBase, *, header: bool = True) -> None:
+        """Write the table as CSV to a path or an open text stream."""
+        fields = ["record", "sample", "time_s", "label"] + [f"p_{n}" for n in self.class_names]
+        if isinstance(path, (str, os.PathLike)):
+            with open(path, "w", newline="") as stream:
+                self.to_csv(stream, header=header)
+            return
+        writer = csv.DictWriter(path, fieldnames=fields)
+        if header:
+            writer.writeheader()
+        writer.writerows(self.rows())
+
+
+def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
+    """Rows of several tables, one after the other."""
+    return [row for table in tables for row in table.rows()]
+
+
+def classify_record(
+    record: str | os.PathLike,
+    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    *,
+    lead: str | Sequence[str] = DEFAULT_LEADS,
+    annotations: str | None = None,
+    detector: str = "pan-tompkins",
+    class_names: Sequence[str] | None = None,
+) -> BeatTable:
+    """Classify every beat of a WFDB record.
+
+    Parameters
+    ----------
+    record : str or path-like
+        Path of the record without extension (``data/100`` for ``data/100.hea`` and ``.dat``).
+    classifier : HeartbeatCNNClassifier or str, default="mitbih"
+        A fitted classifier, or the name of a pretrained model.
+    lead : str or sequence of str
+        The lead to classify, or names tried in order.
+    annotations : str, optional
+        Extension of an annotation file (e.g. ``"atr"``) whose beat annotations give the R peaks;
+        by default the QRS detector finds them.
+    detector : str, default="pan-tompkins"
+        QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`).
+    class_names : sequence of str, optional
+        Names of the classifier's classes; by default the model card's ``target_names`` for a
+        pretrained model, else the classes themselves.
+
+    Returns
+    -------
+    BeatTable
+        One row per beat.
+
+    Examples
+    --------
+    >>> from ecgbeat.records import classify_record
+    >>> table = classify_record("path/to/mitdb/100")  # doctest: +SKIP
+    >>> table.summary()["counts"]  # doctest: +SKIP
+    {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
+    """
+    from ecgbeat.beats import segment_beats
+    from ecgbeat.datasets._records import read_annotations, read_lead
+
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    path = Path(record)
+    name = path.name
+    signal, fs, lead_name, _ = read_lead(path, lead, name)
+    r_peaks = None
+    if annotations is not None:
+        from ecgbeat.datasets import AAMI_SYMBOLS
+
+        samples, symbols = read_annotations(path, annotations, len(signal), name)
+        is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
+        r_peaks = samples[is_beat]
+    segments = segment_beats(signal, fs, r_peaks, detector=detector, name=name)
+    names = _class_names(classifier, class_names)
+    if len(segments.beats):
+        proba = classifier.predict_proba(segments.beats)
+        codes = np.argmax(proba, axis=1)
+    else:
+        proba = np.zeros((0, len(names)))
+        codes = np.zeros(0, dtype=int)
+    labels = np.asarray(names, dtype=object)[codes].astype(str)
+    return BeatTable(
+        record=name,
+        sample=segments.r_peaks,
+        fs=fs,
+        label=labels,
+        proba=proba,
+        class_names=list(names),
+        lead=lead_name,
+    )
+
+
+def _class_names(classifier, class_names: Sequence[str] | None) -> list[str]:
+    if class_names is not None:
+        if len(class_names) != len(classifier.classes_):
+            raise ValueError(
+                f"class_names has {len(class_names)} names but the classifier has "
+                f"{len(classifier.classes_)} classes"
+            )
+        return [str(n) for n in class_names]
+    card = getattr(classifier, "model_card_", None) or {}
+    target_names = card.get("target_names")
+    if target_names is not None and list(classifier.classes_) == list(range(len(target_names))):
+        return [str(n) for n in target_names]
+    return [str(c) for c in classifier.classes_]
