@@ -107,7 +107,7 @@ class BeatTable:
             row.update(
                 {
                     f"p_{name}": round(float(p), 6)
-                    for name, p in zip(self.class_names, self.proba[i])
+                    for name, p in zip(self.class_names, self.proba[i], strict=True)
                 }
             )
             rows.append(row)
