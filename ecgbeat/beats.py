@@ -47,7 +47,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from ecgbeat.exceptions import SignalError
-from ecgbeat.qrs import check_signal, detect_r_peaks
+from ecgbeat.qrs import check_signal, detect_r_peaks, unit_scale
 
 __all__ = ["BeatSegments", "resample", "segment_beats"]
 
@@ -216,7 +216,8 @@ def segment_beats(
     if r_orig.size < 2:
         return empty
 
-    y = resample(x, fs, target_fs)
+    # Windows are rescaled to [0, 1] anyway; this keeps window spans of extreme signals finite.
+    y = resample(unit_scale(x), fs, target_fs)
     n = y.size
     r_all = _to_target_rate(r_orig, fs, target_fs, n)
     win = max(1, round(window_seconds * target_fs))

@@ -97,10 +97,25 @@ def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray
     return arr, fs
 
 
+def unit_scale(x: np.ndarray) -> np.ndarray:
+    """``x`` divided by a power of two so that its largest magnitude lies in [0.5, 1).
+
+    Every later step is invariant to the signal's scale, but squares and differences of samples
+    near the float64 limits overflow (NaN beats, missed peaks) and those near 1e-300 underflow.
+    A power of two is exact in binary floating point, so ordinary signals give bit-identical
+    results.
+    """
+    peak = float(np.max(np.abs(x), initial=0.0))
+    if peak == 0.0:
+        return x
+    return np.ldexp(x, -np.frexp(peak)[1])
+
+
 def _qrs_energy(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Band-passed signal, its derivative and the moving-window integral of the squared slope."""
     # Zero-phase filtering keeps the integrated peaks aligned with the QRS, so no delay to undo.
-    sos = butter(2, [5.0, 20.0], btype="bandpass", fs=fs, output="sos")
+    # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
+    sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
     filtered = sosfiltfilt(sos, x)
     slope = np.gradient(filtered) * fs
     width = max(1, round(0.150 * fs))
@@ -142,6 +157,7 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     x, fs = check_signal(signal, fs)
     if x.size < round(0.5 * fs):
         return np.empty(0, dtype=np.int64)
+    x = unit_scale(x)
     filtered, slope, integrated = _qrs_energy(x, fs)
     refractory = round(0.200 * fs)
     cand, _ = find_peaks(integrated, distance=refractory)
@@ -280,6 +296,7 @@ def threshold_peaks(
     x, fs = check_signal(signal, fs)
     if not 0 < threshold < 1:
         raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+    x = unit_scale(x)
     win = max(1, round(window_seconds * fs))
     out = []
     for start in range(0, x.size, win):
