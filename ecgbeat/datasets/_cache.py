@@ -3,8 +3,9 @@
 A cache file is ``<folder>/<prefix>-<key>.npz``. The key hashes the preprocessing parameters, the
 cache format version and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
 ``SHA256SUMS.txt``, else the file's own SHA-256, always with its size and modification time so
-that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays: a cut or
-edited file fails the check and is rebuilt, never trusted. Files are written atomically.
+that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays and of its
+own file name (which holds the key): a cut or edited file, or the valid file of another entry
+copied over it, fails the check and is rebuilt, never trusted. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 #: Bump when the layout or the meaning of cached arrays changes.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 _CHECKSUM = "__sha256__"
 
 
@@ -82,8 +83,10 @@ def resolve_cache_dir(cache, data_home: Path) -> Path | None:
     return None
 
 
-def _checksum(arrays: dict[str, np.ndarray]) -> str:
+def _checksum(arrays: dict[str, np.ndarray], file_name: str) -> str:
     h = hashlib.sha256()
+    # The name holds the key: the sound file of another record copied here must not pass.
+    h.update(f"{file_name}|".encode())
     for name in sorted(arrays):
         arr = np.ascontiguousarray(arrays[name])
         h.update(f"{name}|{arr.dtype.str}|{arr.shape}|".encode())
@@ -99,12 +102,12 @@ def load(path: Path) -> dict[str, np.ndarray] | None:
         stored = str(arrays.pop(_CHECKSUM))
     except Exception:  # any damage at all means: rebuild
         return None
-    return arrays if stored == _checksum(arrays) else None
+    return arrays if stored == _checksum(arrays, path.name) else None
 
 
 def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write a cache file atomically; a failure only warns (the cache is an optimisation)."""
-    payload = {**arrays, _CHECKSUM: np.array(_checksum(arrays))}
+    payload = {**arrays, _CHECKSUM: np.array(_checksum(arrays, path.name))}
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
