@@ -49,9 +49,21 @@ def read_header(path: Path, name: str):
     if not hea.is_file():
         raise FileNotFoundError(f"record {name}: header file {hea} not found")
     try:
-        return wfdb.rdheader(str(path))
+        header = wfdb.rdheader(str(path))
+        text = hea.read_text(errors="replace")
     except Exception as exc:
         raise DataFormatError(f"record {name}: cannot read header {hea}: {exc}") from exc
+    if getattr(header, "n_seg", None) is None:
+        # wfdb reads as many signal lines as the record line declares and fails later, cryptically.
+        lines = [
+            line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+        ]
+        if len(lines) - 1 != header.n_sig:
+            raise DataFormatError(
+                f"record {name}: header {hea} declares {header.n_sig} signal(s) but describes "
+                f"{len(lines) - 1}"
+            )
+    return header
 
 
 def read_lead(
@@ -113,9 +125,13 @@ def read_annotations(
         raise DataFormatError(f"record {name}: cannot read annotations {ann_path}: {exc}") from exc
     samples = np.asarray(ann.sample, dtype=np.int64)
     symbols = np.asarray(ann.symbol, dtype="U2")
-    if samples.size and (samples.min() < 0 or samples.max() >= n_samples):
+    if samples.size == 0:
+        # A record without a single annotation is an empty or damaged file, not a record without
+        # beats: loading it silently would drop the record from the data set.
+        raise DataFormatError(f"record {name}: annotation file {ann_path} holds no annotations")
+    if samples.min() < 0 or samples.max() >= n_samples:
         raise DataFormatError(
-            f"record {name}: header and annotations disagree: annotation at sample "
-            f"{samples.max()} but the signal has {n_samples} samples"
+            f"record {name}: header and annotations disagree: {ann_path} has an annotation at "
+            f"sample {samples.max()} but the signal has {n_samples} samples"
         )
     return samples, symbols
