@@ -116,21 +116,21 @@ def _to_target_rate(r_peaks: np.ndarray, fs: float, target_fs: float, n: int) ->
     return np.minimum(np.rint(r_peaks * (target_fs / fs)).astype(np.int64), n - 1)
 
 
-def _check_r_peaks(r_peaks, n_samples: int) -> np.ndarray:
+def _check_r_peaks(r_peaks, n_samples: int, name: str) -> np.ndarray:
     r = np.asarray(r_peaks)
     if r.ndim != 1:
-        raise SignalError(f"r_peaks must be 1-D sample indices, got shape {r.shape}")
+        raise SignalError(f"{name}: r_peaks must be 1-D sample indices, got shape {r.shape}")
     if r.size and not np.issubdtype(r.dtype, np.integer):
         if not np.issubdtype(r.dtype, np.floating) or not np.all(r == np.round(r)):
-            raise SignalError("r_peaks must be integer sample indices")
-    r = r.astype(np.int64)
+            raise SignalError(f"{name}: r_peaks must be integer sample indices")
     if r.size and (r.min() < 0 or r.max() >= n_samples):
         raise SignalError(
-            f"r_peaks must lie in [0, {n_samples - 1}] (the signal's samples); "
+            f"{name}: r_peaks must lie in [0, {n_samples - 1}] (the signal's samples); "
             f"got values from {r.min()} to {r.max()}"
         )
+    r = r.astype(np.int64)
     if np.any(np.diff(r) <= 0):
-        raise SignalError("r_peaks must be strictly increasing")
+        raise SignalError(f"{name}: r_peaks must be strictly increasing")
     return r
 
 
@@ -209,7 +209,7 @@ def segment_beats(
     if r_peaks is None:
         r_orig = detect_r_peaks(x, fs, method=detector)
     else:
-        r_orig = _check_r_peaks(r_peaks, x.size)
+        r_orig = _check_r_peaks(r_peaks, x.size, name)
     empty = BeatSegments(
         np.zeros((0, beat_length), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
     )
