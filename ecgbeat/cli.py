@@ -1,0 +1,934 @@
+"""The ``ecgbeat`` command: demo, predict, train, evaluate and data.
+
+Run ``ecgbeat --help`` or ``ecgbeat COMMAND --help``. Heavy libraries (TensorFlow, matplotlib,
+wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers at once.
+
+Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
+2 wrong usage (unknown option, bad value). Errors are one line on stderr, never a traceback;
+``ECGBEAT_DEBUG=1`` shows the traceback as well.
+
+Examples
+--------
+>>> from ecgbeat.cli import main
+>>> main(["--version"])  # doctest: +ELLIPSIS
+ecgbeat ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from ecgbeat._version import __version__
+from ecgbeat.exceptions import ECGBeatError
+
+__all__ = ["build_parser", "main"]
+
+T = TypeVar("T")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+_AAMI = ("N", "S", "V", "F", "Q")
+
+
+class CommandError(ECGBeatError):
+    """A command cannot run as asked; its message is shown to the user as is."""
+
+
+# --------------------------------------------------------------------------- output helpers
+
+
+def _progress(items: Iterable[T], *, total: int, desc: str, args, unit: str) -> Iterator[T]:
+    """A tqdm bar on stderr when it is a terminal and ``--quiet`` is not given."""
+    if getattr(args, "quiet", False) or not sys.stderr.isatty():
+        yield from items
+        return
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is in the [data] extra; without it there is no bar, nothing else
+        yield from items
+        return
+    yield from tqdm(items, total=total, desc=desc, unit=unit, leave=False)
+
+
+def _info(args, message: str) -> None:
+    """Progress messages go to stderr, so that stdout stays clean for tables and JSON."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
+    """A classification report (per class, accuracy, macro-F1) and the confusion matrix as text.
+
+    Parameters
+    ----------
+    metrics : dict
+        The result of :func:`ecgbeat.evaluation.classification_metrics`.
+    title : str, optional
+        A first line.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from ecgbeat.evaluation import classification_metrics
+    >>> from ecgbeat.cli import format_report
+    >>> m = classification_metrics([0, 0, 1, 1], [0, 1, 1, 1], target_names=["N", "V"])
+    >>> print(format_report(m))  # doctest: +NORMALIZE_WHITESPACE
+    class  precision  recall      f1  support
+    N         1.0000  0.5000  0.6667        2
+    V         0.6667  1.0000  0.8000        2
+    <BLANKLINE>
+    accuracy   0.7500   (4 beats)
+    macro-F1   0.7333
+    <BLANKLINE>
+    confusion matrix (rows: true class, columns: predicted class)
+    true\\pred  N  V
+    N          1  1
+    V          0  2
+    """
+    names = list(metrics["labels"])
+    width = max([5, *map(len, names)])
+    lines = [] if title is None else [title, ""]
+    lines.append(f"{'class':<{width}}  precision  recall      f1  support")
+    total = 0
+    for name in names:
+        row = metrics["per_class"][name]
+        total += row["support"]
+        lines.append(
+            f"{name:<{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:6.4f}"
+            f"  {row['support']:7d}"
+        )
+    lines += [
+        "",
+        f"accuracy   {metrics['accuracy']:.4f}   ({total} beats)",
+        f"macro-F1   {metrics['macro_f1']:.4f}",
+        "",
+        "confusion matrix (rows: true class, columns: predicted class)",
+    ]
+    matrix = metrics["confusion_matrix"]
+    cell = max([len(n) for n in names] + [len(str(v)) for r in matrix for v in r])
+    head = "true\\pred"
+    first = max(len(head), width)
+    lines.append(f"{head:<{first}}  " + " ".join(f"{n:>{cell}}" for n in names))
+    for name, row in zip(names, matrix, strict=True):
+        lines.append(f"{name:<{first}}  " + " ".join(f"{v:>{cell}}" for v in row))
+    return "\n".join(lines)
+
+
+def _save_figure(fig, path: str, args) -> None:
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    _info(args, f"wrote {path}")
+
+
+def _use_agg() -> None:
+    """Draw off-screen: the command writes image files and must work without a display."""
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError(
+            "pictures need the optional package matplotlib: pip install ecgbeat[plot]"
+        ) from exc
+    matplotlib.use("Agg")
+
+
+# --------------------------------------------------------------------------- models and data
+
+
+def _load_classifier(name_or_path: str, args):
+    """A fitted classifier from a shipped model's name or a saved ``.keras`` file."""
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.pretrained import list_pretrained
+
+    looks_like_path = name_or_path.endswith(".keras") or os.sep in name_or_path
+    if not looks_like_path and name_or_path not in list_pretrained():
+        shipped = ", ".join(list_pretrained()) or "none"
+        raise CommandError(
+            f"no model named {name_or_path!r}: give the path of a .keras file saved by "
+            f"'ecgbeat train' or HeartbeatCNNClassifier.save, or a shipped model ({shipped})"
+        )
+    if looks_like_path and not Path(name_or_path).is_file():
+        raise CommandError(f"model file {name_or_path} not found")
+    _info(args, f"loading model {name_or_path}")
+    return HeartbeatCNNClassifier.from_pretrained(name_or_path)
+
+
+def _class_names(classifier) -> list[str]:
+    from ecgbeat.records import _class_names
+
+    return _class_names(classifier, None)
+
+
+def _predict_proba(classifier, X, args, desc: str = "classifying"):
+    """``predict_proba`` in chunks, so that a long run shows a progress bar."""
+    import numpy as np
+
+    step = 1024
+    starts = range(0, len(X), step)
+    parts = [
+        classifier.predict_proba(X[start : start + step])
+        for start in _progress(starts, total=len(starts), desc=desc, args=args, unit="batch")
+    ]
+    if not parts:
+        return np.zeros((0, len(classifier.classes_)))
+    return np.concatenate(parts)
+
+
+def _load_labelled_data(args, *, subset: str):
+    """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV)."""
+    import numpy as np
+
+    if args.data == "mitbih":
+        from ecgbeat.datasets import fetch_mitbih
+
+        split = args.split or "random"
+        if subset != "all":
+            _info(args, f"loading MIT-BIH, {split} split, {subset} part")
+        bunch = fetch_mitbih(
+            args.data_home,
+            split=split,
+            subset=subset,
+            records=args.records,
+            download_if_missing=not args.no_download,
+            progress=False if args.quiet else None,
+        )
+        X, y, names = bunch.data, bunch.target, list(bunch.target_names)
+    else:
+        from ecgbeat.datasets import load_heartbeat_csv
+
+        if args.split is not None:
+            raise CommandError(
+                "--split applies to --data mitbih; a CSV is used whole (the Kaggle release "
+                "ships its train and test parts as separate files)"
+            )
+        if args.records:
+            raise CommandError("--records applies to --data mitbih, not to a CSV")
+        names = args.class_names.split(",") if args.class_names else list(_AAMI)
+        bunch = load_heartbeat_csv(args.data, target_names=names)
+        X, y = bunch.data, bunch.target
+    if args.max_beats is not None and args.max_beats < len(y):
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(
+            np.arange(len(y)),
+            train_size=args.max_beats,
+            stratify=y if np.bincount(y).min() >= 2 else None,
+            random_state=0,
+        )
+        X, y = X[np.sort(keep)], y[np.sort(keep)]
+    if len(y) == 0:
+        raise CommandError(f"no beats in {args.data}")
+    return X, y, names
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_demo(args) -> int:
+    """Classify the sample beats that ship with ecgbeat and report how well it went."""
+    import numpy as np
+
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.evaluation import classification_metrics
+
+    classifier = _load_classifier(args.model, args)
+    sample = load_sample()
+    names = _class_names(classifier)
+    if [str(c) for c in classifier.classes_] != [str(i) for i in range(len(sample.target_names))]:
+        if names != list(sample.target_names):
+            raise CommandError(
+                f"model {args.model} predicts classes {names}; the demo's sample beats are "
+                f"labelled with the AAMI classes {list(sample.target_names)}"
+            )
+    proba = _predict_proba(classifier, sample.data, args)
+    y_pred = np.argmax(proba, axis=1)
+    metrics = classification_metrics(sample.target, y_pred, target_names=sample.target_names)
+    print(
+        format_report(
+            metrics,
+            title=f"ecgbeat demo: model {args.model} on the {len(sample.target)} sample "
+            "MIT-BIH beats that ship with ecgbeat (never seen in training)",
+        )
+    )
+    if args.no_plot:
+        return EXIT_OK
+    try:
+        _use_agg()
+    except ImportError as exc:
+        # The report is the main result; the picture is a bonus that needs an extra.
+        print(f"\nno picture: {exc}", file=sys.stderr)
+        return EXIT_OK
+    from ecgbeat.plot import plot_beats_by_class
+
+    fig, _ = plot_beats_by_class(
+        sample.data, sample.target, y_pred=y_pred, class_names=sample.target_names, n_per_class=4
+    )
+    fig.suptitle(f"Sample beats by true class, coloured by the class model {args.model} predicts")
+    _save_figure(fig, args.out, args)
+    print(f"\npicture of example beats (true and predicted class): {args.out}")
+    return EXIT_OK
+
+
+def _record_path(item: str) -> Path:
+    path = Path(item)
+    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
+def _csv_table(path: Path, classifier, names: list[str], args):
+    """A BeatTable for a CSV of beats (one per row, optional label column after the samples)."""
+    import numpy as np
+
+    from ecgbeat.exceptions import DataFormatError
+    from ecgbeat.records import BeatTable
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        raise DataFormatError(f"{path}: not a CSV of numbers: {exc}") from exc
+    n = classifier.n_features_in_
+    if table.shape[1] == n + 1:
+        table = table[:, :n]  # the Kaggle layout: the last column is the label
+    elif table.shape[1] != n:
+        raise DataFormatError(
+            f"{path}: rows have {table.shape[1]} values; the model takes beats of {n} samples "
+            f"(or {n + 1} columns with a label last)"
+        )
+    if not np.isfinite(table).all():
+        raise DataFormatError(f"{path}: NaN or infinite values")
+    proba = _predict_proba(classifier, table.astype(np.float32), args, desc=path.name)
+    labels = np.asarray(names, dtype=object)[np.argmax(proba, axis=1)].astype(str)
+    # A CSV row has no R peak: 'sample' is the row number and the time is unknown.
+    return BeatTable(
+        record=path.stem,
+        sample=np.arange(len(table)),
+        fs=float("nan"),
+        label=labels,
+        proba=proba,
+        class_names=names,
+        lead="",
+    )
+
+
+def _rows(table) -> list[dict]:
+    rows = table.rows()
+    if table.fs != table.fs:  # NaN: beats from a CSV, without times
+        for row in rows:
+            row["time_s"] = ""
+    return rows
+
+
+def _write_tables(tables, stream: TextIO) -> None:
+    import csv
+
+    if not tables:
+        return
+    fields = ["record", "sample", "time_s", "label"]
+    for table in tables:
+        fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
+    writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    for table in tables:
+        writer.writerows(_rows(table))
+
+
+def _format_summary(table) -> str:
+    summary = table.summary()
+    counts = "  ".join(f"{name} {count}" for name, count in summary["counts"].items())
+    duration = "" if table.fs != table.fs else f", {summary['duration_s']} s"
+    return (
+        f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; "
+        f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
+    )
+
+
+def _strip_start(table, duration: float) -> float:
+    """Start the strip a little before the first non-normal beat, so that it shows one."""
+    import numpy as np
+
+    abnormal = np.flatnonzero(table.label != "N")
+    if not abnormal.size:
+        return 0.0
+    return max(0.0, float(table.time[abnormal[0]]) - duration / 3)
+
+
+def _plot_strips(tables, paths: dict[str, Path], args) -> None:
+    _use_agg()
+    from ecgbeat.datasets._records import read_lead
+    from ecgbeat.plot import plot_strip
+
+    plotted = [t for t in tables if t.fs == t.fs]
+    for table in plotted:
+        out = Path(args.plot)
+        if len(plotted) > 1:
+            out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
+        signal, fs, lead, _ = read_lead(paths[table.record], [table.lead], table.record)
+        start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
+        fig, _ = plot_strip(
+            signal,
+            fs,
+            table.sample,
+            table.label,
+            class_names=table.class_names,
+            start=start,
+            duration=args.plot_seconds,
+            title=f"record {table.record}, lead {lead}",
+        )
+        fig.tight_layout()
+        _save_figure(fig, str(out), args)
+
+
+def cmd_predict(args) -> int:
+    """Classify every beat of WFDB records or CSV files of beats."""
+    if args.plot is not None:
+        _use_agg()  # fail before the long work when the picture cannot be drawn
+    leads = args.lead or None
+    items = [(item, _record_path(item)) for item in args.records]
+    csv_items = [(item, p) for item, p in items if p.suffix.lower() == ".csv"]
+    wfdb_items = [(item, p) for item, p in items if p.suffix.lower() != ".csv"]
+    tables, errors, paths = [], {}, {}
+    classifier = None
+    if csv_items or (wfdb_items and args.dask is None):
+        classifier = _load_classifier(args.model, args)
+    if wfdb_items and args.dask is not None:
+        tables_d, errors_d = _predict_dask(wfdb_items, leads, args)
+        tables += tables_d
+        errors.update(errors_d)
+        paths.update({p.name: p for _, p in wfdb_items})
+    elif wfdb_items:
+        from ecgbeat.records import DEFAULT_LEADS, classify_record
+
+        names = _class_names(classifier)
+        for item, path in _progress(
+            wfdb_items, total=len(wfdb_items), desc="records", args=args, unit="record"
+        ):
+            try:
+                table = classify_record(
+                    path,
+                    classifier,
+                    lead=leads or DEFAULT_LEADS,
+                    annotations=args.annotations,
+                    detector=args.detector,
+                    class_names=names,
+                )
+            except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+                errors[item] = str(exc)
+                continue
+            tables.append(table)
+            paths[table.record] = path
+    for item, path in csv_items:
+        try:
+            tables.append(_csv_table(path, classifier, _class_names(classifier), args))
+        except (ECGBeatError, OSError, ValueError) as exc:
+            errors[item] = str(exc)
+    for item, message in errors.items():
+        print(f"ecgbeat predict: {item}: {message}", file=sys.stderr)
+
+    table_to_stdout = args.csv or (args.output is None and not args.summary)
+    if args.output is not None:
+        with open(args.output, "w", newline="") as stream:
+            _write_tables(tables, stream)
+        _info(
+            args, f"wrote {sum(map(len, tables))} beats of {len(tables)} record(s) to {args.output}"
+        )
+    if table_to_stdout:
+        _write_tables(tables, sys.stdout)
+    if args.summary:
+        # Beside a CSV on stdout the summary goes to stderr, so that the CSV stays parseable.
+        stream = sys.stderr if table_to_stdout else sys.stdout
+        for table in tables:
+            print(_format_summary(table), file=stream)
+    if args.plot is not None and tables:
+        _plot_strips(tables, paths, args)
+    if errors:
+        print(f"ecgbeat predict: {len(errors)} of {len(items)} input(s) failed", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _predict_dask(items, leads, args):
+    try:
+        from ecgbeat.distributed import classify_records
+    except ImportError as exc:
+        raise CommandError(
+            f"--dask needs ecgbeat.distributed and dask: pip install ecgbeat[dask] ({exc})"
+        ) from exc
+    from ecgbeat.records import DEFAULT_LEADS
+
+    model = args.model
+    if Path(model).is_file():
+        model = str(Path(model).resolve())  # the workers may not share our working directory
+    _info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
+    result = classify_records(
+        [str(path.resolve()) for _, path in items],
+        model,
+        client=args.dask,
+        lead=leads or DEFAULT_LEADS,
+        annotations=args.annotations,
+        detector=args.detector,
+    )
+    by_resolved = {str(path.resolve()): item for item, path in items}
+    errors = {}
+    for key, message in result.errors.items():
+        errors[by_resolved.get(str(key), str(key))] = message
+    return list(result.tables), errors
+
+
+def _epoch_bar(args, epochs: int):
+    """A Keras callback that moves a tqdm bar once per epoch (and shows the losses)."""
+    if args.quiet or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    import keras
+
+    class EpochBar(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=False)
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            shown = {k: f"{v:.4f}" for k, v in logs.items() if k in ("loss", "val_loss")}
+            self.bar.set_postfix(shown)
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochBar()
+
+
+def cmd_train(args) -> int:
+    """Train a classifier and save it."""
+    import numpy as np
+
+    from ecgbeat import HeartbeatCNNClassifier
+
+    if not args.output.endswith(".keras"):
+        raise CommandError(f"--output must end in .keras, got {args.output}")
+    X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+    class_weight = None if args.class_weight == "none" else args.class_weight
+    params = dict(
+        architecture=args.architecture,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        class_weight=class_weight,
+        freeze_conv=args.freeze_conv,
+        random_state=args.random_state,
+    )
+    if args.pretrained is not None:
+        from ecgbeat.pretrained import load
+
+        source = load(args.pretrained)  # fails early, with the registry's message
+        params["architecture"] = source.architecture
+        params["pretrained"] = args.pretrained
+    elif args.freeze_conv:
+        raise CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+    bar = _epoch_bar(args, args.epochs)
+    clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
+    counts = ", ".join(
+        f"{n} {c}" for n, c in zip(names, np.bincount(y, minlength=len(names)), strict=True)
+    )
+    _info(args, f"training a {clf.architecture!r} network on {len(y)} beats ({counts})")
+    clf.fit(X, y)
+    clf.callbacks = None
+    source_name = "MIT-BIH" if args.data == "mitbih" else Path(args.data).name
+    clf.model_card_ = {
+        "target_names": names,
+        "data": {
+            "source": source_name,
+            "split": (args.split or "random") if args.data == "mitbih" else None,
+            "n_train": len(y),
+        },
+        "command": "ecgbeat train " + " ".join(args.argv),
+    }
+    clf.save(args.output)
+    best = clf.history_
+    val = best.get("val_loss")
+    message = f"trained {clf.n_epochs_} epoch(s), kept epoch {clf.best_epoch_}"
+    if val:
+        message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
+    print(f"{message}; saved {args.output}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    """Evaluate a saved or shipped model on labelled beats."""
+    import numpy as np
+
+    from ecgbeat.evaluation import classification_metrics
+
+    classifier = _load_classifier(args.model, args)
+    subset = args.subset if args.data == "mitbih" else "all"
+    X, y, names = _load_labelled_data(args, subset=subset)
+    classes = [str(c) for c in classifier.classes_]
+    if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):
+        raise CommandError(
+            f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
+            f"({', '.join(names)})"
+        )
+    proba = _predict_proba(classifier, X, args)
+    y_pred = classifier.classes_[np.argmax(proba, axis=1)].astype(np.int64)
+    metrics = classification_metrics(y, y_pred, target_names=names)
+    where = (
+        f"MIT-BIH, {args.split or 'random'} split, {subset} part"
+        if args.data == "mitbih"
+        else args.data
+    )
+    if args.json:
+        result = {"model": args.model, "data": where, "n_beats": len(y), **metrics}
+        print(json.dumps(result, indent=1))
+    else:
+        print(format_report(metrics, title=f"model {args.model} on {where}"))
+    return EXIT_OK
+
+
+def cmd_data(args) -> int:
+    """Build the MIT-BIH beat cache, or show what it holds, with the counts per class."""
+    import numpy as np
+
+    from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih, get_data_home
+
+    home = get_data_home(args.data_home)
+    splits = [args.split] if args.split else ["random", "inter-patient"]
+    download = not (args.info or args.no_download)
+    if args.info:
+        cache = home / "cache"
+        files = sorted(cache.glob("*.npz")) if cache.is_dir() else []
+        size = sum(f.stat().st_size for f in files)
+        print(f"data home   {home}")
+        print(f"raw records {home / 'mitdb'} ({len(list((home / 'mitdb').glob('*.hea')))} headers)")
+        print(f"beat cache  {cache} ({len(files)} files, {size / 1e6:.1f} MB)")
+        print()
+    rows = []
+    for split in splits:
+        bunch = fetch_mitbih(
+            home,
+            split=split,
+            records=args.records,
+            download_if_missing=download,
+            progress=False if args.quiet else None,
+        )
+        for part, mask in (("train", ~bunch.is_test), ("test", bunch.is_test)):
+            counts = np.bincount(bunch.target[mask], minlength=len(AAMI_CLASSES))
+            n_records = len(np.unique(bunch.record[mask]))
+            rows.append((split, part, n_records, *counts.tolist(), int(mask.sum())))
+    header = ("split", "part", "records", *AAMI_CLASSES, "total")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(
+                f"{v!s:>{w}}" if i > 1 else f"{v!s:<{w}}"
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> None:
+    parser.add_argument(
+        "--data",
+        required=True,
+        metavar="mitbih|CSV",
+        help="'mitbih' (the MIT-BIH Arrhythmia Database, read from --data-home) or a CSV of "
+        "labelled beats in the Kaggle layout (187 samples then the label)",
+    )
+    parser.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
+    )
+    parser.add_argument(
+        "--split",
+        choices=["random", "inter-patient"],
+        help="MIT-BIH split (default: random, the Kaggle-style 80/20 split; inter-patient: "
+        "train on DS1, test on DS2)",
+    )
+    if evaluate:
+        parser.add_argument(
+            "--subset",
+            choices=["test", "train", "all"],
+            default="test",
+            help="part of the split to evaluate on (default: test)",
+        )
+    parser.add_argument(
+        "--records", nargs="+", metavar="NNN", help="only these MIT-BIH records (e.g. 100 101)"
+    )
+    parser.add_argument(
+        "--max-beats",
+        type=_positive_int,
+        metavar="N",
+        help="use a stratified subsample of N beats (for a quick try)",
+    )
+    parser.add_argument(
+        "--class-names",
+        metavar="A,B,...",
+        help="names of the CSV's labels 0, 1, ... (default: N,S,V,F,Q; PTB: normal,abnormal)",
+    )
+    parser.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ecgbeat`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> from ecgbeat.cli import build_parser
+    >>> args = build_parser().parse_args(["predict", "mitdb/100", "--summary"])
+    >>> args.command, args.records, args.model
+    ('predict', ['mitdb/100'], 'mitbih')
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not undo an 'ecgbeat -q COMMAND' given before it.
+    common.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no progress bars or progress messages",
+    )
+    parser = argparse.ArgumentParser(
+        prog="ecgbeat",
+        description="Classify single ECG heartbeats (AAMI classes N, S, V, F, Q) with "
+        "convolutional networks: try the shipped model, classify your recordings, train and "
+        "evaluate models.",
+        epilog="Run 'ecgbeat COMMAND --help' for the options of a command. Start with "
+        "'ecgbeat demo'.",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars or progress messages"
+    )
+    parser.add_argument("--version", action="version", version=f"ecgbeat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="classify the sample beats that ship with ecgbeat (offline, seconds)",
+        description="Load the pretrained model, classify the 2,850 real MIT-BIH sample beats "
+        "that ship with ecgbeat, print the per-class report and the confusion matrix, and "
+        "draw example beats with their true and predicted classes.",
+    )
+    demo.add_argument(
+        "--model", default="mitbih", help="model name or .keras file (default: mitbih)"
+    )
+    demo.add_argument(
+        "--out", default="ecgbeat-demo.png", help="picture to write (default: ecgbeat-demo.png)"
+    )
+    demo.add_argument("--no-plot", action="store_true", help="print the report only")
+    demo.set_defaults(func=cmd_demo)
+
+    predict = sub.add_parser(
+        "predict",
+        parents=[common],
+        help="classify every beat of WFDB records or CSV files of beats",
+        description="Classify every beat of WFDB records (path without extension, or the .hea "
+        "file) or of CSV files of beats (one beat per row, Kaggle layout; a label column is "
+        "ignored). Writes one CSV row per beat: record, sample (R-peak index; the row number "
+        "for CSV input), time_s, label, and one probability column per class. Records that "
+        "fail are reported on stderr and the others still classified; the exit code is 1 if "
+        "any failed.",
+    )
+    predict.add_argument("records", nargs="+", metavar="RECORD", help="WFDB record or CSV file")
+    predict.add_argument(
+        "--model", default="mitbih", help="model name or .keras file (default: mitbih)"
+    )
+    predict.add_argument(
+        "--lead",
+        action="append",
+        metavar="NAME",
+        help="lead to classify; repeat to give names tried in order (default: MLII, II, V5...)",
+    )
+    predict.add_argument(
+        "--annotations",
+        metavar="EXT",
+        help="take the R peaks from this annotation file (e.g. atr) instead of detecting them",
+    )
+    predict.add_argument(
+        "--detector",
+        default="pan-tompkins",
+        choices=["pan-tompkins", "threshold"],
+        help="QRS detector when no annotations are given (default: pan-tompkins)",
+    )
+    predict.add_argument(
+        "--csv",
+        action="store_true",
+        help="write the per-beat CSV to stdout (the default without --output or --summary)",
+    )
+    predict.add_argument("-o", "--output", metavar="FILE", help="write the per-beat CSV to FILE")
+    predict.add_argument(
+        "--summary",
+        action="store_true",
+        help="print beats per class and the ectopic burden of each record",
+    )
+    predict.add_argument(
+        "--plot", metavar="PNG", help="draw a strip of each record with its beats coloured by class"
+    )
+    predict.add_argument(
+        "--plot-start",
+        type=float,
+        metavar="SECONDS",
+        help="start of the strip (default: just before the first non-N beat)",
+    )
+    predict.add_argument(
+        "--plot-seconds",
+        type=_positive_float,
+        default=10.0,
+        metavar="SECONDS",
+        help="length of the strip (default: 10)",
+    )
+    predict.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="classify the records on a Dask cluster (scheduler address, e.g. tcp://host:8786)",
+    )
+    predict.set_defaults(func=cmd_predict)
+
+    train = sub.add_parser(
+        "train",
+        parents=[common],
+        help="train a classifier and save it as a .keras file",
+        description="Train a HeartbeatCNNClassifier on the training part of a MIT-BIH split "
+        "or on a CSV of labelled beats, and save it (evaluate it with 'ecgbeat evaluate').",
+    )
+    _add_data_options(train, evaluate=False)
+    train.add_argument(
+        "-o",
+        "--output",
+        default="ecgbeat-model.keras",
+        help="model file to write (default: ecgbeat-model.keras)",
+    )
+    train.add_argument("--architecture", choices=["cnn", "resnet"], default="cnn")
+    train.add_argument("--epochs", type=_positive_int, default=50)
+    train.add_argument("--batch-size", type=_positive_int, default=128)
+    train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
+    train.add_argument("--class-weight", choices=["none", "balanced"], default="none")
+    train.add_argument("--random-state", type=int, default=0)
+    train.add_argument(
+        "--pretrained", metavar="NAME_OR_PATH", help="start from these weights (transfer learning)"
+    )
+    train.add_argument(
+        "--freeze-conv", action="store_true", help="train only the dense head (needs --pretrained)"
+    )
+    train.set_defaults(func=cmd_train)
+
+    evaluate = sub.add_parser(
+        "evaluate",
+        parents=[common],
+        help="evaluate a saved or shipped model on labelled beats",
+        description="Evaluate a model (a shipped name or a .keras file) on a MIT-BIH split or "
+        "a CSV of labelled beats: per-class precision, recall, F1, accuracy, macro-F1 and the "
+        "confusion matrix.",
+    )
+    evaluate.add_argument("model", metavar="MODEL", help="model name or .keras file")
+    _add_data_options(evaluate, evaluate=True)
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.set_defaults(func=cmd_evaluate)
+
+    data = sub.add_parser(
+        "data",
+        parents=[common],
+        help="build or inspect the MIT-BIH beat cache",
+        description="Build the MIT-BIH beats (downloading the records if missing) and their "
+        "cache, and print the beats per class in each part of each split. With --info, only "
+        "read what is on disk (no download).",
+    )
+    data.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
+    )
+    data.add_argument(
+        "--split", choices=["random", "inter-patient"], help="only this split (default: both)"
+    )
+    data.add_argument("--records", nargs="+", metavar="NNN", help="only these records")
+    data.add_argument(
+        "--info", action="store_true", help="show the data home and cache, never download"
+    )
+    data.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
+    data.set_defaults(func=cmd_data)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ecgbeat`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 failure, 2 wrong usage.
+
+    Examples
+    --------
+    >>> from ecgbeat.cli import main
+    >>> main(["predict"])  # doctest: +SKIP
+    2
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    args.argv = argv
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("ecgbeat: interrupted", file=sys.stderr)
+        return 130
+    except (ECGBeatError, OSError, ValueError, ImportError, KeyError) as exc:
+        if os.environ.get("ECGBEAT_DEBUG"):
+            raise
+        message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
+        print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -1,0 +1,570 @@
+"""Figures of heartbeats, ECG strips, saliency maps and confusion matrices (matplotlib).
+
+matplotlib is an optional extra (``pip install ecgbeat[plot]``); it is imported when a function here
+is first called, never by ``import ecgbeat``. Every function returns the matplotlib objects it drew
+on, ``(figure, axes)``, so that a caller can restyle or save them; none calls ``plt.show()``.
+
+Classes are coloured the same way in every figure: the AAMI classes by :data:`CLASS_COLORS`
+(``N`` grey-blue, ``S`` orange, ``V`` red, ``F`` purple, ``Q`` green), other class names by
+matplotlib's ``tab10`` cycle in the order they are given.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.plot import plot_confusion_matrix
+>>> fig, ax = plot_confusion_matrix([0, 0, 1, 1], [0, 1, 1, 1], class_names=["N", "V"])
+>>> ax.get_xlabel()
+'Predicted class'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+__all__ = [
+    "CLASS_COLORS",
+    "class_colors",
+    "grad_cam",
+    "plot_beats_by_class",
+    "plot_confusion_matrix",
+    "plot_saliency",
+    "plot_strip",
+]
+
+#: Colour of each AAMI class, shared by all figures.
+CLASS_COLORS = {
+    "N": "#4c72b0",
+    "S": "#dd8452",
+    "V": "#c44e52",
+    "F": "#8172b3",
+    "Q": "#55a868",
+}
+_TAB10 = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf".split()
+
+
+def _pyplot():
+    """Import pyplot, or say how to install matplotlib."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            "ecgbeat's figures need the optional package matplotlib: pip install ecgbeat[plot]"
+        ) from exc
+    return plt
+
+
+def class_colors(class_names: Sequence[Any]) -> dict[str, str]:
+    """Colour of each class name: the AAMI palette, else the ``tab10`` cycle.
+
+    Parameters
+    ----------
+    class_names : sequence
+        Class names (converted to ``str``).
+
+    Returns
+    -------
+    dict of str to str
+        Class name -> hex colour.
+
+    Examples
+    --------
+    >>> from ecgbeat.plot import class_colors
+    >>> class_colors(["N", "V", "normal"])
+    {'N': '#4c72b0', 'V': '#c44e52', 'normal': '#1f77b4'}
+    """
+    colors, others = {}, 0
+    for name in map(str, class_names):
+        if name in CLASS_COLORS:
+            colors[name] = CLASS_COLORS[name]
+        else:
+            colors[name] = _TAB10[others % len(_TAB10)]
+            others += 1
+    return colors
+
+
+def _names(labels: np.ndarray, class_names: Sequence[str] | None) -> np.ndarray:
+    """Labels as class names: integer codes index ``class_names``; names stay names."""
+    labels = np.asarray(labels)
+    if class_names is not None and np.issubdtype(labels.dtype, np.integer):
+        names = np.asarray([str(n) for n in class_names], dtype=object)
+        if labels.size and (labels.min() < 0 or labels.max() >= len(names)):
+            raise ValueError(
+                f"labels run from {labels.min()} to {labels.max()} but class_names has "
+                f"{len(names)} names"
+            )
+        return names[labels].astype(str)
+    return labels.astype(str)
+
+
+def plot_beats_by_class(
+    X,
+    y,
+    *,
+    y_pred=None,
+    class_names: Sequence[str] | None = None,
+    n_per_class: int = 4,
+    fs: float = 125.0,
+    random_state: int | None = 0,
+) -> tuple[Figure, np.ndarray]:
+    """Draw example beats of each class in a grid: one row per class, ``n_per_class`` columns.
+
+    With ``y_pred``, each panel's title gives the true and the predicted class, the line takes
+    the colour of the predicted class, and misclassified beats (red titles) are shown first in
+    each row when there are some, so that the errors are easy to see.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_beats, n_samples)
+        Beats.
+    y : array-like of shape (n_beats,)
+        True classes (names, or integer codes with ``class_names``).
+    y_pred : array-like of shape (n_beats,), optional
+        Predicted classes, coded like ``y``.
+    class_names : sequence of str, optional
+        Names of the integer codes ``0..n-1``; rows follow this order.
+    n_per_class : int, default=4
+        Beats drawn per class.
+    fs : float, default=125.0
+        Sampling frequency of the beats, for the time axis in seconds.
+    random_state : int or None, default=0
+        Which beats are drawn.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : ndarray of Axes of shape (n_classes, n_per_class)
+        Panels of classes with fewer beats than ``n_per_class`` are left empty and hidden.
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import load_sample
+    >>> from ecgbeat.plot import plot_beats_by_class
+    >>> sample = load_sample()
+    >>> fig, axes = plot_beats_by_class(sample.data, sample.target,
+    ...                                 class_names=sample.target_names, n_per_class=3)
+    >>> axes.shape, axes[2, 0].get_title()
+    ((5, 3), 'V')
+    """
+    plt = _pyplot()
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim == 3 and X.shape[2] == 1:
+        X = X[:, :, 0]
+    if X.ndim != 2:
+        raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
+    if n_per_class < 1:
+        raise ValueError(f"n_per_class must be at least 1, got {n_per_class}")
+    true = _names(y, class_names)
+    if len(true) != len(X):
+        raise ValueError(f"X has {len(X)} beats but y has {len(true)} labels")
+    pred = None if y_pred is None else _names(y_pred, class_names)
+    if pred is not None and len(pred) != len(X):
+        raise ValueError(f"X has {len(X)} beats but y_pred has {len(pred)} labels")
+    order = (
+        [str(n) for n in class_names]
+        if class_names is not None
+        else sorted(set(true) | set(pred if pred is not None else []))
+    )
+    colors = class_colors(order)
+    rng = np.random.default_rng(random_state)
+    t = np.arange(X.shape[1]) / fs
+    fig, axes = plt.subplots(
+        len(order),
+        n_per_class,
+        figsize=(2.4 * n_per_class, 1.7 * len(order)),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        layout="constrained",
+    )
+    for row, name in enumerate(order):
+        members = np.flatnonzero(true == name)
+        if pred is not None:
+            wrong = members[pred[members] != name]
+            right = members[pred[members] == name]
+            # Errors first, at most half the row, so that a good model still shows correct beats.
+            n_wrong = min(len(wrong), max(1, n_per_class // 2)) if len(wrong) else 0
+            chosen = np.concatenate(
+                [
+                    rng.permutation(wrong)[:n_wrong],
+                    rng.permutation(right)[: n_per_class - n_wrong],
+                ]
+            ).astype(int)
+            if len(chosen) < n_per_class:
+                rest = np.setdiff1d(members, chosen)
+                chosen = np.concatenate([chosen, rng.permutation(rest)])[:n_per_class]
+        else:
+            chosen = rng.permutation(members)[:n_per_class]
+        for col in range(n_per_class):
+            ax = axes[row, col]
+            if col >= len(chosen):
+                ax.set_visible(False)
+                continue
+            index = chosen[col]
+            shown = pred[index] if pred is not None else name
+            ax.plot(t, X[index], color=colors.get(shown, "black"), linewidth=1.2)
+            if pred is None:
+                ax.set_title(name)
+            else:
+                ok = shown == name
+                ax.set_title(f"true {name} / pred {shown}", color="black" if ok else "red")
+            ax.grid(alpha=0.3)
+        axes[row, 0].set_ylabel(name, rotation=0, ha="right", fontweight="bold")
+    for ax in axes[-1]:
+        ax.set_xlabel("Time (s)")
+    return fig, axes
+
+
+def plot_strip(
+    signal,
+    fs: float,
+    r_peaks,
+    labels,
+    *,
+    class_names: Sequence[str] | None = None,
+    start: float = 0.0,
+    duration: float | None = 10.0,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Draw an ECG strip with its R peaks marked and coloured by beat class.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One lead.
+    fs : float
+        Sampling frequency in Hz.
+    r_peaks : array-like of int
+        Sample index of each beat's R peak.
+    labels : array-like
+        Class of each beat (names, or integer codes with ``class_names``).
+    class_names : sequence of str, optional
+        Names of the integer codes; also fixes the legend's order.
+    start : float, default=0.0
+        Start of the strip in seconds.
+    duration : float or None, default=10.0
+        Length of the strip in seconds; None draws to the end of the signal.
+    title : str, optional
+        Title of the axes.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    ax : matplotlib.axes.Axes
+        The signal is ``ax.lines[0]``; each class present in the strip is one marker collection,
+        named after its class in the legend.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat.plot import plot_strip
+    >>> fs = 360
+    >>> t = np.arange(5 * fs) / fs
+    >>> r = np.array([180, 540, 900, 1260, 1620])
+    >>> ecg = np.exp(-(((t[:, None] - r / fs) / 0.01) ** 2)).sum(axis=1)
+    >>> fig, ax = plot_strip(ecg, fs, r, ["N", "N", "V", "N", "N"], duration=None)
+    >>> [text.get_text() for text in ax.get_legend().get_texts()]
+    ['N', 'V']
+    """
+    plt = _pyplot()
+    signal = np.asarray(signal, dtype=np.float64)
+    if signal.ndim != 1:
+        raise ValueError(f"signal must be one lead (1-D); got shape {signal.shape}")
+    if not fs > 0:
+        raise ValueError(f"fs must be positive, got {fs}")
+    r_peaks = np.asarray(r_peaks, dtype=np.int64)
+    names = _names(labels, class_names)
+    if len(names) != len(r_peaks):
+        raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
+    first = max(round(start * fs), 0)
+    last = signal.size if duration is None else min(signal.size, first + round(duration * fs))
+    if first >= last:
+        raise ValueError(
+            f"the strip starts at {start} s, after the end of the signal ({signal.size / fs:.1f} s)"
+        )
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(6.0, min(20.0, (last - first) / fs * 1.2)), 3.0))
+    else:
+        fig = ax.figure
+    t = np.arange(first, last) / fs
+    ax.plot(t, signal[first:last], color="black", linewidth=0.8)
+    inside = (r_peaks >= first) & (r_peaks < last)
+    order = [str(n) for n in class_names] if class_names is not None else sorted(set(names))
+    colors = class_colors(order)
+    amplitude = signal[first:last]
+    finite = amplitude[np.isfinite(amplitude)]
+    top, span = (finite.max(), np.ptp(finite)) if finite.size else (1.0, 1.0)
+    # All class markers sit in one lane above the trace, where they never hide a waveform.
+    lane = top + 0.12 * (span or 1.0)
+    for name in order:
+        where = inside & (names == name)
+        if not where.any():
+            continue
+        times = r_peaks[where] / fs
+        ax.scatter(times, np.full(times.size, lane), color=colors[name], s=30, zorder=3, label=name)
+        ax.vlines(times, top, lane, color=colors[name], linewidth=0.6, alpha=0.5)
+        for x in times:
+            ax.annotate(
+                name,
+                (x, lane),
+                textcoords="offset points",
+                xytext=(0, 5),
+                ha="center",
+                fontsize=7,
+                color=colors[name],
+            )
+    if inside.any():
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="class")
+    ax.set_ylim(top=lane + 0.15 * (span or 1.0))
+    ax.set_xlim(t[0], t[-1])
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel("Amplitude")
+    if title is not None:
+        ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return fig, ax
+
+
+def _last_conv_layer(model) -> str:
+    import keras
+
+    convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
+    if not convs:
+        raise ValueError(f"network {model.name!r} has no Conv1D layer for Grad-CAM")
+    return convs[-1]
+
+
+def grad_cam(
+    classifier: HeartbeatCNNClassifier,
+    beat,
+    *,
+    class_index: int | None = None,
+    layer: str | None = None,
+) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al. 2017) of one beat, in 1D: where the network looked.
+
+    The activations of a convolutional layer are weighted by the mean gradient of the class
+    score (the output layer's logit, before the softmax, which would flatten the gradient of a
+    confident prediction) with respect to each channel, summed over channels, passed through a
+    ReLU, interpolated to the beat's length and scaled to a maximum of 1.
+
+    Parameters
+    ----------
+    classifier : HeartbeatCNNClassifier
+        A fitted classifier.
+    beat : array-like of shape (n_samples,)
+        One beat.
+    class_index : int, optional
+        Column of ``classifier.classes_`` to explain; the predicted class by default.
+    layer : str, optional
+        Convolutional layer whose activations are used; the last Conv1D layer by default
+        (``conv_8`` of ``"cnn"``, the last convolution of ``"resnet"``).
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Non-negative saliency, 1 at its maximum (all zeros when no sample supports the class).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> from ecgbeat.plot import grad_cam
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((40, 32)); X[20:, 10:14] += 2.0
+    >>> clf = HeartbeatCNNClassifier(epochs=2, random_state=0).fit(X, np.repeat([0, 1], 20))
+    >>> cam = grad_cam(clf, X[30])
+    >>> cam.shape, bool(cam.min() >= 0)
+    ((32,), True)
+    """
+    import tensorflow as tf
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(classifier)
+    model = classifier.model_
+    beat = np.asarray(beat, dtype=np.float32).reshape(-1)
+    if beat.size != classifier.n_features_in_:
+        raise ValueError(
+            f"the beat has {beat.size} samples; the classifier was trained on "
+            f"{classifier.n_features_in_}"
+        )
+    layer = layer or _last_conv_layer(model)
+    output_layer = model.layers[-1]
+    sub_model = tf.keras.Model(model.inputs, [model.get_layer(layer).output, output_layer.input])
+    kernel, bias = (np.asarray(w) for w in output_layer.get_weights())
+    x = tf.constant(beat[None, :, None])
+    with tf.GradientTape() as tape:
+        activations, hidden = sub_model(x, training=False)
+        logits = tf.matmul(hidden, kernel) + bias
+        if class_index is None:
+            class_index = int(tf.argmax(logits[0]))
+        score = logits[:, class_index]
+    grads = tape.gradient(score, activations)
+    weights = tf.reduce_mean(grads, axis=1)  # (1, channels): importance of each channel
+    cam = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, :], axis=-1))[0].numpy()
+    # Pooling shortened the layer's time axis; map it back onto the beat's samples.
+    positions = (np.arange(cam.size) + 0.5) * beat.size / cam.size - 0.5
+    cam = np.interp(np.arange(beat.size), positions, cam)
+    peak = cam.max()
+    return (cam / peak if peak > 0 else cam).astype(np.float64)
+
+
+def plot_saliency(
+    classifier: HeartbeatCNNClassifier,
+    beat,
+    *,
+    class_index: int | None = None,
+    layer: str | None = None,
+    class_names: Sequence[str] | None = None,
+    fs: float = 125.0,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Draw a beat coloured by its Grad-CAM saliency for the predicted (or a chosen) class.
+
+    Parameters
+    ----------
+    classifier : HeartbeatCNNClassifier
+        A fitted classifier.
+    beat : array-like of shape (n_samples,)
+        One beat.
+    class_index : int, optional
+        Column of ``classifier.classes_`` to explain; the predicted class by default.
+    layer : str, optional
+        Convolutional layer for Grad-CAM (see :func:`grad_cam`).
+    class_names : sequence of str, optional
+        Names of the classes for the title; by default the model card's ``target_names`` of a
+        pretrained model, else the classes themselves.
+    fs : float, default=125.0
+        Sampling frequency of the beat.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    ax : matplotlib.axes.Axes
+        The beat is ``ax.lines[0]``; the saliency is a heat strip behind it (``ax.images[0]``,
+        whose data is the :func:`grad_cam` map) with a colour bar; the title names the class
+        and its probability.
+
+    See Also
+    --------
+    grad_cam : The saliency values themselves.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> from ecgbeat.plot import plot_saliency
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.random((40, 32)); X[20:, 10:14] += 2.0
+    >>> clf = HeartbeatCNNClassifier(epochs=2, random_state=0).fit(X, np.repeat(["a", "b"], 20))
+    >>> fig, ax = plot_saliency(clf, X[30])
+    >>> ax.get_title().startswith("Grad-CAM")
+    True
+    """
+    plt = _pyplot()
+    beat = np.asarray(beat, dtype=np.float64).reshape(-1)
+    proba = classifier.predict_proba(beat[None, :])[0]
+    if class_index is None:
+        class_index = int(np.argmax(proba))
+    cam = grad_cam(classifier, beat, class_index=class_index, layer=layer)
+    if class_names is None:
+        from ecgbeat.records import _class_names
+
+        class_names = _class_names(classifier, None)
+    name = str(class_names[class_index])
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.0, 3.0), layout="constrained")
+    else:
+        fig = ax.figure
+    t = np.arange(beat.size) / fs
+    ax.plot(t, beat, color="black", linewidth=1.2, zorder=3)
+    low = min(0.0, float(beat.min()))
+    # One coloured column per sample: the saliency as a heat strip behind the beat.
+    image = ax.imshow(
+        cam[None, :],
+        aspect="auto",
+        cmap="magma_r",
+        vmin=0.0,
+        vmax=1.0,
+        alpha=0.6,
+        extent=(t[0], t[-1] + 1 / fs, low, float(beat.max()) * 1.05 + 1e-9),
+        zorder=1,
+    )
+    fig.colorbar(image, ax=ax, label="Grad-CAM saliency")
+    ax.set_title(f"Grad-CAM for class {name} (p = {proba[class_index]:.2f})")
+    ax.set_xlabel("Time (s)")
+    ax.set_ylabel("Amplitude")
+    return fig, ax
+
+
+def plot_confusion_matrix(
+    y_true,
+    y_pred,
+    *,
+    class_names: Sequence[str] | None = None,
+    normalize: str | None = None,
+    cmap: str = "Blues",
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Draw the confusion matrix with scikit-learn's :class:`~sklearn.metrics.ConfusionMatrixDisplay`.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_beats,)
+        True and predicted classes.
+    class_names : sequence of str, optional
+        Names of the integer codes ``0..n-1`` (every code gets a row, even when absent).
+    normalize : {None, "true", "pred", "all"}, default=None
+        As in :func:`sklearn.metrics.confusion_matrix`.
+    cmap : str, default="Blues"
+        Colour map.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    ax : matplotlib.axes.Axes
+        Rows are the true classes, columns the predicted ones.
+
+    Examples
+    --------
+    >>> from ecgbeat.plot import plot_confusion_matrix
+    >>> fig, ax = plot_confusion_matrix(["N", "V", "V"], ["N", "V", "N"])
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['N', 'V']
+    """
+    _pyplot()
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    labels = None
+    if class_names is not None and np.issubdtype(y_true.dtype, np.integer):
+        labels = np.arange(len(class_names))
+    display = ConfusionMatrixDisplay.from_predictions(
+        y_true,
+        y_pred,
+        labels=labels,
+        display_labels=None if class_names is None else [str(n) for n in class_names],
+        normalize=normalize,
+        cmap=cmap,
+        ax=ax,
+        colorbar=True,
+        values_format=".2f" if normalize else "d",
+    )
+    display.ax_.set_xlabel("Predicted class")
+    display.ax_.set_ylabel("True class")
+    return display.figure_, display.ax_
