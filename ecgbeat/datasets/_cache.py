@@ -30,9 +30,13 @@ def file_fingerprint(path: Path, known_sha256: str | None = None) -> list:
     digest = known_sha256
     if digest is None:
         h = hashlib.sha256()
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+        except OSError as exc:
+            # A failed read (EIO) does not name its file; same error type, with the file named.
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
         digest = h.hexdigest()
     return [path.name, stat.st_size, stat.st_mtime_ns, digest]
 
@@ -97,7 +101,8 @@ def _checksum(arrays: dict[str, np.ndarray], file_name: str) -> str:
 def load(path: Path) -> dict[str, np.ndarray] | None:
     """Arrays of a cache file, or None when it is absent, unreadable or fails its checksum."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # Our own handle: np.load leaks its file when the archive is damaged.
+        with path.open("rb") as f, np.load(f, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
         stored = str(arrays.pop(_CHECKSUM))
     except Exception:  # any damage at all means: rebuild

@@ -107,7 +107,8 @@ def read_lead(
     try:
         record = wfdb.rdrecord(str(path), channels=[channel], return_res=64)
     except Exception as exc:
-        raise DataFormatError(f"record {name}: cannot read signal data: {exc}") from exc
+        data = ", ".join(str(path.parent / f) for f in dict.fromkeys(header.file_name))
+        raise DataFormatError(f"record {name}: cannot read signal data {data}: {exc}") from exc
     return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
 
 
