@@ -398,11 +398,9 @@ def cmd_predict(args) -> int:
     csv_items = [(item, p) for item, p in items if p.suffix.lower() == ".csv"]
     wfdb_items = [(item, p) for item, p in items if p.suffix.lower() != ".csv"]
     tables, errors, paths = [], {}, {}
-    classifier = None
-    if csv_items or (wfdb_items and args.dask is None):
-        classifier = _load_classifier(args.model, args)
+    classifier = _load_classifier(args.model, args)
     if wfdb_items and args.dask is not None:
-        tables_d, errors_d = _predict_dask(wfdb_items, leads, args)
+        tables_d, errors_d = _predict_dask(wfdb_items, classifier, leads, args)
         tables += tables_d
         errors.update(errors_d)
         paths.update({p.name: p for _, p in wfdb_items})
@@ -457,7 +455,7 @@ def cmd_predict(args) -> int:
     return EXIT_OK
 
 
-def _predict_dask(items, leads, args):
+def _predict_dask(items, classifier, leads, args):
     try:
         from ecgbeat.distributed import classify_records
     except ImportError as exc:
@@ -466,17 +464,16 @@ def _predict_dask(items, leads, args):
         ) from exc
     from ecgbeat.records import DEFAULT_LEADS
 
-    model = args.model
-    if Path(model).is_file():
-        model = str(Path(model).resolve())  # the workers may not share our working directory
     _info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
+    # Absolute paths: the workers do not share our working directory (a shared file system).
     result = classify_records(
         [str(path.resolve()) for _, path in items],
-        model,
+        classifier,
         client=args.dask,
         lead=leads or DEFAULT_LEADS,
         annotations=args.annotations,
         detector=args.detector,
+        class_names=_class_names(classifier),
     )
     by_resolved = {str(path.resolve()): item for item, path in items}
     errors = {}

@@ -1,0 +1,336 @@
+"""The ``ecgbeat`` command: every subcommand run in-process through ``main(argv)``.
+
+A tiny model is trained once per session through ``ecgbeat train`` on 250 of the shipped sample
+beats (2 epochs), so these tests do not wait for the shipped ``mitbih`` model; when that model
+ships, the demo test runs it too.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecgbeat.cli import main
+
+SAMPLE_COUNTS = [1500, 400, 400, 150, 400]  # beats per AAMI class in load_sample()
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="session")
+def sample_csv(tmp_path_factory) -> Path:
+    """250 sample beats (50 per class) in the Kaggle CSV layout: 187 samples, then the label."""
+    from ecgbeat.datasets import load_sample
+
+    X, y = load_sample(return_X_y=True)
+    rows = np.concatenate([np.flatnonzero(y == k)[:50] for k in range(5)])
+    path = tmp_path_factory.mktemp("csv") / "beats.csv"
+    np.savetxt(path, np.column_stack([X[rows], y[rows]]), delimiter=",", fmt="%.6f")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_model(sample_csv, tmp_path_factory) -> Path:
+    """A 5-class model trained by ``ecgbeat train`` in a few seconds."""
+    path = tmp_path_factory.mktemp("model") / "tiny.keras"
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "2", "--batch-size", "32"]
+    code = main([*argv, "--random-state", "0", "--output", str(path)])
+    assert code == 0
+    return path
+
+
+# ------------------------------------------------------------------ help, version, usage errors
+
+
+def test_help_and_version_do_not_import_tensorflow():
+    code = (
+        "import sys; from ecgbeat.cli import main; rc = main(['--help']); "
+        "print(rc, 'tensorflow' in sys.modules, 'matplotlib' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert result.stdout.strip().splitlines()[-1] == "0 False False"
+    for command in ("demo", "predict", "train", "evaluate", "data"):
+        assert command in result.stdout
+    version = subprocess.run(
+        [sys.executable, "-m", "ecgbeat", "--version"], capture_output=True, text=True
+    )
+    from ecgbeat import __version__
+
+    assert version.returncode == 0
+    assert version.stdout.strip() == f"ecgbeat {__version__}"
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        ("demo", "--no-plot"),
+        ("predict", "--annotations"),
+        ("train", "--freeze-conv"),
+        ("evaluate", "--subset"),
+        ("data", "--info"),
+    ],
+)
+def test_every_command_has_help(capsys, command, option):
+    code, out, _ = _run(capsys, command, "--help")
+    assert code == 0
+    assert out.startswith(f"usage: ecgbeat {command}")
+    assert option in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        ((), "usage: ecgbeat"),
+        (("predict",), "the following arguments are required: RECORD"),
+        (("train", "--data", "x.csv", "--epochs", "0"), "must be at least 1, got 0"),
+        (("evaluate", "m.keras", "--data", "mitbih", "--split", "kfold"), "invalid choice"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(capsys, argv, message):
+    code, _, err = _run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unknown_model_is_a_clear_error(capsys):
+    code, out, err = _run(capsys, "demo", "--model", "no-such-model", "--no-plot")
+    assert code == 1
+    assert out == ""
+    assert "error: no model named 'no-such-model'" in err
+    assert "Traceback" not in err
+    code, _, err = _run(capsys, "demo", "--model", "missing/model.keras")
+    assert code == 1
+    assert "model file missing/model.keras not found" in err
+
+
+def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2,3\n")
+    code, _, err = _run(capsys, "evaluate", str(tiny_model), "--data", str(bad))
+    assert code == 1
+    assert "expected 188 columns" in err and "Traceback" not in err
+    code, _, err = _run(capsys, "train", "--data", str(bad), "--split", "random", "-o", "x.keras")
+    assert code == 1
+    assert "--split applies to --data mitbih" in err
+    code, _, err = _run(capsys, "train", "--data", str(bad), "-o", "model.h5")
+    assert code == 1
+    assert "--output must end in .keras" in err
+
+
+# ------------------------------------------------------------------ train / evaluate
+
+
+def test_train_writes_a_model_with_class_names(tiny_model):
+    from ecgbeat import HeartbeatCNNClassifier
+
+    clf = HeartbeatCNNClassifier.load(tiny_model)
+    assert clf.classes_.tolist() == [0, 1, 2, 3, 4]
+    assert clf.n_features_in_ == 187
+    assert clf.n_epochs_ == 2
+    assert clf.model_card_["target_names"] == ["N", "S", "V", "F", "Q"]
+    assert clf.model_card_["data"]["n_train"] == 250
+    assert clf.callbacks is None  # the progress bar is not part of the saved model
+
+
+def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_csv):
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import load_heartbeat_csv
+
+    code, out, _ = _run(
+        capsys, "-q", "evaluate", str(tiny_model), "--data", str(sample_csv), "--json"
+    )
+    assert code == 0
+    report = json.loads(out)
+    X, y = load_heartbeat_csv(sample_csv, return_X_y=True)
+    y_pred = HeartbeatCNNClassifier.load(tiny_model).predict(X)
+    assert report["n_beats"] == 250
+    assert report["accuracy"] == round(float(np.mean(y_pred == y)), 4)
+    assert report["labels"] == ["N", "S", "V", "F", "Q"]
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.sum(axis=1).tolist() == [50] * 5
+    assert matrix.sum(axis=0).tolist() == np.bincount(y_pred, minlength=5).tolist()
+
+
+def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
+    from ecgbeat.datasets import fetch_mitbih
+
+    argv = ["-q", "evaluate", str(tiny_model), "--data", "mitbih", "--records", "100", "119"]
+    argv += ["--data-home", str(mitdb_dir.parent), "--split", "random", "--no-download"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    test = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", records=["100", "119"])
+    assert f"({len(test.target)} beats)" in out
+    assert "model " in out and "random split, test part" in out
+    v_support = int(np.sum(test.target == 2))
+    v_line = next(line for line in out.splitlines() if line.startswith("V "))
+    assert int(v_line.split()[-1]) == v_support
+
+
+# ------------------------------------------------------------------ demo
+
+
+def test_demo_reports_on_the_sample_and_draws(capsys, tiny_model, tmp_path):
+    picture = tmp_path / "demo.png"
+    code, out, err = _run(capsys, "demo", "--model", str(tiny_model), "--out", str(picture))
+    assert code == 0
+    assert "2850 sample MIT-BIH beats" in out
+    for name in ("N", "S", "V", "F", "Q"):
+        assert any(line.split()[:1] == [name] for line in out.splitlines())
+    assert "macro-F1" in out and "accuracy" in out
+    # The confusion matrix's rows add up to the sample's class counts.
+    lines = out.splitlines()
+    start = lines.index(next(line for line in lines if line.startswith("true\\pred")))
+    rows = [list(map(int, line.split()[1:])) for line in lines[start + 1 : start + 6]]
+    assert [sum(row) for row in rows] == SAMPLE_COUNTS
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {picture}" in err
+
+
+def test_demo_quiet_and_no_plot(capsys, tiny_model, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "-q", "demo", "--model", str(tiny_model), "--no-plot")
+    assert code == 0
+    assert "macro-F1" in out
+    assert err == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_only_on_a_terminal(capsys, tiny_model, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, _, err = _run(capsys, "demo", "--model", str(tiny_model), "--no-plot")
+    assert code == 0
+    assert "classifying" in err and "batch" in err  # tqdm's bar
+    code, _, err = _run(capsys, "demo", "--quiet", "--model", str(tiny_model), "--no-plot")
+    assert "classifying" not in err
+
+
+@pytest.mark.skipif(
+    "mitbih" not in __import__("ecgbeat.pretrained").pretrained.list_pretrained(),
+    reason="the shipped 'mitbih' model is not in this checkout yet",
+)
+def test_demo_with_the_shipped_model(capsys):
+    code, out, _ = _run(capsys, "-q", "demo", "--no-plot")
+    assert code == 0
+    accuracy = float(
+        next(line for line in out.splitlines() if line.startswith("accuracy")).split()[1]
+    )
+    assert accuracy > 0.9
+
+
+# ------------------------------------------------------------------ predict
+
+
+def _parse_csv(text: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_predict_record_with_reference_annotations(capsys, tiny_model, mitdb_dir):
+    import wfdb
+
+    argv = ["-q", "predict", str(mitdb_dir / "100.hea"), "--model", str(tiny_model)]
+    code, out, err = _run(capsys, *argv, "--annotations", "atr")
+    assert code == 0, err
+    rows = _parse_csv(out)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    beats = [s for s, sym in zip(ann.sample, ann.symbol, strict=True) if sym in "NAV"]
+    # Every annotated beat but the last (it has no following R-R interval).
+    assert [int(r["sample"]) for r in rows] == beats[:-1]
+    assert {r["record"] for r in rows} == {"100"}
+    first = rows[0]
+    assert float(first["time_s"]) == pytest.approx(int(first["sample"]) / 360, abs=1e-4)
+    names = ["N", "S", "V", "F", "Q"]
+    proba = np.array([[float(r[f"p_{n}"]) for n in names] for r in rows])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert [r["label"] for r in rows] == [names[k] for k in proba.argmax(axis=1)]
+
+
+def test_predict_keeps_going_when_a_record_fails(capsys, tiny_model, mitdb_dir, tmp_path):
+    table = tmp_path / "beats.csv"
+    argv = ["-q", "predict", str(mitdb_dir / "100"), str(tmp_path / "999")]
+    argv += ["--model", str(tiny_model), "--output", str(table), "--summary"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 1
+    assert "999: record 999: header file" in err and "not found" in err
+    assert "1 of 2 input(s) failed" in err
+    rows = _parse_csv(table.read_text())
+    assert len(rows) > 2000 and {r["record"] for r in rows} == {"100"}
+    # The summary agrees with the table.
+    line = next(line for line in out.splitlines() if line.startswith("100:"))
+    assert f"{len(rows)} beats" in line
+    n_normal = sum(r["label"] == "N" for r in rows)
+    assert f"N {n_normal} " in line
+    assert f"ectopic burden {100 * (1 - n_normal / len(rows)):.1f} %" in line
+
+
+def test_predict_csv_of_beats(capsys, tiny_model, kaggle_dir):
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    code, out, _ = _run(capsys, "-q", "predict", str(path), "--model", str(tiny_model), "--csv")
+    assert code == 0
+    rows = _parse_csv(out)
+    assert [int(r["sample"]) for r in rows] == list(range(10))
+    assert {r["record"] for r in rows} == {"mitbih_test_first10"}
+    assert all(r["time_s"] == "" for r in rows)
+
+
+def test_predict_draws_the_strip(capsys, tiny_model, mitdb_dir, tmp_path):
+    picture = tmp_path / "strip.png"
+    argv = ["-q", "predict", str(mitdb_dir / "100"), "--model", str(tiny_model)]
+    code, out, _ = _run(capsys, *argv, "--annotations", "atr", "--summary", "--plot", str(picture))
+    assert code == 0
+    assert out.startswith("100: 2272 beats")
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_predict_on_dask(capsys, tiny_model, mitdb_dir, tmp_path):
+    pytest.importorskip("ecgbeat.distributed")
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        argv = ["-q", "predict", str(mitdb_dir / "100"), str(tmp_path / "999")]
+        argv += [
+            "--model",
+            str(tiny_model),
+            "--annotations",
+            "atr",
+            "--dask",
+            cluster.scheduler_address,
+        ]
+        code, out, err = _run(capsys, *argv)
+    assert code == 1
+    assert f"{tmp_path / '999'}:" in err
+    rows = _parse_csv(out)
+    assert len(rows) == 2272 and rows[0]["record"] == "100"
+
+
+# ------------------------------------------------------------------ data
+
+
+def test_data_info_counts_per_split(capsys, mitdb_dir):
+    code, out, _ = _run(capsys, "-q", "data", "--data-home", str(mitdb_dir.parent), "--info")
+    assert code == 0
+    assert f"data home   {mitdb_dir.parent}" in out
+    table = {tuple(line.split()[:2]): line.split()[2:] for line in out.splitlines()[4:]}
+    train, test = table[("random", "train")], table[("random", "test")]
+    # All 109,446 beats of the Kaggle release, in its class counts, split 80/20.
+    assert int(train[-1]) + int(test[-1]) == 109446
+    assert int(test[-1]) / 109446 == pytest.approx(0.2, abs=1e-3)
+    per_class = [int(train[i]) + int(test[i]) for i in range(1, 6)]
+    assert per_class == [90589, 2779, 7236, 803, 8039]
+    # de Chazal's inter-patient split: 22 records on each side.
+    assert table[("inter-patient", "train")][0] == "22"
+    assert table[("inter-patient", "test")][0] == "22"
