@@ -400,6 +400,9 @@ def grad_cam(
             f"{classifier.n_features_in_}"
         )
     layer = layer or _last_conv_layer(model)
+    if layer not in [candidate.name for candidate in model.layers]:
+        convs = [c.name for c in model.layers if c.name.startswith("conv")]
+        raise ValueError(f"the network has no layer {layer!r}; its convolutions are {convs}")
     output_layer = model.layers[-1]
     sub_model = tf.keras.Model(model.inputs, [model.get_layer(layer).output, output_layer.input])
     kernel, bias = (np.asarray(w) for w in output_layer.get_weights())

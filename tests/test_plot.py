@@ -1,0 +1,223 @@
+"""Figures of ecgbeat.plot, drawn headlessly (Agg) and checked by their content."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+
+from ecgbeat.plot import (  # noqa: E402
+    CLASS_COLORS,
+    class_colors,
+    grad_cam,
+    plot_beats_by_class,
+    plot_confusion_matrix,
+    plot_saliency,
+    plot_strip,
+)
+
+NAMES = ["N", "S", "V", "F", "Q"]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    data = buffer.getvalue()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return data
+
+
+def test_import_does_not_load_matplotlib():
+    code = "import sys, ecgbeat.plot; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_missing_matplotlib_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    with pytest.raises(ImportError, match=r"pip install ecgbeat\[plot\]"):
+        plot_strip(np.zeros(100), 100, [10], ["N"])
+
+
+def test_class_colors_are_fixed_for_aami_and_cycle_otherwise():
+    assert class_colors(NAMES) == CLASS_COLORS
+    colors = class_colors(["normal", "abnormal"])
+    assert colors["normal"] != colors["abnormal"]
+
+
+def test_beats_by_class_grid():
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 50))
+    y = np.array([0] * 20 + [2] * 17 + [3] * 3)  # no S or Q beats, only 3 F beats
+    fig, axes = plot_beats_by_class(X, y, class_names=NAMES, n_per_class=4)
+    assert axes.shape == (5, 4)
+    assert [axes[r, 0].get_ylabel() for r in range(5)] == NAMES
+    visible = [[ax.get_visible() for ax in row] for row in axes]
+    assert visible == [[True] * 4, [False] * 4, [True] * 4, [True, True, True, False], [False] * 4]
+    assert axes[2, 1].get_title() == "V"
+    line = axes[2, 1].lines[0]
+    assert to_hex(line.get_color()) == CLASS_COLORS["V"]
+    # Each panel draws one of the class's beats, on a time axis in seconds at 125 Hz.
+    assert any(np.allclose(line.get_ydata(), X[i]) for i in np.flatnonzero(y == 2))
+    assert line.get_xdata()[1] == pytest.approx(1 / 125)
+    _png(fig)
+
+
+def test_beats_by_class_shows_errors_first_in_red():
+    rng = np.random.default_rng(1)
+    X = rng.random((30, 20))
+    y = np.array(["N"] * 20 + ["V"] * 10)
+    y_pred = y.copy()
+    y_pred[[0, 1, 2]] = "V"  # three normal beats predicted V
+    fig, axes = plot_beats_by_class(X, y, y_pred=y_pred, n_per_class=4)
+    titles = [ax.get_title() for ax in axes[0]]
+    assert titles == ["true N / pred V"] * 2 + ["true N / pred N"] * 2
+    assert [to_hex(ax.title.get_color()) for ax in axes[0]] == ["#ff0000"] * 2 + ["#000000"] * 2
+    assert to_hex(axes[0, 0].lines[0].get_color()) == CLASS_COLORS["V"]
+    assert to_hex(axes[0, 3].lines[0].get_color()) == CLASS_COLORS["N"]
+    assert all(ax.get_title() == "true V / pred V" for ax in axes[1])
+    _png(fig)
+
+
+def test_beats_by_class_rejects_mismatched_labels():
+    with pytest.raises(ValueError, match="X has 3 beats but y has 2 labels"):
+        plot_beats_by_class(np.zeros((3, 10)), [0, 1])
+
+
+def _toy_ecg(fs=250, seconds=12):
+    t = np.arange(seconds * fs) / fs
+    r = np.arange(fs // 2, t.size - fs // 2, int(0.8 * fs))
+    signal = np.exp(-(((t[:, None] - r / fs) / 0.012) ** 2)).sum(axis=1)
+    return signal, fs, r
+
+
+def test_strip_colours_beats_by_class():
+    signal, fs, r = _toy_ecg()
+    labels = np.array(["N"] * len(r))
+    labels[[2, 5]] = "V"
+    labels[3] = "S"
+    fig, ax = plot_strip(signal, fs, r, labels, class_names=NAMES, start=1.0, duration=5.0)
+    trace = ax.lines[0]
+    np.testing.assert_allclose(trace.get_ydata(), signal[fs : 6 * fs])
+    assert trace.get_xdata()[0] == pytest.approx(1.0)
+    # One marker collection per class present, in class order, in the class's colour.
+    markers = [c for c in ax.collections if c.get_label() in NAMES]
+    assert [c.get_label() for c in markers] == ["N", "S", "V"]
+    for collection in markers:
+        assert to_hex(collection.get_facecolor()[0]) == CLASS_COLORS[collection.get_label()]
+    inside = (r >= fs) & (r < 6 * fs)
+    n_shown = sum(len(c.get_offsets()) for c in markers)
+    assert n_shown == inside.sum()
+    v_times = sorted(markers[2].get_offsets()[:, 0])
+    assert v_times == pytest.approx(sorted(r[[2, 5]] / fs))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["N", "S", "V"]
+    assert ax.get_xlabel() == "Time (s)"
+    _png(fig)
+
+
+def test_strip_integer_labels_and_errors():
+    signal, fs, r = _toy_ecg()
+    _, ax = plot_strip(signal, fs, r, np.zeros(len(r), int), class_names=NAMES, title="rec")
+    assert ax.get_title() == "rec"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["N"]
+    with pytest.raises(ValueError, match="R peaks but"):
+        plot_strip(signal, fs, r, ["N"])
+    with pytest.raises(ValueError, match="after the end of the signal"):
+        plot_strip(signal, fs, r, ["N"] * len(r), start=60.0)
+
+
+def test_confusion_matrix_counts_and_labels():
+    y_true = [0, 0, 0, 1, 2, 2, 4]
+    y_pred = [0, 0, 2, 1, 2, 0, 4]
+    fig, ax = plot_confusion_matrix(y_true, y_pred, class_names=NAMES)
+    assert [t.get_text() for t in ax.get_xticklabels()] == NAMES
+    assert [t.get_text() for t in ax.get_yticklabels()] == NAMES
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Predicted class", "True class")
+    cells = np.array([int(t.get_text()) for t in ax.texts]).reshape(5, 5)
+    expected = np.zeros((5, 5), int)
+    for t, p in zip(y_true, y_pred, strict=True):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(cells, expected)
+    fig, ax = plot_confusion_matrix(y_true, y_pred, class_names=NAMES, normalize="true")
+    assert ax.texts[0].get_text() == "0.67"
+    _png(fig)
+
+
+@pytest.fixture(scope="module")
+def bump_model():
+    """A network trained to tell a noisy flat beat from one with a bump at a random place."""
+    from ecgbeat import HeartbeatCNNClassifier
+
+    rng = np.random.default_rng(0)
+    n, length = 120, 96
+    X = 0.1 * rng.standard_normal((n, length)).astype(np.float32)
+    centres = rng.integers(15, length - 15, n)
+    t = np.arange(length)
+    for i in range(n // 2, n):
+        X[i] += np.exp(-0.5 * ((t - centres[i]) / 3.0) ** 2)
+    y = np.repeat(["flat", "bump"], n // 2)
+    clf = HeartbeatCNNClassifier(epochs=10, batch_size=16, learning_rate=3e-3, random_state=0)
+    clf.fit(X, y)
+    assert clf.score(X, y) == 1.0
+    return clf, X[n // 2 :], centres[n // 2 :]
+
+
+def test_grad_cam_peaks_at_the_bump(bump_model):
+    clf, bumps, centres = bump_model
+    bump_class = int(np.flatnonzero(clf.classes_ == "bump")[0])
+    errors = []
+    for beat, centre in zip(bumps[:12], centres[:12], strict=True):
+        cam = grad_cam(clf, beat, class_index=bump_class)
+        assert cam.shape == (96,)
+        assert cam.min() >= 0 and cam.max() == pytest.approx(1.0)
+        errors.append(abs(int(np.argmax(cam)) - int(centre)))
+    # The saliency follows the bump wherever it is (pooling blurs it by a few samples).
+    assert max(errors) <= 8, errors
+    # The default explains the predicted class, here the bump.
+    np.testing.assert_allclose(
+        grad_cam(clf, bumps[0]), grad_cam(clf, bumps[0], class_index=bump_class)
+    )
+
+
+def test_grad_cam_checks_its_input(bump_model):
+    clf = bump_model[0]
+    with pytest.raises(ValueError, match="the beat has 10 samples"):
+        grad_cam(clf, np.zeros(10))
+    with pytest.raises(ValueError, match="the network has no layer 'conv_99'"):
+        grad_cam(clf, np.zeros(96), layer="conv_99")
+
+
+def test_plot_saliency_draws_beat_and_map(bump_model):
+    clf, bumps, _ = bump_model
+    fig, ax = plot_saliency(clf, bumps[0])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), bumps[0], rtol=1e-6)
+    np.testing.assert_allclose(ax.images[0].get_array()[0], grad_cam(clf, bumps[0]))
+    p = clf.predict_proba(bumps[:1])[0].max()
+    assert ax.get_title() == f"Grad-CAM for class bump (p = {p:.2f})"
+    assert len(fig.axes) == 2  # the beat and the colour bar
+    _png(fig)
+
+
+def test_grad_cam_on_resnet():
+    from ecgbeat import HeartbeatCNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((24, 40)).astype(np.float32)
+    clf = HeartbeatCNNClassifier("resnet", epochs=1, random_state=0).fit(X, np.repeat([0, 1], 12))
+    cam = grad_cam(clf, X[0])
+    assert cam.shape == (40,) and cam.min() >= 0 and cam.max() <= 1
