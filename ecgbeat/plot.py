@@ -378,15 +378,14 @@ def grad_cam(
 
     Examples
     --------
-    >>> import numpy as np
     >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> from ecgbeat.datasets import load_sample
     >>> from ecgbeat.plot import grad_cam
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.random((40, 32)); X[20:, 10:14] += 2.0
-    >>> clf = HeartbeatCNNClassifier(epochs=2, random_state=0).fit(X, np.repeat([0, 1], 20))
-    >>> cam = grad_cam(clf, X[30])
-    >>> cam.shape, bool(cam.min() >= 0)
-    ((32,), True)
+    >>> clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    >>> beat = load_sample().data[0]
+    >>> cam = grad_cam(clf, beat)
+    >>> cam.shape, bool(cam.min() >= 0), float(cam.max())
+    ((187,), True, 1.0)
     """
     import tensorflow as tf
     from sklearn.utils.validation import check_is_fitted
@@ -467,14 +466,16 @@ def plot_saliency(
 
     Examples
     --------
-    >>> import numpy as np
     >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> from ecgbeat.datasets import load_sample
     >>> from ecgbeat.plot import plot_saliency
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.random((40, 32)); X[20:, 10:14] += 2.0
-    >>> clf = HeartbeatCNNClassifier(epochs=2, random_state=0).fit(X, np.repeat(["a", "b"], 20))
-    >>> fig, ax = plot_saliency(clf, X[30])
-    >>> ax.get_title().startswith("Grad-CAM")
+    >>> clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    >>> sample = load_sample()
+    >>> beat = sample.data[sample.target == 2][0]  # a ventricular beat
+    >>> fig, ax = plot_saliency(clf, beat)
+    >>> ax.get_title()  # doctest: +SKIP
+    'Grad-CAM for class V (p = 0.99)'
+    >>> ax.get_title().startswith("Grad-CAM for class")
     True
     """
     plt = _pyplot()
