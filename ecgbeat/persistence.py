@@ -2,9 +2,12 @@
 
 A saved model is one ``.keras`` file: the zip archive that Keras writes (network configuration and
 weights), with one more entry, ``ecgbeat.json``, that holds the estimator's parameters, its classes,
-its training history and the SHA-256 of each Keras entry. Loading checks those digests, so a
-tampered or truncated file is refused with :class:`~ecgbeat.exceptions.ModelFileError`, then
-rebuilds the network in Keras' safe mode, which never runs code from the file.
+its training history, the SHA-256 of each Keras entry and, in ``metadata_sha256``, the SHA-256 of
+the metadata itself (of ``json.dumps(metadata, sort_keys=True, separators=(",", ":"))`` without
+that key). Loading checks those digests, so a damaged, truncated or hand-edited file is refused
+with :class:`~ecgbeat.exceptions.ModelFileError`, then rebuilds the network in Keras' safe mode,
+which never runs code from the file. The digests are not a signature: whoever can write the file
+can recompute them. What makes loading an untrusted file safe is the safe mode, not the digests.
 
 Pickle and joblib files of an estimator work too, but they can run arbitrary code when loaded:
 load those only from sources you trust.
@@ -46,12 +49,19 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["FORMAT_VERSION", "load_model", "read_metadata", "save_model"]
 
 #: Version of the ``ecgbeat.json`` layout; bumped when it changes incompatibly.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions this ecgbeat reads: version 1 lacks ``metadata_sha256`` (files saved before 2026-11-26).
+READABLE_VERSIONS = (1, 2)
 _METADATA = "ecgbeat.json"
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _metadata_digest(metadata: dict[str, Any]) -> str:
+    canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":"))
+    return _sha256(canonical.encode())
 
 
 def _jsonable(value: Any) -> Any:
@@ -117,6 +127,7 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
             "sha256": digests,
             "extra": _jsonable(getattr(estimator, "model_card_", None)),
         }
+        metadata["metadata_sha256"] = _metadata_digest(metadata)
         with zipfile.ZipFile(tmp_name, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(_METADATA, json.dumps(metadata, indent=1))
         os.replace(tmp_name, path)
@@ -146,7 +157,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
                     f"{str(path)!r} is not a model saved by ecgbeat (no {_METADATA} inside)"
                 )
             metadata = json.loads(archive.read(_METADATA))
-            digests = metadata.get("sha256", {})
+            if not isinstance(metadata, dict) or not isinstance(metadata.get("sha256"), dict):
+                raise ModelFileError(f"model file {str(path)!r}: {_METADATA} is not ecgbeat's")
+            digests = metadata["sha256"]
             if not digests:
                 raise ModelFileError(f"{str(path)!r} records no checksums; refusing to load it")
             missing = sorted(set(digests) - names)
@@ -163,14 +176,32 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
                 raise ModelFileError(
                     f"model file {str(path)!r} has unexpected entries {unexpected}"
                 )
-    except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError, KeyError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        OSError,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as error:
+        if isinstance(error, ModelFileError):
+            raise
         raise ModelFileError(
             f"model file {str(path)!r} is damaged or not a model file: {error}"
         ) from error
-    if metadata.get("format_version") != FORMAT_VERSION:
+    version = metadata.get("format_version")
+    if version not in READABLE_VERSIONS:
         raise ModelFileError(
-            f"model file {str(path)!r} has format version {metadata.get('format_version')}; "
-            f"this ecgbeat reads version {FORMAT_VERSION}"
+            f"model file {str(path)!r} has format version {version}; this ecgbeat reads "
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}"
+        )
+    if version >= 2 and metadata.pop("metadata_sha256", None) != _metadata_digest(metadata):
+        raise ModelFileError(
+            f"model file {str(path)!r}: {_METADATA} does not match its SHA-256; the file was "
+            "modified or damaged"
         )
     return metadata
 
@@ -203,6 +234,18 @@ def load_model(path: str | os.PathLike) -> HeartbeatCNNClassifier:
     from ecgbeat.classifier import HeartbeatCNNClassifier
 
     model, metadata = load_keras_model(path)
-    estimator = HeartbeatCNNClassifier(**metadata["params"])
-    estimator._set_fitted_state(model, metadata)
+    try:
+        estimator = HeartbeatCNNClassifier(**metadata["params"])
+        estimator._set_fitted_state(model, metadata)
+        n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        raise ModelFileError(
+            f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
+        ) from error
+    if (n_outputs, n_inputs) != (len(estimator.classes_), estimator.n_features_in_):
+        raise ModelFileError(
+            f"model file {str(path)!r}: the network maps {n_inputs} samples to {n_outputs} "
+            f"classes, but its metadata lists {estimator.n_features_in_} samples and "
+            f"{len(estimator.classes_)} classes"
+        )
     return estimator
