@@ -1,0 +1,304 @@
+"""Saving and loading without pickle: round trip, atomic writes, tampered and hostile files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.exceptions import ModelFileError
+from ecgbeat.persistence import FORMAT_VERSION, load_model, read_metadata, save_model
+
+keras = pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_synthetic_beats(n_per_class=30, n_samples=48, labels=("normal", "PVC", "APB"))
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 3}, class_weight="balanced")
+    return clf.fit(X, y), X
+
+
+@pytest.fixture(scope="module")
+def saved(fitted, tmp_path_factory):
+    path = tmp_path_factory.mktemp("saved") / "model.keras"
+    fitted[0].save(path)
+    return path
+
+
+def entries(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def write_entries(path: Path, contents: dict[str, bytes]) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
+def forge(keras_file: Path, template: Path, target: Path) -> None:
+    """A ``.keras`` written by Keras, plus an ecgbeat.json whose digests are all correct."""
+    contents = entries(keras_file)
+    metadata = json.loads(entries(template)["ecgbeat.json"])
+    metadata.pop("metadata_sha256")
+    metadata["sha256"] = {name: hashlib.sha256(data).hexdigest() for name, data in contents.items()}
+    canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode()
+    metadata["metadata_sha256"] = hashlib.sha256(canonical).hexdigest()
+    write_entries(target, {**contents, "ecgbeat.json": json.dumps(metadata).encode()})
+
+
+def test_round_trip(fitted, saved):
+    clf, X = fitted
+    restored = HeartbeatCNNClassifier.load(saved)
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    assert restored.classes_.tolist() == ["APB", "PVC", "normal"]
+    assert restored.classes_.dtype == clf.classes_.dtype
+    assert restored.get_params() == clf.get_params()
+    assert restored.history_ == clf.history_
+    assert (restored.best_epoch_, restored.n_epochs_) == (clf.best_epoch_, clf.n_epochs_)
+    assert restored.n_features_in_ == 48
+    # The file carries no pickle: every entry is JSON, HDF5 weights or Keras' JSON config.
+    contents = entries(saved)
+    assert sorted(contents) == ["config.json", "ecgbeat.json", "metadata.json", "model.weights.h5"]
+    assert read_metadata(saved)["format_version"] == FORMAT_VERSION
+    # Saving a loaded model again gives an equivalent model.
+    again = save_model(restored, saved.with_name("again.keras"))
+    np.testing.assert_array_equal(load_model(again).predict_proba(X), clf.predict_proba(X))
+
+
+def test_integer_classes_keep_their_dtype(tmp_path):
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(X, y)
+    clf.save(tmp_path / "int.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "int.keras")
+    assert restored.classes_.tolist() == [3, 7] and restored.classes_.dtype == clf.classes_.dtype
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
+class Boom(Exception):
+    pass
+
+
+@pytest.mark.parametrize("when", ["keras save", "metadata", "rename", "ctrl-c"])
+def test_failed_save_leaves_the_existing_file_intact(fitted, saved, tmp_path, monkeypatch, when):
+    clf = fitted[0]
+    target = tmp_path / "model.keras"
+    target.write_bytes(saved.read_bytes())
+    before = target.read_bytes()
+    real_save = type(clf.model_).save
+
+    def partial_keras_save(model, filepath, *args, **kwargs):
+        Path(filepath).write_bytes(b"PK\x03\x04 half a model")
+        raise KeyboardInterrupt if when == "ctrl-c" else Boom("disk full")
+
+    if when in ("keras save", "ctrl-c"):
+        monkeypatch.setattr(type(clf.model_), "save", partial_keras_save)
+    elif when == "metadata":
+        monkeypatch.setattr(
+            zipfile.ZipFile, "writestr", lambda *a, **k: (_ for _ in ()).throw(Boom())
+        )
+    else:
+        monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(Boom()))
+    with pytest.raises(KeyboardInterrupt if when == "ctrl-c" else Boom):
+        save_model(clf, target)
+    monkeypatch.setattr(type(clf.model_), "save", real_save)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"], "temporary file left"
+    HeartbeatCNNClassifier.load(target)  # still a sound model
+
+
+def test_unjsonable_parameter_is_refused_before_writing(fitted, tmp_path):
+    clf = fitted[0]
+    odd = HeartbeatCNNClassifier(**{**clf.get_params(), "class_weight": {"normal": object()}})
+    odd.__dict__.update({k: v for k, v in clf.__dict__.items() if k.endswith("_")})
+    odd._setup_inference()
+    with pytest.raises(TypeError, match="cannot save a parameter of type object"):
+        odd.save(tmp_path / "odd.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _flip_weight_byte(contents):
+    weights = bytearray(contents["model.weights.h5"])
+    weights[len(weights) // 2] ^= 0xFF
+    return {**contents, "model.weights.h5": bytes(weights)}
+
+
+def _edit_json(edit):
+    def damage(contents):
+        metadata = json.loads(contents["ecgbeat.json"])
+        edit(metadata)
+        return {**contents, "ecgbeat.json": json.dumps(metadata).encode()}
+
+    return damage
+
+
+TAMPERING = {
+    "weights byte flipped": (_flip_weight_byte, r"model\.weights\.h5 does not match its SHA-256"),
+    "config edited": (
+        lambda c: {**c, "config.json": c["config.json"].replace(b"relu", b"tanh")},
+        r"config\.json does not match its SHA-256",
+    ),
+    "classes reordered": (
+        _edit_json(lambda m: m["classes"].reverse()),
+        r"ecgbeat\.json does not match its SHA-256",
+    ),
+    "parameter edited": (
+        _edit_json(lambda m: m["params"].update(epochs=1000)),
+        r"ecgbeat\.json does not match its SHA-256",
+    ),
+    "digest of the metadata removed": (
+        _edit_json(lambda m: m.pop("metadata_sha256")),
+        r"ecgbeat\.json does not match its SHA-256",
+    ),
+    "json not json": (
+        lambda c: {**c, "ecgbeat.json": b"{not json"},
+        r"damaged or not a model file",
+    ),
+    "json a list": (lambda c: {**c, "ecgbeat.json": b"[1, 2]"}, r"ecgbeat\.json is not ecgbeat's"),
+    "no digests": (_edit_json(lambda m: m.update(sha256={})), r"records no checksums"),
+    "entry removed": (
+        lambda c: {k: v for k, v in c.items() if k != "model.weights.h5"},
+        r"lacks \['model\.weights\.h5'\]: it is truncated",
+    ),
+    "entry added": (
+        lambda c: {**c, "extra.py": b"print(1)"},
+        r"unexpected entries \['extra\.py'\]",
+    ),
+    "metadata removed": (
+        lambda c: {k: v for k, v in c.items() if k != "ecgbeat.json"},
+        r"not a model saved by ecgbeat",
+    ),
+    "future format": (
+        _edit_json(lambda m: m.update(format_version=99)),
+        r"format version 99; this ecgbeat reads versions 1, 2",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_tampered_file_is_refused(saved, tmp_path, case):
+    damage, message = TAMPERING[case]
+    path = tmp_path / "tampered.keras"
+    write_entries(path, damage(entries(saved)))
+    before = path.read_bytes()
+    with pytest.raises(ModelFileError, match=message) as info:
+        HeartbeatCNNClassifier.load(path)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("keep", [0, 10, 0.5, 0.99])
+def test_truncated_file_is_refused(saved, tmp_path, keep):
+    data = saved.read_bytes()
+    n = keep if isinstance(keep, int) else int(len(data) * keep)
+    path = tmp_path / "cut.keras"
+    path.write_bytes(data[:n])
+    with pytest.raises(ModelFileError, match=r"cut\.keras"):
+        HeartbeatCNNClassifier.load(path)
+
+
+def test_version_1_files_still_load(fitted, saved, tmp_path):
+    # Files written before metadata_sha256 existed (the pretrained models among them).
+    contents = entries(saved)
+    metadata = json.loads(contents["ecgbeat.json"])
+    metadata.pop("metadata_sha256")
+    metadata["format_version"] = 1
+    path = tmp_path / "v1.keras"
+    write_entries(path, {**contents, "ecgbeat.json": json.dumps(metadata).encode()})
+    clf, X = fitted
+    np.testing.assert_array_equal(load_model(path).predict_proba(X), clf.predict_proba(X))
+
+
+def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
+    contents = entries(saved)
+    keras_only = tmp_path / "keras_only.keras"
+    write_entries(keras_only, {k: v for k, v in contents.items() if k != "ecgbeat.json"})
+    path = tmp_path / "forged.keras"
+    forge(keras_only, saved, path)
+    metadata = json.loads(entries(path)["ecgbeat.json"])
+    assert load_model(path).classes_.size == 3  # the forgery itself is a valid file
+    for key, value, message in [
+        ("classes", ["a", "b"], r"maps 48 samples to 3 classes.*2 classes"),
+        ("params", {"no_such_parameter": 1}, r"metadata does not describe a classifier"),
+        ("classes_dtype", "not a dtype", r"metadata does not describe a classifier"),
+    ]:
+        template = tmp_path / f"template-{key}.keras"
+        edited = {**metadata, key: value}
+        edited.pop("metadata_sha256")
+        canonical = json.dumps(edited, sort_keys=True, separators=(",", ":")).encode()
+        edited["metadata_sha256"] = hashlib.sha256(canonical).hexdigest()
+        write_entries(template, {**contents, "ecgbeat.json": json.dumps(edited).encode()})
+        with pytest.raises(ModelFileError, match=message):
+            load_model(template)
+
+
+def test_lambda_layer_with_code_is_refused_and_never_runs(saved, tmp_path):
+    marker = tmp_path / "code-ran"
+    # A self-contained lambda, as an attacker would write it: the path is a literal in its code.
+    code = eval(f"lambda t: (open({str(marker)!r}, 'w').write('the file code ran'), t)[1]")
+    inputs = keras.Input((48, 1))
+    x = keras.layers.Lambda(code, output_shape=(48, 1))(inputs)
+    x = keras.layers.Flatten()(x)
+    outputs = keras.layers.Dense(3, activation="softmax")(x)
+    evil = tmp_path / "evil-keras.keras"
+    keras.Model(inputs, outputs).save(evil)
+    marker.unlink(missing_ok=True)  # building may have run the payload; only loading matters
+    path = tmp_path / "evil.keras"
+    forge(evil, saved, path)
+    read_metadata(path)  # every digest is correct: only the safe mode stands in the way
+    with pytest.raises(ModelFileError, match=r"Keras could not load .*evil\.keras.*Lambda"):
+        HeartbeatCNNClassifier.load(path)
+    assert not marker.exists()
+    # The payload is live: outside safe mode, Keras runs it (this is what safe mode prevents).
+    keras.saving.load_model(path, safe_mode=False)(np.zeros((1, 48, 1), np.float32))
+    assert marker.read_text() == "the file code ran"
+
+
+def test_config_importing_another_module_is_refused(saved, tmp_path):
+    # A config that names any module to import (here `this`, which prints on import).
+    assert "this" not in sys.modules
+    contents = entries(saved)
+    config = json.loads(contents["config.json"])
+    layer = next(la for la in config["config"]["layers"] if la["class_name"] == "Conv1D")
+    layer["module"] = "this"
+    keras_file = tmp_path / "module.keras"
+    write_entries(
+        keras_file,
+        {
+            **{k: v for k, v in contents.items() if k != "ecgbeat.json"},
+            "config.json": json.dumps(config).encode(),
+        },
+    )
+    path = tmp_path / "forged-module.keras"
+    forge(keras_file, saved, path)
+    with pytest.raises(ModelFileError, match="Keras could not load"):
+        load_model(path)
+    assert "this" not in sys.modules
+
+
+def test_wrong_suffix_and_missing_file(fitted, saved, tmp_path):
+    clf = fitted[0]
+    for name in ("model.h5", "model.pkl", "model"):
+        with pytest.raises(ValueError, match=r"must end in '\.keras'; got .*" + name):
+            clf.save(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+    renamed = tmp_path / "model.zip"
+    renamed.write_bytes(saved.read_bytes())
+    with pytest.raises(ModelFileError, match=r"model\.zip"):
+        load_model(renamed)
+    with pytest.raises(ModelFileError, match=r"nope\.keras.*does not exist"):
+        HeartbeatCNNClassifier.load(tmp_path / "nope.keras")
+    pickled = tmp_path / "model.keras"
+    pickled.write_bytes(b"\x80\x04\x95 a pickle, not a zip")
+    with pytest.raises(ModelFileError, match=r"damaged or not a model file"):
+        HeartbeatCNNClassifier.load(pickled)
