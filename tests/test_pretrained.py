@@ -1,0 +1,132 @@
+"""Pretrained starts and transfer learning: from_pretrained, freeze_conv, head replacement."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import keras
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+
+from ecgbeat import HeartbeatCNNClassifier, pretrained
+from ecgbeat.exceptions import ModelFileError
+from ecgbeat.networks import feature_layer_names
+
+
+@pytest.fixture(scope="module")
+def source_model(tmp_path_factory):
+    """A 3-class model saved to disk: the pretrained start of these tests."""
+    X, y = make_synthetic_beats(n_per_class=30)
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+    path = tmp_path_factory.mktemp("pretrained") / "source.keras"
+    clf.save(path)
+    return path, clf
+
+
+class InitialWeights(keras.callbacks.Callback):
+    """Record every layer's weights as training begins."""
+
+    def on_train_begin(self, logs=None):
+        self.weights = {layer.name: layer.get_weights() for layer in self.model.layers}
+
+
+def test_from_pretrained_is_fitted_and_predicts_like_the_source(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    clf = HeartbeatCNNClassifier.from_pretrained(path)
+    assert clf.pretrained == path
+    np.testing.assert_array_equal(clf.classes_, source.classes_)
+    np.testing.assert_array_equal(clf.predict_proba(X), source.predict_proba(X))
+    assert clf.score(X, y) == 1.0
+
+
+def test_fit_same_classes_starts_from_all_pretrained_weights(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=10, seed=4)
+    record = InitialWeights()
+    HeartbeatCNNClassifier.from_pretrained(path, epochs=1, callbacks=[record]).fit(X, y)
+    for layer in source.model_.layers:
+        for got, expected in zip(record.weights[layer.name], layer.get_weights(), strict=True):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_new_classes_replace_only_the_output_layer(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=5)
+    record = InitialWeights()
+    clf = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS, callbacks=[record])
+    clf.fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, ["abnormal", "normal"])
+    assert clf.model_.get_layer("output").get_weights()[0].shape == (64, 2)
+    for name in [*feature_layer_names(source.model_), "dense_1", "dense_2"]:
+        for got, expected in zip(
+            record.weights[name], source.model_.get_layer(name).get_weights(), strict=True
+        ):
+            np.testing.assert_array_equal(got, expected)
+    assert clf.score(X, y) == 1.0
+
+
+def test_freeze_conv_keeps_convolutional_weights_exactly(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=6)
+    clf = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS, freeze_conv=True).fit(X, y)
+    for name in feature_layer_names(source.model_):
+        for after, before in zip(
+            clf.model_.get_layer(name).get_weights(),
+            source.model_.get_layer(name).get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(after, before)
+    dense_after = clf.model_.get_layer("dense_1").get_weights()[0]
+    assert not np.array_equal(dense_after, source.model_.get_layer("dense_1").get_weights()[0])
+    # Unfrozen fine-tuning does move the convolutions.
+    full = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS).fit(X, y)
+    conv_after = full.model_.get_layer("conv_8").get_weights()[0]
+    assert not np.array_equal(conv_after, source.model_.get_layer("conv_8").get_weights()[0])
+
+
+def test_clone_and_grid_search_keep_the_pretrained_start(source_model):
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=12, labels=("normal", "abnormal"), seed=7)
+    clf = HeartbeatCNNClassifier.from_pretrained(path, **{**FAST_PARAMS, "epochs": 2})
+    assert clone(clf).pretrained == path
+    search = GridSearchCV(clf, {"freeze_conv": [True, False]}, cv=2).fit(X, y)
+    assert search.best_estimator_.pretrained == path
+    assert len(search.cv_results_["params"]) == 2
+    # A frozen search candidate really kept the pretrained convolutions.
+    frozen = clone(clf).set_params(freeze_conv=True).fit(X, y)
+    np.testing.assert_array_equal(
+        frozen.model_.get_layer("conv_1").get_weights()[0],
+        HeartbeatCNNClassifier.load(path).model_.get_layer("conv_1").get_weights()[0],
+    )
+
+
+def test_architecture_and_length_mismatch_are_clear_errors(source_model):
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=10)
+    with pytest.raises(ValueError, match="is a 'cnn' network but architecture='resnet'"):
+        HeartbeatCNNClassifier("resnet", pretrained=path, epochs=1).fit(X, y)
+    X_long, y_long = make_synthetic_beats(n_per_class=10, n_samples=80)
+    clf = HeartbeatCNNClassifier("resnet", pretrained=None, epochs=1, random_state=0)
+    clf.fit(X_long, y_long)
+    resnet_path = path.parent / "resnet.keras"
+    clf.save(resnet_path)
+    with pytest.raises(ValueError, match="another length"):
+        HeartbeatCNNClassifier("resnet", pretrained=resnet_path, epochs=1).fit(X, y)
+
+
+def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
+    path, _ = source_model
+    with pytest.raises(ValueError, match="no pretrained model named 'nope'"):
+        HeartbeatCNNClassifier.from_pretrained("nope")
+    shutil.copy(path, tmp_path / "toy.keras")
+    card = {"name": "toy", "file": "toy.keras", "architecture": "cnn", "sha256": "0" * 64}
+    (tmp_path / "toy.json").write_text(json.dumps(card))
+    monkeypatch.setattr(pretrained, "_HERE", tmp_path)
+    assert pretrained.list_pretrained() == ["toy"]
+    with pytest.raises(ModelFileError, match="do not match the SHA-256 of its model card"):
+        HeartbeatCNNClassifier.from_pretrained("toy")
