@@ -1,0 +1,89 @@
+"""Concurrency and signals: predict_proba from many threads, and a real Ctrl-C during fit."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+
+N_THREADS = 8
+N_SAMPLES = 32  # short beats keep the network cheap; the code path is the one of 187 samples
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_synthetic_beats(n_per_class=20, n_samples=N_SAMPLES)
+    # Small batches: each call runs many of them, so the threads' batches interleave.
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}, predict_batch_size=250)
+    return clf.fit(X, y)
+
+
+def test_predict_proba_from_8_threads_equals_one_thread(fitted):
+    rng = np.random.default_rng(0)
+    beats, _ = make_synthetic_beats(n_per_class=700, n_samples=N_SAMPLES, seed=1)  # 2100 beats
+    reference = fitted.predict_proba(beats)
+    # Each call gets its own order of the beats, so a result handed to the wrong caller, or
+    # batches mixed between callers, cannot go unnoticed.
+    orders = [rng.permutation(len(beats)) for _ in range(3 * N_THREADS)]
+    barrier = threading.Barrier(N_THREADS)
+
+    def predict(order):
+        try:
+            barrier.wait(timeout=60)  # start together: the calls really overlap
+        except threading.BrokenBarrierError:
+            pass
+        return order, fitted.predict_proba(beats[order])
+
+    for _ in range(3):  # rounds
+        with ThreadPoolExecutor(N_THREADS) as pool:
+            results = list(pool.map(predict, orders[:N_THREADS]))
+        orders = orders[N_THREADS:]
+        for order, proba in results:
+            np.testing.assert_array_equal(proba, reference[order])
+
+
+def test_ctrl_c_during_fit_keeps_the_best_weights_and_warns():
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is handled by someone else in this process")
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30, n_samples=N_SAMPLES)
+    weights_by_epoch = {}
+    main = threading.get_ident()
+
+    class SendCtrlC(keras.callbacks.Callback):
+        """Record each epoch's weights; after the first, send SIGINT from another thread."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            weights_by_epoch[epoch + 1] = self.model.get_weights()
+            if epoch == 0:
+                timer = threading.Timer(0.05, signal.pthread_kill, (main, signal.SIGINT))
+                timer.daemon = True
+                timer.start()
+
+    epochs = 500  # far more than can run before the signal lands
+    clf = HeartbeatCNNClassifier(
+        **{**FAST_PARAMS, "epochs": epochs},
+        early_stopping_patience=None,
+        callbacks=[SendCtrlC()],
+    )
+    with pytest.warns(UserWarning, match=r"interrupted after \d+ epoch.*best epoch so far"):
+        clf.fit(X, y)
+    assert 1 <= clf.n_epochs_ < epochs
+    assert 1 <= clf.best_epoch_ <= clf.n_epochs_
+    # The model holds exactly the weights of the best epoch, which it reports.
+    for kept, best in zip(clf.model_.get_weights(), weights_by_epoch[clf.best_epoch_], strict=True):
+        np.testing.assert_array_equal(kept, best)
+    best_val_loss = min(clf.history_["val_loss"])
+    assert clf.history_["val_loss"][clf.best_epoch_ - 1] == best_val_loss
+    # Usable: it predicts, and Ctrl-C works as before for the rest of the session.
+    proba = clf.predict_proba(X)
+    assert proba.shape == (90, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
