@@ -53,8 +53,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--class-weight", default=None)
+    parser.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_accuracy"])
+    parser.add_argument("--early-stopping-patience", type=int, default=8)
+    parser.add_argument("--lr-decay-patience", type=int, default=3)
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", default=str(REPO / "ecgbeat" / "pretrained"))
+    parser.add_argument("--no-save", action="store_true", help="evaluate only; ship nothing")
     args = parser.parse_args(argv)
 
     data = fetch_mitbih(data_home=args.data_home, split=args.split)
@@ -65,6 +69,9 @@ def main(argv: list[str] | None = None) -> dict:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         class_weight=args.class_weight,
+        monitor=args.monitor,
+        early_stopping_patience=args.early_stopping_patience,
+        lr_decay_patience=args.lr_decay_patience,
         random_state=args.random_state,
         verbose=2,
     )
@@ -74,6 +81,9 @@ def main(argv: list[str] | None = None) -> dict:
     train_seconds = time.perf_counter() - start
     y_pred = clf.predict(data.data[test])
     metrics = classification_metrics(data.target[test], y_pred, target_names=data.target_names)
+    metrics["macro_f1_NSVF"] = round(
+        float(np.mean([metrics["per_class"][c]["f1"] for c in ("N", "S", "V", "F")])), 4
+    )
 
     card = {
         "name": args.name,
@@ -106,6 +116,9 @@ def main(argv: list[str] | None = None) -> dict:
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
     }
+    if args.no_save:
+        print(json.dumps(metrics, indent=1))
+        return card
     out = Path(args.out)
     model_path = out / card["file"]
     clf.model_card_ = {k: v for k, v in card.items() if k not in ("file",)}

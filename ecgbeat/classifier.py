@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -79,7 +78,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Start ``fit`` from these weights: the name of a model that ships with ecgbeat (see
         :func:`ecgbeat.pretrained.list_pretrained`) or the path of a model saved with
         :meth:`save`. The convolutional and dense layers are copied by their position in the
-        network; the output layer too when the classes are the same, else it is new.
+        network; the output layer too when the classes are the same, else it is new. When the
+        labels of ``fit`` are a subset of the pretrained classes (a new patient with only normal
+        beats, say), the pretrained head and all its classes are kept.
         :meth:`from_pretrained` sets this for you.
     predict_batch_size : int, default=4096
         Beats per batch in :meth:`predict_proba`; bounds the memory used by prediction.
@@ -236,21 +237,29 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
-        encoder = LabelEncoder().fit(y)
-        classes = encoder.classes_
+        source = self._load_pretrained()
+        classes = np.unique(y)
+        if source is not None:
+            source_classes = np.asarray(
+                source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
+            )
+            # Fine-tuning on a new patient may see only some of the pretrained classes: keep the
+            # pretrained head and its classes rather than refusing or forgetting the others.
+            if np.isin(classes, source_classes).all():
+                classes = source_classes
         if len(classes) < 2:
             raise ValueError(
                 f"HeartbeatCNNClassifier needs beats of at least 2 classes; got 1 class "
                 f"({classes[0]!r})"
             )
-        y_encoded = encoder.transform(y).astype(np.int32)
+        y_encoded = np.searchsorted(classes, y).astype(np.int32)
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
 
         from ecgbeat import _training
 
         self._release_model()
-        model = self._initial_model(X.shape[1], classes, seed)
+        model = self._initial_model(X.shape[1], classes, seed, source)
         result = _training.train(
             model,
             X,
@@ -294,25 +303,37 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     f"class_weight names classes that are not in y: {sorted(map(str, unknown))}; "
                     f"the classes are {classes.tolist()}"
                 )
-        weights = compute_class_weight(self.class_weight, classes=classes, y=y)
-        return weights[y_encoded].astype(np.float32)
+        present = np.unique(y)
+        weights = compute_class_weight(self.class_weight, classes=present, y=y)
+        return weights[np.searchsorted(present, y)].astype(np.float32)
 
-    def _initial_model(self, n_samples: int, classes: np.ndarray, seed: int) -> keras.Model:
-        """Build the network, starting from the pretrained weights if ``pretrained`` is set."""
+    def _load_pretrained(self):
+        """The pretrained start named by ``pretrained``, checked against ``architecture``."""
+        if self.pretrained is None:
+            return None
+        from ecgbeat import pretrained as pretrained_registry
+
+        source = pretrained_registry.load(self.pretrained)
+        if source.architecture != self.architecture:
+            raise ValueError(
+                f"pretrained model {self.pretrained!r} is a {source.architecture!r} network "
+                f"but architecture={self.architecture!r}; set architecture="
+                f"{source.architecture!r}"
+            )
+        return source
+
+    def _initial_model(
+        self, n_samples: int, classes: np.ndarray, seed: int, source=None
+    ) -> keras.Model:
+        """Build the network, starting from the pretrained weights of ``source`` if given."""
         model = build_network(
             self.architecture, n_samples, len(classes), dropout=self.dropout, seed=seed
         )
-        if self.pretrained is not None:
-            from ecgbeat import pretrained as pretrained_registry
-
-            source = pretrained_registry.load(self.pretrained)
-            if source.architecture != self.architecture:
-                raise ValueError(
-                    f"pretrained model {self.pretrained!r} is a {source.architecture!r} network "
-                    f"but architecture={self.architecture!r}; set architecture="
-                    f"{source.architecture!r}"
-                )
-            same_classes = np.array_equal(np.asarray(source.classes, dtype=object), classes)
+        if source is not None:
+            source_classes = np.asarray(
+                source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
+            )
+            same_classes = np.array_equal(source_classes, classes)
             copy_weights_by_structure(source.model, model, include_output=same_classes)
         if self.freeze_conv:
             for name in feature_layer_names(model):

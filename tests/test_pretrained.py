@@ -130,3 +130,15 @@ def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model)
     assert pretrained.list_pretrained() == ["toy"]
     with pytest.raises(ModelFileError, match="do not match the SHA-256 of its model card"):
         HeartbeatCNNClassifier.from_pretrained("toy")
+
+
+def test_fine_tuning_on_a_subset_of_the_pretrained_classes_keeps_the_head(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=15, seed=8)
+    only_normal = y == "N"
+    clf = HeartbeatCNNClassifier.from_pretrained(path, epochs=1, validation_fraction=0)
+    clf.fit(X[only_normal], y[only_normal])
+    np.testing.assert_array_equal(clf.classes_, source.classes_)
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
+        HeartbeatCNNClassifier(epochs=1).fit(X[only_normal], y[only_normal])
