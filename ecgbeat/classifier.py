@@ -196,8 +196,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         tags.non_deterministic = False
         return tags
 
-    def _validate_X(self, X, y="no_validation", *, reset: bool):
-        """Validate beats (and labels) and return beats as float32 (n_beats, n_samples)."""
+    def _validate_X(self, X, y="no_validation", *, reset: bool, cast: bool = True):
+        """Validate beats (and labels); return beats of shape (n_beats, n_samples).
+
+        With ``cast`` the beats are returned as contiguous float32; without, as they came
+        (float32 or float64), so that prediction converts batch by batch, never the whole input.
+        """
         kwargs = {"reset": reset, "dtype": [np.float32, np.float64], "allow_nd": True}
         validate_y = not (isinstance(y, str) and y == "no_validation")
         if validate_y:
@@ -216,7 +220,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "X must have shape (n_beats, n_samples) or (n_beats, n_samples, 1); got "
                 f"an array with {X.ndim} dimensions"
             )
-        X = np.ascontiguousarray(X, dtype=np.float32)
+        if cast:
+            X = np.ascontiguousarray(X, dtype=np.float32)
         return (X, y) if validate_y else X
 
     def fit(self, X, y) -> HeartbeatCNNClassifier:
@@ -366,12 +371,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             Class probabilities; columns follow :attr:`classes_`.
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, cast=False)
         n_beats = X.shape[0]
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
         step = int(self.predict_batch_size)
         for start in range(0, n_beats, step):
-            batch = X[start : start + step, :, None]
+            batch = np.ascontiguousarray(X[start : start + step, :, None], dtype=np.float32)
             proba[start : start + step] = self._predict_fn(batch, training=False).numpy()
         # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
         proba /= proba.sum(axis=1, keepdims=True)
