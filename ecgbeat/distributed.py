@@ -1,0 +1,472 @@
+"""Run ecgbeat on a Dask cluster: model selection through joblib and batch classification of records.
+
+Two jobs scale out well. Hyper-parameter searches and cross-validation (``GridSearchCV``,
+``cross_validate``) already run their fits through joblib, so joblib's Dask backend spreads them
+over a cluster: :func:`dask_backend` enters that backend after :func:`limit_tensorflow_threads`
+has sized TensorFlow's thread pools on every worker to the worker's share of the cores (without
+it, each TensorFlow runtime starts one thread per core of the machine, and the workers of one
+machine fight over them). Classifying many recordings is the other job:
+:func:`classify_records` sends the fitted model to each worker once and classifies one record per
+task; the failure of one record is reported, never fatal to the others.
+
+Dask is an optional dependency (``pip install "ecgbeat[dask]"``). It is imported only when a
+cluster is used: ``classify_records(records)`` without a client runs in this process without it.
+
+Examples
+--------
+>>> from ecgbeat.distributed import RecordsResult
+>>> result = RecordsResult(tables=[], errors={"data/999": "FileNotFoundError: no 999.hea"})
+>>> result.summary()["failed"]
+1
+>>> from ecgbeat.distributed import classify_records, dask_backend  # doctest: +SKIP
+>>> with dask_backend("tcp://scheduler:8786"):  # doctest: +SKIP
+...     search = GridSearchCV(HeartbeatCNNClassifier(), grid, cv=5).fit(X, y)
+>>> result = classify_records(paths, "mitbih", client="tcp://scheduler:8786")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import logging
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ecgbeat.records import DEFAULT_LEADS, BeatTable, classify_record, concat_tables
+
+if TYPE_CHECKING:  # pragma: no cover
+    import distributed
+
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+__all__ = [
+    "RecordsResult",
+    "classify_records",
+    "dask_backend",
+    "limit_tensorflow_threads",
+    "tensorflow_threads",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Name under which the thread-limiting plugin is registered; registering again replaces it.
+PLUGIN_NAME = "ecgbeat-tensorflow-threads"
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError(
+            "running ecgbeat on a Dask cluster needs dask.distributed, which is not installed; "
+            'install it with: pip install "ecgbeat[dask]"'
+        ) from exc
+    return distributed
+
+
+# ---------------------------------------------------------------------------------- thread limits
+
+
+def tensorflow_threads() -> dict[str, int]:
+    """The sizes of TensorFlow's thread pools configured in this process.
+
+    ``0`` means "not set": TensorFlow then uses one thread per core of the machine. Run it on
+    the workers with ``client.run(tensorflow_threads)``.
+
+    Returns
+    -------
+    dict
+        ``{"intra_op": int, "inter_op": int}``.
+
+    Examples
+    --------
+    >>> from ecgbeat.distributed import tensorflow_threads
+    >>> sorted(tensorflow_threads())
+    ['inter_op', 'intra_op']
+    """
+    import tensorflow as tf
+
+    return {
+        "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op": tf.config.threading.get_inter_op_parallelism_threads(),
+    }
+
+
+def _set_tensorflow_threads(threads: int) -> None:
+    """Size TensorFlow's pools in this process; too late once TensorFlow has run an operation."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        current = tensorflow_threads()
+        if current != {"intra_op": threads, "inter_op": threads}:
+            # Raising here would make register_plugin fail for the whole cluster over one busy
+            # worker; the pools still work, they are just too large.
+            logger.warning(
+                "TensorFlow is already running in this worker with thread pools %s; they cannot "
+                "be resized to %d thread(s) any more. Restart the workers (client.restart()) and "
+                "limit the threads before the first TensorFlow task.",
+                current,
+                threads,
+            )
+
+
+def _define_plugin_class() -> type:
+    distributed = _import_distributed()
+
+    class _TensorFlowThreads(distributed.WorkerPlugin):
+        """Worker plugin: TensorFlow's pools get the worker's threads (or ``threads``)."""
+
+        name = PLUGIN_NAME
+
+        def __init__(self, threads: int | None = None) -> None:
+            self.threads = threads
+
+        def setup(self, worker) -> None:
+            threads = self.threads or worker.state.nthreads
+            # Also for what TensorFlow starts in child processes, which read only the environment.
+            os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+            os.environ["TF_NUM_INTEROP_THREADS"] = str(threads)
+            _set_tensorflow_threads(threads)
+
+    _TensorFlowThreads.__module__ = __name__
+    return _TensorFlowThreads
+
+
+def __getattr__(name: str) -> Any:
+    # The plugin class derives from distributed.WorkerPlugin, so it is defined on first use, not at
+    # import; stored as a module global, pickle finds it by name on the workers.
+    if name == "_TensorFlowThreads":
+        cls = _define_plugin_class()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def limit_tensorflow_threads(
+    client: distributed.Client, threads: int | None = None
+) -> dict[str, dict[str, int]]:
+    """Size TensorFlow's thread pools on every worker of a Dask cluster, now and for later workers.
+
+    Registers a :class:`distributed.WorkerPlugin` whose ``setup`` sets TensorFlow's intra-op and
+    inter-op thread counts to the worker's number of threads (``nthreads``), or to ``threads``.
+    Dask runs ``setup`` on each current worker at once and on each worker that joins later,
+    before it takes tasks. It must run before TensorFlow runs an operation in the worker: on a
+    worker that already ran TensorFlow the pools keep their size (a warning is logged there).
+
+    Parameters
+    ----------
+    client : distributed.Client
+        Client of the cluster.
+    threads : int, optional
+        Threads per pool; by default each worker's ``nthreads``.
+
+    Returns
+    -------
+    dict
+        Worker address -> the configured sizes (see :func:`tensorflow_threads`).
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> from ecgbeat.distributed import limit_tensorflow_threads
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> limit_tensorflow_threads(client)  # doctest: +SKIP
+    {'tcp://127.0.0.1:40375': {'intra_op': 1, 'inter_op': 1}, 'tcp://127.0.0.1:41337': {...}}
+    """
+    if threads is not None and (not isinstance(threads, int) or threads < 1):
+        raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
+    plugin_class = __getattr__("_TensorFlowThreads")
+    client.register_plugin(plugin_class(threads), name=PLUGIN_NAME)
+    return client.run(tensorflow_threads)
+
+
+@contextlib.contextmanager
+def _client_for(client: distributed.Client | str | None) -> Iterator[distributed.Client]:
+    """The given client, a new one connected to an address (closed on exit), or the default one."""
+    distributed = _import_distributed()
+    if isinstance(client, str):
+        with distributed.Client(client) as new_client:
+            yield new_client
+    elif client is None:
+        # Raises a ValueError that says to create a Client first when there is none.
+        yield distributed.get_client()
+    else:
+        yield client
+
+
+@contextlib.contextmanager
+def dask_backend(
+    client: distributed.Client | str | None = None, *, threads: int | None = None
+) -> Iterator[distributed.Client]:
+    """Run scikit-learn's joblib-parallel work on a Dask cluster, with TensorFlow's threads limited.
+
+    Inside the ``with`` block, ``GridSearchCV``, ``RandomizedSearchCV``, ``cross_validate`` and
+    the like send their fits to the cluster's workers; ``n_jobs`` left at ``None`` uses all of
+    them. On entry :func:`limit_tensorflow_threads` sizes TensorFlow's pools on each worker.
+
+    Parameters
+    ----------
+    client : distributed.Client or str, optional
+        The cluster: a client, or a scheduler address such as ``"tcp://10.0.0.5:8786"`` (this
+        function then connects and disconnects). By default the current client.
+    threads : int, optional
+        TensorFlow threads per worker; by default the worker's ``nthreads``.
+
+    Yields
+    ------
+    distributed.Client
+        The client in use.
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> from ecgbeat.distributed import dask_backend
+    >>> grid = {"learning_rate": [1e-3, 3e-3], "batch_size": [64, 128]}
+    >>> with dask_backend("tcp://scheduler:8786"):  # doctest: +SKIP
+    ...     search = GridSearchCV(HeartbeatCNNClassifier(random_state=0), grid, cv=5).fit(X, y)
+    """
+    import joblib
+
+    with _client_for(client) as active:
+        limit_tensorflow_threads(active, threads)
+        # n_jobs=-1: every thread of the cluster, whatever n_jobs the estimator was given as None.
+        with joblib.parallel_config(backend="dask", n_jobs=-1, client=active):
+            yield active
+
+
+# ---------------------------------------------------------------------------------- records
+
+
+@dataclass
+class RecordsResult:
+    """The per-beat tables of many records and the records that could not be classified.
+
+    Attributes
+    ----------
+    tables : list of BeatTable
+        One table per classified record, in the order the records were given.
+    errors : dict of str to str
+        Record (as given) -> ``"ExceptionType: message"`` for each record that failed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat.distributed import RecordsResult
+    >>> from ecgbeat.records import BeatTable
+    >>> table = BeatTable(record="100", sample=np.array([370, 662]), fs=360.0,
+    ...                   label=np.array(["N", "V"]), proba=np.array([[0.9, 0.1], [0.2, 0.8]]),
+    ...                   class_names=["N", "V"])
+    >>> result = RecordsResult(tables=[table], errors={"bad/101": "DataFormatError: truncated"})
+    >>> summary = result.summary()
+    >>> summary["beats"], summary["counts"], summary["failed"]
+    (2, {'N': 1, 'V': 1}, 1)
+    >>> [row["label"] for row in result.rows()]
+    ['N', 'V']
+    """
+
+    tables: list[BeatTable]
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.tables)
+
+    def rows(self) -> list[dict]:
+        """Rows of all tables, record after record (see :meth:`BeatTable.rows`)."""
+        return concat_tables(self.tables)
+
+    def summary(self) -> dict:
+        """Counts over all records, each record's summary, and the errors."""
+        counts: dict[str, int] = {}
+        for table in self.tables:
+            for name, n in table.counts().items():
+                counts[name] = counts.get(name, 0) + n
+        beats = sum(len(table) for table in self.tables)
+        normal = counts.get("N", 0)
+        return {
+            "records": len(self.tables) + len(self.errors),
+            "classified": len(self.tables),
+            "failed": len(self.errors),
+            "beats": beats,
+            "counts": counts,
+            "ectopic_burden": round(1.0 - normal / beats, 4) if beats else 0.0,
+            "per_record": [table.summary() for table in self.tables],
+            "errors": dict(self.errors),
+        }
+
+    def to_csv(self, path: str | os.PathLike | io.TextIOBase) -> None:
+        """Write all tables as one CSV, with one header line, to a path (atomically) or a stream."""
+        if isinstance(path, (str, os.PathLike)):
+            _write_atomic(Path(path), self.to_csv)
+            return
+        if not self.tables:
+            csv.writer(path).writerow(["record", "sample", "time_s", "label"])
+            return
+        for i, table in enumerate(self.tables):
+            table.to_csv(path, header=i == 0)
+
+
+def _write_atomic(path: Path, write) -> None:
+    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    A reader never sees a half-written file, and an interrupted run leaves no partial CSV that
+    looks complete.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _error_message(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def classify_records(
+    records: Sequence[str | os.PathLike],
+    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    *,
+    client: distributed.Client | str | None = None,
+    lead: str | Sequence[str] = DEFAULT_LEADS,
+    annotations: str | None = None,
+    detector: str = "pan-tompkins",
+    output_dir: str | os.PathLike | None = None,
+    class_names: Sequence[str] | None = None,
+) -> RecordsResult:
+    """Classify every beat of many WFDB records, one record per Dask task or here in turn.
+
+    Each record goes through :func:`ecgbeat.records.classify_record`. With a cluster, the
+    classifier is loaded here once and sent to every worker once (``scatter(broadcast=True)``),
+    TensorFlow's threads are limited to each worker's share (:func:`limit_tensorflow_threads`),
+    and each record is one task. A record that fails (missing or truncated file, unknown lead...)
+    is listed in :attr:`RecordsResult.errors` with its message; the others are unaffected.
+
+    Parameters
+    ----------
+    records : sequence of str or path-like
+        Record paths without extension (``data/100`` for ``data/100.hea``). With a cluster, the
+        workers must see the same paths (a shared file system); relative paths are made absolute
+        here first.
+    classifier : HeartbeatCNNClassifier or str, default="mitbih"
+        A fitted classifier, or the name or path of a pretrained model (loaded here).
+    client : distributed.Client or str, optional
+        Where to run: a client, a scheduler address (``"tcp://host:8786"``; connected for this
+        call and closed after), or ``None`` to classify here in this process without Dask.
+    lead, annotations, detector, class_names
+        As in :func:`ecgbeat.records.classify_record`.
+    output_dir : str or path-like, optional
+        If given, each record's table is also written to ``<output_dir>/<record name>.csv`` as
+        soon as it arrives, atomically (a temporary file renamed into place). Record names must
+        then be distinct.
+
+    Returns
+    -------
+    RecordsResult
+        The tables of the classified records, in the given order, and the errors.
+
+    See Also
+    --------
+    ecgbeat.records.classify_record : One record.
+
+    Examples
+    --------
+    >>> from ecgbeat.distributed import classify_records
+    >>> paths = [f"mitdb/{n}" for n in (100, 101, 102)]
+    >>> result = classify_records(paths, "mitbih", client="tcp://scheduler:8786")  # doctest: +SKIP
+    >>> result.summary()["beats"], result.errors  # doctest: +SKIP
+    (6358, {})
+    >>> result.to_csv("beats.csv")  # doctest: +SKIP
+    """
+    keys = [os.fspath(record) for record in records]
+    if len(set(keys)) != len(keys):
+        raise ValueError("records lists the same record more than once")
+    out = Path(output_dir) if output_dir is not None else None
+    if out is not None:
+        names = [Path(key).name for key in keys]
+        if len(set(names)) != len(names):
+            raise ValueError(
+                "two records have the same name, so their CSV files in output_dir would "
+                f"overwrite each other: {sorted(n for n in set(names) if names.count(n) > 1)}"
+            )
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    options = {
+        "lead": lead,
+        "annotations": annotations,
+        "detector": detector,
+        "class_names": class_names,
+    }
+
+    tables: dict[str, BeatTable] = {}
+    errors: dict[str, str] = {}
+
+    def collect(key: str, table: BeatTable | None, error: BaseException | None) -> None:
+        if error is not None:
+            errors[key] = _error_message(error)
+            return
+        if out is not None:
+            try:
+                _write_atomic(out / f"{Path(key).name}.csv", table.to_csv)
+            except OSError as exc:
+                errors[key] = f"cannot write CSV: {_error_message(exc)}"
+                return
+        tables[key] = table
+
+    if client is None:
+        for key in keys:
+            try:
+                table = classify_record(key, classifier, **options)
+            except Exception as exc:
+                collect(key, None, exc)
+            else:
+                collect(key, table, None)
+    else:
+        _classify_on_cluster(keys, classifier, client, options, collect)
+    return RecordsResult(
+        tables=[tables[key] for key in keys if key in tables],
+        errors={key: errors[key] for key in keys if key in errors},
+    )
+
+
+def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
+    distributed = _import_distributed()
+    with _client_for(client) as active:
+        limit_tensorflow_threads(active)
+        # Once per worker, not once per task: a network's weights are megabytes.
+        model = active.scatter(classifier, broadcast=True, hash=False)
+        futures = {}
+        try:
+            for key in keys:
+                future = active.submit(
+                    classify_record, os.path.abspath(key), model, pure=False, **options
+                )
+                futures[future] = key
+            for future in distributed.as_completed(futures):
+                try:
+                    table = future.result()
+                except Exception as exc:
+                    # A record's own exception, or the loss of its worker (KilledWorker).
+                    collect(futures[future], None, exc)
+                else:
+                    collect(futures[future], table, None)
+        finally:
+            # On an interruption, do not leave the cluster busy with records nobody awaits.
+            active.cancel([f for f in futures if not f.done()] + [model])

@@ -1,0 +1,208 @@
+"""ecgbeat.distributed: model selection through joblib's Dask backend and batch classification.
+
+The cluster tests share one ``LocalCluster`` of two worker processes with one thread each, the
+smallest cluster that shows work really leaving this process. Most of their time is TensorFlow
+starting in each worker.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.distributed import (
+    RecordsResult,
+    classify_records,
+    dask_backend,
+    limit_tensorflow_threads,
+)
+from ecgbeat.records import BeatTable, classify_record
+
+AAMI = ["N", "S", "V", "F", "Q"]
+
+
+@pytest.fixture(scope="module")
+def client():
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client
+
+
+@pytest.fixture(scope="module")
+def record_classifier():
+    """A 5-class network for 187-sample beats, fitted in seconds on real beats of the sample."""
+    from ecgbeat.datasets import load_sample
+
+    X, y = load_sample(return_X_y=True)
+    return HeartbeatCNNClassifier(
+        epochs=1, batch_size=32, validation_fraction=0, random_state=0
+    ).fit(X[::10], y[::10])
+
+
+@pytest.fixture
+def records(mitdb_dir, tmp_path):
+    """Two real MIT-BIH records and a third whose data file is cut in half, in tmp_path."""
+    for name in ("100", "119", "103"):
+        for ext in ("hea", "dat", "atr"):
+            shutil.copy(mitdb_dir / f"{name}.{ext}", tmp_path)
+    data = (tmp_path / "103.dat").read_bytes()
+    (tmp_path / "103.dat").write_bytes(data[: len(data) // 2])
+    return [str(tmp_path / name) for name in ("100", "103", "119")]
+
+
+def _table(record, labels, proba):
+    return BeatTable(
+        record=record,
+        sample=np.arange(len(labels)) * 360 + 100,
+        fs=360.0,
+        label=np.array(labels),
+        proba=np.array(proba),
+        class_names=["N", "V"],
+        lead="MLII",
+    )
+
+
+def test_import_loads_neither_dask_nor_tensorflow():
+    code = (
+        "import sys, ecgbeat, ecgbeat.distributed; "
+        "print(sorted(m for m in ('dask', 'distributed', 'tensorflow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_without_dask_local_path_works_and_cluster_path_says_how_to_install(
+    monkeypatch, mitdb_dir, record_classifier
+):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # makes `import distributed` fail
+    record = str(mitdb_dir / "100")
+    result = classify_records([record], record_classifier, annotations="atr", class_names=AAMI)
+    assert result.errors == {}
+    assert (
+        len(result.tables[0]) == 2272
+    )  # 2273 annotated beats, less the last (no R-R interval follows it)
+    with pytest.raises(ImportError, match=r'pip install "ecgbeat\[dask\]"'):
+        classify_records([record], record_classifier, client="tcp://127.0.0.1:8786")
+    with pytest.raises(ImportError, match=r"dask\.distributed"):
+        with dask_backend("tcp://127.0.0.1:8786"):
+            pass
+
+
+def test_records_result_rows_summary_and_csv(tmp_path):
+    result = RecordsResult(
+        tables=[
+            _table("100", ["N", "V", "N"], [[0.9, 0.1], [0.3, 0.7], [0.8, 0.2]]),
+            _table("119", ["V"], [[0.4, 0.6]]),
+        ],
+        errors={"data/103": "DataFormatError: truncated"},
+    )
+    summary = result.summary()
+    assert (summary["records"], summary["classified"], summary["failed"]) == (3, 2, 1)
+    assert summary["beats"] == 4
+    assert summary["counts"] == {"N": 2, "V": 2}
+    assert summary["ectopic_burden"] == 0.5
+    assert [s["record"] for s in summary["per_record"]] == ["100", "119"]
+    assert [r["record"] for r in result.rows()] == ["100", "100", "100", "119"]
+
+    stream = io.StringIO()
+    result.to_csv(stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "record,sample,time_s,label,p_N,p_V"
+    assert lines[2] == "100,460,1.2778,V,0.3,0.7"
+    assert len(lines) == 5  # one header, four beats
+
+    result.to_csv(tmp_path / "all.csv")
+    assert (tmp_path / "all.csv").read_text().replace("\r\n", "\n") == stream.getvalue().replace(
+        "\r\n", "\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv"]  # no temporary file left
+
+
+def test_classify_records_refuses_ambiguous_inputs(tmp_path):
+    with pytest.raises(ValueError, match="more than once"):
+        classify_records(["a/100", "a/100"], "unused")
+    with pytest.raises(ValueError, match=r"same name.*\['100'\]"):
+        classify_records(["a/100", "b/100"], "unused", output_dir=tmp_path)
+    with pytest.raises(ValueError, match="positive integer"):
+        limit_tensorflow_threads(None, threads=0)
+
+
+def test_grid_search_on_dask_matches_serial_and_limits_tensorflow_threads(client):
+    X, y = make_synthetic_beats(n_per_class=12)
+    estimator = HeartbeatCNNClassifier(**{**FAST_PARAMS, "validation_fraction": 0})
+    grid = {"epochs": [1, 20]}
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    with dask_backend(client) as active:
+        assert active is client
+        on_dask = GridSearchCV(estimator, grid, cv=cv, refit=False).fit(X, y)
+    serial = GridSearchCV(estimator, grid, cv=cv, refit=False, n_jobs=1).fit(X, y)
+
+    scores = serial.cv_results_["mean_test_score"]
+    assert (
+        scores[1] > scores[0] + 0.3
+    )  # the grid points really differ: best_params_ means something
+    np.testing.assert_array_equal(on_dask.cv_results_["mean_test_score"], scores)
+    assert on_dask.best_params_ == serial.best_params_ == {"epochs": 20}
+
+    # The fits ran TensorFlow on both workers, so these are the sizes its live pools have.
+    def pools():
+        import tensorflow as tf
+
+        return (
+            tf.config.threading.get_intra_op_parallelism_threads(),
+            tf.config.threading.get_inter_op_parallelism_threads(),
+        )
+
+    assert client.run(pools) == {address: (1, 1) for address in client.scheduler_info()["workers"]}
+
+
+def test_classify_records_on_cluster_matches_local_and_reports_broken_record(
+    client, records, record_classifier, tmp_path
+):
+    out = tmp_path / "csv"
+    missing = str(tmp_path / "999")
+    # A scheduler address, as the command line passes it.
+    result = classify_records(
+        [*records, missing],
+        record_classifier,
+        client=client.scheduler.address,
+        class_names=AAMI,
+        output_dir=out,
+    )
+
+    assert sorted(result.errors) == sorted([records[1], missing])
+    assert result.errors[records[1]].startswith("DataFormatError: record 103: data file")
+    assert "truncated" in result.errors[records[1]]
+    assert result.errors[missing].startswith("FileNotFoundError: record 999")
+    assert [t.record for t in result.tables] == ["100", "119"]
+
+    for table, path in zip(result.tables, [records[0], records[2]], strict=True):
+        local = classify_record(path, record_classifier, class_names=AAMI)
+        assert len(table) == len(local) > 1800
+        np.testing.assert_array_equal(table.sample, local.sample)
+        np.testing.assert_array_equal(table.label, local.label)
+        np.testing.assert_allclose(table.proba, local.proba, rtol=0, atol=1e-6)
+        assert table.proba[:, 0].std() > 1e-3  # the probabilities vary, so the match is not trivial
+        stream = io.StringIO()
+        local.to_csv(stream)
+        written = (out / f"{table.record}.csv").read_text()
+        assert written.replace("\r\n", "\n") == stream.getvalue().replace("\r\n", "\n")
+    assert sorted(p.name for p in out.iterdir()) == ["100.csv", "119.csv"]
