@@ -126,8 +126,10 @@ def _define_plugin_class() -> type:
 
         name = PLUGIN_NAME
 
-        def __init__(self, threads: int | None = None) -> None:
+        def __init__(self, threads: int | None = None, idempotent: bool = False) -> None:
             self.threads = threads
+            # Read by register_plugin: True keeps a plugin already registered under this name.
+            self.idempotent = idempotent
 
         def setup(self, worker) -> None:
             threads = self.threads or worker.state.nthreads
@@ -181,10 +183,14 @@ def limit_tensorflow_threads(
     >>> limit_tensorflow_threads(client)  # doctest: +SKIP
     {'tcp://127.0.0.1:40375': {'intra_op': 1, 'inter_op': 1}, 'tcp://127.0.0.1:41337': {...}}
     """
+    return _register_plugin(client, threads, keep_existing=False)
+
+
+def _register_plugin(client, threads: int | None, *, keep_existing: bool) -> dict:
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
     plugin_class = __getattr__("_TensorFlowThreads")
-    client.register_plugin(plugin_class(threads), name=PLUGIN_NAME)
+    client.register_plugin(plugin_class(threads, idempotent=keep_existing), name=PLUGIN_NAME)
     return client.run(tensorflow_threads)
 
 
@@ -353,9 +359,10 @@ def classify_records(
 
     Each record goes through :func:`ecgbeat.records.classify_record`. With a cluster, the
     classifier is loaded here once and sent to every worker once (``scatter(broadcast=True)``),
-    TensorFlow's threads are limited to each worker's share (:func:`limit_tensorflow_threads`),
-    and each record is one task. A record that fails (missing or truncated file, unknown lead...)
-    is listed in :attr:`RecordsResult.errors` with its message; the others are unaffected.
+    TensorFlow's threads are limited to each worker's share (:func:`limit_tensorflow_threads`,
+    unless a limit was registered on the cluster before), and each record is one task. A record
+    that fails (missing or truncated file, unknown lead...) is listed in
+    :attr:`RecordsResult.errors` with its message; the others are unaffected.
 
     Parameters
     ----------
@@ -449,7 +456,8 @@ def classify_records(
 def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
     distributed = _import_distributed()
     with _client_for(client) as active:
-        limit_tensorflow_threads(active)
+        # A limit the user set before, e.g. with dask_backend(threads=...), stays as it is.
+        _register_plugin(active, None, keep_existing=True)
         # Once per worker, not once per task: a network's weights are megabytes.
         model = active.scatter(classifier, broadcast=True, hash=False)
         futures = {}
