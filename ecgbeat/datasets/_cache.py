@@ -119,7 +119,10 @@ def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **payload)
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
+        # Ctrl-C in the middle of a write must not leave a partial file behind either.
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
+        if not isinstance(exc, OSError):
+            raise
         warnings.warn(f"could not write the beat cache {path}: {exc}", RuntimeWarning, stacklevel=2)
