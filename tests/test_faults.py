@@ -327,3 +327,19 @@ def test_cache_entry_replaced_by_a_folder(home, fresh):
     np.testing.assert_array_equal(again.data, fresh["100"].data)
     assert os.listdir(entry) == []  # nothing written inside, no stray temporary file beside
     assert sorted(p.name for p in (home / "cache").iterdir()) == [entry.name]
+
+
+def test_ctrl_c_while_writing_the_cache_leaves_no_partial_file(home, monkeypatch):
+    real_savez = np.savez
+
+    def interrupted(file, **arrays):
+        real_savez(file, **arrays)
+        file.truncate(100)  # half written when the user pressed Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load(home)
+    assert list((home / "cache").iterdir()) == []
+    monkeypatch.undo()
+    assert load(home).data.shape == (2272, 187)
