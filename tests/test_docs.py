@@ -11,6 +11,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+import re
 import shutil
 import subprocess
 import sys
@@ -90,3 +91,20 @@ def test_docstring_examples(module_name, monkeypatch, tmp_path):
         runner.run(test, out=report.append)
     results = runner.summarize(verbose=False)
     assert results.failed == 0, "".join(report)
+
+
+def test_readme_commands_match_ci_and_cli():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    test_command = ci[ci.index("# --- the README's test command, verbatim ---") + 1]
+    assert test_command in readme
+    setup = "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && ecgbeat demo"
+    assert setup in readme
+    # Every command the README shows is one the CLI has.
+    from ecgbeat.cli import build_parser
+
+    commands = set(build_parser()._subparsers._group_actions[0].choices)
+    code = "\n".join(re.findall(r"```bash\n(.*?)```", readme, re.DOTALL))
+    shown = set(re.findall(r"(?:^|&& )ecgbeat (\w+)", code, re.MULTILINE))
+    shown |= set(re.findall(r"`ecgbeat (\w+)", readme))
+    assert shown and shown <= commands, shown - commands
