@@ -36,7 +36,7 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 _AAMI = ("N", "S", "V", "F", "Q")
 
 
-class CommandError(ECGBeatError):
+class _CommandError(ECGBeatError):
     """A command cannot run as asked; its message is shown to the user as is."""
 
 
@@ -153,12 +153,12 @@ def _load_classifier(name_or_path: str, args):
     looks_like_path = name_or_path.endswith(".keras") or os.sep in name_or_path
     if not looks_like_path and name_or_path not in list_pretrained():
         shipped = ", ".join(list_pretrained()) or "none"
-        raise CommandError(
+        raise _CommandError(
             f"no model named {name_or_path!r}: give the path of a .keras file saved by "
             f"'ecgbeat train' or HeartbeatCNNClassifier.save, or a shipped model ({shipped})"
         )
     if looks_like_path and not Path(name_or_path).is_file():
-        raise CommandError(f"model file {name_or_path} not found")
+        raise _CommandError(f"model file {name_or_path} not found")
     _info(args, f"loading model {name_or_path}")
     return HeartbeatCNNClassifier.from_pretrained(name_or_path)
 
@@ -207,12 +207,12 @@ def _load_labelled_data(args, *, subset: str):
         from ecgbeat.datasets import load_heartbeat_csv
 
         if args.split is not None:
-            raise CommandError(
+            raise _CommandError(
                 "--split applies to --data mitbih; a CSV is used whole (the Kaggle release "
                 "ships its train and test parts as separate files)"
             )
         if args.records:
-            raise CommandError("--records applies to --data mitbih, not to a CSV")
+            raise _CommandError("--records applies to --data mitbih, not to a CSV")
         names = args.class_names.split(",") if args.class_names else list(_AAMI)
         bunch = load_heartbeat_csv(args.data, target_names=names)
         X, y = bunch.data, bunch.target
@@ -227,14 +227,14 @@ def _load_labelled_data(args, *, subset: str):
         )
         X, y = X[np.sort(keep)], y[np.sort(keep)]
     if len(y) == 0:
-        raise CommandError(f"no beats in {args.data}")
+        raise _CommandError(f"no beats in {args.data}")
     return X, y, names
 
 
 # --------------------------------------------------------------------------- commands
 
 
-def cmd_demo(args) -> int:
+def _cmd_demo(args) -> int:
     """Classify the sample beats that ship with ecgbeat and report how well it went."""
     import numpy as np
 
@@ -246,7 +246,7 @@ def cmd_demo(args) -> int:
     names = _class_names(classifier)
     if [str(c) for c in classifier.classes_] != [str(i) for i in range(len(sample.target_names))]:
         if names != list(sample.target_names):
-            raise CommandError(
+            raise _CommandError(
                 f"model {args.model} predicts classes {names}; the demo's sample beats are "
                 f"labelled with the AAMI classes {list(sample.target_names)}"
             )
@@ -389,7 +389,7 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
         _save_figure(fig, str(out), args)
 
 
-def cmd_predict(args) -> int:
+def _cmd_predict(args) -> int:
     """Classify every beat of WFDB records or CSV files of beats."""
     if args.plot is not None:
         _use_agg()  # fail before the long work when the picture cannot be drawn
@@ -459,7 +459,7 @@ def _predict_dask(items, classifier, leads, args):
     try:
         from ecgbeat.distributed import classify_records
     except ImportError as exc:
-        raise CommandError(
+        raise _CommandError(
             f"--dask needs ecgbeat.distributed and dask: pip install ecgbeat[dask] ({exc})"
         ) from exc
     from ecgbeat.records import DEFAULT_LEADS
@@ -508,14 +508,14 @@ def _epoch_bar(args, epochs: int):
     return EpochBar()
 
 
-def cmd_train(args) -> int:
+def _cmd_train(args) -> int:
     """Train a classifier and save it."""
     import numpy as np
 
     from ecgbeat import HeartbeatCNNClassifier
 
     if not args.output.endswith(".keras"):
-        raise CommandError(f"--output must end in .keras, got {args.output}")
+        raise _CommandError(f"--output must end in .keras, got {args.output}")
     X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
     class_weight = None if args.class_weight == "none" else args.class_weight
     params = dict(
@@ -534,7 +534,7 @@ def cmd_train(args) -> int:
         params["architecture"] = source.architecture
         params["pretrained"] = args.pretrained
     elif args.freeze_conv:
-        raise CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+        raise _CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     bar = _epoch_bar(args, args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(
@@ -563,7 +563,7 @@ def cmd_train(args) -> int:
     return EXIT_OK
 
 
-def cmd_evaluate(args) -> int:
+def _cmd_evaluate(args) -> int:
     """Evaluate a saved or shipped model on labelled beats."""
     import numpy as np
 
@@ -574,7 +574,7 @@ def cmd_evaluate(args) -> int:
     X, y, names = _load_labelled_data(args, subset=subset)
     classes = [str(c) for c in classifier.classes_]
     if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):
-        raise CommandError(
+        raise _CommandError(
             f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
             f"({', '.join(names)})"
         )
@@ -594,7 +594,7 @@ def cmd_evaluate(args) -> int:
     return EXIT_OK
 
 
-def cmd_data(args) -> int:
+def _cmd_data(args) -> int:
     """Build the MIT-BIH beat cache, or show what it holds, with the counts per class."""
     import numpy as np
 
@@ -754,7 +754,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="ecgbeat-demo.png", help="picture to write (default: ecgbeat-demo.png)"
     )
     demo.add_argument("--no-plot", action="store_true", help="print the report only")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=_cmd_demo)
 
     predict = sub.add_parser(
         "predict",
@@ -820,7 +820,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SCHEDULER",
         help="classify the records on a Dask cluster (scheduler address, e.g. tcp://host:8786)",
     )
-    predict.set_defaults(func=cmd_predict)
+    predict.set_defaults(func=_cmd_predict)
 
     train = sub.add_parser(
         "train",
@@ -848,7 +848,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--freeze-conv", action="store_true", help="train only the dense head (needs --pretrained)"
     )
-    train.set_defaults(func=cmd_train)
+    train.set_defaults(func=_cmd_train)
 
     evaluate = sub.add_parser(
         "evaluate",
@@ -861,7 +861,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", metavar="MODEL", help="model name or .keras file")
     _add_data_options(evaluate, evaluate=True)
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    evaluate.set_defaults(func=cmd_evaluate)
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     data = sub.add_parser(
         "data",
@@ -884,7 +884,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--info", action="store_true", help="show the data home and cache, never download"
     )
     data.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
-    data.set_defaults(func=cmd_data)
+    data.set_defaults(func=_cmd_data)
     return parser
 
 

@@ -146,6 +146,26 @@ def test_train_writes_a_model_with_class_names(tiny_model):
     assert clf.callbacks is None  # the progress bar is not part of the saved model
 
 
+def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
+    from ecgbeat import HeartbeatCNNClassifier
+
+    path = tmp_path / "ds1.keras"
+    argv = ["-q", "train", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
+    argv += ["--split", "inter-patient", "--records", "100", "119", "208", "--max-beats", "120"]
+    argv += ["--epochs", "1", "--class-weight", "balanced", "--output", str(path)]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    assert out.startswith("trained 1 epoch(s), kept epoch 1") and str(path) in out
+    clf = HeartbeatCNNClassifier.load(path)
+    # Record 100 is in DS2 (test): only DS1 records 119 and 208 were trained on.
+    assert clf.model_card_["data"] == {
+        "source": "MIT-BIH",
+        "split": "inter-patient",
+        "n_train": 120,
+    }
+    assert clf.class_weight == "balanced"
+
+
 def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_csv):
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.datasets import load_heartbeat_csv
@@ -207,6 +227,16 @@ def test_demo_quiet_and_no_plot(capsys, tiny_model, tmp_path, monkeypatch):
     assert "macro-F1" in out
     assert err == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_without_matplotlib_still_reports(capsys, tiny_model, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the [plot] extra were missing
+    picture = tmp_path / "demo.png"
+    code, out, err = _run(capsys, "demo", "--model", str(tiny_model), "--out", str(picture))
+    assert code == 0
+    assert "macro-F1" in out
+    assert "pip install ecgbeat[plot]" in err
+    assert not picture.exists()
 
 
 def test_progress_bar_only_on_a_terminal(capsys, tiny_model, monkeypatch):
