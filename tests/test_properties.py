@@ -46,12 +46,18 @@ def synthetic_ecg(fs: float, seconds: float, bpm: float, rng: np.random.Generato
 def signals(draw):
     """A signal and its sampling frequency: realistic, degenerate or hostile."""
     fs = draw(fs_values)
-    kind = draw(st.sampled_from(["ecg", "flat", "spike", "clipped", "random", "ecg-bad"]))
+    kinds = ["ecg", "extreme", "flat", "spike", "clipped", "random", "ecg-bad"]
+    kind = draw(st.sampled_from(kinds))
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     seconds = draw(st.floats(0, 40))
     n = int(seconds * fs)
     if kind == "ecg":
         x = synthetic_ecg(fs, seconds, draw(st.floats(30, 220)), rng)
+    elif kind == "extreme":  # an ECG stretched to the float64 limit: its span overflows
+        x = synthetic_ecg(fs, seconds, draw(st.floats(30, 220)), rng)
+        if n:
+            with np.errstate(over="ignore"):
+                x *= np.finfo(np.float64).max / np.abs(x).max()
     elif kind == "flat":
         x = np.full(n, draw(st.floats(-1e6, 1e6)))
     elif kind == "spike":
@@ -72,7 +78,7 @@ def signals(draw):
         x = synthetic_ecg(fs, seconds, 75, rng)
         if n:
             x[draw(st.integers(0, n - 1))] = draw(st.sampled_from([np.nan, np.inf, -np.inf]))
-    scale = draw(st.sampled_from([1.0, 1e-300, 1e-3, 1e3, 1e300]))
+    scale = 1.0 if kind == "extreme" else draw(st.sampled_from([1.0, 1e-300, 1e-3, 1e3, 1e300]))
     dtype = draw(st.sampled_from(["float64", "float32", "float16", "int16", "int32", "int64"]))
     with np.errstate(all="ignore"):
         x = x * scale
@@ -113,25 +119,47 @@ def test_segmentation_gives_beats_or_a_signal_error(signal_fs, detector):
     check_segments(seg, signal.size)
 
 
-@settings(max_examples=60, **SETTINGS)
-@given(
-    signals(),
-    st.one_of(
-        st.lists(st.integers(-10, 10**6), max_size=300),
-        st.lists(st.floats(-10, 10**6), max_size=50),
-        hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
-    ),
-)
-def test_given_r_peaks_give_their_beats_or_a_signal_error(signal_fs, r_peaks):
+@settings(max_examples=80, **SETTINGS)
+@given(signals(), st.data())
+def test_given_r_peaks_give_their_beats_or_a_signal_error(signal_fs, data):
     signal, fs = signal_fs
+    n = signal.size
+    if n >= 2 and data.draw(st.booleans()):  # reference annotations: sorted, in the signal
+        r_peaks = data.draw(st.lists(st.integers(0, n - 1), min_size=2, max_size=300, unique=True))
+        r_peaks.sort()
+    else:  # anything else a caller might pass
+        r_peaks = data.draw(
+            st.one_of(
+                st.lists(st.integers(-10, 10**6), max_size=300),
+                st.lists(st.floats(-10, 10**6), max_size=50),
+                hnp.arrays(np.int64, hnp.array_shapes(min_dims=0, max_dims=2, max_side=5)),
+            )
+        )
     try:
         seg = segment_beats(signal, fs, r_peaks=r_peaks)
     except SignalError:
         return
-    check_segments(seg, signal.size)
+    check_segments(seg, n)
     r = np.asarray(r_peaks)
     if r.size >= 2:  # the last R peak is dropped, the others are kept as given
         np.testing.assert_array_equal(seg.r_peaks, r[:-1])
+
+
+@settings(max_examples=25, **SETTINGS)
+@given(
+    fs=fs_values,
+    bpm=st.floats(40, 180),
+    exponent=st.one_of(st.integers(-1000, 1000), st.sampled_from([-1000, 1000])),
+    detector=st.sampled_from(["pan-tompkins", "threshold"]),
+)
+def test_scaling_by_a_power_of_two_changes_nothing(fs, bpm, exponent, detector):
+    # Units are arbitrary (mV, ADC counts, volts): the beats must not depend on them, and a
+    # power of two is exact in floating point, so the beats must be bit-identical.
+    x = synthetic_ecg(fs, 20, bpm, np.random.default_rng(0))
+    ref = segment_beats(x, fs, detector=detector)
+    seg = segment_beats(np.ldexp(x, exponent), fs, detector=detector)
+    np.testing.assert_array_equal(seg.r_peaks, ref.r_peaks)
+    np.testing.assert_array_equal(seg.beats, ref.beats)
 
 
 @settings(max_examples=4, **SETTINGS)
@@ -194,6 +222,13 @@ def test_extreme_amplitudes_give_the_same_beats():
         seg = segment_beats(x * factor, 360)
         np.testing.assert_array_equal(seg.r_peaks, ref.r_peaks)
         np.testing.assert_array_equal(seg.beats, ref.beats)
+    # With given R peaks, a window whose span exceeds the float64 range gave NaN beats.
+    top = x * (np.finfo(np.float64).max / np.abs(x).max())
+    seg = segment_beats(top, 360, r_peaks=ref.r_peaks)
+    check_segments(seg, x.size)
+    np.testing.assert_allclose(
+        seg.beats, segment_beats(x, 360, r_peaks=ref.r_peaks).beats, atol=1e-6
+    )
 
 
 def test_lowest_sampling_rate_works_with_both_detectors():
