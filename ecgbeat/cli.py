@@ -516,7 +516,8 @@ def _cmd_train(args) -> int:
 
     if not args.output.endswith(".keras"):
         raise _CommandError(f"--output must end in .keras, got {args.output}")
-    X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+    if args.freeze_conv and args.pretrained is None:
+        raise _CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     class_weight = None if args.class_weight == "none" else args.class_weight
     params = dict(
         architecture=args.architecture,
@@ -530,11 +531,10 @@ def _cmd_train(args) -> int:
     if args.pretrained is not None:
         from ecgbeat.pretrained import load
 
-        source = load(args.pretrained)  # fails early, with the registry's message
+        source = load(args.pretrained)  # before the data: a wrong name fails at once
         params["architecture"] = source.architecture
         params["pretrained"] = args.pretrained
-    elif args.freeze_conv:
-        raise _CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+    X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
     bar = _epoch_bar(args, args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(

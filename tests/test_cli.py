@@ -129,6 +129,9 @@ def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
     code, _, err = _run(capsys, "train", "--data", str(bad), "-o", "model.h5")
     assert code == 1
     assert "--output must end in .keras" in err
+    code, _, err = _run(capsys, "train", "--data", str(bad), "--freeze-conv")
+    assert code == 1
+    assert "--freeze-conv keeps pretrained convolutions: give --pretrained too" in err
 
 
 # ------------------------------------------------------------------ train / evaluate
