@@ -111,11 +111,14 @@ def check_segments(seg, n_samples: int) -> None:
 @given(signals(), st.sampled_from(["pan-tompkins", "threshold"]))
 def test_segmentation_gives_beats_or_a_signal_error(signal_fs, detector):
     signal, fs = signal_fs
+    before = signal.copy()
     try:
         seg = segment_beats(signal, fs, detector=detector, name="record x")
     except SignalError as error:
         assert "record x" in str(error)
         return
+    finally:
+        np.testing.assert_array_equal(signal, before)  # the caller's array is left alone
     check_segments(seg, signal.size)
 
 
@@ -292,12 +295,16 @@ def odd_inputs():
 
 
 def check_proba_or_value_error(clf, X) -> None:
+    before = X.copy() if isinstance(X, np.ndarray) else None
     try:
         proba = clf.predict_proba(X)
     except ValueError as error:
         # A message a user can act on, not an empty or internal one.
         assert len(str(error)) > 15, repr(error)
         return
+    finally:
+        if before is not None:
+            np.testing.assert_array_equal(X, before)
     arr = np.asarray(X)
     assert arr.shape[0] == proba.shape[0] and arr.shape[1] == N_SAMPLES
     assert arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 1)
