@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     rss_at_start = rss_mib()
+    args.load_at_start = round(os.getloadavg()[0], 2)  # other processes share the cores
     clf, model_source = make_classifier(args.model)
     stream = BeatStream(args.seed)
     clf.predict_proba(stream.chunk(1000))  # first call builds TensorFlow's kernels: not soak
@@ -156,7 +157,8 @@ def summarise(args, samples, elapsed, done, counts, clf, model_source, rss_at_st
             "cpu_count": os.cpu_count(),
             "tensorflow": tf.__version__,
             "keras": keras.__version__,
-            "load_average_1min": round(os.getloadavg()[0], 2),
+            "load_average_1min_at_start": args.load_at_start,
+            "load_average_1min_now": round(os.getloadavg()[0], 2),
         },
         "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
         "model": model_source,
