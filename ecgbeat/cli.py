@@ -257,7 +257,7 @@ def _cmd_demo(args) -> int:
         format_report(
             metrics,
             title=f"ecgbeat demo: model {args.model} on the {len(sample.target)} sample "
-            "MIT-BIH beats that ship with ecgbeat (never seen in training)",
+            "MIT-BIH beats that ship with ecgbeat (test part of the random split)",
         )
     )
     if args.no_plot:
@@ -273,7 +273,10 @@ def _cmd_demo(args) -> int:
     fig, _ = plot_beats_by_class(
         sample.data, sample.target, y_pred=y_pred, class_names=sample.target_names, n_per_class=4
     )
-    fig.suptitle(f"Sample beats by true class, coloured by the class model {args.model} predicts")
+    fig.suptitle(
+        f"Sample beats by true class (rows), coloured by the class {args.model} predicts; "
+        "errors in red"
+    )
     _save_figure(fig, args.out, args)
     print(f"\npicture of example beats (true and predicted class): {args.out}")
     return EXIT_OK

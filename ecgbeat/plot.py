@@ -119,7 +119,8 @@ def plot_beats_by_class(
 
     With ``y_pred``, each panel's title gives the true and the predicted class, the line takes
     the colour of the predicted class, and misclassified beats (red titles) are shown first in
-    each row when there are some, so that the errors are easy to see.
+    each row when there are some (at most a quarter of the row, unless the class has too few
+    correctly classified beats to fill it).
 
     Parameters
     ----------
@@ -190,8 +191,9 @@ def plot_beats_by_class(
         if pred is not None:
             wrong = members[pred[members] != name]
             right = members[pred[members] == name]
-            # Errors first, at most half the row, so that a good model still shows correct beats.
-            n_wrong = min(len(wrong), max(1, n_per_class // 2)) if len(wrong) else 0
+            # Errors first, but at most a quarter of the row: the grid should show what the
+            # errors look like without suggesting that a good model is mostly wrong.
+            n_wrong = min(len(wrong), max(1, n_per_class // 4)) if len(wrong) else 0
             chosen = np.concatenate(
                 [
                     rng.permutation(wrong)[:n_wrong],

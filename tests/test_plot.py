@@ -86,11 +86,16 @@ def test_beats_by_class_shows_errors_first_in_red():
     y_pred[[0, 1, 2]] = "V"  # three normal beats predicted V
     fig, axes = plot_beats_by_class(X, y, y_pred=y_pred, n_per_class=4)
     titles = [ax.get_title() for ax in axes[0]]
-    assert titles == ["true N / pred V"] * 2 + ["true N / pred N"] * 2
-    assert [to_hex(ax.title.get_color()) for ax in axes[0]] == ["#ff0000"] * 2 + ["#000000"] * 2
+    assert titles == ["true N / pred V"] + ["true N / pred N"] * 3  # one error in four panels
+    assert [to_hex(ax.title.get_color()) for ax in axes[0]] == ["#ff0000"] + ["#000000"] * 3
     assert to_hex(axes[0, 0].lines[0].get_color()) == CLASS_COLORS["V"]
     assert to_hex(axes[0, 3].lines[0].get_color()) == CLASS_COLORS["N"]
+    assert any(np.allclose(axes[0, 0].lines[0].get_ydata(), X[i]) for i in (0, 1, 2))
     assert all(ax.get_title() == "true V / pred V" for ax in axes[1])
+    # A class with no correct prediction fills its row with errors.
+    y_pred[20:] = "N"
+    fig, axes = plot_beats_by_class(X, y, y_pred=y_pred, n_per_class=4)
+    assert [ax.get_title() for ax in axes[1]] == ["true V / pred N"] * 4
     _png(fig)
 
 
