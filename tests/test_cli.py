@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 from ecgbeat.cli import main
+from ecgbeat.pretrained import list_pretrained
 
 SAMPLE_COUNTS = [1500, 400, 400, 150, 400]  # beats per AAMI class in load_sample()
+SHIPPED = "mitbih" in list_pretrained()
 
 
 def _run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -251,10 +253,7 @@ def test_progress_bar_only_on_a_terminal(capsys, tiny_model, monkeypatch):
     assert "classifying" not in err
 
 
-@pytest.mark.skipif(
-    "mitbih" not in __import__("ecgbeat.pretrained").pretrained.list_pretrained(),
-    reason="the shipped 'mitbih' model is not in this checkout yet",
-)
+@pytest.mark.skipif(not SHIPPED, reason="the shipped 'mitbih' model is not in this checkout yet")
 def test_demo_with_the_shipped_model(capsys):
     code, out, _ = _run(capsys, "-q", "demo", "--no-plot")
     assert code == 0
@@ -262,6 +261,21 @@ def test_demo_with_the_shipped_model(capsys):
         next(line for line in out.splitlines() if line.startswith("accuracy")).split()[1]
     )
     assert accuracy > 0.9
+
+
+@pytest.mark.skipif(not SHIPPED, reason="the shipped 'mitbih' model is not in this checkout yet")
+def test_evaluate_reproduces_the_model_card(capsys, mitdb_dir):
+    from ecgbeat.pretrained import model_card
+
+    argv = ["-q", "evaluate", "mitbih", "--data", "mitbih", "--split", "random", "--json"]
+    code, out, _ = _run(capsys, *argv, "--data-home", str(mitdb_dir.parent), "--no-download")
+    assert code == 0
+    report, card = json.loads(out), model_card("mitbih")["test_metrics"]
+    # The card's numbers were measured on the same test part, by the same metrics function.
+    assert report["n_beats"] == sum(row["support"] for row in card["per_class"].values())
+    assert report["accuracy"] == card["accuracy"]
+    assert report["macro_f1"] == card["macro_f1"]
+    assert report["confusion_matrix"] == card["confusion_matrix"]
 
 
 # ------------------------------------------------------------------ predict
