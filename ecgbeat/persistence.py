@@ -79,6 +79,17 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot save a parameter of type {type(value).__name__} ({value!r})")
 
 
+def _weights_only_copy(model: keras.Model) -> keras.Model:
+    """An uncompiled copy of ``model``: the file then holds no optimizer state (a third the size)."""
+    import keras
+
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    for source, target in zip(model.layers, copy.layers, strict=True):
+        target.trainable = source.trainable
+    return copy
+
+
 def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Path:
     """Write a fitted ``estimator`` to ``path`` (a ``.keras`` file), atomically.
 
@@ -109,7 +120,7 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
     fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=path.parent)
     os.close(fd)
     try:
-        estimator.model_.save(tmp_name)
+        _weights_only_copy(estimator.model_).save(tmp_name)
         with zipfile.ZipFile(tmp_name) as archive:
             digests = {name: _sha256(archive.read(name)) for name in archive.namelist()}
         metadata = {
@@ -130,6 +141,10 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
         metadata["metadata_sha256"] = _metadata_digest(metadata)
         with zipfile.ZipFile(tmp_name, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(_METADATA, json.dumps(metadata, indent=1))
+        # mkstemp creates the file private (0600); a saved model gets the user's usual mode.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)

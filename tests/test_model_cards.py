@@ -1,0 +1,46 @@
+"""The shipped pretrained models reproduce their model cards from the raw MIT-BIH records."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from ecgbeat import pretrained
+from ecgbeat.pretrained import list_pretrained, model_card
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _evaluate_module():
+    spec = importlib.util.spec_from_file_location(
+        "evaluate_pretrained", REPO / "benchmarks" / "evaluate_pretrained.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", list_pretrained())
+def test_card_is_complete_and_weights_are_small(name):
+    card = model_card(name)
+    path = Path(pretrained.__file__).parent / card["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == card["sha256"]
+    assert path.stat().st_size < 1.5 * 2**20
+    assert card["target_names"] == ["N", "S", "V", "F", "Q"]
+    assert {"split", "n_train", "n_test"} <= set(card["data"])
+    assert "Moody GB, Mark RG" in card["attribution"]
+    assert set(card["test_metrics"]["per_class"]) == {"N", "S", "V", "F", "Q"}
+
+
+def test_mitbih_beats_the_reference_project():
+    metrics = model_card("mitbih")["test_metrics"]
+    assert metrics["accuracy"] >= 0.985
+    assert metrics["macro_f1"] >= 0.915
+
+
+def test_mitbih_card_metrics_are_reproduced_exactly(mitdb_dir):
+    measured, card = _evaluate_module().evaluate("mitbih", str(mitdb_dir.parent))
+    assert measured == card
