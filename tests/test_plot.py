@@ -220,9 +220,18 @@ def test_plot_saliency_draws_beat_and_map(bump_model):
 
 def test_grad_cam_on_resnet():
     from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.networks import build_network
 
+    # Grad-CAM needs a network, not a trained one: an untrained resnet, adopted as fitted.
+    clf = HeartbeatCNNClassifier("resnet")
+    clf.model_ = build_network("resnet", 40, 2, seed=0)
+    clf.classes_, clf.n_features_in_ = np.array([0, 1]), 40
+    convs = [layer.name for layer in clf.model_.layers if "conv" in type(layer).__name__.lower()]
     rng = np.random.default_rng(0)
-    X = rng.random((24, 40)).astype(np.float32)
-    clf = HeartbeatCNNClassifier("resnet", epochs=1, random_state=0).fit(X, np.repeat([0, 1], 12))
-    cam = grad_cam(clf, X[0])
+    beat = rng.random(40).astype(np.float32)
+    cam = grad_cam(clf, beat, class_index=1)
     assert cam.shape == (40,) and cam.min() >= 0 and cam.max() <= 1
+    # The default layer is the network's last convolution.
+    np.testing.assert_allclose(cam, grad_cam(clf, beat, class_index=1, layer=convs[-1]))
+    other = grad_cam(clf, beat, class_index=1, layer=convs[0])
+    assert not np.allclose(cam, other)
