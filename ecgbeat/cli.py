@@ -426,6 +426,9 @@ def _cmd_predict(args) -> int:
             except (ECGBeatError, OSError, ValueError, ImportError) as exc:
                 errors[item] = str(exc)
                 continue
+            except Exception as exc:  # one odd file must not cost the other records
+                errors[item] = f"{type(exc).__name__}: {exc}"
+                continue
             tables.append(table)
             paths[table.record] = path
     for item, path in csv_items:
@@ -433,6 +436,8 @@ def _cmd_predict(args) -> int:
             tables.append(_csv_table(path, classifier, _class_names(classifier), args))
         except (ECGBeatError, OSError, ValueError) as exc:
             errors[item] = str(exc)
+        except Exception as exc:  # one odd file must not cost the other inputs
+            errors[item] = f"{type(exc).__name__}: {exc}"
     for item, message in errors.items():
         print(f"ecgbeat predict: {item}: {message}", file=sys.stderr)
 
@@ -931,4 +936,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
         print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug or a library's surprise: still one line, with its type
+        if os.environ.get("ECGBEAT_DEBUG"):
+            raise
+        print(
+            f"ecgbeat {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(ECGBEAT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE

@@ -136,6 +136,23 @@ def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
     assert "--freeze-conv keeps pretrained convolutions: give --pretrained too" in err
 
 
+def test_unexpected_errors_are_one_line(capsys, monkeypatch):
+    import ecgbeat.cli
+
+    def broken(args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ecgbeat.cli, "_cmd_data", broken)
+    code, _, err = _run(capsys, "data", "--info")
+    assert code == 1
+    assert err.strip() == (
+        "ecgbeat data: unexpected error: RuntimeError: boom (ECGBEAT_DEBUG=1 shows the traceback)"
+    )
+    monkeypatch.setenv("ECGBEAT_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["data", "--info"])
+
+
 # ------------------------------------------------------------------ train / evaluate
 
 
@@ -306,6 +323,26 @@ def test_predict_keeps_going_when_a_record_fails(capsys, tiny_model, mitdb_dir, 
     n_normal = sum(r["label"] == "N" for r in rows)
     assert f"N {n_normal} " in line
     assert f"ectopic burden {100 * (1 - n_normal / len(rows)):.1f} %" in line
+
+
+def test_predict_survives_an_unexpected_error_in_one_record(
+    capsys, tiny_model, mitdb_dir, monkeypatch
+):
+    import ecgbeat.records
+
+    real = ecgbeat.records.classify_record
+
+    def flaky(record, *args, **kwargs):
+        if str(record).endswith("119"):
+            raise IndexError("list index out of range")  # as a third-party reader might
+        return real(record, *args, **kwargs)
+
+    monkeypatch.setattr(ecgbeat.records, "classify_record", flaky)
+    argv = ["-q", "predict", str(mitdb_dir / "119"), str(mitdb_dir / "100")]
+    code, out, err = _run(capsys, *argv, "--model", str(tiny_model), "--annotations", "atr")
+    assert code == 1
+    assert f"{mitdb_dir / '119'}: IndexError: list index out of range" in err
+    assert {row["record"] for row in _parse_csv(out)} == {"100"}
 
 
 def test_predict_csv_of_beats(capsys, tiny_model, kaggle_dir):
