@@ -220,6 +220,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "X must have shape (n_beats, n_samples) or (n_beats, n_samples, 1); got "
                 f"an array with {X.ndim} dimensions"
             )
+        limit = float(np.finfo(np.float32).max)
+        if X.dtype == np.float64 and X.size and (X.max() > limit or X.min() < -limit):
+            # validate_data accepted these as finite, but float32, the network's type, cannot.
+            raise ValueError(
+                f"X has values beyond the float32 range (|x| > {limit:.3g}); beats are "
+                "expected in [0, 1], as ecgbeat.beats.segment_beats makes them"
+            )
         if cast:
             X = np.ascontiguousarray(X, dtype=np.float32)
         return (X, y) if validate_y else X

@@ -338,11 +338,8 @@ def test_predict_proba_messages(tiny, X, match):
         tiny.predict_proba(X)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="classifier.py casts beats to float32 unchecked: 1e300 becomes inf and the "
-    "probabilities NaN (fix proposed in docs/robustness.md)",
-)
 def test_float32_overflow(tiny):
     X = np.full((2, N_SAMPLES), 1e300)
     check_proba_or_value_error(tiny, X)
+    with pytest.raises(ValueError, match="beyond the float32 range"):
+        tiny.predict_proba(X)
