@@ -52,7 +52,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
-    parser.add_argument("--class-weight", default=None)
+    parser.add_argument(
+        "--class-weight",
+        default=None,
+        help="'balanced', or 'sqrt-balanced' (square root of the balanced weights: rare classes "
+        "count more without the extreme weights that destabilise training)",
+    )
     parser.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_accuracy"])
     parser.add_argument("--early-stopping-patience", type=int, default=8)
     parser.add_argument("--lr-decay-patience", type=int, default=3)
@@ -63,12 +68,20 @@ def main(argv: list[str] | None = None) -> dict:
 
     data = fetch_mitbih(data_home=args.data_home, split=args.split)
     train, test = ~data.is_test, data.is_test
+    class_weight = args.class_weight
+    if class_weight == "sqrt-balanced":
+        counts = np.bincount(data.target[train])
+        present = np.flatnonzero(counts)
+        balanced = train.sum() / (len(present) * counts[present])
+        class_weight = {
+            int(c): round(float(np.sqrt(w)), 4) for c, w in zip(present, balanced, strict=True)
+        }
     params = dict(
         architecture=args.architecture,
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        class_weight=args.class_weight,
+        class_weight=class_weight,
         monitor=args.monitor,
         early_stopping_patience=args.early_stopping_patience,
         lr_decay_patience=args.lr_decay_patience,
