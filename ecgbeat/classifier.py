@@ -354,9 +354,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _setup_inference(self) -> None:
         """Prepare prediction once, in fit, so that predict never changes the estimator."""
-        # A direct (eager) call of the model: thread-safe, nothing to trace per fitted model, and
-        # with thousands of beats per call the per-operation overhead is negligible.
-        self._predict_fn = self.model_
+        # Keras' compiled predict step: about 1 ms for one beat where an eager call of the
+        # model takes about 20. Built here, not lazily, so that threads never race to build it.
+        self.model_.make_predict_function()
+        self._predict_fn = self.model_.predict_on_batch
 
     def _release_model(self) -> None:
         """Drop the previous network before building a new one, so repeated fits do not grow."""
@@ -384,7 +385,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         step = int(self.predict_batch_size)
         for start in range(0, n_beats, step):
             batch = np.ascontiguousarray(X[start : start + step, :, None], dtype=np.float32)
-            proba[start : start + step] = self._predict_fn(batch, training=False).numpy()
+            proba[start : start + step] = self._predict_fn(batch)
         # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
         proba /= proba.sum(axis=1, keepdims=True)
         return proba

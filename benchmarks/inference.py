@@ -1,0 +1,157 @@
+"""Inference speed: ``predict_proba`` against the reference recipe's ``model.predict``, same weights.
+
+Measures, in one run on the same machine:
+
+* throughput (beats/s) of ``HeartbeatCNNClassifier.predict_proba`` and of the plain Keras
+  baseline ``model.predict(X)`` (default batch size 32) on N beats, and that both give the same
+  probabilities (max absolute difference);
+* the network's floating-point work per beat, the resulting GFLOP/s, and the share of the cores'
+  peak it reaches (peak from the CPU's vector width and clock, as read from ``/proc/cpuinfo``);
+* single-beat latency of ``predict_proba`` (a streaming monitor): median and 99th percentile;
+* end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify) to a
+  per-beat table, with nothing cached.
+
+Writes ``benchmarks/results/inference.json``.
+
+Usage::
+
+    python benchmarks/inference.py [--beats 100000] [--data-home ../shared/data] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+
+def flops_per_beat(model) -> int:
+    """Multiply-adds of the convolutional and dense layers for one beat, times two."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv1D":
+            length, out_channels = layer.output.shape[1], layer.output.shape[2]
+            kernel = layer.kernel.shape  # (width, in, out)
+            total += length * out_channels * kernel[0] * kernel[1]
+        elif kind == "Dense":
+            total += layer.kernel.shape[0] * layer.kernel.shape[1]
+    return 2 * int(total)
+
+
+def peak_gflops() -> dict:
+    """A rough single-precision peak of this machine's cores: cores x GHz x flops/cycle."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    flags = next((line for line in info.splitlines() if line.startswith("flags")), "")
+    mhz = [float(line.split(":")[1]) for line in info.splitlines() if line.startswith("cpu MHz")]
+    ghz = (max(mhz) if mhz else 2000.0) / 1000
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    # Two FMA units per core, each lanes x 2 flops per cycle (a common x86 server core).
+    per_cycle = 2 * lanes * 2
+    cores = os.cpu_count() or 1
+    return {
+        "gflops": round(cores * ghz * per_cycle, 1),
+        "assumption": f"{cores} cores x {ghz:.2f} GHz x {per_cycle} flops/cycle "
+        f"({'AVX-512' if lanes == 16 else 'AVX2' if lanes == 8 else 'SSE'}, 2 FMA units)",
+    }
+
+
+def _time(fn, repeat: int = 1) -> float:
+    best = np.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beats", type=int, default=100_000)
+    parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
+    parser.add_argument("--output", default=str(REPO / "benchmarks/results/inference.json"))
+    args = parser.parse_args(argv)
+    n_beats = 2_000 if args.quick else args.beats
+
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import MITBIH_RECORDS, load_sample
+    from ecgbeat.records import classify_record
+
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    sample = load_sample().data
+    X = np.resize(sample, (n_beats, sample.shape[1])).astype(np.float32)
+    clf.predict_proba(X[:100])
+    clf.model_.predict(X[:100], verbose=0)
+
+    ours_s = _time(lambda: clf.predict_proba(X), repeat=2)
+    baseline_s = _time(lambda: clf.model_.predict(X, verbose=0), repeat=2)
+    max_diff = float(np.abs(clf.predict_proba(X) - clf.model_.predict(X, verbose=0)).max())
+
+    flops = flops_per_beat(clf.model_)
+    peak = peak_gflops()
+    achieved = flops * n_beats / ours_s / 1e9
+
+    one = X[:1]
+    latencies = []
+    for _ in range(50 if args.quick else 500):
+        start = time.perf_counter()
+        clf.predict_proba(one)
+        latencies.append(time.perf_counter() - start)
+
+    records = list(MITBIH_RECORDS[:2] if args.quick else MITBIH_RECORDS)
+    folder = Path(args.data_home) / "mitdb"
+    start = time.perf_counter()
+    tables = [classify_record(folder / record, clf) for record in records]
+    end_to_end_s = time.perf_counter() - start
+
+    result = {
+        "benchmark": "inference: predict_proba vs the reference recipe's model.predict",
+        "beats": n_beats,
+        "ecgbeat_predict_proba": {
+            "seconds": round(ours_s, 3),
+            "beats_per_second": round(n_beats / ours_s),
+        },
+        "baseline_model_predict": {
+            "seconds": round(baseline_s, 3),
+            "beats_per_second": round(n_beats / baseline_s),
+        },
+        "speedup": round(baseline_s / ours_s, 2),
+        "max_abs_probability_difference": max_diff,
+        "flops_per_beat": flops,
+        "achieved_gflops": round(achieved, 1),
+        "peak": peak,
+        "fraction_of_peak": round(achieved / peak["gflops"], 3),
+        "single_beat_latency_ms": {
+            "median": round(1e3 * float(np.median(latencies)), 3),
+            "p99": round(1e3 * float(np.percentile(latencies, 99)), 3),
+        },
+        "end_to_end": {
+            "records": len(records),
+            "beats": int(sum(len(t) for t in tables)),
+            "seconds": round(end_to_end_s, 2),
+            "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba",
+        },
+        "load_average_at_end": os.getloadavg(),
+        "command": "python benchmarks/inference.py " + " ".join(argv or sys.argv[1:]),
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+    }
+    if not args.quick:
+        Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
+    print(json.dumps(result, indent=1))
+    return result
+
+
+if __name__ == "__main__":
+    main()
