@@ -7,8 +7,11 @@ only when a network is built or loaded, so ``import ecgbeat`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import logging
 import numbers
+import threading
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -29,6 +32,35 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["HeartbeatCNNClassifier"]
 
 _MONITORS = ("val_loss", "val_accuracy")
+
+# Each fitted network traces its own compiled predict step once, by design. TensorFlow counts
+# those traces across all Keras models and warns of "retracing" after five; the warning is about
+# our design, not the user's code, so it is dropped while (and only while) ecgbeat predicts.
+_predicting = threading.local()
+
+
+class _OwnRetracingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            getattr(_predicting, "active", False)
+            and "triggered tf.function retracing" in record.getMessage()
+        )
+
+
+_RETRACING_FILTER = _OwnRetracingFilter()
+
+
+@contextlib.contextmanager
+def _quiet_retracing():
+    logger = logging.getLogger("tensorflow")
+    if _RETRACING_FILTER not in logger.filters:
+        logger.addFilter(_RETRACING_FILTER)
+    previous = getattr(_predicting, "active", False)
+    _predicting.active = True
+    try:
+        yield
+    finally:
+        _predicting.active = previous
 
 
 class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
@@ -383,9 +415,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         n_beats = X.shape[0]
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
         step = int(self.predict_batch_size)
-        for start in range(0, n_beats, step):
-            batch = np.ascontiguousarray(X[start : start + step, :, None], dtype=np.float32)
-            proba[start : start + step] = self._predict_fn(batch)
+        with _quiet_retracing():
+            for start in range(0, n_beats, step):
+                batch = np.ascontiguousarray(X[start : start + step, :, None], dtype=np.float32)
+                proba[start : start + step] = self._predict_fn(batch)
         # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
         proba /= proba.sum(axis=1, keepdims=True)
         return proba

@@ -83,7 +83,8 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
     """An uncompiled copy of ``model``: the file then holds no optimizer state (a third the size)."""
     import keras
 
-    copy = keras.models.clone_model(model)
+    # Not keras.models.clone_model: it carries a compiled model's optimizer over to the copy.
+    copy = keras.Model.from_config(model.get_config())
     copy.set_weights(model.get_weights())
     for source, target in zip(model.layers, copy.layers, strict=True):
         target.trainable = source.trainable
