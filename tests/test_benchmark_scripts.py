@@ -61,3 +61,12 @@ def test_inference_benchmark_quick(mitdb_dir):
     assert result["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
     assert result["flops_per_beat"] > 1e7
+
+
+def test_train_speed_benchmark_quick(mitdb_dir):
+    result = _script("train_speed").main(["--quick", "--data-home", str(mitdb_dir.parent)])
+    for name in ("baseline", "ecgbeat"):
+        run = result["results"][name]
+        assert run["epochs_run"] == 1
+        assert 0.0 <= run["final"]["macro_f1"] <= 1.0
+        assert run["per_epoch"][0]["train_seconds"] > 0

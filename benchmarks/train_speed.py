@@ -1,0 +1,179 @@
+"""Training speed: time until the test macro-F1 first reaches the reference result, ours vs baseline.
+
+Same data (MIT-BIH, Kaggle-style random split rebuilt from raw), same machine, same run:
+
+* ``baseline``: the reference recipe written plainly in Keras: the reference CNN (``"valid"``
+  padding, as published), Adam 1e-3, batch 32, ``validation_split=0.1``, early stopping
+  (patience 5) and learning-rate decay (patience 3) on validation accuracy;
+* ``ecgbeat``: ``HeartbeatCNNClassifier()`` with its default settings.
+
+After every epoch a callback measures the test macro-F1; its own time is excluded from the
+training clock. Reports the wall time until macro-F1 >= 0.915 (the reference project's number),
+the final accuracy and macro-F1, throughput (beats/s) and peak memory, and writes
+``benchmarks/results/train_speed.json``.
+
+Usage::
+
+    python benchmarks/train_speed.py [--data-home ../shared/data] [--max-epochs 40]
+    python benchmarks/train_speed.py --quick     # smoke test: a few records, 1 epoch
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+TARGET_MACRO_F1 = 0.915
+
+
+def reference_model(n_samples: int, n_classes: int):
+    """The reference project's network, exactly as published (valid padding)."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((n_samples, 1))
+    x = inputs
+    for filters, kernel in [(16, 5), (32, 3), (32, 3)]:
+        x = layers.Conv1D(filters, kernel, activation="relu", padding="valid")(x)
+        x = layers.Conv1D(filters, kernel, activation="relu", padding="valid")(x)
+        x = layers.MaxPool1D(2)(x)
+        x = layers.Dropout(0.1)(x)
+    x = layers.Conv1D(256, 3, activation="relu", padding="valid")(x)
+    x = layers.Conv1D(256, 3, activation="relu", padding="valid")(x)
+    x = layers.GlobalMaxPool1D()(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(64, activation="relu")(x)
+    x = layers.Dense(64, activation="relu")(x)
+    outputs = layers.Dense(n_classes, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    return model
+
+
+def progress_callback(X_test, y_test, record: dict):
+    """A Keras callback that logs test macro-F1 per epoch against training time only."""
+    import keras
+    from sklearn.metrics import f1_score
+
+    class Progress(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            record.update(epochs=[], start=time.perf_counter(), excluded=0.0)
+
+        def on_epoch_end(self, epoch, logs=None):
+            pause = time.perf_counter()
+            y_pred = np.argmax(self.model.predict(X_test, batch_size=4096, verbose=0), axis=1)
+            f1 = float(f1_score(y_test, y_pred, average="macro"))
+            record["epochs"].append(
+                {
+                    "epoch": epoch + 1,
+                    "train_seconds": round(pause - record["start"] - record["excluded"], 1),
+                    "test_macro_f1": round(f1, 4),
+                }
+            )
+            record["excluded"] += time.perf_counter() - pause
+
+    return Progress()
+
+
+def summarise(record: dict, n_train: int, final: dict) -> dict:
+    reached = next((e for e in record["epochs"] if e["test_macro_f1"] >= TARGET_MACRO_F1), None)
+    total = record["epochs"][-1]["train_seconds"] if record["epochs"] else float("nan")
+    return {
+        "seconds_to_target": reached["train_seconds"] if reached else None,
+        "epoch_reaching_target": reached["epoch"] if reached else None,
+        "total_train_seconds": total,
+        "epochs_run": len(record["epochs"]),
+        "train_beats_per_second": round(n_train * len(record["epochs"]) / total) if total else None,
+        "final": final,
+        "per_epoch": record["epochs"],
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--max-epochs", type=int, default=40)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--output", default=str(REPO / "benchmarks/results/train_speed.json"))
+    args = parser.parse_args(argv)
+
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import fetch_mitbih
+
+    records = ["100", "106", "119", "208"] if args.quick else None
+    data = fetch_mitbih(data_home=args.data_home, split="random", records=records)
+    X_train, y_train = data.data[~data.is_test], data.target[~data.is_test]
+    X_test, y_test = data.data[data.is_test], data.target[data.is_test]
+    epochs = 1 if args.quick else args.max_epochs
+
+    def final_scores(y_pred):
+        return {
+            "accuracy": round(float(accuracy_score(y_test, y_pred)), 4),
+            "macro_f1": round(float(f1_score(y_test, y_pred, average="macro")), 4),
+        }
+
+    import keras
+
+    results = {}
+    baseline_record: dict = {}
+    model = reference_model(X_train.shape[1], 5)
+    model.fit(
+        X_train[:, :, None],
+        y_train,
+        batch_size=32,
+        epochs=epochs,
+        validation_split=0.1,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", mode="max", patience=5, restore_best_weights=True
+            ),
+            keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=3),
+            progress_callback(X_test[:, :, None], y_test, baseline_record),
+        ],
+    )
+    y_pred = np.argmax(model.predict(X_test[:, :, None], verbose=0), axis=1)
+    results["baseline"] = summarise(baseline_record, len(X_train), final_scores(y_pred))
+
+    ours_record: dict = {}
+    clf = HeartbeatCNNClassifier(
+        epochs=epochs, random_state=0, callbacks=[progress_callback(X_test, y_test, ours_record)]
+    ).fit(X_train, y_train)
+    results["ecgbeat"] = summarise(ours_record, len(X_train), final_scores(clf.predict(X_test)))
+
+    base, ours = results["baseline"]["seconds_to_target"], results["ecgbeat"]["seconds_to_target"]
+    output = {
+        "benchmark": f"training time until test macro-F1 >= {TARGET_MACRO_F1}, same data and run",
+        "target_macro_f1": TARGET_MACRO_F1,
+        "speedup_to_target": round(base / ours, 2) if base and ours else None,
+        "results": results,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "load_average_at_end": os.getloadavg(),
+        "command": "python benchmarks/train_speed.py " + " ".join(argv or sys.argv[1:]),
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+    }
+    if not args.quick:
+        Path(args.output).write_text(json.dumps(output, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in output.items() if k != "results"}, indent=1))
+    return output
+
+
+if __name__ == "__main__":
+    main()
