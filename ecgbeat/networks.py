@@ -45,12 +45,19 @@ def _seeds(seed: int | None) -> Iterator[int | None]:
         yield None if seed is None else int(rng.integers(0, 2**31 - 1))
 
 
-def _conv(keras_module, filters: int, kernel: int, name: str, seeds: Iterator[int | None]):
+def _conv(
+    keras_module,
+    filters: int,
+    kernel: int,
+    name: str,
+    seeds: Iterator[int | None],
+    activation: str | None = "relu",
+):
     return keras_module.layers.Conv1D(
         filters,
         kernel,
         padding="same",
-        activation="relu",
+        activation=activation,
         kernel_initializer=keras_module.initializers.GlorotUniform(seed=next(seeds)),
         name=name,
     )
@@ -168,13 +175,8 @@ def build_resnet(
         conv_index += 1
         x = _conv(keras, 32, 5, f"conv_{conv_index}", seeds)(x)
         conv_index += 1
-        x = keras.layers.Conv1D(
-            32,
-            5,
-            padding="same",
-            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-            name=f"conv_{conv_index}",
-        )(x)
+        # No activation before the skip: ReLU comes after the addition, as in the paper.
+        x = _conv(keras, 32, 5, f"conv_{conv_index}", seeds, activation=None)(x)
         x = keras.layers.Add(name=f"skip_{block_index}")([x, shortcut])
         x = keras.layers.Activation("relu", name=f"relu_{block_index}")(x)
         x = keras.layers.MaxPooling1D(5, strides=2, padding="same", name=f"pool_{block_index}")(x)
