@@ -25,6 +25,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,11 @@ def peak_gflops() -> dict:
     }
 
 
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports ``ru_maxrss`` in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _time(fn, repeat: int = 1) -> float:
     best = np.inf
     for _ in range(repeat):
@@ -82,6 +88,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     parser.add_argument("--output", default=str(REPO / "benchmarks/results/inference.json"))
     args = parser.parse_args(argv)
+    load_at_start = os.getloadavg()  # other processes on the cores slow every figure
     n_beats = 2_000 if args.quick else args.beats
 
     from ecgbeat import HeartbeatCNNClassifier
@@ -98,6 +105,7 @@ def main(argv: list[str] | None = None) -> dict:
     baseline_s = _time(lambda: clf.model_.predict(X, verbose=0), repeat=2)
     max_diff = float(np.abs(clf.predict_proba(X) - clf.model_.predict(X, verbose=0)).max())
 
+    peak_rss = {"after_predict_proba_and_baseline": peak_rss_mib()}
     flops = flops_per_beat(clf.model_)
     peak = peak_gflops()
     achieved = flops * n_beats / ours_s / 1e9
@@ -114,6 +122,7 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     tables = [classify_record(folder / record, clf) for record in records]
     end_to_end_s = time.perf_counter() - start
+    peak_rss["after_end_to_end"] = peak_rss_mib()
 
     result = {
         "benchmark": "inference: predict_proba vs the reference recipe's model.predict",
@@ -142,6 +151,9 @@ def main(argv: list[str] | None = None) -> dict:
             "seconds": round(end_to_end_s, 2),
             "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba",
         },
+        # ru_maxrss only grows: each figure is the process's peak up to the end of that step.
+        "peak_rss_mib": peak_rss,
+        "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
         "command": "python benchmarks/inference.py " + " ".join(argv or sys.argv[1:]),
         "date": datetime.date.today().isoformat(),

@@ -7,13 +7,20 @@ kept in memory, the learning-rate decay, early stopping and a clean stop on Ctrl
 
 from __future__ import annotations
 
+import json
 import math
+import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.model_selection import train_test_split
+
+from ecgbeat._backend import import_keras, import_tensorflow
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -60,6 +67,111 @@ def validation_split(
         indices, test_size=n_validation, stratify=y, random_state=seed
     )
     return np.sort(train_idx), np.sort(val_idx)
+
+
+def _without_seeds(config):
+    """``config`` with every ``seed`` entry removed: networks that differ only in seeds match."""
+    if isinstance(config, dict):
+        return {key: _without_seeds(value) for key, value in config.items() if key != "seed"}
+    if isinstance(config, list | tuple):
+        return [_without_seeds(value) for value in config]
+    return config
+
+
+class TrainerPool:
+    """Compiled training networks kept for reuse across fits, one kind per network structure.
+
+    TensorFlow keeps part of every traced training step for the life of the process, even after
+    the model is gone (tensorflow/tensorflow#62854: about 11-18 MB per ``fit`` of the reference
+    network), so a long grid search would grow without bound. Training instead happens in a
+    network borrowed from this pool, whose traced steps are reused: the fresh network's weights
+    (and dropout seed states) are copied in, the optimizer is reset, and after training the
+    weights are copied back. Each fit therefore computes exactly what it would in a fresh network.
+
+    Networks are matched by their configuration with seeds removed, including which layers are
+    trainable. A borrowed network is used by one fit at a time; concurrent fits of the same kind
+    get networks of their own. At most ``max_idle`` idle networks are kept, the least recently
+    used dropped first.
+    """
+
+    def __init__(self, max_idle: int = 16) -> None:
+        self.max_idle = max_idle
+        self._idle: OrderedDict[tuple[str, str], list] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(model: keras.Model) -> tuple[str, str]:
+        """What two networks must share for one compiled training step to serve both."""
+        config = json.dumps(_without_seeds(model.get_config()), sort_keys=True, default=str)
+        trainable = "".join("1" if layer.trainable else "0" for layer in model.layers)
+        return config, trainable
+
+    def _take(self, key: tuple[str, str]):
+        with self._lock:
+            idle = self._idle.get(key)
+            if idle:
+                self._idle.move_to_end(key)
+                return idle.pop()
+        return None
+
+    def _give_back(self, key: tuple[str, str], trainer) -> None:
+        with self._lock:
+            self._idle.setdefault(key, []).append(trainer)
+            self._idle.move_to_end(key)
+            while sum(map(len, self._idle.values())) > self.max_idle:
+                oldest = next(iter(self._idle))
+                self._idle[oldest].pop(0)
+                if not self._idle[oldest]:
+                    del self._idle[oldest]
+
+    def clear(self) -> None:
+        """Drop every idle network (those in use are dropped when their fit ends)."""
+        with self._lock:
+            self._idle.clear()
+
+    @contextmanager
+    def borrow(self, model: keras.Model, learning_rate: float) -> Iterator[keras.Model]:
+        """A compiled network holding ``model``'s weights; its trained weights go back to ``model``."""
+        keras = import_keras()
+
+        key = self.key(model)
+        trainer = self._take(key)
+        if trainer is None:
+            trainer = keras.models.clone_model(model)
+            for source_layer, layer in zip(model.layers, trainer.layers, strict=True):
+                layer.trainable = source_layer.trainable
+            trainer.compile(
+                optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                loss="sparse_categorical_crossentropy",
+                metrics=["accuracy"],
+                jit_compile=False,
+            )
+            # Creating the optimizer's variables here, not inside the traced step, keeps them out
+            # of the graph that TensorFlow retains.
+            trainer.optimizer.build(trainer.trainable_variables)
+        _copy_variables(model, trainer)
+        for variable in trainer.optimizer.variables:
+            variable.assign(keras.ops.zeros_like(variable))
+        trainer.optimizer.learning_rate = learning_rate
+        # If the fit raises, the code below does not run: the network is not returned to the
+        # pool (its state is unknown) and ``model`` keeps its initial weights.
+        yield trainer
+        _copy_variables(trainer, model)
+        self._give_back(key, trainer)
+
+
+def _copy_variables(source: keras.Model, target: keras.Model) -> None:
+    """Assign every variable of ``source`` (weights and dropout seed states) to ``target``."""
+    pairs = list(zip(source.variables, target.variables, strict=True))
+    for a, b in pairs:
+        if tuple(a.shape) != tuple(b.shape) or a.dtype != b.dtype:
+            raise RuntimeError(f"networks differ: {a.path} {a.shape} vs {b.path} {b.shape}")
+    for a, b in pairs:
+        b.assign(a)
+
+
+#: The process's pool, used by every :func:`train`.
+TRAINERS = TrainerPool()
 
 
 def _best_weights_callback(keras_module, monitor: str, patience: int | None, result, verbose: int):
@@ -126,23 +238,14 @@ def train(
     seed: int,
     verbose: int,
 ) -> TrainingResult:
-    """Compile and train ``model`` in place; leave the best weights in it.
+    """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
     ``X`` is float32 of shape (n_beats, n_samples) and ``y`` integer codes ``0..n_classes-1``.
     """
-    import keras
-    import tensorflow as tf
+    keras = import_keras()
+    tf = import_tensorflow()
 
     train_idx, val_idx = validation_split(y, validation_fraction, seed)
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=False,
-    )
-    # Creating the optimizer's variables here rather than inside the traced training step halves
-    # the memory that TensorFlow keeps after each fit (about 11 MB instead of 23 per fit).
-    model.optimizer.build(model.trainable_variables)
     tensors = (X[train_idx, :, None], y[train_idx])
     if sample_weights is not None:
         tensors += (sample_weights[train_idx],)
@@ -175,17 +278,18 @@ def train(
             ),
         )
     all_callbacks += list(callbacks or [])
-    try:
-        model.fit(
-            dataset,
-            epochs=epochs,
-            validation_data=validation_data,
-            callbacks=all_callbacks,
-            shuffle=False,  # the dataset reshuffles itself, with the seed
-            verbose=verbose,
-        )
-    except KeyboardInterrupt:
-        result.interrupted = True
-    if validation_data is not None:
-        best.restore()
+    with TRAINERS.borrow(model, learning_rate) as trainer:
+        try:
+            trainer.fit(
+                dataset,
+                epochs=epochs,
+                validation_data=validation_data,
+                callbacks=all_callbacks,
+                shuffle=False,  # the dataset reshuffles itself, with the seed
+                verbose=verbose,
+            )
+        except KeyboardInterrupt:
+            result.interrupted = True
+        if validation_data is not None:
+            best.restore()
     return result

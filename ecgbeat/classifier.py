@@ -117,7 +117,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     predict_batch_size : int, default=4096
         Beats per batch in :meth:`predict_proba`; bounds the memory used by prediction.
     callbacks : list of keras.callbacks.Callback or None, default=None
-        Extra Keras callbacks for ``fit``.
+        Extra Keras callbacks for ``fit``. Their ``self.model`` is the compiled network being
+        trained, a copy that the estimator reuses across fits (so that repeated fits do not grow
+        in memory); its weights are copied into :attr:`model_` when ``fit`` ends.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout, shuffling and validation split. The same integer
         gives identical predictions on a CPU. Global random states are left untouched.

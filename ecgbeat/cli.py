@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from ecgbeat._backend import import_keras
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ECGBeatError
 
@@ -498,7 +499,7 @@ def _epoch_bar(args, epochs: int):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    import keras
+    keras = import_keras()
 
     class EpochBar(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):

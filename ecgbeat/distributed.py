@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ecgbeat._backend import import_tensorflow
 from ecgbeat.records import DEFAULT_LEADS, BeatTable, classify_record, concat_tables
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -89,7 +90,7 @@ def tensorflow_threads() -> dict[str, int]:
     >>> sorted(tensorflow_threads())
     ['inter_op', 'intra_op']
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     return {
         "intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
@@ -99,7 +100,7 @@ def tensorflow_threads() -> dict[str, int]:
 
 def _set_tensorflow_threads(threads: int) -> None:
     """Size TensorFlow's pools in this process; too late once TensorFlow has run an operation."""
-    import tensorflow as tf
+    tf = import_tensorflow()
 
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecgbeat._backend import import_keras
+
 if TYPE_CHECKING:  # pragma: no cover - typing only; keras is imported lazily
     import keras
 
@@ -108,7 +110,7 @@ def build_cnn(
     >>> build_cnn(187, 2, seed=0).output_shape
     (None, 2)
     """
-    import keras
+    keras = import_keras()
 
     seeds = _seeds(seed)
     inputs = keras.Input(shape=(n_samples, 1), name="beat")
@@ -164,7 +166,7 @@ def build_resnet(
     >>> build_resnet(187, 5, seed=0).output_shape
     (None, 5)
     """
-    import keras
+    keras = import_keras()
 
     seeds = _seeds(seed)
     inputs = keras.Input(shape=(n_samples, 1), name="beat")

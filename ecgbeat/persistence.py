@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecgbeat._backend import import_keras
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ModelFileError
 
@@ -81,7 +82,7 @@ def _jsonable(value: Any) -> Any:
 
 def _weights_only_copy(model: keras.Model) -> keras.Model:
     """An uncompiled copy of ``model``: the file then holds no optimizer state (a third the size)."""
-    import keras
+    keras = import_keras()
 
     # Not keras.models.clone_model: it carries a compiled model's optimizer over to the copy.
     copy = keras.Model.from_config(model.get_config())
@@ -224,7 +225,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 
 def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
     """Verify ``path`` and load its network in Keras' safe mode; return it with the metadata."""
-    import keras
+    keras = import_keras()
 
     metadata = read_metadata(path)
     try:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecgbeat._backend import import_keras, import_tensorflow
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -339,7 +341,7 @@ def plot_strip(
 
 
 def _last_conv_layer(model) -> str:
-    import keras
+    keras = import_keras()
 
     convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
     if not convs:
@@ -389,7 +391,7 @@ def grad_cam(
     >>> cam.shape, bool(cam.min() >= 0), float(cam.max())
     ((187,), True, 1.0)
     """
-    import tensorflow as tf
+    tf = import_tensorflow()
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(classifier)

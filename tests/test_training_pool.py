@@ -1,0 +1,150 @@
+"""Repeated fits reuse one compiled training step, so memory stays flat, and results do not change."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._training import TRAINERS, TrainerPool
+
+
+@pytest.fixture
+def empty_pool():
+    TRAINERS.clear()
+    yield TRAINERS
+    TRAINERS.clear()
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def _tracing_count(train_function) -> int:
+    """Traces of the tf.functions inside Keras' training function (it closes over them)."""
+    return sum(
+        cell.cell_contents.experimental_get_tracing_count()
+        for cell in train_function.__closure__ or ()
+        if hasattr(cell.cell_contents, "experimental_get_tracing_count")
+    )
+
+
+def _tracing_counts(pool: TrainerPool) -> list[int]:
+    """Traces of the training step of each idle network in ``pool``."""
+    return [
+        _tracing_count(trainer.train_function)
+        for trainers in pool._idle.values()
+        for trainer in trainers
+    ]
+
+
+def test_fits_of_one_structure_share_one_traced_training_step(empty_pool):
+    X, y = make_synthetic_beats()
+    for seed in range(3):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2, "random_state": seed}).fit(X, y)
+    # One idle network whose training step was traced once for all three fits.
+    assert _tracing_counts(empty_pool) == [1]
+    # Another structure (a frozen feature extractor) gets a network of its own.
+    HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2, "freeze_conv": True}).fit(X, y)
+    assert sorted(_tracing_counts(empty_pool)) == [1, 1]
+
+
+def test_a_reused_network_gives_exactly_the_fresh_result(empty_pool):
+    X, y = make_synthetic_beats()
+    params = {**FAST_PARAMS, "dropout": 0.3, "epochs": 4}
+    fresh = HeartbeatCNNClassifier(**params).fit(X, y)  # pool empty: a new network
+    # Dirty the pooled network's weights, optimizer state and dropout seeds with other fits.
+    HeartbeatCNNClassifier(**{**params, "random_state": 7, "learning_rate": 0.01}).fit(X, y)
+    reused = HeartbeatCNNClassifier(**params).fit(X, y)
+    assert _tracing_counts(empty_pool) == [1]
+    np.testing.assert_array_equal(reused.predict_proba(X), fresh.predict_proba(X))
+    assert reused.history_ == fresh.history_
+    assert reused.model_ is not fresh.model_
+
+
+def test_concurrent_fits_in_threads_match_serial_fits(empty_pool):
+    X, y = make_synthetic_beats()
+    seeds = [0, 1]
+    serial = [
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "random_state": s}).fit(X, y).predict_proba(X)
+        for s in seeds
+    ]
+    results: dict[int, np.ndarray] = {}
+
+    def fit(seed: int) -> None:
+        clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "random_state": seed}).fit(X, y)
+        results[seed] = clf.predict_proba(X)
+
+    threads = [threading.Thread(target=fit, args=(s,)) for s in seeds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for seed, expected in zip(seeds, serial, strict=True):
+        np.testing.assert_array_equal(results[seed], expected)
+    assert len(_tracing_counts(empty_pool)) <= 2
+
+
+def test_pool_keeps_at_most_max_idle_networks():
+    import keras
+
+    pool = TrainerPool(max_idle=2)
+    for units in (3, 4, 5):
+        inputs = keras.Input((8, 1))
+        model = keras.Model(inputs, keras.layers.Dense(units)(keras.layers.Flatten()(inputs)))
+        with pool.borrow(model, learning_rate=1e-3):
+            pass
+    assert sum(map(len, pool._idle.values())) == 2
+    pool.clear()
+    assert not pool._idle
+
+
+def test_a_failed_fit_does_not_return_its_network(empty_pool):
+    X, y = make_synthetic_beats()
+
+    import keras
+
+    class Boom(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "callbacks": [Boom()]}).fit(X, y)
+    assert _tracing_counts(empty_pool) == []
+
+
+def test_repeated_fits_do_not_grow_memory(empty_pool):
+    # Each fit of a fresh Keras model leaves about 11-18 MB behind in TensorFlow (traced steps
+    # it never frees); with the pool the steps are traced once and later fits add nothing.
+    X, y = make_synthetic_beats(n_per_class=30)
+    params = {**FAST_PARAMS, "epochs": 1}
+    rss = []
+    for seed in range(14):
+        clf = HeartbeatCNNClassifier(**{**params, "random_state": seed}).fit(X, y)
+        clf.predict_proba(X)
+        del clf
+        gc.collect()
+        rss.append(_rss_mib())
+    slope = np.polyfit(np.arange(6, 14), rss[6:], 1)[0]
+    assert slope < 2.5, f"memory grows {slope:.1f} MiB per fit: {np.round(rss, 1).tolist()}"
+
+
+def test_first_keras_import_leaves_python_random_state_alone():
+    code = (
+        "import random; random.seed(3); state = random.getstate()\n"
+        "from ecgbeat.networks import build_network\n"
+        "build_network('cnn', 32, 2, seed=0)\n"
+        "assert 'tensorflow' in __import__('sys').modules\n"
+        "assert random.getstate() == state, 'random state moved'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
