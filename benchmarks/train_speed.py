@@ -5,7 +5,8 @@ Same data (MIT-BIH, Kaggle-style random split rebuilt from raw), same machine, s
 * ``baseline``: the reference recipe written plainly in Keras: the reference CNN (``"valid"``
   padding, as published), Adam 1e-3, batch 32, ``validation_split=0.1``, early stopping
   (patience 5) and learning-rate decay (patience 3) on validation accuracy;
-* ``ecgbeat``: ``HeartbeatCNNClassifier()`` with its default settings.
+* ``ecgbeat``: ``HeartbeatCNNClassifier()`` with its default settings (``precision="auto"``:
+  bfloat16 arithmetic on CPUs that have it); with ``--with-float32`` also ``precision="float32"``.
 
 After every epoch a callback measures the test macro-F1; its own time is excluded from the
 training clock. Reports the wall time until macro-F1 >= 0.915 (the reference project's number),
@@ -113,6 +114,11 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
     parser.add_argument("--max-epochs", type=int, default=40)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--with-float32",
+        action="store_true",
+        help="also train ecgbeat with precision='float32', to show what bfloat16 contributes",
+    )
     parser.add_argument("--output", default=str(REPO / "benchmarks/results/train_speed.json"))
     args = parser.parse_args(argv)
     load_at_start = os.getloadavg()  # other processes on the cores make both runs slower
@@ -162,13 +168,25 @@ def main(argv: list[str] | None = None) -> dict:
     y_pred = np.argmax(model.predict(X_test[:, :, None], verbose=0), axis=1)
     results["baseline"] = summarise(baseline_record, len(X_train), final_scores(y_pred))
     results["baseline"]["peak_rss_mib_so_far"] = peak_rss_mib()
+    print(
+        "baseline", {k: v for k, v in results["baseline"].items() if k != "per_epoch"}, flush=True
+    )
 
-    ours_record: dict = {}
-    clf = HeartbeatCNNClassifier(
-        epochs=epochs, random_state=0, callbacks=[progress_callback(X_test, y_test, ours_record)]
-    ).fit(X_train, y_train)
-    results["ecgbeat"] = summarise(ours_record, len(X_train), final_scores(clf.predict(X_test)))
-    results["ecgbeat"]["peak_rss_mib_so_far"] = peak_rss_mib()
+    runs = {"ecgbeat": {}}
+    if args.with_float32:
+        runs["ecgbeat_float32"] = {"precision": "float32"}
+    for name, params in runs.items():
+        ours_record: dict = {}
+        clf = HeartbeatCNNClassifier(
+            epochs=epochs,
+            random_state=0,
+            callbacks=[progress_callback(X_test, y_test, ours_record)],
+            **params,
+        ).fit(X_train, y_train)
+        results[name] = summarise(ours_record, len(X_train), final_scores(clf.predict(X_test)))
+        results[name]["precision"] = clf.precision_
+        results[name]["peak_rss_mib_so_far"] = peak_rss_mib()
+        print(name, {k: v for k, v in results[name].items() if k != "per_epoch"}, flush=True)
 
     base, ours = results["baseline"]["seconds_to_target"], results["ecgbeat"]["seconds_to_target"]
     output = {

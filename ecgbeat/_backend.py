@@ -41,3 +41,31 @@ def import_keras() -> ModuleType:
 def import_tensorflow() -> ModuleType:
     """The ``tensorflow`` module, imported without moving :mod:`random`."""
     return _import_preserving_random_state("tensorflow")
+
+
+def cpu_has_bfloat16(cpuinfo_path: str = "/proc/cpuinfo") -> bool:
+    """Whether this CPU has bfloat16 arithmetic instructions (AVX512-BF16 or AMX), on Linux."""
+    try:
+        with open(cpuinfo_path) as cpuinfo:
+            flags = next((line for line in cpuinfo if line.startswith("flags")), "").split()
+    except OSError:  # not Linux: do not guess
+        return False
+    return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+
+
+def default_training_precision() -> str:
+    """``"mixed_bfloat16"`` on a CPU with bfloat16 instructions and no GPU, else ``"float32"``.
+
+    On such CPUs oneDNN runs bfloat16 convolutions about twice as fast as float32 ones; elsewhere
+    bfloat16 is emulated and slower, and GPUs are left to their own float32 (TF32) paths.
+
+    Examples
+    --------
+    >>> from ecgbeat._backend import default_training_precision
+    >>> default_training_precision() in {"float32", "mixed_bfloat16"}
+    True
+    """
+    if not cpu_has_bfloat16():
+        return "float32"
+    tf = import_tensorflow()
+    return "float32" if tf.config.list_physical_devices("GPU") else "mixed_bfloat16"

@@ -96,17 +96,17 @@ class TrainerPool:
 
     def __init__(self, max_idle: int = 16) -> None:
         self.max_idle = max_idle
-        self._idle: OrderedDict[tuple[str, str], list] = OrderedDict()
+        self._idle: OrderedDict[tuple[str, str, str], list] = OrderedDict()
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(model: keras.Model) -> tuple[str, str]:
+    def key(model: keras.Model, precision: str) -> tuple[str, str, str]:
         """What two networks must share for one compiled training step to serve both."""
         config = json.dumps(_without_seeds(model.get_config()), sort_keys=True, default=str)
         trainable = "".join("1" if layer.trainable else "0" for layer in model.layers)
-        return config, trainable
+        return config, trainable, precision
 
-    def _take(self, key: tuple[str, str]):
+    def _take(self, key: tuple[str, str, str]):
         with self._lock:
             idle = self._idle.get(key)
             if idle:
@@ -114,7 +114,7 @@ class TrainerPool:
                 return idle.pop()
         return None
 
-    def _give_back(self, key: tuple[str, str], trainer) -> None:
+    def _give_back(self, key: tuple[str, str, str], trainer) -> None:
         with self._lock:
             self._idle.setdefault(key, []).append(trainer)
             self._idle.move_to_end(key)
@@ -130,14 +130,28 @@ class TrainerPool:
             self._idle.clear()
 
     @contextmanager
-    def borrow(self, model: keras.Model, learning_rate: float) -> Iterator[keras.Model]:
-        """A compiled network holding ``model``'s weights; its trained weights go back to ``model``."""
+    def borrow(
+        self, model: keras.Model, learning_rate: float, precision: str = "float32"
+    ) -> Iterator[keras.Model]:
+        """A compiled network holding ``model``'s weights; its trained weights go back to ``model``.
+
+        ``precision`` is a Keras dtype policy for the copy's layers (``"float32"`` or
+        ``"mixed_bfloat16"``); the last layer stays float32, so the softmax and the loss do too.
+        The copy's weights are float32 either way, like ``model``'s.
+        """
         keras = import_keras()
 
-        key = self.key(model)
+        key = self.key(model, precision)
         trainer = self._take(key)
         if trainer is None:
-            trainer = keras.models.clone_model(model)
+            last = model.layers[-1]
+
+            def clone_layer(layer):
+                config = layer.get_config()
+                config["dtype"] = "float32" if layer is last else precision
+                return layer.__class__.from_config(config)
+
+            trainer = keras.models.clone_model(model, clone_function=clone_layer)
             for source_layer, layer in zip(model.layers, trainer.layers, strict=True):
                 layer.trainable = source_layer.trainable
             trainer.compile(
@@ -237,6 +251,7 @@ def train(
     callbacks: list | None,
     seed: int,
     verbose: int,
+    precision: str = "float32",
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
@@ -278,7 +293,7 @@ def train(
             ),
         )
     all_callbacks += list(callbacks or [])
-    with TRAINERS.borrow(model, learning_rate) as trainer:
+    with TRAINERS.borrow(model, learning_rate, precision) as trainer:
         try:
             trainer.fit(
                 dataset,

@@ -24,6 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ecgbeat._backend import default_training_precision
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -116,6 +117,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         :meth:`from_pretrained` sets this for you.
     predict_batch_size : int, default=4096
         Beats per batch in :meth:`predict_proba`; bounds the memory used by prediction.
+    precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
+        Arithmetic of training. ``"mixed_bfloat16"`` computes the network's layers in bfloat16
+        while keeping the weights and the softmax in float32 (Keras mixed precision); on CPUs
+        with bfloat16 instructions (AVX512-BF16 or AMX) this trains about twice as fast. ``"auto"``
+        chooses it on such a CPU when TensorFlow sees no GPU, else ``"float32"``;
+        :attr:`precision_` says what was used. Prediction is always float32.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``. Their ``self.model`` is the compiled network being
         trained, a copy that the estimator reuses across fits (so that repeated fits do not grow
@@ -139,6 +146,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ``learning_rate``).
     best_epoch_ : int
         Epoch (from 1) whose weights were kept.
+    precision_ : str
+        Arithmetic that training used, ``"float32"`` or ``"mixed_bfloat16"``.
     n_epochs_ : int
         Number of epochs actually run.
 
@@ -176,6 +185,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "freeze_conv": ["boolean"],
         "pretrained": [str, Path, None],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "precision": [StrOptions({"auto", "float32", "mixed_bfloat16"})],
         "callbacks": [list, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -198,6 +208,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         freeze_conv: bool = False,
         pretrained: str | Path | None = None,
         predict_batch_size: int = 4096,
+        precision: str = "auto",
         callbacks: list | None = None,
         random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
@@ -216,6 +227,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.freeze_conv = freeze_conv
         self.pretrained = pretrained
         self.predict_batch_size = predict_batch_size
+        self.precision = precision
         self.callbacks = callbacks
         self.random_state = random_state
         self.verbose = verbose
@@ -306,6 +318,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
         self._release_model()
         model = self._initial_model(X.shape[1], classes, seed, source)
+        precision = default_training_precision() if self.precision == "auto" else self.precision
         result = _training.train(
             model,
             X,
@@ -323,8 +336,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             callbacks=self.callbacks,
             seed=seed,
             verbose=self.verbose,
+            precision=precision,
         )
         self.classes_ = classes
+        self.precision_ = precision
         self.model_ = model
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch

@@ -148,3 +148,46 @@ def test_first_keras_import_leaves_python_random_state_alone():
         "assert random.getstate() == state, 'random state moved'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
+
+
+# ---------------------------------------------------------------------------- precision
+
+
+def test_cpu_bfloat16_detection_reads_the_cpu_flags(tmp_path):
+    from ecgbeat._backend import cpu_has_bfloat16
+
+    with_bf16 = tmp_path / "with"
+    with_bf16.write_text("processor : 0\nflags : fpu avx2 avx512f avx512_bf16 fma\n")
+    without = tmp_path / "without"
+    without.write_text("processor : 0\nflags : fpu avx2 avx512f fma\n")
+    assert cpu_has_bfloat16(str(with_bf16))
+    assert not cpu_has_bfloat16(str(without))
+    assert not cpu_has_bfloat16(str(tmp_path / "absent"))
+
+
+@pytest.mark.parametrize("has_bf16, expected", [(True, "mixed_bfloat16"), (False, "float32")])
+def test_auto_precision_follows_the_cpu(monkeypatch, empty_pool, has_bf16, expected):
+    from ecgbeat import _backend
+
+    monkeypatch.setattr(_backend, "cpu_has_bfloat16", lambda: has_bf16)
+    X, y = make_synthetic_beats()
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+    assert clf.precision_ == expected
+
+
+def test_mixed_bfloat16_trains_in_bfloat16_and_predicts_in_float32(empty_pool):
+    X, y = make_synthetic_beats()
+    mixed = HeartbeatCNNClassifier(**FAST_PARAMS, precision="mixed_bfloat16").fit(X, y)
+    plain = HeartbeatCNNClassifier(**FAST_PARAMS, precision="float32").fit(X, y)
+    assert mixed.precision_ == "mixed_bfloat16" and plain.precision_ == "float32"
+    assert mixed.score(X, y) == 1.0
+    # The estimator's network is float32 whatever the training arithmetic...
+    assert {layer.dtype_policy.name for layer in mixed.model_.layers} == {"float32"}
+    assert mixed.predict_proba(X).dtype == np.float64
+    # ...the training copies are kept apart, the bfloat16 one computing in bfloat16 but for its
+    # softmax, and the two trainings differ (bfloat16 rounds the activations).
+    trainers = {key[2]: nets[0] for key, nets in empty_pool._idle.items()}
+    assert set(trainers) == {"mixed_bfloat16", "float32"}
+    policies = [layer.dtype_policy.name for layer in trainers["mixed_bfloat16"].layers]
+    assert policies[-1] == "float32" and "mixed_bfloat16" in policies[1:-1]
+    assert not np.array_equal(mixed.predict_proba(X), plain.predict_proba(X))
