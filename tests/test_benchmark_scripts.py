@@ -61,6 +61,8 @@ def test_inference_benchmark_quick(mitdb_dir):
     assert result["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
     assert result["flops_per_beat"] > 1e7
+    peaks = result["peak_rss_mib"]
+    assert 0 < peaks["after_predict_proba_and_baseline"] <= peaks["after_end_to_end"]
 
 
 def test_train_speed_benchmark_quick(mitdb_dir):
@@ -70,3 +72,24 @@ def test_train_speed_benchmark_quick(mitdb_dir):
         assert run["epochs_run"] == 1
         assert 0.0 <= run["final"]["macro_f1"] <= 1.0
         assert run["per_epoch"][0]["train_seconds"] > 0
+        assert run["peak_rss_mib_so_far"] > 0
+    assert result["results"]["ecgbeat"]["precision"] in {"float32", "mixed_bfloat16"}
+
+
+def test_soak_benchmark_quick(tmp_path):
+    out = tmp_path / "soak.json"
+    result = _script("soak").main(["--beats", "3000", "--chunk", "1000", "--out", str(out)])
+    summary = result["summary"]
+    assert result["complete"] and summary["beats_done"] == 3000
+    assert [chunk["beats"] for chunk in result["chunks"]] == [1000, 2000, 3000]
+    assert sum(summary["predicted_class_counts"].values()) == 3000
+    assert summary["rss_max_mib"] >= summary["rss_first_chunk_mib"] > 0
+    assert json.loads(out.read_text())["summary"]["beats_done"] == 3000
+
+
+def test_predict_memory_benchmark_quick(tmp_path):
+    out = tmp_path / "predict_memory.json"
+    result = _script("predict_memory").main(["--beats", "5000", "--output", str(out)])
+    assert result["beats"] == 5000 and result["input_mib"] == round(5000 * 187 * 4 / 2**20, 1)
+    assert result["peak_rss_mib"] >= result["rss_before_mib"] > 0
+    assert json.loads(out.read_text())["beats"] == 5000
