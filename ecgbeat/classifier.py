@@ -537,6 +537,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = {key: list(values) for key, values in metadata["history"].items()}
         self.best_epoch_ = int(metadata["best_epoch"])
         self.n_epochs_ = int(metadata["n_epochs"])
+        self.precision_ = str(metadata.get("precision", "float32"))
         for layer, flag in zip(model.layers, metadata.get("trainable", []), strict=False):
             layer.trainable = flag
         if metadata.get("extra") is not None:

@@ -136,6 +136,8 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
             "history": _jsonable(estimator.history_),
             "best_epoch": int(estimator.best_epoch_),
             "n_epochs": int(estimator.n_epochs_),
+            # Files written before ``precision`` existed lack it: those were trained in float32.
+            "precision": getattr(estimator, "precision_", "float32"),
             "trainable": [layer.trainable for layer in estimator.model_.layers],
             "sha256": digests,
             "extra": _jsonable(getattr(estimator, "model_card_", None)),

@@ -66,6 +66,7 @@ def test_round_trip(fitted, saved):
     assert restored.get_params() == clf.get_params()
     assert restored.history_ == clf.history_
     assert (restored.best_epoch_, restored.n_epochs_) == (clf.best_epoch_, clf.n_epochs_)
+    assert restored.precision_ == clf.precision_ in {"float32", "mixed_bfloat16"}
     assert restored.n_features_in_ == 48
     # The file carries no pickle: every entry is JSON, HDF5 weights or Keras' JSON config.
     contents = entries(saved)
@@ -74,6 +75,13 @@ def test_round_trip(fitted, saved):
     # Saving a loaded model again gives an equivalent model.
     again = save_model(restored, saved.with_name("again.keras"))
     np.testing.assert_array_equal(load_model(again).predict_proba(X), clf.predict_proba(X))
+
+
+def test_files_from_before_precision_existed_say_float32():
+    # The shipped models were saved before the ``precision`` parameter, trained in float32.
+    shipped = Path(__file__).resolve().parents[1] / "ecgbeat" / "pretrained" / "mitbih.keras"
+    assert "precision" not in read_metadata(shipped)
+    assert HeartbeatCNNClassifier.from_pretrained("mitbih").precision_ == "float32"
 
 
 def test_integer_classes_keep_their_dtype(tmp_path):
