@@ -18,7 +18,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import sys
 import tempfile
 import time
@@ -28,14 +27,12 @@ import numpy as np
 
 from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import peak_rss_mib
+
 KAGGLE = {"N": 90589, "S": 2779, "V": 7236, "F": 803, "Q": 8039}
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RESULT = Path(__file__).resolve().parent / "results" / "build_mitbih.json"
-
-
-def peak_mib() -> float:
-    """Peak resident memory of this process so far, MiB (ru_maxrss is KiB on Linux)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def class_report(target: np.ndarray) -> dict:
@@ -64,7 +61,7 @@ def main(argv: list[str] | None = None) -> dict:
     home = args.data_home
 
     cold, cold_s = timed(data_home=home, cache=False)
-    cold_peak = peak_mib()
+    cold_peak = peak_rss_mib()
     print(f"cold build (annotations): {cold.target.size} beats in {cold_s} s, peak {cold_peak} MiB")
     classes = class_report(cold.target)
     for name, row in classes.items():
@@ -120,7 +117,7 @@ def main(argv: list[str] | None = None) -> dict:
             "cold_seconds": det_s,
             "detection": detection,
         },
-        "peak_rss_mib": peak_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")

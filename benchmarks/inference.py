@@ -21,11 +21,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -34,6 +31,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import peak_rss_mib, provenance  # noqa: E402
 
 
 def flops_per_beat(model) -> int:
@@ -65,11 +65,6 @@ def peak_gflops() -> dict:
         "assumption": f"{cores} cores x {ghz:.2f} GHz x {per_cycle} flops/cycle "
         f"({'AVX-512' if lanes == 16 else 'AVX2' if lanes == 8 else 'SSE'}, 2 FMA units)",
     }
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports ``ru_maxrss`` in KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _time(fn, repeat: int = 1) -> float:
@@ -155,9 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
         "peak_rss_mib": peak_rss,
         "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
-        "command": "python benchmarks/inference.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        **provenance(__file__, argv),
     }
     if not args.quick:
         Path(args.output).write_text(json.dumps(result, indent=1) + "\n")

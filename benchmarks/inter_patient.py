@@ -21,10 +21,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -32,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import train_pretrained  # noqa: E402
+from _common import provenance  # noqa: E402
 
 RECIPES = {
     "reference": [
@@ -87,9 +86,7 @@ def main(argv: list[str] | None = None) -> dict:
         }
     output = {
         "benchmark": "inter-patient DS1 -> DS2 (de Chazal 2004), MIT-BIH rebuilt from raw",
-        "command": "python benchmarks/inter_patient.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        **provenance(__file__, argv),
         "results": results,
     }
     path.write_text(json.dumps(output, indent=1) + "\n")

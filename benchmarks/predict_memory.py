@@ -13,10 +13,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -25,6 +22,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import provenance  # noqa: E402
 
 
 def _status_kib(field: str) -> int:
@@ -74,9 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         "seconds": round(seconds, 1),
         "beats_per_second": round(args.beats / seconds),
         "predict_batch_size": clf.predict_batch_size,
-        "command": "python benchmarks/predict_memory.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        **provenance(__file__, argv),
     }
     Path(args.output).write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))

@@ -16,11 +16,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime
 import hashlib
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -29,6 +27,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import provenance  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
@@ -125,9 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
         },
         "test_metrics": metrics,
         "attribution": ATTRIBUTION,
-        "command": "python benchmarks/train_pretrained.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        **provenance(__file__, argv),
     }
     if args.no_save:
         print(json.dumps(metrics, indent=1))

@@ -22,11 +22,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
-import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -35,6 +32,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import peak_rss_mib, provenance  # noqa: E402
 
 TARGET_MACRO_F1 = 0.915
 
@@ -88,11 +88,6 @@ def progress_callback(X_test, y_test, record: dict):
             record["excluded"] += time.perf_counter() - pause
 
     return Progress()
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far (Linux reports ``ru_maxrss`` in KiB)."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def summarise(record: dict, n_train: int, final: dict) -> dict:
@@ -197,9 +192,7 @@ def main(argv: list[str] | None = None) -> dict:
         "peak_rss_mib": peak_rss_mib(),
         "load_average_at_start": load_at_start,
         "load_average_at_end": os.getloadavg(),
-        "command": "python benchmarks/train_speed.py " + " ".join(argv or sys.argv[1:]),
-        "date": datetime.date.today().isoformat(),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        **provenance(__file__, argv),
     }
     if not args.quick:
         Path(args.output).write_text(json.dumps(output, indent=1) + "\n")
