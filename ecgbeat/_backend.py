@@ -1,8 +1,10 @@
-"""Lazy imports of Keras and TensorFlow that leave Python's global random state as it was.
+"""Lazy imports that leave Python's global random state as it was.
 
-ecgbeat imports TensorFlow only when a network is built or loaded (``import ecgbeat`` stays fast).
-TensorFlow's import draws from Python's global :mod:`random` generator, so a user's
-``random.seed(0)`` sequence would shift on ecgbeat's first fit; these helpers put the state back.
+ecgbeat imports TensorFlow only when a network is built or loaded, and its training module (with
+``sklearn.model_selection``) only in the first ``fit``, so that ``import ecgbeat`` stays fast.
+The first import of TensorFlow, and of ``sklearn.model_selection`` with what it pulls in, draws
+from Python's global :mod:`random` generator, so a user's ``random.seed(0)`` sequence would shift
+on ecgbeat's first fit; these helpers put the state back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import sys
 from types import ModuleType
 
 
-def _import_preserving_random_state(name: str) -> ModuleType:
+def import_preserving_random_state(name: str) -> ModuleType:
+    """The module ``name``, imported if need be without moving :mod:`random`'s global state."""
     if name in sys.modules:
         return sys.modules[name]
     state = random.getstate()
@@ -35,12 +38,12 @@ def import_keras() -> ModuleType:
     >>> random.getstate() == state
     True
     """
-    return _import_preserving_random_state("keras")
+    return import_preserving_random_state("keras")
 
 
 def import_tensorflow() -> ModuleType:
     """The ``tensorflow`` module, imported without moving :mod:`random`."""
-    return _import_preserving_random_state("tensorflow")
+    return import_preserving_random_state("tensorflow")
 
 
 def cpu_has_bfloat16(cpuinfo_path: str = "/proc/cpuinfo") -> bool:

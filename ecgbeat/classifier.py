@@ -24,7 +24,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ecgbeat._backend import default_training_precision
+from ecgbeat._backend import default_training_precision, import_preserving_random_state
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -314,7 +314,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
 
-        from ecgbeat import _training
+        _training = import_preserving_random_state("ecgbeat._training")
 
         self._release_model()
         model = self._initial_model(X.shape[1], classes, seed, source)

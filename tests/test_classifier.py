@@ -54,11 +54,6 @@ def test_integer_labels_and_3d_input_are_equivalent():
 
 def test_same_random_state_gives_identical_predictions_and_leaves_global_state(beats):
     X, y = beats
-    # Importing TensorFlow itself draws from Python's global random state; that is TensorFlow's
-    # import, not fit's seeding, so import it before taking the state (else the test depends on
-    # whether an earlier test imported it).
-    import tensorflow  # noqa: F401
-
     np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
     first = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y).predict_proba(X)
     second = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y).predict_proba(X)
