@@ -62,6 +62,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_accuracy"])
     parser.add_argument("--early-stopping-patience", type=int, default=8)
     parser.add_argument("--lr-decay-patience", type=int, default=3)
+    parser.add_argument(
+        "--max-class-ratio",
+        type=float,
+        default=None,
+        help="undersample dominant classes per epoch (the estimator's max_class_ratio); "
+        "default: every beat, as the shipped models were trained before it existed",
+    )
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", default=str(REPO / "ecgbeat" / "pretrained"))
     parser.add_argument("--no-save", action="store_true", help="evaluate only; ship nothing")
@@ -83,6 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         class_weight=class_weight,
+        max_class_ratio=args.max_class_ratio,
         monitor=args.monitor,
         early_stopping_patience=args.early_stopping_patience,
         lr_decay_patience=args.lr_decay_patience,

@@ -16,7 +16,7 @@ from types import ModuleType
 
 def import_preserving_random_state(name: str) -> ModuleType:
     """The module ``name``, imported if need be without moving :mod:`random`'s global state."""
-    if name in sys.modules:
+    if sys.modules.get(name) is not None:
         return sys.modules[name]
     state = random.getstate()
     try:

@@ -2,7 +2,8 @@
 
 Kept apart from the estimator so that the estimator reads as the scikit-learn contract and this
 module as the Keras mechanics: the stratified validation split, the input pipeline, the best weights
-kept in memory, the learning-rate decay, early stopping and a clean stop on Ctrl-C.
+kept in memory, the learning-rate decay, early stopping, a clean stop on Ctrl-C, and the per-epoch
+undersampling of the largest classes with the loss that makes up for it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,38 @@ class TrainingResult:
     best_epoch: int = 0
     n_epochs: int = 0
     interrupted: bool = False
+    sampling_rates: np.ndarray | None = None
+
+
+#: A class is never cut below this share of its training beats per epoch, so that an epoch stays
+#: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
+MIN_SAMPLING_RATE = 0.1
+
+
+def class_sampling_rates(
+    y: np.ndarray, n_classes: int, max_class_ratio: float | None
+) -> np.ndarray:
+    """Share of each class's training beats that one epoch draws.
+
+    A class with more than ``max_class_ratio`` times the median count of the classes present is
+    drawn at the rate that brings it down to that many beats (never below
+    :data:`MIN_SAMPLING_RATE`); every other class, and every class when ``max_class_ratio`` is
+    None, at rate 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class_sampling_rates(np.array([0] * 90 + [1] * 6 + [2] * 4), 3, 3.0).round(3).tolist()
+    [0.2, 1.0, 1.0]
+    """
+    counts = np.bincount(y, minlength=n_classes).astype(np.float64)
+    rates = np.ones(n_classes)
+    if max_class_ratio is None:
+        return rates
+    cap = max_class_ratio * np.median(counts[counts > 0])
+    large = counts > cap
+    rates[large] = np.maximum(cap / counts[large], MIN_SAMPLING_RATE)
+    return rates
 
 
 def validation_split(
@@ -69,6 +102,28 @@ def validation_split(
     return np.sort(train_idx), np.sort(val_idx)
 
 
+def epoch_indices(tf, y: np.ndarray, rates: np.ndarray, seed: int):
+    """A dataset of row indices: each epoch, a fresh random ``round(rate * count)`` of each class.
+
+    The draws are seeded by ``seed`` and the rows come shuffled. The size of an epoch is fixed,
+    so Keras knows how many steps an epoch has.
+    """
+    parts = []
+    for label, rate in enumerate(rates):
+        rows = np.flatnonzero(y == label)
+        if len(rows):
+            parts.append(
+                tf.data.Dataset.from_tensor_slices(rows)
+                .shuffle(len(rows), seed=seed + label, reshuffle_each_iteration=True)
+                .take(max(1, round(rate * len(rows))))
+            )
+    indices = parts[0]
+    for part in parts[1:]:
+        indices = indices.concatenate(part)
+    n_drawn = int(indices.cardinality())
+    return indices.shuffle(n_drawn, seed=seed, reshuffle_each_iteration=True)
+
+
 def _without_seeds(config):
     """``config`` with every ``seed`` entry removed: networks that differ only in seeds match."""
     if isinstance(config, dict):
@@ -76,6 +131,35 @@ def _without_seeds(config):
     if isinstance(config, list | tuple):
         return [_without_seeds(value) for value in config]
     return config
+
+
+def _prior_shifted_crossentropy(keras_module, n_classes: int):
+    """Cross-entropy for training on undersampled classes, as a Keras loss.
+
+    Drawing class ``c`` at rate ``r_c`` multiplies its prior by ``r_c``, so the posterior of the
+    data trained on is ``r_c p(c|x)`` renormalised. The loss scores that shifted posterior,
+    ``softmax(log p + log r)``, while the network keeps outputting ``p``: what it learns is the
+    posterior of the data as they are, with nothing to correct at prediction (Saerens et al. 2002;
+    Menon et al. 2021, "logit adjustment"). The rates live in a variable, so one compiled training
+    step serves every fit; with all rates 1 this is the ordinary sparse cross-entropy.
+    """
+    ops = keras_module.ops
+
+    class PriorShiftedCrossEntropy(keras_module.losses.Loss):
+        def __init__(self) -> None:
+            super().__init__(name="sparse_categorical_crossentropy")
+            self.log_rates = keras_module.Variable(
+                np.zeros(n_classes, dtype=np.float32), trainable=False, name="log_rates"
+            )
+
+        def call(self, y_true, y_pred):
+            y_true = ops.reshape(ops.cast(y_true, "int32"), (-1, 1))
+            # Probabilities in, like Keras' own loss for a softmax output, clipped the same way.
+            log_shifted = ops.log(ops.clip(y_pred, 1e-7, 1.0)) + self.log_rates
+            picked = ops.take_along_axis(log_shifted, y_true, axis=-1)[:, 0]
+            return ops.logsumexp(log_shifted, axis=-1) - picked
+
+    return PriorShiftedCrossEntropy()
 
 
 class TrainerPool:
@@ -131,13 +215,19 @@ class TrainerPool:
 
     @contextmanager
     def borrow(
-        self, model: keras.Model, learning_rate: float, precision: str = "float32"
+        self,
+        model: keras.Model,
+        learning_rate: float,
+        precision: str = "float32",
+        sampling_rates: np.ndarray | None = None,
     ) -> Iterator[keras.Model]:
         """A compiled network holding ``model``'s weights; its trained weights go back to ``model``.
 
         ``precision`` is a Keras dtype policy for the copy's layers (``"float32"`` or
         ``"mixed_bfloat16"``); the last layer stays float32, so the softmax and the loss do too.
-        The copy's weights are float32 either way, like ``model``'s.
+        The copy's weights are float32 either way, like ``model``'s. ``sampling_rates``, one per
+        class (default all 1), are the rates at which the training data draw each class; the
+        loss makes up for them.
         """
         keras = import_keras()
 
@@ -156,7 +246,7 @@ class TrainerPool:
                 layer.trainable = source_layer.trainable
             trainer.compile(
                 optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                loss="sparse_categorical_crossentropy",
+                loss=_prior_shifted_crossentropy(keras, model.output_shape[-1]),
                 metrics=["accuracy"],
                 jit_compile=False,
             )
@@ -167,6 +257,8 @@ class TrainerPool:
         for variable in trainer.optimizer.variables:
             variable.assign(keras.ops.zeros_like(variable))
         trainer.optimizer.learning_rate = learning_rate
+        rates = np.ones(model.output_shape[-1]) if sampling_rates is None else sampling_rates
+        trainer.loss.log_rates.assign(np.log(rates).astype(np.float32))
         # If the fit raises, the code below does not run: the network is not returned to the
         # pool (its state is unknown) and ``model`` keeps its initial weights.
         yield trainer
@@ -252,33 +344,49 @@ def train(
     seed: int,
     verbose: int,
     precision: str = "float32",
+    max_class_ratio: float | None = None,
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
     ``X`` is float32 of shape (n_beats, n_samples) and ``y`` integer codes ``0..n_classes-1``.
+    Each epoch draws the classes at :func:`class_sampling_rates` (afresh, seeded by ``seed``).
     """
     keras = import_keras()
     tf = import_tensorflow()
 
     train_idx, val_idx = validation_split(y, validation_fraction, seed)
+    rates = class_sampling_rates(y[train_idx], n_classes, max_class_ratio)
     tensors = (X[train_idx, :, None], y[train_idx])
     if sample_weights is not None:
         tensors += (sample_weights[train_idx],)
-    dataset = (
-        tf.data.Dataset.from_tensor_slices(tensors)
-        .shuffle(len(train_idx), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .prefetch(tf.data.AUTOTUNE)
-    )
+    if (rates < 1).any():
+        columns = tuple(tf.constant(column) for column in tensors)
+        dataset = (
+            epoch_indices(tf, y[train_idx], rates, seed)
+            .batch(batch_size)
+            .map(lambda rows: tuple(tf.gather(column, rows) for column in columns))
+        )
+    else:
+        dataset = (
+            tf.data.Dataset.from_tensor_slices(tensors)
+            .shuffle(len(train_idx), seed=seed, reshuffle_each_iteration=True)
+            .batch(batch_size)
+        )
+    dataset = dataset.prefetch(tf.data.AUTOTUNE)
     validation_data = None
     if val_idx is not None:
+        validation = (X[val_idx, :, None], y[val_idx])
+        if (rates < 1).any():
+            # Weighting the held-out beats by the sampling rates scores them with what training
+            # minimises: the loss on the class mix that the epochs draw.
+            validation += (rates[y[val_idx]].astype(np.float32),)
         validation_data = (
-            tf.data.Dataset.from_tensor_slices((X[val_idx, :, None], y[val_idx]))
+            tf.data.Dataset.from_tensor_slices(validation)
             .batch(max(batch_size, 1024))
             .prefetch(tf.data.AUTOTUNE)
         )
 
-    result = TrainingResult()
+    result = TrainingResult(sampling_rates=rates)
     best = _best_weights_callback(keras, monitor, early_stopping_patience, result, verbose)
     all_callbacks = [best]
     if validation_data is not None and lr_decay_patience is not None:
@@ -293,7 +401,7 @@ def train(
             ),
         )
     all_callbacks += list(callbacks or [])
-    with TRAINERS.borrow(model, learning_rate, precision) as trainer:
+    with TRAINERS.borrow(model, learning_rate, precision, rates) as trainer:
         try:
             trainer.fit(
                 dataset,

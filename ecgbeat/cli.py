@@ -534,6 +534,7 @@ def _cmd_train(args) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         class_weight=class_weight,
+        max_class_ratio=args.max_class_ratio,
         freeze_conv=args.freeze_conv,
         random_state=args.random_state,
     )
@@ -711,6 +712,18 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _class_ratio(text: str) -> float | None:
+    if text == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
+    if not value >= 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``ecgbeat`` command.
 
@@ -850,6 +863,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive_int, default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
     train.add_argument("--class-weight", choices=["none", "balanced"], default="none")
+    train.add_argument(
+        "--max-class-ratio",
+        type=_class_ratio,
+        default=None,
+        help="undersample dominant classes: each epoch draws at most this many times the "
+        "median class count of any class (default: none, every beat)",
+    )
     train.add_argument("--random-state", type=int, default=0)
     train.add_argument(
         "--pretrained", metavar="NAME_OR_PATH", help="start from these weights (transfer learning)"

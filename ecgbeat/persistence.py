@@ -138,6 +138,9 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
             "n_epochs": int(estimator.n_epochs_),
             # Files written before ``precision`` existed lack it: those were trained in float32.
             "precision": getattr(estimator, "precision_", "float32"),
+            "sampling_rates": _jsonable(
+                getattr(estimator, "sampling_rates_", np.ones(len(estimator.classes_))).tolist()
+            ),
             "trainable": [layer.trainable for layer in estimator.model_.layers],
             "sha256": digests,
             "extra": _jsonable(getattr(estimator, "model_card_", None)),
@@ -254,7 +257,8 @@ def load_model(path: str | os.PathLike) -> HeartbeatCNNClassifier:
 
     model, metadata = load_keras_model(path)
     try:
-        estimator = HeartbeatCNNClassifier(**metadata["params"])
+        # Files written before ``max_class_ratio`` existed were trained on every beat.
+        estimator = HeartbeatCNNClassifier(**{"max_class_ratio": None, **metadata["params"]})
         estimator._set_fitted_state(model, metadata)
         n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:

@@ -73,7 +73,10 @@ def test_train_speed_benchmark_quick(mitdb_dir):
         assert 0.0 <= run["final"]["macro_f1"] <= 1.0
         assert run["per_epoch"][0]["train_seconds"] > 0
         assert run["peak_rss_mib_so_far"] > 0
-    assert result["results"]["ecgbeat"]["precision"] in {"float32", "mixed_bfloat16"}
+    ours = result["results"]["ecgbeat"]
+    assert ours["precision"] in {"float32", "mixed_bfloat16"}
+    assert len(ours["sampling_rates"]) == 5 and max(ours["sampling_rates"]) == 1.0
+    assert 0 < ours["beats_per_epoch"] < result["results"]["baseline"]["beats_per_epoch"] * 1.12
 
 
 def test_soak_benchmark_quick(tmp_path):

@@ -174,7 +174,8 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
     path = tmp_path / "ds1.keras"
     argv = ["-q", "train", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
     argv += ["--split", "inter-patient", "--records", "100", "119", "208", "--max-beats", "120"]
-    argv += ["--epochs", "1", "--class-weight", "balanced", "--output", str(path)]
+    argv += ["--epochs", "1", "--class-weight", "balanced", "--max-class-ratio", "1.5"]
+    argv += ["--output", str(path)]
     code, out, _ = _run(capsys, *argv)
     assert code == 0
     assert out.startswith("trained 1 epoch(s), kept epoch 1") and str(path) in out
@@ -186,6 +187,15 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
         "n_train": 120,
     }
     assert clf.class_weight == "balanced"
+    assert clf.max_class_ratio == 1.5
+
+
+@pytest.mark.parametrize("bad", ["0.5", "many"])
+def test_train_refuses_a_bad_max_class_ratio(capsys, bad):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--data", "x.csv", "--max-class-ratio", bad])
+    assert exit_info.value.code == 2
+    assert "--max-class-ratio" in capsys.readouterr().err
 
 
 def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_csv):
