@@ -131,8 +131,8 @@ def test_invalid_max_class_ratio_is_refused(bad):
 
 def test_sampling_rates_survive_save_and_load(tmp_path):
     X, y = _noise_beats([600, 40, 40])
-    clf = HeartbeatCNNClassifier(**FAST_PARAMS, epochs=1, max_class_ratio=3.0)
-    clf = clf.fit(X, y)
+    params = {**FAST_PARAMS, "epochs": 1, "max_class_ratio": 3.0}
+    clf = HeartbeatCNNClassifier(**params).fit(X, y)
     assert clf.sampling_rates_.min() < 1
     clf.save(tmp_path / "model.keras")
     restored = HeartbeatCNNClassifier.load(tmp_path / "model.keras")
