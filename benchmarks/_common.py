@@ -1,4 +1,5 @@
-"""What several benchmark scripts record the same way: peak memory and where a result came from."""
+"""What several benchmark scripts measure and record the same way: best-of timing, peak memory and
+where a result came from."""
 
 from __future__ import annotations
 
@@ -7,7 +8,19 @@ import os
 import platform
 import resource
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+
+def best_seconds(fn: Callable[[], object], repeat: int = 1) -> float:
+    """The shortest wall time of ``repeat`` calls of ``fn``: the least disturbed by other work."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def peak_rss_mib() -> float:

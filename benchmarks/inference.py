@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import peak_rss_mib, provenance  # noqa: E402
+from _common import best_seconds, peak_rss_mib, provenance  # noqa: E402
 
 
 def flops_per_beat(model) -> int:
@@ -67,15 +67,6 @@ def peak_gflops() -> dict:
     }
 
 
-def _time(fn, repeat: int = 1) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beats", type=int, default=100_000)
@@ -96,8 +87,8 @@ def main(argv: list[str] | None = None) -> dict:
     clf.predict_proba(X[:100])
     clf.model_.predict(X[:100], verbose=0)
 
-    ours_s = _time(lambda: clf.predict_proba(X), repeat=2)
-    baseline_s = _time(lambda: clf.model_.predict(X, verbose=0), repeat=2)
+    ours_s = best_seconds(lambda: clf.predict_proba(X), repeat=2)
+    baseline_s = best_seconds(lambda: clf.model_.predict(X, verbose=0), repeat=2)
     max_diff = float(np.abs(clf.predict_proba(X) - clf.model_.predict(X, verbose=0)).max())
 
     peak_rss = {"after_predict_proba_and_baseline": peak_rss_mib()}

@@ -30,16 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import provenance  # noqa: E402
-
-
-def _best_of(fn, repeat: int = 2) -> float:
-    best = np.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+from _common import best_seconds, provenance  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -81,8 +72,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     ort_predict(X[:5000])
     clf.predict_proba(X[:5000])
-    keras_s = _best_of(lambda: clf.predict_proba(X))
-    ort_s = _best_of(lambda: ort_predict(X))
+    keras_s = best_seconds(lambda: clf.predict_proba(X), repeat=2)
+    ort_s = best_seconds(lambda: ort_predict(X), repeat=2)
     max_diff = float(np.abs(ort_predict(X) - clf.predict_proba(X)).max())
 
     def latency_ms(fn) -> dict:
