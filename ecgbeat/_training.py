@@ -356,10 +356,11 @@ def train(
 
     train_idx, val_idx = validation_split(y, validation_fraction, seed)
     rates = class_sampling_rates(y[train_idx], n_classes, max_class_ratio)
+    undersampled = bool((rates < 1).any())
     tensors = (X[train_idx, :, None], y[train_idx])
     if sample_weights is not None:
         tensors += (sample_weights[train_idx],)
-    if (rates < 1).any():
+    if undersampled:
         columns = tuple(tf.constant(column) for column in tensors)
         dataset = (
             epoch_indices(tf, y[train_idx], rates, seed)
@@ -376,7 +377,7 @@ def train(
     validation_data = None
     if val_idx is not None:
         validation = (X[val_idx, :, None], y[val_idx])
-        if (rates < 1).any():
+        if undersampled:
             # Weighting the held-out beats by the sampling rates scores them with what training
             # minimises: the loss on the class mix that the epochs draw.
             validation += (rates[y[val_idx]].astype(np.float32),)
