@@ -1,0 +1,76 @@
+"""The compiled prediction step: Keras' numbers, with each convolution fused for oneDNN."""
+
+import numpy as np
+import pytest
+
+from ecgbeat._inference import compile_predict
+from ecgbeat.networks import build_network
+
+
+def _beats(n, length, seed=0):
+    return np.random.default_rng(seed).random((n, length, 1), dtype=np.float32)
+
+
+@pytest.mark.parametrize("architecture", ["cnn", "resnet"])
+def test_fused_step_gives_keras_probabilities(architecture):
+    model = build_network(architecture, 60, 4, seed=1)
+    beats = _beats(300, 60)
+    expected = model(beats, training=False).numpy()
+    got = np.asarray(compile_predict(model)(beats))
+    np.testing.assert_allclose(got, expected, atol=1e-6, rtol=0)
+    assert got.shape == (300, 4)
+
+
+def _consumers(graph, op):
+    return [c for out in op.outputs for c in out.consumers()]
+
+
+def test_every_relu_convolution_is_conv_biasadd_relu_in_one_chain():
+    """The pattern oneDNN fuses; Keras' own Conv1D puts a Squeeze and an AddV2 in between."""
+    model = build_network("cnn", 60, 3, seed=0)
+    graph = compile_predict(model).get_concrete_function().graph
+    convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
+    assert len(convs) == 8
+    for conv in convs:
+        (bias_add,) = _consumers(graph, conv)
+        assert bias_add.type == "BiasAdd"
+        (relu,) = _consumers(graph, bias_add)
+        assert relu.type == "Relu"
+
+    import tensorflow as tf
+
+    plain = tf.function(lambda x: model(x, training=False)).get_concrete_function(
+        tf.TensorSpec((None, 60, 1), tf.float32)
+    )
+    plain_convs = [op for op in plain.graph.get_operations() if op.type == "Conv2D"]
+    assert len(plain_convs) == 8
+    assert {_consumers(plain.graph, c)[0].type for c in plain_convs} == {"Squeeze"}
+
+
+def test_step_reads_the_live_weights():
+    model = build_network("cnn", 40, 3, seed=0)
+    predict = compile_predict(model)
+    beats = _beats(20, 40)
+    before = np.asarray(predict(beats))
+    model.set_weights(build_network("cnn", 40, 3, seed=7).get_weights())
+    after = np.asarray(predict(beats))
+    assert np.abs(after - before).max() > 1e-3
+    np.testing.assert_allclose(after, model(beats, training=False).numpy(), atol=1e-6)
+
+
+def test_dropout_is_off():
+    model = build_network("cnn", 40, 3, seed=0, dropout=0.5)
+    predict = compile_predict(model)
+    beats = _beats(50, 40)
+    np.testing.assert_array_equal(np.asarray(predict(beats)), np.asarray(predict(beats)))
+    np.testing.assert_allclose(predict(beats), model(beats, training=False), atol=1e-6)
+
+
+def test_a_model_without_a_functional_graph_gets_keras_own_step():
+    import keras
+
+    model = keras.Sequential([keras.Input((40, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    predict = compile_predict(model)
+    assert predict == model.predict_on_batch
+    beats = _beats(5, 40)
+    np.testing.assert_allclose(predict(beats), model(beats).numpy(), atol=1e-6)
