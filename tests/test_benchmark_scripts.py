@@ -61,6 +61,9 @@ def test_inference_benchmark_quick(mitdb_dir):
     assert result["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
     assert result["flops_per_beat"] > 1e7
+    # The peak is measured (a BLAS matmul), and no network runs above it by much.
+    assert result["peak"]["gflops"] > 1
+    assert 0 < result["baseline_fraction_of_peak"] < result["fraction_of_peak"] < 1.5
     peaks = result["peak_rss_mib"]
     assert 0 < peaks["after_predict_proba_and_baseline"] <= peaks["after_end_to_end"]
 
