@@ -82,6 +82,33 @@ def test_train_speed_benchmark_quick(mitdb_dir):
     assert 0 < ours["beats_per_epoch"] < result["results"]["baseline"]["beats_per_epoch"] * 1.12
 
 
+def test_training_variants_benchmark_quick(mitdb_dir):
+    from ecgbeat._training import TRAINERS
+
+    data_home = str(mitdb_dir.parent)
+    params = '{"epochs": 2, "batch_size": 64}'
+    run = _script("training_variants").main(
+        [
+            "--quick",
+            "--name",
+            "smoke",
+            "--params",
+            params,
+            "--adam-ema",
+            "0.9",
+            "--data-home",
+            data_home,
+        ]
+    )
+    assert [e["epoch"] for e in run["per_epoch"]] == [1, 2]
+    assert 0.0 <= run["final"]["macro_f1"] <= 1.0 and run["adam_ema_momentum"] == 0.9
+    import keras
+
+    # The experiment's averaging optimizer is gone: later fits get the estimator's own Adam.
+    assert keras.optimizers.Adam.__name__ == "Adam"
+    assert not any(TRAINERS._idle.values())
+
+
 def test_soak_benchmark_quick(tmp_path):
     out = tmp_path / "soak.json"
     result = _script("soak").main(["--beats", "3000", "--chunk", "1000", "--out", str(out)])

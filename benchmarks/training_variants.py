@@ -1,0 +1,108 @@
+"""Training variants: how many epochs (and seconds) a changed ecgbeat recipe needs to the target.
+
+A cheaper companion to ``train_speed.py`` for trying ideas: it trains ``HeartbeatCNNClassifier``
+only (no baseline), with estimator parameters given as JSON, on the same shuffled MIT-BIH rows,
+and logs the test macro-F1 after each epoch (its own time excluded) with ``train_speed.py``'s
+callback. ``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
+average written back into the network at the end of every epoch, which the estimator does not
+offer (it is an experiment).
+
+Each run is added under ``--name`` to ``benchmarks/results/training_variants.json``.
+
+Usage::
+
+    python benchmarks/training_variants.py --name ema099 --params '{"epochs": 12}' --adam-ema 0.99
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import peak_rss_mib, provenance  # noqa: E402
+from train_speed import TARGET_MACRO_F1, progress_callback  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True, help="the key of this run in the results file")
+    parser.add_argument("--params", default="{}", help="HeartbeatCNNClassifier parameters, JSON")
+    parser.add_argument("--adam-ema", type=float, default=None, metavar="MOMENTUM")
+    parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--quick", action="store_true", help="4 records, for a smoke test")
+    parser.add_argument("--output", default=str(REPO / "benchmarks/results/training_variants.json"))
+    args = parser.parse_args(argv)
+    params = json.loads(args.params)
+    load_at_start = os.getloadavg()
+
+    import keras
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import fetch_mitbih
+
+    records = ["100", "106", "119", "208"] if args.quick else None
+    data = fetch_mitbih(data_home=args.data_home, split="random", records=records)
+    X_train, y_train = data.data[~data.is_test], data.target[~data.is_test]
+    order = np.random.default_rng(0).permutation(len(y_train))  # as in train_speed.py
+    X_train, y_train = X_train[order], y_train[order]
+    X_test, y_test = data.data[data.is_test], data.target[data.is_test]
+
+    params.setdefault("random_state", 0)
+    clf = HeartbeatCNNClassifier(**params)
+    from ecgbeat._training import TRAINERS
+
+    adam = keras.optimizers.Adam
+    if args.adam_ema is not None:
+        # The estimator's trainer builds its optimizer as keras.optimizers.Adam(learning_rate=..),
+        # once per pooled trainer: empty the pool before and after, so that only this fit averages.
+        batches = int(np.ceil(0.9 * len(y_train) / clf.batch_size))
+        keras.optimizers.Adam = functools.partial(
+            adam, use_ema=True, ema_momentum=args.adam_ema, ema_overwrite_frequency=batches
+        )
+        TRAINERS.clear()
+    record: dict = {}
+    try:
+        clf.set_params(callbacks=[progress_callback(X_test, y_test, record)]).fit(X_train, y_train)
+    finally:
+        if args.adam_ema is not None:
+            keras.optimizers.Adam = adam
+            TRAINERS.clear()
+    y_pred = clf.predict(X_test)
+    reached = next((e for e in record["epochs"] if e["test_macro_f1"] >= TARGET_MACRO_F1), None)
+    run = {
+        "params": json.loads(args.params),
+        "adam_ema_momentum": args.adam_ema,
+        "epoch_reaching_target": reached["epoch"] if reached else None,
+        "seconds_to_target": reached["train_seconds"] if reached else None,
+        "final": {
+            "accuracy": round(float(accuracy_score(y_test, y_pred)), 4),
+            "macro_f1": round(float(f1_score(y_test, y_pred, average="macro")), 4),
+            "best_epoch": int(clf.best_epoch_),
+        },
+        "per_epoch": record["epochs"],
+        "peak_rss_mib": peak_rss_mib(),
+        "load_average_at_start": load_at_start,
+        **provenance(__file__, argv),
+    }
+    if not args.quick:
+        output = Path(args.output)
+        runs = json.loads(output.read_text()) if output.exists() else {}
+        runs[args.name] = run
+        output.write_text(json.dumps(runs, indent=1) + "\n")
+    print(json.dumps(run, indent=1))
+    return run
+
+
+if __name__ == "__main__":
+    main()
