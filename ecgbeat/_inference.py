@@ -59,7 +59,7 @@ def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
 
     def operation(op):
         if _is_fusable_conv(op, keras):
-            return _fused_conv1d(op, tf)
+            return _fused_conv1d(op, keras, tf)
         if isinstance(op, keras.layers.Layer):
             return functools.partial(op, training=False)
         return op
@@ -76,6 +76,7 @@ def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
 def _is_fusable_conv(op, keras) -> bool:
     return (
         type(op) is keras.layers.Conv1D
+        and op.compute_dtype == "float32"
         and op.data_format == "channels_last"
         and op.padding in ("same", "valid")
         and op.dilation_rate == (1,)
@@ -84,8 +85,8 @@ def _is_fusable_conv(op, keras) -> bool:
     )
 
 
-def _fused_conv1d(layer, tf) -> Callable:
-    relu = layer.activation is import_keras().activations.relu
+def _fused_conv1d(layer, keras, tf) -> Callable:
+    relu = layer.activation is keras.activations.relu
 
     def conv(x):
         # (n, length, channels) as (n, 1, length, channels): a 2D convolution of height 1.

@@ -74,3 +74,25 @@ def test_a_model_without_a_functional_graph_gets_keras_own_step():
     assert predict == model.predict_on_batch
     beats = _beats(5, 40)
     np.testing.assert_allclose(predict(beats), model(beats).numpy(), atol=1e-6)
+
+
+def test_other_conv1d_settings_give_keras_outputs():
+    """Strides, "valid" padding, no bias, a linear and an unfused activation, a skip connection."""
+    import keras
+
+    inputs = keras.Input((50, 1))
+    a = keras.layers.Conv1D(6, 4, strides=2, padding="valid", activation="relu")(inputs)
+    b = keras.layers.Conv1D(6, 3, padding="same", use_bias=False)(a)
+    c = keras.layers.Conv1D(6, 3, padding="same", activation="tanh")(b)
+    d = keras.layers.Conv1D(6, 3, padding="causal", activation="relu")(keras.layers.Add()([a, c]))
+    outputs = keras.layers.Dense(2)(keras.layers.Flatten()(d))
+    model = keras.Model(inputs, outputs)
+    beats = _beats(40, 50)
+    predict = compile_predict(model)
+    np.testing.assert_allclose(predict(beats), model(beats).numpy(), atol=1e-5, rtol=1e-5)
+    graph = predict.get_concrete_function().graph
+    convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
+    next_ops = [_consumers(graph, conv)[0].type for conv in convs]
+    # The first two are rewritten (the second, with neither bias nor activation, goes straight
+    # back to 3D); tanh and causal padding run as Keras layers, with Keras' Squeeze next.
+    assert next_ops == ["BiasAdd", "StridedSlice", "Squeeze", "Squeeze"]
