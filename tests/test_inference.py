@@ -43,8 +43,10 @@ def test_every_relu_convolution_is_conv_biasadd_relu_in_one_chain():
         tf.TensorSpec((None, 60, 1), tf.float32)
     )
     plain_convs = [op for op in plain.graph.get_operations() if op.type == "Conv2D"]
+    # Keras' own layer does not hand its convolution straight to a BiasAdd (it reshapes first):
+    # the assertions above are what the rewrite adds.
     assert len(plain_convs) == 8
-    assert {_consumers(plain.graph, c)[0].type for c in plain_convs} == {"Squeeze"}
+    assert "BiasAdd" not in {_consumers(plain.graph, c)[0].type for c in plain_convs}
 
 
 def test_step_reads_the_live_weights():
