@@ -67,6 +67,34 @@ def reference_model(n_samples: int, n_classes: int):
     return model
 
 
+def shuffled_split(data_home: str, quick: bool = False):
+    """``X_train, y_train, X_test, y_test`` of the MIT-BIH random split, training rows shuffled.
+
+    ``quick`` builds 4 records only, for smoke tests.
+    """
+    from ecgbeat.datasets import fetch_mitbih
+
+    records = ["100", "106", "119", "208"] if quick else None
+    data = fetch_mitbih(data_home=data_home, split="random", records=records)
+    X_train, y_train = data.data[~data.is_test], data.target[~data.is_test]
+    # The beats come ordered by record, and Keras' validation_split takes the last 10 %: the
+    # reference project shuffled its training rows first (df.sample(frac=1)), so both runs get
+    # the same shuffled rows, as any user of the recipe would.
+    order = np.random.default_rng(0).permutation(len(y_train))
+    X_test, y_test = data.data[data.is_test], data.target[data.is_test]
+    return X_train[order], y_train[order], X_test, y_test
+
+
+def final_scores(y_test, y_pred) -> dict:
+    """Accuracy and macro-F1 on the test beats, rounded as the results files record them."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {
+        "accuracy": round(float(accuracy_score(y_test, y_pred)), 4),
+        "macro_f1": round(float(f1_score(y_test, y_pred, average="macro")), 4),
+    }
+
+
 def progress_callback(X_test, y_test, record: dict):
     """A Keras callback that logs test macro-F1 per epoch against training time only."""
     import keras
@@ -128,27 +156,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     load_at_start = os.getloadavg()  # other processes on the cores make both runs slower
 
-    from sklearn.metrics import accuracy_score, f1_score
-
     from ecgbeat import HeartbeatCNNClassifier
-    from ecgbeat.datasets import fetch_mitbih
 
-    records = ["100", "106", "119", "208"] if args.quick else None
-    data = fetch_mitbih(data_home=args.data_home, split="random", records=records)
-    X_train, y_train = data.data[~data.is_test], data.target[~data.is_test]
-    # The beats come ordered by record, and Keras' validation_split takes the last 10 %: the
-    # reference project shuffled its training rows first (df.sample(frac=1)), so both runs get
-    # the same shuffled rows, as any user of the recipe would.
-    order = np.random.default_rng(0).permutation(len(y_train))
-    X_train, y_train = X_train[order], y_train[order]
-    X_test, y_test = data.data[data.is_test], data.target[data.is_test]
+    X_train, y_train, X_test, y_test = shuffled_split(args.data_home, quick=args.quick)
     epochs = 1 if args.quick else args.max_epochs
-
-    def final_scores(y_pred):
-        return {
-            "accuracy": round(float(accuracy_score(y_test, y_pred)), 4),
-            "macro_f1": round(float(f1_score(y_test, y_pred, average="macro")), 4),
-        }
 
     import keras
 
@@ -173,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
     y_pred = np.argmax(model.predict(X_test[:, :, None], verbose=0), axis=1)
     # Keras' validation_split trains on the first 90 % of the rows.
     n_fit = int(len(X_train) * 0.9)
-    results["baseline"] = summarise(baseline_record, n_fit, final_scores(y_pred))
+    results["baseline"] = summarise(baseline_record, n_fit, final_scores(y_test, y_pred))
     results["baseline"]["peak_rss_mib_so_far"] = peak_rss_mib()
     print(
         "baseline", {k: v for k, v in results["baseline"].items() if k != "per_epoch"}, flush=True
@@ -195,7 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
         # Beats per epoch: each class's share of the stratified 90 % times its sampling rate.
         per_class = np.unique(y_train, return_counts=True)[1] * 0.9
         drawn = int(np.round(per_class * clf.sampling_rates_).sum())
-        results[name] = summarise(ours_record, drawn, final_scores(clf.predict(X_test)))
+        results[name] = summarise(ours_record, drawn, final_scores(y_test, clf.predict(X_test)))
         results[name]["precision"] = clf.precision_
         results[name]["sampling_rates"] = [round(float(r), 4) for r in clf.sampling_rates_]
         results[name]["best_epoch"] = clf.best_epoch_

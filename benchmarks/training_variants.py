@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import peak_rss_mib, provenance  # noqa: E402
-from train_speed import TARGET_MACRO_F1, progress_callback  # noqa: E402
+from train_speed import TARGET_MACRO_F1, final_scores, progress_callback, shuffled_split  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -46,17 +46,10 @@ def main(argv: list[str] | None = None) -> dict:
     load_at_start = os.getloadavg()
 
     import keras
-    from sklearn.metrics import accuracy_score, f1_score
 
     from ecgbeat import HeartbeatCNNClassifier
-    from ecgbeat.datasets import fetch_mitbih
 
-    records = ["100", "106", "119", "208"] if args.quick else None
-    data = fetch_mitbih(data_home=args.data_home, split="random", records=records)
-    X_train, y_train = data.data[~data.is_test], data.target[~data.is_test]
-    order = np.random.default_rng(0).permutation(len(y_train))  # as in train_speed.py
-    X_train, y_train = X_train[order], y_train[order]
-    X_test, y_test = data.data[data.is_test], data.target[data.is_test]
+    X_train, y_train, X_test, y_test = shuffled_split(args.data_home, quick=args.quick)
 
     params.setdefault("random_state", 0)
     clf = HeartbeatCNNClassifier(**params)
@@ -85,11 +78,7 @@ def main(argv: list[str] | None = None) -> dict:
         "adam_ema_momentum": args.adam_ema,
         "epoch_reaching_target": reached["epoch"] if reached else None,
         "seconds_to_target": reached["train_seconds"] if reached else None,
-        "final": {
-            "accuracy": round(float(accuracy_score(y_test, y_pred)), 4),
-            "macro_f1": round(float(f1_score(y_test, y_pred, average="macro")), 4),
-            "best_epoch": int(clf.best_epoch_),
-        },
+        "final": {**final_scores(y_test, y_pred), "best_epoch": int(clf.best_epoch_)},
         "per_epoch": record["epochs"],
         "peak_rss_mib": peak_rss_mib(),
         "load_average_at_start": load_at_start,
