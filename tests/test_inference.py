@@ -21,7 +21,7 @@ def test_fused_step_gives_keras_probabilities(architecture):
     assert got.shape == (300, 4)
 
 
-def _consumers(graph, op):
+def _consumers(op):
     return [c for out in op.outputs for c in out.consumers()]
 
 
@@ -32,9 +32,9 @@ def test_every_relu_convolution_is_conv_biasadd_relu_in_one_chain():
     convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
     assert len(convs) == 8
     for conv in convs:
-        (bias_add,) = _consumers(graph, conv)
+        (bias_add,) = _consumers(conv)
         assert bias_add.type == "BiasAdd"
-        (relu,) = _consumers(graph, bias_add)
+        (relu,) = _consumers(bias_add)
         assert relu.type == "Relu"
 
     import tensorflow as tf
@@ -46,7 +46,7 @@ def test_every_relu_convolution_is_conv_biasadd_relu_in_one_chain():
     # Keras' own layer does not hand its convolution straight to a BiasAdd (it reshapes first):
     # the assertions above are what the rewrite adds.
     assert len(plain_convs) == 8
-    assert "BiasAdd" not in {_consumers(plain.graph, c)[0].type for c in plain_convs}
+    assert "BiasAdd" not in {_consumers(c)[0].type for c in plain_convs}
 
 
 def test_step_reads_the_live_weights():
@@ -94,7 +94,7 @@ def test_other_conv1d_settings_give_keras_outputs():
     np.testing.assert_allclose(predict(beats), model(beats).numpy(), atol=1e-5, rtol=1e-5)
     graph = predict.get_concrete_function().graph
     convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
-    next_ops = [_consumers(graph, conv)[0].type for conv in convs]
+    next_ops = [_consumers(conv)[0].type for conv in convs]
     # The first two are rewritten (the second, with neither bias nor activation, goes straight
     # back to 3D); tanh and causal padding run as Keras layers, with Keras' Squeeze next.
     assert next_ops == ["BiasAdd", "StridedSlice", "Squeeze", "Squeeze"]
