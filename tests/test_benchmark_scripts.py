@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -126,3 +128,28 @@ def test_predict_memory_benchmark_quick(tmp_path):
     assert result["beats"] == 5000 and result["input_mib"] == round(5000 * 187 * 4 / 2**20, 1)
     assert result["peak_rss_mib"] >= result["rss_before_mib"] > 0
     assert json.loads(out.read_text())["beats"] == 5000
+
+
+def test_training_profile_benchmark_quick():
+    run = _script("training_profile").main(["--quick"])
+    assert run["train_beats_per_second"]["best"] > 0
+    # The largest convolution's backward pass is among the ops found, under its layer's name.
+    found = {(op["layer"], op["op"]) for op in run["top_ops"]}
+    assert any(layer == "conv_8 (backward)" for layer, _ in found)
+    assert any(layer == "conv_8" and "Conv2D" in op for layer, op in found)
+    # Op time is part of what the compute threads did, and no thread is busier than the wall.
+    total = sum(op["us_per_beat"] for op in run["top_ops"])
+    assert 0 < total <= run["op_time_us_per_beat"] + 0.5
+    assert run["compute_thread_busy_share"]
+    assert all(0 < share <= 1 for share in run["compute_thread_busy_share"])
+
+
+def test_training_variants_cosine_restarts_quick(mitdb_dir):
+    params = '{"epochs": 3, "batch_size": 64}'
+    data_home = str(mitdb_dir.parent)
+    options = ["--name", "smoke", "--params", params, "--cosine-restarts", "1"]
+    run = _script("training_variants").main(["--quick", *options, "--data-home", data_home])
+    # Cycles of 1 and then 2 epochs from twice the learning rate: 2e-3, 2e-3 (restart), 1e-3.
+    np.testing.assert_allclose(run["learning_rates"], [2e-3, 2e-3, 1e-3], rtol=1e-6)
+    assert run["cosine_restarts_first_cycle"] == 1
+    assert [e["epoch"] for e in run["per_epoch"]] == [1, 2, 3]
