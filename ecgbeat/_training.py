@@ -8,6 +8,7 @@ undersampling of the largest classes with the loss that makes up for it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import threading
@@ -67,6 +68,38 @@ def class_sampling_rates(
     large = counts > cap
     rates[large] = np.maximum(cap / counts[large], MIN_SAMPLING_RATE)
     return rates
+
+
+def cosine_restarts_rate(epoch: int, learning_rate: float, first_cycle: int) -> float:
+    """The learning rate of ``epoch`` (from 0) under cosine annealing with warm restarts.
+
+    Each cycle falls from ``2 * learning_rate`` towards 0 along a cosine, so that its mean is
+    ``learning_rate``; the first lasts ``first_cycle`` epochs and each next one twice as long
+    (SGDR, Loshchilov & Hutter 2017). The end of a cycle is a well-annealed network; the restart
+    lets the next, longer cycle improve on it.
+
+    Examples
+    --------
+    >>> [round(cosine_restarts_rate(e, 1.0, 2), 2) for e in range(7)]
+    [2.0, 1.0, 2.0, 1.71, 1.0, 0.29, 2.0]
+    """
+    start, length = 0, first_cycle
+    while epoch >= start + length:
+        start, length = start + length, 2 * length
+    return learning_rate * (1 + math.cos(math.pi * (epoch - start) / length))
+
+
+def cycle_last_epochs(first_cycle: int, epochs: int) -> set[int]:
+    """The epochs (from 0, below ``epochs``) that end a cycle of :func:`cosine_restarts_rate`.
+
+    >>> sorted(cycle_last_epochs(2, 10))
+    [1, 5]
+    """
+    ends, start, length = set(), 0, first_cycle
+    while start + length <= epochs:
+        ends.add(start + length - 1)
+        start, length = start + length, 2 * length
+    return ends
 
 
 def validation_split(
@@ -280,8 +313,20 @@ def _copy_variables(source: keras.Model, target: keras.Model) -> None:
 TRAINERS = TrainerPool()
 
 
-def _best_weights_callback(keras_module, monitor: str, patience: int | None, result, verbose: int):
-    """A callback that keeps the best weights in memory, records history and stops early."""
+def _best_weights_callback(
+    keras_module,
+    monitor: str,
+    patience: int | None,
+    result,
+    verbose: int,
+    cycle_last_epochs: set[int] | None = None,
+):
+    """A callback that keeps the best weights in memory, records history and stops early.
+
+    With ``cycle_last_epochs`` (epochs from 0 that end a learning-rate cycle), early stopping looks
+    only at those epochs and stops when a whole cycle did not improve on the best; ``patience``
+    then only says whether to stop early at all (``None``: never).
+    """
 
     class BestWeights(keras_module.callbacks.Callback):
         def __init__(self) -> None:
@@ -290,6 +335,7 @@ def _best_weights_callback(keras_module, monitor: str, patience: int | None, res
             self.best = -np.inf if self.mode_max else np.inf
             self.best_weights = None
             self.wait = 0
+            self.improved_in_cycle = False
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
@@ -309,14 +355,21 @@ def _best_weights_callback(keras_module, monitor: str, patience: int | None, res
                 self.best_weights = self.model.get_weights()
                 result.best_epoch = epoch + 1
                 self.wait = 0
+                self.improved_in_cycle = True
             else:
                 self.wait += 1
-                if patience is not None and self.wait >= patience:
-                    if verbose:
-                        print(
-                            f"early stopping after epoch {epoch + 1}; best epoch {result.best_epoch}"
-                        )
-                    self.model.stop_training = True
+            if cycle_last_epochs is None:
+                stop = patience is not None and self.wait >= patience
+            else:
+                # A restart makes the validation score worse on purpose: judge whole cycles.
+                stop = patience is not None and epoch in cycle_last_epochs
+                stop = stop and not self.improved_in_cycle
+                if epoch in cycle_last_epochs:
+                    self.improved_in_cycle = False
+            if stop:
+                if verbose:
+                    print(f"early stopping after epoch {epoch + 1}; best epoch {result.best_epoch}")
+                self.model.stop_training = True
 
         def restore(self) -> None:
             if self.best_weights is not None:
@@ -345,11 +398,15 @@ def train(
     verbose: int,
     precision: str = "float32",
     max_class_ratio: float | None = None,
+    lr_schedule: str = "plateau",
+    lr_cycle_epochs: int = 16,
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
     ``X`` is float32 of shape (n_beats, n_samples) and ``y`` integer codes ``0..n_classes-1``.
     Each epoch draws the classes at :func:`class_sampling_rates` (afresh, seeded by ``seed``).
+    ``lr_schedule`` is ``"plateau"`` (decay on plateau) or ``"cosine_restarts"``
+    (:func:`cosine_restarts_rate`, first cycle ``lr_cycle_epochs``).
     """
     keras = import_keras()
     tf = import_tensorflow()
@@ -388,9 +445,22 @@ def train(
         )
 
     result = TrainingResult(sampling_rates=rates)
-    best = _best_weights_callback(keras, monitor, early_stopping_patience, result, verbose)
+    restarts = lr_schedule == "cosine_restarts"
+    best = _best_weights_callback(
+        keras,
+        monitor,
+        early_stopping_patience,
+        result,
+        verbose,
+        cycle_last_epochs(lr_cycle_epochs, epochs) if restarts else None,
+    )
     all_callbacks = [best]
-    if validation_data is not None and lr_decay_patience is not None:
+    if restarts:
+        rate = functools.partial(
+            cosine_restarts_rate, learning_rate=learning_rate, first_cycle=lr_cycle_epochs
+        )
+        all_callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, _: rate(epoch)))
+    elif validation_data is not None and lr_decay_patience is not None:
         all_callbacks.insert(
             0,
             keras.callbacks.ReduceLROnPlateau(

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["HeartbeatCNNClassifier"]
 
 _MONITORS = ("val_loss", "val_accuracy")
+_LR_SCHEDULES = ("plateau", "cosine_restarts")
 _BATCHES_IN_FLIGHT = 2
 
 # Each fitted network traces its own compiled predict step once, by design. TensorFlow counts
@@ -103,6 +104,20 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ``None`` keeps it constant.
     lr_decay_factor : float, default=0.1
         Factor of the learning-rate decay on plateau.
+    lr_schedule : {"plateau", "cosine_restarts"}, default="plateau"
+        How the learning rate changes. ``"plateau"``: it starts at ``learning_rate`` and is
+        multiplied by ``lr_decay_factor`` after ``lr_decay_patience`` epochs without improvement.
+        ``"cosine_restarts"``: cosine annealing with warm restarts (SGDR, Loshchilov & Hutter
+        2017); each cycle falls from twice ``learning_rate`` towards 0 along a cosine, the first
+        in ``lr_cycle_epochs`` epochs and each next one in twice as many. The end of a cycle is a
+        well-settled network early on, which the next, longer cycle improves on. Early stopping
+        then judges whole cycles: it stops at the end of a cycle that did not improve the
+        validation score (``early_stopping_patience=None`` turns it off; its number is not used),
+        and ``lr_decay_patience`` and ``lr_decay_factor`` are not used. On MIT-BIH with
+        ``max_class_ratio=3``, a first cycle of 16 epochs reached macro-F1 0.915 in about 130 s
+        for two seeds in three (see the benchmarks in the documentation).
+    lr_cycle_epochs : int, default=16
+        Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs.
     dropout : float or None, default=None
         Dropout rate of the network; ``None`` keeps the architecture's own (0.1 for ``"cnn"``).
     class_weight : dict, "balanced" or None, default=None
@@ -199,6 +214,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "early_stopping_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "lr_decay_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "lr_decay_factor": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "lr_schedule": [StrOptions(set(_LR_SCHEDULES))],
+        "lr_cycle_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left"), None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "max_class_ratio": [Interval(numbers.Real, 1, None, closed="left"), None],
@@ -223,6 +240,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         early_stopping_patience: int | None = 8,
         lr_decay_patience: int | None = 3,
         lr_decay_factor: float = 0.1,
+        lr_schedule: str = "plateau",
+        lr_cycle_epochs: int = 16,
         dropout: float | None = None,
         class_weight: dict | str | None = None,
         max_class_ratio: float | None = None,
@@ -243,6 +262,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping_patience = early_stopping_patience
         self.lr_decay_patience = lr_decay_patience
         self.lr_decay_factor = lr_decay_factor
+        self.lr_schedule = lr_schedule
+        self.lr_cycle_epochs = lr_cycle_epochs
         self.dropout = dropout
         self.class_weight = class_weight
         self.max_class_ratio = max_class_ratio
@@ -360,6 +381,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
             precision=precision,
             max_class_ratio=self.max_class_ratio,
+            lr_schedule=self.lr_schedule,
+            lr_cycle_epochs=self.lr_cycle_epochs,
         )
         self.classes_ = classes
         self.precision_ = precision

@@ -1,0 +1,114 @@
+"""The learning-rate schedules of ``fit``: decay on plateau, and cosine annealing with restarts."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.utils._param_validation import InvalidParameterError
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._backend import import_keras
+from ecgbeat._training import (
+    TrainingResult,
+    _best_weights_callback,
+    cosine_restarts_rate,
+    cycle_last_epochs,
+)
+
+
+def _cosine(step: int, length: int, learning_rate: float) -> float:
+    return learning_rate * (1 + math.cos(math.pi * step / length))
+
+
+def test_cycles_start_at_twice_the_rate_and_double_in_length():
+    rates = [cosine_restarts_rate(epoch, 1e-3, 3) for epoch in range(10)]
+    expected = [_cosine(i, 3, 1e-3) for i in range(3)] + [_cosine(i, 6, 1e-3) for i in range(6)]
+    np.testing.assert_allclose(rates, [*expected, 2e-3])
+    assert rates[0] == 2e-3 and min(rates) > 0  # a cycle ends just above 0, never at it
+    assert cycle_last_epochs(3, 10) == {2, 8}
+    assert cycle_last_epochs(3, 8) == {2}  # the second cycle would end after the last epoch
+    assert cycle_last_epochs(16, 10) == set()
+
+
+def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
+    X, y = make_synthetic_beats(n_per_class=30)
+    # Peaks of twice 1.5e-3: FAST_PARAMS' 3e-3 would peak too high for these toy beats.
+    params = {**FAST_PARAMS, "epochs": 5, "learning_rate": 1.5e-3}
+    params.update(lr_decay_patience=1, lr_decay_factor=0.01)
+    clf = HeartbeatCNNClassifier(**params, lr_schedule="cosine_restarts", lr_cycle_epochs=2)
+    clf.fit(X, y)
+    lr = clf.learning_rate
+    expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(3))]
+    np.testing.assert_allclose(clf.history_["learning_rate"], expected, rtol=1e-6)
+    assert clf.n_epochs_ == 5
+    assert clf.score(X, y) > 0.9
+
+
+def test_plateau_stays_the_default():
+    X, y = make_synthetic_beats(n_per_class=30)
+    params = {**FAST_PARAMS, "epochs": 3}
+    clf = HeartbeatCNNClassifier(**params).fit(X, y)
+    assert clf.lr_schedule == "plateau"
+    # Decay on plateau never raises the rate, and it starts at learning_rate, not twice it.
+    rates = clf.history_["learning_rate"]
+    assert rates[0] == pytest.approx(clf.learning_rate)
+    assert all(b <= a for a, b in itertools.pairwise(rates))
+
+
+class _FakeNetwork:
+    """What the best-weights callback reads from the network in training."""
+
+    def __init__(self) -> None:
+        self.stop_training = False
+        self.optimizer = type("Optimizer", (), {"learning_rate": 1e-3})()
+
+    def get_weights(self):
+        return []
+
+
+def _stops(val_losses, patience, last_epochs):
+    callback = _best_weights_callback(
+        import_keras(), "val_loss", patience, TrainingResult(), 0, last_epochs
+    )
+    network = _FakeNetwork()
+    callback.set_model(network)
+    stopped_after = []
+    for epoch, loss in enumerate(val_losses):
+        callback.on_epoch_end(epoch, {"val_loss": loss})
+        if network.stop_training:
+            stopped_after.append(epoch)
+            network.stop_training = False
+    return stopped_after
+
+
+def test_early_stopping_judges_whole_cycles():
+    # Cycles end after epochs 1 and 5; the second never beats 0.5.
+    worse = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9]
+    assert _stops(worse, 1, {1, 5}) == [5]
+    # Without cycles, patience 1 would have stopped at the first worse epoch (and each after).
+    assert _stops(worse, 1, None) == [2, 3, 4, 5]
+    # A cycle that improves anywhere goes on; None never stops.
+    assert _stops([1.0, 0.5, 0.6, 0.7, 0.4, 0.9], 1, {1, 5}) == []
+    assert _stops(worse, None, {1, 5}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"), [("lr_schedule", "cosine"), ("lr_cycle_epochs", 0), ("lr_cycle_epochs", 2.5)]
+)
+def test_invalid_schedule_settings_are_refused(name, bad):
+    X, y = make_synthetic_beats(n_per_class=5)
+    with pytest.raises(InvalidParameterError, match=name):
+        HeartbeatCNNClassifier(**{name: bad}).fit(X, y)
+
+
+def test_schedule_survives_save_and_load(tmp_path):
+    X, y = make_synthetic_beats(n_per_class=10)
+    params = {**FAST_PARAMS, "epochs": 2, "lr_schedule": "cosine_restarts", "lr_cycle_epochs": 4}
+    clf = HeartbeatCNNClassifier(**params).fit(X, y)
+    clf.save(tmp_path / "model.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "model.keras")
+    assert (restored.lr_schedule, restored.lr_cycle_epochs) == ("cosine_restarts", 4)
