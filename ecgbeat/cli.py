@@ -535,6 +535,8 @@ def _cmd_train(args) -> int:
         learning_rate=args.learning_rate,
         class_weight=class_weight,
         max_class_ratio=args.max_class_ratio,
+        lr_schedule=args.lr_schedule,
+        lr_cycle_epochs=args.lr_cycle_epochs,
         freeze_conv=args.freeze_conv,
         random_state=args.random_state,
     )
@@ -869,6 +871,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="undersample dominant classes: each epoch draws at most this many times the "
         "median class count of any class (default: none, every beat)",
+    )
+    train.add_argument(
+        "--lr-schedule",
+        choices=["plateau", "cosine_restarts"],
+        default="plateau",
+        help="learning rate: decay on plateau (default), or cosine annealing with warm restarts",
+    )
+    train.add_argument(
+        "--lr-cycle-epochs",
+        type=_positive_int,
+        default=16,
+        help="first cycle of --lr-schedule cosine_restarts, in epochs (default: 16)",
     )
     train.add_argument("--random-state", type=int, default=0)
     train.add_argument(

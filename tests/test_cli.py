@@ -175,6 +175,7 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
     argv = ["-q", "train", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
     argv += ["--split", "inter-patient", "--records", "100", "119", "208", "--max-beats", "120"]
     argv += ["--epochs", "1", "--class-weight", "balanced", "--max-class-ratio", "1.5"]
+    argv += ["--lr-schedule", "cosine_restarts", "--lr-cycle-epochs", "4"]
     argv += ["--output", str(path)]
     code, out, _ = _run(capsys, *argv)
     assert code == 0
@@ -188,6 +189,8 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
     }
     assert clf.class_weight == "balanced"
     assert clf.max_class_ratio == 1.5
+    assert (clf.lr_schedule, clf.lr_cycle_epochs) == ("cosine_restarts", 4)
+    assert clf.history_["learning_rate"] == pytest.approx([2e-3])  # a cycle starts at twice
 
 
 @pytest.mark.parametrize("bad", ["0.5", "many"])
