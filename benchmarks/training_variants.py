@@ -5,12 +5,9 @@ only (no baseline), with estimator parameters given as JSON, on the same shuffle
 and logs the test macro-F1 after each epoch (its own time excluded) with ``train_speed.py``'s
 callback. ``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
 average written back into the network at the end of every epoch, which the estimator does not
-offer (it is an experiment). ``--cosine-restarts N`` replaces the learning-rate decay on plateau
-with cosine annealing with warm restarts (SGDR, Loshchilov & Hutter 2017): each cycle goes from
-twice ``learning_rate`` down to 0 along a cosine, the first lasting ``N`` epochs and each next one
-twice as long. It is set per epoch through the estimator's public ``callbacks`` parameter, and it
-turns off the decay on plateau and early stopping (a restart makes the validation loss rise on
-purpose); the best epoch is still chosen on the validation loss.
+offer (it is an experiment). ``--cosine-restarts N`` is short for the estimator's parameters
+``lr_schedule="cosine_restarts", lr_cycle_epochs=N``: cosine annealing with warm restarts, each
+cycle from twice ``learning_rate`` down to 0, the first lasting ``N`` epochs.
 
 Each run is added under ``--name`` to ``benchmarks/results/training_variants.json``.
 
@@ -25,7 +22,6 @@ from __future__ import annotations
 import argparse
 import functools
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -38,18 +34,6 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import peak_rss_mib, provenance  # noqa: E402
 from train_speed import TARGET_MACRO_F1, final_scores, progress_callback, shuffled_split  # noqa: E402
-
-
-def cosine_restarts(epoch: int, current: float, *, peak: float, first_cycle: int) -> float:
-    """The learning rate of ``epoch`` (from 0): cosine cycles of ``first_cycle``, then twice as long.
-
-    >>> [round(cosine_restarts(e, 0, peak=2.0, first_cycle=2), 2) for e in range(7)]
-    [2.0, 1.0, 2.0, 1.71, 1.0, 0.29, 2.0]
-    """
-    start, length = 0, first_cycle
-    while epoch >= start + length:
-        start, length = start + length, 2 * length
-    return peak / 2 * (1 + math.cos(math.pi * (epoch - start) / length))
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -72,15 +56,8 @@ def main(argv: list[str] | None = None) -> dict:
     X_train, y_train, X_test, y_test = shuffled_split(args.data_home, quick=args.quick)
 
     params.setdefault("random_state", 0)
-    schedule = []
     if args.cosine_restarts is not None:
-        params.update(lr_decay_patience=None, early_stopping_patience=None)
-        peak = 2 * params.get("learning_rate", 1e-3)
-        schedule = [
-            keras.callbacks.LearningRateScheduler(
-                functools.partial(cosine_restarts, peak=peak, first_cycle=args.cosine_restarts)
-            )
-        ]
+        params.update(lr_schedule="cosine_restarts", lr_cycle_epochs=args.cosine_restarts)
     clf = HeartbeatCNNClassifier(**params)
     from ecgbeat._training import TRAINERS
 
@@ -95,7 +72,7 @@ def main(argv: list[str] | None = None) -> dict:
         TRAINERS.clear()
     record: dict = {}
     try:
-        clf.set_params(callbacks=[*schedule, progress_callback(X_test, y_test, record)])
+        clf.set_params(callbacks=[progress_callback(X_test, y_test, record)])
         clf.fit(X_train, y_train)
     finally:
         if args.adam_ema is not None:
