@@ -8,7 +8,6 @@ undersampling of the largest classes with the loss that makes up for it.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import threading
@@ -319,11 +318,11 @@ def _best_weights_callback(
     patience: int | None,
     result,
     verbose: int,
-    cycle_last_epochs: set[int] | None = None,
+    cycle_ends: set[int] | None = None,
 ):
     """A callback that keeps the best weights in memory, records history and stops early.
 
-    With ``cycle_last_epochs`` (epochs from 0 that end a learning-rate cycle), early stopping looks
+    With ``cycle_ends`` (the epochs, from 0, that end a learning-rate cycle), early stopping looks
     only at those epochs and stops when a whole cycle did not improve on the best; ``patience``
     then only says whether to stop early at all (``None``: never).
     """
@@ -358,13 +357,13 @@ def _best_weights_callback(
                 self.improved_in_cycle = True
             else:
                 self.wait += 1
-            if cycle_last_epochs is None:
+            if cycle_ends is None:
                 stop = patience is not None and self.wait >= patience
             else:
                 # A restart makes the validation score worse on purpose: judge whole cycles.
-                stop = patience is not None and epoch in cycle_last_epochs
+                stop = patience is not None and epoch in cycle_ends
                 stop = stop and not self.improved_in_cycle
-                if epoch in cycle_last_epochs:
+                if epoch in cycle_ends:
                     self.improved_in_cycle = False
             if stop:
                 if verbose:
@@ -456,10 +455,12 @@ def train(
     )
     all_callbacks = [best]
     if restarts:
-        rate = functools.partial(
-            cosine_restarts_rate, learning_rate=learning_rate, first_cycle=lr_cycle_epochs
+        all_callbacks.insert(
+            0,
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch, _: cosine_restarts_rate(epoch, learning_rate, lr_cycle_epochs)
+            ),
         )
-        all_callbacks.insert(0, keras.callbacks.LearningRateScheduler(lambda epoch, _: rate(epoch)))
     elif validation_data is not None and lr_decay_patience is not None:
         all_callbacks.insert(
             0,
