@@ -82,9 +82,7 @@ def cosine_restarts_rate(epoch: int, learning_rate: float, first_cycle: int) -> 
     >>> [round(cosine_restarts_rate(e, 1.0, 2), 2) for e in range(7)]
     [2.0, 1.0, 2.0, 1.71, 1.0, 0.29, 2.0]
     """
-    start, length = 0, first_cycle
-    while epoch >= start + length:
-        start, length = start + length, 2 * length
+    start, length = _cycle_of(epoch, first_cycle)
     return learning_rate * (1 + math.cos(math.pi * (epoch - start) / length))
 
 
@@ -94,11 +92,15 @@ def cycle_last_epochs(first_cycle: int, epochs: int) -> set[int]:
     >>> sorted(cycle_last_epochs(2, 10))
     [1, 5]
     """
-    ends, start, length = set(), 0, first_cycle
-    while start + length <= epochs:
-        ends.add(start + length - 1)
+    return {epoch for epoch in range(epochs) if sum(_cycle_of(epoch, first_cycle)) == epoch + 1}
+
+
+def _cycle_of(epoch: int, first_cycle: int) -> tuple[int, int]:
+    """The first epoch and the length of the cycle that ``epoch`` belongs to."""
+    start, length = 0, first_cycle
+    while epoch >= start + length:
         start, length = start + length, 2 * length
-    return ends
+    return start, length
 
 
 def validation_split(
