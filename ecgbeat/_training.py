@@ -363,9 +363,9 @@ def _best_weights_callback(
                 stop = patience is not None and self.wait >= patience
             else:
                 # A restart makes the validation score worse on purpose: judge whole cycles.
-                stop = patience is not None and epoch in cycle_ends
-                stop = stop and not self.improved_in_cycle
-                if epoch in cycle_ends:
+                cycle_ended = epoch in cycle_ends
+                stop = patience is not None and cycle_ended and not self.improved_in_cycle
+                if cycle_ended:
                     self.improved_in_cycle = False
             if stop:
                 if verbose:
