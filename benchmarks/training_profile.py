@@ -42,8 +42,8 @@ N_SAMPLES = 187
 N_CLASSES = 5
 
 
-def busy_share(intervals: list[tuple[int, int]]) -> tuple[float, float]:
-    """The covered length of ``intervals`` (start, end) and their span: how long a thread worked."""
+def busy_share(intervals: list[tuple[int, int]]) -> float:
+    """The share of the span of ``intervals`` (start, end) that they cover: how busy a thread was."""
     intervals = sorted(intervals)
     covered = 0
     start, end = intervals[0]
@@ -54,7 +54,7 @@ def busy_share(intervals: list[tuple[int, int]]) -> tuple[float, float]:
         else:
             end = max(end, e)
     covered += end - start
-    return covered, intervals[-1][1] - intervals[0][0]
+    return covered / (intervals[-1][1] - intervals[0][0])
 
 
 def op_times(trace_dir: str, layer_names: list[str], n_beats: int) -> dict:
@@ -89,8 +89,7 @@ def op_times(trace_dir: str, layer_names: list[str], n_beats: int) -> dict:
                     where = f"{where} (backward)"
                 per_op[(where, op_type)] += event.duration_ps
             if ops:
-                covered, span = busy_share(ops)
-                threads.append(round(covered / span, 3))
+                threads.append(round(busy_share(ops), 3))
     total = sum(per_op.values())
     return {
         "op_time_us_per_beat": round(total / 1e6 / n_beats, 1),
