@@ -12,6 +12,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+#: The estimator's training defaults before 2026-11-26 (decay on plateau, every beat, the
+#: architecture's dropout): the scripts whose committed results were made with them pin them, so
+#: that they still reproduce those results. ``train_speed.py`` measures the current defaults.
+EARLIER_DEFAULTS = {"lr_schedule": "plateau", "max_class_ratio": None, "dropout": None}
+
 
 def best_seconds(fn: Callable[[], object], repeat: int = 1) -> float:
     """The shortest wall time of ``repeat`` calls of ``fn``: the least disturbed by other work."""

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import provenance  # noqa: E402
+from _common import EARLIER_DEFAULTS, provenance  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
@@ -84,7 +84,10 @@ def main(argv: list[str] | None = None) -> dict:
         class_weight = {
             int(c): round(float(np.sqrt(w)), 4) for c, w in zip(present, balanced, strict=True)
         }
+    # The shipped models' recipe: the estimator's earlier defaults, with every beat unless
+    # --max-class-ratio says otherwise.
     params = dict(
+        EARLIER_DEFAULTS,
         architecture=args.architecture,
         epochs=args.epochs,
         batch_size=args.batch_size,

@@ -41,6 +41,9 @@ from sklearn.model_selection import train_test_split
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import EARLIER_DEFAULTS  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import MITBIH_DS2, fetch_mitbih, fetch_ptbdb  # noqa: E402
@@ -50,9 +53,9 @@ ADAPT_SECONDS = 300
 
 
 def _rows(quick: bool, start: str) -> dict[str, dict]:
-    """The estimator settings of each row of the table."""
+    """The estimator settings of each row of the table (the training recipe of its results)."""
     epochs = 1 if quick else None
-    return {
+    rows = {
         "from_scratch": dict(epochs=epochs or 30, validation_fraction=0, random_state=0),
         "freeze_conv": dict(
             pretrained=start,
@@ -72,6 +75,7 @@ def _rows(quick: bool, start: str) -> dict[str, dict]:
             random_state=0,
         ),
     }
+    return {name: {**EARLIER_DEFAULTS, **params} for name, params in rows.items()}
 
 
 def _fit(params: dict, X, y):

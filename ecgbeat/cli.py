@@ -861,22 +861,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="model file to write (default: ecgbeat-model.keras)",
     )
     train.add_argument("--architecture", choices=["cnn", "resnet"], default="cnn")
-    train.add_argument("--epochs", type=_positive_int, default=50)
+    train.add_argument("--epochs", type=_positive_int, default=48)
     train.add_argument("--batch-size", type=_positive_int, default=128)
     train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
     train.add_argument("--class-weight", choices=["none", "balanced"], default="none")
     train.add_argument(
         "--max-class-ratio",
         type=_class_ratio,
-        default=None,
+        default=3.0,
         help="undersample dominant classes: each epoch draws at most this many times the "
-        "median class count of any class (default: none, every beat)",
+        "median class count of any class; 'none' trains on every beat (default: 3)",
     )
     train.add_argument(
         "--lr-schedule",
-        choices=["plateau", "cosine_restarts"],
-        default="plateau",
-        help="learning rate: decay on plateau (default), or cosine annealing with warm restarts",
+        choices=["cosine_restarts", "plateau"],
+        default="cosine_restarts",
+        help="learning rate: cosine annealing with warm restarts (default), or decay on plateau",
     )
     train.add_argument(
         "--lr-cycle-epochs",

@@ -56,6 +56,11 @@ READABLE_VERSIONS = (1, 2)
 _METADATA = "ecgbeat.json"
 
 
+#: Parameters that files written before they existed were trained with: every beat, decay on
+#: plateau. (Files always record ``dropout`` and ``epochs``, whose defaults changed with these.)
+_EARLIER_DEFAULTS = {"max_class_ratio": None, "lr_schedule": "plateau", "lr_cycle_epochs": 16}
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -257,8 +262,7 @@ def load_model(path: str | os.PathLike) -> HeartbeatCNNClassifier:
 
     model, metadata = load_keras_model(path)
     try:
-        # Files written before ``max_class_ratio`` existed were trained on every beat.
-        estimator = HeartbeatCNNClassifier(**{"max_class_ratio": None, **metadata["params"]})
+        estimator = HeartbeatCNNClassifier(**{**_EARLIER_DEFAULTS, **metadata["params"]})
         estimator._set_fitted_state(model, metadata)
         n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:

@@ -140,10 +140,15 @@ def test_sampling_rates_survive_save_and_load(tmp_path):
     assert restored.max_class_ratio == clf.max_class_ratio == 3.0
 
 
-def test_every_beat_is_the_default():
+def test_undersampling_is_the_default_and_none_draws_every_beat():
     X, y = _noise_beats([600, 40, 40])
-    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
-    assert clf.max_class_ratio is None and clf.sampling_rates_.tolist() == [1.0, 1.0, 1.0]
+    params = {**FAST_PARAMS, "epochs": 1}
+    clf = HeartbeatCNNClassifier(**params).fit(X, y)
+    # 90 % of the beats train: 540 N against a median of 36, capped at 3 * 36.
+    assert clf.max_class_ratio == 3.0
+    np.testing.assert_allclose(clf.sampling_rates_, [108 / 540, 1.0, 1.0])
+    every = HeartbeatCNNClassifier(**params, max_class_ratio=None).fit(X, y)
+    assert every.sampling_rates_.tolist() == [1.0, 1.0, 1.0]
 
 
 def test_models_saved_before_sampling_existed_say_they_used_every_beat():

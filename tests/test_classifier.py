@@ -96,6 +96,7 @@ def test_early_stopping_stops_after_patience():
         learning_rate=1e-7,
         early_stopping_patience=2,
         monitor="val_accuracy",
+        lr_schedule="plateau",
         random_state=0,
     ).fit(X, y)
     assert clf.n_epochs_ == 3
@@ -110,6 +111,7 @@ def test_lr_decays_on_plateau():
         lr_decay_patience=1,
         lr_decay_factor=0.5,
         early_stopping_patience=None,
+        lr_schedule="plateau",
         random_state=0,
     ).fit(X, y)
     rates = clf.history_["learning_rate"]

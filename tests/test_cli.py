@@ -316,7 +316,10 @@ def test_predict_record_with_reference_annotations(capsys, tiny_model, mitdb_dir
     names = ["N", "S", "V", "F", "Q"]
     proba = np.array([[float(r[f"p_{n}"]) for n in names] for r in rows])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
-    assert [r["label"] for r in rows] == [names[k] for k in proba.argmax(axis=1)]
+    # The label has the highest probability (the written probabilities are rounded, so two
+    # classes can tie there).
+    labelled = proba[np.arange(len(rows)), [names.index(r["label"]) for r in rows]]
+    np.testing.assert_array_equal(labelled, proba.max(axis=1))
 
 
 def test_predict_keeps_going_when_a_record_fails(capsys, tiny_model, mitdb_dir, tmp_path):

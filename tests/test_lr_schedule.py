@@ -48,14 +48,18 @@ def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
     assert clf.score(X, y) > 0.9
 
 
-def test_plateau_stays_the_default():
+def test_cosine_restarts_is_the_default_and_plateau_is_one_parameter_away():
     X, y = make_synthetic_beats(n_per_class=30)
     params = {**FAST_PARAMS, "epochs": 3}
-    clf = HeartbeatCNNClassifier(**params).fit(X, y)
-    assert clf.lr_schedule == "plateau"
+    default = HeartbeatCNNClassifier(**params).fit(X, y)
+    assert default.lr_schedule == "cosine_restarts" and default.lr_cycle_epochs == 16
+    np.testing.assert_allclose(
+        default.history_["learning_rate"], [_cosine(i, 16, 3e-3) for i in range(3)], rtol=1e-6
+    )
+    plateau = HeartbeatCNNClassifier(**params, lr_schedule="plateau").fit(X, y)
     # Decay on plateau never raises the rate, and it starts at learning_rate, not twice it.
-    rates = clf.history_["learning_rate"]
-    assert rates[0] == pytest.approx(clf.learning_rate)
+    rates = plateau.history_["learning_rate"]
+    assert rates[0] == pytest.approx(plateau.learning_rate)
     assert all(b <= a for a, b in itertools.pairwise(rates))
 
 
