@@ -3,7 +3,7 @@
 A cheaper companion to ``train_speed.py`` for trying ideas: it trains ``HeartbeatCNNClassifier``
 only (no baseline), with estimator parameters given as JSON, on the same shuffled MIT-BIH rows,
 and logs the test macro-F1 after each epoch (its own time excluded) with ``train_speed.py``'s
-callback. ``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
+callback, and the estimator's ``history_`` (training and validation loss and accuracy). ``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
 average written back into the network at the end of every epoch, which the estimator does not
 offer (it is an experiment). ``--cosine-restarts N`` is short for the estimator's parameters
 ``lr_schedule="cosine_restarts", lr_cycle_epochs=N``: cosine annealing with warm restarts, each
@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> dict:
         "adam_ema_momentum": args.adam_ema,
         "cosine_restarts_first_cycle": args.cosine_restarts,
         "learning_rates": clf.history_["learning_rate"],
+        # The validation scores that chose the weights kept, beside the test scores per epoch.
+        "history": {
+            key: [round(value, 5) for value in values]
+            for key, values in clf.history_.items()
+            if key != "learning_rate"
+        },
         "epoch_reaching_target": reached["epoch"] if reached else None,
         "seconds_to_target": reached["train_seconds"] if reached else None,
         "final": {**final_scores(y_test, y_pred), "best_epoch": int(clf.best_epoch_)},

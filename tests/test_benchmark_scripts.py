@@ -113,6 +113,8 @@ def test_training_variants_benchmark_quick(mitdb_dir):
     )
     assert [e["epoch"] for e in run["per_epoch"]] == [1, 2]
     assert 0.0 <= run["final"]["macro_f1"] <= 1.0 and run["adam_ema_momentum"] == 0.9
+    assert set(run["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 2 for values in run["history"].values())
     import keras
 
     # The experiment's averaging optimizer is gone: later fits get the estimator's own Adam.
