@@ -120,7 +120,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         then judges whole cycles: it stops at the end of a cycle that did not improve the
         validation score (``early_stopping_patience=None`` turns it off; its number is not used),
         and ``lr_decay_patience`` and ``lr_decay_factor`` are not used. With the other defaults
-        on MIT-BIH, the first cycle of 16 epochs reached macro-F1 0.915 in 87-122 s for each of
+        on MIT-BIH, the first cycle of 16 epochs reached macro-F1 0.915 in 102-118 s for each of
         five seeds (see the benchmarks in the documentation). The shipped pretrained models were
         trained with the earlier defaults: ``"plateau"``, ``max_class_ratio=None``,
         ``dropout=None`` and ``epochs=50`` (or fewer).
