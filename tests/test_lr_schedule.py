@@ -36,10 +36,9 @@ def test_cycles_start_at_twice_the_rate_and_double_in_length():
 
 def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
     X, y = make_synthetic_beats(n_per_class=30)
-    # Peaks of twice 1.5e-3: FAST_PARAMS' 3e-3 would peak too high for these toy beats.
-    params = {**FAST_PARAMS, "epochs": 5, "learning_rate": 1.5e-3}
+    params = {**FAST_PARAMS, "epochs": 5, "lr_cycle_epochs": 2}
     params.update(lr_decay_patience=1, lr_decay_factor=0.01)
-    clf = HeartbeatCNNClassifier(**params, lr_schedule="cosine_restarts", lr_cycle_epochs=2)
+    clf = HeartbeatCNNClassifier(**params, lr_schedule="cosine_restarts")
     clf.fit(X, y)
     lr = clf.learning_rate
     expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(3))]
@@ -51,10 +50,11 @@ def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
 def test_cosine_restarts_is_the_default_and_plateau_is_one_parameter_away():
     X, y = make_synthetic_beats(n_per_class=30)
     params = {**FAST_PARAMS, "epochs": 3}
+    del params["lr_cycle_epochs"]
     default = HeartbeatCNNClassifier(**params).fit(X, y)
     assert default.lr_schedule == "cosine_restarts" and default.lr_cycle_epochs == 16
     np.testing.assert_allclose(
-        default.history_["learning_rate"], [_cosine(i, 16, 3e-3) for i in range(3)], rtol=1e-6
+        default.history_["learning_rate"], [_cosine(i, 16, 1.5e-3) for i in range(3)], rtol=1e-6
     )
     plateau = HeartbeatCNNClassifier(**params, lr_schedule="plateau").fit(X, y)
     # Decay on plateau never raises the rate, and it starts at learning_rate, not twice it.
