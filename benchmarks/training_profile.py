@@ -6,8 +6,7 @@ in the precision that ``precision="auto"`` picks) on random beats of the referen
 and sums the time of every op by layer and op type. It also reports how busy each of TensorFlow's
 compute threads was during that epoch: the share of the wall time in which it ran an op. The
 network has the reference project's dropout (``dropout=None``), as the estimator's did when the
-committed results were made; the estimator now trains without dropout by default, which saves
-the time of its random masks.
+committed results were made; the estimator now trains with half that rate by default.
 
 ``--threads INTER INTRA`` sets TensorFlow's inter- and intra-op thread counts before anything else
 runs (a process-wide setting, so only from the command line); ``--threads 1 1`` gives the CPU time

@@ -3,7 +3,8 @@
 A cheaper companion to ``train_speed.py`` for trying ideas: it trains ``HeartbeatCNNClassifier``
 only (no baseline), with estimator parameters given as JSON, on the same shuffled MIT-BIH rows,
 and logs the test macro-F1 after each epoch (its own time excluded) with ``train_speed.py``'s
-callback, and the estimator's ``history_`` (training and validation loss and accuracy). ``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
+callback, and the estimator's ``history_`` (training and validation loss and accuracy).
+``--adam-ema M`` trains with Keras' ``Adam(use_ema=True, ema_momentum=M)``, the
 average written back into the network at the end of every epoch, which the estimator does not
 offer (it is an experiment). ``--cosine-restarts N`` is short for the estimator's parameters
 ``lr_schedule="cosine_restarts", lr_cycle_epochs=N``: cosine annealing with warm restarts, each

@@ -76,13 +76,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     and with :mod:`sklearn.metrics`, and survives ``clone``, ``pickle`` and ``joblib``.
 
     Training holds out a stratified validation part of the training data and keeps the weights of
-    the best validation epoch in memory (no checkpoint file is ever written). By default each epoch
-    undersamples any class over three times the median class count (``max_class_ratio``), the
-    learning rate
-    follows cosine annealing with warm restarts (``lr_schedule``), the network trains with half
-    the reference dropout, and training stops at the end of a cycle that did not improve the validation score:
-    on MIT-BIH this reaches the reference macro-F1 several times sooner than the reference recipe
-    (see the benchmarks in the documentation).
+    the best validation epoch in memory (no checkpoint file is ever written). By default each
+    epoch undersamples any class over three times the median class count (``max_class_ratio``),
+    the learning rate follows cosine annealing with warm restarts (``lr_schedule``), the network
+    trains with half the reference dropout, and training stops at the end of a cycle that did not
+    improve the validation score: on MIT-BIH this reaches the reference macro-F1 several times
+    sooner than the reference recipe (see the benchmarks in the documentation).
 
     Parameters
     ----------

@@ -116,3 +116,14 @@ def test_schedule_survives_save_and_load(tmp_path):
     clf.save(tmp_path / "model.keras")
     restored = HeartbeatCNNClassifier.load(tmp_path / "model.keras")
     assert (restored.lr_schedule, restored.lr_cycle_epochs) == ("cosine_restarts", 4)
+
+
+def test_files_saved_before_the_schedule_existed_load_as_trained():
+    from importlib.resources import files
+
+    # The shipped model files record no lr_schedule or max_class_ratio: they were trained with
+    # decay on plateau on every beat, not with today's defaults.
+    path = files("ecgbeat.pretrained") / "mitbih.keras"
+    clf = HeartbeatCNNClassifier.load(path)
+    assert clf.lr_schedule == "plateau" and clf.max_class_ratio is None
+    assert HeartbeatCNNClassifier().lr_schedule == "cosine_restarts"
