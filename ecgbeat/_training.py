@@ -399,8 +399,8 @@ def train(
     verbose: int,
     precision: str = "float32",
     max_class_ratio: float | None = None,
-    lr_schedule: str = "plateau",
-    lr_cycle_epochs: int = 16,
+    lr_schedule: str,
+    lr_cycle_epochs: int,
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
