@@ -418,3 +418,20 @@ def test_data_info_counts_per_split(capsys, mitdb_dir):
     # de Chazal's inter-patient split: 22 records on each side.
     assert table[("inter-patient", "train")][0] == "22"
     assert table[("inter-patient", "test")][0] == "22"
+
+
+def test_train_defaults_are_the_estimators():
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.cli import build_parser
+
+    # The parser repeats the estimator's defaults (it is built without importing scikit-learn):
+    # this keeps the two from drifting apart.
+    args = build_parser().parse_args(["train", "--data", "mitbih"])
+    estimator = HeartbeatCNNClassifier().get_params()
+    for name in ("architecture", "epochs", "batch_size", "learning_rate", "max_class_ratio"):
+        assert getattr(args, name) == estimator[name], name
+    assert (args.lr_schedule, args.lr_cycle_epochs) == (
+        estimator["lr_schedule"],
+        estimator["lr_cycle_epochs"],
+    )
+    assert args.class_weight == "none" and estimator["class_weight"] is None
