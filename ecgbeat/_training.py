@@ -69,38 +69,52 @@ def class_sampling_rates(
     return rates
 
 
-def cosine_restarts_rate(epoch: int, learning_rate: float, first_cycle: int) -> float:
-    """The learning rate of ``epoch`` (from 0) under cosine annealing with warm restarts.
+def cosine_restarts_rate(epoch: int, learning_rate: float, first_cycle: int, epochs: int) -> float:
+    """The learning rate of ``epoch`` (from 0 to ``epochs - 1``) under cosine annealing with restarts.
 
     Each cycle falls from ``2 * learning_rate`` towards 0 along a cosine, so that its mean is
     ``learning_rate``; the first lasts ``first_cycle`` epochs and each next one twice as long
     (SGDR, Loshchilov & Hutter 2017). The end of a cycle is a well-annealed network; the restart
-    lets the next, longer cycle improve on it.
+    lets the next, longer cycle improve on it. Epochs left over after the last whole cycle that
+    fits in ``epochs`` lengthen that cycle rather than start one that cannot finish, so training
+    always ends annealed: ``epochs=10`` with ``first_cycle=16`` is one 10-epoch cycle, and
+    ``epochs=20`` one 20-epoch cycle.
 
     Examples
     --------
-    >>> [round(cosine_restarts_rate(e, 1.0, 2), 2) for e in range(7)]
-    [2.0, 1.0, 2.0, 1.71, 1.0, 0.29, 2.0]
+    >>> [round(cosine_restarts_rate(e, 1.0, 2, 6), 2) for e in range(6)]
+    [2.0, 1.0, 2.0, 1.71, 1.0, 0.29]
+    >>> [round(cosine_restarts_rate(e, 1.0, 2, 5), 2) for e in range(5)]
+    [2.0, 1.81, 1.31, 0.69, 0.19]
     """
-    start, length = _cycle_of(epoch, first_cycle)
+    start, length = _cycle_of(epoch, first_cycle, epochs)
     return learning_rate * (1 + math.cos(math.pi * (epoch - start) / length))
 
 
 def cycle_last_epochs(first_cycle: int, epochs: int) -> set[int]:
     """The epochs (from 0, below ``epochs``) that end a cycle of :func:`cosine_restarts_rate`.
 
+    The last epoch always ends one.
+
     >>> sorted(cycle_last_epochs(2, 10))
-    [1, 5]
+    [1, 9]
+    >>> sorted(cycle_last_epochs(2, 14))
+    [1, 5, 13]
     """
-    return {epoch for epoch in range(epochs) if sum(_cycle_of(epoch, first_cycle)) == epoch + 1}
+    return {
+        epoch for epoch in range(epochs) if sum(_cycle_of(epoch, first_cycle, epochs)) == epoch + 1
+    }
 
 
-def _cycle_of(epoch: int, first_cycle: int) -> tuple[int, int]:
+def _cycle_of(epoch: int, first_cycle: int, epochs: int) -> tuple[int, int]:
     """The first epoch and the length of the cycle that ``epoch`` belongs to."""
     start, length = 0, first_cycle
-    while epoch >= start + length:
+    while True:
+        if start + 3 * length > epochs:  # the next cycle would not end in time: run to the end
+            return start, epochs - start
+        if epoch < start + length:
+            return start, length
         start, length = start + length, 2 * length
-    return start, length
 
 
 def validation_split(
@@ -460,7 +474,7 @@ def train(
         all_callbacks.insert(
             0,
             keras.callbacks.LearningRateScheduler(
-                lambda epoch, _: cosine_restarts_rate(epoch, learning_rate, lr_cycle_epochs)
+                lambda epoch, _: cosine_restarts_rate(epoch, learning_rate, lr_cycle_epochs, epochs)
             ),
         )
     elif validation_data is not None and lr_decay_patience is not None:

@@ -114,11 +114,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         multiplied by ``lr_decay_factor`` after ``lr_decay_patience`` epochs without improvement.
         ``"cosine_restarts"``: cosine annealing with warm restarts (SGDR, Loshchilov & Hutter
         2017); each cycle falls from twice ``learning_rate`` towards 0 along a cosine, the first
-        in ``lr_cycle_epochs`` epochs and each next one in twice as many. The end of a cycle is a
-        well-settled network early on, which the next, longer cycle improves on. Early stopping
-        then judges whole cycles: it stops at the end of a cycle that did not improve the
-        validation score (``early_stopping_patience=None`` turns it off; its number is not used),
-        and ``lr_decay_patience`` and ``lr_decay_factor`` are not used. With the other defaults
+        in ``lr_cycle_epochs`` epochs and each next one in twice as many; epochs left over after
+        the last whole cycle that fits in ``epochs`` lengthen that cycle, so training always ends
+        annealed (``epochs=20`` is one 20-epoch cycle). The end of a cycle is a well-settled
+        network early on, which the next, longer cycle improves on. Early stopping then judges
+        whole cycles: it stops at the end of a cycle that did not improve the validation score
+        (``early_stopping_patience=None`` turns it off; its number is not used), and
+        ``lr_decay_patience`` and ``lr_decay_factor`` are not used. With the other defaults
         on MIT-BIH, the first cycle of 16 epochs reached macro-F1 0.915 in 102-118 s for each of
         five seeds (see the benchmarks in the documentation). The shipped pretrained models were
         trained with the earlier defaults: ``"plateau"``, ``max_class_ratio=None``,

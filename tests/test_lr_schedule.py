@@ -25,25 +25,45 @@ def _cosine(step: int, length: int, learning_rate: float) -> float:
 
 
 def test_cycles_start_at_twice_the_rate_and_double_in_length():
-    rates = [cosine_restarts_rate(epoch, 1e-3, 3) for epoch in range(10)]
+    rates = [cosine_restarts_rate(epoch, 1e-3, 3, 9) for epoch in range(9)]
     expected = [_cosine(i, 3, 1e-3) for i in range(3)] + [_cosine(i, 6, 1e-3) for i in range(6)]
-    np.testing.assert_allclose(rates, [*expected, 2e-3])
+    np.testing.assert_allclose(rates, expected)
     assert rates[0] == 2e-3 and min(rates) > 0  # a cycle ends just above 0, never at it
-    assert cycle_last_epochs(3, 10) == {2, 8}
-    assert cycle_last_epochs(3, 8) == {2}  # the second cycle would end after the last epoch
-    assert cycle_last_epochs(16, 10) == set()
+    assert cycle_last_epochs(3, 9) == {2, 8}
+    assert cycle_last_epochs(16, 48) == {15, 47}  # the default: two whole cycles
+
+
+def test_a_cycle_that_cannot_finish_lengthens_the_one_before():
+    # 10 epochs hold a cycle of 3 but not the next of 6 after it: the second runs 7 epochs, so
+    # that training ends annealed instead of at twice the rate.
+    rates = [cosine_restarts_rate(epoch, 1e-3, 3, 10) for epoch in range(10)]
+    expected = [_cosine(i, 3, 1e-3) for i in range(3)] + [_cosine(i, 7, 1e-3) for i in range(7)]
+    np.testing.assert_allclose(rates, expected)
+    assert cycle_last_epochs(3, 10) == {2, 9}
+    # Fewer epochs than the first cycle: one cycle of that many epochs.
+    np.testing.assert_allclose(
+        [cosine_restarts_rate(epoch, 1e-3, 16, 10) for epoch in range(10)],
+        [_cosine(i, 10, 1e-3) for i in range(10)],
+    )
+    assert cycle_last_epochs(16, 10) == {9}
+    assert cycle_last_epochs(3, 8) == {7}  # 3 + 6 > 8: one cycle
+    for first, epochs in itertools.product([1, 2, 3, 16], [1, 2, 5, 17, 20, 47, 100]):
+        last = cosine_restarts_rate(epochs - 1, 1e-3, first, epochs)
+        assert epochs - 1 in cycle_last_epochs(first, epochs)
+        assert last < 2e-3 or epochs == 1, (first, epochs)
+        assert last <= _cosine(min(first, epochs) - 1, min(first, epochs), 1e-3) + 1e-12
 
 
 def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
     X, y = make_synthetic_beats(n_per_class=30)
-    params = {**FAST_PARAMS, "epochs": 5, "lr_cycle_epochs": 2}
+    params = {**FAST_PARAMS, "epochs": 6, "lr_cycle_epochs": 2}
     params.update(lr_decay_patience=1, lr_decay_factor=0.01)
     clf = HeartbeatCNNClassifier(**params, lr_schedule="cosine_restarts")
     clf.fit(X, y)
     lr = clf.learning_rate
-    expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(3))]
+    expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(4))]
     np.testing.assert_allclose(clf.history_["learning_rate"], expected, rtol=1e-6)
-    assert clf.n_epochs_ == 5
+    assert clf.n_epochs_ == 6
     assert clf.score(X, y) > 0.9
 
 
@@ -53,8 +73,9 @@ def test_cosine_restarts_is_the_default_and_plateau_is_one_parameter_away():
     del params["lr_cycle_epochs"]
     default = HeartbeatCNNClassifier(**params).fit(X, y)
     assert default.lr_schedule == "cosine_restarts" and default.lr_cycle_epochs == 16
+    # Three epochs cannot hold the first 16-epoch cycle: they are one cycle of three.
     np.testing.assert_allclose(
-        default.history_["learning_rate"], [_cosine(i, 16, 1.5e-3) for i in range(3)], rtol=1e-6
+        default.history_["learning_rate"], [_cosine(i, 3, 1.5e-3) for i in range(3)], rtol=1e-6
     )
     plateau = HeartbeatCNNClassifier(**params, lr_schedule="plateau").fit(X, y)
     # Decay on plateau never raises the rate, and it starts at learning_rate, not twice it.
