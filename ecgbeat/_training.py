@@ -338,9 +338,10 @@ def _best_weights_callback(
 ):
     """A callback that keeps the best weights in memory, records history and stops early.
 
-    With ``cycle_ends`` (the epochs, from 0, that end a learning-rate cycle), early stopping looks
-    only at those epochs and stops when a whole cycle did not improve on the best; ``patience``
-    then only says whether to stop early at all (``None``: never).
+    With ``cycle_ends`` (the epochs, from 0, that end a learning-rate cycle), only the annealed
+    networks at those epochs are candidates (SGDR's snapshots): the best epoch so far stands in
+    only until the first cycle ends. Early stopping then stops at a cycle end that did not
+    improve on the best; ``patience`` only says whether to stop early at all (``None``: never).
     """
 
     class BestWeights(keras_module.callbacks.Callback):
@@ -350,7 +351,7 @@ def _best_weights_callback(
             self.best = -np.inf if self.mode_max else np.inf
             self.best_weights = None
             self.wait = 0
-            self.improved_in_cycle = False
+            self.cycle_ended = False
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
@@ -364,23 +365,26 @@ def _best_weights_callback(
             if current is None:  # no validation: the last epoch is the one kept
                 result.best_epoch = epoch + 1
                 return
-            improved = current > self.best if self.mode_max else current < self.best
+            at_cycle_end = cycle_ends is not None and epoch in cycle_ends
+            if at_cycle_end and not self.cycle_ended:
+                # Mid-cycle weights, taken at a high learning rate, give way to the first
+                # annealed ones even where their validation score happened to be better.
+                self.cycle_ended = True
+                self.best = -np.inf if self.mode_max else np.inf
+            candidate = cycle_ends is None or at_cycle_end or not self.cycle_ended
+            improved = candidate and (current > self.best if self.mode_max else current < self.best)
             if improved:
                 self.best = current
                 self.best_weights = self.model.get_weights()
                 result.best_epoch = epoch + 1
                 self.wait = 0
-                self.improved_in_cycle = True
             else:
                 self.wait += 1
             if cycle_ends is None:
                 stop = patience is not None and self.wait >= patience
             else:
                 # A restart makes the validation score worse on purpose: judge whole cycles.
-                cycle_ended = epoch in cycle_ends
-                stop = patience is not None and cycle_ended and not self.improved_in_cycle
-                if cycle_ended:
-                    self.improved_in_cycle = False
+                stop = patience is not None and at_cycle_end and not improved
             if stop:
                 if verbose:
                     print(f"early stopping after epoch {epoch + 1}; best epoch {result.best_epoch}")

@@ -116,9 +116,33 @@ def test_early_stopping_judges_whole_cycles():
     assert _stops(worse, 1, {1, 5}) == [5]
     # Without cycles, patience 1 would have stopped at the first worse epoch (and each after).
     assert _stops(worse, 1, None) == [2, 3, 4, 5]
-    # A cycle that improves anywhere goes on; None never stops.
-    assert _stops([1.0, 0.5, 0.6, 0.7, 0.4, 0.9], 1, {1, 5}) == []
+    # A cycle whose end improves goes on; one that improves only mid-cycle does not; None never
+    # stops.
+    assert _stops([1.0, 0.5, 0.6, 0.7, 0.4], 1, {1, 4}) == []
+    assert _stops([1.0, 0.5, 0.4, 0.7, 0.6], 1, {1, 4}) == [4]
     assert _stops(worse, None, {1, 5}) == []
+
+
+def _kept(scores, last_epochs, monitor="val_loss"):
+    result = TrainingResult()
+    callback = _best_weights_callback(import_keras(), monitor, None, result, 0, last_epochs)
+    callback.set_model(_FakeNetwork())
+    for epoch, score in enumerate(scores):
+        callback.on_epoch_end(epoch, {monitor: score})
+    return result.best_epoch
+
+
+def test_cycles_keep_the_best_annealed_network():
+    # Epoch 4's loss is the lowest, but mid-cycle: the end of the second cycle (epoch 5) is kept.
+    assert _kept([1.0, 0.5, 0.6, 0.3, 0.45], {1, 4}) == 5
+    assert _kept([1.0, 0.5, 0.6, 0.3, 0.45], None) == 4
+    # The end of the first cycle replaces a better mid-cycle epoch of its own cycle ...
+    assert _kept([1.0, 0.3, 0.5], {2}) == 3
+    # ... and an earlier cycle end stays when the later one is worse.
+    assert _kept([1.0, 0.5, 0.6, 0.3, 0.55], {1, 4}) == 2
+    # Before the first cycle ends (an interrupted fit), the best epoch so far stands in.
+    assert _kept([1.0, 0.8, 0.9], {5}) == 2
+    assert _kept([0.9, 0.95, 0.99, 0.97], {1, 3}, monitor="val_accuracy") == 4
 
 
 @pytest.mark.parametrize(

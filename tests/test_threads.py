@@ -71,6 +71,7 @@ def test_ctrl_c_during_fit_keeps_the_best_weights_and_warns():
     clf = HeartbeatCNNClassifier(
         **{**FAST_PARAMS, "epochs": epochs},
         early_stopping_patience=None,
+        lr_schedule="plateau",  # every epoch is a candidate, not only the ends of cosine cycles
         callbacks=[SendCtrlC()],
     )
     with pytest.warns(UserWarning, match=r"interrupted after \d+ epoch.*best epoch so far"):
