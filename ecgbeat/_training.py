@@ -344,14 +344,16 @@ def _best_weights_callback(
     improve on the best; ``patience`` only says whether to stop early at all (``None``: never).
     """
 
+    mode_max = monitor.endswith("accuracy")
+    worst = -np.inf if mode_max else np.inf
+    first_cycle_end = min(cycle_ends) if cycle_ends is not None else None
+
     class BestWeights(keras_module.callbacks.Callback):
         def __init__(self) -> None:
             super().__init__()
-            self.mode_max = monitor.endswith("accuracy")
-            self.best = -np.inf if self.mode_max else np.inf
+            self.best = worst
             self.best_weights = None
             self.wait = 0
-            self.cycle_ended = False
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
@@ -366,13 +368,12 @@ def _best_weights_callback(
                 result.best_epoch = epoch + 1
                 return
             at_cycle_end = cycle_ends is not None and epoch in cycle_ends
-            if at_cycle_end and not self.cycle_ended:
+            if epoch == first_cycle_end:
                 # Mid-cycle weights, taken at a high learning rate, give way to the first
                 # annealed ones even where their validation score happened to be better.
-                self.cycle_ended = True
-                self.best = -np.inf if self.mode_max else np.inf
-            candidate = cycle_ends is None or at_cycle_end or not self.cycle_ended
-            improved = candidate and (current > self.best if self.mode_max else current < self.best)
+                self.best = worst
+            candidate = cycle_ends is None or at_cycle_end or epoch < first_cycle_end
+            improved = candidate and (current > self.best if mode_max else current < self.best)
             if improved:
                 self.best = current
                 self.best_weights = self.model.get_weights()
