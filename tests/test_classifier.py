@@ -68,47 +68,39 @@ def test_same_random_state_gives_identical_predictions_and_leaves_global_state(b
     assert context.global_seed() is None
 
 
-def test_best_weights_are_restored_from_memory_without_files(tmp_path, monkeypatch):
+def _fit_with_snapshots(monitor: str, **params):
+    """Fit on synthetic beats; return the estimator, each epoch's ``monitor`` and its weights."""
     import keras
 
     X, y = make_synthetic_beats(n_per_class=30)
-    snapshots = []
+    scores, weights = [], []
 
     class Snapshot(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            snapshots.append((logs["val_loss"], self.model.get_weights()))
+            scores.append(logs[monitor])
+            weights.append(self.model.get_weights())
 
+    clf = HeartbeatCNNClassifier(**params, monitor=monitor, callbacks=[Snapshot()]).fit(X, y)
+    for kept, best in zip(clf.model_.get_weights(), weights[clf.best_epoch_ - 1], strict=True):
+        np.testing.assert_array_equal(kept, best)  # the model holds the kept epoch's weights
+    return clf, scores
+
+
+def test_best_weights_are_restored_from_memory_without_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     params = {**FAST_PARAMS, "epochs": 8, "learning_rate": 3e-2, "lr_decay_patience": None}
-    clf = HeartbeatCNNClassifier(**params, lr_schedule="plateau", callbacks=[Snapshot()])
-    clf.fit(X, y)
+    clf, val_losses = _fit_with_snapshots("val_loss", **params, lr_schedule="plateau")
     assert list(tmp_path.iterdir()) == []  # no checkpoint file, ever
-    val_losses = [loss for loss, _ in snapshots]
     assert clf.best_epoch_ == int(np.argmin(val_losses)) + 1
-    for kept, best in zip(clf.model_.get_weights(), snapshots[clf.best_epoch_ - 1][1], strict=True):
-        np.testing.assert_array_equal(kept, best)
 
 
 def test_cosine_restarts_keep_the_best_cycle_end():
-    import keras
-
-    X, y = make_synthetic_beats(n_per_class=30)
-    snapshots = []
-
-    class Snapshot(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            snapshots.append((logs["val_accuracy"], self.model.get_weights()))
-
     # Cycles of 2 and 4 epochs: only the networks after epochs 2 and 6 can be kept.
     params = {**FAST_PARAMS, "epochs": 6, "lr_cycle_epochs": 2, "early_stopping_patience": None}
-    clf = HeartbeatCNNClassifier(**params, monitor="val_accuracy", callbacks=[Snapshot()])
-    clf.fit(X, y)
-    accuracies = [accuracy for accuracy, _ in snapshots]
+    clf, accuracies = _fit_with_snapshots("val_accuracy", **params)
     assert clf.best_epoch_ == (2 if accuracies[1] >= accuracies[5] else 6)
     # A mid-cycle epoch reached the top accuracy first; the best epoch overall would be that one.
     assert int(np.argmax(accuracies)) + 1 not in (2, clf.best_epoch_)
-    for kept, best in zip(clf.model_.get_weights(), snapshots[clf.best_epoch_ - 1][1], strict=True):
-        np.testing.assert_array_equal(kept, best)
 
 
 def test_early_stopping_stops_after_patience():
