@@ -304,7 +304,7 @@ class RecordsResult:
             "failed": len(self.errors),
             "beats": beats,
             "counts": counts,
-            "ectopic_burden": round(1.0 - normal / beats, 4) if beats else 0.0,
+            "ectopic_burden": 1.0 - normal / beats if beats else 0.0,  # exact: displays round once
             "per_record": [table.summary() for table in self.tables],
             "errors": dict(self.errors),
         }

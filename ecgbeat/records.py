@@ -82,7 +82,11 @@ class BeatTable:
         return {name: int(np.sum(self.label == name)) for name in self.class_names}
 
     def summary(self) -> dict:
-        """Beats per class and the ectopic burden (share of beats not in class ``"N"``)."""
+        """Beats per class and the ectopic burden (share of beats not in class ``"N"``).
+
+        The burden is the exact share, not rounded: whoever displays it rounds it once (rounding
+        here and again for display would turn 0.822545 into 82.2 % instead of 82.3 %).
+        """
         counts = self.counts()
         total = max(len(self), 1)
         normal = counts.get("N", 0)
@@ -91,7 +95,7 @@ class BeatTable:
             "beats": len(self),
             "duration_s": round(float(self.time[-1]) if len(self) else 0.0, 1),
             "counts": counts,
-            "ectopic_burden": round(1.0 - normal / total, 4) if len(self) else 0.0,
+            "ectopic_burden": 1.0 - normal / total if len(self) else 0.0,
         }
 
     def rows(self) -> list[dict]:

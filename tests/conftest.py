@@ -31,6 +31,35 @@ def _shared_dir(name: str) -> Path:
     return path
 
 
+#: The training arithmetic that ``precision="auto"`` resolves to in this test run: float32 by
+#: default, whatever the CPU, so that every result of the suite is the same on CPUs with and
+#: without bfloat16 instructions. ``ECGBEAT_TEST_PRECISION=mixed_bfloat16`` runs the suite on the
+#: other path (emulated where the CPU lacks bfloat16) to check that no test depends on it.
+TEST_PRECISION = os.environ.get("ECGBEAT_TEST_PRECISION", "float32")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _auto_precision_is_fixed():
+    if TEST_PRECISION not in ("float32", "mixed_bfloat16"):
+        pytest.exit(
+            f"ECGBEAT_TEST_PRECISION must be float32 or mixed_bfloat16, not {TEST_PRECISION}"
+        )
+    from ecgbeat import _backend
+
+    read_cpu_flags = _backend.cpu_has_bfloat16
+
+    def cpu_has_bfloat16(cpuinfo_path: str | None = None) -> bool:
+        # A path given is a test of the flag reading itself: read it.
+        if cpuinfo_path is not None:
+            return read_cpu_flags(cpuinfo_path)
+        return TEST_PRECISION == "mixed_bfloat16"
+
+    with pytest.MonkeyPatch.context() as patch:
+        # Tests of the choice itself patch this again, for themselves.
+        patch.setattr(_backend, "cpu_has_bfloat16", cpu_has_bfloat16)
+        yield
+
+
 @pytest.fixture(scope="session")
 def mitdb_dir() -> Path:
     """Folder with the raw MIT-BIH Arrhythmia Database (``NNN.hea/.dat/.atr``)."""

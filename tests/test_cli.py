@@ -340,6 +340,19 @@ def test_predict_keeps_going_when_a_record_fails(capsys, tiny_model, mitdb_dir, 
     assert f"ectopic burden {100 * (1 - n_normal / len(rows)):.1f} %" in line
 
 
+def test_summary_rounds_the_ectopic_burden_once():
+    # 1761 of 2000 beats not N: 88.05 %. Rounding to 4 decimals first, then for display,
+    # printed 88.0 % (the double rounding that made CI depend on the CPU's arithmetic).
+    from ecgbeat.cli import _format_summary
+    from ecgbeat.records import BeatTable
+
+    label = np.array(["N"] * 239 + ["V"] * 1761)
+    proba = np.zeros((2000, 2))
+    table = BeatTable("r", np.arange(2000) * 300, 360.0, label, proba, ["N", "V"])
+    assert table.summary()["ectopic_burden"] == 1 - 239 / 2000
+    assert "ectopic burden 88.1 %" in _format_summary(table)
+
+
 def test_predict_survives_an_unexpected_error_in_one_record(
     capsys, tiny_model, mitdb_dir, monkeypatch
 ):
