@@ -147,7 +147,9 @@ def test_classify_records_refuses_ambiguous_inputs(tmp_path):
 
 def test_grid_search_on_dask_matches_serial_and_limits_tensorflow_threads(client):
     X, y = make_synthetic_beats(n_per_class=12)
-    estimator = HeartbeatCNNClassifier(**{**FAST_PARAMS, "validation_fraction": 0})
+    # The workers do not share the test run's fixed precision="auto": name the arithmetic.
+    params = {**FAST_PARAMS, "validation_fraction": 0, "precision": "float32"}
+    estimator = HeartbeatCNNClassifier(**params)
     grid = {"epochs": [1, 20]}
     cv = StratifiedKFold(2, shuffle=True, random_state=0)
     with dask_backend(client) as active:

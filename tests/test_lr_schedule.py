@@ -64,7 +64,8 @@ def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
     expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(4))]
     np.testing.assert_allclose(clf.history_["learning_rate"], expected, rtol=1e-6)
     assert clf.n_epochs_ == 6
-    assert clf.score(X, y) > 0.9
+    # Only the annealed networks at the ends of the cycles (epochs 2 and 6) can be kept.
+    assert clf.best_epoch_ in (2, 6)
 
 
 def test_cosine_restarts_is_the_default_and_plateau_is_one_parameter_away():
