@@ -118,16 +118,19 @@ def _cycle_of(epoch: int, first_cycle: int, epochs: int) -> tuple[int, int]:
 
 
 def validation_split(
-    y: np.ndarray, fraction: float, seed: int
+    y: np.ndarray, fraction: float, seed: int, groups: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Indices of the training and validation beats, stratified by class.
 
     Returns ``(all indices, None)`` when ``fraction`` is 0, and also, with a warning, when the data
-    are too few to hold out at least one beat of each class while training on each class.
+    are too few to hold out at least one beat of each class while training on each class. With
+    ``groups``, whole groups (patients) are held out: see :func:`grouped_validation_split`.
     """
     indices = np.arange(len(y))
     if fraction == 0:
         return indices, None
+    if groups is not None:
+        return grouped_validation_split(y, fraction, seed, groups)
     n_classes = len(np.unique(y))
     n_validation = math.ceil(fraction * len(y))
     counts = np.bincount(y)
@@ -146,6 +149,61 @@ def validation_split(
         return indices, None
     train_idx, val_idx = train_test_split(
         indices, test_size=n_validation, stratify=y, random_state=seed
+    )
+    return np.sort(train_idx), np.sort(val_idx)
+
+
+def grouped_validation_split(
+    y: np.ndarray, fraction: float, seed: int, groups: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training and validation beats, no group on both sides.
+
+    One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with ``round(1 /
+    fraction)`` folds (at least 2, at most one per group) is held out: about ``fraction`` of the
+    groups, with class proportions as close to the whole as whole groups allow. Of the folds, the
+    first that leaves every class both in training and in validation is taken, else the first that
+    trains on every class, else (with a warning naming the classes) the first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 1, 1] * 5)
+    >>> groups = np.repeat(np.arange(10), 2)
+    >>> train, val = grouped_validation_split(y, 0.2, seed=0, groups=groups)
+    >>> sorted(set(groups[train]) & set(groups[val]))
+    []
+    >>> len(val), np.unique(y[val]).tolist()
+    (4, [0, 1])
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise ValueError(
+            f"a validation split by groups needs at least 2 groups (patients); got 1 "
+            f"({groups[0]!r}): give beats of more patients, groups=None, or "
+            "validation_fraction=0"
+        )
+    n_splits = min(max(2, round(1 / fraction)), n_groups)
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    classes = np.unique(y)
+    with warnings.catch_warnings():
+        # Classes rarer than the number of folds are expected here: whole patients decide.
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        folds = list(splitter.split(np.zeros(len(y)), y, groups))
+    for needs_validation in (True, False):
+        for train_idx, val_idx in folds:
+            trains_all = np.isin(classes, y[train_idx]).all()
+            if trains_all and (not needs_validation or np.isin(classes, y[val_idx]).all()):
+                return np.sort(train_idx), np.sort(val_idx)
+    train_idx, val_idx = folds[0]
+    missing = classes[~np.isin(classes, y[train_idx])]
+    warnings.warn(
+        f"every class is in too few groups to train on all of them with whole groups held out "
+        f"for validation: classes {missing.tolist()} are only in the validation groups and are "
+        "not trained on; give more patients or set validation_fraction=0",
+        UserWarning,
+        stacklevel=4,
     )
     return np.sort(train_idx), np.sort(val_idx)
 
@@ -406,6 +464,7 @@ def train(
     n_classes: int,
     sample_weights: np.ndarray | None,
     validation_fraction: float,
+    groups: np.ndarray | None = None,
     epochs: int,
     batch_size: int,
     learning_rate: float,
@@ -431,7 +490,7 @@ def train(
     keras = import_keras()
     tf = import_tensorflow()
 
-    train_idx, val_idx = validation_split(y, validation_fraction, seed)
+    train_idx, val_idx = validation_split(y, validation_fraction, seed, groups)
     rates = class_sampling_rates(y[train_idx], n_classes, max_class_ratio)
     undersampled = bool((rates < 1).any())
     tensors = (X[train_idx, :, None], y[train_idx])

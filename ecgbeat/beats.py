@@ -47,9 +47,10 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from ecgbeat.exceptions import SignalError
-from ecgbeat.qrs import check_signal, detect_r_peaks, unit_scale
+from ecgbeat.qrs import check_signal, detect_r_peaks, refine_r_peaks, unit_scale
+from ecgbeat.rhythm import N_RR_FEATURES, rr_features
 
-__all__ = ["BeatSegments", "resample", "segment_beats"]
+__all__ = ["BeatSegments", "cut_beats", "resample", "segment_beats"]
 
 
 class BeatSegments(NamedTuple):
@@ -251,3 +252,65 @@ def segment_beats(
     # Rounding in the division can leave a hair outside [0, 1].
     np.clip(beats, 0.0, 1.0, out=beats)
     return BeatSegments(beats, r_keep, w_idx.astype(np.int64))
+
+
+def cut_beats(
+    signal,
+    fs: float,
+    r_peaks=None,
+    *,
+    detector: str = "pan-tompkins",
+    refine_radius: float | None = None,
+    name: str = "signal",
+    **segment_params,
+) -> tuple[BeatSegments, np.ndarray]:
+    """The beats of a recording and their rhythm: R peaks, refined, segmented, R-R features.
+
+    The one path from a raw lead to a model's rows, for annotated and detected R peaks alike:
+    the peaks (given, or found by ``detector``) are moved to their dominant extremum within
+    ``refine_radius`` seconds (:func:`ecgbeat.qrs.refine_r_peaks`; ``None`` keeps them), the
+    beats are cut at them by :func:`segment_beats`, and each beat gets the R-R interval features
+    of :func:`ecgbeat.rhythm.rr_features`, computed over all the peaks (the last one included,
+    though :func:`segment_beats` drops its beat).
+
+    Parameters
+    ----------
+    signal, fs, r_peaks, detector, name
+        As for :func:`segment_beats`.
+    refine_radius : float or None, default=None
+        Search radius of the peak refinement, in seconds; ``None`` uses the peaks as they are
+        (as the Kaggle release and the models trained on it did).
+    **segment_params
+        ``target_fs``, ``beat_length``, ``window_seconds``, ``segment_factor`` of
+        :func:`segment_beats`.
+
+    Returns
+    -------
+    segments : BeatSegments
+        As :func:`segment_beats` returns them; ``r_peaks`` are the refined peaks.
+    rr : ndarray of shape (n_beats, 7), float32
+        The R-R interval features of each beat, columns as
+        :data:`ecgbeat.rhythm.RR_FEATURE_NAMES`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 360
+    >>> t = np.arange(30 * fs) / fs
+    >>> r = np.arange(180, t.size - 100, 288)
+    >>> ecg = np.exp(-(((t[:, None] - r / fs) / 0.01) ** 2)).sum(axis=1)
+    >>> seg, rr = cut_beats(ecg, fs, r + 5, refine_radius=0.12)
+    >>> bool((seg.r_peaks == r[:-1]).all()), rr.shape, round(float(rr[3, 0]), 3)
+    (True, (36, 7), 0.8)
+    """
+    x, fs = check_signal(signal, fs, name=name)
+    if r_peaks is None:
+        r_peaks = detect_r_peaks(x, fs, method=detector)
+    else:
+        r_peaks = _check_r_peaks(r_peaks, x.size, name)
+    if refine_radius is not None:
+        r_peaks = refine_r_peaks(x, fs, r_peaks, radius=refine_radius)
+    segments = segment_beats(x, fs, r_peaks, name=name, **segment_params)
+    if len(segments.beats) == 0:
+        return segments, np.zeros((0, N_RR_FEATURES), np.float32)
+    return segments, rr_features(r_peaks, fs)[:-1]

@@ -23,7 +23,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ecgbeat._backend import default_training_precision, import_preserving_random_state
 from ecgbeat._inference import compile_predict
@@ -89,6 +94,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ``"cnn"``: the reference network (Conv1D 16,16 / 32,32 / 32,32 / 256,256, global max pool,
         Dense 64, 64; about 255k weights). ``"resnet"``: the residual network of Kachuee et al.
         2018.
+    n_rr_features : int, default=0
+        Number of rhythm features at the end of each row of ``X``: the last ``n_rr_features``
+        columns are not beat samples but values such as the R-R intervals of
+        :func:`ecgbeat.rhythm.rr_features` (a beat's timing, which its shape barely shows; what
+        tells a premature S beat from an N beat). The network reads them beside its convolutional
+        features, before the dense head. ``0``: every column is a beat sample.
     epochs : int, default=48
         Maximum number of epochs (with ``max_class_ratio``, an epoch is one draw of the
         undersampled training data). 48 is two whole cycles of the default ``lr_schedule``.
@@ -184,7 +195,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (n_classes,)
         Class labels known to the classifier; the columns of :meth:`predict_proba` follow them.
     n_features_in_ : int
-        Number of samples in one beat seen during ``fit``.
+        Number of columns of ``X`` seen during ``fit``: the beat's samples plus
+        ``n_rr_features``.
     model_ : keras.Model
         The trained network.
     history_ : dict of str to list of float
@@ -221,6 +233,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "architecture": [StrOptions(set(ARCHITECTURES))],
+        "n_rr_features": [Interval(numbers.Integral, 0, None, closed="left")],
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -247,6 +260,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self,
         architecture: str = "cnn",
         *,
+        n_rr_features: int = 0,
         epochs: int = 48,
         batch_size: int = 128,
         learning_rate: float = 1e-3,
@@ -269,6 +283,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         verbose: int = 0,
     ) -> None:
         self.architecture = architecture
+        self.n_rr_features = n_rr_features
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -335,15 +350,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             X = np.ascontiguousarray(X, dtype=np.float32)
         return (X, y) if validate_y else X
 
-    def fit(self, X, y) -> HeartbeatCNNClassifier:
+    def fit(self, X, y, groups=None) -> HeartbeatCNNClassifier:
         """Train the network on beats ``X`` with labels ``y``.
 
         Parameters
         ----------
         X : array-like of shape (n_beats, n_samples) or (n_beats, n_samples, 1)
-            Beats, one per row (187 samples at 125 Hz, scaled to [0, 1], for the published models).
+            Beats, one per row (187 samples at 125 Hz, scaled to [0, 1], for the published models),
+            followed by ``n_rr_features`` rhythm features when that is set.
         y : array-like of shape (n_beats,)
             Class labels of any type (integers, strings...). At least two classes.
+        groups : array-like of shape (n_beats,), default=None
+            The patient (or recording) of each beat. With groups, the validation part that
+            chooses the best epoch holds whole patients out, never one patient on both sides:
+            beats of one patient are near-copies, so a split by beat measures memory, not how
+            the network does on a new patient. The split is stratified by class as far as whole
+            patients allow (:class:`~sklearn.model_selection.StratifiedGroupKFold`, one fold of
+            about ``validation_fraction`` of the patients, chosen so that every class is trained
+            on where possible). Inside :class:`~sklearn.model_selection.GridSearchCV` or
+            :func:`~sklearn.model_selection.cross_validate`, route it with metadata routing:
+            ``sklearn.set_config(enable_metadata_routing=True)`` and
+            ``clf.set_fit_request(groups=True)``.
 
         Returns
         -------
@@ -353,6 +380,14 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
+        if X.shape[1] <= self.n_rr_features:
+            raise ValueError(
+                f"X has {X.shape[1]} columns but n_rr_features={self.n_rr_features}: each row "
+                "must hold a beat of at least one sample before its rhythm features"
+            )
+        if groups is not None:
+            groups = column_or_1d(groups, warn=True)
+            check_consistent_length(y, groups)
         source = self._load_pretrained()
         classes = np.unique(y)
         if source is not None:
@@ -384,6 +419,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             n_classes=len(classes),
             sample_weights=self._sample_weights(y, y_encoded, classes),
             validation_fraction=self.validation_fraction,
+            groups=groups,
             epochs=self.epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
@@ -446,11 +482,16 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         return source
 
     def _initial_model(
-        self, n_samples: int, classes: np.ndarray, seed: int, source=None
+        self, n_columns: int, classes: np.ndarray, seed: int, source=None
     ) -> keras.Model:
         """Build the network, starting from the pretrained weights of ``source`` if given."""
         model = build_network(
-            self.architecture, n_samples, len(classes), dropout=self.dropout, seed=seed
+            self.architecture,
+            n_columns - self.n_rr_features,
+            len(classes),
+            dropout=self.dropout,
+            seed=seed,
+            n_rr_features=self.n_rr_features,
         )
         if source is not None:
             source_classes = np.asarray(
@@ -637,7 +678,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.__dict__.update(state)
         if weights is not None:
             model = build_network(
-                self.architecture, self.n_features_in_, len(self.classes_), dropout=self.dropout
+                self.architecture,
+                self.n_features_in_ - self.n_rr_features,
+                len(self.classes_),
+                dropout=self.dropout,
+                n_rr_features=self.n_rr_features,
             )
             model.set_weights(weights)
             for layer, flag in zip(model.layers, trainable or [], strict=False):
@@ -680,6 +725,6 @@ def copy_weights_by_structure(source: keras.Model, target: keras.Model, *, inclu
             raise ValueError(
                 f"cannot copy weights of layer {index} ({type(src).__name__}): shapes "
                 f"{src_shapes} and {dst_shapes} differ (was the source trained on beats of "
-                "another length?)"
+                "another length, or with another n_rr_features?)"
             )
         dst.set_weights(src.get_weights())

@@ -74,12 +74,35 @@ def _dense(keras_module, units: int, name: str, seeds: Iterator[int | None], act
     )
 
 
+def _inputs(keras_module, n_samples: int, n_rr_features: int):
+    """The network's one input, and its beat and rhythm parts.
+
+    With rhythm features the input is the beat followed by ``n_rr_features`` values (one row of
+    ``X``, as the estimator receives it); built-in cropping layers split it, so that the network
+    stays one input, a plain Keras graph that loads in safe mode.
+    """
+    inputs = keras_module.Input(shape=(n_samples + n_rr_features, 1), name="beat")
+    if n_rr_features == 0:
+        return inputs, inputs, None
+    beat = keras_module.layers.Cropping1D((0, n_rr_features), name="beat_part")(inputs)
+    rhythm = keras_module.layers.Cropping1D((n_samples, 0), name="rhythm_part")(inputs)
+    return inputs, beat, keras_module.layers.Flatten(name="rhythm")(rhythm)
+
+
+def _join_rhythm(keras_module, features, rhythm):
+    """The convolutional features, with the rhythm features beside them when there are any."""
+    if rhythm is None:
+        return features
+    return keras_module.layers.Concatenate(name="with_rhythm")([features, rhythm])
+
+
 def build_cnn(
     n_samples: int = 187,
     n_classes: int = 5,
     *,
     dropout: float = 0.1,
     seed: int | None = None,
+    n_rr_features: int = 0,
 ) -> keras.Model:
     """Build the reference heartbeat CNN.
 
@@ -98,11 +121,15 @@ def build_cnn(
         Dropout rate after each convolutional block; the head uses ``2 * dropout``.
     seed : int or None, default=None
         Seed of the weight initialisers and dropout masks; ``None`` draws fresh ones.
+    n_rr_features : int, default=0
+        Number of rhythm features (:mod:`ecgbeat.rhythm`) that follow the beat in each input row;
+        they join the convolutional features before the dense head.
 
     Returns
     -------
     keras.Model
-        An uncompiled model mapping ``(batch, n_samples, 1)`` to class probabilities.
+        An uncompiled model mapping ``(batch, n_samples + n_rr_features, 1)`` to class
+        probabilities.
 
     Examples
     --------
@@ -113,8 +140,7 @@ def build_cnn(
     keras = import_keras()
 
     seeds = _seeds(seed)
-    inputs = keras.Input(shape=(n_samples, 1), name="beat")
-    x = inputs
+    inputs, x, rhythm = _inputs(keras, n_samples, n_rr_features)
     blocks = [(16, 5), (32, 3), (32, 3), (256, 3)]
     conv_index = 0
     for block_index, (filters, kernel) in enumerate(blocks, start=1):
@@ -126,6 +152,7 @@ def build_cnn(
             x = keras.layers.Dropout(dropout, seed=next(seeds), name=f"dropout_{block_index}")(x)
     x = keras.layers.GlobalMaxPooling1D(name="global_pool")(x)
     x = keras.layers.Dropout(min(2 * dropout, 0.9), seed=next(seeds), name="dropout_head")(x)
+    x = _join_rhythm(keras, x, rhythm)
     x = _dense(keras, 64, "dense_1", seeds)(x)
     x = _dense(keras, 64, "dense_2", seeds)(x)
     outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
@@ -138,6 +165,7 @@ def build_resnet(
     *,
     dropout: float = 0.0,
     seed: int | None = None,
+    n_rr_features: int = 0,
 ) -> keras.Model:
     """Build the residual network of Kachuee, Fazeli and Sarrafzadeh (2018), arXiv:1805.00794.
 
@@ -154,11 +182,15 @@ def build_resnet(
         Dropout rate before the dense head (the paper uses none).
     seed : int or None, default=None
         Seed of the weight initialisers and dropout masks.
+    n_rr_features : int, default=0
+        Number of rhythm features that follow the beat in each input row, as in
+        :func:`build_cnn`.
 
     Returns
     -------
     keras.Model
-        An uncompiled model mapping ``(batch, n_samples, 1)`` to class probabilities.
+        An uncompiled model mapping ``(batch, n_samples + n_rr_features, 1)`` to class
+        probabilities.
 
     Examples
     --------
@@ -169,8 +201,8 @@ def build_resnet(
     keras = import_keras()
 
     seeds = _seeds(seed)
-    inputs = keras.Input(shape=(n_samples, 1), name="beat")
-    x = _conv(keras, 32, 5, "conv_1", seeds)(inputs)
+    inputs, beat, rhythm = _inputs(keras, n_samples, n_rr_features)
+    x = _conv(keras, 32, 5, "conv_1", seeds)(beat)
     conv_index = 1
     for block_index in range(1, 6):
         shortcut = x
@@ -185,6 +217,7 @@ def build_resnet(
     x = keras.layers.Flatten(name="flatten")(x)
     if dropout > 0:
         x = keras.layers.Dropout(dropout, seed=next(seeds), name="dropout_head")(x)
+    x = _join_rhythm(keras, x, rhythm)
     x = _dense(keras, 32, "dense_1", seeds)(x)
     x = _dense(keras, 32, "dense_2", seeds)(x)
     outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
@@ -202,6 +235,7 @@ def build_network(
     *,
     dropout: float | None = None,
     seed: int | None = None,
+    n_rr_features: int = 0,
 ) -> keras.Model:
     """Build the network named ``architecture`` (a key of :data:`ARCHITECTURES`).
 
@@ -217,6 +251,9 @@ def build_network(
         Dropout rate; ``None`` keeps the architecture's own default.
     seed : int or None, default=None
         Seed of the weight initialisers and dropout masks.
+    n_rr_features : int, default=0
+        Number of rhythm features that follow the beat in each input row (see
+        :func:`build_cnn`); ``n_samples`` counts the beat alone.
 
     Returns
     -------
@@ -228,6 +265,8 @@ def build_network(
     >>> from ecgbeat.networks import build_network
     >>> build_network("resnet", 187, 3, seed=1).name
     'heartbeat_resnet'
+    >>> build_network("cnn", 187, 5, seed=0, n_rr_features=7).input_shape
+    (None, 194, 1)
     """
     try:
         builder = ARCHITECTURES[architecture]
@@ -236,7 +275,7 @@ def build_network(
             f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}"
         ) from None
     kwargs = {} if dropout is None else {"dropout": dropout}
-    return builder(n_samples, n_classes, seed=seed, **kwargs)
+    return builder(n_samples, n_classes, seed=seed, n_rr_features=n_rr_features, **kwargs)
 
 
 def feature_layer_names(model: keras.Model) -> list[str]:

@@ -142,6 +142,7 @@ def classify_record(
     lead: str | Sequence[str] = DEFAULT_LEADS,
     annotations: str | None = None,
     detector: str = "pan-tompkins",
+    refine_radius: float | str | None = "model",
     class_names: Sequence[str] | None = None,
 ) -> BeatTable:
     """Classify every beat of a WFDB record.
@@ -159,6 +160,10 @@ def classify_record(
         by default the QRS detector finds them.
     detector : str, default="pan-tompkins"
         QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`).
+    refine_radius : float, None or "model", default="model"
+        Move each R peak to the dominant extremum within this many seconds before cutting its
+        beat (:func:`ecgbeat.beats.cut_beats`). ``"model"``: as the classifier's training beats
+        were cut, which its model card records (none for a model without a card).
     class_names : sequence of str, optional
         Names of the classifier's classes; by default the model card's ``target_names`` for a
         pretrained model, else the classes themselves.
@@ -175,8 +180,9 @@ def classify_record(
     >>> table.summary()["counts"]  # doctest: +SKIP
     {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
     """
-    from ecgbeat.beats import segment_beats
+    from ecgbeat.beats import cut_beats
     from ecgbeat.datasets._records import read_annotations, read_lead
+    from ecgbeat.rhythm import N_RR_FEATURES
 
     if isinstance(classifier, str):
         from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -192,10 +198,23 @@ def classify_record(
         samples, symbols = read_annotations(path, annotations, len(signal), name)
         is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
         r_peaks = samples[is_beat]
-    segments = segment_beats(signal, fs, r_peaks, detector=detector, name=name)
+    n_rr = int(classifier.get_params().get("n_rr_features", 0))
+    if n_rr not in (0, N_RR_FEATURES):
+        raise ValueError(
+            f"the classifier reads {n_rr} rhythm features per beat; records give the "
+            f"{N_RR_FEATURES} of ecgbeat.rhythm.rr_features"
+        )
+    if refine_radius == "model":
+        # Beats are cut as the model's training beats were (its card says; older models: as is).
+        card = getattr(classifier, "model_card_", None) or {}
+        refine_radius = card.get("segmentation", {}).get("refine_radius")
+    segments, rr = cut_beats(
+        signal, fs, r_peaks, detector=detector, refine_radius=refine_radius, name=name
+    )
+    X = np.hstack([segments.beats, rr]) if n_rr else segments.beats
     names = _class_names(classifier, class_names)
-    if len(segments.beats):
-        proba = classifier.predict_proba(segments.beats)
+    if len(X):
+        proba = classifier.predict_proba(X)
         codes = np.argmax(proba, axis=1)
     else:
         proba = np.zeros((0, len(names)))

@@ -1,7 +1,8 @@
 """On-disk cache of built beat arrays, keyed by what they were built from.
 
 A cache file is ``<folder>/<prefix>-<key>.npz``. The key hashes the preprocessing parameters, the
-cache format version and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
+cache format version, the package version (a release may change how beats are cut, and must not be
+served the beats of an earlier one) and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
 ``SHA256SUMS.txt``, else the file's own SHA-256, always with its size and modification time so
 that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays and of its
 own file name (which holds the key): a cut or edited file, or the valid file of another entry
@@ -19,8 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ecgbeat._version import __version__
+
 #: Bump when the layout or the meaning of cached arrays changes.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 _CHECKSUM = "__sha256__"
 
 
@@ -43,7 +46,9 @@ def file_fingerprint(path: Path, known_sha256: str | None = None) -> list:
 
 def cache_key(params: dict, fingerprints: list) -> str:
     """Hex key of a cache entry."""
-    blob = json.dumps([CACHE_VERSION, params, fingerprints], sort_keys=True, default=str)
+    blob = json.dumps(
+        [CACHE_VERSION, __version__, params, fingerprints], sort_keys=True, default=str
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ecgbeat.beats import segment_beats
+from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home, progress_bar
 from ecgbeat.datasets._download import download_physionet, read_sha256sums
 from ecgbeat.datasets._records import read_annotations, read_lead
 from ecgbeat.qrs import detect_r_peaks
+from ecgbeat.rhythm import RR_FEATURE_NAMES
 
 __all__ = [
     "AAMI_CLASSES",
@@ -139,22 +140,26 @@ def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.n
     return best
 
 
-def _build_record(folder: Path, record: str, lead, detector, seg_params) -> dict[str, np.ndarray]:
+def _build_record(
+    folder: Path, record: str, lead, detector, refine_radius, seg_params
+) -> dict[str, np.ndarray]:
     name = f"mitdb/{record}"
     signal, fs, lead_name, _ = read_lead(folder / record, lead, name)
     samples, symbols = read_annotations(folder / record, "atr", signal.size, name)
     is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
+    cut = {"refine_radius": refine_radius, "name": f"record {name}", **seg_params}
     if detector is None:
-        seg = segment_beats(signal, fs, samples[is_beat], name=f"record {name}", **seg_params)
+        seg, rr = cut_beats(signal, fs, samples[is_beat], **cut)
         beat_symbols = symbols[is_beat][:-1]
         detected = np.zeros(0, dtype=np.int64)
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
-        seg = segment_beats(signal, fs, detected, name=f"record {name}", **seg_params)
+        seg, rr = cut_beats(signal, fs, detected, **cut)
         nearest = _nearest(seg.r_peaks, samples[is_beat], 0.150 * fs)
         beat_symbols = np.where(nearest >= 0, symbols[is_beat][nearest], "")
     return {
         "beats": seg.beats,
+        "rr": rr,
         "r_peaks": seg.r_peaks,
         "symbol": beat_symbols,
         "lead": np.array(lead_name),
@@ -180,6 +185,8 @@ def fetch_mitbih(
     beat_length: int = 187,
     window_seconds: float = 10.0,
     segment_factor: float = 1.2,
+    refine_radius: float | None = None,
+    rhythm: bool = False,
 ):
     """Load the MIT-BIH Arrhythmia Database as AAMI-labelled single beats.
 
@@ -220,17 +227,31 @@ def fetch_mitbih(
         Replaces the PhysioNet URL (``https://physionet.org/files``), e.g. a mirror.
     target_fs, beat_length, window_seconds, segment_factor
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
+    refine_radius : float or None, default=None
+        Move each R peak (annotated or detected) to the dominant extremum of the lead within
+        this many seconds before cutting its beat (:func:`ecgbeat.qrs.refine_r_peaks`): one
+        fiducial point for annotated and detected peaks. ``None`` keeps the peaks as they are, as
+        the Kaggle release did.
+    rhythm : bool, default=False
+        Append each beat's R-R interval features (:func:`ecgbeat.rhythm.rr_features`, from the
+        R peaks that cut the beats: annotated or detected) to its row of ``data``, for
+        ``HeartbeatCNNClassifier(n_rr_features=7)``. They are in ``rr_features`` either way.
 
     Returns
     -------
     data : Bunch
-        ``data`` (n_beats, beat_length) float32 in [0, 1]; ``target`` (n_beats,) int64 AAMI
+        ``data`` (n_beats, beat_length) float32 in [0, 1] (``beat_length + 7`` columns with
+        ``rhythm``); ``rr_features`` (n_beats, 7) float32 R-R interval features, columns named
+        by ``rr_feature_names``; ``target`` (n_beats,) int64 AAMI
         labels 0..4; ``target_names`` ``["N", "S", "V", "F", "Q"]``; ``groups`` and ``record``
         (n_beats,) record name of each beat (the patient, except records 201 and 202 which are one
         subject); ``r_peaks`` (n_beats,) R-peak sample at 360 Hz; ``symbol`` (n_beats,) the MIT-BIH
         annotation symbol; ``lead`` dict record -> lead read; ``is_test`` (n_beats,) bool when a
         split is given; ``DESCR`` with the attribution. With ``detector``, also ``detection``:
-        per-record true positives, false negatives and false positives (150 ms match).
+        per-record true positives, false negatives and false positives (150 ms match), and
+        (but in a part of the random split) ``unmatched``: a Bunch of the rows (``data``), records
+        (``groups``) and R peaks (``r_peaks``) of the detections that match no reference beat,
+        so that an evaluation can count what a model says of them as false positives.
     (data, target) : tuple if ``return_X_y`` is True
 
     Examples
@@ -252,7 +273,13 @@ def fetch_mitbih(
         "window_seconds": window_seconds,
         "segment_factor": segment_factor,
     }
-    params = {"database": _DATABASE, "lead": lead, "detector": detector, **seg_params}
+    params = {
+        "database": _DATABASE,
+        "lead": lead,
+        "detector": detector,
+        "refine_radius": refine_radius,
+        **seg_params,
+    }
     cache_dir = _cache.resolve_cache_dir(cache, home)
     sums_path = folder / "SHA256SUMS.txt"
     sums = read_sha256sums(sums_path) if sums_path.is_file() else {}
@@ -268,18 +295,27 @@ def fetch_mitbih(
             path = cache_dir / f"mitdb-{record}-{_cache.cache_key(params, fingerprints)}.npz"
             arrays = _cache.load(path)
         if arrays is None:
-            arrays = _build_record(folder, record, lead, detector, seg_params)
+            arrays = _build_record(folder, record, lead, detector, refine_radius, seg_params)
             if cache_dir is not None:
                 _cache.save(path, arrays)
         parts.append((record, arrays))
-    return _assemble(parts, split, subset, detector, return_X_y, beat_length)
+    return _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm)
 
 
-def _assemble(parts, split, subset, detector, return_X_y, beat_length):
-    beats, symbols, r_peaks, groups, leads, detection = [], [], [], [], {}, {}
+def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
+    beats, rrs, symbols, r_peaks, groups, leads, detection = [], [], [], [], [], {}, {}
+    unmatched = {"data": [], "groups": [], "r_peaks": []}
     for record, arrays in parts:
         keep = np.isin(arrays["symbol"], list(AAMI_SYMBOLS))
+        if detector is not None:
+            # Detections with no reference beat within 150 ms: false positives of the detector.
+            extra = ~keep
+            rows = arrays["beats"][extra]
+            unmatched["data"].append(np.hstack([rows, arrays["rr"][extra]]) if rhythm else rows)
+            unmatched["groups"].append(np.full(int(extra.sum()), record, dtype="U3"))
+            unmatched["r_peaks"].append(arrays["r_peaks"][extra])
         beats.append(arrays["beats"][keep])
+        rrs.append(arrays["rr"][keep])
         symbols.append(arrays["symbol"][keep])
         r_peaks.append(arrays["r_peaks"][keep])
         groups.append(np.full(int(keep.sum()), record, dtype="U3"))
@@ -287,6 +323,7 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length):
         if detector is not None:
             detection[record] = _detection_counts(arrays, 0.150 * 360)
     data = np.concatenate(beats) if beats else np.zeros((0, beat_length), np.float32)
+    rr = np.concatenate(rrs) if rrs else np.zeros((0, len(RR_FEATURE_NAMES)), np.float32)
     symbol = np.concatenate(symbols)
     target = np.array([AAMI_SYMBOLS[s] for s in symbol.tolist()], dtype=np.int64)
     groups = np.concatenate(groups)
@@ -304,15 +341,19 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length):
         is_test = np.isin(groups, MITBIH_DS2)
     if is_test is not None and subset != "all":
         keep = is_test if subset == "test" else ~is_test
-        data, target, symbol, groups, r_peaks, is_test = (
-            a[keep] for a in (data, target, symbol, groups, r_peaks, is_test)
+        data, rr, target, symbol, groups, r_peaks, is_test = (
+            a[keep] for a in (data, rr, target, symbol, groups, r_peaks, is_test)
         )
+    if rhythm:
+        data = np.hstack([data, rr])
     if return_X_y:
         return data, target
     bunch = Bunch(
         data=data,
         target=target,
         target_names=list(AAMI_CLASSES),
+        rr_features=rr,
+        rr_feature_names=list(RR_FEATURE_NAMES),
         groups=groups,
         record=groups.copy(),
         r_peaks=r_peaks,
@@ -324,6 +365,13 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length):
         bunch.is_test = is_test
     if detector is not None:
         bunch.detection = detection
+        # A part of the random split of beats has no place for detections that match no beat.
+        if split != "random" or subset == "all":
+            extra = {key: np.concatenate(value) for key, value in unmatched.items()}
+            if split == "inter-patient" and subset != "all":
+                in_part = np.isin(extra["groups"], np.unique(groups))
+                extra = {key: value[in_part] for key, value in extra.items()}
+            bunch.unmatched = Bunch(**extra)
     return bunch
 
 

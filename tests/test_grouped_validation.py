@@ -1,0 +1,115 @@
+"""Validation by patient: ``fit(X, y, groups=...)`` never puts one patient on both sides, alone and
+inside scikit-learn's model selection through metadata routing."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sklearn
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._training import grouped_validation_split, validation_split
+
+
+def _patients(n_beats: int, n_patients: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n_patients, n_beats).astype(str)
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.3, 0.5])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_no_patient_on_both_sides(fraction, seed):
+    _, y = make_synthetic_beats(n_per_class=100)
+    groups = _patients(len(y), 15, seed)
+    train, val = validation_split(np.unique(y, return_inverse=True)[1], fraction, seed, groups)
+    assert not set(groups[train]) & set(groups[val])
+    assert len(train) + len(val) == len(y) and len(np.intersect1d(train, val)) == 0
+    # About the asked fraction of the patients: one fold of round(1 / fraction).
+    assert len(set(groups[val])) == pytest.approx(15 * fraction, abs=2)
+
+
+def test_every_class_is_trained_on_when_whole_patients_allow():
+    # Class 1 lives in two patients only; a fold that holds both out would never train on it.
+    y = np.zeros(200, dtype=int)
+    groups = np.repeat(np.arange(20), 10)
+    y[groups == 3] = 1
+    y[groups == 17] = 1
+    for seed in range(10):
+        train, val = grouped_validation_split(y, 0.5, seed, groups)
+        assert 1 in y[train] and 1 in y[val]  # one of the two patients on each side
+
+
+def test_a_class_in_one_patient_only_is_trained_on_rather_than_validated():
+    y = np.zeros(100, dtype=int)
+    groups = np.repeat(np.arange(10), 10)
+    y[groups == 4] = 1  # only patient 4 has class 1: it cannot be on both sides
+    train, val = grouped_validation_split(y, 0.2, 0, groups)
+    assert 1 in y[train] and 1 not in y[val]
+
+
+def test_a_class_that_cannot_be_trained_on_is_named():
+    y = np.repeat([0, 1, 2, 0], 10)
+    groups = np.repeat(["a", "b"], 20)  # class 1 only in a, class 2 only in b
+    with pytest.warns(UserWarning, match=r"classes \[[12]\] are only in the validation groups"):
+        train, val = grouped_validation_split(y, 0.5, 0, groups)
+    assert not set(groups[train]) & set(groups[val])
+
+
+def test_one_patient_cannot_be_split_by_patient():
+    X, y = make_synthetic_beats()
+    with pytest.raises(ValueError, match="at least 2 groups"):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=np.full(len(y), "p1"))
+
+
+def test_groups_must_match_the_beats():
+    X, y = make_synthetic_beats()
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=np.arange(len(y) - 1))
+
+
+def test_fit_with_groups_holds_out_whole_patients(monkeypatch):
+    from ecgbeat import _training
+
+    seen = {}
+    real = _training.validation_split
+
+    def spy(y, fraction, seed, groups=None):
+        seen["split"] = real(y, fraction, seed, groups)
+        return seen["split"]
+
+    monkeypatch.setattr(_training, "validation_split", spy)
+    X, y = make_synthetic_beats()
+    groups = _patients(len(y), 12)
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, validation_fraction=0.25).fit(X, y, groups=groups)
+    train, val = seen["split"]
+    assert not set(groups[train]) & set(groups[val])
+    assert len(clf.history_["val_loss"]) == clf.n_epochs_
+    # Without groups the split is by beat, as before: patients fall on both sides.
+    HeartbeatCNNClassifier(**FAST_PARAMS, validation_fraction=0.25).fit(X, y)
+    train, val = seen["split"]
+    assert set(groups[train]) & set(groups[val])
+
+
+def test_groups_reach_fit_through_metadata_routing(monkeypatch):
+    X, y = make_synthetic_beats()
+    groups = _patients(len(y), 9)
+    received = []
+    real_fit = HeartbeatCNNClassifier.fit
+
+    def recording_fit(self, X, y, groups=None):
+        received.append(None if groups is None else len(groups))
+        return real_fit(self, X, y, groups=groups)
+
+    monkeypatch.setattr(HeartbeatCNNClassifier, "fit", recording_fit)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).set_fit_request(groups=True)
+        cv = GroupKFold(n_splits=3)
+        scores = cross_validate(clf, X, y, cv=cv, params={"groups": groups})
+        assert len(scores["test_score"]) == 3
+        # Each fold's fit got the groups of its own training beats.
+        assert received == [len(y) - len(test) for _, test in cv.split(X, y, groups)]
+        received.clear()
+        search = GridSearchCV(clf, {"batch_size": [8, 16]}, cv=cv)
+        search.fit(X, y, groups=groups)  # routed to the splitter and to every fit
+        assert len(received) == 2 * 3 + 1 and None not in received
