@@ -111,6 +111,10 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
         "",
         f"accuracy   {metrics['accuracy']:.4f}   ({total} beats)",
         f"macro-F1   {metrics['macro_f1']:.4f}",
+    ]
+    if "macro_f1_NSVF" in metrics:
+        lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, S, V, F)")
+    lines += [
         "",
         "confusion matrix (rows: true class, columns: predicted class)",
     ]
@@ -185,10 +189,18 @@ def _predict_proba(classifier, X, args, desc: str = "classifying"):
     return np.concatenate(parts)
 
 
-def _load_labelled_data(args, *, subset: str):
-    """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV)."""
+def _load_labelled_data(
+    args, *, subset: str, rhythm: bool = False, refine_radius=None, detector=None
+):
+    """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
+
+    ``rhythm`` appends the R-R features, ``refine_radius`` refines the R peaks and ``detector``
+    cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
+    are then in ``args.unmatched``).
+    """
     import numpy as np
 
+    args.unmatched = None
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
@@ -202,9 +214,19 @@ def _load_labelled_data(args, *, subset: str):
             records=args.records,
             download_if_missing=not args.no_download,
             progress=False if args.quiet else None,
+            detector=detector,
+            refine_radius=refine_radius,
+            rhythm=rhythm,
         )
         X, y, names = bunch.data, bunch.target, list(bunch.target_names)
+        if detector is not None:
+            args.unmatched = bunch.get("unmatched")
     else:
+        if rhythm or detector is not None:
+            raise _CommandError(
+                "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
+                "model reads rhythm features, or --detector was given; use --data mitbih"
+            )
         from ecgbeat.datasets import load_heartbeat_csv
 
         if args.split is not None:
@@ -579,25 +601,47 @@ def _cmd_evaluate(args) -> int:
     """Evaluate a saved or shipped model on labelled beats."""
     import numpy as np
 
-    from ecgbeat.evaluation import classification_metrics
+    from ecgbeat.evaluation import aami_metrics, classification_metrics
 
     classifier = _load_classifier(args.model, args)
     subset = args.subset if args.data == "mitbih" else "all"
-    X, y, names = _load_labelled_data(args, subset=subset)
+    if args.detector is not None and (args.split or "random") == "random" and subset != "all":
+        raise _CommandError(
+            "--detector needs whole records (--split inter-patient, or --subset all): the "
+            "random split divides beats, and a detection that matches no beat has no part"
+        )
+    card = getattr(classifier, "model_card_", None) or {}
+    X, y, names = _load_labelled_data(
+        args,
+        subset=subset,
+        rhythm=classifier.n_rr_features > 0,
+        refine_radius=card.get("segmentation", {}).get("refine_radius"),
+        detector=args.detector,
+    )
     classes = [str(c) for c in classifier.classes_]
     if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):
         raise _CommandError(
             f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
             f"({', '.join(names)})"
         )
+    extra = args.unmatched
+    if extra is not None and len(extra.data):
+        # Detections of no reference beat: whatever the model calls them is a false positive.
+        X = np.concatenate([X, extra.data])
+        y = np.concatenate([y, np.full(len(extra.data), len(names))])
     proba = _predict_proba(classifier, X, args)
     y_pred = classifier.classes_[np.argmax(proba, axis=1)].astype(np.int64)
-    metrics = classification_metrics(y, y_pred, target_names=names)
+    if args.data == "mitbih":
+        metrics = aami_metrics(y, y_pred, target_names=names)
+    else:
+        metrics = classification_metrics(y, y_pred, target_names=names)
     where = (
         f"MIT-BIH, {args.split or 'random'} split, {subset} part"
         if args.data == "mitbih"
         else args.data
     )
+    if args.detector is not None:
+        where += f", beats at {args.detector} peaks"
     if args.json:
         result = {"model": args.model, "data": where, "n_beats": len(y), **metrics}
         print(json.dumps(result, indent=1))
@@ -903,6 +947,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("model", metavar="MODEL", help="model name or .keras file")
     _add_data_options(evaluate, evaluate=True)
+    evaluate.add_argument(
+        "--detector",
+        choices=["pan-tompkins", "threshold"],
+        help="cut the MIT-BIH beats at this detector's R peaks instead of the annotated ones; "
+        "each takes the class of the reference beat within 150 ms, and detections of no beat "
+        "count as false positives (class '(none)')",
+    )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(func=_cmd_evaluate)
 

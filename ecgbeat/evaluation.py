@@ -25,7 +25,11 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-__all__ = ["classification_metrics"]
+__all__ = ["AAMI_SCORED", "aami_metrics", "classification_metrics"]
+
+#: The AAMI classes scored in the inter-patient literature (Q, rare and ill-defined, is left out of
+#: the mean; de Chazal et al. 2004).
+AAMI_SCORED = ("N", "S", "V", "F")
 
 
 def classification_metrics(
@@ -77,3 +81,34 @@ def classification_metrics(
         "labels": names,
         "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
     }
+
+
+def aami_metrics(
+    y_true, y_pred, *, target_names: Sequence[str], scored: Sequence[str] = AAMI_SCORED
+) -> dict[str, Any]:
+    """:func:`classification_metrics` plus the literature's summary: macro-F1 over N, S, V, F.
+
+    Adds ``macro_f1_NSVF`` (the mean F1 of the ``scored`` classes that occur in ``y_true``), and ``Se`` and ``+P`` (recall
+    and precision of each scored class), as AAMI-style tables report them. A label beyond
+    ``target_names`` in ``y_true`` (for example a detection that matches no reference beat) is a
+    class of its own, named ``"(none)"``: whatever a model calls it counts against that class's
+    precision.
+
+    Examples
+    --------
+    >>> from ecgbeat.evaluation import aami_metrics
+    >>> names = ["N", "S", "V", "F", "Q"]
+    >>> m = aami_metrics([0, 0, 1, 2, 5], [0, 1, 1, 2, 2], target_names=names)
+    >>> m["Se"]["N"], m["+P"]["V"], m["macro_f1_NSVF"]
+    (0.5, 0.5, 0.6667)
+    """
+    names = list(target_names)
+    n_labels = int(max(np.max(y_true, initial=0), np.max(y_pred, initial=0))) + 1
+    names += ["(none)"] * (n_labels > len(names))
+    metrics = classification_metrics(y_true, y_pred, target_names=names)
+    per_class = metrics["per_class"]
+    present = [c for c in scored if c in per_class and per_class[c]["support"] > 0]
+    metrics["macro_f1_NSVF"] = round(float(np.mean([per_class[c]["f1"] for c in present])), 4)
+    metrics["Se"] = {c: per_class[c]["recall"] for c in present}
+    metrics["+P"] = {c: per_class[c]["precision"] for c in present}
+    return metrics

@@ -234,6 +234,45 @@ def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
     assert int(v_line.split()[-1]) == v_support
 
 
+def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_model, mitdb_dir):
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import fetch_mitbih
+
+    argv = ["-q", "evaluate", str(tiny_model), "--data", "mitbih", "--records", "100", "208"]
+    argv += ["--data-home", str(mitdb_dir.parent), "--split", "inter-patient", "--no-download"]
+    code, out, _ = _run(capsys, *argv, "--detector", "pan-tompkins", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["data"].endswith("test part, beats at pan-tompkins peaks")
+    part = fetch_mitbih(
+        mitdb_dir.parent,
+        split="inter-patient",
+        subset="test",
+        records=["100", "208"],
+        detector="pan-tompkins",
+        download_if_missing=False,
+    )
+    assert set(part.groups) == {"100"} and set(part.unmatched.groups) <= {"100"}
+    n_extra = len(part.unmatched.data)
+    assert report["n_beats"] == len(part.target) + n_extra
+    assert report["per_class"].get("(none)", {"support": 0})["support"] == n_extra
+    # Se and +P are the per-class recall and precision, and the N, S, V, F mean is over the
+    # classes that record 100 has.
+    y_pred = HeartbeatCNNClassifier.load(tiny_model).predict(part.data)
+    n_true_n = int(np.sum(part.target == 0))
+    assert report["Se"]["N"] == round(float(np.mean(y_pred[part.target == 0] == 0)), 4)
+    assert report["per_class"]["N"]["support"] == n_true_n
+    present = [c for c in "NSVF" if report["per_class"][c]["support"]]
+    f1 = np.mean([report["per_class"][c]["f1"] for c in present])
+    assert report["macro_f1_NSVF"] == pytest.approx(f1, abs=1e-4)
+
+
+def test_detector_needs_whole_records(capsys, tiny_model):
+    argv = ["evaluate", str(tiny_model), "--data", "mitbih", "--detector", "pan-tompkins"]
+    code, _, err = _run(capsys, *argv)
+    assert code != 0 and "--detector needs whole records" in err
+
+
 # ------------------------------------------------------------------ demo
 
 
