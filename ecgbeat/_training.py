@@ -465,6 +465,8 @@ def train(
     sample_weights: np.ndarray | None,
     validation_fraction: float,
     groups: np.ndarray | None = None,
+    augmentation: dict[str, float] | None = None,
+    n_beat_samples: int | None = None,
     epochs: int,
     batch_size: int,
     learning_rate: float,
@@ -485,7 +487,10 @@ def train(
     ``X`` is float32 of shape (n_beats, n_samples) and ``y`` integer codes ``0..n_classes-1``.
     Each epoch draws the classes at :func:`class_sampling_rates` (afresh, seeded by ``seed``).
     ``lr_schedule`` is ``"plateau"`` (decay on plateau) or ``"cosine_restarts"``
-    (:func:`cosine_restarts_rate`, first cycle ``lr_cycle_epochs``).
+    (:func:`cosine_restarts_rate`, first cycle ``lr_cycle_epochs``). ``augmentation`` (strengths
+    from :func:`ecgbeat.augment.resolve_augmentation`) changes the first ``n_beat_samples``
+    columns of every training batch (:func:`ecgbeat.augment.augment_batch`), never the
+    validation beats.
     """
     keras = import_keras()
     tf = import_tensorflow()
@@ -508,6 +513,17 @@ def train(
             tf.data.Dataset.from_tensor_slices(tensors)
             .shuffle(len(train_idx), seed=seed, reshuffle_each_iteration=True)
             .batch(batch_size)
+        )
+    if augmentation is not None:
+        from ecgbeat.augment import augment_batch
+
+        # One stateless seed pair per batch, new draws every epoch, all from ``seed``.
+        batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        dataset = tf.data.Dataset.zip(dataset, batch_seeds).map(
+            lambda batch, pair: (
+                augment_batch(batch[0], augmentation, n_beat_samples=n_beat_samples, seed=pair),
+                *batch[1:],
+            )
         )
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     validation_data = None

@@ -32,6 +32,7 @@ from sklearn.utils.validation import (
 
 from ecgbeat._backend import default_training_precision, import_preserving_random_state
 from ecgbeat._inference import compile_predict
+from ecgbeat.augment import resolve_augmentation
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -160,6 +161,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         than three times the median count (PTB's MI vs healthy, say) are not changed. ``None``
         trains on every beat.
         :attr:`sampling_rates_` shows the rates used.
+    augmentation : {"ecg"}, dict or None, default=None
+        Change every training beat afresh in every epoch the way a new recording would: R-peak
+        jitter, amplitude, baseline drift and noise (:mod:`ecgbeat.augment`; ``"ecg"`` is
+        :data:`ecgbeat.augment.DEFAULT_AUGMENTATION`, a dict sets the strengths, e.g.
+        ``{"shift": 2, "noise": 0.02}``). The validation beats and rhythm features are never
+        changed. ``None``: the beats as given.
     freeze_conv : bool, default=False
         Train only the dense head; the convolutional layers keep their initial (usually
         pretrained) weights. Meant for transfer learning with ``pretrained``.
@@ -247,6 +254,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "dropout": [Interval(numbers.Real, 0, 1, closed="left"), None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "max_class_ratio": [Interval(numbers.Real, 1, None, closed="left"), None],
+        "augmentation": [StrOptions({"ecg"}), dict, None],
         "freeze_conv": ["boolean"],
         "pretrained": [str, Path, None],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -274,6 +282,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         dropout: float | None = 0.05,
         class_weight: dict | str | None = None,
         max_class_ratio: float | None = 3.0,
+        augmentation: str | dict | None = None,
         freeze_conv: bool = False,
         pretrained: str | Path | None = None,
         predict_batch_size: int = 4096,
@@ -297,6 +306,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.dropout = dropout
         self.class_weight = class_weight
         self.max_class_ratio = max_class_ratio
+        self.augmentation = augmentation
         self.freeze_conv = freeze_conv
         self.pretrained = pretrained
         self.predict_batch_size = predict_batch_size
@@ -388,6 +398,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if groups is not None:
             groups = column_or_1d(groups, warn=True)
             check_consistent_length(y, groups)
+        augmentation = resolve_augmentation(self.augmentation)
         source = self._load_pretrained()
         classes = np.unique(y)
         if source is not None:
@@ -420,6 +431,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             sample_weights=self._sample_weights(y, y_encoded, classes),
             validation_fraction=self.validation_fraction,
             groups=groups,
+            augmentation=augmentation,
+            n_beat_samples=X.shape[1] - self.n_rr_features,
             epochs=self.epochs,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,

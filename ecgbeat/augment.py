@@ -1,0 +1,144 @@
+"""Training-time augmentation of beats with what a new recording brings.
+
+A beat from another patient, device or detector differs from the training beats in ways that do
+not change its class: its R peak a few samples off, another amplitude, a drifting baseline, noise.
+:func:`augment_batch` draws such changes afresh for every beat of every batch, on the beat's
+samples only (rhythm features and the zero padding after the beat are left alone: the padding's
+length carries the beat's R-R interval).
+
+The strengths (:data:`DEFAULT_AUGMENTATION`, the estimator's ``augmentation="ecg"``):
+
+``shift``
+    the beat moves by up to this many samples either way (R-peak jitter; at 125 Hz, 3 samples are
+    24 ms); samples moved in from outside repeat the beat's edge;
+``scale``
+    the amplitude about the beat's median changes by a factor in ``[1 - scale, 1 + scale]``;
+``wander``
+    a straight baseline drift, up to this much (in the beat's [0, 1] units) over the beat;
+``noise``
+    Gaussian noise of a standard deviation up to this much.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.augment import augment_batch, resolve_augmentation
+>>> beats = np.zeros((4, 20, 1), np.float32); beats[:, 5:15, 0] = 0.5
+>>> out = augment_batch(beats, resolve_augmentation("ecg"), n_beat_samples=20, seed=0)
+>>> # The padding stays zero (past sample 15 + 3: the padding moves with the beat).
+>>> tuple(out.shape), bool(np.all(np.asarray(out)[:, 18:] == 0))
+((4, 20, 1), True)
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+
+import numpy as np
+
+from ecgbeat._backend import import_tensorflow
+
+__all__ = ["DEFAULT_AUGMENTATION", "augment_batch", "resolve_augmentation"]
+
+#: The strengths of ``augmentation="ecg"``.
+DEFAULT_AUGMENTATION = {"shift": 3, "scale": 0.15, "wander": 0.05, "noise": 0.01}
+
+
+def resolve_augmentation(augmentation) -> dict[str, float] | None:
+    """The strengths of an ``augmentation`` parameter, checked; ``None`` for no augmentation.
+
+    ``None`` is none, ``"ecg"`` is :data:`DEFAULT_AUGMENTATION`, a mapping names some of its keys
+    (the others are 0).
+
+    Examples
+    --------
+    >>> resolve_augmentation({"noise": 0.02})
+    {'shift': 0, 'scale': 0.0, 'wander': 0.0, 'noise': 0.02}
+    """
+    if augmentation is None:
+        return None
+    if isinstance(augmentation, str):
+        if augmentation != "ecg":
+            raise ValueError(f"augmentation must be None, 'ecg' or a dict, got {augmentation!r}")
+        return dict(DEFAULT_AUGMENTATION)
+    if not isinstance(augmentation, Mapping):
+        raise ValueError(
+            f"augmentation must be None, 'ecg' or a dict, got {type(augmentation).__name__}"
+        )
+    unknown = sorted(set(augmentation) - set(DEFAULT_AUGMENTATION))
+    if unknown:
+        raise ValueError(
+            f"augmentation has unknown keys {unknown}; the keys are {list(DEFAULT_AUGMENTATION)}"
+        )
+    resolved = {}
+    for key in DEFAULT_AUGMENTATION:
+        value = augmentation.get(key, 0)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not np.isfinite(value)
+            or value < 0
+        ):
+            raise ValueError(f"augmentation[{key!r}] must be a number >= 0, got {value!r}")
+        if key == "shift" and value != int(value):
+            raise ValueError(f"augmentation['shift'] is a number of samples, got {value!r}")
+        resolved[key] = int(value) if key == "shift" else float(value)
+    if resolved["scale"] >= 1:
+        raise ValueError(f"augmentation['scale'] must be below 1, got {resolved['scale']}")
+    return resolved
+
+
+def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, seed=None):
+    """A randomly changed copy of a batch of beats (a TensorFlow function of the batch).
+
+    Parameters
+    ----------
+    beats : tensor of shape (batch, n_columns, 1), float32
+        Rows of ``X``: the beat's samples, then any rhythm features.
+    strengths : dict
+        As :func:`resolve_augmentation` returns it.
+    n_beat_samples : int
+        How many leading columns are the beat; the rest are left as they are.
+    seed : int, tensor of shape (2,) or None
+        Seed of the draws (a stateless seed pair inside a dataset's ``map``).
+
+    Returns
+    -------
+    tensor of shape (batch, n_columns, 1)
+    """
+    tf = import_tensorflow()
+    beats = tf.convert_to_tensor(beats, tf.float32)
+    if seed is None or isinstance(seed, int):
+        seed = tf.constant([0 if seed is None else seed, 0], tf.int64)
+    seeds = tf.random.experimental.stateless_split(seed, 5)
+    batch = tf.shape(beats)[0]
+    beat, rest = beats[:, :n_beat_samples, 0], beats[:, n_beat_samples:, :]
+    # The beat runs up to its last non-zero sample; the zero padding after it stays zero.
+    nonzero = tf.cast(beat > 0, tf.int32)
+    inside = tf.reverse(tf.cumsum(tf.reverse(nonzero, [1]), axis=1), [1]) > 0
+    positions = tf.range(n_beat_samples)[None, :]
+
+    shift_max = int(strengths["shift"])
+    if shift_max:
+        shift = tf.random.stateless_uniform(
+            [batch, 1], seeds[0], -shift_max, shift_max + 1, dtype=tf.int32
+        )
+        source = tf.clip_by_value(positions - shift, 0, n_beat_samples - 1)
+        beat = tf.gather(beat, source, batch_dims=1)
+        inside = tf.gather(inside, source, batch_dims=1)
+    if strengths["scale"]:
+        factor = 1.0 + tf.random.stateless_uniform(
+            [batch, 1], seeds[1], -strengths["scale"], strengths["scale"]
+        )
+        median = tf.sort(beat, axis=1)[:, n_beat_samples // 2][:, None]
+        beat = median + (beat - median) * factor
+    if strengths["wander"]:
+        slope = tf.random.stateless_uniform(
+            [batch, 1], seeds[2], -strengths["wander"], strengths["wander"]
+        )
+        beat += slope * tf.cast(positions, tf.float32) / max(n_beat_samples - 1, 1)
+    if strengths["noise"]:
+        sigma = tf.random.stateless_uniform([batch, 1], seeds[3], 0.0, strengths["noise"])
+        beat += sigma * tf.random.stateless_normal(tf.shape(beat), seeds[4])
+    beat = tf.where(inside, beat, 0.0)
+    return tf.concat([beat[:, :, None], rest], axis=1)

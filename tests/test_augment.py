@@ -1,0 +1,85 @@
+"""Training-time augmentation (ecgbeat.augment) and the estimator's ``augmentation``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.augment import DEFAULT_AUGMENTATION, augment_batch, resolve_augmentation
+
+
+def _spikes(n: int = 400, length: int = 40, at: int = 10, n_rhythm: int = 0):
+    beats = np.zeros((n, length + n_rhythm, 1), np.float32)
+    beats[:, :30, 0] = 0.2  # a beat of 30 samples, then zero padding
+    beats[:, at, 0] = 1.0
+    beats[:, length:, 0] = 0.7  # rhythm features
+    return beats
+
+
+def test_shift_moves_each_beat_by_at_most_the_shift_both_ways():
+    out = np.asarray(augment_batch(_spikes(), {**_none(), "shift": 3}, n_beat_samples=40, seed=1))
+    moved = out[:, :, 0].argmax(axis=1) - 10
+    assert set(moved.tolist()) == {-3, -2, -1, 0, 1, 2, 3}
+    # The padding moves with the beat and stays zero.
+    assert np.all(out[:, 33:, 0] == 0)
+
+
+def test_scale_wander_and_noise_change_only_the_beat():
+    strengths = {"shift": 0, "scale": 0.2, "wander": 0.05, "noise": 0.01}
+    beats = _spikes(n_rhythm=5)
+    out = np.asarray(augment_batch(beats, strengths, n_beat_samples=40, seed=2))
+    np.testing.assert_array_equal(out[:, 40:], beats[:, 40:])  # rhythm features as they were
+    np.testing.assert_array_equal(out[:, 30:40], 0)  # padding as it was
+    assert not np.allclose(out[:, :30], beats[:, :30])
+    # Scaling alone multiplies the spike's height above the median by a factor in [0.8, 1.2].
+    scaled = np.asarray(augment_batch(beats, {**_none(), "scale": 0.2}, n_beat_samples=40, seed=3))
+    factor = (scaled[:, 10, 0] - 0.2) / 0.8
+    assert 0.8 <= factor.min() < 0.85 and 1.15 < factor.max() <= 1.2
+
+
+def test_same_seed_same_draws():
+    beats = _spikes(20)
+    a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
+    b = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
+    c = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=6)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert not np.array_equal(np.asarray(a), np.asarray(c))
+
+
+def _none():
+    return {"shift": 0, "scale": 0.0, "wander": 0.0, "noise": 0.0}
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("gaussian", "None, 'ecg' or a dict"),
+        ([1, 2], "None, 'ecg' or a dict"),
+        ({"jitter": 2}, "unknown keys"),
+        ({"shift": 1.5}, "number of samples"),
+        ({"noise": -0.1}, ">= 0"),
+        ({"noise": float("nan")}, ">= 0"),
+        ({"scale": True}, ">= 0"),
+        ({"scale": 1.0}, "below 1"),
+    ],
+)
+def test_bad_strengths_are_named(value, message):
+    with pytest.raises(ValueError, match=message):
+        resolve_augmentation(value)
+
+
+def test_the_estimator_augments_its_training_beats_only():
+    X, y = make_synthetic_beats()
+    plain = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+    first = HeartbeatCNNClassifier(**FAST_PARAMS, augmentation="ecg").fit(X, y)
+    again = HeartbeatCNNClassifier(**FAST_PARAMS, augmentation="ecg").fit(X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), again.predict_proba(X))
+    assert not all(
+        np.allclose(a, b)
+        for a, b in zip(first.model_.get_weights(), plain.model_.get_weights(), strict=True)
+    )
+    assert first.get_params()["augmentation"] == "ecg"
+    with pytest.raises(ValueError, match="unknown keys"):
+        HeartbeatCNNClassifier(**FAST_PARAMS, augmentation={"jitter": 1}).fit(X, y)
