@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
-from ecgbeat.evaluation import classification_metrics  # noqa: E402
+from ecgbeat.evaluation import aami_metrics, classification_metrics  # noqa: E402
 from ecgbeat.pretrained import model_card  # noqa: E402
 
 
@@ -32,7 +32,19 @@ def evaluate(name: str, data_home: str) -> tuple[dict, dict]:
     """Measured test metrics of the shipped model ``name``, and those of its card."""
     card = model_card(name)
     clf = HeartbeatCNNClassifier.from_pretrained(name)
-    data = fetch_mitbih(data_home=data_home, split=card["data"]["split"], subset="test")
+    segmentation = card.get("segmentation", {})
+    data = fetch_mitbih(
+        data_home=data_home,
+        split=card["data"]["split"],
+        subset="test",
+        refine_radius=segmentation.get("refine_radius"),
+        rhythm=bool(segmentation.get("rr_features")),
+    )
+    if "Se" in card["test_metrics"]:  # cards of the new-patients recipe
+        measured = aami_metrics(
+            data.target, clf.predict(data.data), target_names=card["target_names"]
+        )
+        return measured, card["test_metrics"]
     metrics = classification_metrics(
         data.target, clf.predict(data.data), target_names=card["target_names"]
     )

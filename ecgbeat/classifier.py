@@ -651,7 +651,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         from ecgbeat import pretrained as pretrained_registry
 
         source = pretrained_registry.load(name_or_path)
-        params = {"architecture": source.architecture, **params, "pretrained": name_or_path}
+        # The network's structure comes with it: its architecture and its rhythm inputs.
+        structure = {
+            "architecture": source.architecture,
+            "n_rr_features": int(source.metadata.get("params", {}).get("n_rr_features", 0)),
+        }
+        params = {**structure, **params, "pretrained": name_or_path}
         estimator = cls(**params)
         estimator._set_fitted_state(source.model, source.metadata)
         return estimator

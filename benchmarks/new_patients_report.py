@@ -1,0 +1,129 @@
+"""Report a finished model on new patients: DS2 at annotated and detected peaks, the R-peak shift
+curve, and record 208's ectopic burden on the default path.
+
+This reads DS2 (de Chazal et al. 2004's test patients): run it once per finished candidate, to
+report, never to choose (choices are made on DS1 by ``benchmarks/ds1_selection.py``).
+
+* ``annotated`` / ``detected``: Se, +P, F1 per AAMI class and macro-F1 over N, S, V, F on DS2, with
+  beats cut at the reference annotations and at Pan-Tompkins peaks (each detected beat takes the
+  class of the reference beat within 150 ms; detections of no beat count as false positives of the
+  class the model gives them);
+* ``shift``: every annotated R peak moved by ``k`` samples at 125 Hz (``k * 360 / 125`` at the
+  records' 360 Hz, rounded), ``k`` from -3 to 3, then cut as the model's card says: DS2 accuracy
+  and macro-F1 for each ``k``;
+* ``record_208``: ``classify_record`` on record 208 (a DS1 record: the DS2 model has seen it, the
+  figure is about the detector path) with detected peaks, against its annotated ectopic burden.
+
+Writes ``benchmarks/results/new_patients_<model>.json``.
+
+Usage::
+
+    python benchmarks/new_patients_report.py --model mitbih-ds1 [--data-home ../shared/data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import provenance  # noqa: E402
+
+from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
+from ecgbeat.beats import cut_beats  # noqa: E402
+from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih  # noqa: E402
+from ecgbeat.datasets._records import read_annotations, read_lead  # noqa: E402
+from ecgbeat.evaluation import aami_metrics  # noqa: E402
+from ecgbeat.records import classify_record  # noqa: E402
+
+NAMES = ["N", "S", "V", "F", "Q"]
+
+
+def _summary(metrics: dict) -> dict:
+    keys = ("accuracy", "macro_f1_NSVF", "Se", "+P", "confusion_matrix")
+    return {key: metrics[key] for key in keys}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--output")
+    parser.add_argument(
+        "--records", nargs="+", default=list(MITBIH_DS2), help="DS2 records (default: all 22)"
+    )
+    args = parser.parse_args(argv)
+    clf = HeartbeatCNNClassifier.from_pretrained(args.model)
+    card = getattr(clf, "model_card_", None) or {}
+    radius = card.get("segmentation", {}).get("refine_radius")
+    rhythm = clf.n_rr_features > 0
+    cut = {"refine_radius": radius, "rhythm": rhythm}
+    result = {}
+
+    part = {"split": "inter-patient", "subset": "test", "records": args.records}
+    ds2 = fetch_mitbih(args.data_home, **part, **cut)
+    result["annotated"] = _summary(
+        aami_metrics(ds2.target, clf.predict(ds2.data), target_names=NAMES)
+    )
+    print("annotated", result["annotated"], flush=True)
+    found = fetch_mitbih(args.data_home, **part, detector="pan-tompkins", **cut)
+    X = np.concatenate([found.data, found.unmatched.data])
+    y = np.concatenate([found.target, np.full(len(found.unmatched.data), len(NAMES))])
+    result["detected"] = _summary(aami_metrics(y, clf.predict(X), target_names=NAMES))
+    result["detected"]["unmatched_detections"] = len(found.unmatched.data)
+    print("detected", result["detected"], flush=True)
+
+    folder = Path(args.data_home) / "mitdb"
+    signals = {}
+    for record in args.records:
+        signal, fs, _, _ = read_lead(folder / record, ("MLII", "V5"), record)
+        samples, symbols = read_annotations(folder / record, "atr", signal.size, record)
+        keep = np.isin(symbols, list(AAMI_SYMBOLS))
+        signals[record] = (signal, fs, samples[keep], symbols[keep])
+    result["shift"] = {}
+    for k in range(-3, 4):
+        y_true, y_pred = [], []
+        for signal, fs, peaks, symbols in signals.values():
+            moved = np.clip(peaks + round(k * fs / 125), 0, signal.size - 1)
+            seg, rr = cut_beats(signal, fs, np.unique(moved), refine_radius=radius)
+            rows = np.hstack([seg.beats, rr]) if rhythm else seg.beats
+            # The beats keep their order; clipping at the ends can merge the first or last.
+            labels = np.array([AAMI_SYMBOLS[s] for s in symbols])[: len(rows)]
+            y_true.append(labels)
+            y_pred.append(clf.predict(rows)[: len(labels)])
+        m = aami_metrics(np.concatenate(y_true), np.concatenate(y_pred), target_names=NAMES)
+        result["shift"][str(k)] = {"accuracy": m["accuracy"], "macro_f1_NSVF": m["macro_f1_NSVF"]}
+        print("shift", k, result["shift"][str(k)], flush=True)
+    accuracies = [v["accuracy"] for v in result["shift"].values()]
+    result["shift_accuracy_range_points"] = round(100 * (max(accuracies) - min(accuracies)), 2)
+
+    table = classify_record(folder / "208", clf)
+    _, symbols = read_annotations(folder / "208", "atr", 650000, "208")
+    labels = np.array([AAMI_SYMBOLS[s] for s in symbols if s in AAMI_SYMBOLS])
+    result["record_208"] = {
+        "beats_detected": len(table),
+        "beats_annotated": int(labels.size),
+        "ectopic_burden_predicted": round(table.summary()["ectopic_burden"], 4),
+        "ectopic_burden_annotated": round(float(np.mean(labels != 0)), 4),
+    }
+    print("208", result["record_208"], flush=True)
+    output = {
+        "benchmark": f"model {args.model!r} on new patients (DS2), once, to report",
+        **provenance(__file__, argv),
+        "model_card_command": card.get("command"),
+        "results": result,
+    }
+    path = Path(args.output or REPO / "benchmarks" / "results" / f"new_patients_{args.model}.json")
+    path.write_text(json.dumps(output, indent=1) + "\n")
+    return output
+
+
+if __name__ == "__main__":
+    main()
