@@ -128,6 +128,11 @@ def test_rhythm_model_round_trips(tmp_path):
     loaded = HeartbeatCNNClassifier.load(tmp_path / "rhythm.keras")
     assert loaded.n_rr_features == N_RR_FEATURES
     np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+    # A pretrained start brings its structure: fine-tuning builds the same network.
+    start = HeartbeatCNNClassifier.from_pretrained(tmp_path / "rhythm.keras", epochs=1)
+    assert start.n_rr_features == N_RR_FEATURES
+    np.testing.assert_array_equal(start.predict_proba(X), expected)
+    assert start.fit(X, y).n_features_in_ == X.shape[1]
 
 
 @pytest.mark.parametrize("n_rr", [64 + N_RR_FEATURES, 200])
