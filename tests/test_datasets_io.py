@@ -229,6 +229,13 @@ def test_ptbdb_fixture(ptbdb_dir):
     assert snapshot(ptbdb_dir) == before
     X, _ = fetch_ptbdb(ptbdb_dir.parent, records=["s0010_re"], cache=False, return_X_y=True)
     np.testing.assert_array_equal(X, ptb.data)
+    # The rhythm of the detected beats: intervals from the R peaks, at 1000 Hz.
+    assert ptb.rr_features.shape == (51, 7)
+    np.testing.assert_allclose(ptb.rr_features[1:, 0], np.diff(ptb.r_peaks) / 1000, rtol=1e-5)
+    X, _ = fetch_ptbdb(
+        ptbdb_dir.parent, records=["s0010_re"], cache=False, rhythm=True, return_X_y=True
+    )
+    np.testing.assert_array_equal(X, np.hstack([ptb.data, ptb.rr_features]))
 
 
 def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):

@@ -10,11 +10,12 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
-from ecgbeat.beats import segment_beats
+from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home, progress_bar
 from ecgbeat.datasets._download import download_physionet, read_sha256sums
 from ecgbeat.datasets._records import read_header, read_lead
+from ecgbeat.rhythm import RR_FEATURE_NAMES
 
 __all__ = ["PTBDB_CLASSES", "fetch_ptbdb"]
 
@@ -109,6 +110,8 @@ def fetch_ptbdb(
     beat_length: int = 187,
     window_seconds: float = 10.0,
     segment_factor: float = 1.2,
+    refine_radius: float | None = None,
+    rhythm: bool = False,
 ):
     """Load the PTB Diagnostic ECG Database as single beats, healthy control vs infarction.
 
@@ -139,11 +142,18 @@ def fetch_ptbdb(
         Replaces the PhysioNet URL.
     target_fs, beat_length, window_seconds, segment_factor
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
+    refine_radius : float or None, default=None
+        Move each detected R peak to the dominant extremum within this many seconds before
+        cutting its beat, as in :func:`fetch_mitbih`.
+    rhythm : bool, default=False
+        Append each beat's 7 R-R interval features (:func:`ecgbeat.rhythm.rr_features`) to its
+        row of ``data``; they are in ``rr_features`` either way.
 
     Returns
     -------
     data : Bunch
-        ``data`` (n_beats, beat_length) float32; ``target`` (n_beats,) 0 healthy control,
+        ``data`` (n_beats, beat_length) float32 (``beat_length + 7`` columns with ``rhythm``);
+        ``rr_features`` (n_beats, 7) R-R interval features (``rr_feature_names``); ``target`` (n_beats,) 0 healthy control,
         1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
         (e.g. ``"patient001"``); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
         ``excluded`` dict record -> diagnosis of the records left out; ``DESCR``.
@@ -171,7 +181,13 @@ def fetch_ptbdb(
         "window_seconds": window_seconds,
         "segment_factor": segment_factor,
     }
-    params = {"database": _DATABASE, "lead": lead, "detector": detector, **seg_params}
+    params = {
+        "database": _DATABASE,
+        "lead": lead,
+        "detector": detector,
+        "refine_radius": refine_radius,
+        **seg_params,
+    }
     cache_dir = _cache.resolve_cache_dir(cache, home)
     sums_path = folder / "SHA256SUMS.txt"
     sums = read_sha256sums(sums_path) if sums_path.is_file() else {}
@@ -202,8 +218,15 @@ def fetch_ptbdb(
             arrays = _cache.load(cache_path)
         if arrays is None:
             signal, fs, _, _ = read_lead(path, lead, name)
-            seg = segment_beats(signal, fs, detector=detector, name=f"record {name}", **seg_params)
-            arrays = {"beats": seg.beats, "r_peaks": seg.r_peaks}
+            seg, rr = cut_beats(
+                signal,
+                fs,
+                detector=detector,
+                refine_radius=refine_radius,
+                name=f"record {name}",
+                **seg_params,
+            )
+            arrays = {"beats": seg.beats, "rr": rr, "r_peaks": seg.r_peaks}
             if cache_dir is not None:
                 _cache.save(cache_path, arrays)
         patient = Path(record).parent.name or "unknown"
@@ -219,6 +242,9 @@ def fetch_ptbdb(
         raise FileNotFoundError(f"no usable PTB record (healthy control or infarction) in {folder}")
 
     data = np.concatenate([a["beats"] for *_, a in parts])
+    rr = np.concatenate([a["rr"] for *_, a in parts])
+    if rhythm:
+        data = np.hstack([data, rr])
     target = np.concatenate([np.full(len(a["beats"]), y, np.int64) for _, _, y, a in parts])
     if return_X_y:
         return data, target
@@ -226,6 +252,8 @@ def fetch_ptbdb(
         data=data,
         target=target,
         target_names=list(PTBDB_CLASSES),
+        rr_features=rr,
+        rr_feature_names=list(RR_FEATURE_NAMES),
         groups=np.concatenate([np.full(len(a["beats"]), p) for _, p, _, a in parts]),
         record=np.concatenate([np.full(len(a["beats"]), r) for r, _, _, a in parts]),
         r_peaks=np.concatenate([a["r_peaks"] for *_, a in parts]),

@@ -1,0 +1,182 @@
+"""Choose the inter-patient recipe on DS1 alone: cross-validation with whole patients held out.
+
+DS2 (de Chazal et al. 2004's test patients) never guides a choice. Every variant here is scored by
+``StratifiedGroupKFold`` over the 22 DS1 records: each fold trains on the other records (its own
+validation split also by patient, ``fit(..., groups=...)``) and is scored on records it never saw,
+per class (Se = recall, +P = precision) and by macro-F1 over N, S, V, F, pooled over the folds.
+
+Variants (``--variants``):
+
+* ``beats``: the beat alone (187 samples), today's input;
+* ``rhythm``: the beat plus the 7 R-R interval features of :mod:`ecgbeat.rhythm`
+  (``n_rr_features=7``);
+* ``rhythm_balanced``: as ``rhythm`` with ``class_weight="balanced"``;
+* ``rhythm_refined``: as ``rhythm``, with every R peak (annotated or detected) first moved to its
+  dominant extremum within 0.12 s (``refine_radius``, chosen by ``peak_alignment.py``);
+* ``rhythm_refined_balanced``: as ``rhythm_refined`` with ``class_weight="balanced"``;
+* ``rhythm_refined_augmented``: as ``rhythm_refined`` with ``augmentation="ecg"``;
+* ``rhythm_refined_augmented_sqrt``: as ``rhythm_refined_augmented`` with class weights the square
+  root of scikit-learn's "balanced" ones (from the training folds' counts), as ``mitbih-ds1`` had:
+  plain "balanced" gives DS1's 8 Q beats a weight of about 1,000 (``rhythm_balanced``'s first fold:
+  N Se 11 %).
+
+Each held-out fold is also scored on beats cut at Pan-Tompkins peaks (``detected``): each detected
+beat takes the class of the annotated beat within 150 ms; detections with none are left out of
+these scores (``ecgbeat evaluate --detector`` counts them).
+
+Writes ``benchmarks/results/ds1_selection.json`` (variants not run keep their earlier results).
+
+Usage::
+
+    python benchmarks/ds1_selection.py [--data-home ../shared/data] [--folds 4] [--variants ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import provenance  # noqa: E402
+
+from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
+from ecgbeat.datasets import fetch_mitbih  # noqa: E402
+from ecgbeat.evaluation import aami_metrics  # noqa: E402
+from ecgbeat.rhythm import N_RR_FEATURES  # noqa: E402
+
+RHYTHM = {"n_rr_features": N_RR_FEATURES}
+BALANCED = {"class_weight": "balanced"}
+VARIANTS = {
+    "beats": {"rhythm": False, "refine_radius": None, "params": {}},
+    "rhythm": {"rhythm": True, "refine_radius": None, "params": RHYTHM},
+    "rhythm_balanced": {"rhythm": True, "refine_radius": None, "params": {**RHYTHM, **BALANCED}},
+    "rhythm_refined": {"rhythm": True, "refine_radius": 0.12, "params": RHYTHM},
+    "rhythm_refined_balanced": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {**RHYTHM, **BALANCED},
+    },
+    "rhythm_refined_augmented": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {**RHYTHM, "augmentation": "ecg"},
+    },
+    "rhythm_refined_augmented_sqrt": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
+}
+
+
+def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Accuracy, macro-F1 over N, S, V, F, and Se / +P of each, as the AAMI literature reports."""
+    m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
+    keys = ("accuracy", "macro_f1_NSVF", "Se", "+P", "confusion_matrix")
+    return {key: m[key] for key in keys} | {
+        "support": {c: m["per_class"][c]["support"] for c in m["Se"]}
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--output", default=str(REPO / "benchmarks/results/ds1_selection.json"))
+    args = parser.parse_args(argv)
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    def load(variant, detector=None):
+        return fetch_mitbih(
+            args.data_home,
+            split="inter-patient",
+            subset="train",
+            progress=False,
+            detector=detector,
+            refine_radius=variant["refine_radius"],
+            rhythm=variant["rhythm"],
+        )
+
+    path = Path(args.output)
+    results = json.loads(path.read_text())["results"] if path.exists() else {}
+    plain = load(VARIANTS["beats"])
+    # The folds depend on the records and classes alone, the same for every variant.
+    folds = list(
+        StratifiedGroupKFold(args.folds, shuffle=True, random_state=args.seed).split(
+            plain.data, plain.target, plain.groups
+        )
+    )
+    for name in args.variants:
+        variant = VARIANTS[name]
+        ds1, detected = load(variant), load(variant, "pan-tompkins")
+        assert np.array_equal(ds1.groups, plain.groups)
+        X = ds1.data
+        y_pred = np.empty_like(ds1.target)
+        y_detected = np.empty_like(detected.target)
+        per_fold, seconds = [], 0.0
+        for k, (train, test) in enumerate(folds):
+            params = dict(variant["params"])
+            if params.get("class_weight") == "sqrt-balanced":
+                counts = np.bincount(ds1.target[train])
+                present = np.flatnonzero(counts)
+                balanced = len(train) / (len(present) * counts[present])
+                params["class_weight"] = {
+                    int(c): float(np.sqrt(w)) for c, w in zip(present, balanced, strict=True)
+                }
+            clf = HeartbeatCNNClassifier(epochs=args.epochs, random_state=args.seed + k, **params)
+            start = time.perf_counter()
+            clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
+            seconds += time.perf_counter() - start
+            y_pred[test] = clf.predict(X[test])
+            held_out = np.isin(detected.groups, ds1.groups[test])
+            y_detected[held_out] = clf.predict(detected.data[held_out])
+            fold = nsvf_metrics(ds1.target[test], y_pred[test])
+            per_fold.append(
+                {
+                    "test_records": sorted(set(ds1.groups[test].tolist())),
+                    "best_epoch": clf.best_epoch_,
+                    "n_epochs": clf.n_epochs_,
+                    "macro_f1_NSVF": fold["macro_f1_NSVF"],
+                    "Se": fold["Se"],
+                    "+P": fold["+P"],
+                }
+            )
+            print(name, k, per_fold[-1], flush=True)
+        results[name] = {
+            # Variants not run this time keep their results: each records its own command.
+            "command": provenance(__file__, argv)["command"],
+            "refine_radius": variant["refine_radius"],
+            "params": variant["params"],
+            "rhythm_features": variant["rhythm"],
+            "train_seconds": round(seconds, 1),
+            "pooled": nsvf_metrics(ds1.target, y_pred),
+            "pooled_detected": nsvf_metrics(detected.target, y_detected),
+            "folds": per_fold,
+        }
+        print(name, json.dumps(results[name]["pooled"]), flush=True)
+        # Written after each variant, so that a long run that stops keeps what it measured.
+        output = {
+            "benchmark": (
+                f"DS1-only model selection: {args.folds}-fold StratifiedGroupKFold over the DS1 "
+                "records (no DS2 beat is read); scores pooled over the held-out folds"
+            ),
+            **provenance(__file__, argv),
+            "results": results,
+        }
+        path.write_text(json.dumps(output, indent=1) + "\n")
+    return output
+
+
+if __name__ == "__main__":
+    main()
