@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     parser.add_argument("--output", default=str(REPO / "benchmarks/results/ds1_selection.json"))
+    parser.add_argument(
+        "--records", nargs="+", help="DS1 records (default: all 22; for a smoke run)"
+    )
     args = parser.parse_args(argv)
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -104,6 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
             subset="train",
             progress=False,
             detector=detector,
+            records=args.records,
             refine_radius=variant["refine_radius"],
             rhythm=variant["rhythm"],
         )

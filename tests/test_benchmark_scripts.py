@@ -164,3 +164,30 @@ def test_training_variants_cosine_restarts_quick(mitdb_dir):
     np.testing.assert_allclose(run["learning_rates"], [2e-3, 2e-3, 1e-3], rtol=1e-6)
     assert run["cosine_restarts_first_cycle"] == 1
     assert [e["epoch"] for e in run["per_epoch"]] == [1, 2, 3]
+
+
+def test_ds1_selection_quick(mitdb_dir, tmp_path):
+    output = tmp_path / "ds1.json"
+    argv = ["--data-home", str(mitdb_dir.parent), "--folds", "2", "--epochs", "1"]
+    records = ["101", "106", "108", "119", "203", "208"]
+    argv += ["--records", *records, "--output", str(output)]
+    result = _script("ds1_selection").main([*argv, "--variants", "rhythm_refined_augmented"])
+    row = result["results"]["rhythm_refined_augmented"]
+    assert row["refine_radius"] == 0.12 and row["params"]["n_rr_features"] == 7
+    assert len(row["folds"]) == 2
+    held_out = [set(fold["test_records"]) for fold in row["folds"]]
+    assert held_out[0].isdisjoint(held_out[1]) and held_out[0] | held_out[1] == set(records)
+    assert sum(row["pooled"]["support"].values()) > 6000
+    assert json.loads(output.read_text())["results"].keys() == {"rhythm_refined_augmented"}
+
+
+def test_new_patients_report_quick(mitdb_dir, tmp_path):
+    output = tmp_path / "report.json"
+    argv = ["--model", "mitbih-ds1", "--data-home", str(mitdb_dir.parent), "--records", "100"]
+    result = _script("new_patients_report").main([*argv, "--output", str(output)])["results"]
+    assert set(result["shift"]) == {str(k) for k in range(-3, 4)}
+    assert result["shift"]["0"]["accuracy"] == result["annotated"]["accuracy"]
+    assert result["detected"]["unmatched_detections"] >= 0
+    burden = result["record_208"]
+    assert burden["beats_annotated"] == 2955 and abs(burden["beats_detected"] - 2955) < 50
+    assert 0.4 < burden["ectopic_burden_annotated"] < 0.5
