@@ -385,8 +385,18 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : HeartbeatCNNClassifier
-            The fitted estimator.
+            The fitted estimator. A fit that fails (bad input, an error while training) leaves
+            the estimator exactly as it was before: fitted as before, or unfitted.
         """
+        previous = dict(self.__dict__)
+        try:
+            return self._fit(X, y, groups)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+
+    def _fit(self, X, y, groups) -> HeartbeatCNNClassifier:
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
@@ -546,7 +556,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         X = self._validate_X(X, reset=False, cast=False)
         n_beats = X.shape[0]
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
-        step = int(self.predict_batch_size)
+        step = self.predict_batch_size
+        # Checked here, where it is used: set_params on a fitted estimator skips fit's check.
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 1:
+            raise ValueError(f"predict_batch_size must be an integer >= 1, got {step!r}")
+        step = int(step)
 
         def predict_batch(start: int) -> None:
             with _quiet_retracing():

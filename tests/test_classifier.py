@@ -284,3 +284,44 @@ def test_warnings_only_for_tiny_data():
 
 def test_environment_not_polluted():
     assert "TF_DETERMINISTIC_OPS" not in os.environ
+
+
+# ------------------------------------------------------------------ failures leave no trace
+
+
+def test_a_failed_refit_leaves_the_estimator_as_it_was(beats, monkeypatch):
+    X, y = beats
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y)
+    before = clf.predict_proba(X)
+    state = {k: v for k, v in clf.__dict__.items()}
+    # Bad input: another beat length, one class.
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        clf.fit(X[:, :40], np.full(len(y), "N"))
+    # An error in the middle of training.
+    from ecgbeat import _training
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(_training, "train", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        clf.fit(X, y)
+    assert clf.__dict__.keys() == state.keys()
+    assert all(clf.__dict__[k] is v for k, v in state.items())
+    assert clf.n_features_in_ == X.shape[1]
+    np.testing.assert_array_equal(clf.predict_proba(X), before)
+    # A first fit that fails leaves it unfitted.
+    fresh = HeartbeatCNNClassifier(**FAST_PARAMS)
+    with pytest.raises(RuntimeError, match="disk full"):
+        fresh.fit(X, y)
+    with pytest.raises(NotFittedError):
+        fresh.predict(X)
+
+
+@pytest.mark.parametrize("size", [0, -1, 2.5, True])
+def test_predict_batch_size_is_checked_where_it_is_used(beats, size):
+    X, y = beats
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+    clf.set_params(predict_batch_size=size)
+    with pytest.raises(ValueError, match="predict_batch_size must be an integer >= 1"):
+        clf.predict_proba(X)
