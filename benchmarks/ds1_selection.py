@@ -18,7 +18,10 @@ Variants (``--variants``):
 * ``rhythm_refined_augmented_sqrt``: as ``rhythm_refined_augmented`` with class weights the square
   root of scikit-learn's "balanced" ones (from the training folds' counts), as ``mitbih-ds1`` had:
   plain "balanced" gives DS1's 8 Q beats a weight of about 1,000 (``rhythm_balanced``'s first fold:
-  N Se 11 %).
+  N Se 11 %);
+* ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
+  then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
+  cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
 
 Each held-out fold is also scored on beats cut at Pan-Tompkins peaks (``detected``): each detected
 beat takes the class of the annotated beat within 150 ms; detections with none are left out of
@@ -74,6 +77,18 @@ VARIANTS = {
         "refine_radius": 0.12,
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
+    "rhythm_refined_augmented_p": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "before_r": 0.25,
+        "params": {**RHYTHM, "augmentation": "ecg"},
+    },
+    "rhythm_refined_augmented_sqrt_p": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "before_r": 0.25,
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
 }
 
 
@@ -109,6 +124,7 @@ def main(argv: list[str] | None = None) -> dict:
             detector=detector,
             records=args.records,
             refine_radius=variant["refine_radius"],
+            before_r=variant.get("before_r", 0.0),
             rhythm=variant["rhythm"],
         )
 
@@ -161,6 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
             # Variants not run this time keep their results: each records its own command.
             "command": provenance(__file__, argv)["command"],
             "refine_radius": variant["refine_radius"],
+            "before_r": variant.get("before_r", 0.0),
             "params": variant["params"],
             "rhythm_features": variant["rhythm"],
             "train_seconds": round(seconds, 1),

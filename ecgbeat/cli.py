@@ -190,7 +190,7 @@ def _predict_proba(classifier, X, args, desc: str = "classifying"):
 
 
 def _load_labelled_data(
-    args, *, subset: str, rhythm: bool = False, refine_radius=None, detector=None
+    args, *, subset: str, rhythm: bool = False, refine_radius=None, detector=None, before_r=0.0
 ):
     """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
 
@@ -216,16 +216,18 @@ def _load_labelled_data(
             progress=False if args.quiet else None,
             detector=detector,
             refine_radius=refine_radius,
+            before_r=before_r,
             rhythm=rhythm,
         )
         X, y, names = bunch.data, bunch.target, list(bunch.target_names)
         if detector is not None:
             args.unmatched = bunch.get("unmatched")
     else:
-        if rhythm or detector is not None:
+        if rhythm or detector is not None or before_r:
             raise _CommandError(
                 "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
-                "model reads rhythm features, or --detector was given; use --data mitbih"
+                "model reads rhythm features or beats that start before the R peak, or "
+                "--detector was given; use --data mitbih"
             )
         from ecgbeat.datasets import load_heartbeat_csv
 
@@ -616,6 +618,7 @@ def _cmd_evaluate(args) -> int:
         subset=subset,
         rhythm=classifier.n_rr_features > 0,
         refine_radius=card.get("segmentation", {}).get("refine_radius"),
+        before_r=card.get("segmentation", {}).get("before_r", 0.0),
         detector=args.detector,
     )
     classes = [str(c) for c in classifier.classes_]

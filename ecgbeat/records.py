@@ -204,12 +204,18 @@ def classify_record(
             f"the classifier reads {n_rr} rhythm features per beat; records give the "
             f"{N_RR_FEATURES} of ecgbeat.rhythm.rr_features"
         )
+    # Beats are cut as the model's training beats were (its card says; older models: as is).
+    segmentation = (getattr(classifier, "model_card_", None) or {}).get("segmentation", {})
     if refine_radius == "model":
-        # Beats are cut as the model's training beats were (its card says; older models: as is).
-        card = getattr(classifier, "model_card_", None) or {}
-        refine_radius = card.get("segmentation", {}).get("refine_radius")
+        refine_radius = segmentation.get("refine_radius")
     segments, rr = cut_beats(
-        signal, fs, r_peaks, detector=detector, refine_radius=refine_radius, name=name
+        signal,
+        fs,
+        r_peaks,
+        detector=detector,
+        refine_radius=refine_radius,
+        before_r=segmentation.get("before_r", 0.0),
+        name=name,
     )
     X = np.hstack([segments.beats, rr]) if n_rr else segments.beats
     names = _class_names(classifier, class_names)

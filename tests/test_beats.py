@@ -134,3 +134,38 @@ def test_mitbih_record_100(mitdb_dir):
     assert seg.beats.min() >= 0 and seg.beats.max() <= 1
     # The R peak of a normal beat is near the top of its 10 s window.
     assert np.median(seg.beats[:, 0]) > 0.8
+
+
+@pytest.mark.parametrize("fs", [250, 360])
+def test_beats_can_start_before_the_r_peak(fs):
+    ecg, r = synthetic_ecg(fs, 60.0)
+    # A small P wave 0.16 s before every R wave.
+    t = np.arange(ecg.size) / fs
+    ecg += 0.2 * np.exp(-(((t[:, None] - (r / fs - 0.16)) / 0.02) ** 2)).sum(axis=1)
+    plain = segment_beats(ecg, fs, r_peaks=r)
+    early = segment_beats(ecg, fs, r_peaks=r, before_r=0.25)
+    before = round(0.25 * 125)
+    assert early.beats.shape == plain.beats.shape
+    assert early.beats.min() >= 0.0 and early.beats.max() <= 1.0
+    np.testing.assert_array_equal(early.r_peaks, plain.r_peaks)
+    # The R wave sits at sample 31, the P wave 0.16 s (20 samples) before it, the beat's end as
+    # far after R as before (1.2 R-R = 120 samples).
+    assert np.all(early.beats[:, before] > 0.75)
+    p_wave = early.beats[1:, before - 20]
+    assert np.all(p_wave > early.beats[1:, before - 35] + 0.05)
+    assert not early.beats[:, before + 121 :].any() and np.all(early.beats[:, before + 100] > 0)
+    # Past the first window's first beat, the part from R on is the plain beat, rescaled alike.
+    np.testing.assert_allclose(
+        early.beats[5:, before : before + 100], plain.beats[5:, :100], atol=0.03
+    )
+    # before_r=0 is the paper's segmentation, bit for bit.
+    np.testing.assert_array_equal(
+        segment_beats(ecg, fs, r_peaks=r, before_r=0.0).beats, plain.beats
+    )
+
+
+@pytest.mark.parametrize("before_r", [-0.1, 1.5, float("nan")])
+def test_before_r_must_leave_room_for_the_beat(before_r):
+    ecg, r = synthetic_ecg(360, 20.0)
+    with pytest.raises(ValueError, match="before_r must be"):
+        segment_beats(ecg, 360, r_peaks=r, before_r=before_r)

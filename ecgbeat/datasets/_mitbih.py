@@ -185,6 +185,7 @@ def fetch_mitbih(
     beat_length: int = 187,
     window_seconds: float = 10.0,
     segment_factor: float = 1.2,
+    before_r: float = 0.0,
     refine_radius: float | None = None,
     rhythm: bool = False,
 ):
@@ -225,7 +226,7 @@ def fetch_mitbih(
         cannot be written), a path caches there, False disables the cache.
     base_url : str, optional
         Replaces the PhysioNet URL (``https://physionet.org/files``), e.g. a mirror.
-    target_fs, beat_length, window_seconds, segment_factor
+    target_fs, beat_length, window_seconds, segment_factor, before_r
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
     refine_radius : float or None, default=None
         Move each R peak (annotated or detected) to the dominant extremum of the lead within
@@ -272,6 +273,7 @@ def fetch_mitbih(
         "beat_length": beat_length,
         "window_seconds": window_seconds,
         "segment_factor": segment_factor,
+        "before_r": before_r,
     }
     params = {
         "database": _DATABASE,

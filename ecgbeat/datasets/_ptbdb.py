@@ -110,6 +110,7 @@ def fetch_ptbdb(
     beat_length: int = 187,
     window_seconds: float = 10.0,
     segment_factor: float = 1.2,
+    before_r: float = 0.0,
     refine_radius: float | None = None,
     rhythm: bool = False,
 ):
@@ -140,7 +141,7 @@ def fetch_ptbdb(
         As in :func:`fetch_mitbih`.
     base_url : str, optional
         Replaces the PhysioNet URL.
-    target_fs, beat_length, window_seconds, segment_factor
+    target_fs, beat_length, window_seconds, segment_factor, before_r
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
     refine_radius : float or None, default=None
         Move each detected R peak to the dominant extremum within this many seconds before
@@ -180,6 +181,7 @@ def fetch_ptbdb(
         "beat_length": beat_length,
         "window_seconds": window_seconds,
         "segment_factor": segment_factor,
+        "before_r": before_r,
     }
     params = {
         "database": _DATABASE,
