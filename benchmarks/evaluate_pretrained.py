@@ -38,6 +38,7 @@ def evaluate(name: str, data_home: str) -> tuple[dict, dict]:
         split=card["data"]["split"],
         subset="test",
         refine_radius=segmentation.get("refine_radius"),
+        before_r=segmentation.get("before_r", 0.0),
         rhythm=bool(segmentation.get("rr_features")),
     )
     if "Se" in card["test_metrics"]:  # cards of the new-patients recipe

@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> dict:
     clf = HeartbeatCNNClassifier.from_pretrained(args.model)
     card = getattr(clf, "model_card_", None) or {}
     radius = card.get("segmentation", {}).get("refine_radius")
+    before_r = card.get("segmentation", {}).get("before_r", 0.0)
     rhythm = clf.n_rr_features > 0
-    cut = {"refine_radius": radius, "rhythm": rhythm}
+    cut = {"refine_radius": radius, "before_r": before_r, "rhythm": rhythm}
     result = {}
 
     part = {"split": "inter-patient", "subset": "test", "records": args.records}
@@ -92,7 +93,9 @@ def main(argv: list[str] | None = None) -> dict:
         y_true, y_pred = [], []
         for signal, fs, peaks, symbols in signals.values():
             moved = np.clip(peaks + round(k * fs / 125), 0, signal.size - 1)
-            seg, rr = cut_beats(signal, fs, np.unique(moved), refine_radius=radius)
+            seg, rr = cut_beats(
+                signal, fs, np.unique(moved), refine_radius=radius, before_r=before_r
+            )
             rows = np.hstack([seg.beats, rr]) if rhythm else seg.beats
             # The beats keep their order; clipping at the ends can merge the first or last.
             labels = np.array([AAMI_SYMBOLS[s] for s in symbols])[: len(rows)]

@@ -58,6 +58,7 @@ SPLITS = {
 #: The new-patients recipe: segmentation and estimator parameters (see the module docstring).
 NEW_PATIENTS = {
     "refine_radius": 0.12,
+    "before_r": 0.0,
     "params": {"n_rr_features": N_RR_FEATURES, "augmentation": "ecg"},
 }
 
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> dict:
     new_patients = args.recipe == "new-patients"
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
-    cut = {"refine_radius": NEW_PATIENTS["refine_radius"], "rhythm": True} if new_patients else {}
+    cut = {}
+    if new_patients:
+        cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")} | {"rhythm": True}
     split = None if args.split == "all" else args.split
     data = fetch_mitbih(data_home=args.data_home, split=split, **cut)
     if split is None:
@@ -136,6 +139,7 @@ def main(argv: list[str] | None = None) -> dict:
     if new_patients:
         params = {
             **NEW_PATIENTS["params"],
+            "class_weight": class_weight,
             "architecture": args.architecture,
             "random_state": args.random_state,
             "verbose": 2,
@@ -191,14 +195,16 @@ def main(argv: list[str] | None = None) -> dict:
         "R peaks from the reference annotations, 125 Hz, 10 s windows scaled to [0, 1], "
         "1.2 x median R-R from each R peak, zero-padded to 187 samples"
         + (
-            "; each R peak first moved to the dominant extremum within 0.12 s "
-            "(ecgbeat.qrs.refine_r_peaks), and the 7 R-R interval features of "
-            "ecgbeat.rhythm.rr_features after the beat's 187 samples"
+            f"; each R peak first moved to the dominant extremum within "
+            f"{NEW_PATIENTS['refine_radius']} s (ecgbeat.qrs.refine_r_peaks), each beat starting "
+            f"{NEW_PATIENTS['before_r']} s before its R peak (segment_beats' before_r), and the "
+            "7 R-R interval features of ecgbeat.rhythm.rr_features after the beat's 187 samples"
             if new_patients
             else ""
         ),
         "segmentation": {
             "refine_radius": NEW_PATIENTS["refine_radius"] if new_patients else None,
+            "before_r": NEW_PATIENTS["before_r"] if new_patients else 0.0,
             "rr_features": new_patients,
         },
         "training": {
