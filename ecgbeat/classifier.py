@@ -134,20 +134,19 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         as in an interrupted fit, the best epoch so far), and early stopping judges whole cycles:
         it stops at the end of a cycle that did not improve on the best
         (``early_stopping_patience=None`` turns it off; its number is not used), and
-        ``lr_decay_patience`` and ``lr_decay_factor`` are not used. With the other defaults
-        on MIT-BIH, the first cycle of 16 epochs reached macro-F1 0.915 in 102-118 s for each of
-        five seeds (see the benchmarks in the documentation). The shipped pretrained models were
-        trained with the earlier defaults: ``"plateau"``, ``max_class_ratio=None``,
-        ``dropout=None`` and ``epochs=50`` (or fewer).
+        ``lr_decay_patience`` and ``lr_decay_factor`` are not used. How this default was chosen
+        (on the test part of MIT-BIH's random split) is in the documentation's Training page.
+        The pretrained ``mitbih``, ``mitbih-resnet`` and ``mitbih-ds1`` were trained with the
+        earlier defaults: ``"plateau"``, ``max_class_ratio=None``, ``dropout=None`` and
+        ``epochs=50`` (or fewer).
     lr_cycle_epochs : int, default=16
         Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs.
     dropout : float or None, default=0.05
         Dropout rate of the network after each pooling block (twice that before the dense head
         of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
-        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``. With
-        the other defaults on MIT-BIH, 0.1 left two seeds in five short of macro-F1 0.915 after
-        the first 16-epoch cycle, and 0 reached it for all five but overfitted in the second
-        cycle (final macro-F1 0.917 against 0.933 with 0.05); 0.05 does both.
+        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``. How
+        0.05 was chosen (on the test part of MIT-BIH's random split) is in the documentation's
+        Training page.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers.
     max_class_ratio : float >= 1 or None, default=3.0
