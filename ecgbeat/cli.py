@@ -426,7 +426,14 @@ def _cmd_predict(args) -> int:
     csv_items = [(item, p) for item, p in items if p.suffix.lower() == ".csv"]
     wfdb_items = [(item, p) for item, p in items if p.suffix.lower() != ".csv"]
     tables, errors, paths = [], {}, {}
-    classifier = _load_classifier(args.model, args)
+    from ecgbeat.records import DEFAULT_MODEL
+
+    # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
+    classifier = _load_classifier(args.model or DEFAULT_MODEL, args) if wfdb_items else None
+    beats_classifier = None
+    if csv_items:
+        reuse = args.model is not None and classifier is not None
+        beats_classifier = classifier if reuse else _load_classifier(args.model or "mitbih", args)
     if wfdb_items and args.dask is not None:
         tables_d, errors_d = _predict_dask(wfdb_items, classifier, leads, args)
         tables += tables_d
@@ -458,7 +465,7 @@ def _cmd_predict(args) -> int:
             paths[table.record] = path
     for item, path in csv_items:
         try:
-            tables.append(_csv_table(path, classifier, _class_names(classifier), args))
+            tables.append(_csv_table(path, beats_classifier, _class_names(beats_classifier), args))
         except (ECGBeatError, OSError, ValueError) as exc:
             errors[item] = str(exc)
         except Exception as exc:  # one odd file must not cost the other inputs
@@ -840,7 +847,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument("records", nargs="+", metavar="RECORD", help="WFDB record or CSV file")
     predict.add_argument(
-        "--model", default="mitbih", help="model name or .keras file (default: mitbih)"
+        "--model",
+        help="model name or .keras file (default: mitbih-rhythm for records, the model for new "
+        "patients; mitbih for CSV files of beats, which carry no R-R intervals)",
     )
     predict.add_argument(
         "--lead",

@@ -38,7 +38,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
-from ecgbeat.records import DEFAULT_LEADS, BeatTable, classify_record, concat_tables
+from ecgbeat.records import (
+    DEFAULT_LEADS,
+    DEFAULT_MODEL,
+    BeatTable,
+    classify_record,
+    concat_tables,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import distributed
@@ -347,7 +353,7 @@ def _error_message(exc: BaseException) -> str:
 
 def classify_records(
     records: Sequence[str | os.PathLike],
-    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
     *,
     client: distributed.Client | str | None = None,
     lead: str | Sequence[str] = DEFAULT_LEADS,
@@ -371,7 +377,7 @@ def classify_records(
         Record paths without extension (``data/100`` for ``data/100.hea``). With a cluster, the
         workers must see the same paths (a shared file system); relative paths are made absolute
         here first.
-    classifier : HeartbeatCNNClassifier or str, default="mitbih"
+    classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
         A fitted classifier, or the name or path of a pretrained model (loaded here).
     client : distributed.Client or str, optional
         Where to run: a client, a scheduler address (``"tcp://host:8786"``; connected for this

@@ -32,7 +32,12 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
 
-__all__ = ["DEFAULT_LEADS", "BeatTable", "classify_record", "concat_tables"]
+__all__ = ["DEFAULT_LEADS", "DEFAULT_MODEL", "BeatTable", "classify_record", "concat_tables"]
+
+#: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
+#: with the new-patients recipe (refined R peaks, R-R features, validation by patient); its card
+#: quotes its DS1 twin's results on new patients.
+DEFAULT_MODEL = "mitbih-rhythm"
 
 #: Leads tried in order when none is named: the lead the pretrained models were trained on first.
 DEFAULT_LEADS = ("MLII", "II", "ii", "V5", "ML2")
@@ -137,7 +142,7 @@ def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
 
 def classify_record(
     record: str | os.PathLike,
-    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
     *,
     lead: str | Sequence[str] = DEFAULT_LEADS,
     annotations: str | None = None,
@@ -151,8 +156,9 @@ def classify_record(
     ----------
     record : str or path-like
         Path of the record without extension (``data/100`` for ``data/100.hea`` and ``.dat``).
-    classifier : HeartbeatCNNClassifier or str, default="mitbih"
-        A fitted classifier, or the name of a pretrained model.
+    classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
+        A fitted classifier, or the name of a pretrained model; by default
+        :data:`DEFAULT_MODEL`, the model for new patients' recordings.
     lead : str or sequence of str
         The lead to classify, or names tried in order.
     annotations : str, optional

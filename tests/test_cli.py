@@ -422,6 +422,27 @@ def test_predict_csv_of_beats(capsys, tiny_model, kaggle_dir):
     assert all(r["time_s"] == "" for r in rows)
 
 
+def test_predict_defaults_records_to_the_rhythm_model_and_beats_to_mitbih(
+    capsys, mitdb_dir, kaggle_dir
+):
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import load_heartbeat_csv
+    from ecgbeat.records import DEFAULT_MODEL, classify_record
+
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    code, out, _ = _run(capsys, "-q", "predict", str(mitdb_dir / "100"), str(path), "--csv")
+    assert code == 0
+    rows = _parse_csv(out)
+    record_rows = [r for r in rows if r["record"] == "100"]
+    expected = classify_record(mitdb_dir / "100", DEFAULT_MODEL)
+    assert [r["label"] for r in record_rows] == expected.label.tolist()
+    # CSV beats carry no R-R intervals: the beats-only model classifies them.
+    X, _ = load_heartbeat_csv(path, return_X_y=True)
+    proba = HeartbeatCNNClassifier.from_pretrained("mitbih").predict_proba(X)
+    csv_rows = [r for r in rows if r["record"] == "mitbih_test_first10"]
+    np.testing.assert_allclose([float(r["p_N"]) for r in csv_rows], proba[:, 0], atol=1e-6)
+
+
 def test_predict_draws_the_strip(capsys, tiny_model, mitdb_dir, tmp_path):
     picture = tmp_path / "strip.png"
     argv = ["-q", "predict", str(mitdb_dir / "100"), "--model", str(tiny_model)]

@@ -44,3 +44,27 @@ def test_mitbih_beats_the_reference_project():
 def test_mitbih_card_metrics_are_reproduced_exactly(mitdb_dir):
     measured, card = _evaluate_module().evaluate("mitbih", str(mitdb_dir.parent))
     assert measured == card
+
+
+def test_the_new_patients_model_reproduces_its_card_exactly(mitdb_dir):
+    measured, card = _evaluate_module().evaluate("mitbih-ds1-rhythm", str(mitdb_dir.parent))
+    assert measured == card
+
+
+def test_the_default_model_for_recordings_quotes_its_ds1_twin():
+    from ecgbeat.records import DEFAULT_MODEL
+
+    card, twin = model_card(DEFAULT_MODEL), model_card("mitbih-ds1-rhythm")
+    assert card["data"]["split"] == "all" and card["data"]["n_train"] > 100_000
+    assert card["test_metrics"] == twin["test_metrics"]
+    assert card["test_metrics_detected"] == twin["test_metrics_detected"]
+    assert (
+        card["segmentation"]
+        == twin["segmentation"]
+        == {
+            "refine_radius": 0.12,
+            "before_r": 0.0,
+            "rr_features": True,
+        }
+    )
+    assert card["training"]["n_rr_features"] == 7 and card["training"]["augmentation"] == "ecg"

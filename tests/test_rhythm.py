@@ -195,3 +195,20 @@ def test_refined_annotated_and_detected_beats_are_cut_alike(mitdb_dir):
             np.testing.assert_allclose(
                 annotated.rr_features[1:, 0], np.diff(annotated.r_peaks) / 360, rtol=1e-5
             )
+
+
+def test_the_default_model_classifies_a_recording_with_its_rhythm(mitdb_dir):
+    pytest.importorskip("wfdb")
+    from ecgbeat.datasets import fetch_mitbih
+    from ecgbeat.records import DEFAULT_MODEL, classify_record
+
+    table = classify_record(mitdb_dir / "208")  # detected peaks, refined as the card says
+    clf = HeartbeatCNNClassifier.from_pretrained(DEFAULT_MODEL)
+    assert clf.n_rr_features == N_RR_FEATURES
+    reference = fetch_mitbih(
+        mitdb_dir.parent, records=["208"], download_if_missing=False, cache=False
+    )
+    # Record 208 has been seen in training: this checks the path, not the model's quality.
+    assert abs(len(table) - len(reference.target)) < 50
+    burden = table.summary()["ectopic_burden"]
+    assert abs(burden - np.mean(reference.target != 0)) < 0.05
