@@ -1,0 +1,73 @@
+"""Prediction speed of the rhythm-aware network against the beats-only one, same rows, same run.
+
+``mitbih-ds1-rhythm`` reads 194 columns (the beat and 7 R-R features, split inside the network by
+two cropping layers and joined before the dense head); ``mitbih-ds1`` reads the 187-sample beat.
+Both ``predict_proba`` the same 100,000 rows (random beats in [0, 1] with plausible R-R features;
+speed does not depend on the values), best of ``--repeat`` runs, alternating the two.
+
+Writes ``benchmarks/results/rhythm_speed.json``.
+
+Usage::
+
+    python benchmarks/rhythm_speed.py [--beats 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from _common import best_seconds, provenance  # noqa: E402
+
+from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--beats", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(0)
+    beats = rng.random((args.beats, 187), dtype=np.float32)
+    rr = rng.uniform(0.5, 1.5, (args.beats, 7)).astype(np.float32)
+    models = {
+        "mitbih-ds1": (HeartbeatCNNClassifier.from_pretrained("mitbih-ds1"), beats),
+        "mitbih-ds1-rhythm": (
+            HeartbeatCNNClassifier.from_pretrained("mitbih-ds1-rhythm"),
+            np.hstack([beats, rr]),
+        ),
+    }
+    for clf, X in models.values():
+        clf.predict_proba(X[:5000])  # warm up
+    seconds = dict.fromkeys(models, float("inf"))
+    for _ in range(args.repeat):
+        for name, (clf, X) in models.items():
+            seconds[name] = min(seconds[name], best_seconds(lambda c=clf, x=X: c.predict_proba(x)))
+    results = {
+        name: {"seconds": round(s, 3), "beats_per_second": round(args.beats / s)}
+        for name, s in seconds.items()
+    }
+    results["rhythm_over_beats_time_ratio"] = round(
+        seconds["mitbih-ds1-rhythm"] / seconds["mitbih-ds1"], 3
+    )
+    output = {
+        "benchmark": f"predict_proba on {args.beats} rows, best of {args.repeat}, same run",
+        **provenance(__file__, argv),
+        "results": results,
+    }
+    (REPO / "benchmarks" / "results" / "rhythm_speed.json").write_text(
+        json.dumps(output, indent=1) + "\n"
+    )
+    print(json.dumps(results, indent=1))
+    return output
+
+
+if __name__ == "__main__":
+    main()
