@@ -307,6 +307,22 @@ def _cmd_demo(args) -> int:
     return EXIT_OK
 
 
+def _check_output(output: Path, inputs: list[Path]) -> None:
+    """Refuse, before any work, an output that is a folder or one of the input files."""
+    if output.is_dir():
+        raise _CommandError(f"--output {output} is a folder: give a file name")
+    target = output.resolve()
+    for path in inputs:
+        # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
+        files = [path] if path.suffix.lower() == ".csv" else path.parent.glob(path.name + ".*")
+        for file in files:
+            if file.resolve() == target:
+                raise _CommandError(
+                    f"--output {output} is one of the inputs ({file}): ecgbeat never writes "
+                    "over its input; give another file name"
+                )
+
+
 def _record_path(item: str) -> Path:
     path = Path(item)
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
@@ -423,6 +439,8 @@ def _cmd_predict(args) -> int:
         _use_agg()  # fail before the long work when the picture cannot be drawn
     leads = args.lead or None
     items = [(item, _record_path(item)) for item in args.records]
+    if args.output is not None:
+        _check_output(Path(args.output), [p for _, p in items])
     csv_items = [(item, p) for item, p in items if p.suffix.lower() == ".csv"]
     wfdb_items = [(item, p) for item, p in items if p.suffix.lower() != ".csv"]
     tables, errors, paths = [], {}, {}
@@ -474,12 +492,17 @@ def _cmd_predict(args) -> int:
         print(f"ecgbeat predict: {item}: {message}", file=sys.stderr)
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
-    if args.output is not None:
-        with open(args.output, "w", newline="") as stream:
-            _write_tables(tables, stream)
+    if args.output is not None and tables:
+        from ecgbeat.records import write_atomic
+
+        # Atomically, and only with something to write: a run in which every input failed leaves
+        # an existing file as it was.
+        write_atomic(Path(args.output), lambda stream: _write_tables(tables, stream))
         _info(
             args, f"wrote {sum(map(len, tables))} beats of {len(tables)} record(s) to {args.output}"
         )
+    elif args.output is not None:
+        _info(args, f"no beats classified: {args.output} not written")
     if table_to_stdout:
         _write_tables(tables, sys.stdout)
     if args.summary:
@@ -556,6 +579,8 @@ def _cmd_train(args) -> int:
 
     if not args.output.endswith(".keras"):
         raise _CommandError(f"--output must end in .keras, got {args.output}")
+    if Path(args.output).exists() and not args.force:
+        raise _CommandError(f"{args.output} exists: pass --force to replace it")
     if args.freeze_conv and args.pretrained is None:
         raise _CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     class_weight = None if args.class_weight == "none" else args.class_weight
@@ -914,7 +939,11 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         default="ecgbeat-model.keras",
-        help="model file to write (default: ecgbeat-model.keras)",
+        help="model file to write (default: ecgbeat-model.keras); an existing file is "
+        "replaced only with --force",
+    )
+    train.add_argument(
+        "--force", action="store_true", help="replace the --output model file if it exists"
     )
     train.add_argument("--architecture", choices=["cnn", "resnet"], default="cnn")
     train.add_argument("--epochs", type=_positive_int, default=48)

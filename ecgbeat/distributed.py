@@ -31,7 +31,6 @@ import csv
 import io
 import logging
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +43,7 @@ from ecgbeat.records import (
     BeatTable,
     classify_record,
     concat_tables,
+    write_atomic,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -318,33 +318,13 @@ class RecordsResult:
     def to_csv(self, path: str | os.PathLike | io.TextIOBase) -> None:
         """Write all tables as one CSV, with one header line, to a path (atomically) or a stream."""
         if isinstance(path, (str, os.PathLike)):
-            _write_atomic(Path(path), self.to_csv)
+            write_atomic(Path(path), self.to_csv)
             return
         if not self.tables:
             csv.writer(path).writerow(["record", "sample", "time_s", "label"])
             return
         for i, table in enumerate(self.tables):
             table.to_csv(path, header=i == 0)
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``.
-
-    A reader never sees a half-written file, and an interrupted run leaves no partial CSV that
-    looks complete.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def _error_message(exc: BaseException) -> str:
@@ -438,7 +418,7 @@ def classify_records(
             return
         if out is not None:
             try:
-                _write_atomic(out / f"{Path(key).name}.csv", table.to_csv)
+                write_atomic(out / f"{Path(key).name}.csv", table.to_csv)
             except OSError as exc:
                 errors[key] = f"cannot write CSV: {_error_message(exc)}"
                 return

@@ -19,9 +19,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +34,15 @@ import numpy as np
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
 
-__all__ = ["DEFAULT_LEADS", "DEFAULT_MODEL", "BeatTable", "classify_record", "concat_tables"]
+__all__ = [
+    "DEFAULT_LEADS",
+    "DEFAULT_MODEL",
+    "BeatTable",
+    "classify_record",
+    "concat_tables",
+    "spreadsheet_text",
+    "write_atomic",
+]
 
 #: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
 #: with the new-patients recipe (refined R peaks, R-R features, validation by patient); its card
@@ -108,10 +118,10 @@ class BeatTable:
         rows = []
         for i in range(len(self)):
             row = {
-                "record": self.record,
+                "record": spreadsheet_text(self.record),
                 "sample": int(self.sample[i]),
                 "time_s": round(float(self.sample[i]) / self.fs, 4),
-                "label": str(self.label[i]),
+                "label": spreadsheet_text(str(self.label[i])),
             }
             row.update(
                 {
@@ -123,16 +133,69 @@ class BeatTable:
         return rows
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase, *, header: bool = True) -> None:
-        """Write the table as CSV to a path or an open text stream."""
+        """Write the table as CSV to a path (atomically) or an open text stream."""
         fields = ["record", "sample", "time_s", "label"] + [f"p_{n}" for n in self.class_names]
         if isinstance(path, (str, os.PathLike)):
-            with open(path, "w", newline="") as stream:
-                self.to_csv(stream, header=header)
+            write_atomic(Path(path), lambda stream: self.to_csv(stream, header=header))
             return
         writer = csv.DictWriter(path, fieldnames=fields)
         if header:
             writer.writeheader()
         writer.writerows(self.rows())
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` as a CSV cell that a spreadsheet shows as text, never runs as a formula.
+
+    Class and record names can come from a stranger's model file or file name; a cell that starts
+    with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to Excel and
+    LibreOffice (CSV injection), so it gets a leading ``'``. Numbers (``-1``, ``+2.5``) stay as
+    they are.
+
+    Examples
+    --------
+    >>> spreadsheet_text("=HYPERLINK(1)"), spreadsheet_text("-1"), spreadsheet_text("N")
+    ("'=HYPERLINK(1)", '-1', 'N')
+    """
+    if not text or text[0] not in "=+-@\t\r":
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
+
+
+def write_atomic(path: Path, write) -> None:
+    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    A reader never sees a half-written file, an interrupted run leaves no partial file that looks
+    complete, and a failure leaves whatever was at ``path`` as it was. The file gets the user's
+    usual permissions.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.csv"
+    >>> write_atomic(target, lambda stream: stream.write("a,b"))
+    >>> target.read_text()
+    'a,b'
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        umask = os.umask(0)  # mkstemp makes the file private; read the umask to undo that
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:

@@ -508,3 +508,53 @@ def test_train_defaults_are_the_estimators():
         estimator["lr_cycle_epochs"],
     )
     assert args.class_weight == "none" and estimator["class_weight"] is None
+
+
+# ------------------------------------------------------------------ files the user did not ask to lose
+
+
+def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_path):
+    import shutil
+
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(mitdb_dir / f"100.{ext}", tmp_path / f"100.{ext}")
+    raw = (tmp_path / "100.dat").read_bytes()
+    for target in ("100.dat", "100.hea", "100.atr"):
+        argv = ["predict", str(tmp_path / "100"), "--model", str(tiny_model)]
+        code, _, err = _run(capsys, *argv, "-o", str(tmp_path / target))
+        assert code != 0 and "is one of the inputs" in err
+    assert (tmp_path / "100.dat").read_bytes() == raw
+    code, _, err = _run(capsys, "predict", str(tmp_path / "100"), "-o", str(tmp_path))
+    assert code != 0 and "is a folder" in err
+
+
+def test_a_run_where_every_input_fails_leaves_the_output_alone(capsys, tiny_model, tmp_path):
+    out = tmp_path / "beats.csv"
+    out.write_text("earlier results\n")
+    argv = ["-q", "predict", str(tmp_path / "missing"), "--model", str(tiny_model), "-o", str(out)]
+    code, _, err = _run(capsys, *argv)
+    assert code == 1 and "1 of 1 input(s) failed" in err
+    assert out.read_text() == "earlier results\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["beats.csv"]  # no temporary file left
+
+
+def test_train_replaces_a_model_only_with_force(capsys, sample_csv, tiny_model, tmp_path):
+    path = tmp_path / "model.keras"
+    path.write_bytes(tiny_model.read_bytes())
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "1", "--output", str(path)]
+    code, _, err = _run(capsys, *argv)
+    assert code != 0 and "exists: pass --force" in err
+    assert path.read_bytes() == tiny_model.read_bytes()
+    code, _, _ = _run(capsys, *argv, "--force")
+    assert code == 0 and path.read_bytes() != tiny_model.read_bytes()
+
+
+def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
+    from ecgbeat.records import BeatTable
+
+    label = np.array(['=HYPERLINK("http://x")', "-1", "N"])
+    table = BeatTable("@rec", np.array([10, 20, 30]), 360.0, label, np.eye(3), ["=a", "-1", "N"])
+    table.to_csv(tmp_path / "t.csv")
+    rows = _parse_csv((tmp_path / "t.csv").read_text())
+    assert [r["label"] for r in rows] == ['\'=HYPERLINK("http://x")', "-1", "N"]
+    assert {r["record"] for r in rows} == {"'@rec"}
