@@ -168,6 +168,15 @@ def _load_classifier(name_or_path: str, args):
     return HeartbeatCNNClassifier.from_pretrained(name_or_path)
 
 
+def _normal_class(classifier, args) -> str | None:
+    from ecgbeat.records import resolve_normal_class
+
+    try:
+        return resolve_normal_class(classifier, _class_names(classifier), args.normal_class)
+    except ValueError as exc:
+        raise _CommandError(f"--normal-class: {exc}") from None
+
+
 def _class_names(classifier) -> list[str]:
     from ecgbeat.records import _class_names
 
@@ -333,7 +342,7 @@ def _csv_table(path: Path, classifier, names: list[str], args):
     import numpy as np
 
     from ecgbeat.exceptions import DataFormatError
-    from ecgbeat.records import BeatTable
+    from ecgbeat.records import BeatTable, resolve_normal_class
 
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
@@ -362,6 +371,7 @@ def _csv_table(path: Path, classifier, names: list[str], args):
         proba=proba,
         class_names=names,
         lead="",
+        normal_class=resolve_normal_class(classifier, names, args.normal_class),
     )
 
 
@@ -401,7 +411,7 @@ def _strip_start(table, duration: float) -> float:
     """Start the strip a little before the first non-normal beat, so that it shows one."""
     import numpy as np
 
-    abnormal = np.flatnonzero(table.label != "N")
+    abnormal = np.flatnonzero(table.label != (table.normal_class or "N"))
     if not abnormal.size:
         return 0.0
     return max(0.0, float(table.time[abnormal[0]]) - duration / 3)
@@ -452,6 +462,13 @@ def _cmd_predict(args) -> int:
     if csv_items:
         reuse = args.model is not None and classifier is not None
         beats_classifier = classifier if reuse else _load_classifier(args.model or "mitbih", args)
+    for model in (classifier, beats_classifier):
+        # The burden needs the normal class: refuse before the work, not after it.
+        if model is not None and _normal_class(model, args) is None and args.summary:
+            raise _CommandError(
+                f"--summary needs the normal class, and none of the model's classes "
+                f"{_class_names(model)} is 'N': give --normal-class NAME"
+            )
     if wfdb_items and args.dask is not None:
         tables_d, errors_d = _predict_dask(wfdb_items, classifier, leads, args)
         tables += tables_d
@@ -472,6 +489,7 @@ def _cmd_predict(args) -> int:
                     annotations=args.annotations,
                     detector=args.detector,
                     class_names=names,
+                    normal_class=args.normal_class,
                 )
             except (ECGBeatError, OSError, ValueError, ImportError) as exc:
                 errors[item] = str(exc)
@@ -537,6 +555,7 @@ def _predict_dask(items, classifier, leads, args):
         annotations=args.annotations,
         detector=args.detector,
         class_names=_class_names(classifier),
+        normal_class=args.normal_class,
     )
     by_resolved = {str(path.resolve()): item for item, path in items}
     errors = {}
@@ -903,6 +922,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--summary",
         action="store_true",
         help="print beats per class and the ectopic burden of each record",
+    )
+    predict.add_argument(
+        "--normal-class",
+        metavar="NAME",
+        help="the class that is normal in the ectopic burden (default: the model card's, else "
+        "N); every other class counts as ectopic",
     )
     predict.add_argument(
         "--plot", metavar="PNG", help="draw a strip of each record with its beats coloured by class"

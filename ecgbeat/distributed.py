@@ -303,14 +303,18 @@ class RecordsResult:
             for name, n in table.counts().items():
                 counts[name] = counts.get(name, 0) + n
         beats = sum(len(table) for table in self.tables)
-        normal = counts.get("N", 0)
+        normals = {table.normal_class for table in self.tables}
+        burden = None
+        if None not in normals:  # every record names its normal class
+            normal = sum(t.counts()[t.normal_class] for t in self.tables)
+            burden = 1.0 - normal / beats if beats else 0.0  # exact: displays round once
         return {
             "records": len(self.tables) + len(self.errors),
             "classified": len(self.tables),
             "failed": len(self.errors),
             "beats": beats,
             "counts": counts,
-            "ectopic_burden": 1.0 - normal / beats if beats else 0.0,  # exact: displays round once
+            "ectopic_burden": burden,
             "per_record": [table.summary() for table in self.tables],
             "errors": dict(self.errors),
         }
@@ -341,6 +345,7 @@ def classify_records(
     detector: str = "pan-tompkins",
     output_dir: str | os.PathLike | None = None,
     class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
 ) -> RecordsResult:
     """Classify every beat of many WFDB records, one record per Dask task or here in turn.
 
@@ -362,7 +367,7 @@ def classify_records(
     client : distributed.Client or str, optional
         Where to run: a client, a scheduler address (``"tcp://host:8786"``; connected for this
         call and closed after), or ``None`` to classify here in this process without Dask.
-    lead, annotations, detector, class_names
+    lead, annotations, detector, class_names, normal_class
         As in :func:`ecgbeat.records.classify_record`.
     output_dir : str or path-like, optional
         If given, each record's table is also written to ``<output_dir>/<record name>.csv`` as
@@ -407,6 +412,7 @@ def classify_records(
         "annotations": annotations,
         "detector": detector,
         "class_names": class_names,
+        "normal_class": normal_class,
     }
 
     tables: dict[str, BeatTable] = {}

@@ -40,6 +40,7 @@ __all__ = [
     "BeatTable",
     "classify_record",
     "concat_tables",
+    "resolve_normal_class",
     "spreadsheet_text",
     "write_atomic",
 ]
@@ -73,6 +74,9 @@ class BeatTable:
         Names of the probability columns.
     lead : str
         The lead that was classified.
+    normal_class : str or None
+        The class that counts as normal in the ectopic burden (``"N"`` for the AAMI classes);
+        ``None`` when the classifier names none, and then there is no burden.
     """
 
     record: str
@@ -83,6 +87,7 @@ class BeatTable:
     class_names: list[str]
     lead: str = ""
     extra: dict = field(default_factory=dict)
+    normal_class: str | None = "N"
 
     @property
     def time(self) -> np.ndarray:
@@ -97,20 +102,29 @@ class BeatTable:
         return {name: int(np.sum(self.label == name)) for name in self.class_names}
 
     def summary(self) -> dict:
-        """Beats per class and the ectopic burden (share of beats not in class ``"N"``).
+        """Beats per class and the ectopic burden: the share of beats not in ``normal_class``.
 
-        The burden is the exact share, not rounded: whoever displays it rounds it once (rounding
-        here and again for display would turn 0.822545 into 82.2 % instead of 82.3 %).
+        Every other class counts as ectopic (for the AAMI classes: S, V, F and Q). Without a
+        normal class the burden is ``None``. It is the exact share, not rounded: whoever
+        displays it rounds it once (rounding here and again for display would turn 0.822545
+        into 82.2 % instead of 82.3 %).
         """
         counts = self.counts()
-        total = max(len(self), 1)
-        normal = counts.get("N", 0)
+        burden = None
+        if self.normal_class is not None:
+            if self.normal_class not in self.class_names:
+                raise ValueError(
+                    f"normal_class {self.normal_class!r} is not one of the classes "
+                    f"{self.class_names}"
+                )
+            burden = 1.0 - counts[self.normal_class] / len(self) if len(self) else 0.0
         return {
             "record": self.record,
             "beats": len(self),
             "duration_s": round(float(self.time[-1]) if len(self) else 0.0, 1),
             "counts": counts,
-            "ectopic_burden": 1.0 - normal / total if len(self) else 0.0,
+            "normal_class": self.normal_class,
+            "ectopic_burden": burden,
         }
 
     def rows(self) -> list[dict]:
@@ -212,6 +226,7 @@ def classify_record(
     detector: str = "pan-tompkins",
     refine_radius: float | str | None = "model",
     class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
 ) -> BeatTable:
     """Classify every beat of a WFDB record.
 
@@ -236,6 +251,10 @@ def classify_record(
     class_names : sequence of str, optional
         Names of the classifier's classes; by default the model card's ``target_names`` for a
         pretrained model, else the classes themselves.
+    normal_class : str, optional
+        The class (by name) that is normal in the ectopic burden; by default the model card's
+        ``normal_class``, else ``"N"`` when there is a class of that name, else none (the
+        summary then has no burden).
 
     Returns
     -------
@@ -303,7 +322,28 @@ def classify_record(
         proba=proba,
         class_names=list(names),
         lead=lead_name,
+        normal_class=resolve_normal_class(classifier, names, normal_class),
     )
+
+
+def resolve_normal_class(
+    classifier, names: Sequence[str], normal_class: str | None = None
+) -> str | None:
+    """The class that counts as normal: ``normal_class``, the card's, ``"N"``, or ``None``.
+
+    Examples
+    --------
+    >>> resolve_normal_class(None, ["N", "S", "V"]), resolve_normal_class(None, ["0", "1"])
+    ('N', None)
+    """
+    if normal_class is None:
+        card = getattr(classifier, "model_card_", None) or {}
+        normal_class = card.get("normal_class") or ("N" if "N" in names else None)
+    if normal_class is not None and normal_class not in names:
+        raise ValueError(
+            f"normal class {normal_class!r} is not one of the classifier's classes {list(names)}"
+        )
+    return normal_class
 
 
 def _class_names(classifier, class_names: Sequence[str] | None) -> list[str]:

@@ -558,3 +558,51 @@ def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
     rows = _parse_csv((tmp_path / "t.csv").read_text())
     assert [r["label"] for r in rows] == ['\'=HYPERLINK("http://x")', "-1", "N"]
     assert {r["record"] for r in rows} == {"'@rec"}
+
+
+# ------------------------------------------------------------------ the normal class
+
+
+@pytest.fixture(scope="module")
+def integer_label_model(tmp_path_factory):
+    """A model fitted on labels 0 and 1, without a card: no class is named N."""
+    from conftest import FAST_PARAMS, make_synthetic_beats
+
+    from ecgbeat import HeartbeatCNNClassifier
+
+    X, y = make_synthetic_beats(n_per_class=20, n_samples=187, labels=(0, 1))
+    path = tmp_path_factory.mktemp("int") / "int.keras"
+    HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y).save(path)
+    return path
+
+
+def test_the_burden_needs_a_normal_class(capsys, integer_label_model, mitdb_dir):
+    argv = ["-q", "predict", str(mitdb_dir / "100"), "--model", str(integer_label_model)]
+    code, _, err = _run(capsys, *argv, "--summary")
+    assert code != 0 and "give --normal-class" in err and "['0', '1']" in err
+    code, _, err = _run(capsys, *argv, "--summary", "--normal-class", "N")
+    assert code != 0 and "'N' is not one of the classifier's classes" in err
+    code, out, _ = _run(capsys, *argv, "--summary", "--normal-class", "0")
+    assert code == 0
+    line = next(line for line in out.splitlines() if line.startswith("100:"))
+    import re
+
+    zeros, ones = map(int, re.search(r"; 0 (\d+)  1 (\d+);", line).groups())
+    assert f"ectopic burden {100 * ones / (zeros + ones):.1f} %" in line
+
+
+def test_summaries_count_the_named_normal_class():
+    from ecgbeat.distributed import RecordsResult
+    from ecgbeat.records import BeatTable
+
+    labels = np.array(["ok", "ok", "odd", "ok"])
+    table = BeatTable(
+        "r", np.arange(4), 100.0, labels, np.zeros((4, 2)), ["odd", "ok"], normal_class="ok"
+    )
+    assert table.summary()["ectopic_burden"] == 0.25
+    unnamed = BeatTable(
+        "s", np.arange(4), 100.0, labels, np.zeros((4, 2)), ["odd", "ok"], normal_class=None
+    )
+    assert unnamed.summary()["ectopic_burden"] is None
+    assert RecordsResult([table], {}).summary()["ectopic_burden"] == 0.25
+    assert RecordsResult([table, unnamed], {}).summary()["ectopic_burden"] is None
