@@ -137,6 +137,27 @@ CASES = {
         FileNotFoundError,
         r"data file {folder}/101\.dat not found",
     ),
+    "header sampling frequency -1": (
+        edit_header(b"100 2 360", b"100 2 -1"),
+        DataFormatError,
+        r"header {folder}/100\.hea gives the sampling frequency as '-1'",
+    ),
+    "header sampling frequency nan": (
+        edit_header(b"100 2 360", b"100 2 nan"),
+        DataFormatError,
+        r"header {folder}/100\.hea gives the sampling frequency as 'nan'",
+    ),
+    "header gain garbled": (
+        edit_header(b"100.dat 212 200 11 1024 995", b"100.dat 212 200x 11 1024 995"),
+        DataFormatError,
+        r"signal 1: '200x' is not a gain",
+    ),
+    "header data file with a non-ASCII name": (
+        # wfdb read 'é100.dat' as '100.dat': another record's data.
+        edit_header(b"100.dat 212 200 11 1024 995", "\u00e9100.dat 212 200 11 1024 995".encode()),
+        DataFormatError,
+        r"signal 1: file name '\u00e9100\.dat' is read as '100\.dat'",
+    ),
     "header sampling frequency 0": (
         edit_header(b"100 2 360", b"100 2 0"),
         SignalError,
@@ -194,6 +215,14 @@ def test_damaged_record_gives_a_clear_error_and_is_not_modified(home, case, cach
     assert "100" in str(info.value)
     assert snapshot(folder) == before
     assert not list(home.glob("cache/*.npz")), "a failed build must not leave a cache entry"
+
+
+def test_a_signal_without_a_lead_name_is_an_unnamed_lead(home):
+    # A raw AttributeError before; the description (lead name) is optional in WFDB.
+    edit_header(b"-22131 0 MLII", b"-22131 0")(home / "mitdb")
+    with pytest.raises(DataFormatError, match=r"has no lead 'MLII'; its leads are \(unnamed\), V5"):
+        load(home, lead="MLII", cache=False)
+    assert load(home, lead="V5", cache=False).lead == {"100": "V5"}
 
 
 def test_requested_lead_absent(home):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,6 +44,50 @@ def _check_data_size(path: Path, header, name: str) -> None:
             )
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+#: A signal line's gain field: gain, then optionally (baseline) and /units.
+_GAIN = re.compile(rf"{_NUMBER}(?:\([-+]?\d+\))?(?:/\S*)?")
+
+
+def _check_against_text(header, lines: list[str], hea: Path, name: str) -> None:
+    """Refuse a header that wfdb read differently from what its text says.
+
+    wfdb's parser matches each field with a pattern and falls back on defaults where a field does
+    not match: a sampling frequency of ``-1`` or ``nan`` became 250 Hz, a gain of ``200x`` became
+    200, and a data file named ``é100.dat`` became ``100.dat``, another record's data.
+    """
+    record = lines[0].split()
+    if len(record) > 2:
+        fs_text = record[2].split("/")[0]
+        try:
+            fs = float(fs_text)
+        except ValueError:
+            fs = math.nan
+        # (0 is read as 0, and refused where the signal is checked: below 40 Hz.)
+        if not (math.isfinite(fs) and fs >= 0):
+            raise DataFormatError(
+                f"record {name}: header {hea} gives the sampling frequency as {fs_text!r}; it "
+                "must be a positive number of Hz"
+            )
+        if header.fs != fs:
+            raise DataFormatError(
+                f"record {name}: header {hea} gives the sampling frequency {fs_text!r}, read "
+                f"as {header.fs}"
+            )
+    for i, line in enumerate(lines[1 : 1 + header.n_sig]):
+        fields = line.split()
+        if fields[0] != header.file_name[i]:
+            raise DataFormatError(
+                f"record {name}: header {hea}, signal {i + 1}: file name {fields[0]!r} is read as "
+                f"{header.file_name[i]!r}; use a plain file name"
+            )
+        if len(fields) > 2 and not _GAIN.fullmatch(fields[2]):
+            raise DataFormatError(
+                f"record {name}: header {hea}, signal {i + 1}: {fields[2]!r} is not a gain "
+                "(a number, then optionally (baseline) and /units)"
+            )
+
+
 def read_header(path: Path, name: str):
     """``wfdb.rdheader`` with errors that name the record."""
     wfdb = import_wfdb()
@@ -53,16 +99,17 @@ def read_header(path: Path, name: str):
         text = hea.read_text(errors="replace")
     except Exception as exc:
         raise DataFormatError(f"record {name}: cannot read header {hea}: {exc}") from exc
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
     if getattr(header, "n_seg", None) is None:
         # wfdb reads as many signal lines as the record line declares and fails later, cryptically.
-        lines = [
-            line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-        ]
         if len(lines) - 1 != header.n_sig:
             raise DataFormatError(
                 f"record {name}: header {hea} declares {header.n_sig} signal(s) but describes "
                 f"{len(lines) - 1}"
             )
+        _check_against_text(header, lines, hea, name)
     return header
 
 
@@ -93,7 +140,8 @@ def read_lead(
     wfdb = import_wfdb()
     header = read_header(path, name)
     wanted = [lead] if isinstance(lead, str) else list(lead)
-    lower = [s.lower() for s in header.sig_name]
+    # A signal line may leave out its description (the lead's name): such a lead has no name.
+    lower = [(s or "").lower() for s in header.sig_name]
     for candidate in wanted:
         if candidate.lower() in lower:
             channel = lower.index(candidate.lower())
@@ -101,7 +149,7 @@ def read_lead(
     else:
         raise DataFormatError(
             f"record {name} has no lead {' or '.join(map(repr, wanted))}; "
-            f"its leads are {', '.join(header.sig_name)}"
+            f"its leads are {', '.join(s or '(unnamed)' for s in header.sig_name)}"
         )
     _check_data_size(path, header, name)
     try:
