@@ -834,7 +834,7 @@ def build_parser() -> argparse.ArgumentParser:
     Examples
     --------
     >>> from ecgbeat.cli import build_parser
-    >>> args = build_parser().parse_args(["predict", "mitdb/100", "--summary"])
+    >>> args = build_parser().parse_args(["predict", "mitdb/100", "--model", "mitbih"])
     >>> args.command, args.records, args.model
     ('predict', ['mitdb/100'], 'mitbih')
     """
