@@ -30,7 +30,11 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ecgbeat._backend import default_training_precision, import_preserving_random_state
+from ecgbeat._backend import (
+    default_training_precision,
+    import_keras,
+    import_preserving_random_state,
+)
 from ecgbeat._inference import compile_predict
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
@@ -686,7 +690,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.sampling_rates_ = np.asarray(
             metadata.get("sampling_rates", np.ones(len(self.classes_))), dtype=np.float64
         )
-        for layer, flag in zip(model.layers, metadata.get("trainable", []), strict=False):
+        for layer, flag in zip(model.layers, metadata.get("trainable", []), strict=True):
             layer.trainable = flag
         if metadata.get("extra") is not None:
             self.model_card_ = metadata["extra"]
@@ -699,6 +703,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         state.pop("_predict_fn", None)
         model = state.pop("model_", None)
         if model is not None:
+            # The network's own configuration, not one rebuilt from today's parameters: a
+            # pretrained network may differ from what the parameters would build (the shipped
+            # "resnet" has no dropout layer, which the default dropout would add).
+            state["_model_config"] = model.get_config()
             state["_model_weights"] = [np.asarray(w) for w in model.get_weights()]
             state["_model_trainable"] = [layer.trainable for layer in model.layers]
         return state
@@ -706,17 +714,21 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state: dict[str, Any]) -> None:
         weights = state.pop("_model_weights", None)
         trainable = state.pop("_model_trainable", None)
+        config = state.pop("_model_config", None)
         self.__dict__.update(state)
         if weights is not None:
-            model = build_network(
-                self.architecture,
-                self.n_features_in_ - self.n_rr_features,
-                len(self.classes_),
-                dropout=self.dropout,
-                n_rr_features=self.n_rr_features,
-            )
+            if config is not None:
+                model = import_keras().Model.from_config(config)
+            else:  # pickled before the configuration was kept
+                model = build_network(
+                    self.architecture,
+                    self.n_features_in_ - self.n_rr_features,
+                    len(self.classes_),
+                    dropout=self.dropout,
+                    n_rr_features=self.n_rr_features,
+                )
             model.set_weights(weights)
-            for layer, flag in zip(model.layers, trainable or [], strict=False):
+            for layer, flag in zip(model.layers, trainable or [], strict=True):
                 layer.trainable = flag
             self.model_ = model
             self._setup_inference()

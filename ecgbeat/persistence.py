@@ -51,9 +51,17 @@ __all__ = ["FORMAT_VERSION", "load_model", "read_metadata", "save_model"]
 
 #: Version of the ``ecgbeat.json`` layout; bumped when it changes incompatibly.
 FORMAT_VERSION = 2
-#: Versions this ecgbeat reads: version 1 lacks ``metadata_sha256`` (files saved before 2026-11-26).
-READABLE_VERSIONS = (1, 2)
+#: Versions this ecgbeat reads. Version 1 (files saved before 2026-11-26) had no digest of the
+#: metadata, so a file could pass as version 1 to skip that check: it is refused.
+READABLE_VERSIONS = (2,)
 _METADATA = "ecgbeat.json"
+#: Bounds on what a model file may make ecgbeat read: the uncompressed entries together at most
+#: this many times the file's size (a compression bomb is refused before it is inflated) plus
+#: a margin, and the metadata at most this many bytes.
+_MAX_INFLATION, _INFLATION_MARGIN = 20, 1 << 20
+_MAX_METADATA_BYTES = 16 << 20
+#: The largest class label a file may declare (``classes_dtype``), in bytes per label.
+_MAX_CLASS_BYTES = 4096
 
 
 #: Parameters that files written before they existed were trained with: every beat, decay on
@@ -174,15 +182,30 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         their recorded SHA-256 digests.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ModelFileError(f"model file {str(path)!r} does not exist")
+    if not path.is_file():
+        raise ModelFileError(
+            f"model file {str(path)!r} is not a regular file (a folder, pipe or device)"
+        )
     try:
         with zipfile.ZipFile(path) as archive:
+            # Sizes as the archive declares them, checked before anything is inflated; zipfile
+            # refuses to read an entry past its declared size.
+            declared = sum(info.file_size for info in archive.infolist())
+            limit = _MAX_INFLATION * path.stat().st_size + _INFLATION_MARGIN
+            if declared > limit:
+                raise ModelFileError(
+                    f"model file {str(path)!r} declares {declared} bytes of content in a file "
+                    f"of {path.stat().st_size}: refused as a compression bomb"
+                )
             names = set(archive.namelist())
             if _METADATA not in names:
                 raise ModelFileError(
                     f"{str(path)!r} is not a model saved by ecgbeat (no {_METADATA} inside)"
                 )
+            if archive.getinfo(_METADATA).file_size > _MAX_METADATA_BYTES:
+                raise ModelFileError(f"model file {str(path)!r}: {_METADATA} is too large")
             metadata = json.loads(archive.read(_METADATA))
             if not isinstance(metadata, dict) or not isinstance(metadata.get("sha256"), dict):
                 raise ModelFileError(f"model file {str(path)!r}: {_METADATA} is not ecgbeat's")
@@ -193,7 +216,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
             if missing:
                 raise ModelFileError(f"model file {str(path)!r} lacks {missing}: it is truncated")
             for name, expected in digests.items():
-                if _sha256(archive.read(name)) != expected:
+                if _entry_sha256(archive, name) != expected:
                     raise ModelFileError(
                         f"model file {str(path)!r}: {name} does not match its SHA-256; the file "
                         "was modified or damaged"
@@ -213,6 +236,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         KeyError,
         ValueError,
         TypeError,
+        RecursionError,
     ) as error:
         if isinstance(error, ModelFileError):
             raise
@@ -225,12 +249,92 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
             f"model file {str(path)!r} has format version {version}; this ecgbeat reads "
             f"versions {', '.join(map(str, READABLE_VERSIONS))}"
         )
-    if version >= 2 and metadata.pop("metadata_sha256", None) != _metadata_digest(metadata):
+    if metadata.pop("metadata_sha256", None) != _metadata_digest(metadata):
         raise ModelFileError(
             f"model file {str(path)!r}: {_METADATA} does not match its SHA-256; the file was "
             "modified or damaged"
         )
+    _check_fields(metadata, f"model file {str(path)!r}")
     return metadata
+
+
+def _entry_sha256(archive: zipfile.ZipFile, name: str) -> str:
+    """SHA-256 of an archive entry, read in chunks (memory stays bounded whatever its size)."""
+    digest = hashlib.sha256()
+    with archive.open(name) as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_fields(metadata: dict[str, Any], where: str) -> None:
+    """Refuse metadata whose fields are not what :func:`save_model` writes.
+
+    The digests only say that the file is as it was written; whoever wrote it could have written
+    NaN, duplicated or unsorted classes or values of the wrong type, which would load and predict
+    nonsense.
+    """
+
+    def fail(message: str):
+        raise ModelFileError(f"{where}: {_METADATA}: {message}")
+
+    dtype_text = metadata.get("classes_dtype")
+    try:
+        dtype = np.dtype(dtype_text) if isinstance(dtype_text, str) else None
+    except TypeError:
+        dtype = None
+    if dtype is None or dtype.kind not in "iufU" or dtype.itemsize > _MAX_CLASS_BYTES:
+        fail(f"classes_dtype {dtype_text!r} is not an integer, float or text type of labels")
+    classes = metadata.get("classes")
+    if not isinstance(classes, list) or len(classes) < 2:
+        fail("classes must be a list of at least 2 labels")
+    if not all(isinstance(c, str) if dtype.kind == "U" else _is_number(c) for c in classes):
+        fail(f"classes {classes[:10]} are not all of type {dtype_text}")
+    try:
+        labels = np.asarray(classes, dtype=dtype)
+    except (ValueError, OverflowError):
+        fail(f"classes {classes[:10]} do not fit {dtype_text}")
+    if labels.tolist() != classes or (dtype.kind == "f" and not np.isfinite(labels).all()):
+        fail(f"classes {classes[:10]} do not fit {dtype_text}")
+    if not np.array_equal(np.unique(labels), labels):
+        fail("classes must be distinct and sorted, as fit makes them")
+    n_features = metadata.get("n_features_in")
+    if not (isinstance(n_features, int) and not isinstance(n_features, bool) and n_features >= 1):
+        fail(f"n_features_in must be a positive integer, got {n_features!r}")
+    if not isinstance(metadata.get("params"), dict):
+        fail("params must be a mapping")
+    history = metadata.get("history")
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and all(_is_number(x) for x in v) for v in history.values()
+    ):
+        fail("history must map names to lists of numbers")
+    best, n_epochs = metadata.get("best_epoch"), metadata.get("n_epochs")
+    if not (
+        isinstance(best, int)
+        and isinstance(n_epochs, int)
+        and not isinstance(best, bool)
+        and not isinstance(n_epochs, bool)
+        and 0 <= best <= n_epochs
+    ):
+        fail(f"best_epoch {best!r} and n_epochs {n_epochs!r} must be integers, 0 <= best <= n")
+    if metadata.get("precision", "float32") not in ("float32", "mixed_bfloat16"):
+        fail(f"precision {metadata.get('precision')!r} is not float32 or mixed_bfloat16")
+    rates = metadata.get("sampling_rates", [1.0] * len(classes))
+    if not (
+        isinstance(rates, list)
+        and len(rates) == len(classes)
+        and all(_is_number(r) and 0 < r <= 1 for r in rates)
+    ):
+        fail("sampling_rates must hold one rate in (0, 1] per class")
+    trainable = metadata.get("trainable")
+    if not (isinstance(trainable, list) and all(isinstance(t, bool) for t in trainable)):
+        fail("trainable must be a list of true/false, one per layer")
+    if not isinstance(metadata.get("extra"), dict | None):
+        fail("extra (the model card) must be a mapping or null")
 
 
 def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
@@ -242,6 +346,14 @@ def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, An
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as error:
         raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
+    if not all(np.isfinite(w).all() for w in model.get_weights()):
+        raise ModelFileError(f"model file {str(path)!r}: the network has NaN or infinite weights")
+    trainable = metadata["trainable"]
+    if len(trainable) != len(model.layers):
+        raise ModelFileError(
+            f"model file {str(path)!r}: trainable lists {len(trainable)} layers, the network "
+            f"has {len(model.layers)}"
+        )
     return model, metadata
 
 

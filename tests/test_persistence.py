@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import sys
 import zipfile
 from pathlib import Path
@@ -188,7 +189,7 @@ TAMPERING = {
     ),
     "future format": (
         _edit_json(lambda m: m.update(format_version=99)),
-        r"format version 99; this ecgbeat reads versions 1, 2",
+        r"format version 99; this ecgbeat reads versions 2",
     ),
 }
 
@@ -215,16 +216,103 @@ def test_truncated_file_is_refused(saved, tmp_path, keep):
         HeartbeatCNNClassifier.load(path)
 
 
-def test_version_1_files_still_load(fitted, saved, tmp_path):
-    # Files written before metadata_sha256 existed (the pretrained models among them).
+def test_an_older_format_cannot_skip_the_metadata_digest(saved, tmp_path):
+    # Version 1 had no digest of the metadata: a file claiming it could carry edited metadata.
     contents = entries(saved)
     metadata = json.loads(contents["ecgbeat.json"])
     metadata.pop("metadata_sha256")
     metadata["format_version"] = 1
+    metadata["classes"].reverse()
     path = tmp_path / "v1.keras"
     write_entries(path, {**contents, "ecgbeat.json": json.dumps(metadata).encode()})
-    clf, X = fitted
-    np.testing.assert_array_equal(load_model(path).predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(ModelFileError, match=r"format version 1; this ecgbeat reads versions 2"):
+        load_model(path)
+
+
+def _redigested(saved: Path, path: Path, edit) -> Path:
+    """A copy of ``saved`` whose metadata ``edit`` changed, with every digest recomputed."""
+    contents = entries(saved)
+    metadata = json.loads(contents["ecgbeat.json"])
+    metadata.pop("metadata_sha256")
+    edit(metadata)
+    canonical = json.dumps(metadata, sort_keys=True, separators=(",", ":")).encode()
+    metadata["metadata_sha256"] = hashlib.sha256(canonical).hexdigest()
+    write_entries(path, {**contents, "ecgbeat.json": json.dumps(metadata).encode()})
+    return path
+
+
+BAD_FIELDS = {
+    "classes duplicated": (
+        lambda m: m.update(classes=["APB", "APB", "normal"]),
+        "distinct and sorted",
+    ),
+    "classes reordered": (
+        lambda m: m.update(classes=["normal", "PVC", "APB"]),
+        "distinct and sorted",
+    ),
+    "classes of another type": (lambda m: m.update(classes=[1, 2, 3]), "not all of type"),
+    "classes NaN": (
+        lambda m: m.update(classes=[0.5, float("nan"), 2.0], classes_dtype="<f8"),
+        "do not fit <f8",
+    ),
+    "classes dtype enormous": (lambda m: m.update(classes_dtype="S300000000"), "classes_dtype"),
+    "classes dtype an object": (lambda m: m.update(classes_dtype="|O"), "classes_dtype"),
+    "n_features_in text": (lambda m: m.update(n_features_in="48"), "n_features_in"),
+    "history of text": (lambda m: m.update(history={"loss": ["low"]}), "history"),
+    "best epoch after the last": (lambda m: m.update(best_epoch=99), "best_epoch"),
+    "precision unknown": (lambda m: m.update(precision="float8"), "precision"),
+    "sampling rate zero": (lambda m: m.update(sampling_rates=[0, 1, 1]), "sampling_rates"),
+    "trainable numbers": (lambda m: m.update(trainable=[1, 0]), "trainable"),
+    "params a list": (lambda m: m.update(params=[1]), "params"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FIELDS))
+def test_metadata_fields_are_checked_on_load(saved, tmp_path, case):
+    edit, message = BAD_FIELDS[case]
+    path = _redigested(saved, tmp_path / "bad.keras", edit)
+    with pytest.raises(ModelFileError, match=message) as info:
+        load_model(path)
+    assert "bad.keras" in str(info.value)
+
+
+def test_nan_weights_are_refused(fitted, tmp_path):
+    clf = pickle.loads(pickle.dumps(fitted[0]))
+    weights = clf.model_.get_weights()
+    weights[0][0, 0, 0] = np.nan
+    clf.model_.set_weights(weights)
+    clf.save(tmp_path / "nan.keras")
+    with pytest.raises(ModelFileError, match="NaN or infinite weights"):
+        load_model(tmp_path / "nan.keras")
+
+
+def test_a_compression_bomb_is_refused_before_it_is_inflated(saved, tmp_path):
+    path = tmp_path / "bomb.keras"
+    contents = entries(saved)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.writestr("padding.bin", bytes(200 << 20))  # 200 MiB of zeros, about 200 kB packed
+    assert path.stat().st_size < 3 << 20
+    with pytest.raises(ModelFileError, match="compression bomb"):
+        load_model(path)
+
+
+def test_deeply_nested_metadata_is_a_clear_error(saved, tmp_path):
+    contents = entries(saved)
+    path = tmp_path / "deep.keras"
+    write_entries(path, {**contents, "ecgbeat.json": b"[" * 100_000 + b"]" * 100_000})
+    with pytest.raises(ModelFileError, match="damaged or not a model file"):
+        load_model(path)
+
+
+def test_a_folder_or_a_pipe_is_not_a_model_file(tmp_path):
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(tmp_path)
+    fifo = tmp_path / "pipe.keras"
+    os.mkfifo(fifo)
+    with pytest.raises(ModelFileError, match="not a regular file"):
+        load_model(fifo)
 
 
 def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
@@ -238,10 +326,12 @@ def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
     for key, value, message in [
         ("classes", ["a", "b"], r"maps 48 samples to 3 classes.*2 classes"),
         ("params", {"no_such_parameter": 1}, r"metadata does not describe a classifier"),
-        ("classes_dtype", "not a dtype", r"metadata does not describe a classifier"),
+        ("classes_dtype", "not a dtype", r"classes_dtype 'not a dtype' is not"),
     ]:
         template = tmp_path / f"template-{key}.keras"
         edited = {**metadata, key: value}
+        if key == "classes":
+            edited["sampling_rates"] = [1.0, 1.0]
         edited.pop("metadata_sha256")
         canonical = json.dumps(edited, sort_keys=True, separators=(",", ":")).encode()
         edited["metadata_sha256"] = hashlib.sha256(canonical).hexdigest()
@@ -310,3 +400,16 @@ def test_wrong_suffix_and_missing_file(fitted, saved, tmp_path):
     pickled.write_bytes(b"\x80\x04\x95 a pickle, not a zip")
     with pytest.raises(ModelFileError, match=r"damaged or not a model file"):
         HeartbeatCNNClassifier.load(pickled)
+
+
+def test_pickling_a_pretrained_resnet_rebuilds_the_same_network():
+    # The shipped resnet has no dropout layer; rebuilt from today's dropout=0.05 it gained one.
+    from ecgbeat.datasets import load_sample
+
+    X, _ = load_sample(return_X_y=True)
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih-resnet")
+    copy = pickle.loads(pickle.dumps(clf))
+    assert [layer.name for layer in copy.model_.layers] == [
+        layer.name for layer in clf.model_.layers
+    ]
+    np.testing.assert_array_equal(copy.predict_proba(X[:200]), clf.predict_proba(X[:200]))
