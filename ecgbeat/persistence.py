@@ -343,7 +343,15 @@ def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, An
 
     metadata = read_metadata(path)
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        if Path(path).suffix == ".keras":
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        else:
+            # Keras chooses its loader by the name (.h5: the legacy HDF5 loader); the content
+            # was verified as the .keras format, so it is loaded as that, whatever the name.
+            with tempfile.TemporaryDirectory() as folder:
+                copy = Path(folder) / "model.keras"
+                copy.write_bytes(Path(path).read_bytes())
+                model = keras.saving.load_model(copy, compile=False, safe_mode=True)
     except Exception as error:
         raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
     if not all(np.isfinite(w).all() for w in model.get_weights()):

@@ -184,6 +184,29 @@ def test_damaged_cache_is_rebuilt(user_home, monkeypatch, damage):
     assert calls == ["100", "100"]
 
 
+def test_a_pipe_in_place_of_a_cache_entry_is_rebuilt_not_waited_on(user_home, monkeypatch):
+    import signal
+
+    calls = count_builds(monkeypatch)
+    first = fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    (path,) = (user_home / "cache").glob("mitdb-100-*.npz")
+    path.unlink()
+    os.mkfifo(path)
+
+    def hung(*_):
+        raise TimeoutError("fetch_mitbih waited on the pipe")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        again = fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert calls == ["100", "100"] and path.is_file()
+    np.testing.assert_array_equal(again.data, first.data)
+
+
 def test_edited_source_invalidates_cache(user_home, monkeypatch):
     calls = count_builds(monkeypatch)
     fetch_mitbih(user_home, records=["100"], download_if_missing=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -142,3 +143,32 @@ def test_fine_tuning_on_a_subset_of_the_pretrained_classes_keeps_the_head(source
     assert clf.predict_proba(X).shape == (len(X), 3)
     with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
         HeartbeatCNNClassifier(epochs=1).fit(X[only_normal], y[only_normal])
+
+
+def test_model_cards_are_reached_by_name_only_and_damage_is_named(tmp_path, monkeypatch):
+    for name in ("../pretrained/mitbih", "/etc/passwd", "mitbih.json"):
+        with pytest.raises(ValueError, match="no pretrained model named"):
+            pretrained.model_card(name)
+    folder = tmp_path / "pretrained"
+    shutil.copytree(Path(pretrained.__file__).parent, folder)
+    monkeypatch.setattr(pretrained, "_HERE", folder)
+    (folder / "mitbih.json").write_text('{"file": "mitbih.keras"')
+    with pytest.raises(ModelFileError, match=r"model card of pretrained model 'mitbih'.*damaged"):
+        pretrained.model_card("mitbih")
+    (folder / "mitbih.json").write_text('{"architecture": "cnn"}')
+    with pytest.raises(ModelFileError, match="names no weights file"):
+        HeartbeatCNNClassifier.from_pretrained("mitbih")
+
+
+def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tmp_path):
+    from ecgbeat.persistence import load_model
+
+    path, clf = source_model
+    h5 = tmp_path / "model.h5"
+    h5.write_bytes(path.read_bytes())
+    X, _ = make_synthetic_beats(n_per_class=5)
+    np.testing.assert_array_equal(load_model(h5).predict_proba(X), clf.predict_proba(X))
+    hdf5 = tmp_path / "legacy.h5"
+    hdf5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1000))  # an HDF5 signature, not ours
+    with pytest.raises(ModelFileError, match="damaged or not a model file"):
+        load_model(hdf5)

@@ -105,6 +105,8 @@ def _checksum(arrays: dict[str, np.ndarray], file_name: str) -> str:
 
 def load(path: Path) -> dict[str, np.ndarray] | None:
     """Arrays of a cache file, or None when it is absent, unreadable or fails its checksum."""
+    if not path.is_file():  # absent, or a folder or a FIFO (opening a FIFO would wait forever)
+        return None
     try:
         # Our own handle: np.load leaks its file when the archive is damaged.
         with path.open("rb") as f, np.load(f, allow_pickle=False) as npz:

@@ -73,15 +73,25 @@ def model_card(name: str) -> dict[str, Any]:
     >>> model_card("mitbih")["architecture"]
     'cnn'
     """
-    path = _HERE / f"{name}.json"
-    if not path.is_file():
+    # Only the names of the cards shipped here: a path-like name never reaches another file.
+    if name not in list_pretrained():
         raise ValueError(f"no pretrained model named {name!r}; ecgbeat ships {list_pretrained()}")
-    return json.loads(path.read_text())
+    path = _HERE / f"{name}.json"
+    try:
+        card = json.loads(path.read_text())
+        if not (isinstance(card.get("file"), str) and isinstance(card.get("sha256"), str)):
+            raise ValueError("it names no weights file and digest")
+    except (OSError, ValueError, AttributeError, RecursionError) as error:
+        raise ModelFileError(
+            f"the model card of pretrained model {name!r} ({path}) is damaged: {error}; "
+            "reinstall ecgbeat"
+        ) from error
+    return card
 
 
 def _verified_path(name: str) -> Path:
     card = model_card(name)
-    path = _HERE / card["file"]
+    path = _HERE / Path(card["file"]).name  # a card names a file beside it, nothing else
     if not path.is_file():
         raise ModelFileError(f"the weights of pretrained model {name!r} ({path}) are missing")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
