@@ -227,6 +227,13 @@ def main(argv: list[str] | None = None) -> dict:
     clf.save(model_path)
     card["sha256"] = hashlib.sha256(model_path.read_bytes()).hexdigest()
     (out / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
+    # The manifest that model_card() checks each shipped card against.
+    (out / "SHA256SUMS").write_text(
+        "".join(
+            f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
+            for p in sorted(out.glob("*.json"))
+        )
+    )
     print(json.dumps(metrics, indent=1))
     return card
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -127,6 +128,8 @@ def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model)
     shutil.copy(path, tmp_path / "toy.keras")
     card = {"name": "toy", "file": "toy.keras", "architecture": "cnn", "sha256": "0" * 64}
     (tmp_path / "toy.json").write_text(json.dumps(card))
+    digest = hashlib.sha256((tmp_path / "toy.json").read_bytes()).hexdigest()
+    (tmp_path / "SHA256SUMS").write_text(f"{digest}  toy.json\n")
     monkeypatch.setattr(pretrained, "_HERE", tmp_path)
     assert pretrained.list_pretrained() == ["toy"]
     with pytest.raises(ModelFileError, match="do not match the SHA-256 of its model card"):
@@ -155,9 +158,20 @@ def test_model_cards_are_reached_by_name_only_and_damage_is_named(tmp_path, monk
     (folder / "mitbih.json").write_text('{"file": "mitbih.keras"')
     with pytest.raises(ModelFileError, match=r"model card of pretrained model 'mitbih'.*damaged"):
         pretrained.model_card("mitbih")
+    # A card whose digest matches the manifest but that names no weights.
     (folder / "mitbih.json").write_text('{"architecture": "cnn"}')
+    sums = (folder / "SHA256SUMS").read_text().splitlines()
+    digest = hashlib.sha256((folder / "mitbih.json").read_bytes()).hexdigest()
+    lines = [f"{digest}  mitbih.json" if line.endswith(" mitbih.json") else line for line in sums]
+    (folder / "SHA256SUMS").write_text("\n".join(lines) + "\n")
     with pytest.raises(ModelFileError, match="names no weights file"):
         HeartbeatCNNClassifier.from_pretrained("mitbih")
+    # A card edited in place: refused by its digest.
+    card = json.loads((Path(pretrained.__file__).parent / "mitbih-ds1.json").read_text())
+    card["test_metrics"]["accuracy"] = 0.999
+    (folder / "mitbih-ds1.json").write_text(json.dumps(card))
+    with pytest.raises(ModelFileError, match="SHA-256 is not the one in SHA256SUMS"):
+        pretrained.model_card("mitbih-ds1")
 
 
 def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tmp_path):

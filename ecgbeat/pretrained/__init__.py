@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ATTRIBUTION", "PretrainedModel", "list_pretrained", "load", "model_card"]
 
 _HERE = Path(__file__).resolve().parent
+#: The manifest of the cards' SHA-256, written with them by benchmarks/train_pretrained.py.
+_SUMS = "SHA256SUMS"
 
 #: Attribution that travels with every model trained on MIT-BIH data (ODC-By 1.0).
 ATTRIBUTION = (
@@ -78,7 +80,10 @@ def model_card(name: str) -> dict[str, Any]:
         raise ValueError(f"no pretrained model named {name!r}; ecgbeat ships {list_pretrained()}")
     path = _HERE / f"{name}.json"
     try:
-        card = json.loads(path.read_text())
+        text = path.read_bytes()
+        if _card_digests().get(path.name) != hashlib.sha256(text).hexdigest():
+            raise ValueError(f"its SHA-256 is not the one in {_SUMS}")
+        card = json.loads(text)
         if not (isinstance(card.get("file"), str) and isinstance(card.get("sha256"), str)):
             raise ValueError("it names no weights file and digest")
     except (OSError, ValueError, AttributeError, RecursionError) as error:
@@ -87,6 +92,15 @@ def model_card(name: str) -> dict[str, Any]:
             "reinstall ecgbeat"
         ) from error
     return card
+
+
+def _card_digests() -> dict[str, str]:
+    """The SHA-256 of each shipped card, from the folder's manifest (file name -> digest)."""
+    try:
+        lines = (_HERE / _SUMS).read_text().splitlines()
+    except OSError:
+        return {}
+    return {fields[1]: fields[0] for fields in (line.split() for line in lines) if len(fields) == 2}
 
 
 def _verified_path(name: str) -> Path:
