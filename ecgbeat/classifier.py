@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -177,10 +178,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Start ``fit`` from these weights: the name of a model that ships with ecgbeat (see
         :func:`ecgbeat.pretrained.list_pretrained`) or the path of a model saved with
         :meth:`save`. The convolutional and dense layers are copied by their position in the
-        network; the output layer too when the classes are the same, else it is new. When the
-        labels of ``fit`` are a subset of the pretrained classes (a new patient with only normal
-        beats, say), the pretrained head and all its classes are kept.
-        :meth:`from_pretrained` sets this for you.
+        network; the output layer too when the labels of ``fit`` are exactly the pretrained
+        classes (the same values of the same kind), else it is new and :attr:`classes_` are the
+        labels of ``fit``. :meth:`from_pretrained` sets this for you.
+    keep_pretrained_classes : bool, default=False
+        With ``pretrained``: keep the pretrained output layer and all its classes even when the
+        labels of ``fit`` are only some of them (a new patient whose few minutes hold only normal
+        beats, say). The labels must then be among the pretrained classes, of the same kind.
     predict_batch_size : int, default=4096
         Beats per batch in :meth:`predict_proba`, which runs two batches at a time; bounds the
         memory used by prediction (about 650 MiB beyond the input at the default, half at 2048).
@@ -259,6 +263,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "max_class_ratio": [Interval(numbers.Real, 1, None, closed="left"), None],
         "augmentation": [StrOptions({"ecg"}), dict, None],
         "freeze_conv": ["boolean"],
+        "keep_pretrained_classes": ["boolean"],
         "pretrained": [str, Path, None],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "precision": [StrOptions({"auto", "float32", "mixed_bfloat16"})],
@@ -288,6 +293,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         augmentation: str | dict | None = None,
         freeze_conv: bool = False,
         pretrained: str | Path | None = None,
+        keep_pretrained_classes: bool = False,
         predict_batch_size: int = 4096,
         precision: str = "auto",
         callbacks: list | None = None,
@@ -312,6 +318,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.augmentation = augmentation
         self.freeze_conv = freeze_conv
         self.pretrained = pretrained
+        self.keep_pretrained_classes = keep_pretrained_classes
         self.predict_batch_size = predict_batch_size
         self.precision = precision
         self.callbacks = callbacks
@@ -418,9 +425,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             source_classes = np.asarray(
                 source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
             )
-            # Fine-tuning on a new patient may see only some of the pretrained classes: keep the
-            # pretrained head and its classes rather than refusing or forgetting the others.
-            if np.isin(classes, source_classes).all():
+            if self.keep_pretrained_classes:
+                # A new patient may show only some of the pretrained classes: keep the head.
+                if not (
+                    _same_kind(classes, source_classes) and np.isin(classes, source_classes).all()
+                ):
+                    raise ValueError(
+                        f"keep_pretrained_classes=True needs labels among the pretrained classes "
+                        f"{source_classes.tolist()}; got {classes.tolist()}"
+                    )
                 classes = source_classes
         if len(classes) < 2:
             raise ValueError(
@@ -476,7 +489,34 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
+        self._warn_if_one_class(X, y_encoded, rng)
         return self
+
+    #: How many training beats the check for a network that learned nothing predicts.
+    _CONVERGENCE_SAMPLE = 2000
+
+    def _warn_if_one_class(self, X: np.ndarray, y_encoded: np.ndarray, rng) -> None:
+        """Warn when the trained network gives every beat the same class: it learned nothing.
+
+        Training that collapses to the majority class ends without an error, and its accuracy
+        can look fine on imbalanced data; a sample of the training beats tells.
+        """
+        if len(np.unique(y_encoded)) < 2:
+            return
+        rows = np.arange(len(X))
+        if len(rows) > self._CONVERGENCE_SAMPLE:
+            rows = np.sort(rng.choice(rows, self._CONVERGENCE_SAMPLE, replace=False))
+        predicted = np.unique(np.argmax(self.predict_proba(X[rows]), axis=1))
+        if len(predicted) == 1:
+            warnings.warn(
+                f"training ended predicting class {self.classes_[predicted[0]].tolist()!r} for every one "
+                f"of {len(rows)} training beats checked: the network did not learn to tell the "
+                f"classes apart. Try more epochs (with few beats, max_class_ratio=None gives each "
+                "epoch more steps), a larger learning_rate or class_weight='balanced', and check "
+                "that the beats are scaled to [0, 1]",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
 
     def _sample_weights(self, y, y_encoded: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
@@ -523,7 +563,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             source_classes = np.asarray(
                 source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
             )
-            same_classes = np.array_equal(source_classes, classes)
+            same_classes = _same_kind(classes, source_classes) and np.array_equal(
+                source_classes, classes
+            )
             copy_weights_by_structure(source.model, model, include_output=same_classes)
         if self.freeze_conv:
             for name in feature_layer_names(model):
@@ -738,6 +780,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels)."""
+    kind = {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}
+    return kind.get(a.dtype.kind) == kind.get(b.dtype.kind)
 
 
 def copy_weights_by_structure(source: keras.Model, target: keras.Model, *, include_output: bool):

@@ -277,7 +277,9 @@ def test_warnings_only_for_tiny_data():
     X, y = make_synthetic_beats(n_per_class=20)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+        # Whole FAST_PARAMS training: after one epoch the network still calls every beat one
+        # class, and says so (ConvergenceWarning is a UserWarning).
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
     with pytest.warns(UserWarning, match="too few beats"):
         HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X[:4], y[:4])
 
@@ -325,3 +327,18 @@ def test_predict_batch_size_is_checked_where_it_is_used(beats, size):
     clf.set_params(predict_batch_size=size)
     with pytest.raises(ValueError, match="predict_batch_size must be an integer >= 1"):
         clf.predict_proba(X)
+
+
+def test_a_network_that_learned_nothing_says_so():
+    from sklearn.exceptions import ConvergenceWarning
+
+    # Identical beats with two labels: nothing to learn, every beat gets the same class.
+    X = np.full((60, 32), 0.5, dtype=np.float32)
+    y = np.array(["N", "V"] * 30)
+    with pytest.warns(ConvergenceWarning, match=r"predicting class '(N|V)' for every one of 60"):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y)
+    # A network that learned says nothing.
+    X, y = make_synthetic_beats()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)

@@ -140,7 +140,9 @@ def test_fine_tuning_on_a_subset_of_the_pretrained_classes_keeps_the_head(source
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=15, seed=8)
     only_normal = y == "N"
-    clf = HeartbeatCNNClassifier.from_pretrained(path, epochs=1, validation_fraction=0)
+    clf = HeartbeatCNNClassifier.from_pretrained(
+        path, epochs=1, validation_fraction=0, keep_pretrained_classes=True
+    )
     clf.fit(X[only_normal], y[only_normal])
     np.testing.assert_array_equal(clf.classes_, source.classes_)
     assert clf.predict_proba(X).shape == (len(X), 3)
@@ -186,3 +188,33 @@ def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tm
     hdf5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1000))  # an HDF5 signature, not ours
     with pytest.raises(ModelFileError, match="damaged or not a model file"):
         load_model(hdf5)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([1.0, 2.0]), np.array(["a", "b"]), np.array([True, False]), np.array([0, 1])],
+)
+def test_classes_are_the_users_labels_unless_asked_to_keep_the_pretrained_ones(labels):
+    # mitbih's classes are 0..4: labels {1.0, 2.0} or {0, 1} used to keep its 5-class head
+    # and map onto S and V (issue 20); now the classes are exactly the user's labels.
+    X, _ = make_synthetic_beats(n_per_class=10, n_samples=187)
+    y = np.resize(labels, len(X))
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih", epochs=1).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, np.unique(y))
+    assert clf.classes_.dtype.kind == np.unique(y).dtype.kind
+    assert clf.predict_proba(X).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="keep_pretrained_classes=True needs labels among"):
+        HeartbeatCNNClassifier.from_pretrained(
+            "mitbih", epochs=1, keep_pretrained_classes=True
+        ).fit(X, y.astype(str))
+
+
+def test_the_same_labels_keep_the_pretrained_output_layer(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    recorder = InitialWeights()
+    HeartbeatCNNClassifier.from_pretrained(path, epochs=1, callbacks=[recorder]).fit(X, y)
+    for a, b in zip(
+        recorder.weights["output"], source.model_.get_layer("output").get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
