@@ -47,7 +47,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from ecgbeat.exceptions import SignalError
-from ecgbeat.qrs import check_signal, detect_r_peaks, refine_r_peaks, unit_scale
+from ecgbeat.qrs import check_r_peaks, check_signal, detect_r_peaks, refine_r_peaks, unit_scale
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features
 
 __all__ = ["BeatSegments", "cut_beats", "resample", "segment_beats"]
@@ -115,24 +115,6 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
 
 def _to_target_rate(r_peaks: np.ndarray, fs: float, target_fs: float, n: int) -> np.ndarray:
     return np.minimum(np.rint(r_peaks * (target_fs / fs)).astype(np.int64), n - 1)
-
-
-def _check_r_peaks(r_peaks, n_samples: int, name: str) -> np.ndarray:
-    r = np.asarray(r_peaks)
-    if r.ndim != 1:
-        raise SignalError(f"{name}: r_peaks must be 1-D sample indices, got shape {r.shape}")
-    if r.size and not np.issubdtype(r.dtype, np.integer):
-        if not np.issubdtype(r.dtype, np.floating) or not np.all(r == np.round(r)):
-            raise SignalError(f"{name}: r_peaks must be integer sample indices")
-    if r.size and (r.min() < 0 or r.max() >= n_samples):
-        raise SignalError(
-            f"{name}: r_peaks must lie in [0, {n_samples - 1}] (the signal's samples); "
-            f"got values from {r.min()} to {r.max()}"
-        )
-    r = r.astype(np.int64)
-    if np.any(np.diff(r) <= 0):
-        raise SignalError(f"{name}: r_peaks must be strictly increasing")
-    return r
 
 
 def segment_beats(
@@ -222,7 +204,7 @@ def segment_beats(
     if r_peaks is None:
         r_orig = detect_r_peaks(x, fs, method=detector)
     else:
-        r_orig = _check_r_peaks(r_peaks, x.size, name)
+        r_orig = check_r_peaks(r_peaks, x.size, name)
     empty = BeatSegments(
         np.zeros((0, beat_length), np.float32), np.zeros(0, np.int64), np.zeros(0, np.int64)
     )
@@ -321,7 +303,7 @@ def cut_beats(
     if r_peaks is None:
         r_peaks = detect_r_peaks(x, fs, method=detector)
     else:
-        r_peaks = _check_r_peaks(r_peaks, x.size, name)
+        r_peaks = check_r_peaks(r_peaks, x.size, name)
     if refine_radius is not None:
         r_peaks = refine_r_peaks(x, fs, r_peaks, radius=refine_radius)
     segments = segment_beats(x, fs, r_peaks, name=name, **segment_params)

@@ -32,7 +32,14 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from ecgbeat.exceptions import SignalError
 
-__all__ = ["DETECTORS", "detect_r_peaks", "pan_tompkins", "refine_r_peaks", "threshold_peaks"]
+__all__ = [
+    "DETECTORS",
+    "check_r_peaks",
+    "detect_r_peaks",
+    "pan_tompkins",
+    "refine_r_peaks",
+    "threshold_peaks",
+]
 
 HEIGHT_RATIO = 0.35
 T_WAVE_SECONDS = 0.360
@@ -95,6 +102,38 @@ def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray
     if not np.isfinite(fs) or fs < MIN_FS:
         raise SignalError(f"{name}: sampling frequency must be at least {MIN_FS:g} Hz, got {fs!r}")
     return arr, fs
+
+
+def check_r_peaks(r_peaks, n_samples: int, name: str = "signal") -> np.ndarray:
+    """R-peak sample indices checked against a signal of ``n_samples``; int64.
+
+    Integer indices, or floats with integer values, 1-D, inside the signal, strictly increasing.
+
+    Raises
+    ------
+    SignalError
+        Naming ``name`` and what is wrong.
+
+    Examples
+    --------
+    >>> check_r_peaks([3.0, 10, 42], 50).tolist()
+    [3, 10, 42]
+    """
+    r = np.asarray(r_peaks)
+    if r.ndim != 1:
+        raise SignalError(f"{name}: r_peaks must be 1-D sample indices, got shape {r.shape}")
+    if r.size and not np.issubdtype(r.dtype, np.integer):
+        if not np.issubdtype(r.dtype, np.floating) or not np.all(r == np.round(r)):
+            raise SignalError(f"{name}: r_peaks must be integer sample indices")
+    if r.size and (r.min() < 0 or r.max() >= n_samples):
+        raise SignalError(
+            f"{name}: r_peaks must lie in [0, {n_samples - 1}] (the signal's samples); "
+            f"got values from {r.min()} to {r.max()}"
+        )
+    r = r.astype(np.int64)
+    if np.any(np.diff(r) <= 0):
+        raise SignalError(f"{name}: r_peaks must be strictly increasing")
+    return r
 
 
 def unit_scale(x: np.ndarray) -> np.ndarray:
@@ -388,15 +427,7 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     x, fs = check_signal(signal, fs)
     if not (np.isfinite(radius) and radius >= 0):
         raise ValueError(f"radius must be a number of seconds >= 0, got {radius!r}")
-    r = np.asarray(r_peaks)
-    if r.ndim != 1 or (r.size and not np.issubdtype(r.dtype, np.integer)):
-        raise SignalError(f"r_peaks must be 1-D integer sample indices, got {r.dtype} {r.shape}")
-    if r.size and (r.min() < 0 or r.max() >= x.size or np.any(np.diff(r) <= 0)):
-        raise SignalError(
-            f"r_peaks must be strictly increasing indices in [0, {x.size - 1}]; got values from "
-            f"{r.min()} to {r.max()}"
-        )
-    r = r.astype(np.int64)
+    r = check_r_peaks(r_peaks, x.size)
     half = round(radius * fs)
     if r.size == 0 or half == 0:
         return r.copy()
