@@ -26,20 +26,15 @@ from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
 from ecgbeat.evaluation import aami_metrics, classification_metrics  # noqa: E402
 from ecgbeat.pretrained import model_card  # noqa: E402
+from ecgbeat.records import beat_cutting  # noqa: E402
 
 
 def evaluate(name: str, data_home: str) -> tuple[dict, dict]:
     """Measured test metrics of the shipped model ``name``, and those of its card."""
     card = model_card(name)
     clf = HeartbeatCNNClassifier.from_pretrained(name)
-    segmentation = card.get("segmentation", {})
     data = fetch_mitbih(
-        data_home=data_home,
-        split=card["data"]["split"],
-        subset="test",
-        refine_radius=segmentation.get("refine_radius"),
-        before_r=segmentation.get("before_r", 0.0),
-        rhythm=bool(segmentation.get("rr_features")),
+        data_home=data_home, split=card["data"]["split"], subset="test", **beat_cutting(clf)
     )
     if "Se" in card["test_metrics"]:  # cards of the new-patients recipe
         measured = aami_metrics(

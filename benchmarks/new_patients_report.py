@@ -41,7 +41,7 @@ from ecgbeat.beats import cut_beats  # noqa: E402
 from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih  # noqa: E402
 from ecgbeat.datasets._records import read_annotations, read_lead  # noqa: E402
 from ecgbeat.evaluation import aami_metrics  # noqa: E402
-from ecgbeat.records import classify_record  # noqa: E402
+from ecgbeat.records import beat_cutting, classify_record  # noqa: E402
 
 NAMES = ["N", "S", "V", "F", "Q"]
 
@@ -69,10 +69,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     clf = HeartbeatCNNClassifier.from_pretrained(args.model)
     card = getattr(clf, "model_card_", None) or {}
-    radius = card.get("segmentation", {}).get("refine_radius")
-    before_r = card.get("segmentation", {}).get("before_r", 0.0)
-    rhythm = clf.n_rr_features > 0
-    cut = {"refine_radius": radius, "before_r": before_r, "rhythm": rhythm}
+    cut = beat_cutting(clf)
+    rhythm = cut["rhythm"]
     result = {}
 
     part = {"split": "inter-patient", "subset": "test", "records": args.records}
@@ -101,7 +99,11 @@ def main(argv: list[str] | None = None) -> dict:
         for signal, fs, peaks, symbols in signals.values():
             moved = np.clip(peaks + round(k * fs / 125), 0, signal.size - 1)
             seg, rr = cut_beats(
-                signal, fs, np.unique(moved), refine_radius=radius, before_r=before_r
+                signal,
+                fs,
+                np.unique(moved),
+                refine_radius=cut["refine_radius"],
+                before_r=cut["before_r"],
             )
             rows = np.hstack([seg.beats, rr]) if rhythm else seg.beats
             # The beats keep their order; clipping at the ends can merge the first or last.

@@ -663,14 +663,10 @@ def _cmd_evaluate(args) -> int:
             "--detector needs whole records (--split inter-patient, or --subset all): the "
             "random split divides beats, and a detection that matches no beat has no part"
         )
-    card = getattr(classifier, "model_card_", None) or {}
+    from ecgbeat.records import beat_cutting
+
     X, y, names = _load_labelled_data(
-        args,
-        subset=subset,
-        rhythm=classifier.n_rr_features > 0,
-        refine_radius=card.get("segmentation", {}).get("refine_radius"),
-        before_r=card.get("segmentation", {}).get("before_r", 0.0),
-        detector=args.detector,
+        args, subset=subset, detector=args.detector, **beat_cutting(classifier)
     )
     classes = [str(c) for c in classifier.classes_]
     if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):

@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_LEADS",
     "DEFAULT_MODEL",
     "BeatTable",
+    "beat_cutting",
     "classify_record",
     "concat_tables",
     "resolve_normal_class",
@@ -270,7 +271,6 @@ def classify_record(
     """
     from ecgbeat.beats import cut_beats
     from ecgbeat.datasets._records import read_annotations, read_lead
-    from ecgbeat.rhythm import N_RR_FEATURES
 
     if isinstance(classifier, str):
         from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -286,26 +286,12 @@ def classify_record(
         samples, symbols = read_annotations(path, annotations, len(signal), name)
         is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
         r_peaks = samples[is_beat]
-    n_rr = int(classifier.get_params().get("n_rr_features", 0))
-    if n_rr not in (0, N_RR_FEATURES):
-        raise ValueError(
-            f"the classifier reads {n_rr} rhythm features per beat; records give the "
-            f"{N_RR_FEATURES} of ecgbeat.rhythm.rr_features"
-        )
-    # Beats are cut as the model's training beats were (its card says; older models: as is).
-    segmentation = (getattr(classifier, "model_card_", None) or {}).get("segmentation", {})
-    if refine_radius == "model":
-        refine_radius = segmentation.get("refine_radius")
-    segments, rr = cut_beats(
-        signal,
-        fs,
-        r_peaks,
-        detector=detector,
-        refine_radius=refine_radius,
-        before_r=segmentation.get("before_r", 0.0),
-        name=name,
-    )
-    X = np.hstack([segments.beats, rr]) if n_rr else segments.beats
+    cut = beat_cutting(classifier)
+    rhythm = cut.pop("rhythm")
+    if refine_radius != "model":
+        cut["refine_radius"] = refine_radius
+    segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
+    X = np.hstack([segments.beats, rr]) if rhythm else segments.beats
     names = _class_names(classifier, class_names)
     if len(X):
         proba = classifier.predict_proba(X)
@@ -324,6 +310,41 @@ def classify_record(
         lead=lead_name,
         normal_class=resolve_normal_class(classifier, names, normal_class),
     )
+
+
+def beat_cutting(classifier) -> dict:
+    """How ``classifier``'s beats are cut, as its training beats were (its model card says).
+
+    Returns the keyword arguments that :func:`ecgbeat.beats.cut_beats` (``refine_radius``,
+    ``before_r``) and the loaders (those and ``rhythm``: append the R-R features) take. A model
+    without a card was trained on beats as the paper cuts them.
+
+    Raises
+    ------
+    ValueError
+        If the classifier reads a number of rhythm features other than those of
+        :func:`ecgbeat.rhythm.rr_features`.
+
+    Examples
+    --------
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> beat_cutting(HeartbeatCNNClassifier())
+    {'refine_radius': None, 'before_r': 0.0, 'rhythm': False}
+    """
+    from ecgbeat.rhythm import N_RR_FEATURES
+
+    n_rr = int(classifier.get_params().get("n_rr_features", 0))
+    if n_rr not in (0, N_RR_FEATURES):
+        raise ValueError(
+            f"the classifier reads {n_rr} rhythm features per beat; records give the "
+            f"{N_RR_FEATURES} of ecgbeat.rhythm.rr_features"
+        )
+    segmentation = (getattr(classifier, "model_card_", None) or {}).get("segmentation", {})
+    return {
+        "refine_radius": segmentation.get("refine_radius"),
+        "before_r": segmentation.get("before_r", 0.0),
+        "rhythm": n_rr > 0,
+    }
 
 
 def resolve_normal_class(
