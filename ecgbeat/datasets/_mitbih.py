@@ -140,14 +140,12 @@ def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.n
     return best
 
 
-def _build_record(
-    folder: Path, record: str, lead, detector, refine_radius, seg_params
-) -> dict[str, np.ndarray]:
+def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict[str, np.ndarray]:
     name = f"mitdb/{record}"
     signal, fs, lead_name, _ = read_lead(folder / record, lead, name)
     samples, symbols = read_annotations(folder / record, "atr", signal.size, name)
     is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
-    cut = {"refine_radius": refine_radius, "name": f"record {name}", **seg_params}
+    cut = {"name": f"record {name}", **cut_params}
     if detector is None:
         seg, rr = cut_beats(signal, fs, samples[is_beat], **cut)
         beat_symbols = symbols[is_beat][:-1]
@@ -268,7 +266,9 @@ def fetch_mitbih(
     home = get_data_home(data_home)
     folder = home / _DATABASE
     _ensure_files(folder, selected, download_if_missing, base_url)
-    seg_params = {
+    # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
+    cut_params = {
+        "refine_radius": refine_radius,
         "target_fs": target_fs,
         "beat_length": beat_length,
         "window_seconds": window_seconds,
@@ -279,8 +279,7 @@ def fetch_mitbih(
         "database": _DATABASE,
         "lead": lead,
         "detector": detector,
-        "refine_radius": refine_radius,
-        **seg_params,
+        **cut_params,
     }
     cache_dir = _cache.resolve_cache_dir(cache, home)
     sums_path = folder / "SHA256SUMS.txt"
@@ -297,7 +296,7 @@ def fetch_mitbih(
             path = cache_dir / f"mitdb-{record}-{_cache.cache_key(params, fingerprints)}.npz"
             arrays = _cache.load(path)
         if arrays is None:
-            arrays = _build_record(folder, record, lead, detector, refine_radius, seg_params)
+            arrays = _build_record(folder, record, lead, detector, cut_params)
             if cache_dir is not None:
                 _cache.save(path, arrays)
         parts.append((record, arrays))

@@ -176,7 +176,9 @@ def fetch_ptbdb(
             f"PTB database folder {folder} not found (pass download_if_missing=True to fetch it)"
         )
     listed = _record_list(folder, records, download_if_missing, base_url)
-    seg_params = {
+    # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
+    cut_params = {
+        "refine_radius": refine_radius,
         "target_fs": target_fs,
         "beat_length": beat_length,
         "window_seconds": window_seconds,
@@ -187,8 +189,7 @@ def fetch_ptbdb(
         "database": _DATABASE,
         "lead": lead,
         "detector": detector,
-        "refine_radius": refine_radius,
-        **seg_params,
+        **cut_params,
     }
     cache_dir = _cache.resolve_cache_dir(cache, home)
     sums_path = folder / "SHA256SUMS.txt"
@@ -224,9 +225,8 @@ def fetch_ptbdb(
                 signal,
                 fs,
                 detector=detector,
-                refine_radius=refine_radius,
                 name=f"record {name}",
-                **seg_params,
+                **cut_params,
             )
             arrays = {"beats": seg.beats, "rr": rr, "r_peaks": seg.r_peaks}
             if cache_dir is not None:
