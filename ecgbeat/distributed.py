@@ -298,15 +298,15 @@ class RecordsResult:
 
     def summary(self) -> dict:
         """Counts over all records, each record's summary, and the errors."""
+        per_record = [table.summary() for table in self.tables]
         counts: dict[str, int] = {}
-        for table in self.tables:
-            for name, n in table.counts().items():
+        for record in per_record:
+            for name, n in record["counts"].items():
                 counts[name] = counts.get(name, 0) + n
-        beats = sum(len(table) for table in self.tables)
-        normals = {table.normal_class for table in self.tables}
+        beats = sum(record["beats"] for record in per_record)
         burden = None
-        if None not in normals:  # every record names its normal class
-            normal = sum(t.counts()[t.normal_class] for t in self.tables)
+        if all(record["normal_class"] is not None for record in per_record):
+            normal = sum(record["counts"][record["normal_class"]] for record in per_record)
             burden = 1.0 - normal / beats if beats else 0.0  # exact: displays round once
         return {
             "records": len(self.tables) + len(self.errors),
@@ -315,7 +315,7 @@ class RecordsResult:
             "beats": beats,
             "counts": counts,
             "ectopic_burden": burden,
-            "per_record": [table.summary() for table in self.tables],
+            "per_record": per_record,
             "errors": dict(self.errors),
         }
 
