@@ -509,11 +509,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         predicted = np.unique(np.argmax(self.predict_proba(X[rows]), axis=1))
         if len(predicted) == 1:
             warnings.warn(
-                f"training ended predicting class {self.classes_[predicted[0]].tolist()!r} for every one "
-                f"of {len(rows)} training beats checked: the network did not learn to tell the "
-                f"classes apart. Try more epochs (with few beats, max_class_ratio=None gives each "
-                "epoch more steps), a larger learning_rate or class_weight='balanced', and check "
-                "that the beats are scaled to [0, 1]",
+                f"training ended predicting class {self.classes_[predicted[0]].tolist()!r} for "
+                f"every one of {len(rows)} training beats checked: the network did not learn to "
+                "tell the classes apart. Try more epochs (with few beats, max_class_ratio=None "
+                "gives each epoch more steps), a larger learning_rate or class_weight='balanced', "
+                "and check that the beats are scaled to [0, 1]",
                 ConvergenceWarning,
                 stacklevel=3,
             )
@@ -732,7 +732,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.sampling_rates_ = np.asarray(
             metadata.get("sampling_rates", np.ones(len(self.classes_))), dtype=np.float64
         )
-        for layer, flag in zip(model.layers, metadata.get("trainable", []), strict=True):
+        for layer, flag in zip(model.layers, metadata["trainable"], strict=True):
             layer.trainable = flag
         if metadata.get("extra") is not None:
             self.model_card_ = metadata["extra"]
@@ -770,7 +770,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     n_rr_features=self.n_rr_features,
                 )
             model.set_weights(weights)
-            for layer, flag in zip(model.layers, trainable or [], strict=True):
+            for layer, flag in zip(model.layers, trainable, strict=True):
                 layer.trainable = flag
             self.model_ = model
             self._setup_inference()

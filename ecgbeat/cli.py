@@ -205,11 +205,11 @@ def _load_labelled_data(
 
     ``rhythm`` appends the R-R features, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
-    are then in ``args.unmatched``).
+    are then the fourth value returned: a Bunch of their rows, else None).
     """
     import numpy as np
 
-    args.unmatched = None
+    unmatched = None
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
@@ -230,7 +230,7 @@ def _load_labelled_data(
         )
         X, y, names = bunch.data, bunch.target, list(bunch.target_names)
         if detector is not None:
-            args.unmatched = bunch.get("unmatched")
+            unmatched = bunch.get("unmatched")
     else:
         if rhythm or detector is not None or before_r:
             raise _CommandError(
@@ -262,7 +262,7 @@ def _load_labelled_data(
         X, y = X[np.sort(keep)], y[np.sort(keep)]
     if len(y) == 0:
         raise _CommandError(f"no beats in {args.data}")
-    return X, y, names
+    return X, y, names, unmatched
 
 
 # --------------------------------------------------------------------------- commands
@@ -621,7 +621,7 @@ def _cmd_train(args) -> int:
         source = load(args.pretrained)  # before the data: a wrong name fails at once
         params["architecture"] = source.architecture
         params["pretrained"] = args.pretrained
-    X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+    X, y, names, _ = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
     bar = _epoch_bar(args, args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(
@@ -665,7 +665,7 @@ def _cmd_evaluate(args) -> int:
         )
     from ecgbeat.records import beat_cutting
 
-    X, y, names = _load_labelled_data(
+    X, y, names, extra = _load_labelled_data(
         args, subset=subset, detector=args.detector, **beat_cutting(classifier)
     )
     classes = [str(c) for c in classifier.classes_]
@@ -674,7 +674,6 @@ def _cmd_evaluate(args) -> int:
             f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
             f"({', '.join(names)})"
         )
-    extra = args.unmatched
     if extra is not None and len(extra.data):
         # Detections of no reference beat: whatever the model calls them is a false positive.
         X = np.concatenate([X, extra.data])
