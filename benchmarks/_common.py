@@ -12,10 +12,29 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
 #: The estimator's training defaults before 2026-11-26 (decay on plateau, every beat, the
 #: architecture's dropout): the scripts whose committed results were made with them pin them, so
 #: that they still reproduce those results. ``train_speed.py`` measures the current defaults.
 EARLIER_DEFAULTS = {"lr_schedule": "plateau", "max_class_ratio": None, "dropout": None}
+
+
+def sqrt_balanced_class_weight(y, digits: int | None = None) -> dict[int, float]:
+    """The square root of scikit-learn's "balanced" class weights of integer labels ``y``.
+
+    Rare classes count more without the extreme weights that destabilise training (DS1's 8 Q
+    beats get about 36 instead of about 1,000). ``digits`` rounds them, as the model cards record
+    them.
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(y)
+    weights = np.sqrt(compute_class_weight("balanced", classes=present, y=y))
+    return {
+        int(c): float(w if digits is None else round(float(w), digits))
+        for c, w in zip(present, weights, strict=True)
+    }
 
 
 def best_seconds(fn: Callable[[], object], repeat: int = 1) -> float:

@@ -48,7 +48,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import provenance  # noqa: E402
+from _common import provenance, sqrt_balanced_class_weight  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
@@ -148,12 +148,7 @@ def main(argv: list[str] | None = None) -> dict:
         for k, (train, test) in enumerate(folds):
             params = dict(variant["params"])
             if params.get("class_weight") == "sqrt-balanced":
-                counts = np.bincount(ds1.target[train])
-                present = np.flatnonzero(counts)
-                balanced = len(train) / (len(present) * counts[present])
-                params["class_weight"] = {
-                    int(c): float(np.sqrt(w)) for c, w in zip(present, balanced, strict=True)
-                }
+                params["class_weight"] = sqrt_balanced_class_weight(ds1.target[train])
             clf = HeartbeatCNNClassifier(epochs=args.epochs, random_state=args.seed + k, **params)
             start = time.perf_counter()
             clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])

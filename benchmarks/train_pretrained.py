@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import EARLIER_DEFAULTS, provenance  # noqa: E402
+from _common import EARLIER_DEFAULTS, provenance, sqrt_balanced_class_weight  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
@@ -114,12 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     train, test = ~data.is_test, data.is_test
     class_weight = args.class_weight
     if class_weight == "sqrt-balanced":
-        counts = np.bincount(data.target[train])
-        present = np.flatnonzero(counts)
-        balanced = train.sum() / (len(present) * counts[present])
-        class_weight = {
-            int(c): round(float(np.sqrt(w)), 4) for c, w in zip(present, balanced, strict=True)
-        }
+        class_weight = sqrt_balanced_class_weight(data.target[train], digits=4)
     # The shipped models' recipe: the estimator's earlier defaults, with every beat unless
     # --max-class-ratio says otherwise.
     params = dict(
