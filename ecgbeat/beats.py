@@ -277,7 +277,7 @@ def cut_beats(
         Search radius of the peak refinement, in seconds; ``None`` uses the peaks as they are
         (as the Kaggle release and the models trained on it did).
     **segment_params
-        ``target_fs``, ``beat_length``, ``window_seconds``, ``segment_factor`` of
+        ``target_fs``, ``beat_length``, ``window_seconds``, ``segment_factor``, ``before_r`` of
         :func:`segment_beats`.
 
     Returns
