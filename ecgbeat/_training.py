@@ -36,7 +36,14 @@ class TrainingResult:
     n_epochs: int = 0
     interrupted: bool = False
     sampling_rates: np.ndarray | None = None
+    #: The validation loss of a network that outputs the training class frequencies whatever the
+    #: beat: a network whose validation loss never falls below it learned nothing that carries.
+    prior_val_loss: float | None = None
 
+
+#: An epoch makes at least this many optimiser steps: with few beats, one draw of the training
+#: beats is repeated within the epoch until it does (0: one draw per epoch).
+MIN_EPOCH_STEPS = 0
 
 #: A class is never cut below this share of its training beats per epoch, so that an epoch stays
 #: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
@@ -525,6 +532,9 @@ def train(
                 *batch[1:],
             )
         )
+    n_batches = int(dataset.cardinality())
+    if n_batches < MIN_EPOCH_STEPS:
+        dataset = dataset.repeat(-(-MIN_EPOCH_STEPS // n_batches))
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     validation_data = None
     if val_idx is not None:
@@ -540,6 +550,13 @@ def train(
         )
 
     result = TrainingResult(sampling_rates=rates)
+    if val_idx is not None:
+        drawn = np.bincount(y[train_idx], minlength=n_classes) * rates
+        # The loss scores the drawn class mix (see _prior_shifted_crossentropy); Keras averages
+        # the weighted losses over the beats.
+        log_prior = np.log(np.maximum(drawn / drawn.sum(), 1e-7))
+        weights = rates[y[val_idx]] if undersampled else np.ones(len(val_idx))
+        result.prior_val_loss = float(np.mean(weights * -log_prior[y[val_idx]]))
     restarts = lr_schedule == "cosine_restarts"
     best = _best_weights_callback(
         keras,

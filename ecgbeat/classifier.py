@@ -38,6 +38,7 @@ from ecgbeat._backend import (
 )
 from ecgbeat._inference import compile_predict
 from ecgbeat.augment import resolve_augmentation
+from ecgbeat.exceptions import InputScaleWarning
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -48,6 +49,8 @@ __all__ = ["HeartbeatCNNClassifier"]
 _MONITORS = ("val_loss", "val_accuracy")
 _LR_SCHEDULES = ("plateau", "cosine_restarts")
 _BATCHES_IN_FLIGHT = 2
+#: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
+_SCALE_MARGIN = 0.5
 
 # Each fitted network traces its own compiled predict step once, by design. TensorFlow counts
 # those traces across all Keras models and warns of "retracing" after five; the warning is about
@@ -335,6 +338,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         tags.non_deterministic = False
         return tags
 
+    def _warn_if_unscaled(self, X: np.ndarray) -> None:
+        """Warn (once per call) when the beats lie far outside [0, 1], their expected scale."""
+        beats = X[:, : X.shape[1] - self.n_rr_features]
+        if not beats.size:
+            return
+        low, high = float(beats.min()), float(beats.max())
+        if low < -_SCALE_MARGIN or high > 1 + _SCALE_MARGIN:
+            warnings.warn(
+                f"the beats range from {low:.3g} to {high:.3g}, but the network expects each "
+                "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
+                "them); scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
+                "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline",
+                InputScaleWarning,
+                stacklevel=3,
+            )
+
     def _validate_X(self, X, y="no_validation", *, reset: bool, cast: bool = True):
         """Validate beats (and labels); return beats of shape (n_beats, n_samples).
 
@@ -415,6 +434,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[1]} columns but n_rr_features={self.n_rr_features}: each row "
                 "must hold a beat of at least one sample before its rhythm features"
             )
+        self._warn_if_unscaled(X)
         if groups is not None:
             groups = column_or_1d(groups, warn=True)
             check_consistent_length(y, groups)
@@ -490,7 +510,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         self._warn_if_one_class(X, y_encoded, rng)
+        self._warn_if_not_below_prior(result.prior_val_loss)
         return self
+
+    def _warn_if_not_below_prior(self, prior_val_loss: float | None) -> None:
+        """Warn when no epoch's validation loss fell clearly (by 1 %) below that of the class
+        frequencies: a network that learned nothing outputs them, give or take a hair."""
+        val_loss = self.history_.get("val_loss")
+        if prior_val_loss is None or not val_loss or min(val_loss) < 0.99 * prior_val_loss:
+            return
+        warnings.warn(
+            f"the validation loss never fell clearly below {prior_val_loss:.4g}, the loss of predicting "
+            f"the training class frequencies for every beat (best: {min(val_loss):.4g}): what "
+            "the network learned does not carry to the held-out beats. Try more epochs or "
+            "beats, a smaller learning_rate, and check that the beats are scaled to [0, 1]",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     #: How many training beats the check for a network that learned nothing predicts.
     _CONVERGENCE_SAMPLE = 2000
@@ -515,7 +551,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "gives each epoch more steps), a larger learning_rate or class_weight='balanced', "
                 "and check that the beats are scaled to [0, 1]",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
     def _sample_weights(self, y, y_encoded: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
@@ -599,6 +635,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False, cast=False)
+        self._warn_if_unscaled(X)
         n_beats = X.shape[0]
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
         step = self.predict_batch_size

@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "DataFormatError",
     "ECGBeatError",
+    "InputScaleWarning",
     "ModelFileError",
     "SignalError",
 ]
@@ -35,3 +36,13 @@ class DataFormatError(ECGBeatError, ValueError):
 
 class ModelFileError(ECGBeatError, ValueError):
     """A saved or pretrained model file is missing, truncated, tampered with or incompatible."""
+
+
+class InputScaleWarning(UserWarning):
+    """Beats given to a classifier lie far outside [0, 1], the scale its networks expect.
+
+    The beats of §III.A of Kachuee et al. 2018 (and of :func:`ecgbeat.beats.segment_beats`) are
+    min-max scaled to [0, 1]; beats in millivolts, ADC units or z-scores make the convolutions see
+    shapes they never learned. Scale each beat with :func:`sklearn.preprocessing.minmax_scale`
+    (``axis=1``), or, in a pipeline, ``FunctionTransformer(minmax_scale, kw_args={"axis": 1})``.
+    """

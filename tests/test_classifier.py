@@ -342,3 +342,21 @@ def test_a_network_that_learned_nothing_says_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+
+
+def test_validation_loss_above_the_class_prior_says_so():
+    from sklearn.exceptions import ConvergenceWarning
+
+    # Noise beats with random labels: what training memorises cannot carry to held-out beats.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (200, 32)).astype(np.float32)
+    y = rng.choice(["N", "V"], 200)
+    with pytest.warns(
+        ConvergenceWarning, match="never fell clearly below .* class frequencies"
+    ) as got:
+        clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "validation_fraction": 0.3}).fit(X, y)
+    # The figure it names is the loss of the training frequencies on the held-out beats.
+    message = next(str(w.message) for w in got if "class frequencies" in str(w.message))
+    prior = float(message.split("below ")[1].split(",")[0])
+    assert min(clf.history_["val_loss"]) >= 0.99 * prior
+    assert prior == pytest.approx(np.log(2), abs=0.05)

@@ -1,0 +1,79 @@
+"""Beats far outside [0, 1] are flagged, and sklearn's per-beat min-max scaling fixes them."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, minmax_scale
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.exceptions import InputScaleWarning
+
+TINY = dict(FAST_PARAMS, epochs=2)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_synthetic_beats()
+    return HeartbeatCNNClassifier(**TINY).fit(X, y), X, y
+
+
+def _no_scale_warning(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        return call()
+
+
+def test_beats_in_unit_range_do_not_warn(fitted):
+    clf, X, y = fitted
+    _no_scale_warning(lambda: clf.predict(X))
+    _no_scale_warning(lambda: HeartbeatCNNClassifier(**TINY).fit(X, y))
+
+
+@pytest.mark.parametrize(
+    "transform, low_high",
+    [
+        (lambda X: X * 1000 - 500, "from -890 to 723"),  # ADC units around a baseline
+        (lambda X: (X - X.mean()) / X.std(), "from -"),  # z-scores
+    ],
+)
+def test_unscaled_beats_warn_once_in_fit_and_predict(fitted, transform, low_high):
+    clf, X, y = fitted
+    unscaled = transform(X)
+    with pytest.warns(InputScaleWarning, match="minmax_scale") as caught:
+        clf.predict_proba(unscaled)
+    assert len([w for w in caught if w.category is InputScaleWarning]) == 1
+    assert low_high in str(caught[0].message)
+    with pytest.warns(InputScaleWarning, match=r"expects each beat min-max scaled to \[0, 1\]"):
+        HeartbeatCNNClassifier(**TINY).fit(unscaled, y)
+
+
+def test_rhythm_columns_are_not_beats(fitted):
+    _, X, y = fitted
+    rr = np.tile([0.8, 1.2, 0.9, 1.0, 0.8, 1.2, 0.9], (len(X), 1)).astype(np.float32) * 2
+    with_rhythm = np.hstack([X, rr])
+    _no_scale_warning(lambda: HeartbeatCNNClassifier(n_rr_features=7, **TINY).fit(with_rhythm, y))
+    # The same columns read as beat samples are out of range.
+    with pytest.warns(InputScaleWarning):
+        HeartbeatCNNClassifier(**TINY).fit(with_rhythm, y)
+
+
+def test_minmax_pipeline_scales_each_beat_as_expected(fitted):
+    _, X, y = fitted
+    rng = np.random.default_rng(0)
+    gain, offset = rng.uniform(50, 200, (len(X), 1)), rng.uniform(-100, 100, (len(X), 1))
+    raw = X * gain + offset  # each beat in its own units, as from another device
+    pipe = make_pipeline(
+        FunctionTransformer(minmax_scale, kw_args={"axis": 1}),
+        HeartbeatCNNClassifier(**TINY),
+    )
+    _no_scale_warning(lambda: pipe.fit(raw, y))
+    scaled = pipe[0].transform(raw)
+    np.testing.assert_allclose(scaled, minmax_scale(X, axis=1), atol=1e-5)
+    np.testing.assert_allclose(scaled.min(axis=1), 0, atol=1e-9)
+    np.testing.assert_allclose(scaled.max(axis=1), 1, atol=1e-9)
+    _no_scale_warning(lambda: pipe.predict(raw))
