@@ -41,10 +41,6 @@ class TrainingResult:
     prior_val_loss: float | None = None
 
 
-#: An epoch makes at least this many optimiser steps: with few beats, one draw of the training
-#: beats is repeated within the epoch until it does (0: one draw per epoch).
-MIN_EPOCH_STEPS = 0
-
 #: A class is never cut below this share of its training beats per epoch, so that an epoch stays
 #: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
 MIN_SAMPLING_RATE = 0.1
@@ -475,6 +471,7 @@ def train(
     augmentation: dict[str, float] | None = None,
     n_beat_samples: int | None = None,
     epochs: int,
+    min_steps_per_epoch: int = 1,
     batch_size: int,
     learning_rate: float,
     monitor: str,
@@ -533,8 +530,9 @@ def train(
             )
         )
     n_batches = int(dataset.cardinality())
-    if n_batches < MIN_EPOCH_STEPS:
-        dataset = dataset.repeat(-(-MIN_EPOCH_STEPS // n_batches))
+    if n_batches < min_steps_per_epoch:
+        # Each repetition draws (and shuffles, and augments) afresh.
+        dataset = dataset.repeat(-(-min_steps_per_epoch // n_batches))
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     validation_data = None
     if val_idx is not None:

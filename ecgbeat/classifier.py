@@ -112,6 +112,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     epochs : int, default=48
         Maximum number of epochs (with ``max_class_ratio``, an epoch is one draw of the
         undersampled training data). 48 is two whole cycles of the default ``lr_schedule``.
+    min_steps_per_epoch : int, default=32
+        An epoch makes at least this many optimiser steps: when one draw of the training beats
+        makes fewer batches, the epoch repeats the draw (each time afresh) until it has enough.
+        Without it a few hundred beats make two or three steps an epoch, and training ends
+        before the network has left the class prior. Large data sets are unaffected (MIT-BIH:
+        about 200 steps an epoch). ``1``: one draw per epoch, whatever the size.
     batch_size : int, default=128
         Beats per gradient step.
     learning_rate : float, default=1e-3
@@ -196,7 +202,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         while keeping the weights and the softmax in float32 (Keras mixed precision); on CPUs
         with bfloat16 instructions (AVX512-BF16 or AMX) this trains about twice as fast. ``"auto"``
         chooses it on such a CPU when TensorFlow sees no GPU, else ``"float32"``;
-        :attr:`precision_` says what was used. Prediction is always float32.
+        :attr:`precision_` says what was used. Prediction is always float32. With ``"auto"``
+        the same ``random_state`` gives the same model only on CPUs of the same kind: bfloat16
+        rounds differently, so probabilities can differ by a few hundredths between a CPU with
+        bfloat16 and one without. Name ``"float32"`` to reproduce a fit on any CPU.
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``. Their ``self.model`` is the compiled network being
         trained, a copy that the estimator reuses across fits (so that repeated fits do not grow
@@ -252,6 +261,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "architecture": [StrOptions(set(ARCHITECTURES))],
         "n_rr_features": [Interval(numbers.Integral, 0, None, closed="left")],
         "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "min_steps_per_epoch": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -281,6 +291,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         *,
         n_rr_features: int = 0,
         epochs: int = 48,
+        min_steps_per_epoch: int = 32,
         batch_size: int = 128,
         learning_rate: float = 1e-3,
         validation_fraction: float = 0.1,
@@ -306,6 +317,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.architecture = architecture
         self.n_rr_features = n_rr_features
         self.epochs = epochs
+        self.min_steps_per_epoch = min_steps_per_epoch
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.validation_fraction = validation_fraction
@@ -480,6 +492,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             augmentation=augmentation,
             n_beat_samples=X.shape[1] - self.n_rr_features,
             epochs=self.epochs,
+            min_steps_per_epoch=self.min_steps_per_epoch,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             monitor=self.monitor,

@@ -65,8 +65,14 @@ _MAX_CLASS_BYTES = 4096
 
 
 #: Parameters that files written before they existed were trained with: every beat, decay on
-#: plateau. (Files always record ``dropout`` and ``epochs``, whose defaults changed with these.)
-_EARLIER_DEFAULTS = {"max_class_ratio": None, "lr_schedule": "plateau", "lr_cycle_epochs": 16}
+#: plateau, one draw per epoch. (Files always record ``dropout`` and ``epochs``, whose defaults
+#: changed with these.)
+_EARLIER_DEFAULTS = {
+    "max_class_ratio": None,
+    "lr_schedule": "plateau",
+    "lr_cycle_epochs": 16,
+    "min_steps_per_epoch": 1,
+}
 
 
 def _sha256(data: bytes) -> str:

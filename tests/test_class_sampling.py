@@ -104,6 +104,54 @@ def test_an_undersampled_epoch_takes_fewer_steps():
     assert counts[3.0] == [23, 23, 23]
 
 
+def test_small_data_epochs_repeat_their_draw_up_to_min_steps_per_epoch():
+    from keras.callbacks import Callback
+
+    class CountRows(Callback):
+        def on_train_begin(self, logs=None):
+            self.steps = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.steps.append(0)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.steps[-1] += 1
+
+    X, y = _noise_beats([600, 40, 40])
+    params = {**FAST_PARAMS, "epochs": 2, "batch_size": 8, "early_stopping_patience": None}
+    assert HeartbeatCNNClassifier().min_steps_per_epoch == 32
+    steps = {}
+    for minimum in (1, 32, 50, 23, 10):
+        counter = CountRows()
+        HeartbeatCNNClassifier(
+            **{**params, "min_steps_per_epoch": minimum}, callbacks=[counter]
+        ).fit(X, y)
+        steps[minimum] = counter.steps
+    # One draw is 23 steps (as above): 32 and 50 take two and three draws; 23 or fewer, one.
+    assert steps == {1: [23, 23], 32: [46, 46], 50: [69, 69], 23: [23, 23], 10: [23, 23]}
+    # Every beat drawn: 612 beats make 77 steps, more than 32.
+    counter = CountRows()
+    HeartbeatCNNClassifier(**params, max_class_ratio=None, callbacks=[counter]).fit(X, y)
+    assert counter.steps == [77, 77]
+
+
+def test_repeated_draws_are_fresh_draws():
+    # With two draws an epoch, the epoch sees more distinct N beats than one draw holds.
+    import tensorflow as tf
+
+    from ecgbeat._training import class_sampling_rates, epoch_indices
+
+    y = np.array([0] * 600 + [1] * 40 + [2] * 40)
+    rates = class_sampling_rates(y, 3, 3.0)
+    one_draw = list(epoch_indices(tf, y, rates, seed=0).as_numpy_iterator())
+    two_draws = list(epoch_indices(tf, y, rates, seed=0).repeat(2).as_numpy_iterator())
+    assert len(two_draws) == 2 * len(one_draw)
+    n_first, n_second = (np.asarray(part) for part in np.split(np.array(two_draws), 2))
+    assert len(set(n_first[n_first < 600]) | set(n_second[n_second < 600])) > len(
+        set(n_first[n_first < 600])
+    )
+
+
 def test_undersampled_fits_are_reproducible():
     X, y = _noise_beats([600, 40, 40])
     params = {**FAST_PARAMS, "epochs": 3, "batch_size": 32, "max_class_ratio": 3.0}
