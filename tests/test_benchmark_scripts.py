@@ -196,3 +196,33 @@ def test_new_patients_report_quick(mitdb_dir, tmp_path):
     burden = result["record_208"]
     assert burden["beats_annotated"] == 2955 and abs(burden["beats_detected"] - 2955) < 50
     assert 0.4 < burden["ectopic_burden_annotated"] < 0.5
+
+
+def test_small_data_draws_keep_the_class_mix():
+    draw = _script("small_data").draw
+    y = np.array(["N"] * 900 + ["S"] * 30 + ["V"] * 69 + ["F"] * 1)
+    rows = draw(y, 100, np.random.default_rng(0))
+    assert len(rows) == len(set(rows)) == 100
+    counts = {c: int((y[rows] == c).sum()) for c in "NSVF"}
+    # Each class at its share, two beats at least where there are two; N fills the rest.
+    assert counts == {"N": 90, "S": 3, "V": 7, "F": 0} or counts == {
+        "N": 89,
+        "S": 3,
+        "V": 7,
+        "F": 1,
+    }
+
+
+def test_small_data_benchmark_quick(mitdb_dir):
+    result = _script("small_data").main(["--quick", "--data-home", str(mitdb_dir.parent)])
+    assert result["training_records"] == ["201", "208"]
+    assert json.loads(json.dumps(result)) == result  # what a full run writes
+    assert set(result["results"]) == {"binary-str-100", "ptbdb-leads"}
+    task = result["results"]["binary-str-100"]
+    assert sum(task["train_classes"].values()) == task["train_beats"] == 100
+    assert set(task["train_classes"]) == {"abnormal", "normal"}
+    for row in ("reference", "defaults", "freeze_conv", "fine_tune"):
+        assert 0 <= task[row]["accuracy_min"] <= task[row]["accuracy_mean"] <= 1
+        assert 0 <= task[row]["macro_f1_mean"] <= 1
+        assert task[row]["single_class_fits"] in (0, 1)
+    assert set(result["results"]["ptbdb-leads"]["train_classes"]) == {"i", "ii", "v1", "v6"}
