@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "DataFormatError",
+    "DataNotFoundError",
     "ECGBeatError",
     "InputScaleWarning",
     "ModelFileError",
@@ -32,6 +33,14 @@ class SignalError(ECGBeatError, ValueError):
 
 class DataFormatError(ECGBeatError, ValueError):
     """A data file (WFDB record, annotation, CSV, beat cache) is missing parts or is inconsistent."""
+
+
+class DataNotFoundError(ECGBeatError, FileNotFoundError):
+    """A database is not on disk and cannot be fetched (downloading is off, or the network fails).
+
+    The message names the missing files, the folder searched, how to point ecgbeat at local
+    copies, and where PhysioNet publishes the database.
+    """
 
 
 class ModelFileError(ECGBeatError, ValueError):

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-from ecgbeat.exceptions import DataFormatError
+from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 
 #: Base URL of the PhysioNet files; ``<base>/<database>/<version>/<file>``. Tests point it at a
 #: ``file://`` copy; the loaders also take a ``base_url`` argument.
@@ -47,6 +48,19 @@ def _fetch(url: str, target: Path, sha256: str | None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def missing_data_error(
+    database: str, version: str, folder: Path, missing: list[str], why: str
+) -> DataNotFoundError:
+    """The error for database files that are neither on disk nor fetchable, saying what to do."""
+    listed = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    return DataNotFoundError(
+        f"{database} files missing from {folder}: {listed}; {why}. Put the database's files "
+        f"there, or point ecgbeat at a folder that holds {database}/: data_home=... in Python, "
+        "--data-home on the command line, or the ECGBEAT_DATA environment variable. PhysioNet "
+        f"publishes it at https://physionet.org/content/{database}/{version}/"
+    )
 
 
 def read_sha256sums(path: Path) -> dict[str, str]:
@@ -88,19 +102,42 @@ def download_physionet(
         The files written.
     """
     target_dir = Path(target_dir)
+    names = list(names)
+    # Folders this call creates, removed again if it fails before writing a file into them.
+    created = [p for p in (target_dir, *target_dir.parents) if not p.exists()]
     sums_path = target_dir / "SHA256SUMS.txt"
-    if not sums_path.is_file():
-        _fetch(_url(base_url, database, version, "SHA256SUMS.txt"), sums_path, None)
-    sums = read_sha256sums(sums_path)
     written = []
-    for name in names:
-        target = target_dir / name
-        if target.is_file():
-            continue
-        if name not in sums:
-            raise DataFormatError(
-                f"{name} is not listed in {sums_path}: not a file of PhysioNet's {database}"
-            )
-        _fetch(_url(base_url, database, version, name), target, sums[name])
-        written.append(target)
+    try:
+        if not sums_path.is_file():
+            _fetch(_url(base_url, database, version, "SHA256SUMS.txt"), sums_path, None)
+        sums = read_sha256sums(sums_path)
+        for name in names:
+            target = target_dir / name
+            if target.is_file():
+                continue
+            if name not in sums:
+                raise DataFormatError(
+                    f"{name} is not listed in {sums_path}: not a file of PhysioNet's {database}"
+                )
+            _fetch(_url(base_url, database, version, name), target, sums[name])
+            written.append(target)
+    except urllib.error.URLError as exc:  # no network, no such host, refused, not found
+        _remove_empty(created)
+        missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
+        url = _url(base_url, database, version, "")
+        raise missing_data_error(
+            database, version, target_dir, missing, f"{url} could not be reached ({exc.reason})"
+        ) from exc
+    except BaseException:
+        _remove_empty(created)
+        raise
     return written
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove those of ``folders`` (deepest first) that are empty: a failed fetch leaves none."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return

@@ -12,7 +12,11 @@ from sklearn.utils import Bunch
 from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home, progress_bar
-from ecgbeat.datasets._download import download_physionet, read_sha256sums
+from ecgbeat.datasets._download import (
+    download_physionet,
+    missing_data_error,
+    read_sha256sums,
+)
 from ecgbeat.datasets._records import read_annotations, read_lead
 from ecgbeat.qrs import detect_r_peaks
 from ecgbeat.rhythm import RR_FEATURE_NAMES
@@ -118,10 +122,12 @@ def _ensure_files(folder: Path, records: list[str], download: bool, base_url: st
     if not missing:
         return
     if not download:
-        raise FileNotFoundError(
-            f"MIT-BIH files missing from {folder}: {', '.join(missing[:6])}"
-            + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-            + " (pass download_if_missing=True to fetch them from PhysioNet)"
+        raise missing_data_error(
+            _DATABASE,
+            _VERSION,
+            folder,
+            missing,
+            "downloading is off (download_if_missing=False, or --no-download)",
         )
     download_physionet(_DATABASE, _VERSION, missing, folder, base_url=base_url)
 

@@ -13,7 +13,11 @@ from sklearn.utils import Bunch
 from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home, progress_bar
-from ecgbeat.datasets._download import download_physionet, read_sha256sums
+from ecgbeat.datasets._download import (
+    download_physionet,
+    missing_data_error,
+    read_sha256sums,
+)
 from ecgbeat.datasets._records import read_header, read_lead
 from ecgbeat.rhythm import RR_FEATURE_NAMES
 
@@ -172,8 +176,13 @@ def fetch_ptbdb(
     home = get_data_home(data_home)
     folder = home / _DATABASE
     if not folder.is_dir() and not download_if_missing:
-        raise FileNotFoundError(
-            f"PTB database folder {folder} not found (pass download_if_missing=True to fetch it)"
+        raise missing_data_error(
+            _DATABASE,
+            _VERSION,
+            folder,
+            ["RECORDS", "the records' .hea/.dat files"],
+            "the folder does not exist and downloading is off (download_if_missing=False, or "
+            "--no-download)",
         )
     listed = _record_list(folder, records, download_if_missing, base_url)
     # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
