@@ -9,8 +9,10 @@ on ecgbeat's first fit; these helpers put the state back.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
+import tempfile
 from types import ModuleType
 
 
@@ -44,6 +46,32 @@ def import_keras() -> ModuleType:
 def import_tensorflow() -> ModuleType:
     """The ``tensorflow`` module, imported without moving :mod:`random`."""
     return import_preserving_random_state("tensorflow")
+
+
+def import_tensorflow_quietly() -> ModuleType:
+    """The ``tensorflow`` module, imported with its C++ start-up lines held back.
+
+    TensorFlow's native code writes its first log lines (oneDNN notices, "Could not find cuda
+    drivers") straight to file descriptor 2 before its logging is configured, where neither
+    ``TF_CPP_MIN_LOG_LEVEL`` nor Python can filter them. They go to a temporary file instead and
+    are written out after all if the import fails, so that a broken installation still says why.
+    """
+    if sys.modules.get("tensorflow") is not None:
+        return sys.modules["tensorflow"]
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            return import_tensorflow()
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 def cpu_has_bfloat16(cpuinfo_path: str = "/proc/cpuinfo") -> bool:

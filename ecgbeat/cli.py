@@ -21,11 +21,12 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from ecgbeat._backend import import_keras
+from ecgbeat._backend import import_keras, import_tensorflow_quietly
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ECGBeatError
 
@@ -842,6 +843,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="no progress bars or progress messages",
     )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the libraries' start-up and diagnostic output",
+    )
     parser = argparse.ArgumentParser(
         prog="ecgbeat",
         description="Classify single ECG heartbeats (AAMI classes N, S, V, F, Q) with "
@@ -852,6 +860,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bars or progress messages"
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the libraries' start-up and diagnostic output (TensorFlow's log lines, "
+        "deprecation warnings), which is held back by default",
     )
     parser.add_argument("--version", action="version", version=f"ecgbeat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -1043,6 +1058,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The commands that run a network, and so load TensorFlow.
+_TENSORFLOW_COMMANDS = {"demo", "predict", "train", "evaluate"}
+
+
+def _quiet_libraries(command: str) -> None:
+    """Hold back the libraries' start-up noise, unless the user asked for it (``-v``) or set it.
+
+    TensorFlow's native start-up lines and its "failed call to cuInit" on machines without a
+    GPU read like failures; so does the DeprecationWarning that Keras triggers under NumPy 2
+    every epoch. A ``TF_CPP_MIN_LOG_LEVEL`` or a warnings option (``-W``, ``PYTHONWARNINGS``)
+    that the user set is left as it is.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not sys.warnoptions:
+        warnings.filterwarnings(
+            "ignore", message=r"__array__ implementation doesn't accept a copy keyword"
+        )
+    if command in _TENSORFLOW_COMMANDS:
+        import_tensorflow_quietly()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ecgbeat`` command.
 
@@ -1072,7 +1108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     args.argv = argv
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if not args.verbose:
+        _quiet_libraries(args.command)
     try:
         return args.func(args)
     except KeyboardInterrupt:

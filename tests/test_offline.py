@@ -62,3 +62,39 @@ def test_the_command_line_prints_it_on_one_line(tmp_path, capsys, monkeypatch):
     assert code == 1
     assert err.startswith("ecgbeat data: error: mitdb files missing from ")
     assert err.count("\n") == 1 and "Traceback" not in err and "--data-home" in err
+
+
+def test_commands_hold_back_the_libraries_start_up_noise(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    env["ECGBEAT_DATA"] = str(tmp_path)
+    argv = [sys.executable, "-m", "ecgbeat", "evaluate", "mitbih", "--data", "mitbih"]
+    argv += ["--no-download"]
+    quiet = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    assert quiet.returncode == 1
+    # What the user sees is ecgbeat's own three lines: no TensorFlow start-up, no cuInit.
+    lines = quiet.stderr.splitlines()
+    assert lines[0] == "loading model mitbih" and len(lines) == 3, lines
+    assert lines[2].startswith("ecgbeat evaluate: error: mitdb files missing")
+    argv_verbose = [*argv[:3], "-v", *argv[3:]]
+    verbose = subprocess.run(argv_verbose, capture_output=True, text=True, env=env, timeout=300)
+    assert verbose.returncode == 1 and set(lines) <= set(verbose.stderr.splitlines())
+
+
+def test_a_failing_tensorflow_import_still_shows_its_output(monkeypatch, capfd):
+    import os
+
+    from ecgbeat import _backend
+
+    def broken():
+        os.write(2, b"native library libfoo.so not found\n")
+        raise ImportError("tensorflow is broken")
+
+    monkeypatch.delitem(__import__("sys").modules, "tensorflow", raising=False)
+    monkeypatch.setattr(_backend, "import_tensorflow", broken)
+    with pytest.raises(ImportError, match="broken"):
+        _backend.import_tensorflow_quietly()
+    assert "libfoo.so not found" in capfd.readouterr().err
