@@ -476,7 +476,7 @@ def _cmd_predict(args) -> int:
         errors.update(errors_d)
         paths.update({p.name: p for _, p in wfdb_items})
     elif wfdb_items:
-        from ecgbeat.records import DEFAULT_LEADS, classify_record
+        from ecgbeat.records import classify_record
 
         names = _class_names(classifier)
         for item, path in _progress(
@@ -486,7 +486,7 @@ def _cmd_predict(args) -> int:
                 table = classify_record(
                     path,
                     classifier,
-                    lead=leads or DEFAULT_LEADS,
+                    lead=leads or None,
                     annotations=args.annotations,
                     detector=args.detector,
                     class_names=names,
@@ -544,15 +544,13 @@ def _predict_dask(items, classifier, leads, args):
         raise _CommandError(
             f"--dask needs ecgbeat.distributed and dask: pip install ecgbeat[dask] ({exc})"
         ) from exc
-    from ecgbeat.records import DEFAULT_LEADS
-
     _info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
     # Absolute paths: the workers do not share our working directory (a shared file system).
     result = classify_records(
         [str(path.resolve()) for _, path in items],
         classifier,
         client=args.dask,
-        lead=leads or DEFAULT_LEADS,
+        lead=leads or None,
         annotations=args.annotations,
         detector=args.detector,
         class_names=_class_names(classifier),
@@ -909,7 +907,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--lead",
         action="append",
         metavar="NAME",
-        help="lead to classify; repeat to give names tried in order (default: MLII, II, V5...)",
+        help="lead to classify; repeat to give names tried in order (default: MLII, II, V5..., "
+        "then the record's first ECG lead)",
     )
     predict.add_argument(
         "--annotations",

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat.records import (
-    DEFAULT_LEADS,
     DEFAULT_MODEL,
     BeatTable,
     classify_record,
@@ -340,7 +339,7 @@ def classify_records(
     classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
     *,
     client: distributed.Client | str | None = None,
-    lead: str | Sequence[str] = DEFAULT_LEADS,
+    lead: str | Sequence[str] | None = None,
     annotations: str | None = None,
     detector: str = "pan-tompkins",
     output_dir: str | os.PathLike | None = None,

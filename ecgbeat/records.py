@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecgbeat.datasets._records import DEFAULT_LEADS
+
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
 
@@ -50,9 +52,6 @@ __all__ = [
 #: with the new-patients recipe (refined R peaks, R-R features, validation by patient); its card
 #: quotes its DS1 twin's results on new patients.
 DEFAULT_MODEL = "mitbih-rhythm"
-
-#: Leads tried in order when none is named: the lead the pretrained models were trained on first.
-DEFAULT_LEADS = ("MLII", "II", "ii", "V5", "ML2")
 
 
 @dataclass
@@ -222,7 +221,7 @@ def classify_record(
     record: str | os.PathLike,
     classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
     *,
-    lead: str | Sequence[str] = DEFAULT_LEADS,
+    lead: str | Sequence[str] | None = None,
     annotations: str | None = None,
     detector: str = "pan-tompkins",
     refine_radius: float | str | None = "model",
@@ -238,8 +237,10 @@ def classify_record(
     classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
         A fitted classifier, or the name of a pretrained model; by default
         :data:`DEFAULT_MODEL`, the model for new patients' recordings.
-    lead : str or sequence of str
-        The lead to classify, or names tried in order.
+    lead : str, sequence of str or None, default=None
+        The lead to classify, or names tried in order. None: :data:`DEFAULT_LEADS` (the lead
+        the shipped models were trained on first), then the record's first ECG lead (``ECG1``,
+        ``V2``...), with a warning that names it.
     annotations : str, optional
         Extension of an annotation file (e.g. ``"atr"``) whose beat annotations give the R peaks;
         by default the QRS detector finds them.
@@ -283,7 +284,7 @@ def classify_record(
     if annotations is not None:
         from ecgbeat.datasets import AAMI_SYMBOLS
 
-        samples, symbols = read_annotations(path, annotations, len(signal), name)
+        samples, symbols = read_annotations(path, annotations, len(signal), name, fs)
         is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
         r_peaks = samples[is_beat]
     cut = beat_cutting(classifier)

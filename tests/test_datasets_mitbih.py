@@ -235,6 +235,17 @@ def test_annotations_beyond_signal(mitdb_dir, tmp_path):
         fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
 
 
+def test_an_annotation_one_sample_past_the_end_is_left_out(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    samples = np.append(ann.sample, 650000)
+    symbols = [*ann.symbol, "N"]
+    wfdb.wrann("100", "atr", samples, np.array(symbols), write_dir=str(folder))
+    with pytest.warns(UserWarning, match=r"mitdb/100: 1 annotation\(s\) of 100\.atr after the end"):
+        bunch = fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+    assert (bunch.groups == "100").sum() == 2272  # as from the original file
+
+
 def test_absent_lead(mitdb_dir):
     with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
         fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)

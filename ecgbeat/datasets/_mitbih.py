@@ -149,7 +149,7 @@ def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.n
 def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict[str, np.ndarray]:
     name = f"mitdb/{record}"
     signal, fs, lead_name, _ = read_lead(folder / record, lead, name)
-    samples, symbols = read_annotations(folder / record, "atr", signal.size, name)
+    samples, symbols = read_annotations(folder / record, "atr", signal.size, name, fs)
     is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
     cut = {"name": f"record {name}", **cut_params}
     if detector is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -113,8 +114,28 @@ def read_header(path: Path, name: str):
     return header
 
 
+#: Leads tried in order when none is named: the lead the pretrained models were trained on first.
+DEFAULT_LEADS = ("MLII", "II", "ii", "V5", "ML2")
+
+#: Signal names that are ECG leads, besides names that contain "ECG" or "EKG" (lower case).
+_ECG_LEAD_NAMES = frozenset(
+    ["i", "ii", "iii", "avr", "avl", "avf", "mli", "mlii", "mliii", "ml2"]
+    + [f"{prefix}{k}" for prefix in ("v", "mv", "cm") for k in range(1, 7)]
+)
+
+
+def is_ecg_lead(signal_name: str | None) -> bool:
+    """Whether a signal's name is that of an ECG lead (``ECG1``, ``II``, ``V5``, ``MLII``...).
+
+    >>> [is_ecg_lead(n) for n in ("ECG1", "ecg", "MLII", "V5", "RESP", "ABP", None)]
+    [True, True, True, True, False, False, False]
+    """
+    lower = (signal_name or "").strip().lower()
+    return "ecg" in lower or "ekg" in lower or lower in _ECG_LEAD_NAMES
+
+
 def read_lead(
-    path: Path, lead: str | Sequence[str], name: str
+    path: Path, lead: str | Sequence[str] | None, name: str
 ) -> tuple[np.ndarray, float, str, object]:
     """Read one lead of a record.
 
@@ -122,8 +143,9 @@ def read_lead(
     ----------
     path : Path
         Record path without extension.
-    lead : str or sequence of str
-        Lead name, or names tried in order (case-insensitive).
+    lead : str, sequence of str or None
+        Lead name, or names tried in order (case-insensitive). None: :data:`DEFAULT_LEADS`,
+        then the record's first ECG lead (:func:`is_ecg_lead`), with a warning naming it.
     name : str
         Record name for error messages.
 
@@ -139,17 +161,28 @@ def read_lead(
     """
     wfdb = import_wfdb()
     header = read_header(path, name)
-    wanted = [lead] if isinstance(lead, str) else list(lead)
+    if lead is None:
+        wanted = list(DEFAULT_LEADS)
+    else:
+        wanted = [lead] if isinstance(lead, str) else list(lead)
     # A signal line may leave out its description (the lead's name): such a lead has no name.
     lower = [(s or "").lower() for s in header.sig_name]
-    for candidate in wanted:
-        if candidate.lower() in lower:
-            channel = lower.index(candidate.lower())
-            break
-    else:
+    channel = next((lower.index(c.lower()) for c in wanted if c.lower() in lower), None)
+    if channel is None and lead is None:
+        channel = next((i for i, n in enumerate(header.sig_name) if is_ecg_lead(n)), None)
+        if channel is not None:
+            warnings.warn(
+                f"record {name} has none of the leads {', '.join(DEFAULT_LEADS)}; classifying "
+                f"{header.sig_name[channel]}, its first ECG lead (name one with lead=..., "
+                "--lead on the command line)",
+                UserWarning,
+                stacklevel=3,
+            )
+    if channel is None:
         raise DataFormatError(
-            f"record {name} has no lead {' or '.join(map(repr, wanted))}; "
-            f"its leads are {', '.join(s or '(unnamed)' for s in header.sig_name)}"
+            f"record {name} has no lead {' or '.join(map(repr, wanted))}"
+            + (" and no other ECG lead" if lead is None else "")
+            + f"; its leads are {', '.join(s or '(unnamed)' for s in header.sig_name)}"
         )
     _check_data_size(path, header, name)
     try:
@@ -161,9 +194,15 @@ def read_lead(
 
 
 def read_annotations(
-    path: Path, extension: str, n_samples: int, name: str
+    path: Path, extension: str, n_samples: int, name: str, fs: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sample indices and symbols of a record's annotations, checked against its length."""
+    """Sample indices and symbols of a record's annotations, checked against its length.
+
+    With ``fs``, annotations less than one second past the end of the signal (a beat whose
+    signal was cut off, or an end rounded up in a conversion) are left out with a warning that
+    counts them; annotations further out, or before the start, mean that the header and the
+    annotations disagree, and raise.
+    """
     wfdb = import_wfdb()
     ann_path = path.with_name(f"{path.name}.{extension}")
     if not ann_path.is_file():
@@ -178,7 +217,16 @@ def read_annotations(
         # A record without a single annotation is an empty or damaged file, not a record without
         # beats: loading it silently would drop the record from the data set.
         raise DataFormatError(f"record {name}: annotation file {ann_path} holds no annotations")
-    if samples.min() < 0 or samples.max() >= n_samples:
+    past_end = samples >= n_samples
+    if fs is not None and past_end.any() and samples.max() < n_samples + fs:
+        warnings.warn(
+            f"record {name}: {int(past_end.sum())} annotation(s) of {ann_path.name} after the "
+            f"end of the signal ({n_samples} samples) left out",
+            UserWarning,
+            stacklevel=3,
+        )
+        samples, symbols = samples[~past_end], symbols[~past_end]
+    if samples.size and (samples.min() < 0 or samples.max() >= n_samples):
         raise DataFormatError(
             f"record {name}: header and annotations disagree: {ann_path} has an annotation at "
             f"sample {samples.max()} but the signal has {n_samples} samples"

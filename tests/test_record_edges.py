@@ -1,0 +1,79 @@
+"""Real records' edges: leads named otherwise than MLII, annotations just past the signal's end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgbeat.datasets._records import is_ecg_lead
+from ecgbeat.exceptions import DataFormatError
+from ecgbeat.records import classify_record
+
+wfdb = pytest.importorskip("wfdb")
+
+FS = 250
+
+
+def _ecg(seconds: float = 30.0) -> np.ndarray:
+    t = np.arange(round(seconds * FS)) / FS
+    return sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, seconds, 0.8))
+
+
+def _record(folder, names, *, beats=None):
+    """A WFDB record of the named signals (ECG-like where the name is an ECG lead)."""
+    rng = np.random.default_rng(0)
+    ecg = _ecg()
+    signals = np.column_stack(
+        [ecg if is_ecg_lead(n) else rng.standard_normal(ecg.size) for n in names]
+    )
+    wfdb.wrsamp(
+        "rec",
+        fs=FS,
+        units=["mV"] * len(names),
+        sig_name=list(names),
+        p_signal=signals,
+        fmt=["16"] * len(names),
+        write_dir=str(folder),
+    )
+    if beats is not None:
+        wfdb.wrann(
+            "rec", "atr", np.asarray(beats), np.array(["N"] * len(beats)), write_dir=str(folder)
+        )
+    return folder / "rec", ecg.size
+
+
+def test_without_a_preferred_lead_the_first_ecg_lead_is_used_and_named(tmp_path):
+    path, _ = _record(tmp_path, ["RESP", "ECG1", "ECG2"])
+    with pytest.warns(UserWarning, match=r"none of the leads MLII, .*; classifying ECG1"):
+        table = classify_record(path, "mitbih")
+    assert table.lead == "ECG1" and len(table) >= 30
+
+
+def test_a_preferred_lead_still_comes_first_and_a_named_lead_is_never_replaced(tmp_path):
+    path, _ = _record(tmp_path, ["ECG1", "V5"])
+    assert classify_record(path, "mitbih").lead == "V5"
+    with pytest.raises(DataFormatError, match=r"no lead 'V9'; its leads are ECG1, V5"):
+        classify_record(path, "mitbih", lead="V9")
+
+
+def test_a_record_without_any_ecg_lead_is_refused(tmp_path):
+    path, _ = _record(tmp_path, ["RESP", "ABP"])
+    with pytest.raises(DataFormatError, match=r"and no other ECG lead; its leads are RESP, ABP"):
+        classify_record(path, "mitbih")
+
+
+def test_an_annotation_just_past_the_end_is_left_out_with_a_count(tmp_path):
+    n = _ecg().size
+    beats = [round(c * FS) for c in np.arange(0.4, 30, 0.8)] + [n]
+    path, _ = _record(tmp_path, ["MLII"], beats=beats)
+    with pytest.warns(UserWarning, match=r"1 annotation\(s\) of rec\.atr after the end"):
+        table = classify_record(path, "mitbih", annotations="atr")
+    # Every annotation inside the signal is a beat (the last one is dropped by segmentation).
+    assert len(table) == len(beats) - 2
+
+
+def test_annotations_far_past_the_end_still_mean_a_mismatch(tmp_path):
+    n = _ecg().size
+    path, _ = _record(tmp_path, ["MLII"], beats=[100, 400, n + 10 * FS])
+    with pytest.raises(DataFormatError, match="header and annotations disagree"):
+        classify_record(path, "mitbih", annotations="atr")
