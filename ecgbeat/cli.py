@@ -324,7 +324,8 @@ def _check_output(output: Path, inputs: list[Path]) -> None:
     target = output.resolve()
     for path in inputs:
         # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
-        files = [path] if path.suffix.lower() == ".csv" else path.parent.glob(path.name + ".*")
+        is_file = path.suffix.lower() in _SIGNAL_SUFFIXES
+        files = [path] if is_file else path.parent.glob(path.name + ".*")
         for file in files:
             if file.resolve() == target:
                 raise _CommandError(
@@ -333,9 +334,35 @@ def _check_output(output: Path, inputs: list[Path]) -> None:
                 )
 
 
+#: Inputs that are files of their own rather than WFDB records (beats or signals).
+_SIGNAL_SUFFIXES = (".csv", ".npy")
+
+
 def _record_path(item: str) -> Path:
     path = Path(item)
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
+def _signal_table(path: Path, classifier, leads, args):
+    """A BeatTable for a signal file (CSV or .npy, one column per lead) sampled at ``--fs``."""
+    from ecgbeat.datasets._records import read_signal_file
+    from ecgbeat.records import classify_signal
+
+    if args.fs is None:
+        raise _CommandError(f"{path.name} is a signal file: give its sampling rate with --fs HZ")
+    if args.annotations is not None:
+        raise _CommandError("--annotations reads WFDB annotation files; a signal file has none")
+    signal, lead = read_signal_file(path, leads)
+    return classify_signal(
+        signal,
+        args.fs,
+        classifier,
+        detector=args.detector,
+        class_names=_class_names(classifier),
+        normal_class=args.normal_class,
+        name=path.name,
+        lead=lead,
+    )
 
 
 def _csv_table(path: Path, classifier, names: list[str], args):
@@ -420,7 +447,7 @@ def _strip_start(table, duration: float) -> float:
 
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     _use_agg()
-    from ecgbeat.datasets._records import read_lead
+    from ecgbeat.datasets._records import read_lead, read_signal_file
     from ecgbeat.plot import plot_strip
 
     plotted = [t for t in tables if t.fs == t.fs]
@@ -428,7 +455,11 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
         out = Path(args.plot)
         if len(plotted) > 1:
             out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
-        signal, fs, lead, _ = read_lead(paths[table.record], [table.lead], table.record)
+        path = paths[table.record]
+        if path.suffix.lower() in _SIGNAL_SUFFIXES:
+            (signal, lead), fs = read_signal_file(path, [table.lead]), table.fs
+        else:
+            signal, fs, lead, _ = read_lead(path, [table.lead], table.record)
         start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
         fig, _ = plot_strip(
             signal,
@@ -445,20 +476,24 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
 
 
 def _cmd_predict(args) -> int:
-    """Classify every beat of WFDB records or CSV files of beats."""
+    """Classify every beat of WFDB records, signal files (CSV, .npy; with --fs) or CSVs of beats."""
     if args.plot is not None:
         _use_agg()  # fail before the long work when the picture cannot be drawn
     leads = args.lead or None
     items = [(item, _record_path(item)) for item in args.records]
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items])
-    csv_items = [(item, p) for item, p in items if p.suffix.lower() == ".csv"]
-    wfdb_items = [(item, p) for item, p in items if p.suffix.lower() != ".csv"]
+    # With --fs, CSV and .npy files are signals (one column per lead); without, a CSV is beats.
+    signal_suffixes = _SIGNAL_SUFFIXES if args.fs is not None else (".npy",)
+    signal_items = [(i, p) for i, p in items if p.suffix.lower() in signal_suffixes]
+    csv_items = [(i, p) for i, p in items if p.suffix.lower() == ".csv" and args.fs is None]
+    wfdb_items = [(i, p) for i, p in items if p.suffix.lower() not in _SIGNAL_SUFFIXES]
     tables, errors, paths = [], {}, {}
     from ecgbeat.records import DEFAULT_MODEL
 
     # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
-    classifier = _load_classifier(args.model or DEFAULT_MODEL, args) if wfdb_items else None
+    needs_model = wfdb_items or signal_items
+    classifier = _load_classifier(args.model or DEFAULT_MODEL, args) if needs_model else None
     beats_classifier = None
     if csv_items:
         reuse = args.model is not None and classifier is not None
@@ -500,6 +535,17 @@ def _cmd_predict(args) -> int:
                 continue
             tables.append(table)
             paths[table.record] = path
+    for item, path in signal_items:
+        try:
+            table = _signal_table(path, classifier, leads, args)
+        except (ECGBeatError, OSError, ValueError) as exc:
+            errors[item] = str(exc)
+            continue
+        except Exception as exc:  # one odd file must not cost the other inputs
+            errors[item] = f"{type(exc).__name__}: {exc}"
+            continue
+        tables.append(table)
+        paths[table.record] = path
     for item, path in csv_items:
         try:
             tables.append(_csv_table(path, beats_classifier, _class_names(beats_classifier), args))
@@ -897,7 +943,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fail are reported on stderr and the others still classified; the exit code is 1 if "
         "any failed.",
     )
-    predict.add_argument("records", nargs="+", metavar="RECORD", help="WFDB record or CSV file")
+    predict.add_argument(
+        "records",
+        nargs="+",
+        metavar="RECORD",
+        help="WFDB record, CSV file of beats, or signal file (.csv, .npy; with --fs)",
+    )
     predict.add_argument(
         "--model",
         help="model name or .keras file (default: mitbih-rhythm for records, the model for new "
@@ -914,6 +965,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--annotations",
         metavar="EXT",
         help="take the R peaks from this annotation file (e.g. atr) instead of detecting them",
+    )
+    predict.add_argument(
+        "--fs",
+        type=_positive_float,
+        metavar="HZ",
+        help="sampling rate of signal files: with it, .csv and .npy inputs are signals, one "
+        "column per lead (a CSV may name its columns in a header row); without it a .csv "
+        "holds beats",
     )
     predict.add_argument(
         "--detector",

@@ -42,6 +42,7 @@ __all__ = [
     "BeatTable",
     "beat_cutting",
     "classify_record",
+    "classify_signal",
     "concat_tables",
     "resolve_normal_class",
     "spreadsheet_text",
@@ -270,13 +271,8 @@ def classify_record(
     >>> table.summary()["counts"]  # doctest: +SKIP
     {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
     """
-    from ecgbeat.beats import cut_beats
     from ecgbeat.datasets._records import read_annotations, read_lead
 
-    if isinstance(classifier, str):
-        from ecgbeat.classifier import HeartbeatCNNClassifier
-
-        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
     path = Path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
@@ -285,8 +281,79 @@ def classify_record(
         from ecgbeat.datasets import AAMI_SYMBOLS
 
         samples, symbols = read_annotations(path, annotations, len(signal), name, fs)
-        is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
-        r_peaks = samples[is_beat]
+        r_peaks = samples[np.isin(symbols, list(AAMI_SYMBOLS))]
+    return classify_signal(
+        signal,
+        fs,
+        classifier,
+        r_peaks=r_peaks,
+        detector=detector,
+        refine_radius=refine_radius,
+        class_names=class_names,
+        normal_class=normal_class,
+        name=name,
+        lead=lead_name,
+    )
+
+
+def classify_signal(
+    signal,
+    fs: float,
+    classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
+    *,
+    r_peaks=None,
+    detector: str = "pan-tompkins",
+    refine_radius: float | str | None = "model",
+    class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
+    name: str = "signal",
+    lead: str = "",
+) -> BeatTable:
+    """Classify every beat of one ECG lead given as an array, at any sampling rate.
+
+    The same steps as :func:`classify_record` (R peaks, beats cut as the classifier's training
+    beats were, R-R features where the classifier takes them), for a signal from anywhere: a
+    CSV or NumPy export, an EDF file read by another library, a device's stream.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One lead, in any unit (beats are scaled to [0, 1] as they are cut).
+    fs : float
+        Its sampling frequency in Hz (40 Hz or more; beats are resampled to 125 Hz).
+    classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
+        A fitted classifier, or the name of a pretrained model.
+    r_peaks : array-like of int, optional
+        R-peak sample indices (e.g. from annotations); by default ``detector`` finds them.
+    detector, refine_radius, class_names, normal_class
+        As in :func:`classify_record`.
+    name : str, default="signal"
+        The table's record name, also used in error messages.
+    lead : str, default=""
+        The lead's name, recorded in the table.
+
+    Returns
+    -------
+    BeatTable
+        One row per beat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat.records import classify_signal
+    >>> fs = 500
+    >>> t = np.arange(30 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+    >>> table = classify_signal(ecg, fs, "mitbih")
+    >>> len(table), table.fs
+    (36, 500.0)
+    """
+    from ecgbeat.beats import cut_beats
+
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
     cut = beat_cutting(classifier)
     rhythm = cut.pop("rhythm")
     if refine_radius != "model":
@@ -304,11 +371,11 @@ def classify_record(
     return BeatTable(
         record=name,
         sample=segments.r_peaks,
-        fs=fs,
+        fs=float(fs),
         label=labels,
         proba=proba,
         class_names=list(names),
-        lead=lead_name,
+        lead=lead,
         normal_class=resolve_normal_class(classifier, names, normal_class),
     )
 

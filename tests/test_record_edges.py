@@ -77,3 +77,59 @@ def test_annotations_far_past_the_end_still_mean_a_mismatch(tmp_path):
     path, _ = _record(tmp_path, ["MLII"], beats=[100, 400, n + 10 * FS])
     with pytest.raises(DataFormatError, match="header and annotations disagree"):
         classify_record(path, "mitbih", annotations="atr")
+
+
+def test_classify_signal_takes_any_rate_like_a_record(tmp_path):
+    from ecgbeat.records import classify_signal
+
+    path, _ = _record(tmp_path, ["MLII"])
+    from_record = classify_record(path, "mitbih")
+    at_250 = classify_signal(_ecg(), FS, "mitbih", name="rec", lead="MLII")
+    np.testing.assert_array_equal(at_250.sample, from_record.sample)
+    np.testing.assert_allclose(at_250.proba, from_record.proba, atol=1e-4)
+    # The same heart at 500 Hz: the same beats, at twice the sample indices.
+    t = np.arange(30 * 2 * FS) / (2 * FS)
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+    at_500 = classify_signal(ecg, 2 * FS, "mitbih")
+    assert len(at_500) == len(at_250) and at_500.fs == 500.0
+    np.testing.assert_allclose(at_500.time, at_250.time, atol=0.01)
+
+
+def test_signal_files_name_their_columns_or_are_numbered(tmp_path):
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(5)
+    t = np.arange(ecg.size) / FS
+    (tmp_path / "h.csv").write_text(
+        "time,RESP,ECG1\n" + "\n".join(f"{a},{0.0},{b}" for a, b in zip(t, ecg, strict=True))
+    )
+    signal, lead = read_signal_file(tmp_path / "h.csv")
+    assert lead == "ECG1"
+    np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    assert read_signal_file(tmp_path / "h.csv", "resp")[1] == "RESP"
+    np.save(tmp_path / "two.npy", np.column_stack([ecg, -ecg]))
+    signal, lead = read_signal_file(tmp_path / "two.npy", "2")
+    assert lead == "2" and signal[0] == -ecg[0]
+    assert read_signal_file(tmp_path / "two.npy")[1] == "1"
+    np.save(tmp_path / "wide.npy", np.zeros((3, 1000)))
+    with pytest.raises(DataFormatError, match=r"one column per lead .* shape \(3, 1000\)"):
+        read_signal_file(tmp_path / "wide.npy")
+    with pytest.raises(DataFormatError, match=r"has no column 'V9'; its columns are time, RESP"):
+        read_signal_file(tmp_path / "h.csv", "V9")
+
+
+def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):
+    from ecgbeat.cli import main
+
+    t = np.arange(30 * 500) / 500
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+    np.savetxt(tmp_path / "ecg.csv", ecg[:, None], delimiter=",")
+    np.save(tmp_path / "ecg.npy", ecg)
+    argv = ["-q", "predict", str(tmp_path / "ecg.csv"), str(tmp_path / "ecg.npy")]
+    code = main([*argv, "--fs", "500", "--model", "mitbih", "--summary"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "ecg.csv: 36 beats" in out and "ecg.npy: 36 beats" in out
+    # A .npy needs its rate; a CSV without --fs holds beats, and this one is no beat file.
+    code = main(["-q", "predict", str(tmp_path / "ecg.npy"), "--model", "mitbih"])
+    assert code == 1 and "give its sampling rate with --fs" in capsys.readouterr().err

@@ -193,6 +193,76 @@ def read_lead(
     return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
 
 
+def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tuple[np.ndarray, str]:
+    """One lead of a signal exported as CSV or NumPy ``.npy``, one column per lead.
+
+    A CSV may start with a header row naming its columns; without one, and in ``.npy`` files,
+    the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
+    names tried in order; None tries :data:`DEFAULT_LEADS`, then the first column whose name is
+    an ECG lead, then the first column that is not a clock (``time``, ``t``, ``sample``...). The
+    file holds no sampling rate: the caller knows it.
+
+    Returns
+    -------
+    signal : ndarray of shape (n_samples,), float64
+    lead_name : str
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        try:
+            values = np.load(path, allow_pickle=False)
+        except ValueError as exc:
+            raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
+        names = None
+    elif suffix == ".csv":
+        text = path.read_text(encoding="utf-8-sig").splitlines()
+        first = text[0].split(",") if text else []
+        try:
+            [float(v) for v in first]
+            names, skip = None, 0
+        except ValueError:
+            names, skip = [v.strip().strip('"') for v in first], 1
+        try:
+            values = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2, encoding="utf-8-sig")
+        except ValueError as exc:
+            raise DataFormatError(
+                f"{path}: not a CSV of numbers, one column per lead ({exc})"
+            ) from exc
+    else:
+        raise DataFormatError(f"{path}: a signal file must end in .csv or .npy")
+    values = np.asarray(values)
+    if values.ndim == 1:
+        values = values[:, None]
+    if values.ndim != 2 or values.shape[0] < values.shape[1] or not values.size:
+        raise DataFormatError(
+            f"{path}: expected one column per lead and one row per sample, got shape {values.shape}"
+        )
+    if not np.issubdtype(values.dtype, np.number):
+        raise DataFormatError(f"{path}: the signal must be numbers, got {values.dtype}")
+    names = names or [str(k + 1) for k in range(values.shape[1])]
+    if len(names) != values.shape[1]:
+        raise DataFormatError(
+            f"{path}: {len(names)} names in the header, {values.shape[1]} columns"
+        )
+    lower = [n.lower() for n in names]
+    if lead is None:
+        clocks = {"time", "t", "times", "seconds", "s", "sample", "samples", "index", "ms"}
+        signals = [n for n in names if n.lower() not in clocks] or names
+        wanted = [*DEFAULT_LEADS, *(n for n in names if is_ecg_lead(n)), signals[0]]
+    else:
+        wanted = [lead] if isinstance(lead, str) else list(lead)
+    column = next((lower.index(w.lower()) for w in wanted if w.lower() in lower), None)
+    if column is None:
+        raise DataFormatError(
+            f"{path} has no column {' or '.join(map(repr, wanted))}; its columns are "
+            f"{', '.join(names)}"
+        )
+    return values[:, column].astype(np.float64), names[column]
+
+
 def read_annotations(
     path: Path, extension: str, n_samples: int, name: str, fs: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
