@@ -377,7 +377,9 @@ def _csv_table(path: Path, classifier, names: list[str], args):
     try:
         table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
     except ValueError as exc:
-        raise DataFormatError(f"{path}: not a CSV of numbers: {exc}") from exc
+        # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
+        reason = str(exc).split("; use `usecols`")[0]
+        raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
     n = classifier.n_features_in_
     if table.shape[1] == n + 1:
         table = table[:, :n]  # the Kaggle layout: the last column is the label
@@ -554,7 +556,9 @@ def _cmd_predict(args) -> int:
         except Exception as exc:  # one odd file must not cost the other inputs
             errors[item] = f"{type(exc).__name__}: {exc}"
     for item, message in errors.items():
-        print(f"ecgbeat predict: {item}: {message}", file=sys.stderr)
+        # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
+        where = "" if message.startswith(item) else f"{item}: "
+        print(f"ecgbeat predict: {where}{message}", file=sys.stderr)
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
     if args.output is not None and tables:

@@ -133,3 +133,16 @@ def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):
     # A .npy needs its rate; a CSV without --fs holds beats, and this one is no beat file.
     code = main(["-q", "predict", str(tmp_path / "ecg.npy"), "--model", "mitbih"])
     assert code == 1 and "give its sampling rate with --fs" in capsys.readouterr().err
+
+
+def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
+    from ecgbeat.cli import main
+
+    bad = tmp_path / "wrongcols.csv"
+    bad.write_text("1,2,3\n4,5\n")
+    assert main(["-q", "predict", str(bad), "--model", "mitbih"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        f"ecgbeat predict: {bad}: not a CSV of numbers: the number of columns changed from 3 "
+        "to 2 at row 2"
+    )
