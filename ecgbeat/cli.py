@@ -773,6 +773,7 @@ def _cmd_data(args) -> int:
             records=args.records,
             download_if_missing=download,
             progress=False if args.quiet else None,
+            cache=not args.info,  # --info only reads: it writes no cache
         )
         for part, mask in (("train", ~bunch.is_test), ("test", bunch.is_test)):
             counts = np.bincount(bunch.target[mask], minlength=len(AAMI_CLASSES))
@@ -1113,7 +1114,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     data.add_argument("--records", nargs="+", metavar="NNN", help="only these records")
     data.add_argument(
-        "--info", action="store_true", help="show the data home and cache, never download"
+        "--info",
+        action="store_true",
+        help="show the data home, the cache and the class counts; only reads (no download, no "
+        "cache written)",
     )
     data.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
     data.set_defaults(func=_cmd_data)

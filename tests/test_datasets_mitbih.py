@@ -246,6 +246,12 @@ def test_an_annotation_one_sample_past_the_end_is_left_out(mitdb_dir, tmp_path):
     assert (bunch.groups == "100").sum() == 2272  # as from the original file
 
 
+def test_a_random_split_of_too_few_beats_says_why(mitdb_dir):
+    # Record 100 has one V beat: a split stratified by class cannot put it on both sides.
+    with pytest.raises(ValueError, match=r"a single beat of class V \(1\): load more records"):
+        fetch_mitbih(mitdb_dir.parent, records=["100"], split="random", download_if_missing=False)
+
+
 def test_absent_lead(mitdb_dir):
     with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
         fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)

@@ -98,3 +98,19 @@ def test_a_failing_tensorflow_import_still_shows_its_output(monkeypatch, capfd):
     with pytest.raises(ImportError, match="broken"):
         _backend.import_tensorflow_quietly()
     assert "libfoo.so not found" in capfd.readouterr().err
+
+
+def test_data_info_only_reads(tmp_path, mitdb_dir, capsys):
+    import shutil
+
+    (tmp_path / "mitdb").mkdir()
+    for ext in ("hea", "dat", "atr"):
+        shutil.copyfile(mitdb_dir / f"100.{ext}", tmp_path / "mitdb" / f"100.{ext}")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    argv = ["data", "--info", "--records", "100", "--split", "inter-patient"]
+    argv += ["--data-home", str(tmp_path)]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "beat cache" in out and "(0 files, 0.0 MB)" in out
+    assert "inter-patient" in out and "2272" in out
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

@@ -339,6 +339,17 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
     if split == "random":
         from sklearn.model_selection import train_test_split
 
+        counts = np.bincount(target, minlength=len(AAMI_CLASSES))
+        rare = [
+            f"{AAMI_CLASSES[c]} ({counts[c]})" for c in np.flatnonzero((counts > 0) & (counts < 2))
+        ]
+        if rare:
+            # The split is stratified by class over the beats loaded: a class needs 2 beats.
+            raise ValueError(
+                f"split='random' stratifies by class over the beats of the records loaded, and "
+                f"these records have a single beat of class {', '.join(rare)}: load more "
+                "records, or use split='inter-patient' or split=None"
+            )
         _, test_idx = train_test_split(
             np.arange(target.size), test_size=0.2, stratify=target, random_state=RANDOM_SPLIT_SEED
         )
