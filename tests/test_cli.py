@@ -229,6 +229,14 @@ def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
     test = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", records=["100", "119"])
     assert f"({len(test.target)} beats)" in out
     assert "model " in out and "random split, test part" in out
+    # Both macro-F1s, each saying which classes it averages.
+    assert any(
+        line.startswith("macro-F1") and line.endswith("(N, S, V, F, Q)")
+        for line in out.splitlines()
+    )
+    assert any(
+        line.startswith("macro-F1") and line.endswith("(N, S, V, F)") for line in out.splitlines()
+    )
     v_support = int(np.sum(test.target == 2))
     v_line = next(line for line in out.splitlines() if line.startswith("V "))
     assert int(v_line.split()[-1]) == v_support
@@ -289,6 +297,10 @@ def test_demo_reports_on_the_sample_and_draws(capsys, tiny_model, tmp_path):
     start = lines.index(next(line for line in lines if line.startswith("true\\pred")))
     rows = [list(map(int, line.split()[1:])) for line in lines[start + 1 : start + 6]]
     assert [sum(row) for row in rows] == SAMPLE_COUNTS
+    # Why the sample's accuracy is not the README's: it is rebalanced (a model without a card
+    # has no whole-test-part figure to quote).
+    assert "class-rebalanced (1500 N, 400 S, 400 V, 150 F, 400 Q)" in out
+    assert "model card" not in out
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert f"wrote {picture}" in err
 
