@@ -501,12 +501,21 @@ def _cmd_predict(args) -> int:
     items = [(item, _record_path(item)) for item in args.records]
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items])
+    # Inputs that are not there fail now, before the model loads (seconds) for nothing.
+    errors = {}
+    for item, path in items:
+        own_file = path.suffix.lower() in _SIGNAL_SUFFIXES
+        needed = path if own_file else path.with_name(path.name + ".hea")
+        if not needed.is_file():
+            where = "" if own_file else f"record {path.name}: header file "
+            errors[item] = f"{where}{needed} not found"
+    items = [(item, path) for item, path in items if item not in errors]
     # With --fs, CSV and .npy files are signals (one column per lead); without, a CSV is beats.
     signal_suffixes = _SIGNAL_SUFFIXES if args.fs is not None else (".npy",)
     signal_items = [(i, p) for i, p in items if p.suffix.lower() in signal_suffixes]
     csv_items = [(i, p) for i, p in items if p.suffix.lower() == ".csv" and args.fs is None]
     wfdb_items = [(i, p) for i, p in items if p.suffix.lower() not in _SIGNAL_SUFFIXES]
-    tables, errors, paths = [], {}, {}
+    tables, paths = [], {}
     from ecgbeat.records import DEFAULT_MODEL
 
     # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
@@ -598,7 +607,10 @@ def _cmd_predict(args) -> int:
     if args.plot is not None and tables:
         _plot_strips(tables, paths, args)
     if errors:
-        print(f"ecgbeat predict: {len(errors)} of {len(items)} input(s) failed", file=sys.stderr)
+        print(
+            f"ecgbeat predict: {len(errors)} of {len(args.records)} input(s) failed",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     return EXIT_OK
 
@@ -1059,11 +1071,34 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--force", action="store_true", help="replace the --output model file if it exists"
     )
-    train.add_argument("--architecture", choices=["cnn", "resnet"], default="cnn")
-    train.add_argument("--epochs", type=_positive_int, default=48)
-    train.add_argument("--batch-size", type=_positive_int, default=128)
-    train.add_argument("--learning-rate", type=_positive_float, default=1e-3)
-    train.add_argument("--class-weight", choices=["none", "balanced"], default="none")
+    train.add_argument(
+        "--architecture",
+        choices=["cnn", "resnet"],
+        default="cnn",
+        help="the reference CNN or its residual network (Kachuee et al. 2018; default: cnn)",
+    )
+    train.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=48,
+        help="at most this many epochs; the best end of a cycle is kept (default: 48)",
+    )
+    train.add_argument(
+        "--batch-size", type=_positive_int, default=128, help="beats per step (default: 128)"
+    )
+    train.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=1e-3,
+        help="mean learning rate of each cosine cycle, which starts at twice it (default: 0.001)",
+    )
+    train.add_argument(
+        "--class-weight",
+        choices=["none", "balanced"],
+        default="none",
+        help="weigh the classes in the loss: 'balanced' by the inverse of their counts "
+        "(default: none)",
+    )
     train.add_argument(
         "--max-class-ratio",
         type=_class_ratio,
@@ -1083,7 +1118,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=16,
         help="first cycle of --lr-schedule cosine_restarts, in epochs (default: 16)",
     )
-    train.add_argument("--random-state", type=int, default=0)
+    train.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="seed of the validation split, the draws and the network (default: 0); the same "
+        "seed gives the same model on the same kind of CPU",
+    )
     train.add_argument(
         "--pretrained", metavar="NAME_OR_PATH", help="start from these weights (transfer learning)"
     )

@@ -146,3 +146,21 @@ def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
         f"ecgbeat predict: {bad}: not a CSV of numbers: the number of columns changed from 3 "
         "to 2 at row 2"
     )
+
+
+def test_missing_inputs_fail_before_the_model_loads(tmp_path, capsys, monkeypatch):
+    from ecgbeat import cli
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded although no input exists")
+
+    monkeypatch.setattr(cli, "_load_classifier", no_model)
+    code = cli.main(["-q", "predict", str(tmp_path / "999"), str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err == [
+        f"ecgbeat predict: {tmp_path / '999'}: record 999: header file {tmp_path / '999.hea'} "
+        "not found",
+        f"ecgbeat predict: {tmp_path / 'x.csv'} not found",
+        "ecgbeat predict: 2 of 2 input(s) failed",
+    ]
