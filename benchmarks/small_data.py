@@ -117,7 +117,11 @@ def scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
 
 
 def fit_reference(X, y, seed: int, max_epochs: int):
-    """The reference recipe in plain Keras; returns a predict function on labels of ``y``."""
+    """The reference recipe in plain Keras; returns a predict function on labels of ``y``.
+
+    Seeded with ``keras.utils.set_random_seed``, which sets the process's global seeds (Python,
+    NumPy, TensorFlow): run this script as a program, not inside another one's process.
+    """
     import keras
 
     keras.utils.set_random_seed(seed)
@@ -313,7 +317,7 @@ def main(argv: list[str] | None = None) -> dict:
         "results": results,
         **provenance(__file__, argv),
     }
-    if not args.quick:
+    if not args.quick or args.output:
         path = Path(args.output or REPO / "benchmarks" / "results" / f"small_data_{args.mode}.json")
         if args.mode == "select":
             # Candidates accumulate, each under its --name; a rerun replaces its own entry.
