@@ -65,7 +65,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import provenance  # noqa: E402
-from train_speed import reference_model  # noqa: E402
+from train_speed import reference_callbacks, reference_model  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, fetch_mitbih, fetch_ptbdb  # noqa: E402
@@ -135,12 +135,7 @@ def fit_reference(X, y, seed: int, max_epochs: int):
         epochs=max_epochs,
         validation_split=0.1,
         verbose=0,
-        callbacks=[
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy", mode="max", patience=5, restore_best_weights=True
-            ),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=3),
-        ],
+        callbacks=reference_callbacks(),
     )
     return lambda X_test: classes[np.argmax(model.predict(X_test[:, :, None], verbose=0), 1)]
 

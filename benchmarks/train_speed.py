@@ -68,6 +68,19 @@ def reference_model(n_samples: int, n_classes: int):
     return model
 
 
+def reference_callbacks():
+    """The reference recipe's callbacks: early stopping (patience 5) and decay (patience 3) on
+    validation accuracy, the best weights restored."""
+    import keras
+
+    return [
+        keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", mode="max", patience=5, restore_best_weights=True
+        ),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=3),
+    ]
+
+
 def shuffled_split(data_home: str, quick: bool = False):
     """``X_train, y_train, X_test, y_test`` of the MIT-BIH random split, training rows shuffled.
 
@@ -163,8 +176,6 @@ def main(argv: list[str] | None = None) -> dict:
     X_train, y_train, X_test, y_test = shuffled_split(args.data_home, quick=args.quick)
     epochs = 1 if args.quick else args.max_epochs
 
-    import keras
-
     results = {}
     baseline_record: dict = {}
     model = reference_model(X_train.shape[1], 5)
@@ -176,10 +187,7 @@ def main(argv: list[str] | None = None) -> dict:
         validation_split=0.1,
         verbose=0,
         callbacks=[
-            keras.callbacks.EarlyStopping(
-                monitor="val_accuracy", mode="max", patience=5, restore_best_weights=True
-            ),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_accuracy", mode="max", patience=3),
+            *reference_callbacks(),
             progress_callback(X_test[:, :, None], y_test, baseline_record),
         ],
     )

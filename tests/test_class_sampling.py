@@ -79,7 +79,8 @@ def test_probabilities_estimate_the_class_mix_as_given(max_class_ratio):
     assert mean_proba[0] == pytest.approx(600 / 680, abs=0.05)
 
 
-def test_an_undersampled_epoch_takes_fewer_steps():
+def _step_counter():
+    """A Keras callback whose ``steps`` lists the optimiser steps of each epoch."""
     from keras.callbacks import Callback
 
     class CountSteps(Callback):
@@ -92,10 +93,14 @@ def test_an_undersampled_epoch_takes_fewer_steps():
         def on_train_batch_end(self, batch, logs=None):
             self.steps[-1] += 1
 
+    return CountSteps()
+
+
+def test_an_undersampled_epoch_takes_fewer_steps():
     X, y = _noise_beats([600, 40, 40])
     counts = {}
     for ratio in (3.0, None):
-        counter = CountSteps()
+        counter = _step_counter()
         params = {**FAST_PARAMS, "epochs": 3, "batch_size": 8, "early_stopping_patience": None}
         HeartbeatCNNClassifier(**params, max_class_ratio=ratio, callbacks=[counter]).fit(X, y)
         counts[ratio] = counter.steps
@@ -105,24 +110,12 @@ def test_an_undersampled_epoch_takes_fewer_steps():
 
 
 def test_small_data_epochs_repeat_their_draw_up_to_min_steps_per_epoch():
-    from keras.callbacks import Callback
-
-    class CountRows(Callback):
-        def on_train_begin(self, logs=None):
-            self.steps = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.steps.append(0)
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.steps[-1] += 1
-
     X, y = _noise_beats([600, 40, 40])
     params = {**FAST_PARAMS, "epochs": 2, "batch_size": 8, "early_stopping_patience": None}
     assert HeartbeatCNNClassifier().min_steps_per_epoch == 32
     steps = {}
     for minimum in (1, 32, 50, 23, 10):
-        counter = CountRows()
+        counter = _step_counter()
         HeartbeatCNNClassifier(
             **{**params, "min_steps_per_epoch": minimum}, callbacks=[counter]
         ).fit(X, y)
@@ -130,7 +123,7 @@ def test_small_data_epochs_repeat_their_draw_up_to_min_steps_per_epoch():
     # One draw is 23 steps (as above): 32 and 50 take two and three draws; 23 or fewer, one.
     assert steps == {1: [23, 23], 32: [46, 46], 50: [69, 69], 23: [23, 23], 10: [23, 23]}
     # Every beat drawn: 612 beats make 77 steps, more than 32.
-    counter = CountRows()
+    counter = _step_counter()
     HeartbeatCNNClassifier(**params, max_class_ratio=None, callbacks=[counter]).fit(X, y)
     assert counter.steps == [77, 77]
 

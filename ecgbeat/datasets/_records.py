@@ -226,7 +226,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         except ValueError:
             names, skip = [v.strip().strip('"') for v in first], 1
         try:
-            values = np.loadtxt(path, delimiter=",", skiprows=skip, ndmin=2, encoding="utf-8-sig")
+            values = np.loadtxt(text[skip:], delimiter=",", ndmin=2)  # the text already read
         except ValueError as exc:
             raise DataFormatError(
                 f"{path}: not a CSV of numbers, one column per lead ({exc})"
