@@ -7,6 +7,7 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from sklearn.model_selection import train_test_split
 
 from ecgbeat.datasets import (
     AAMI_CLASSES,
@@ -15,6 +16,7 @@ from ecgbeat.datasets import (
     MITBIH_DS2,
     MITBIH_PACED,
     MITBIH_RECORDS,
+    RANDOM_SPLIT_SEED,
     _mitbih,
     fetch_mitbih,
     load_sample,
@@ -112,7 +114,7 @@ def test_inter_patient_membership(mitdb_dir):
         fetch_mitbih(mitdb_dir.parent, split="inter-patient", subset="train", records=["102"])
 
 
-def test_random_split_is_stratified_and_fixed(mitdb_dir, three_records):
+def test_random_split_is_a_fixed_function_of_record_and_beat(mitdb_dir, three_records):
     common = dict(records=["100", "114", "208"], cache=False, download_if_missing=False)
     everything = fetch_mitbih(mitdb_dir.parent, split="random", **common)
     test = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", **common)
@@ -121,11 +123,21 @@ def test_random_split_is_stratified_and_fixed(mitdb_dir, three_records):
     assert train.target.size + test.target.size == three_records.target.size
     keys = {(g, r) for g, r in zip(train.groups, train.r_peaks, strict=True)}
     assert not keys & {(g, r) for g, r in zip(test.groups, test.r_peaks, strict=True)}
-    all_counts = np.bincount(three_records.target, minlength=5)
-    test_counts = np.bincount(test.target, minlength=5)
-    np.testing.assert_allclose(test_counts, 0.2 * all_counts, atol=1)
-    again = fetch_mitbih(mitdb_dir.parent, split="random", subset="test", **common)
-    np.testing.assert_array_equal(again.r_peaks, test.r_peaks)
+    # A record's beats keep their part whichever other records are loaded; record 100 alone
+    # (a single V beat) could not be stratified on its own.
+    alone = fetch_mitbih(mitdb_dir.parent, split="random", **{**common, "records": ["100"]})
+    np.testing.assert_array_equal(alone.is_test, everything.is_test[everything.groups == "100"])
+    assert 0.15 < alone.is_test.mean() < 0.25
+    # Beats cut at detected peaks take the part of the annotated beat they match.
+    detected = fetch_mitbih(
+        mitdb_dir.parent, split="random", detector="pan-tompkins", **{**common, "records": ["208"]}
+    )
+    annotated = everything.r_peaks[everything.groups == "208"]
+    distance = np.abs(detected.r_peaks[:, None] - annotated[None, :])
+    nearest, matched = distance.argmin(axis=1), distance.min(axis=1) <= 54  # 150 ms
+    expected = everything.is_test[everything.groups == "208"][nearest]
+    assert matched.mean() > 0.99
+    np.testing.assert_array_equal(detected.is_test[matched], expected[matched])
 
 
 def test_bad_arguments(mitdb_dir):
@@ -180,6 +192,17 @@ def test_random_split_sizes(mitdb_dir, full_build, full_cache):
     assert test.target.size == 21890
     for label, name in enumerate(AAMI_CLASSES):
         assert abs((test.target == label).sum() - 0.2 * KAGGLE_COUNTS[name]) <= 1
+    # The shipped table is the stratified split of the whole database, as the Kaggle release.
+    _, test_idx = train_test_split(
+        np.arange(full_build.target.size),
+        test_size=0.2,
+        stratify=full_build.target,
+        random_state=RANDOM_SPLIT_SEED,
+    )
+    whole = fetch_mitbih(
+        mitdb_dir.parent, split="random", cache=full_cache, download_if_missing=False
+    )
+    np.testing.assert_array_equal(np.flatnonzero(whole.is_test), np.sort(test_idx))
 
 
 def test_sample_is_from_the_random_test_part(mitdb_dir, full_build, full_cache):
@@ -244,12 +267,6 @@ def test_an_annotation_one_sample_past_the_end_is_left_out(mitdb_dir, tmp_path):
     with pytest.warns(UserWarning, match=r"mitdb/100: 1 annotation\(s\) of 100\.atr after the end"):
         bunch = fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
     assert (bunch.groups == "100").sum() == 2272  # as from the original file
-
-
-def test_a_random_split_of_too_few_beats_says_why(mitdb_dir):
-    # Record 100 has one V beat: a split stratified by class cannot put it on both sides.
-    with pytest.raises(ValueError, match=r"a single beat of class V \(1\): load more records"):
-        fetch_mitbih(mitdb_dir.parent, records=["100"], split="random", download_if_missing=False)
 
 
 def test_absent_lead(mitdb_dir):

@@ -23,7 +23,7 @@ import numpy as np
 from ecgbeat._version import __version__
 
 #: Bump when the layout or the meaning of cached arrays changes.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 _CHECKSUM = "__sha256__"
 
 

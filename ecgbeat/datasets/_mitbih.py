@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ from ecgbeat.datasets._download import (
     read_sha256sums,
 )
 from ecgbeat.datasets._records import read_annotations, read_lead
+from ecgbeat.exceptions import DataFormatError
 from ecgbeat.qrs import detect_r_peaks
 from ecgbeat.rhythm import RR_FEATURE_NAMES
 
@@ -76,7 +79,9 @@ F (F), Q (/ f Q); other annotation symbols are skipped. The last beat of each re
 (as in the Kaggle release: 109,446 of the 109,494 beats).
 
 Splits: "random" is a stratified 80/20 split of all beats (seed {seed}, as the Kaggle release
-was made: beats of one patient fall in both parts, so it overstates real-world accuracy);
+was made: beats of one patient fall in both parts, so it overstates real-world accuracy), made
+once over the whole database and shipped as a table, so that a beat's part does not depend on
+which records are loaded;
 "inter-patient" is de Chazal et al. (2004): DS1 for training, DS2 for testing, paced records
 102 104 107 217 excluded.
 
@@ -155,17 +160,20 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
     if detector is None:
         seg, rr = cut_beats(signal, fs, samples[is_beat], **cut)
         beat_symbols = symbols[is_beat][:-1]
+        beat_index = np.arange(beat_symbols.size)
         detected = np.zeros(0, dtype=np.int64)
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
         seg, rr = cut_beats(signal, fs, detected, **cut)
-        nearest = _nearest(seg.r_peaks, samples[is_beat], 0.150 * fs)
-        beat_symbols = np.where(nearest >= 0, symbols[is_beat][nearest], "")
+        beat_index = _nearest(seg.r_peaks, samples[is_beat], 0.150 * fs)
+        beat_symbols = np.where(beat_index >= 0, symbols[is_beat][beat_index], "")
     return {
         "beats": seg.beats,
         "rr": rr,
         "r_peaks": seg.r_peaks,
         "symbol": beat_symbols,
+        # Which annotated beat of the record (in annotation order) each row is; -1 for none.
+        "beat_index": beat_index,
         "lead": np.array(lead_name),
         "detected": detected,
         "reference": samples[np.isin(symbols, list("NLRBAaJSVrFejnE/fQ?"))],
@@ -205,7 +213,8 @@ def fetch_mitbih(
         Folder holding ``mitdb/``; default: ``$ECGBEAT_DATA`` or ``~/ecgbeat_data``.
     split : {None, "random", "inter-patient"}, default=None
         None: no split. "random": stratified 80/20 split of all beats (Kaggle style, seed
-        :data:`RANDOM_SPLIT_SEED`). "inter-patient": de Chazal et al. 2004, :data:`MITBIH_DS1`
+        :data:`RANDOM_SPLIT_SEED`), made once over the whole database: each beat has its part
+        whichever ``records`` are loaded. "inter-patient": de Chazal et al. 2004, :data:`MITBIH_DS1`
         for training, :data:`MITBIH_DS2` for testing (paced records excluded).
     subset : {"all", "train", "test"}, default="all"
         Part of the split to return; "all" returns both parts (the ``is_test`` field tells them
@@ -311,6 +320,7 @@ def fetch_mitbih(
 
 def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
     beats, rrs, symbols, r_peaks, groups, leads, detection = [], [], [], [], [], {}, {}
+    in_test_part = []
     unmatched = {"data": [], "groups": [], "r_peaks": []}
     for record, arrays in parts:
         keep = np.isin(arrays["symbol"], list(AAMI_SYMBOLS))
@@ -326,6 +336,8 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
         symbols.append(arrays["symbol"][keep])
         r_peaks.append(arrays["r_peaks"][keep])
         groups.append(np.full(int(keep.sum()), record, dtype="U3"))
+        if split == "random":
+            in_test_part.append(_random_split_flags(record, arrays["beat_index"][keep]))
         leads[record] = str(arrays["lead"])
         if detector is not None:
             detection[record] = _detection_counts(arrays, 0.150 * 360)
@@ -337,24 +349,7 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
     r_peaks = np.concatenate(r_peaks)
     is_test = None
     if split == "random":
-        from sklearn.model_selection import train_test_split
-
-        counts = np.bincount(target, minlength=len(AAMI_CLASSES))
-        rare = [
-            f"{AAMI_CLASSES[c]} ({counts[c]})" for c in np.flatnonzero((counts > 0) & (counts < 2))
-        ]
-        if rare:
-            # The split is stratified by class over the beats loaded: a class needs 2 beats.
-            raise ValueError(
-                f"split='random' stratifies by class over the beats of the records loaded, and "
-                f"these records have a single beat of class {', '.join(rare)}: load more "
-                "records, or use split='inter-patient' or split=None"
-            )
-        _, test_idx = train_test_split(
-            np.arange(target.size), test_size=0.2, stratify=target, random_state=RANDOM_SPLIT_SEED
-        )
-        is_test = np.zeros(target.size, dtype=bool)
-        is_test[test_idx] = True
+        is_test = np.concatenate(in_test_part) if in_test_part else np.zeros(0, dtype=bool)
     elif split == "inter-patient":
         is_test = np.isin(groups, MITBIH_DS2)
     if is_test is not None and subset != "all":
@@ -391,6 +386,32 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
                 extra = {key: value[in_part] for key, value in extra.items()}
             bunch.unmatched = Bunch(**extra)
     return bunch
+
+
+@functools.cache
+def _random_split_table() -> dict[str, np.ndarray]:
+    """The shipped random split: per record, True for each beat of the test part.
+
+    Made by ``benchmarks/make_random_split.py`` from the stratified split of the whole database,
+    so that a beat's part never depends on which other records were loaded.
+    """
+    folder = resources.files("ecgbeat.datasets") / "data"
+    with resources.as_file(folder / "mitbih_random_split.npz") as path, np.load(path) as npz:
+        return {record: npz[record] for record in npz.files}
+
+
+def _random_split_flags(record: str, beat_index: np.ndarray) -> np.ndarray:
+    """Test-part flags of one record's rows, from their place among its annotated beats."""
+    flags = _random_split_table()[record]
+    if beat_index.size and beat_index.max() > flags.size:
+        raise DataFormatError(
+            f"mitdb/{record}: the annotations hold more beats ({beat_index.max() + 1}) than the "
+            f"published record ({flags.size + 1}), so split='random' cannot place them; use the "
+            "PhysioNet annotation file, or split='inter-patient' or split=None"
+        )
+    # The record's last annotated beat is in neither part of the published split (it has no
+    # following interval to cut); a detected beat matched to it goes to the training part.
+    return np.append(flags, False)[beat_index]
 
 
 def _detection_counts(arrays, tolerance: float) -> dict[str, int]:
