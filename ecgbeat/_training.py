@@ -389,6 +389,35 @@ def _copy_variables(source: keras.Model, target: keras.Model) -> None:
 TRAINERS = TrainerPool()
 
 
+def class_prior_loss(
+    y_train: np.ndarray,
+    y_val: np.ndarray,
+    rates: np.ndarray,
+    sample_weights: np.ndarray | None = None,
+) -> float:
+    """Validation loss of a network that learned nothing: it outputs the class mix it trained on.
+
+    That mix is what the epochs draw (class counts times ``rates``), each beat counted with its
+    sample weight (class weights make the rare classes weigh more, and a network that learned
+    nothing then predicts them more often). The held-out beats are scored as in training: with
+    undersampling, weighted by their class's rate (see :func:`_prior_shifted_crossentropy`).
+
+    >>> import numpy as np
+    >>> y = np.array([0, 0, 0, 1])
+    >>> round(class_prior_loss(y, y, np.ones(2)), 4)  # -(3 ln 0.75 + ln 0.25) / 4
+    0.5623
+    >>> round(class_prior_loss(y, y, np.ones(2), np.array([1.0, 1, 1, 3])), 4)  # mix 1:1
+    0.6931
+    """
+    n_classes = rates.size
+    drawn = np.bincount(y_train, weights=sample_weights, minlength=n_classes) * rates
+    log_prior = np.log(np.maximum(drawn / drawn.sum(), 1e-7))
+    undersampled = bool((rates < 1).any())
+    weights = rates[y_val] if undersampled else np.ones(len(y_val))
+    # Keras averages the weighted losses over the beats.
+    return float(np.mean(weights * -log_prior[y_val]))
+
+
 def _best_weights_callback(
     keras_module,
     monitor: str,
@@ -549,12 +578,12 @@ def train(
 
     result = TrainingResult(sampling_rates=rates)
     if val_idx is not None:
-        drawn = np.bincount(y[train_idx], minlength=n_classes) * rates
-        # The loss scores the drawn class mix (see _prior_shifted_crossentropy); Keras averages
-        # the weighted losses over the beats.
-        log_prior = np.log(np.maximum(drawn / drawn.sum(), 1e-7))
-        weights = rates[y[val_idx]] if undersampled else np.ones(len(val_idx))
-        result.prior_val_loss = float(np.mean(weights * -log_prior[y[val_idx]]))
+        result.prior_val_loss = class_prior_loss(
+            y[train_idx],
+            y[val_idx],
+            rates,
+            None if sample_weights is None else sample_weights[train_idx],
+        )
     restarts = lr_schedule == "cosine_restarts"
     best = _best_weights_callback(
         keras,
