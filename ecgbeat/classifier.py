@@ -717,8 +717,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
         """Load a classifier saved with :meth:`save`; it is fitted and ready to predict.
 
+        The estimator comes back exactly as saved: weights, fitted attributes and parameters
+        (``clone(load(path)).fit(X, y)`` repeats its recipe). To start new training from a saved
+        network with today's defaults instead, use :meth:`from_pretrained`.
+
         Raises :class:`~ecgbeat.exceptions.ModelFileError` for a missing, truncated or
         tampered file.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from ecgbeat import HeartbeatCNNClassifier
+        >>> clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+        >>> path = Path(tempfile.mkdtemp()) / "model.keras"
+        >>> clf.save(path)
+        >>> HeartbeatCNNClassifier.load(path).get_params() == clf.get_params()
+        True
         """
         from ecgbeat.persistence import load_model
 
@@ -733,6 +748,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         when the classes differ, and ``freeze_conv=True`` trains only the dense head.
         ``clone`` and ``GridSearchCV`` keep the pretrained start, because it is the
         ``pretrained`` parameter.
+
+        From the file come the weights, the classes and the parameters that shape the network
+        (``architecture``, ``n_rr_features``); every other parameter is today's default or
+        given in ``params``: parameters say how the *next* fit trains, and a fine-tune is a new
+        fit. :meth:`load` instead restores the saved estimator with its own parameters.
 
         Parameters
         ----------

@@ -46,6 +46,24 @@ def test_from_pretrained_is_fitted_and_predicts_like_the_source(source_model):
     assert clf.score(X, y) == 1.0
 
 
+def test_load_restores_the_estimator_and_from_pretrained_starts_a_new_one(source_model):
+    # The rule: parameters say how the next fit trains. load gives back the saved estimator,
+    # parameters included; from_pretrained takes only the network from the file (its weights and
+    # what shapes it) and today's defaults, or the caller's, for everything else.
+    path, source = source_model
+    assert HeartbeatCNNClassifier.load(path).get_params() == source.get_params()
+    started = HeartbeatCNNClassifier.from_pretrained(path, epochs=3).get_params()
+    expected = {
+        **HeartbeatCNNClassifier().get_params(),
+        "architecture": source.architecture,
+        "n_rr_features": source.n_rr_features,
+        "epochs": 3,
+        "pretrained": path,
+    }
+    assert started == expected
+    assert source.get_params()["batch_size"] != expected["batch_size"]  # the rule is visible
+
+
 def test_fit_same_classes_starts_from_all_pretrained_weights(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=10, seed=4)
