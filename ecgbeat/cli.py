@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 from ecgbeat._backend import import_keras, import_tensorflow_quietly
+from ecgbeat._install import install_hint
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ECGBeatError
 
@@ -144,7 +145,7 @@ def _use_agg() -> None:
         import matplotlib
     except ImportError as exc:
         raise ImportError(
-            "pictures need the optional package matplotlib: pip install ecgbeat[plot]"
+            f"pictures need the optional package matplotlib: {install_hint('plot')}"
         ) from exc
     matplotlib.use("Agg")
 
@@ -351,7 +352,7 @@ def _check_output(output: Path, inputs: list[Path]) -> None:
 
 
 #: Inputs that are files of their own rather than WFDB records (beats or signals).
-_SIGNAL_SUFFIXES = (".csv", ".npy")
+_SIGNAL_SUFFIXES = (".csv", ".npy", ".edf")
 
 
 def _record_path(item: str) -> Path:
@@ -360,18 +361,18 @@ def _record_path(item: str) -> Path:
 
 
 def _signal_table(path: Path, classifier, leads, args):
-    """A BeatTable for a signal file (CSV or .npy, one column per lead) sampled at ``--fs``."""
-    from ecgbeat.datasets._records import read_signal_file
+    """A BeatTable for a signal file: EDF, or CSV / .npy (one column per lead) at ``--fs``."""
+    from ecgbeat.datasets._records import read_signal
     from ecgbeat.records import classify_signal
 
-    if args.fs is None:
+    if args.fs is None and path.suffix.lower() != ".edf":
         raise _CommandError(f"{path.name} is a signal file: give its sampling rate with --fs HZ")
     if args.annotations is not None:
         raise _CommandError("--annotations reads WFDB annotation files; a signal file has none")
-    signal, lead = read_signal_file(path, leads)
+    signal, fs, lead = read_signal(path, leads, args.fs)
     return classify_signal(
         signal,
-        args.fs,
+        fs,
         classifier,
         detector=args.detector,
         class_names=_class_names(classifier),
@@ -465,7 +466,7 @@ def _strip_start(table, duration: float) -> float:
 
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     _use_agg()
-    from ecgbeat.datasets._records import read_lead, read_signal_file
+    from ecgbeat.datasets._records import read_lead, read_signal
     from ecgbeat.plot import plot_strip
 
     plotted = [t for t in tables if t.fs == t.fs]
@@ -475,7 +476,7 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
             out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
         path = paths[table.record]
         if path.suffix.lower() in _SIGNAL_SUFFIXES:
-            (signal, lead), fs = read_signal_file(path, [table.lead]), table.fs
+            signal, fs, lead = read_signal(path, [table.lead], table.fs)
         else:
             signal, fs, lead, _ = read_lead(path, [table.lead], table.record)
         start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
@@ -494,7 +495,7 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
 
 
 def _cmd_predict(args) -> int:
-    """Classify every beat of WFDB records, signal files (CSV, .npy; with --fs) or CSVs of beats."""
+    """Classify every beat of WFDB records, signal files (EDF; CSV, .npy with --fs) or CSV beats."""
     if args.plot is not None:
         _use_agg()  # fail before the long work when the picture cannot be drawn
     leads = args.lead or None
@@ -511,7 +512,7 @@ def _cmd_predict(args) -> int:
             errors[item] = f"{where}{needed} not found"
     items = [(item, path) for item, path in items if item not in errors]
     # With --fs, CSV and .npy files are signals (one column per lead); without, a CSV is beats.
-    signal_suffixes = _SIGNAL_SUFFIXES if args.fs is not None else (".npy",)
+    signal_suffixes = _SIGNAL_SUFFIXES if args.fs is not None else (".npy", ".edf")
     signal_items = [(i, p) for i, p in items if p.suffix.lower() in signal_suffixes]
     csv_items = [(i, p) for i, p in items if p.suffix.lower() == ".csv" and args.fs is None]
     wfdb_items = [(i, p) for i, p in items if p.suffix.lower() not in _SIGNAL_SUFFIXES]
@@ -620,7 +621,7 @@ def _predict_dask(items, classifier, leads, args):
         from ecgbeat.distributed import classify_records
     except ImportError as exc:
         raise _CommandError(
-            f"--dask needs ecgbeat.distributed and dask: pip install ecgbeat[dask] ({exc})"
+            f"--dask needs ecgbeat.distributed and dask: {install_hint('dask')} ({exc})"
         ) from exc
     _info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
     # Absolute paths: the workers do not share our working directory (a shared file system).
@@ -980,7 +981,8 @@ def build_parser() -> argparse.ArgumentParser:
         "records",
         nargs="+",
         metavar="RECORD",
-        help="WFDB record, CSV file of beats, or signal file (.csv, .npy; with --fs)",
+        help="WFDB record, EDF/EDF+ file (pip install ecgbeat[edf]), CSV file of beats, or "
+        "signal file (.csv, .npy; with --fs)",
     )
     predict.add_argument(
         "--model",
@@ -1005,7 +1007,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="HZ",
         help="sampling rate of signal files: with it, .csv and .npy inputs are signals, one "
         "column per lead (a CSV may name its columns in a header row); without it a .csv "
-        "holds beats",
+        "holds beats. EDF files state their own rate",
     )
     predict.add_argument(
         "--detector",

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
+from ecgbeat._install import install_hint
 from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
@@ -70,7 +71,7 @@ def _import_distributed():
     except ImportError as exc:
         raise ImportError(
             "running ecgbeat on a Dask cluster needs dask.distributed, which is not installed; "
-            'install it with: pip install "ecgbeat[dask]"'
+            f"install it with: {install_hint('dask')}"
         ) from exc
     return distributed
 

@@ -1,6 +1,6 @@
 """Figures of heartbeats, ECG strips, saliency maps and confusion matrices (matplotlib).
 
-matplotlib is an optional extra (``pip install ecgbeat[plot]``); it is imported when a function here
+matplotlib is an optional extra (``pip install "ecgbeat[plot]"``); it is imported when a function here
 is first called, never by ``import ecgbeat``. Every function returns the matplotlib objects it drew
 on, ``(figure, axes)``, so that a caller can restyle or save them; none calls ``plt.show()``.
 
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._install import install_hint
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -59,7 +60,7 @@ def _pyplot():
         import matplotlib.pyplot as plt
     except ImportError as exc:
         raise ImportError(
-            "ecgbeat's figures need the optional package matplotlib: pip install ecgbeat[plot]"
+            "ecgbeat's figures need the optional package matplotlib: " + install_hint("plot")
         ) from exc
     return plt
 

@@ -99,7 +99,7 @@ def test_without_dask_local_path_works_and_cluster_path_says_how_to_install(
     assert (
         len(result.tables[0]) == 2272
     )  # 2273 annotated beats, less the last (no R-R interval follows it)
-    with pytest.raises(ImportError, match=r'pip install "ecgbeat\[dask\]"'):
+    with pytest.raises(ImportError, match=r'pip install (-e )?"[^"]*\[dask\]"'):
         classify_records([record], record_classifier, client="tcp://127.0.0.1:8786")
     with pytest.raises(ImportError, match=r"dask\.distributed"):
         with dask_backend("tcp://127.0.0.1:8786"):

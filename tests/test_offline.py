@@ -5,6 +5,8 @@ No test here touches the network: PhysioNet is replaced by an address that refus
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ecgbeat.cli import main
@@ -114,3 +116,15 @@ def test_data_info_only_reads(tmp_path, mitdb_dir, capsys):
     assert "beat cache" in out and "(0 files, 0.0 MB)" in out
     assert "inter-patient" in out and "2272" in out
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_install_hints_name_the_checkout_or_the_package(monkeypatch, tmp_path):
+    from ecgbeat import _install
+
+    # This test runs from a checkout: "pip install ecgbeat[plot]" would look on the index.
+    root = Path(_install.__file__).resolve().parents[1]
+    assert _install.install_hint("plot") == f'pip install -e "{root}[plot]"'
+    # Installed from a wheel, the package sits in site-packages with no pyproject.toml beside it.
+    wheel = tmp_path / "site-packages" / "ecgbeat" / "_install.py"
+    monkeypatch.setattr(_install, "__file__", str(wheel))
+    assert _install.install_hint("edf") == 'pip install "ecgbeat[edf]"'

@@ -50,7 +50,7 @@ def test_import_does_not_load_matplotlib():
 
 def test_missing_matplotlib_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"pip install ecgbeat\[plot\]"):
+    with pytest.raises(ImportError, match=r'pip install (-e )?"[^"]*\[plot\]"'):
         plot_strip(np.zeros(100), 100, [10], ["N"])
 
 

@@ -164,3 +164,66 @@ def test_missing_inputs_fail_before_the_model_loads(tmp_path, capsys, monkeypatc
         f"ecgbeat predict: {tmp_path / 'x.csv'} not found",
         "ecgbeat predict: 2 of 2 input(s) failed",
     ]
+
+
+def _edf(path, signals: dict[str, tuple[np.ndarray, float]], annotations=()) -> None:
+    """An EDF+ file of the named signals, each at its own rate (written by edfio)."""
+    edfio = pytest.importorskip("edfio")
+    edf = edfio.Edf(
+        [
+            edfio.EdfSignal(data, fs, label=name, physical_dimension="mV")
+            for name, (data, fs) in signals.items()
+        ],
+        annotations=[edfio.EdfAnnotation(onset, None, text) for onset, text in annotations],
+    )
+    edf.write(path)
+
+
+def test_an_edf_holter_export_is_read_with_its_own_rate_and_lead(tmp_path):
+    from ecgbeat.datasets._records import read_signal
+    from ecgbeat.records import classify_signal
+
+    # EDF+ as Holters export it: an ECG lead, a slower motion channel, an annotation channel.
+    ecg = _ecg()
+    motion = np.linspace(0, 1, 30 * 25)
+    _edf(
+        tmp_path / "holter.edf",
+        {"Accel": (motion, 25.0), "ECG II": (ecg, float(FS))},
+        annotations=[(1.0, "recording start")],
+    )
+    signal, fs, lead = read_signal(tmp_path / "holter.edf")
+    assert (fs, lead) == (FS, "ECG II") and signal.size == ecg.size
+    # 16-bit samples over the signal's range: within one digital step of the original.
+    np.testing.assert_allclose(signal, ecg, atol=(ecg.max() - ecg.min()) / 65535 + 1e-12)
+    assert read_signal(tmp_path / "holter.edf", "accel")[1:] == (25.0, "Accel")
+    from_edf = classify_signal(signal, fs, "mitbih")
+    from_array = classify_signal(ecg, FS, "mitbih")
+    np.testing.assert_array_equal(from_edf.sample, from_array.sample)
+    with pytest.raises(DataFormatError, match=r"samples lead ECG II at 250 Hz, not at the 500 Hz"):
+        read_signal(tmp_path / "holter.edf", fs=500)
+    with pytest.raises(DataFormatError, match=r"has no column 'V9'; its columns are Accel, ECG II"):
+        read_signal(tmp_path / "holter.edf", "V9")
+
+
+def test_predict_reads_edf_and_refuses_a_broken_one(tmp_path, capsys):
+    from ecgbeat.cli import main
+
+    _edf(tmp_path / "rec.edf", {"ECG1": (_ecg(), float(FS))})
+    (tmp_path / "broken.edf").write_bytes(b"0       this is no EDF header")
+    argv = ["-q", "predict", str(tmp_path / "rec.edf"), str(tmp_path / "broken.edf")]
+    code = main([*argv, "--model", "mitbih", "--summary"])
+    captured = capsys.readouterr()
+    assert code == 1  # one input failed, the other was classified
+    assert "rec.edf: 36 beats" in captured.out  # as the same signal from a CSV
+    assert f"{tmp_path / 'broken.edf'}: not a readable EDF/EDF+ file" in captured.err
+
+
+def test_edf_without_its_reader_says_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+
+    from ecgbeat.datasets._records import read_signal
+
+    _edf(tmp_path / "rec.edf", {"ECG1": (_ecg(), float(FS))})
+    monkeypatch.setitem(sys.modules, "edfio", None)
+    with pytest.raises(ImportError, match=r'pip install (-e )?"[^"]*\[edf\]"'):
+        read_signal(tmp_path / "rec.edf")

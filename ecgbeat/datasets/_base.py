@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from ecgbeat._install import install_hint
+
 __all__ = ["get_data_home"]
 
 T = TypeVar("T")
@@ -46,7 +48,7 @@ def import_wfdb():
         import wfdb
     except ImportError as exc:
         raise ImportError(
-            "reading PhysioNet records needs the optional package 'wfdb': pip install ecgbeat[data]"
+            "reading PhysioNet records needs the optional package 'wfdb': " + install_hint("data")
         ) from exc
     return wfdb
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecgbeat._install import install_hint
 from ecgbeat.datasets._base import import_wfdb
 from ecgbeat.exceptions import DataFormatError
 
@@ -193,6 +194,79 @@ def read_lead(
     return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
 
 
+#: Suffixes of the signal files that :func:`read_signal` reads (besides WFDB records).
+SIGNAL_FILE_SUFFIXES = (".csv", ".npy", ".edf")
+
+
+def read_signal(
+    path: Path, lead: str | Sequence[str] | None = None, fs: float | None = None
+) -> tuple[np.ndarray, float, str]:
+    """One lead of a signal file and its sampling rate: CSV, NumPy ``.npy`` or EDF/EDF+.
+
+    An EDF file states its sampling rate; ``fs``, if given, must agree with it. CSV and ``.npy``
+    files hold none: ``fs`` is required (see :func:`read_signal_file` for their layout).
+
+    Returns
+    -------
+    signal : ndarray of shape (n_samples,), float64
+    fs : float
+    lead_name : str
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".edf":
+        signal, file_fs, name = read_edf_file(path, lead)
+        if fs is not None and not np.isclose(fs, file_fs):
+            raise DataFormatError(
+                f"{path}: the file samples lead {name} at {file_fs:g} Hz, not at the {fs:g} Hz "
+                "given: leave the rate out for EDF files"
+            )
+        return signal, file_fs, name
+    if fs is None:
+        raise DataFormatError(f"{path} is a signal file: give its sampling rate (--fs HZ)")
+    signal, name = read_signal_file(path, lead)
+    return signal, float(fs), name
+
+
+def read_edf_file(
+    path: Path, lead: str | Sequence[str] | None = None
+) -> tuple[np.ndarray, float, str]:
+    """One lead of an EDF or EDF+ recording (the usual Holter export), in its physical unit.
+
+    Read by ``edfio`` (``pip install "ecgbeat[edf]"``); leads sampled at different rates are
+    fine, each keeps its own. ``lead`` chooses the lead as in :func:`read_signal_file`; EDF+
+    annotation channels are not leads.
+
+    Returns
+    -------
+    signal : ndarray of shape (n_samples,), float64
+    fs : float
+        The lead's sampling rate, from the file.
+    lead_name : str
+    """
+    try:
+        import edfio
+    except ImportError as exc:
+        raise ImportError(
+            "reading EDF files needs the optional package 'edfio': " + install_hint("edf")
+        ) from exc
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found")
+    try:
+        edf = edfio.read_edf(path)
+        signals = list(edf.signals)
+    except Exception as exc:  # edfio's errors name no file; say which one failed
+        raise DataFormatError(f"{path}: not a readable EDF/EDF+ file ({exc})") from exc
+    if not signals:
+        raise DataFormatError(f"{path}: the EDF file holds no signal")
+    names = [signal.label.strip() or str(k + 1) for k, signal in enumerate(signals)]
+    column = _choose_column(path, names, lead)
+    data = np.asarray(signals[column].data, dtype=np.float64)
+    if not data.size:
+        raise DataFormatError(f"{path}: lead {names[column]} holds no samples")
+    return data, float(signals[column].sampling_frequency), names[column]
+
+
 def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tuple[np.ndarray, str]:
     """One lead of a signal exported as CSV or NumPy ``.npy``, one column per lead.
 
@@ -232,7 +306,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
                 f"{path}: not a CSV of numbers, one column per lead ({exc})"
             ) from exc
     else:
-        raise DataFormatError(f"{path}: a signal file must end in .csv or .npy")
+        raise DataFormatError(f"{path}: a signal file must end in .csv, .npy or .edf")
     values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
@@ -247,6 +321,12 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         raise DataFormatError(
             f"{path}: {len(names)} names in the header, {values.shape[1]} columns"
         )
+    column = _choose_column(path, names, lead)
+    return values[:, column].astype(np.float64), names[column]
+
+
+def _choose_column(path: Path, names: list[str], lead: str | Sequence[str] | None) -> int:
+    """Index of the lead to read among ``names`` (see :func:`read_signal_file`)."""
     lower = [n.lower() for n in names]
     if lead is None:
         clocks = {"time", "t", "times", "seconds", "s", "sample", "samples", "index", "ms"}
@@ -260,7 +340,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             f"{path} has no column {' or '.join(map(repr, wanted))}; its columns are "
             f"{', '.join(names)}"
         )
-    return values[:, column].astype(np.float64), names[column]
+    return column
 
 
 def read_annotations(
