@@ -7,6 +7,9 @@ first ventricular beat. When the record has reference annotations (``.atr``), th
 classes are compared with the cardiologists' labels.
 
     python examples/classify_record.py ~/ecgbeat_data/mitdb/208 --out figures/
+
+Without a record, it takes ``mitdb/208`` from the data home, or, when the database is not on
+disk, the first minute of that record, which ships beside this script (``examples/data/``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ from ecgbeat.plot import plot_saliency, plot_strip
 from ecgbeat.records import classify_record
 
 QUICK = os.environ.get("ECGBEAT_EXAMPLE_QUICK") == "1"
+#: The first minute of record 208, for a run without the database (see data/README.md).
+EXCERPT = Path(__file__).resolve().parent / "data" / "mitdb208_60s"
+
+
+def default_record() -> str:
+    """Record 208 from the data home if it is there, else the minute that ships here."""
+    full = get_data_home() / "mitdb" / "208"
+    return str(full if full.with_suffix(".hea").is_file() else EXCERPT)
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -34,8 +45,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "record",
         nargs="?",
-        default=str(get_data_home() / "mitdb" / "208"),
-        help="WFDB record path without extension (default: mitdb/208 in the data home)",
+        default=default_record(),
+        help="WFDB record path without extension (default: mitdb/208 in the data home, or "
+        "its first minute, shipped in examples/data/)",
     )
     parser.add_argument(
         "--model",

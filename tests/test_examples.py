@@ -151,3 +151,35 @@ def test_notebook(quick):
     assert "Grad-CAM for class" in text
     images = [o for c in code_cells for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) == 3  # confusion matrix, beats by class, saliency
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No MIT-BIH records on disk and PhysioNet unreachable (a port nothing listens on)."""
+    from ecgbeat.datasets import _download
+
+    monkeypatch.setenv("ECGBEAT_DATA", str(tmp_path / "empty"))
+    monkeypatch.setattr(_download, "PHYSIONET_URL", "http://127.0.0.1:9")
+
+
+def test_examples_run_offline_in_quick_mode(quick, offline, monkeypatch, capsys, tmp_path):
+    out = _run("reproduce_results.py", monkeypatch, capsys)
+    assert "a smoke run on the shipped sample's" in out and "not comparable" in out
+    assert re.search(r"\| random \| \d+ / \d+ \| [\d.]+% \|", out)
+    out = _run("transfer_learning.py", monkeypatch, capsys)
+    assert "a smoke run on the shipped sample's beats" in out
+    assert len([line for line in out.splitlines() if "abnormal recall" in line]) == 3
+    # The minute of record 208 that ships with the examples: 64 N, 30 V and 12 F beats.
+    out = _run("classify_record.py", monkeypatch, capsys, "--out", "figures")
+    beats = int(re.search(r"record mitdb208_60s \(lead MLII\): (\d+) beats", out).group(1))
+    assert 100 <= beats <= 106
+    assert (tmp_path / "figures" / "mitdb208_60s-strip.png").is_file()
+    assert not (tmp_path / "empty").exists()  # nothing was fetched, no folder left behind
+
+
+def test_examples_without_data_say_so_without_a_traceback(offline, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", [str(EXAMPLES / "transfer_learning.py")])
+    with pytest.raises(SystemExit) as caught:
+        runpy.run_path(str(EXAMPLES / "transfer_learning.py"), run_name="__main__")
+    assert str(caught.value).startswith("transfer_learning.py: ")
+    assert "ECGBEAT_DATA" in str(caught.value)
