@@ -56,6 +56,22 @@ def test_site_builds_strict(tmp_path):
         html = (site / "api" / page / "index.html").read_text(encoding="utf-8")
         for name in names:
             assert f'id="{name}' in html or f"{name}</code>" in html or name in html, name
+    # Every Sphinx role of the docstrings is rendered (a link, or code for other projects'
+    # objects), never left as literal text such as ":func:".
+    literal_roles = {
+        str(page.relative_to(site)): len(re.findall(r":(?:class|func|meth|mod|data|attr|exc):", t))
+        for page in site.rglob("*.html")
+        if ":" in (t := page.read_text(encoding="utf-8"))
+    }
+    assert {page: n for page, n in literal_roles.items() if n} == {}
+    records = (site / "api" / "records" / "index.html").read_text(encoding="utf-8")
+    assert 'href="#ecgbeat.records.BeatTable"><code>BeatTable</code></a>' in records
+    assert not (site / "hooks").exists()
+    # Parameters are a list, each with its type and default beside its name (a table cut the
+    # Default column off).
+    classifier = (site / "api" / "classifier" / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", classifier))
+    assert "early_stopping_patience (int or None, default: 8 )" in text
     attribution = (site / "attribution" / "index.html").read_text(encoding="utf-8")
     assert "IEEE Eng in Med and Biol" in attribution and "Biomedizinische Technik" in attribution
 
