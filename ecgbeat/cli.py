@@ -436,6 +436,8 @@ def _write_tables(tables, stream: TextIO) -> None:
     if not tables:
         return
     fields = ["record", "sample", "time_s", "label"]
+    if any(table.reference is not None for table in tables):
+        fields.append("reference")  # the annotation's class, beside the prediction
     for table in tables:
         fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
     writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")

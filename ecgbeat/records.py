@@ -78,6 +78,10 @@ class BeatTable:
     normal_class : str or None
         The class that counts as normal in the ectopic burden (``"N"`` for the AAMI classes);
         ``None`` when the classifier names none, and then there is no burden.
+    reference : ndarray of str or None
+        The AAMI class (N, S, V, F, Q) of each beat's reference annotation, when the R peaks
+        came from an annotation file (``classify_record(..., annotations="atr")``); else None.
+        Written as the ``reference`` column of the CSV, beside the prediction.
     """
 
     record: str
@@ -89,6 +93,7 @@ class BeatTable:
     lead: str = ""
     extra: dict = field(default_factory=dict)
     normal_class: str | None = "N"
+    reference: np.ndarray | None = None
 
     @property
     def time(self) -> np.ndarray:
@@ -138,6 +143,8 @@ class BeatTable:
                 "time_s": round(float(self.sample[i]) / self.fs, 4),
                 "label": spreadsheet_text(str(self.label[i])),
             }
+            if self.reference is not None:
+                row["reference"] = str(self.reference[i])
             row.update(
                 {
                     f"p_{name}": round(float(p), 6)
@@ -149,7 +156,9 @@ class BeatTable:
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase, *, header: bool = True) -> None:
         """Write the table as CSV to a path (atomically) or an open text stream."""
-        fields = ["record", "sample", "time_s", "label"] + [f"p_{n}" for n in self.class_names]
+        fields = ["record", "sample", "time_s", "label"]
+        fields += ["reference"] if self.reference is not None else []
+        fields += [f"p_{n}" for n in self.class_names]
         if isinstance(path, (str, os.PathLike)):
             write_atomic(Path(path), lambda stream: self.to_csv(stream, header=header))
             return
@@ -243,8 +252,9 @@ def classify_record(
         the shipped models were trained on first), then the record's first ECG lead (``ECG1``,
         ``V2``...), with a warning that names it.
     annotations : str, optional
-        Extension of an annotation file (e.g. ``"atr"``) whose beat annotations give the R peaks;
-        by default the QRS detector finds them.
+        Extension of an annotation file (e.g. ``"atr"``) whose beat annotations give the R peaks
+        (and each beat's ``reference`` class in the table); by default the QRS detector finds
+        them.
     detector : str, default="pan-tompkins"
         QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`).
     refine_radius : float, None or "model", default="model"
@@ -276,13 +286,15 @@ def classify_record(
     path = Path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
-    r_peaks = None
+    r_peaks = reference = None
     if annotations is not None:
-        from ecgbeat.datasets import AAMI_SYMBOLS
+        from ecgbeat.datasets import AAMI_CLASSES, AAMI_SYMBOLS
 
         samples, symbols = read_annotations(path, annotations, len(signal), name, fs)
-        r_peaks = samples[np.isin(symbols, list(AAMI_SYMBOLS))]
-    return classify_signal(
+        is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
+        r_peaks = samples[is_beat]
+        reference = np.array([AAMI_CLASSES[AAMI_SYMBOLS[s]] for s in symbols[is_beat]], dtype=str)
+    table = classify_signal(
         signal,
         fs,
         classifier,
@@ -294,6 +306,10 @@ def classify_record(
         name=name,
         lead=lead_name,
     )
+    if reference is not None:
+        # Beat i is cut at annotated beat i; the last annotated beat has no beat of its own.
+        table.reference = reference[: len(table)]
+    return table
 
 
 def classify_signal(

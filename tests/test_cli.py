@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -363,6 +364,11 @@ def test_predict_record_with_reference_annotations(capsys, tiny_model, mitdb_dir
     # Every annotated beat but the last (it has no following R-R interval).
     assert [int(r["sample"]) for r in rows] == beats[:-1]
     assert {r["record"] for r in rows} == {"100"}
+    # The annotation's class beside the prediction (record 100: 33 A beats are S, 1 V).
+    symbols = [sym for sym in ann.symbol if sym in "NAV"][:-1]
+    aami = {"N": "N", "A": "S", "V": "V"}
+    assert [r["reference"] for r in rows] == [aami[sym] for sym in symbols]
+    assert Counter(r["reference"] for r in rows) == {"N": 2238, "S": 33, "V": 1}
     first = rows[0]
     assert float(first["time_s"]) == pytest.approx(int(first["sample"]) / 360, abs=1e-4)
     names = ["N", "S", "V", "F", "Q"]
