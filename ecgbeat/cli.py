@@ -327,7 +327,7 @@ def _cmd_demo(args) -> int:
     )
     fig.suptitle(
         f"Sample beats by true class (rows), coloured by the class {args.model} predicts; "
-        "errors in red"
+        "errors on grey"
     )
     _save_figure(fig, args.out, args)
     print(f"\npicture of example beats (true and predicted class): {args.out}")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CLASS_COLORS",
+    "ERROR_FACE",
     "class_colors",
     "grad_cam",
     "plot_beats_by_class",
@@ -51,6 +52,8 @@ CLASS_COLORS = {
     "F": "#8172b3",
     "Q": "#55a868",
 }
+#: Background of a panel whose beat was misclassified: a grey that is no class's colour.
+ERROR_FACE = "#e6e6e6"
 _TAB10 = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf".split()
 
 
@@ -121,8 +124,9 @@ def plot_beats_by_class(
     """Draw example beats of each class in a grid: one row per class, ``n_per_class`` columns.
 
     With ``y_pred``, each panel's title gives the true and the predicted class, the line takes
-    the colour of the predicted class, and misclassified beats (red titles) are shown first in
-    each row when there are some (at most a quarter of the row, unless the class has too few
+    the colour of the predicted class (a legend names the colours), and misclassified beats
+    (bold titles marked "wrong", grey panels: no class colour means an error) are shown first
+    in each row when there are some (at most a quarter of the row, unless the class has too few
     correctly classified beats to fill it).
 
     Parameters
@@ -218,13 +222,22 @@ def plot_beats_by_class(
             ax.plot(t, X[index], color=colors.get(shown, "black"), linewidth=1.2)
             if pred is None:
                 ax.set_title(name)
+            elif shown == name:
+                ax.set_title(f"true {name} / pred {shown}")
             else:
-                ok = shown == name
-                ax.set_title(f"true {name} / pred {shown}", color="black" if ok else "red")
+                ax.set_title(f"true {name} / pred {shown} (wrong)", fontweight="bold")
+                ax.set_facecolor(ERROR_FACE)
             ax.grid(alpha=0.3)
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", fontweight="bold")
     for ax in axes[-1]:
         ax.set_xlabel("Time (s)")
+    if pred is not None:
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
+
+        handles = [Line2D([], [], color=colors[name], label=name) for name in order]
+        handles.append(Patch(facecolor=ERROR_FACE, edgecolor="0.6", label="wrong"))
+        fig.legend(handles=handles, loc="outside right upper", title="predicted", fontsize=8)
     return fig, axes
 
 

@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex  # noqa: E402
 
 from ecgbeat.plot import (  # noqa: E402
     CLASS_COLORS,
+    ERROR_FACE,
     class_colors,
     grad_cam,
     plot_beats_by_class,
@@ -78,7 +79,7 @@ def test_beats_by_class_grid():
     _png(fig)
 
 
-def test_beats_by_class_shows_errors_first_in_red():
+def test_beats_by_class_shows_errors_first_marked_apart_from_the_class_colours():
     rng = np.random.default_rng(1)
     X = rng.random((30, 20))
     y = np.array(["N"] * 20 + ["V"] * 10)
@@ -86,8 +87,14 @@ def test_beats_by_class_shows_errors_first_in_red():
     y_pred[[0, 1, 2]] = "V"  # three normal beats predicted V
     fig, axes = plot_beats_by_class(X, y, y_pred=y_pred, n_per_class=4)
     titles = [ax.get_title() for ax in axes[0]]
-    assert titles == ["true N / pred V"] + ["true N / pred N"] * 3  # one error in four panels
-    assert [to_hex(ax.title.get_color()) for ax in axes[0]] == ["#ff0000"] + ["#000000"] * 3
+    assert titles == ["true N / pred V (wrong)"] + ["true N / pred N"] * 3  # one error in four
+    # The error is marked by a grey panel and a bold title, not by a colour a class also has.
+    faces = [to_hex(ax.get_facecolor()) for ax in axes[0]]
+    assert faces == [ERROR_FACE] + ["#ffffff"] * 3
+    assert ERROR_FACE not in CLASS_COLORS.values()
+    assert axes[0, 0].title.get_fontweight() == "bold"
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["N", "V", "wrong"]
     assert to_hex(axes[0, 0].lines[0].get_color()) == CLASS_COLORS["V"]
     assert to_hex(axes[0, 3].lines[0].get_color()) == CLASS_COLORS["N"]
     assert any(np.allclose(axes[0, 0].lines[0].get_ydata(), X[i]) for i in (0, 1, 2))
@@ -95,7 +102,7 @@ def test_beats_by_class_shows_errors_first_in_red():
     # A class with no correct prediction fills its row with errors.
     y_pred[20:] = "N"
     fig, axes = plot_beats_by_class(X, y, y_pred=y_pred, n_per_class=4)
-    assert [ax.get_title() for ax in axes[1]] == ["true V / pred N"] * 4
+    assert [ax.get_title() for ax in axes[1]] == ["true V / pred N (wrong)"] * 4
     _png(fig)
 
 
