@@ -77,6 +77,38 @@ VARIANTS = {
         "refine_radius": 0.12,
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
+    "rhythm_refined_augmented_sqrt_seed": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "seed_offset": 100,
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
+    "rhythm_refined_augmented_sqrt_ratios": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "rhythm_columns": "ratios",
+        "params": {
+            "n_rr_features": N_RR_FEATURES + 2,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_log": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "rhythm_columns": "log",
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
+    "rhythm_refined_augmented_sqrt_noval": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {
+            **RHYTHM,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+            "validation_fraction": 0.0,
+        },
+    },
     "rhythm_refined_augmented_p": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -90,6 +122,23 @@ VARIANTS = {
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
 }
+
+
+def rhythm_columns(X: np.ndarray, kind: str | None) -> np.ndarray:
+    """The rows with their R-R columns as a variant wants them (``None``: as the loader gives them).
+
+    ``"ratios"`` appends ``rr_pre / rr_local`` (how early the beat comes against the rhythm just
+    before it) and ``rr_post / rr_pre`` (the pause after it against the interval before it): the
+    network sees the seven features side by side and would have to learn these quotients.
+    ``"log"`` replaces the seven by their logarithms, in which every quotient is a difference.
+    """
+    if kind is None:
+        return X
+    beats, rr = X[:, :-N_RR_FEATURES], X[:, -N_RR_FEATURES:].astype(np.float64)
+    if kind == "log":
+        return np.hstack([beats, np.log(rr)]).astype(X.dtype)
+    premature, pause = rr[:, 0] / rr[:, 2], rr[:, 1] / rr[:, 0]
+    return np.hstack([X, np.column_stack([premature, pause])]).astype(X.dtype)
 
 
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
@@ -141,7 +190,8 @@ def main(argv: list[str] | None = None) -> dict:
         variant = VARIANTS[name]
         ds1, detected = load(variant), load(variant, "pan-tompkins")
         assert np.array_equal(ds1.groups, plain.groups)
-        X = ds1.data
+        X = rhythm_columns(ds1.data, variant.get("rhythm_columns"))
+        X_detected = rhythm_columns(detected.data, variant.get("rhythm_columns"))
         y_pred = np.empty_like(ds1.target)
         y_detected = np.empty_like(detected.target)
         per_fold, seconds = [], 0.0
@@ -149,13 +199,17 @@ def main(argv: list[str] | None = None) -> dict:
             params = dict(variant["params"])
             if params.get("class_weight") == "sqrt-balanced":
                 params["class_weight"] = sqrt_balanced_class_weight(ds1.target[train])
-            clf = HeartbeatCNNClassifier(epochs=args.epochs, random_state=args.seed + k, **params)
+            clf = HeartbeatCNNClassifier(
+                epochs=args.epochs,
+                random_state=args.seed + k + variant.get("seed_offset", 0),
+                **params,
+            )
             start = time.perf_counter()
             clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
             seconds += time.perf_counter() - start
             y_pred[test] = clf.predict(X[test])
             held_out = np.isin(detected.groups, ds1.groups[test])
-            y_detected[held_out] = clf.predict(detected.data[held_out])
+            y_detected[held_out] = clf.predict(X_detected[held_out])
             fold = nsvf_metrics(ds1.target[test], y_pred[test])
             per_fold.append(
                 {
@@ -175,6 +229,8 @@ def main(argv: list[str] | None = None) -> dict:
             "before_r": variant.get("before_r", 0.0),
             "params": variant["params"],
             "rhythm_features": variant["rhythm"],
+            "rhythm_columns": variant.get("rhythm_columns"),
+            "seed_offset": variant.get("seed_offset", 0),
             "train_seconds": round(seconds, 1),
             "pooled": nsvf_metrics(ds1.target, y_pred),
             "pooled_detected": nsvf_metrics(detected.target, y_detected),

@@ -220,6 +220,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sizes", nargs="*", type=int, default=list(SIZES))
     parser.add_argument("--tasks", nargs="*", default=None, help="only these task names")
     parser.add_argument("--no-transfer", action="store_true")
+    parser.add_argument(
+        "--transfer-params",
+        default="{}",
+        help="estimator settings (JSON) for the two transfer rows, to compare candidates",
+    )
+    parser.add_argument(
+        "--rows",
+        nargs="*",
+        default=None,
+        help="only these rows (reference, defaults, freeze_conv, fine_tune)",
+    )
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output", default=None)
     parser.add_argument("--name", default="defaults", help="the candidate's key (select mode)")
@@ -254,7 +265,9 @@ def main(argv: list[str] | None = None) -> dict:
             transfer_from = select_base_model(
                 (data.data, data.target), Path(tmp.name) / "base.keras", args.quick
             )
-    transfer_epochs = {"epochs": 2} if args.quick else {}
+    transfer_params = json.loads(args.transfer_params)
+    if args.quick:
+        transfer_params.setdefault("epochs", 2)
 
     rows = {
         "reference": lambda s: lambda X, y: fit_reference(X, y, s, ref_epochs),
@@ -266,7 +279,7 @@ def main(argv: list[str] | None = None) -> dict:
         rows["freeze_conv"] = lambda s: (
             lambda X, y: (
                 HeartbeatCNNClassifier(
-                    pretrained=transfer_from, freeze_conv=True, random_state=s, **transfer_epochs
+                    pretrained=transfer_from, freeze_conv=True, random_state=s, **transfer_params
                 )
                 .fit(X, y)
                 .predict
@@ -274,12 +287,14 @@ def main(argv: list[str] | None = None) -> dict:
         )
         rows["fine_tune"] = lambda s: (
             lambda X, y: (
-                HeartbeatCNNClassifier(pretrained=transfer_from, random_state=s, **transfer_epochs)
+                HeartbeatCNNClassifier(pretrained=transfer_from, random_state=s, **transfer_params)
                 .fit(X, y)
                 .predict
             )
         )
 
+    if args.rows:
+        rows = {name: make for name, make in rows.items() if name in args.rows}
     results = {}
     for name, size, (X_pool, y_pool), (X_test, y_test) in tasks:
         runs: dict[str, list] = {row: [] for row in rows}
@@ -303,6 +318,7 @@ def main(argv: list[str] | None = None) -> dict:
         "benchmark": "small data: defaults vs the reference recipe (and transfer), new patients",
         "mode": args.mode,
         "params": params,
+        "transfer_params": transfer_params,
         "training_records": records[0],
         "test_records": records[1],
         "transfer_from": "mitbih-ds1"
