@@ -17,6 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import ecgbeat
@@ -124,3 +125,54 @@ def test_readme_commands_match_ci_and_cli():
     shown = set(re.findall(r"(?:^|&& )ecgbeat (\w+)", code, re.MULTILINE))
     shown |= set(re.findall(r"`ecgbeat (\w+)", readme))
     assert shown and shown <= commands, shown - commands
+
+
+@pytest.fixture(scope="module")
+def data_home_with_mitdb(tmp_path_factory, mitdb_dir):
+    """A data home whose mitdb/ is the shared database, its cache of its own (shared by both
+    documents: the second reads what the first built)."""
+    home = tmp_path_factory.mktemp("ecgbeat_data")
+    (home / "mitdb").symlink_to(mitdb_dir, target_is_directory=True)
+    return home
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # one-epoch fits
+@pytest.mark.parametrize("document", ["README.md", "docs/quickstart.md"])
+def test_code_blocks_run_as_pasted(document, data_home_with_mitdb, monkeypatch, tmp_path):
+    # Every Python block of the document, in order, as one session, exactly as written; only
+    # training is made small (one epoch, at most 60 beats per class), as the examples' quick
+    # mode does, because the blocks' real sizes take minutes.
+    import matplotlib
+
+    from ecgbeat import HeartbeatCNNClassifier
+
+    matplotlib.use("Agg")
+    text = (REPO / document).read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    assert len(blocks) >= 4
+    original_fit = HeartbeatCNNClassifier.fit
+
+    def quick_fit(self, X, y, **fit_params):
+        self.set_params(epochs=1, min_steps_per_epoch=1, verbose=0)
+        y = np.asarray(y)
+        rng = np.random.default_rng(0)
+        keep = np.sort(
+            np.concatenate([rng.permutation(np.flatnonzero(y == c))[:60] for c in np.unique(y)])
+        )
+        fit_params = {
+            key: np.asarray(value)[keep] if np.ndim(value) and len(value) == len(y) else value
+            for key, value in fit_params.items()
+        }
+        return original_fit(self, np.asarray(X)[keep], y[keep], **fit_params)
+
+    monkeypatch.setattr(HeartbeatCNNClassifier, "fit", quick_fit)
+    monkeypatch.setenv("ECGBEAT_DATA", str(data_home_with_mitdb))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mitdb").symlink_to(data_home_with_mitdb / "mitdb", target_is_directory=True)
+    namespace: dict = {"__name__": "__main__"}
+    for number, block in enumerate(blocks, 1):
+        try:
+            exec(compile(block, f"{document}, Python block {number}", "exec"), namespace)
+        except Exception as exc:
+            raise AssertionError(f"{document}, Python block {number} fails:\n{block}") from exc
