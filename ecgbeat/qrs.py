@@ -43,6 +43,12 @@ __all__ = [
 
 HEIGHT_RATIO = 0.35
 T_WAVE_SECONDS = 0.360
+#: When no beat has come for SIGNAL_DECAY_AFTER seconds (and 1.66 recent R-R intervals), the
+#: learned signal and noise levels halve every SIGNAL_HALF_LIFE seconds: after a burst of noise,
+#: whose peaks raised them, the detector hears the quiet beats again within seconds instead of
+#: staying deaf. Chosen on DS1 (``benchmarks/qrs_recovery.py``).
+SIGNAL_HALF_LIFE = 0.3
+SIGNAL_DECAY_AFTER = 1.5
 
 #: Lowest sampling frequency accepted: the 5-15 Hz QRS band must lie below Nyquist.
 MIN_FS = 40.0
@@ -168,9 +174,13 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     The signal is band-passed (5-20 Hz, zero phase), differentiated, squared and integrated over
     150 ms. Candidate peaks of the integrated signal at least 200 ms apart are classified with
     adaptive signal/noise levels; a gap longer than 1.66 times the recent mean R-R interval
-    triggers a search-back at half the threshold; a candidate within 360 ms of the previous beat
-    whose slope is under half that beat's slope is rejected as a T wave. Each accepted QRS is then
-    located at the largest absolute deflection of the band-passed signal within ±75 ms.
+    triggers a search-back at half the threshold, and a gap that also lasts over 1.5 s lets the
+    signal and noise levels decay (halving every 0.3 s; the first beat heard then sets the signal
+    level afresh), so that the detector recovers within seconds after a burst of noise has
+    raised them; a candidate within 360 ms of
+    the previous beat whose slope is under half that beat's slope is rejected as a T wave. Each
+    accepted QRS is then located at the largest absolute deflection of the band-passed signal
+    within ±75 ms.
 
     Parameters
     ----------
@@ -249,6 +259,8 @@ def _classify_candidates(
     thr = npk + 0.25 * (spk - npk)
     t_wave_limit = T_WAVE_SECONDS * fs
     min_gap = 0.200 * fs
+    decay_after = SIGNAL_DECAY_AFTER * fs
+    decayed = False  # whether the signal level has decayed since the last beat
     rr_recent: list[float] = []
     rr_avg = fs  # until 8 intervals are known, assume 60 bpm
     last = -1  # index into cand of the last accepted QRS
@@ -284,6 +296,14 @@ def _classify_candidates(
                 accept(best)
                 spk = 0.25 * best_h + 0.75 * spk
             thr = npk + 0.25 * (spk - npk)
+        if last >= 0 and pos - cand_list[last] > max(1.66 * rr_avg, decay_after):
+            # Still no beat: both levels learned (perhaps from noise) decay, the signal level
+            # never below the noise level.
+            decay = 0.5 ** ((pos - cand_list[i - 1]) / fs / SIGNAL_HALF_LIFE)
+            npk *= decay
+            spk = max(spk * decay, min(spk, npk))
+            thr = npk + 0.25 * (spk - npk)
+            decayed = True
         if h > thr:
             if (
                 last >= 0
@@ -293,7 +313,10 @@ def _classify_candidates(
                 npk = 0.125 * h + 0.875 * npk
             else:
                 accept(i)
-                spk = 0.125 * h + 0.875 * spk
+                # The first beat heard after a decay sets the level afresh: averaged with the
+                # old (noise-raised) level, it would make the detector deaf to the next beat.
+                spk = h if decayed else 0.125 * h + 0.875 * spk
+                decayed = False
         else:
             npk = 0.125 * h + 0.875 * npk
         thr = npk + 0.25 * (spk - npk)

@@ -343,3 +343,23 @@ def test_float32_overflow(tiny):
     check_proba_or_value_error(tiny, X)
     with pytest.raises(ValueError, match="beyond the float32 range"):
         tiny.predict_proba(X)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(
+    amplitude=st.floats(1.0, 20.0),
+    burst_seconds=st.floats(2.0, 40.0),
+    seed=st.integers(0, 2**16),
+)
+def test_a_burst_of_spikes_never_silences_the_detector_for_over_5_s(amplitude, burst_seconds, seed):
+    from test_qrs import spike_burst
+
+    fs, start = 250, 20.0
+    end = start + burst_seconds
+    beats = np.arange(0.4, end + 20, 0.8)
+    t = np.arange(round((end + 20) * fs)) / fs
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in beats)
+    found = detect_r_peaks(spike_burst(ecg, fs, start, end, amplitude, seed), fs)
+    # From 5 s after the burst to the last full beat, every beat is heard.
+    later = beats[(beats > end + 5) & (beats < end + 19)]
+    assert all(np.abs(found - b * fs).min() <= 0.05 * fs for b in later)

@@ -66,6 +66,46 @@ def test_pan_tompkins_search_back_finds_small_beat():
     assert abs(peaks[12] / fs - r[12]) < 0.01
 
 
+def spike_burst(ecg: np.ndarray, fs: float, start: float, end: float, amplitude: float, seed: int):
+    """``ecg`` with spikes (15 ms Gaussian pulses of random sign, 3 per second) from ``start``
+    to ``end`` seconds, ``amplitude`` times the ECG's range: the artefacts that deafened the
+    detector for the rest of a recording."""
+    rng = np.random.default_rng(seed)
+    noise = np.zeros(ecg.size)
+    where = round(start * fs) + np.flatnonzero(rng.random(round((end - start) * fs)) < 3 / fs)
+    noise[where] = amplitude * np.ptp(ecg) * rng.choice([-1, 1], where.size)
+    width = 0.015 * fs
+    kernel = np.exp(-0.5 * (np.arange(-round(3 * width), round(3 * width) + 1) / width) ** 2)
+    return ecg + np.convolve(noise, kernel, "same")
+
+
+def test_pan_tompkins_hears_beats_again_after_a_burst_of_spikes():
+    fs, beats = 250, np.arange(0.4, 90, 0.8)
+    t = np.arange(90 * fs) / fs
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in beats)
+    noisy = spike_burst(ecg, fs, 30.0, 60.0, amplitude=10.0, seed=0)
+    found = pan_tompkins(noisy, fs)
+    # Every beat from 5 s after the burst on (before the decay of the learned levels: none).
+    later = beats[(beats > 65) & (beats < 89)]
+    assert [np.abs(found - b * fs).min() <= 0.05 * fs for b in later] == [True] * later.size
+    # Before the burst nothing changed: each beat once, nothing else.
+    before = found[found < 29.5 * fs]
+    np.testing.assert_array_equal(before, np.round(beats[beats < 29.5] * fs).astype(int))
+
+
+def test_pan_tompkins_recovers_on_a_real_record_after_a_burst(mitdb_dir):
+    import wfdb
+
+    record = wfdb.rdrecord(str(mitdb_dir / "119"), channels=[0], sampto=360 * 180)
+    ann = wfdb.rdann(str(mitdb_dir / "119"), "atr", sampto=360 * 180)
+    x, fs = record.p_signal[:, 0], record.fs
+    reference = np.array([s for s, sym in zip(ann.sample, ann.symbol, strict=True) if sym in "NV"])
+    noisy = spike_burst(x, fs, 60.0, 120.0, amplitude=10.0, seed=1)
+    after = reference[(reference > 125 * fs) & (reference < 178 * fs)]
+    tp, _ = beat_match(after, pan_tompkins(noisy, fs), round(0.15 * fs))
+    assert tp == after.size  # every beat from 5 s after the burst
+
+
 def test_threshold_rule_misses_small_beats():
     fs = 250
     ecg = np.zeros(10 * fs)
