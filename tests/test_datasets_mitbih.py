@@ -269,6 +269,16 @@ def test_an_annotation_one_sample_past_the_end_is_left_out(mitdb_dir, tmp_path):
     assert (bunch.groups == "100").sum() == 2272  # as from the original file
 
 
+def test_a_random_split_refuses_annotations_other_than_the_published_ones(mitdb_dir, tmp_path):
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    keep = np.arange(len(ann.sample)) != 5  # one beat annotation fewer: every later beat shifts
+    wfdb.wrann("100", "atr", ann.sample[keep], np.array(ann.symbol)[keep], write_dir=str(folder))
+    with pytest.raises(DataFormatError, match=r"mitdb/100: the annotations hold 2272 beats, "):
+        fetch_mitbih(tmp_path, records=["100"], split="random", cache=False)
+    assert fetch_mitbih(tmp_path, records=["100"], cache=False).target.size == 2271
+
+
 def test_absent_lead(mitdb_dir):
     with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
         fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)

@@ -174,6 +174,7 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         "symbol": beat_symbols,
         # Which annotated beat of the record (in annotation order) each row is; -1 for none.
         "beat_index": beat_index,
+        "n_annotated": np.array(int(is_beat.sum())),
         "lead": np.array(lead_name),
         "detected": detected,
         "reference": samples[np.isin(symbols, list("NLRBAaJSVrFejnE/fQ?"))],
@@ -337,7 +338,9 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
         r_peaks.append(arrays["r_peaks"][keep])
         groups.append(np.full(int(keep.sum()), record, dtype="U3"))
         if split == "random":
-            in_test_part.append(_random_split_flags(record, arrays["beat_index"][keep]))
+            in_test_part.append(
+                _random_split_flags(record, arrays["beat_index"][keep], int(arrays["n_annotated"]))
+            )
         leads[record] = str(arrays["lead"])
         if detector is not None:
             detection[record] = _detection_counts(arrays, 0.150 * 360)
@@ -400,14 +403,15 @@ def _random_split_table() -> dict[str, np.ndarray]:
         return {record: npz[record] for record in npz.files}
 
 
-def _random_split_flags(record: str, beat_index: np.ndarray) -> np.ndarray:
+def _random_split_flags(record: str, beat_index: np.ndarray, n_annotated: int) -> np.ndarray:
     """Test-part flags of one record's rows, from their place among its annotated beats."""
     flags = _random_split_table()[record]
-    if beat_index.size and beat_index.max() > flags.size:
+    if n_annotated != flags.size + 1:
+        # Another annotation file would shift every beat's place: refuse rather than mislabel.
         raise DataFormatError(
-            f"mitdb/{record}: the annotations hold more beats ({beat_index.max() + 1}) than the "
-            f"published record ({flags.size + 1}), so split='random' cannot place them; use the "
-            "PhysioNet annotation file, or split='inter-patient' or split=None"
+            f"mitdb/{record}: the annotations hold {n_annotated} beats, the published record "
+            f"{flags.size + 1}, so split='random' cannot place them; use the PhysioNet "
+            "annotation file, or split='inter-patient' or split=None"
         )
     # The record's last annotated beat is in neither part of the published split (it has no
     # following interval to cut); a detected beat matched to it goes to the training part.
