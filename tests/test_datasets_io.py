@@ -8,6 +8,7 @@ import os
 import shutil
 import urllib.request
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,6 +164,28 @@ def test_cache_keyed_by_parameters(user_home, monkeypatch):
     b = fetch_mitbih(user_home, records=["100"], download_if_missing=False, segment_factor=1.0)
     assert calls == ["100", "100"]
     assert b.data.shape == (2272, 187)
+
+
+def test_cache_keyed_by_the_code_that_shapes_beats(user_home, monkeypatch, tmp_path):
+    calls = count_builds(monkeypatch)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert calls == ["100"]
+    # An edit to the detector or the beat cutter (here: a copy of the package's sources with one
+    # byte more in qrs.py) makes the cached beats those of other code: they are built again.
+    package = Path(_cache.__file__).resolve().parents[1]
+    edited = tmp_path / "ecgbeat"
+    for name in _cache.BEAT_SHAPING_CODE:
+        (edited / name).parent.mkdir(parents=True, exist_ok=True)
+        (edited / name).write_bytes((package / name).read_bytes())
+    (edited / "qrs.py").write_bytes((package / "qrs.py").read_bytes() + b"\n")
+    monkeypatch.setattr(_cache, "__file__", str(edited / "datasets" / "_cache.py"))
+    _cache.code_digest.cache_clear()
+    try:
+        fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    finally:
+        _cache.code_digest.cache_clear()
+    assert calls == ["100", "100"]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip"])

@@ -1,8 +1,9 @@
 """On-disk cache of built beat arrays, keyed by what they were built from.
 
 A cache file is ``<folder>/<prefix>-<key>.npz``. The key hashes the preprocessing parameters, the
-cache format version, the package version (a release may change how beats are cut, and must not be
-served the beats of an earlier one) and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
+cache format version, the package version and a digest of the code that shapes the beats (a
+release, or an edited checkout, may cut beats or find R peaks differently, and must not be served
+the beats of another) and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
 ``SHA256SUMS.txt``, else the file's own SHA-256, always with its size and modification time so
 that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays and of its
 own file name (which holds the key): a cut or edited file, or the valid file of another entry
@@ -11,6 +12,7 @@ copied over it, fails the check and is rebuilt, never trusted. Files are written
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -44,10 +46,33 @@ def file_fingerprint(path: Path, known_sha256: str | None = None) -> list:
     return [path.name, stat.st_size, stat.st_mtime_ns, digest]
 
 
+#: The modules whose code decides what a cached beat array holds (relative to the package).
+BEAT_SHAPING_CODE = (
+    "beats.py",
+    "qrs.py",
+    "rhythm.py",
+    "datasets/_records.py",
+    "datasets/_mitbih.py",
+    "datasets/_ptbdb.py",
+)
+
+
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the source of :data:`BEAT_SHAPING_CODE`: any edit to them changes every key."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in BEAT_SHAPING_CODE:
+        h.update(name.encode() + b"\0" + (package / name).read_bytes())
+    return h.hexdigest()
+
+
 def cache_key(params: dict, fingerprints: list) -> str:
     """Hex key of a cache entry."""
     blob = json.dumps(
-        [CACHE_VERSION, __version__, params, fingerprints], sort_keys=True, default=str
+        [CACHE_VERSION, __version__, code_digest(), params, fingerprints],
+        sort_keys=True,
+        default=str,
     )
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
