@@ -46,6 +46,8 @@ beside the candidates already there).
 Usage::
 
     python benchmarks/small_data.py --mode select [--params '{"epochs": 48}'] [--seeds 3]
+    python benchmarks/small_data.py --mode select --rows freeze_conv fine_tune \
+        --transfer-params '{"learning_rate": 0.0001}' --name transfer_lr1e-4
     python benchmarks/small_data.py --mode report
     python benchmarks/small_data.py --quick        # smoke test: one size, one seed, tiny fits
 """

@@ -12,6 +12,11 @@ cycle from twice ``learning_rate`` down to 0, the first lasting ``N`` epochs.
 
 Each run is added under ``--name`` to ``benchmarks/results/training_variants.json``.
 
+``--holdout F`` scores on the last fraction ``F`` of the shuffled training rows instead of the
+test part, and trains on the rest: the test part is then never scored, so the run can guide a
+choice (the runs without it scored the test part after each epoch, and some defaults were chosen
+on those numbers: see docs/training.md).
+
 Usage::
 
     python benchmarks/training_variants.py --name ema099 --params '{"epochs": 12}' --adam-ema 0.99
@@ -45,6 +50,13 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--cosine-restarts", type=int, default=None, metavar="FIRST_CYCLE")
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
     parser.add_argument("--quick", action="store_true", help="4 records, for a smoke test")
+    parser.add_argument(
+        "--holdout",
+        type=float,
+        default=None,
+        metavar="F",
+        help="score on this fraction of the training rows, never on the test part",
+    )
     parser.add_argument("--output", default=str(REPO / "benchmarks/results/training_variants.json"))
     args = parser.parse_args(argv)
     params = json.loads(args.params)
@@ -55,6 +67,11 @@ def main(argv: list[str] | None = None) -> dict:
     from ecgbeat import HeartbeatCNNClassifier
 
     X_train, y_train, X_test, y_test = shuffled_split(args.data_home, quick=args.quick)
+    if args.holdout is not None:
+        # The training rows are shuffled already: their last part is a random holdout.
+        n_holdout = round(args.holdout * len(y_train))
+        X_test, y_test = X_train[-n_holdout:], y_train[-n_holdout:]
+        X_train, y_train = X_train[:-n_holdout], y_train[:-n_holdout]
 
     params.setdefault("random_state", 0)
     if args.cosine_restarts is not None:
@@ -83,6 +100,11 @@ def main(argv: list[str] | None = None) -> dict:
     reached = next((e for e in record["epochs"] if e["test_macro_f1"] >= TARGET_MACRO_F1), None)
     run = {
         "params": json.loads(args.params),
+        "scored_on": (
+            f"holdout: the last {args.holdout:g} of the shuffled training rows"
+            if args.holdout is not None
+            else "the test part of the random split"
+        ),
         "adam_ema_momentum": args.adam_ema,
         "cosine_restarts_first_cycle": args.cosine_restarts,
         "learning_rates": clf.history_["learning_rate"],
