@@ -365,8 +365,6 @@ def _signal_table(path: Path, classifier, leads, args):
     from ecgbeat.datasets._records import read_signal
     from ecgbeat.records import classify_signal
 
-    if args.fs is None and path.suffix.lower() != ".edf":
-        raise _CommandError(f"{path.name} is a signal file: give its sampling rate with --fs HZ")
     if args.annotations is not None:
         raise _CommandError("--annotations reads WFDB annotation files; a signal file has none")
     signal, fs, lead = read_signal(path, leads, args.fs)

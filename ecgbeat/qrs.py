@@ -177,10 +177,9 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     triggers a search-back at half the threshold, and a gap that also lasts over 1.5 s lets the
     signal and noise levels decay (halving every 0.3 s; the first beat heard then sets the signal
     level afresh), so that the detector recovers within seconds after a burst of noise has
-    raised them; a candidate within 360 ms of
-    the previous beat whose slope is under half that beat's slope is rejected as a T wave. Each
-    accepted QRS is then located at the largest absolute deflection of the band-passed signal
-    within ±75 ms.
+    raised them; a candidate within 360 ms of the previous beat whose slope is under half that
+    beat's slope is rejected as a T wave. Each accepted QRS is then located at the largest
+    absolute deflection of the band-passed signal within ±75 ms.
 
     Parameters
     ----------

@@ -194,10 +194,6 @@ def read_lead(
     return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
 
 
-#: Suffixes of the signal files that :func:`read_signal` reads (besides WFDB records).
-SIGNAL_FILE_SUFFIXES = (".csv", ".npy", ".edf")
-
-
 def read_signal(
     path: Path, lead: str | Sequence[str] | None = None, fs: float | None = None
 ) -> tuple[np.ndarray, float, str]:
@@ -222,7 +218,7 @@ def read_signal(
             )
         return signal, file_fs, name
     if fs is None:
-        raise DataFormatError(f"{path} is a signal file: give its sampling rate (--fs HZ)")
+        raise DataFormatError(f"{path} is a signal file: give its sampling rate with --fs HZ")
     signal, name = read_signal_file(path, lead)
     return signal, float(fs), name
 
