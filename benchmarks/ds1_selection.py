@@ -19,6 +19,12 @@ Variants (``--variants``):
   root of scikit-learn's "balanced" ones (from the training folds' counts), as ``mitbih-ds1`` had:
   plain "balanced" gives DS1's 8 Q beats a weight of about 1,000 (``rhythm_balanced``'s first fold:
   N Se 11 %);
+* ``..._template``: as ``rhythm_refined_augmented_sqrt``, with three more columns after the R-R
+  features that compare the beat with its recording's median beat (:func:`record_morphology`);
+  ``..._template_seed`` repeats it with other seeds, as ``..._seed`` does the chosen recipe;
+* ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
+* ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
+  end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -109,6 +115,43 @@ VARIANTS = {
             "validation_fraction": 0.0,
         },
     },
+    "rhythm_refined_augmented_sqrt_template": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "morphology": "template",
+        "params": {
+            "n_rr_features": N_RR_FEATURES + 3,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_seed": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "morphology": "template",
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + 3,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_relative": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "morphology": "relative",
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
+    "rhythm_refined_augmented_sqrt_long": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {
+            **RHYTHM,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+            "epochs": 112,
+        },
+    },
     "rhythm_refined_augmented_p": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -139,6 +182,38 @@ def rhythm_columns(X: np.ndarray, kind: str | None) -> np.ndarray:
         return np.hstack([beats, np.log(rr)]).astype(X.dtype)
     premature, pause = rr[:, 0] / rr[:, 2], rr[:, 1] / rr[:, 0]
     return np.hstack([X, np.column_stack([premature, pause])]).astype(X.dtype)
+
+
+def record_morphology(X: np.ndarray, groups: np.ndarray, kind: str | None) -> np.ndarray:
+    """The rows with the beat compared with its recording's median beat (``None``: unchanged).
+
+    The median beat of a recording is its patient's usual beat; how far a beat departs from it is a
+    per-patient normalisation of shape, as the R-R features are one of timing. ``"template"``
+    appends three columns (after the R-R ones): the Pearson correlation of the beat with the median
+    beat over the first 0.4 s after R (50 samples at 125 Hz) and over 0.75 s (94 samples), and the
+    root-mean-square difference over the first 0.4 s. ``"relative"`` replaces the beat by the beat
+    minus the median beat.
+    """
+    if kind is None:
+        return X
+    n_beat = X.shape[1] - N_RR_FEATURES
+    beats, rr = X[:, :n_beat].astype(np.float64), X[:, n_beat:]
+    template = np.empty_like(beats)
+    for group in np.unique(groups):
+        rows = groups == group
+        template[rows] = np.median(beats[rows], axis=0)
+    if kind == "relative":
+        return np.hstack([beats - template, rr]).astype(X.dtype)
+
+    def correlation(width: int) -> np.ndarray:
+        a = beats[:, :width] - beats[:, :width].mean(axis=1, keepdims=True)
+        b = template[:, :width] - template[:, :width].mean(axis=1, keepdims=True)
+        norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
+        return np.divide((a * b).sum(axis=1), norm, out=np.zeros(len(a)), where=norm > 0)
+
+    rmsd = np.sqrt(((beats[:, :50] - template[:, :50]) ** 2).mean(axis=1))
+    extra = np.column_stack([correlation(50), correlation(94), rmsd])
+    return np.hstack([X, extra]).astype(X.dtype)
 
 
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
@@ -192,6 +267,8 @@ def main(argv: list[str] | None = None) -> dict:
         assert np.array_equal(ds1.groups, plain.groups)
         X = rhythm_columns(ds1.data, variant.get("rhythm_columns"))
         X_detected = rhythm_columns(detected.data, variant.get("rhythm_columns"))
+        X = record_morphology(X, ds1.groups, variant.get("morphology"))
+        X_detected = record_morphology(X_detected, detected.groups, variant.get("morphology"))
         y_pred = np.empty_like(ds1.target)
         y_detected = np.empty_like(detected.target)
         per_fold, seconds = [], 0.0
@@ -200,9 +277,8 @@ def main(argv: list[str] | None = None) -> dict:
             if params.get("class_weight") == "sqrt-balanced":
                 params["class_weight"] = sqrt_balanced_class_weight(ds1.target[train])
             clf = HeartbeatCNNClassifier(
-                epochs=args.epochs,
+                **{"epochs": args.epochs, **params},
                 random_state=args.seed + k + variant.get("seed_offset", 0),
-                **params,
             )
             start = time.perf_counter()
             clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
@@ -230,6 +306,7 @@ def main(argv: list[str] | None = None) -> dict:
             "params": variant["params"],
             "rhythm_features": variant["rhythm"],
             "rhythm_columns": variant.get("rhythm_columns"),
+            "morphology": variant.get("morphology"),
             "seed_offset": variant.get("seed_offset", 0),
             "train_seconds": round(seconds, 1),
             "pooled": nsvf_metrics(ds1.target, y_pred),
