@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._backend import import_keras, import_preserving_random_state, import_tensorflow
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -44,6 +43,12 @@ class TrainingResult:
 #: A class is never cut below this share of its training beats per epoch, so that an epoch stays
 #: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
 MIN_SAMPLING_RATE = 0.1
+
+
+def _model_selection():
+    """:mod:`sklearn.model_selection`, imported without moving :mod:`random`'s global state: its
+    import draws from it, and a user's seeded ``random`` must not change because a model trained."""
+    return import_preserving_random_state("sklearn.model_selection")
 
 
 def class_sampling_rates(
@@ -150,7 +155,7 @@ def validation_split(
             stacklevel=4,
         )
         return indices, None
-    train_idx, val_idx = train_test_split(
+    train_idx, val_idx = _model_selection().train_test_split(
         indices, test_size=n_validation, stratify=y, random_state=seed
     )
     return np.sort(train_idx), np.sort(val_idx)
@@ -178,8 +183,6 @@ def grouped_validation_split(
     >>> len(val), np.unique(y[val]).tolist()
     (4, [0, 1])
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     n_groups = len(np.unique(groups))
     if n_groups < 2:
         raise ValueError(
@@ -188,7 +191,9 @@ def grouped_validation_split(
             "validation_fraction=0"
         )
     n_splits = min(max(2, round(1 / fraction)), n_groups)
-    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    splitter = _model_selection().StratifiedGroupKFold(
+        n_splits=n_splits, shuffle=True, random_state=seed
+    )
     classes = np.unique(y)
     with warnings.catch_warnings():
         # Classes rarer than the number of folds are expected here: whole patients decide.

@@ -31,15 +31,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ecgbeat._backend import (
-    default_training_precision,
-    import_keras,
-    import_preserving_random_state,
-)
+from ecgbeat import _training
+from ecgbeat import pretrained as pretrained_registry
+from ecgbeat._backend import default_training_precision, import_keras
 from ecgbeat._inference import compile_predict
 from ecgbeat.augment import resolve_augmentation
-from ecgbeat.exceptions import InputScaleWarning
+from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
+from ecgbeat.persistence import read_model_file, write_model_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -49,6 +48,15 @@ __all__ = ["HeartbeatCNNClassifier"]
 _MONITORS = ("val_loss", "val_accuracy")
 _LR_SCHEDULES = ("plateau", "cosine_restarts")
 _BATCHES_IN_FLIGHT = 2
+#: Parameters that model files written before they existed were trained with: every beat, decay
+#: on plateau, one draw per epoch. (Files always record ``dropout`` and ``epochs``, whose defaults
+#: changed with these.) :meth:`HeartbeatCNNClassifier.load` restores such files with them.
+_EARLIER_DEFAULTS = {
+    "max_class_ratio": None,
+    "lr_schedule": "plateau",
+    "lr_cycle_epochs": 16,
+    "min_steps_per_epoch": 1,
+}
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
@@ -476,8 +484,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
 
-        _training = import_preserving_random_state("ecgbeat._training")
-
         self._release_model()
         model = self._initial_model(X.shape[1], classes, seed, source)
         precision = default_training_precision() if self.precision == "auto" else self.precision
@@ -585,8 +591,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """The pretrained start named by ``pretrained``, checked against ``architecture``."""
         if self.pretrained is None:
             return None
-        from ecgbeat import pretrained as pretrained_registry
-
         source = pretrained_registry.load(self.pretrained)
         if source.architecture != self.architecture:
             raise ValueError(
@@ -709,9 +713,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         --------
         ecgbeat.persistence : The file format.
         """
-        from ecgbeat.persistence import save_model
-
-        save_model(self, path)
+        check_is_fitted(self)
+        params = self.get_params()
+        if params.get("callbacks"):
+            params["callbacks"] = None  # live callback objects are not data; they are not saved
+        fields = {
+            "estimator": type(self).__name__,
+            "params": params,
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str,
+            "n_features_in": int(self.n_features_in_),
+            "history": self.history_,
+            "best_epoch": int(self.best_epoch_),
+            "n_epochs": int(self.n_epochs_),
+            # Files written before ``precision`` existed lack it: those were trained in float32.
+            "precision": getattr(self, "precision_", "float32"),
+            "sampling_rates": getattr(
+                self, "sampling_rates_", np.ones(len(self.classes_))
+            ).tolist(),
+            "extra": getattr(self, "model_card_", None),
+        }
+        write_model_file(self.model_, fields, path)
 
     @classmethod
     def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
@@ -735,9 +757,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         >>> HeartbeatCNNClassifier.load(path).get_params() == clf.get_params()
         True
         """
-        from ecgbeat.persistence import load_model
-
-        return load_model(path)
+        model, metadata = read_model_file(path)
+        try:
+            estimator = cls(**{**_EARLIER_DEFAULTS, **metadata["params"]})
+            estimator._set_fitted_state(model, metadata)
+            n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise ModelFileError(
+                f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
+            ) from error
+        if (n_outputs, n_inputs) != (len(estimator.classes_), estimator.n_features_in_):
+            raise ModelFileError(
+                f"model file {str(path)!r}: the network maps {n_inputs} samples to {n_outputs} "
+                f"classes, but its metadata lists {estimator.n_features_in_} samples and "
+                f"{len(estimator.classes_)} classes"
+            )
+        return estimator
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, **params) -> HeartbeatCNNClassifier:
@@ -777,8 +812,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.score(X, y) > 0.9
         True
         """
-        from ecgbeat import pretrained as pretrained_registry
-
         source = pretrained_registry.load(name_or_path)
         # The network's structure comes with it: its architecture and its rhythm inputs.
         structure = {
