@@ -181,9 +181,10 @@ def _normal_class(classifier, args) -> str | None:
 
 
 def _class_names(classifier) -> list[str]:
-    from ecgbeat.records import _class_names
+    # records (and with it SciPy and wfdb) loads when a command needs it, not for --help.
+    from ecgbeat.records import resolve_class_names
 
-    return _class_names(classifier, None)
+    return resolve_class_names(classifier)
 
 
 def _predict_proba(classifier, X, args, desc: str = "classifying"):
@@ -362,7 +363,7 @@ def _record_path(item: str) -> Path:
 
 def _signal_table(path: Path, classifier, leads, args):
     """A BeatTable for a signal file: EDF, or CSV / .npy (one column per lead) at ``--fs``."""
-    from ecgbeat.datasets._records import read_signal
+    from ecgbeat.datasets import read_signal
     from ecgbeat.records import classify_signal
 
     if args.annotations is not None:
@@ -466,7 +467,7 @@ def _strip_start(table, duration: float) -> float:
 
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     _use_agg()
-    from ecgbeat.datasets._records import read_lead, read_signal
+    from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_strip
 
     plotted = [t for t in tables if t.fs == t.fs]

@@ -43,6 +43,7 @@ from ecgbeat.records import (
     BeatTable,
     classify_record,
     concat_tables,
+    ectopic_burden,
     write_atomic,
 )
 
@@ -307,7 +308,7 @@ class RecordsResult:
         burden = None
         if all(record["normal_class"] is not None for record in per_record):
             normal = sum(record["counts"][record["normal_class"]] for record in per_record)
-            burden = 1.0 - normal / beats if beats else 0.0  # exact: displays round once
+            burden = ectopic_burden(normal, beats)
         return {
             "records": len(self.tables) + len(self.errors),
             "classified": len(self.tables),

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecgbeat.datasets._records import DEFAULT_LEADS
+from ecgbeat.datasets import DEFAULT_LEADS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -44,6 +44,8 @@ __all__ = [
     "classify_record",
     "classify_signal",
     "concat_tables",
+    "ectopic_burden",
+    "resolve_class_names",
     "resolve_normal_class",
     "spreadsheet_text",
     "write_atomic",
@@ -111,9 +113,7 @@ class BeatTable:
         """Beats per class and the ectopic burden: the share of beats not in ``normal_class``.
 
         Every other class counts as ectopic (for the AAMI classes: S, V, F and Q). Without a
-        normal class the burden is ``None``. It is the exact share, not rounded: whoever
-        displays it rounds it once (rounding here and again for display would turn 0.822545
-        into 82.2 % instead of 82.3 %).
+        normal class the burden is ``None``; else :func:`ectopic_burden`, exact.
         """
         counts = self.counts()
         burden = None
@@ -123,7 +123,7 @@ class BeatTable:
                     f"normal_class {self.normal_class!r} is not one of the classes "
                     f"{self.class_names}"
                 )
-            burden = 1.0 - counts[self.normal_class] / len(self) if len(self) else 0.0
+            burden = ectopic_burden(counts[self.normal_class], len(self))
         return {
             "record": self.record,
             "beats": len(self),
@@ -222,6 +222,20 @@ def write_atomic(path: Path, write) -> None:
         raise
 
 
+def ectopic_burden(n_normal: int, n_beats: int) -> float:
+    """The share of beats that are not normal: ``1 - n_normal / n_beats`` (0 without beats).
+
+    The exact share, not rounded: whoever displays it rounds it once (rounding here and again for
+    display would turn 0.822545 into 82.2 % instead of 82.3 %).
+
+    Examples
+    --------
+    >>> ectopic_burden(90, 120), ectopic_burden(0, 0)
+    (0.25, 0.0)
+    """
+    return 1.0 - n_normal / n_beats if n_beats else 0.0
+
+
 def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
     """Rows of several tables, one after the other."""
     return [row for table in tables for row in table.rows()]
@@ -281,7 +295,7 @@ def classify_record(
     >>> table.summary()["counts"]  # doctest: +SKIP
     {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
     """
-    from ecgbeat.datasets._records import read_annotations, read_lead
+    from ecgbeat.datasets import read_annotations, read_lead
 
     path = Path(record)
     name = path.name
@@ -376,7 +390,7 @@ def classify_signal(
         cut["refine_radius"] = refine_radius
     segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
     X = np.hstack([segments.beats, rr]) if rhythm else segments.beats
-    names = _class_names(classifier, class_names)
+    names = resolve_class_names(classifier, class_names)
     if len(X):
         proba = classifier.predict_proba(X)
         codes = np.argmax(proba, axis=1)
@@ -451,7 +465,20 @@ def resolve_normal_class(
     return normal_class
 
 
-def _class_names(classifier, class_names: Sequence[str] | None) -> list[str]:
+def resolve_class_names(classifier, class_names: Sequence[str] | None = None) -> list[str]:
+    """The names of ``classifier``'s classes, as tables, plots and reports show them.
+
+    ``class_names`` if given (one per class); else the model card's ``target_names`` when the
+    classes are their integer codes ``0..n-1`` (the shipped models: ``N, S, V, F, Q``); else the
+    classes themselves, as text.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> clf = SimpleNamespace(classes_=[0, 1], model_card_={"target_names": ["N", "V"]})
+    >>> resolve_class_names(clf), resolve_class_names(clf, ["normal", "ectopic"])
+    (['N', 'V'], ['normal', 'ectopic'])
+    """
     if class_names is not None:
         if len(class_names) != len(classifier.classes_):
             raise ValueError(
