@@ -49,6 +49,7 @@ __all__ = [
     "resolve_normal_class",
     "spreadsheet_text",
     "write_atomic",
+    "write_csv",
 ]
 
 #: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
@@ -134,13 +135,18 @@ class BeatTable:
         }
 
     def rows(self) -> list[dict]:
-        """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...)."""
+        """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...).
+
+        ``reference`` follows ``label`` when the table has reference classes; ``time_s`` is empty
+        for beats without a time (a table of beats from a CSV, whose ``fs`` is NaN).
+        """
         rows = []
         for i in range(len(self)):
             row = {
                 "record": spreadsheet_text(self.record),
                 "sample": int(self.sample[i]),
-                "time_s": round(float(self.sample[i]) / self.fs, 4),
+                # Beats without R peaks (rows of a CSV of beats, fs NaN) have no time.
+                "time_s": round(float(self.sample[i]) / self.fs, 4) if self.fs == self.fs else "",
                 "label": spreadsheet_text(str(self.label[i])),
             }
             if self.reference is not None:
@@ -155,17 +161,8 @@ class BeatTable:
         return rows
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase, *, header: bool = True) -> None:
-        """Write the table as CSV to a path (atomically) or an open text stream."""
-        fields = ["record", "sample", "time_s", "label"]
-        fields += ["reference"] if self.reference is not None else []
-        fields += [f"p_{n}" for n in self.class_names]
-        if isinstance(path, (str, os.PathLike)):
-            write_atomic(Path(path), lambda stream: self.to_csv(stream, header=header))
-            return
-        writer = csv.DictWriter(path, fieldnames=fields)
-        if header:
-            writer.writeheader()
-        writer.writerows(self.rows())
+        """Write the table as CSV to a path (atomically) or an open text stream (:func:`write_csv`)."""
+        write_csv([self], path, header=header)
 
 
 def spreadsheet_text(text: str) -> str:
@@ -234,6 +231,46 @@ def ectopic_burden(n_normal: int, n_beats: int) -> float:
     (0.25, 0.0)
     """
     return 1.0 - n_normal / n_beats if n_beats else 0.0
+
+
+def write_csv(
+    tables: Sequence[BeatTable],
+    destination: str | os.PathLike | io.TextIOBase,
+    *,
+    header: bool = True,
+) -> None:
+    """Write tables as one CSV: one header line, then every table's rows, table after table.
+
+    The columns are ``record, sample, time_s, label``, then ``reference`` when any table has
+    reference classes, then ``p_<class>`` for every class of any table (empty where a table lacks
+    it). A path is written atomically (:func:`write_atomic`): an existing file is replaced only
+    by a complete one.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
+    ...                   proba=np.array([[0.9, 0.1]]), class_names=["N", "V"])
+    >>> stream = io.StringIO()
+    >>> write_csv([table], stream)
+    >>> print(stream.getvalue(), end="")
+    record,sample,time_s,label,p_N,p_V
+    100,370,1.0278,N,0.9,0.1
+    """
+    if isinstance(destination, (str, os.PathLike)):
+        write_atomic(Path(destination), lambda stream: write_csv(tables, stream, header=header))
+        return
+    fields = ["record", "sample", "time_s", "label"]
+    if any(table.reference is not None for table in tables):
+        fields.append("reference")  # the annotation's class, beside the prediction
+    for table in tables:
+        fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
+    writer = csv.DictWriter(destination, fieldnames=fields, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    for table in tables:
+        writer.writerows(table.rows())
 
 
 def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
