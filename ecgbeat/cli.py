@@ -309,43 +309,19 @@ def _signal_table(path: Path, classifier, leads, args):
     )
 
 
-def _csv_table(path: Path, classifier, names: list[str], args):
+def _csv_table(path: Path, classifier, args):
     """A BeatTable for a CSV of beats (one per row, optional label column after the samples)."""
-    import numpy as np
+    from ecgbeat.datasets import read_beats_csv
+    from ecgbeat.records import classify_beats
 
-    from ecgbeat.exceptions import DataFormatError
-    from ecgbeat.records import BeatTable, resolve_normal_class
-
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
-    try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
-        reason = str(exc).split("; use `usecols`")[0]
-        raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
-    n = classifier.n_features_in_
-    if table.shape[1] == n + 1:
-        table = table[:, :n]  # the Kaggle layout: the last column is the label
-    elif table.shape[1] != n:
-        raise DataFormatError(
-            f"{path}: rows have {table.shape[1]} values; the model takes beats of {n} samples "
-            f"(or {n + 1} columns with a label last)"
-        )
-    if not np.isfinite(table).all():
-        raise DataFormatError(f"{path}: NaN or infinite values")
-    proba = _predict_proba(classifier, table.astype(np.float32), args, desc=path.name)
-    labels = np.asarray(names, dtype=object)[np.argmax(proba, axis=1)].astype(str)
-    # A CSV row has no R peak: 'sample' is the row number and the time is unknown.
-    return BeatTable(
-        record=path.stem,
-        sample=np.arange(len(table)),
-        fs=float("nan"),
-        label=labels,
-        proba=proba,
-        class_names=names,
-        lead="",
-        normal_class=resolve_normal_class(classifier, names, args.normal_class),
+    beats = read_beats_csv(path, classifier.n_features_in_)
+    _info(args, f"classifying {len(beats)} beats of {path.name}")
+    return classify_beats(
+        beats,
+        classifier,
+        name=path.stem,
+        class_names=_class_names(classifier),
+        normal_class=args.normal_class,
     )
 
 
@@ -481,7 +457,7 @@ def _cmd_predict(args) -> int:
         paths[table.record] = path
     for item, path in csv_items:
         try:
-            tables.append(_csv_table(path, beats_classifier, _class_names(beats_classifier), args))
+            tables.append(_csv_table(path, beats_classifier, args))
         except (ECGBeatError, OSError, ValueError) as exc:
             errors[item] = str(exc)
         except Exception as exc:  # one odd file must not cost the other inputs

@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "BeatTable",
     "beat_cutting",
+    "classify_beats",
     "classify_record",
     "classify_signal",
     "concat_tables",
@@ -427,22 +428,86 @@ def classify_signal(
         cut["refine_radius"] = refine_radius
     segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
     X = np.hstack([segments.beats, rr]) if rhythm else segments.beats
-    names = resolve_class_names(classifier, class_names)
+    return _table(
+        X,
+        classifier,
+        resolve_class_names(classifier, class_names),
+        normal_class,
+        record=name,
+        sample=segments.r_peaks,
+        fs=float(fs),
+        lead=lead,
+    )
+
+
+def classify_beats(
+    beats,
+    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    *,
+    name: str = "beats",
+    class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
+) -> BeatTable:
+    """Classify beats that were cut already (rows of a CSV, the reference 187-sample format).
+
+    Such beats have no recording around them: the table's ``sample`` is the row number, its
+    ``fs`` is NaN and its times are empty. Without R-R intervals the default is ``"mitbih"``, the
+    model of beats alone.
+
+    Parameters
+    ----------
+    beats : array-like of shape (n_beats, n_samples)
+        One beat per row, as the classifier takes them (``n_features_in_`` samples).
+    classifier : HeartbeatCNNClassifier or str, default="mitbih"
+        A fitted classifier, or the name of a pretrained model.
+    name : str, default="beats"
+        The table's record name.
+    class_names, normal_class
+        As in :func:`classify_record`.
+
+    Returns
+    -------
+    BeatTable
+        One row per beat.
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import load_sample
+    >>> from ecgbeat.records import classify_beats
+    >>> table = classify_beats(load_sample().data[:3])
+    >>> table.label.tolist(), table.rows()[0]["time_s"]
+    (['N', 'N', 'N'], '')
+    """
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    beats = np.asarray(beats, dtype=np.float32)
+    return _table(
+        beats,
+        classifier,
+        resolve_class_names(classifier, class_names),
+        normal_class,
+        record=name,
+        sample=np.arange(len(beats)),
+        fs=float("nan"),
+        lead="",
+    )
+
+
+def _table(X, classifier, names, normal_class, **where) -> BeatTable:
+    """The BeatTable of rows ``X`` classified by ``classifier`` (``where``: record, sample...)."""
     if len(X):
         proba = classifier.predict_proba(X)
         codes = np.argmax(proba, axis=1)
     else:
         proba = np.zeros((0, len(names)))
         codes = np.zeros(0, dtype=int)
-    labels = np.asarray(names, dtype=object)[codes].astype(str)
     return BeatTable(
-        record=name,
-        sample=segments.r_peaks,
-        fs=float(fs),
-        label=labels,
+        **where,
+        label=np.asarray(names, dtype=object)[codes].astype(str),
         proba=proba,
         class_names=list(names),
-        lead=lead,
         normal_class=resolve_normal_class(classifier, names, normal_class),
     )
 

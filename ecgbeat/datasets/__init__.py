@@ -14,7 +14,7 @@ Examples
 """
 
 from ecgbeat.datasets._base import get_data_home
-from ecgbeat.datasets._heartbeat_csv import load_heartbeat_csv
+from ecgbeat.datasets._heartbeat_csv import load_heartbeat_csv, read_beats_csv
 from ecgbeat.datasets._mitbih import (
     AAMI_CLASSES,
     AAMI_SYMBOLS,
@@ -45,6 +45,7 @@ __all__ = [
     "load_heartbeat_csv",
     "load_sample",
     "read_annotations",
+    "read_beats_csv",
     "read_lead",
     "read_signal",
 ]
