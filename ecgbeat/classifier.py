@@ -487,31 +487,19 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self._release_model()
         model = self._initial_model(X.shape[1], classes, seed, source)
         precision = default_training_precision() if self.precision == "auto" else self.precision
+        config = _training.TrainingConfig.from_params(
+            self.get_params(deep=False), augmentation=augmentation, precision=precision
+        )
         result = _training.train(
             model,
             X,
             y_encoded,
+            config,
             n_classes=len(classes),
-            sample_weights=self._sample_weights(y, y_encoded, classes),
-            validation_fraction=self.validation_fraction,
-            groups=groups,
-            augmentation=augmentation,
-            n_beat_samples=X.shape[1] - self.n_rr_features,
-            epochs=self.epochs,
-            min_steps_per_epoch=self.min_steps_per_epoch,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            monitor=self.monitor,
-            early_stopping_patience=self.early_stopping_patience,
-            lr_decay_patience=self.lr_decay_patience,
-            lr_decay_factor=self.lr_decay_factor,
-            callbacks=self.callbacks,
             seed=seed,
-            verbose=self.verbose,
-            precision=precision,
-            max_class_ratio=self.max_class_ratio,
-            lr_schedule=self.lr_schedule,
-            lr_cycle_epochs=self.lr_cycle_epochs,
+            sample_weights=self._sample_weights(y, y_encoded, classes),
+            groups=groups,
+            n_beat_samples=X.shape[1] - self.n_rr_features,
         )
         self.classes_ = classes
         self.precision_ = precision
