@@ -43,19 +43,22 @@ from ecgbeat.persistence import read_model_file, write_model_file
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["HeartbeatCNNClassifier"]
+__all__ = ["EARLIER_DEFAULTS", "HeartbeatCNNClassifier"]
 
 _MONITORS = ("val_loss", "val_accuracy")
 _LR_SCHEDULES = ("plateau", "cosine_restarts")
 _BATCHES_IN_FLIGHT = 2
-#: Parameters that model files written before they existed were trained with: every beat, decay
-#: on plateau, one draw per epoch. (Files always record ``dropout`` and ``epochs``, whose defaults
-#: changed with these.) :meth:`HeartbeatCNNClassifier.load` restores such files with them.
-_EARLIER_DEFAULTS = {
+#: The training recipe before 2026-11-26, in the parameters that changed since: every beat, decay
+#: on plateau, one draw per epoch, each architecture's own dropout. Model files written before
+#: these parameters existed were trained so (:meth:`HeartbeatCNNClassifier.load` restores them with
+#: it; files always record ``dropout`` and ``epochs``), and the benchmarks whose committed results
+#: were made with it pin it to reproduce them.
+EARLIER_DEFAULTS = {
     "max_class_ratio": None,
     "lr_schedule": "plateau",
     "lr_cycle_epochs": 16,
     "min_steps_per_epoch": 1,
+    "dropout": None,
 }
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
@@ -747,7 +750,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """
         model, metadata = read_model_file(path)
         try:
-            estimator = cls(**{**_EARLIER_DEFAULTS, **metadata["params"]})
+            estimator = cls(**{**EARLIER_DEFAULTS, **metadata["params"]})
             estimator._set_fitted_state(model, metadata)
             n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
