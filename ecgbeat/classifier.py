@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import logging
 import numbers
 import threading
@@ -159,19 +160,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         as in an interrupted fit, the best epoch so far), and early stopping judges whole cycles:
         it stops at the end of a cycle that did not improve on the best
         (``early_stopping_patience=None`` turns it off; its number is not used), and
-        ``lr_decay_patience`` and ``lr_decay_factor`` are not used. How this default was chosen
-        (on the test part of MIT-BIH's random split) is in the documentation's Training page.
-        The pretrained ``mitbih``, ``mitbih-resnet`` and ``mitbih-ds1`` were trained with the
-        earlier defaults: ``"plateau"``, ``max_class_ratio=None``, ``dropout=None`` and
-        ``epochs=50`` (or fewer).
+        ``lr_decay_patience`` and ``lr_decay_factor`` are not used (changing them warns). The
+        documentation's Training page says how this default was chosen; :data:`EARLIER_DEFAULTS`
+        is the recipe of the older shipped models.
     lr_cycle_epochs : int, default=16
         Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs.
     dropout : float or None, default=0.05
         Dropout rate of the network after each pooling block (twice that before the dense head
         of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
-        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``. How
-        0.05 was chosen (on the test part of MIT-BIH's random split) is in the documentation's
-        Training page.
+        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers.
     max_class_ratio : float >= 1 or None, default=3.0
@@ -180,10 +177,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         only that many beats (a new random draw each epoch, never under 10 % of the class).
         The loss makes up for the changed class mix, so :meth:`predict_proba` still estimates
         the probabilities of the data as given (the rarer classes are not favoured; that is
-        ``class_weight``'s job). With ``3.0`` on MIT-BIH, an epoch draws a quarter of the N
-        beats and all the others and takes 37 % of the time. Data sets where no class has more
-        than three times the median count (PTB's MI vs healthy, say) are not changed. ``None``
-        trains on every beat.
+        ``class_weight``'s job). Data sets where no class has more than three times the median
+        count are not changed. ``None`` trains on every beat.
         :attr:`sampling_rates_` shows the rates used.
     augmentation : {"ecg"}, dict or None, default=None
         Change every training beat afresh in every epoch the way a new recording would: R-peak
@@ -206,8 +201,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         labels of ``fit`` are only some of them (a new patient whose few minutes hold only normal
         beats, say). The labels must then be among the pretrained classes, of the same kind.
     predict_batch_size : int, default=4096
-        Beats per batch in :meth:`predict_proba`, which runs two batches at a time; bounds the
-        memory used by prediction (about 650 MiB beyond the input at the default, half at 2048).
+        Beats per batch in :meth:`predict_proba`, which runs two batches at a time: the memory
+        that prediction uses beyond the input grows with it.
     precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
         Arithmetic of training. ``"mixed_bfloat16"`` computes the network's layers in bfloat16
         while keeping the weights and the softmax in float32 (Keras mixed precision); on CPUs
@@ -355,11 +350,33 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        # Training is stochastic unless random_state is an integer; the common checks set one.
-        tags.non_deterministic = False
+        # Without a seed each fit draws its own (weights, splits, batches); with one, a fit
+        # repeats exactly on CPUs of the same kind (see ``precision``).
+        tags.non_deterministic = self.random_state is None
         return tags
+
+    def _warn_inert_parameters(self) -> None:
+        """Warn when a parameter was changed that the learning-rate schedule does not use."""
+        if self.lr_schedule != "cosine_restarts":
+            return
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [
+            f"{name}={getattr(self, name)!r}"
+            for name in ("lr_decay_patience", "lr_decay_factor", "early_stopping_patience")
+            if getattr(self, name) not in (defaults[name], None)
+        ]
+        if changed:
+            warnings.warn(
+                f"{', '.join(changed)} changes nothing with lr_schedule='cosine_restarts': the "
+                "learning rate follows its cosine cycles, and early stopping judges whole cycles "
+                "(only early_stopping_patience=None, which turns it off, acts). Set "
+                "lr_schedule='plateau' to decay on plateau with these settings",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _warn_if_unscaled(self, X: np.ndarray) -> None:
         """Warn (once per call) when the beats lie far outside [0, 1], their expected scale."""
@@ -458,6 +475,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "must hold a beat of at least one sample before its rhythm features"
             )
         self._warn_if_unscaled(X)
+        self._warn_inert_parameters()
         if groups is not None:
             groups = column_or_1d(groups, warn=True)
             check_consistent_length(y, groups)
