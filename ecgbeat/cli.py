@@ -309,6 +309,21 @@ def _signal_table(path: Path, classifier, leads, args):
     )
 
 
+def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
+    """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on."""
+    for item, path in items:
+        try:
+            table = make_table(path)
+        except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+            errors[item] = str(exc)
+            continue
+        except Exception as exc:  # one odd input must not cost the others
+            errors[item] = f"{type(exc).__name__}: {exc}"
+            continue
+        tables.append(table)
+        paths[table.record] = path
+
+
 def _csv_table(path: Path, classifier, args):
     """A BeatTable for a CSV of beats (one per row, optional label column after the samples)."""
     from ecgbeat.datasets import read_beats_csv
@@ -423,45 +438,32 @@ def _cmd_predict(args) -> int:
         from ecgbeat.records import classify_record
 
         names = _class_names(classifier)
-        for item, path in _progress(
+
+        def record_table(path):
+            return classify_record(
+                path,
+                classifier,
+                lead=leads or None,
+                annotations=args.annotations,
+                detector=args.detector,
+                class_names=names,
+                normal_class=args.normal_class,
+            )
+
+        records = _progress(
             wfdb_items, total=len(wfdb_items), desc="records", args=args, unit="record"
-        ):
-            try:
-                table = classify_record(
-                    path,
-                    classifier,
-                    lead=leads or None,
-                    annotations=args.annotations,
-                    detector=args.detector,
-                    class_names=names,
-                    normal_class=args.normal_class,
-                )
-            except (ECGBeatError, OSError, ValueError, ImportError) as exc:
-                errors[item] = str(exc)
-                continue
-            except Exception as exc:  # one odd file must not cost the other records
-                errors[item] = f"{type(exc).__name__}: {exc}"
-                continue
-            tables.append(table)
-            paths[table.record] = path
-    for item, path in signal_items:
-        try:
-            table = _signal_table(path, classifier, leads, args)
-        except (ECGBeatError, OSError, ValueError) as exc:
-            errors[item] = str(exc)
-            continue
-        except Exception as exc:  # one odd file must not cost the other inputs
-            errors[item] = f"{type(exc).__name__}: {exc}"
-            continue
-        tables.append(table)
-        paths[table.record] = path
-    for item, path in csv_items:
-        try:
-            tables.append(_csv_table(path, beats_classifier, args))
-        except (ECGBeatError, OSError, ValueError) as exc:
-            errors[item] = str(exc)
-        except Exception as exc:  # one odd file must not cost the other inputs
-            errors[item] = f"{type(exc).__name__}: {exc}"
+        )
+        _classify_each(records, record_table, tables, paths, errors)
+    _classify_each(
+        signal_items,
+        lambda path: _signal_table(path, classifier, leads, args),
+        tables,
+        paths,
+        errors,
+    )
+    _classify_each(
+        csv_items, lambda path: _csv_table(path, beats_classifier, args), tables, paths, errors
+    )
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
         where = "" if message.startswith(item) else f"{item}: "
