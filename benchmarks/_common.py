@@ -14,11 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-#: The estimator's training defaults before 2026-11-26 (decay on plateau, every beat, the
-#: architecture's dropout): the scripts whose committed results were made with them pin them, so
-#: that they still reproduce those results. ``train_speed.py`` measures the current defaults.
-EARLIER_DEFAULTS = {"lr_schedule": "plateau", "max_class_ratio": None, "dropout": None}
-
 
 def sqrt_balanced_class_weight(y, digits: int | None = None) -> dict[int, float]:
     """The square root of scikit-learn's "balanced" class weights of integer labels ``y``.

@@ -38,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import EARLIER_DEFAULTS
+from ecgbeat.classifier import EARLIER_DEFAULTS
 
 DEFAULT_MITDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "mitdb"
 RESULT = Path(__file__).resolve().parent / "results" / "dask_scaling.json"

@@ -38,8 +38,7 @@ from _common import provenance  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 from ecgbeat.beats import cut_beats  # noqa: E402
-from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih  # noqa: E402
-from ecgbeat.datasets._records import read_annotations, read_lead  # noqa: E402
+from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead  # noqa: E402  # noqa: E402
 from ecgbeat.evaluation import aami_metrics  # noqa: E402
 from ecgbeat.records import beat_cutting, classify_record  # noqa: E402
 

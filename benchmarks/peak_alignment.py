@@ -29,8 +29,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import provenance  # noqa: E402
 
-from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS1  # noqa: E402
-from ecgbeat.datasets._records import read_annotations, read_lead  # noqa: E402
+from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS1, read_annotations, read_lead  # noqa: E402  # noqa: E402
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks  # noqa: E402
 
 RADII = (0.0, 0.05, 0.08, 0.1, 0.12, 0.15)

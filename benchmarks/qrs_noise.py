@@ -62,8 +62,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from _common import provenance  # noqa: E402
 
-from ecgbeat.datasets import MITBIH_DS1  # noqa: E402
-from ecgbeat.datasets._records import read_annotations, read_lead  # noqa: E402
+from ecgbeat.datasets import (  # noqa: E402
+    MITBIH_DS1,
+    read_annotations,
+    read_lead,
+)
 from ecgbeat.qrs import detect_r_peaks  # noqa: E402
 
 BEAT_SYMBOLS = list("NLRBAaJSVrFejnE/fQ?")

@@ -39,9 +39,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import EARLIER_DEFAULTS, provenance, sqrt_balanced_class_weight  # noqa: E402
+from _common import provenance, sqrt_balanced_class_weight  # noqa: E402
 
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
+from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
 from ecgbeat.datasets import fetch_mitbih  # noqa: E402
 from ecgbeat.evaluation import aami_metrics  # noqa: E402
 from ecgbeat.pretrained import ATTRIBUTION, model_card  # noqa: E402

@@ -37,7 +37,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import EARLIER_DEFAULTS, peak_rss_mib, provenance  # noqa: E402
+from _common import peak_rss_mib, provenance  # noqa: E402
+
+from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
 
 TARGET_MACRO_F1 = 0.915
 

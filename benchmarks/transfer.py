@@ -43,9 +43,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from _common import EARLIER_DEFAULTS  # noqa: E402
-
 from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
+from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
 from ecgbeat.datasets import MITBIH_DS2, fetch_mitbih, fetch_ptbdb  # noqa: E402
 from ecgbeat.evaluation import classification_metrics  # noqa: E402
 

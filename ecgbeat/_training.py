@@ -15,13 +15,12 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
-from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._backend import import_keras, import_preserving_random_state, import_tensorflow
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -44,6 +43,12 @@ class TrainingResult:
 #: A class is never cut below this share of its training beats per epoch, so that an epoch stays
 #: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
 MIN_SAMPLING_RATE = 0.1
+
+
+def _model_selection():
+    """:mod:`sklearn.model_selection`, imported without moving :mod:`random`'s global state: its
+    import draws from it, and a user's seeded ``random`` must not change because a model trained."""
+    return import_preserving_random_state("sklearn.model_selection")
 
 
 def class_sampling_rates(
@@ -150,7 +155,7 @@ def validation_split(
             stacklevel=4,
         )
         return indices, None
-    train_idx, val_idx = train_test_split(
+    train_idx, val_idx = _model_selection().train_test_split(
         indices, test_size=n_validation, stratify=y, random_state=seed
     )
     return np.sort(train_idx), np.sort(val_idx)
@@ -178,8 +183,6 @@ def grouped_validation_split(
     >>> len(val), np.unique(y[val]).tolist()
     (4, [0, 1])
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     n_groups = len(np.unique(groups))
     if n_groups < 2:
         raise ValueError(
@@ -188,7 +191,9 @@ def grouped_validation_split(
             "validation_fraction=0"
         )
     n_splits = min(max(2, round(1 / fraction)), n_groups)
-    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    splitter = _model_selection().StratifiedGroupKFold(
+        n_splits=n_splits, shuffle=True, random_state=seed
+    )
     classes = np.unique(y)
     with warnings.catch_warnings():
         # Classes rarer than the number of folds are expected here: whole patients decide.
@@ -488,48 +493,79 @@ def _best_weights_callback(
     return BestWeights()
 
 
+@dataclass(frozen=True)
+class TrainingConfig:
+    """How one fit trains: the estimator's training parameters, resolved.
+
+    The fields are :class:`~ecgbeat.HeartbeatCNNClassifier`'s parameters of the same names (see
+    its docstring), except that ``augmentation`` holds strengths
+    (:func:`ecgbeat.augment.resolve_augmentation`), ``precision`` is ``"float32"`` or
+    ``"mixed_bfloat16"`` (never ``"auto"``) and ``callbacks`` is a tuple.
+
+    Examples
+    --------
+    >>> from ecgbeat import HeartbeatCNNClassifier
+    >>> params = HeartbeatCNNClassifier(epochs=5).get_params()
+    >>> config = TrainingConfig.from_params(params, precision="float32", augmentation=None)
+    >>> config.epochs, config.batch_size, config.lr_schedule
+    (5, 128, 'cosine_restarts')
+    """
+
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    validation_fraction: float
+    monitor: str
+    early_stopping_patience: int | None
+    lr_schedule: str
+    lr_cycle_epochs: int
+    lr_decay_patience: int | None
+    lr_decay_factor: float
+    max_class_ratio: float | None
+    min_steps_per_epoch: int
+    augmentation: dict[str, float] | None
+    precision: str
+    callbacks: tuple
+    verbose: int
+
+    @classmethod
+    def from_params(cls, params: dict, **resolved) -> TrainingConfig:
+        """The fields found among ``params`` (others are ignored), then ``resolved`` over them.
+
+        ``callbacks`` becomes a tuple (``None``: none).
+        """
+        names = {f.name for f in fields(cls)}
+        chosen = {**{k: v for k, v in params.items() if k in names}, **resolved}
+        chosen["callbacks"] = tuple(chosen.get("callbacks") or ())
+        return cls(**chosen)
+
+
 def train(
     model: keras.Model,
     X: np.ndarray,
     y: np.ndarray,
+    config: TrainingConfig,
     *,
     n_classes: int,
-    sample_weights: np.ndarray | None,
-    validation_fraction: float,
-    groups: np.ndarray | None = None,
-    augmentation: dict[str, float] | None = None,
-    n_beat_samples: int | None = None,
-    epochs: int,
-    min_steps_per_epoch: int = 1,
-    batch_size: int,
-    learning_rate: float,
-    monitor: str,
-    early_stopping_patience: int | None,
-    lr_decay_patience: int | None,
-    lr_decay_factor: float,
-    callbacks: list | None,
     seed: int,
-    verbose: int,
-    precision: str = "float32",
-    max_class_ratio: float | None = None,
-    lr_schedule: str,
-    lr_cycle_epochs: int,
+    sample_weights: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    n_beat_samples: int | None = None,
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
     ``X`` is float32 of shape (n_beats, n_samples) and ``y`` integer codes ``0..n_classes-1``.
     Each epoch draws the classes at :func:`class_sampling_rates` (afresh, seeded by ``seed``).
-    ``lr_schedule`` is ``"plateau"`` (decay on plateau) or ``"cosine_restarts"``
-    (:func:`cosine_restarts_rate`, first cycle ``lr_cycle_epochs``). ``augmentation`` (strengths
-    from :func:`ecgbeat.augment.resolve_augmentation`) changes the first ``n_beat_samples``
-    columns of every training batch (:func:`ecgbeat.augment.augment_batch`), never the
-    validation beats.
+    ``config.lr_schedule`` is ``"plateau"`` (decay on plateau) or ``"cosine_restarts"``
+    (:func:`cosine_restarts_rate`, first cycle ``config.lr_cycle_epochs``).
+    ``config.augmentation`` changes the first ``n_beat_samples`` columns of every training batch
+    (:func:`ecgbeat.augment.augment_batch`), never the validation beats.
     """
     keras = import_keras()
     tf = import_tensorflow()
 
-    train_idx, val_idx = validation_split(y, validation_fraction, seed, groups)
-    rates = class_sampling_rates(y[train_idx], n_classes, max_class_ratio)
+    train_idx, val_idx = validation_split(y, config.validation_fraction, seed, groups)
+    rates = class_sampling_rates(y[train_idx], n_classes, config.max_class_ratio)
     undersampled = bool((rates < 1).any())
     tensors = (X[train_idx, :, None], y[train_idx])
     if sample_weights is not None:
@@ -538,30 +574,32 @@ def train(
         columns = tuple(tf.constant(column) for column in tensors)
         dataset = (
             epoch_indices(tf, y[train_idx], rates, seed)
-            .batch(batch_size)
+            .batch(config.batch_size)
             .map(lambda rows: tuple(tf.gather(column, rows) for column in columns))
         )
     else:
         dataset = (
             tf.data.Dataset.from_tensor_slices(tensors)
             .shuffle(len(train_idx), seed=seed, reshuffle_each_iteration=True)
-            .batch(batch_size)
+            .batch(config.batch_size)
         )
-    if augmentation is not None:
+    if config.augmentation is not None:
         from ecgbeat.augment import augment_batch
 
         # One stateless seed pair per batch, new draws every epoch, all from ``seed``.
         batch_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
         dataset = tf.data.Dataset.zip(dataset, batch_seeds).map(
             lambda batch, pair: (
-                augment_batch(batch[0], augmentation, n_beat_samples=n_beat_samples, seed=pair),
+                augment_batch(
+                    batch[0], config.augmentation, n_beat_samples=n_beat_samples, seed=pair
+                ),
                 *batch[1:],
             )
         )
     n_batches = int(dataset.cardinality())
-    if n_batches < min_steps_per_epoch:
+    if n_batches < config.min_steps_per_epoch:
         # Each repetition draws (and shuffles, and augments) afresh.
-        dataset = dataset.repeat(-(-min_steps_per_epoch // n_batches))
+        dataset = dataset.repeat(-(-config.min_steps_per_epoch // n_batches))
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
     validation_data = None
     if val_idx is not None:
@@ -572,7 +610,7 @@ def train(
             validation += (rates[y[val_idx]].astype(np.float32),)
         validation_data = (
             tf.data.Dataset.from_tensor_slices(validation)
-            .batch(max(batch_size, 1024))
+            .batch(max(config.batch_size, 1024))
             .prefetch(tf.data.AUTOTUNE)
         )
 
@@ -584,44 +622,46 @@ def train(
             rates,
             None if sample_weights is None else sample_weights[train_idx],
         )
-    restarts = lr_schedule == "cosine_restarts"
+    restarts = config.lr_schedule == "cosine_restarts"
     best = _best_weights_callback(
         keras,
-        monitor,
-        early_stopping_patience,
+        config.monitor,
+        config.early_stopping_patience,
         result,
-        verbose,
-        cycle_last_epochs(lr_cycle_epochs, epochs) if restarts else None,
+        config.verbose,
+        cycle_last_epochs(config.lr_cycle_epochs, config.epochs) if restarts else None,
     )
     all_callbacks = [best]
     if restarts:
         all_callbacks.insert(
             0,
             keras.callbacks.LearningRateScheduler(
-                lambda epoch, _: cosine_restarts_rate(epoch, learning_rate, lr_cycle_epochs, epochs)
+                lambda epoch, _: cosine_restarts_rate(
+                    epoch, config.learning_rate, config.lr_cycle_epochs, config.epochs
+                )
             ),
         )
-    elif validation_data is not None and lr_decay_patience is not None:
+    elif validation_data is not None and config.lr_decay_patience is not None:
         all_callbacks.insert(
             0,
             keras.callbacks.ReduceLROnPlateau(
-                monitor=monitor,
-                mode="max" if monitor.endswith("accuracy") else "min",
-                factor=lr_decay_factor,
-                patience=lr_decay_patience,
-                verbose=int(verbose > 0),
+                monitor=config.monitor,
+                mode="max" if config.monitor.endswith("accuracy") else "min",
+                factor=config.lr_decay_factor,
+                patience=config.lr_decay_patience,
+                verbose=int(config.verbose > 0),
             ),
         )
-    all_callbacks += list(callbacks or [])
-    with TRAINERS.borrow(model, learning_rate, precision, rates) as trainer:
+    all_callbacks += list(config.callbacks)
+    with TRAINERS.borrow(model, config.learning_rate, config.precision, rates) as trainer:
         try:
             trainer.fit(
                 dataset,
-                epochs=epochs,
+                epochs=config.epochs,
                 validation_data=validation_data,
                 callbacks=all_callbacks,
                 shuffle=False,  # the dataset reshuffles itself, with the seed
-                verbose=verbose,
+                verbose=config.verbose,
             )
         except KeyboardInterrupt:
             result.interrupted = True

@@ -47,8 +47,9 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from ecgbeat.exceptions import SignalError
-from ecgbeat.qrs import check_r_peaks, check_signal, detect_r_peaks, refine_r_peaks, unit_scale
+from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features
+from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
 
 __all__ = ["BeatSegments", "cut_beats", "resample", "segment_beats"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import inspect
 import logging
 import numbers
 import threading
@@ -31,24 +32,35 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ecgbeat._backend import (
-    default_training_precision,
-    import_keras,
-    import_preserving_random_state,
-)
+from ecgbeat import _training
+from ecgbeat import pretrained as pretrained_registry
+from ecgbeat._backend import default_training_precision, import_keras
 from ecgbeat._inference import compile_predict
 from ecgbeat.augment import resolve_augmentation
-from ecgbeat.exceptions import InputScaleWarning
+from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
+from ecgbeat.persistence import read_model_file, write_model_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["HeartbeatCNNClassifier"]
+__all__ = ["EARLIER_DEFAULTS", "HeartbeatCNNClassifier"]
 
 _MONITORS = ("val_loss", "val_accuracy")
 _LR_SCHEDULES = ("plateau", "cosine_restarts")
 _BATCHES_IN_FLIGHT = 2
+#: The training recipe before 2026-11-26, in the parameters that changed since: every beat, decay
+#: on plateau, one draw per epoch, each architecture's own dropout. Model files written before
+#: these parameters existed were trained so (:meth:`HeartbeatCNNClassifier.load` restores them with
+#: it; files always record ``dropout`` and ``epochs``), and the benchmarks whose committed results
+#: were made with it pin it to reproduce them.
+EARLIER_DEFAULTS = {
+    "max_class_ratio": None,
+    "lr_schedule": "plateau",
+    "lr_cycle_epochs": 16,
+    "min_steps_per_epoch": 1,
+    "dropout": None,
+}
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
@@ -148,19 +160,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         as in an interrupted fit, the best epoch so far), and early stopping judges whole cycles:
         it stops at the end of a cycle that did not improve on the best
         (``early_stopping_patience=None`` turns it off; its number is not used), and
-        ``lr_decay_patience`` and ``lr_decay_factor`` are not used. How this default was chosen
-        (on the test part of MIT-BIH's random split) is in the documentation's Training page.
-        The pretrained ``mitbih``, ``mitbih-resnet`` and ``mitbih-ds1`` were trained with the
-        earlier defaults: ``"plateau"``, ``max_class_ratio=None``, ``dropout=None`` and
-        ``epochs=50`` (or fewer).
+        ``lr_decay_patience`` and ``lr_decay_factor`` are not used (changing them warns). The
+        documentation's Training page says how this default was chosen; :data:`EARLIER_DEFAULTS`
+        is the recipe of the older shipped models.
     lr_cycle_epochs : int, default=16
         Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs.
     dropout : float or None, default=0.05
         Dropout rate of the network after each pooling block (twice that before the dense head
         of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
-        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``. How
-        0.05 was chosen (on the test part of MIT-BIH's random split) is in the documentation's
-        Training page.
+        keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers.
     max_class_ratio : float >= 1 or None, default=3.0
@@ -169,10 +177,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         only that many beats (a new random draw each epoch, never under 10 % of the class).
         The loss makes up for the changed class mix, so :meth:`predict_proba` still estimates
         the probabilities of the data as given (the rarer classes are not favoured; that is
-        ``class_weight``'s job). With ``3.0`` on MIT-BIH, an epoch draws a quarter of the N
-        beats and all the others and takes 37 % of the time. Data sets where no class has more
-        than three times the median count (PTB's MI vs healthy, say) are not changed. ``None``
-        trains on every beat.
+        ``class_weight``'s job). Data sets where no class has more than three times the median
+        count are not changed. ``None`` trains on every beat.
         :attr:`sampling_rates_` shows the rates used.
     augmentation : {"ecg"}, dict or None, default=None
         Change every training beat afresh in every epoch the way a new recording would: R-peak
@@ -195,8 +201,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         labels of ``fit`` are only some of them (a new patient whose few minutes hold only normal
         beats, say). The labels must then be among the pretrained classes, of the same kind.
     predict_batch_size : int, default=4096
-        Beats per batch in :meth:`predict_proba`, which runs two batches at a time; bounds the
-        memory used by prediction (about 650 MiB beyond the input at the default, half at 2048).
+        Beats per batch in :meth:`predict_proba`, which runs two batches at a time: the memory
+        that prediction uses beyond the input grows with it.
     precision : {"auto", "float32", "mixed_bfloat16"}, default="auto"
         Arithmetic of training. ``"mixed_bfloat16"`` computes the network's layers in bfloat16
         while keeping the weights and the softmax in float32 (Keras mixed precision); on CPUs
@@ -344,11 +350,33 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
-        # Training is stochastic unless random_state is an integer; the common checks set one.
-        tags.non_deterministic = False
+        # Without a seed each fit draws its own (weights, splits, batches); with one, a fit
+        # repeats exactly on CPUs of the same kind (see ``precision``).
+        tags.non_deterministic = self.random_state is None
         return tags
+
+    def _warn_inert_parameters(self) -> None:
+        """Warn when a parameter was changed that the learning-rate schedule does not use."""
+        if self.lr_schedule != "cosine_restarts":
+            return
+        defaults = {
+            name: parameter.default
+            for name, parameter in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [
+            f"{name}={getattr(self, name)!r}"
+            for name in ("lr_decay_patience", "lr_decay_factor", "early_stopping_patience")
+            if getattr(self, name) not in (defaults[name], None)
+        ]
+        if changed:
+            warnings.warn(
+                f"{', '.join(changed)} changes nothing with lr_schedule='cosine_restarts': the "
+                "learning rate follows its cosine cycles, and early stopping judges whole cycles "
+                "(only early_stopping_patience=None, which turns it off, acts). Set "
+                "lr_schedule='plateau' to decay on plateau with these settings",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def _warn_if_unscaled(self, X: np.ndarray) -> None:
         """Warn (once per call) when the beats lie far outside [0, 1], their expected scale."""
@@ -447,6 +475,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "must hold a beat of at least one sample before its rhythm features"
             )
         self._warn_if_unscaled(X)
+        self._warn_inert_parameters()
         if groups is not None:
             groups = column_or_1d(groups, warn=True)
             check_consistent_length(y, groups)
@@ -476,36 +505,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
 
-        _training = import_preserving_random_state("ecgbeat._training")
-
         self._release_model()
         model = self._initial_model(X.shape[1], classes, seed, source)
         precision = default_training_precision() if self.precision == "auto" else self.precision
+        config = _training.TrainingConfig.from_params(
+            self.get_params(deep=False), augmentation=augmentation, precision=precision
+        )
         result = _training.train(
             model,
             X,
             y_encoded,
+            config,
             n_classes=len(classes),
-            sample_weights=self._sample_weights(y, y_encoded, classes),
-            validation_fraction=self.validation_fraction,
-            groups=groups,
-            augmentation=augmentation,
-            n_beat_samples=X.shape[1] - self.n_rr_features,
-            epochs=self.epochs,
-            min_steps_per_epoch=self.min_steps_per_epoch,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            monitor=self.monitor,
-            early_stopping_patience=self.early_stopping_patience,
-            lr_decay_patience=self.lr_decay_patience,
-            lr_decay_factor=self.lr_decay_factor,
-            callbacks=self.callbacks,
             seed=seed,
-            verbose=self.verbose,
-            precision=precision,
-            max_class_ratio=self.max_class_ratio,
-            lr_schedule=self.lr_schedule,
-            lr_cycle_epochs=self.lr_cycle_epochs,
+            sample_weights=self._sample_weights(y, y_encoded, classes),
+            groups=groups,
+            n_beat_samples=X.shape[1] - self.n_rr_features,
         )
         self.classes_ = classes
         self.precision_ = precision
@@ -585,8 +600,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """The pretrained start named by ``pretrained``, checked against ``architecture``."""
         if self.pretrained is None:
             return None
-        from ecgbeat import pretrained as pretrained_registry
-
         source = pretrained_registry.load(self.pretrained)
         if source.architecture != self.architecture:
             raise ValueError(
@@ -709,9 +722,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         --------
         ecgbeat.persistence : The file format.
         """
-        from ecgbeat.persistence import save_model
-
-        save_model(self, path)
+        check_is_fitted(self)
+        params = self.get_params()
+        if params.get("callbacks"):
+            params["callbacks"] = None  # live callback objects are not data; they are not saved
+        fields = {
+            "estimator": type(self).__name__,
+            "params": params,
+            "classes": self.classes_.tolist(),
+            "classes_dtype": self.classes_.dtype.str,
+            "n_features_in": int(self.n_features_in_),
+            "history": self.history_,
+            "best_epoch": int(self.best_epoch_),
+            "n_epochs": int(self.n_epochs_),
+            # Files written before ``precision`` existed lack it: those were trained in float32.
+            "precision": getattr(self, "precision_", "float32"),
+            "sampling_rates": getattr(
+                self, "sampling_rates_", np.ones(len(self.classes_))
+            ).tolist(),
+            "extra": getattr(self, "model_card_", None),
+        }
+        write_model_file(self.model_, fields, path)
 
     @classmethod
     def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
@@ -735,9 +766,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         >>> HeartbeatCNNClassifier.load(path).get_params() == clf.get_params()
         True
         """
-        from ecgbeat.persistence import load_model
-
-        return load_model(path)
+        model, metadata = read_model_file(path)
+        try:
+            estimator = cls(**{**EARLIER_DEFAULTS, **metadata["params"]})
+            estimator._set_fitted_state(model, metadata)
+            n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+            raise ModelFileError(
+                f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
+            ) from error
+        if (n_outputs, n_inputs) != (len(estimator.classes_), estimator.n_features_in_):
+            raise ModelFileError(
+                f"model file {str(path)!r}: the network maps {n_inputs} samples to {n_outputs} "
+                f"classes, but its metadata lists {estimator.n_features_in_} samples and "
+                f"{len(estimator.classes_)} classes"
+            )
+        return estimator
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, **params) -> HeartbeatCNNClassifier:
@@ -777,8 +821,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         >>> clf.score(X, y) > 0.9
         True
         """
-        from ecgbeat import pretrained as pretrained_registry
-
         source = pretrained_registry.load(name_or_path)
         # The network's structure comes with it: its architecture and its rhythm inputs.
         structure = {

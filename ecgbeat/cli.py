@@ -24,10 +24,11 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TypeVar
 
-from ecgbeat._backend import import_keras, import_tensorflow_quietly
+from ecgbeat._backend import import_tensorflow_quietly
 from ecgbeat._install import install_hint
+from ecgbeat._progress import epoch_bar, progress_bar
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ECGBeatError
 
@@ -47,88 +48,15 @@ class _CommandError(ECGBeatError):
 
 
 def _progress(items: Iterable[T], *, total: int, desc: str, args, unit: str) -> Iterator[T]:
-    """A tqdm bar on stderr when it is a terminal and ``--quiet`` is not given."""
-    if getattr(args, "quiet", False) or not sys.stderr.isatty():
-        yield from items
-        return
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is in the [data] extra; without it there is no bar, nothing else
-        yield from items
-        return
-    yield from tqdm(items, total=total, desc=desc, unit=unit, leave=False)
+    """A bar on stderr when it is a terminal and ``--quiet`` is not given."""
+    enabled = None if not getattr(args, "quiet", False) else False
+    return progress_bar(items, total=total, desc=desc, unit=unit, enabled=enabled)
 
 
 def _info(args, message: str) -> None:
     """Progress messages go to stderr, so that stdout stays clean for tables and JSON."""
     if not getattr(args, "quiet", False):
         print(message, file=sys.stderr)
-
-
-def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
-    """A classification report (per class, accuracy, macro-F1) and the confusion matrix as text.
-
-    Parameters
-    ----------
-    metrics : dict
-        The result of :func:`ecgbeat.evaluation.classification_metrics`.
-    title : str, optional
-        A first line.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> from ecgbeat.evaluation import classification_metrics
-    >>> from ecgbeat.cli import format_report
-    >>> m = classification_metrics([0, 0, 1, 1], [0, 1, 1, 1], target_names=["N", "V"])
-    >>> print(format_report(m))  # doctest: +NORMALIZE_WHITESPACE
-    class  precision  recall      f1  support
-    N         1.0000  0.5000  0.6667        2
-    V         0.6667  1.0000  0.8000        2
-    <BLANKLINE>
-    accuracy   0.7500   (4 beats)
-    macro-F1   0.7333
-    <BLANKLINE>
-    confusion matrix (rows: true class, columns: predicted class)
-    true\\pred  N  V
-    N          1  1
-    V          0  2
-    """
-    names = list(metrics["labels"])
-    width = max([5, *map(len, names)])
-    lines = [] if title is None else [title, ""]
-    lines.append(f"{'class':<{width}}  precision  recall      f1  support")
-    total = 0
-    for name in names:
-        row = metrics["per_class"][name]
-        total += row["support"]
-        lines.append(
-            f"{name:<{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:6.4f}"
-            f"  {row['support']:7d}"
-        )
-    lines += [
-        "",
-        f"accuracy   {metrics['accuracy']:.4f}   ({total} beats)",
-        f"macro-F1   {metrics['macro_f1']:.4f}"
-        + (f"   ({', '.join(names)})" if "macro_f1_NSVF" in metrics else ""),
-    ]
-    if "macro_f1_NSVF" in metrics:
-        lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, S, V, F)")
-    lines += [
-        "",
-        "confusion matrix (rows: true class, columns: predicted class)",
-    ]
-    matrix = metrics["confusion_matrix"]
-    cell = max([len(n) for n in names] + [len(str(v)) for r in matrix for v in r])
-    head = "true\\pred"
-    first = max(len(head), width)
-    lines.append(f"{head:<{first}}  " + " ".join(f"{n:>{cell}}" for n in names))
-    for name, row in zip(names, matrix, strict=True):
-        lines.append(f"{name:<{first}}  " + " ".join(f"{v:>{cell}}" for v in row))
-    return "\n".join(lines)
 
 
 def _save_figure(fig, path: str, args) -> None:
@@ -181,9 +109,10 @@ def _normal_class(classifier, args) -> str | None:
 
 
 def _class_names(classifier) -> list[str]:
-    from ecgbeat.records import _class_names
+    # records (and with it SciPy and wfdb) loads when a command needs it, not for --help.
+    from ecgbeat.records import resolve_class_names
 
-    return _class_names(classifier, None)
+    return resolve_class_names(classifier)
 
 
 def _predict_proba(classifier, X, args, desc: str = "classifying"):
@@ -276,7 +205,7 @@ def _cmd_demo(args) -> int:
     import numpy as np
 
     from ecgbeat.datasets import load_sample
-    from ecgbeat.evaluation import classification_metrics
+    from ecgbeat.evaluation import classification_metrics, format_report
 
     classifier = _load_classifier(args.model, args)
     sample = load_sample()
@@ -362,7 +291,7 @@ def _record_path(item: str) -> Path:
 
 def _signal_table(path: Path, classifier, leads, args):
     """A BeatTable for a signal file: EDF, or CSV / .npy (one column per lead) at ``--fs``."""
-    from ecgbeat.datasets._records import read_signal
+    from ecgbeat.datasets import read_signal
     from ecgbeat.records import classify_signal
 
     if args.annotations is not None:
@@ -380,68 +309,35 @@ def _signal_table(path: Path, classifier, leads, args):
     )
 
 
-def _csv_table(path: Path, classifier, names: list[str], args):
+def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
+    """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on."""
+    for item, path in items:
+        try:
+            table = make_table(path)
+        except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+            errors[item] = str(exc)
+            continue
+        except Exception as exc:  # one odd input must not cost the others
+            errors[item] = f"{type(exc).__name__}: {exc}"
+            continue
+        tables.append(table)
+        paths[table.record] = path
+
+
+def _csv_table(path: Path, classifier, args):
     """A BeatTable for a CSV of beats (one per row, optional label column after the samples)."""
-    import numpy as np
+    from ecgbeat.datasets import read_beats_csv
+    from ecgbeat.records import classify_beats
 
-    from ecgbeat.exceptions import DataFormatError
-    from ecgbeat.records import BeatTable, resolve_normal_class
-
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found")
-    try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
-        reason = str(exc).split("; use `usecols`")[0]
-        raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
-    n = classifier.n_features_in_
-    if table.shape[1] == n + 1:
-        table = table[:, :n]  # the Kaggle layout: the last column is the label
-    elif table.shape[1] != n:
-        raise DataFormatError(
-            f"{path}: rows have {table.shape[1]} values; the model takes beats of {n} samples "
-            f"(or {n + 1} columns with a label last)"
-        )
-    if not np.isfinite(table).all():
-        raise DataFormatError(f"{path}: NaN or infinite values")
-    proba = _predict_proba(classifier, table.astype(np.float32), args, desc=path.name)
-    labels = np.asarray(names, dtype=object)[np.argmax(proba, axis=1)].astype(str)
-    # A CSV row has no R peak: 'sample' is the row number and the time is unknown.
-    return BeatTable(
-        record=path.stem,
-        sample=np.arange(len(table)),
-        fs=float("nan"),
-        label=labels,
-        proba=proba,
-        class_names=names,
-        lead="",
-        normal_class=resolve_normal_class(classifier, names, args.normal_class),
+    beats = read_beats_csv(path, classifier.n_features_in_)
+    _info(args, f"classifying {len(beats)} beats of {path.name}")
+    return classify_beats(
+        beats,
+        classifier,
+        name=path.stem,
+        class_names=_class_names(classifier),
+        normal_class=args.normal_class,
     )
-
-
-def _rows(table) -> list[dict]:
-    rows = table.rows()
-    if table.fs != table.fs:  # NaN: beats from a CSV, without times
-        for row in rows:
-            row["time_s"] = ""
-    return rows
-
-
-def _write_tables(tables, stream: TextIO) -> None:
-    import csv
-
-    if not tables:
-        return
-    fields = ["record", "sample", "time_s", "label"]
-    if any(table.reference is not None for table in tables):
-        fields.append("reference")  # the annotation's class, beside the prediction
-    for table in tables:
-        fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
-    writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for table in tables:
-        writer.writerows(_rows(table))
 
 
 def _format_summary(table) -> str:
@@ -466,7 +362,7 @@ def _strip_start(table, duration: float) -> float:
 
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     _use_agg()
-    from ecgbeat.datasets._records import read_lead, read_signal
+    from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_strip
 
     plotted = [t for t in tables if t.fs == t.fs]
@@ -542,45 +438,32 @@ def _cmd_predict(args) -> int:
         from ecgbeat.records import classify_record
 
         names = _class_names(classifier)
-        for item, path in _progress(
+
+        def record_table(path):
+            return classify_record(
+                path,
+                classifier,
+                lead=leads or None,
+                annotations=args.annotations,
+                detector=args.detector,
+                class_names=names,
+                normal_class=args.normal_class,
+            )
+
+        records = _progress(
             wfdb_items, total=len(wfdb_items), desc="records", args=args, unit="record"
-        ):
-            try:
-                table = classify_record(
-                    path,
-                    classifier,
-                    lead=leads or None,
-                    annotations=args.annotations,
-                    detector=args.detector,
-                    class_names=names,
-                    normal_class=args.normal_class,
-                )
-            except (ECGBeatError, OSError, ValueError, ImportError) as exc:
-                errors[item] = str(exc)
-                continue
-            except Exception as exc:  # one odd file must not cost the other records
-                errors[item] = f"{type(exc).__name__}: {exc}"
-                continue
-            tables.append(table)
-            paths[table.record] = path
-    for item, path in signal_items:
-        try:
-            table = _signal_table(path, classifier, leads, args)
-        except (ECGBeatError, OSError, ValueError) as exc:
-            errors[item] = str(exc)
-            continue
-        except Exception as exc:  # one odd file must not cost the other inputs
-            errors[item] = f"{type(exc).__name__}: {exc}"
-            continue
-        tables.append(table)
-        paths[table.record] = path
-    for item, path in csv_items:
-        try:
-            tables.append(_csv_table(path, beats_classifier, _class_names(beats_classifier), args))
-        except (ECGBeatError, OSError, ValueError) as exc:
-            errors[item] = str(exc)
-        except Exception as exc:  # one odd file must not cost the other inputs
-            errors[item] = f"{type(exc).__name__}: {exc}"
+        )
+        _classify_each(records, record_table, tables, paths, errors)
+    _classify_each(
+        signal_items,
+        lambda path: _signal_table(path, classifier, leads, args),
+        tables,
+        paths,
+        errors,
+    )
+    _classify_each(
+        csv_items, lambda path: _csv_table(path, beats_classifier, args), tables, paths, errors
+    )
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
         where = "" if message.startswith(item) else f"{item}: "
@@ -588,18 +471,20 @@ def _cmd_predict(args) -> int:
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
     if args.output is not None and tables:
-        from ecgbeat.records import write_atomic
+        from ecgbeat.records import write_csv
 
         # Atomically, and only with something to write: a run in which every input failed leaves
         # an existing file as it was.
-        write_atomic(Path(args.output), lambda stream: _write_tables(tables, stream))
+        write_csv(tables, args.output)
         _info(
             args, f"wrote {sum(map(len, tables))} beats of {len(tables)} record(s) to {args.output}"
         )
     elif args.output is not None:
         _info(args, f"no beats classified: {args.output} not written")
-    if table_to_stdout:
-        _write_tables(tables, sys.stdout)
+    if table_to_stdout and tables:
+        from ecgbeat.records import write_csv
+
+        write_csv(tables, sys.stdout)
     if args.summary:
         # Beside a CSV on stdout the summary goes to stderr, so that the CSV stays parseable.
         stream = sys.stderr if table_to_stdout else sys.stdout
@@ -642,32 +527,6 @@ def _predict_dask(items, classifier, leads, args):
     return list(result.tables), errors
 
 
-def _epoch_bar(args, epochs: int):
-    """A Keras callback that moves a tqdm bar once per epoch (and shows the losses)."""
-    if args.quiet or not sys.stderr.isatty():
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return None
-    keras = import_keras()
-
-    class EpochBar(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.bar = tqdm(total=epochs, desc="training", unit="epoch", leave=False)
-
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
-            shown = {k: f"{v:.4f}" for k, v in logs.items() if k in ("loss", "val_loss")}
-            self.bar.set_postfix(shown)
-            self.bar.update(1)
-
-        def on_train_end(self, logs=None):
-            self.bar.close()
-
-    return EpochBar()
-
-
 def _cmd_train(args) -> int:
     """Train a classifier and save it."""
     import numpy as np
@@ -700,7 +559,7 @@ def _cmd_train(args) -> int:
         params["architecture"] = source.architecture
         params["pretrained"] = args.pretrained
     X, y, names, _ = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
-    bar = _epoch_bar(args, args.epochs)
+    bar = epoch_bar(enabled=False if args.quiet else None, epochs=args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(
         f"{n} {c}" for n, c in zip(names, np.bincount(y, minlength=len(names)), strict=True)
@@ -732,7 +591,7 @@ def _cmd_evaluate(args) -> int:
     """Evaluate a saved or shipped model on labelled beats."""
     import numpy as np
 
-    from ecgbeat.evaluation import aami_metrics, classification_metrics
+    from ecgbeat.evaluation import aami_metrics, classification_metrics, format_report
 
     classifier = _load_classifier(args.model, args)
     subset = args.subset if args.data == "mitbih" else "all"

@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import logging
 import os
@@ -43,7 +42,8 @@ from ecgbeat.records import (
     BeatTable,
     classify_record,
     concat_tables,
-    write_atomic,
+    ectopic_burden,
+    write_csv,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -307,7 +307,7 @@ class RecordsResult:
         burden = None
         if all(record["normal_class"] is not None for record in per_record):
             normal = sum(record["counts"][record["normal_class"]] for record in per_record)
-            burden = 1.0 - normal / beats if beats else 0.0  # exact: displays round once
+            burden = ectopic_burden(normal, beats)
         return {
             "records": len(self.tables) + len(self.errors),
             "classified": len(self.tables),
@@ -321,14 +321,7 @@ class RecordsResult:
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase) -> None:
         """Write all tables as one CSV, with one header line, to a path (atomically) or a stream."""
-        if isinstance(path, (str, os.PathLike)):
-            write_atomic(Path(path), self.to_csv)
-            return
-        if not self.tables:
-            csv.writer(path).writerow(["record", "sample", "time_s", "label"])
-            return
-        for i, table in enumerate(self.tables):
-            table.to_csv(path, header=i == 0)
+        write_csv(self.tables, path)
 
 
 def _error_message(exc: BaseException) -> str:
@@ -424,7 +417,7 @@ def classify_records(
             return
         if out is not None:
             try:
-                write_atomic(out / f"{Path(key).name}.csv", table.to_csv)
+                table.to_csv(out / f"{Path(key).name}.csv")
             except OSError as exc:
                 errors[key] = f"cannot write CSV: {_error_message(exc)}"
                 return

@@ -25,7 +25,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-__all__ = ["AAMI_SCORED", "aami_metrics", "classification_metrics"]
+__all__ = ["AAMI_SCORED", "aami_metrics", "classification_metrics", "format_report"]
 
 #: The AAMI classes scored in the inter-patient literature (Q, rare and ill-defined, is left out of
 #: the mean; de Chazal et al. 2004).
@@ -112,3 +112,68 @@ def aami_metrics(
     metrics["Se"] = {c: per_class[c]["recall"] for c in present}
     metrics["+P"] = {c: per_class[c]["precision"] for c in present}
     return metrics
+
+
+def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
+    """A classification report (per class, accuracy, macro-F1) and the confusion matrix as text.
+
+    Parameters
+    ----------
+    metrics : dict
+        The result of :func:`classification_metrics` or :func:`aami_metrics`.
+    title : str, optional
+        A first line.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from ecgbeat.evaluation import classification_metrics, format_report
+    >>> m = classification_metrics([0, 0, 1, 1], [0, 1, 1, 1], target_names=["N", "V"])
+    >>> print(format_report(m))  # doctest: +NORMALIZE_WHITESPACE
+    class  precision  recall      f1  support
+    N         1.0000  0.5000  0.6667        2
+    V         0.6667  1.0000  0.8000        2
+    <BLANKLINE>
+    accuracy   0.7500   (4 beats)
+    macro-F1   0.7333
+    <BLANKLINE>
+    confusion matrix (rows: true class, columns: predicted class)
+    true\\pred  N  V
+    N          1  1
+    V          0  2
+    """
+    names = list(metrics["labels"])
+    width = max([5, *map(len, names)])
+    lines = [] if title is None else [title, ""]
+    lines.append(f"{'class':<{width}}  precision  recall      f1  support")
+    total = 0
+    for name in names:
+        row = metrics["per_class"][name]
+        total += row["support"]
+        lines.append(
+            f"{name:<{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:6.4f}"
+            f"  {row['support']:7d}"
+        )
+    lines += [
+        "",
+        f"accuracy   {metrics['accuracy']:.4f}   ({total} beats)",
+        f"macro-F1   {metrics['macro_f1']:.4f}"
+        + (f"   ({', '.join(names)})" if "macro_f1_NSVF" in metrics else ""),
+    ]
+    if "macro_f1_NSVF" in metrics:
+        lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, S, V, F)")
+    lines += [
+        "",
+        "confusion matrix (rows: true class, columns: predicted class)",
+    ]
+    matrix = metrics["confusion_matrix"]
+    cell = max([len(n) for n in names] + [len(str(v)) for r in matrix for v in r])
+    head = "true\\pred"
+    first = max(len(head), width)
+    lines.append(f"{head:<{first}}  " + " ".join(f"{n:>{cell}}" for n in names))
+    for name, row in zip(names, matrix, strict=True):
+        lines.append(f"{name:<{first}}  " + " ".join(f"{v:>{cell}}" for v in row))
+    return "\n".join(lines)

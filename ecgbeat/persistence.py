@@ -1,7 +1,10 @@
-"""Save and load fitted classifiers without pickle: Keras' native format plus ecgbeat's metadata.
+"""Model files without pickle: Keras' native format plus ecgbeat's metadata.
 
-A saved model is one ``.keras`` file: the zip archive that Keras writes (network configuration and
-weights), with one more entry, ``ecgbeat.json``, that holds the estimator's parameters, its classes,
+This module reads and writes files; it knows nothing of the estimator, which uses it
+(:meth:`HeartbeatCNNClassifier.save <ecgbeat.HeartbeatCNNClassifier.save>` and
+:meth:`~ecgbeat.HeartbeatCNNClassifier.load`). A saved model is one ``.keras`` file: the zip
+archive that Keras writes (network configuration and weights), with one more entry,
+``ecgbeat.json``, that holds the estimator's parameters, its classes,
 its training history, the SHA-256 of each Keras entry and, in ``metadata_sha256``, the SHA-256 of
 the metadata itself (of ``json.dumps(metadata, sort_keys=True, separators=(",", ":"))`` without
 that key). Loading checks those digests, so a damaged, truncated or hand-edited file is refused
@@ -45,9 +48,7 @@ from ecgbeat.exceptions import ModelFileError
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-    from ecgbeat.classifier import HeartbeatCNNClassifier
-
-__all__ = ["FORMAT_VERSION", "load_model", "read_metadata", "save_model"]
+__all__ = ["FORMAT_VERSION", "read_metadata", "read_model_file", "write_model_file"]
 
 #: Version of the ``ecgbeat.json`` layout; bumped when it changes incompatibly.
 FORMAT_VERSION = 2
@@ -62,17 +63,6 @@ _MAX_INFLATION, _INFLATION_MARGIN = 20, 1 << 20
 _MAX_METADATA_BYTES = 16 << 20
 #: The largest class label a file may declare (``classes_dtype``), in bytes per label.
 _MAX_CLASS_BYTES = 4096
-
-
-#: Parameters that files written before they existed were trained with: every beat, decay on
-#: plateau, one draw per epoch. (Files always record ``dropout`` and ``epochs``, whose defaults
-#: changed with these.)
-_EARLIER_DEFAULTS = {
-    "max_class_ratio": None,
-    "lr_schedule": "plateau",
-    "lr_cycle_epochs": 16,
-    "min_steps_per_epoch": 1,
-}
 
 
 def _sha256(data: bytes) -> str:
@@ -111,15 +101,22 @@ def _weights_only_copy(model: keras.Model) -> keras.Model:
     return copy
 
 
-def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Path:
-    """Write a fitted ``estimator`` to ``path`` (a ``.keras`` file), atomically.
+def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Write a network and the fields that describe it to ``path`` (a ``.keras`` file), atomically.
 
-    An existing file at ``path`` is replaced only once the new one is complete.
+    An existing file at ``path`` is replaced only once the new one is complete. The network is
+    saved without its optimizer state; each layer's ``trainable`` flag, the format version, the
+    ecgbeat version and the SHA-256 digests are added to ``fields``.
 
     Parameters
     ----------
-    estimator : HeartbeatCNNClassifier
-        A fitted classifier.
+    model : keras.Model
+        The network.
+    fields : dict
+        What the estimator records of itself (``params``, ``classes``, ``classes_dtype``,
+        ``n_features_in``, ``history``, ``best_epoch``, ``n_epochs``...; checked again by
+        :func:`read_metadata` when the file is read). Plain data only: NumPy scalars and paths
+        are converted, anything else is refused with a ``TypeError``.
     path : str or path-like
         Destination; must end in ``.keras``.
 
@@ -128,41 +125,23 @@ def save_model(estimator: HeartbeatCNNClassifier, path: str | os.PathLike) -> Pa
     pathlib.Path
         The path written.
     """
-    from sklearn.utils.validation import check_is_fitted
-
-    check_is_fitted(estimator)
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
-    params = estimator.get_params()
-    if params.get("callbacks"):
-        params["callbacks"] = None  # live callback objects are not data; they are not saved
+    fields = _jsonable(fields)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=path.parent)
     os.close(fd)
     try:
-        _weights_only_copy(estimator.model_).save(tmp_name)
+        _weights_only_copy(model).save(tmp_name)
         with zipfile.ZipFile(tmp_name) as archive:
             digests = {name: _sha256(archive.read(name)) for name in archive.namelist()}
         metadata = {
             "format_version": FORMAT_VERSION,
             "ecgbeat_version": __version__,
-            "estimator": type(estimator).__name__,
-            "params": _jsonable(params),
-            "classes": _jsonable(estimator.classes_.tolist()),
-            "classes_dtype": estimator.classes_.dtype.str,
-            "n_features_in": int(estimator.n_features_in_),
-            "history": _jsonable(estimator.history_),
-            "best_epoch": int(estimator.best_epoch_),
-            "n_epochs": int(estimator.n_epochs_),
-            # Files written before ``precision`` existed lack it: those were trained in float32.
-            "precision": getattr(estimator, "precision_", "float32"),
-            "sampling_rates": _jsonable(
-                getattr(estimator, "sampling_rates_", np.ones(len(estimator.classes_))).tolist()
-            ),
-            "trainable": [layer.trainable for layer in estimator.model_.layers],
+            **fields,
+            "trainable": [layer.trainable for layer in model.layers],
             "sha256": digests,
-            "extra": _jsonable(getattr(estimator, "model_card_", None)),
         }
         metadata["metadata_sha256"] = _metadata_digest(metadata)
         with zipfile.ZipFile(tmp_name, "a", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -278,7 +257,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _check_fields(metadata: dict[str, Any], where: str) -> None:
-    """Refuse metadata whose fields are not what :func:`save_model` writes.
+    """Refuse metadata whose fields are not what the estimator writes.
 
     The digests only say that the file is as it was written; whoever wrote it could have written
     NaN, duplicated or unsorted classes or values of the wrong type, which would load and predict
@@ -343,8 +322,15 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         fail("extra (the model card) must be a mapping or null")
 
 
-def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
-    """Verify ``path`` and load its network in Keras' safe mode; return it with the metadata."""
+def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
+    """Verify ``path`` and load its network in Keras' safe mode; return it with the metadata.
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`read_metadata`, and if Keras cannot load the network, its weights are not
+        finite or its layers do not match the metadata.
+    """
     keras = import_keras()
 
     metadata = read_metadata(path)
@@ -369,36 +355,3 @@ def load_keras_model(path: str | os.PathLike) -> tuple[keras.Model, dict[str, An
             f"has {len(model.layers)}"
         )
     return model, metadata
-
-
-def load_model(path: str | os.PathLike) -> HeartbeatCNNClassifier:
-    """Load a classifier written by :func:`save_model`; it is fitted and ready to predict.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A ``.keras`` file written by :meth:`HeartbeatCNNClassifier.save`.
-
-    Returns
-    -------
-    HeartbeatCNNClassifier
-        The fitted classifier.
-    """
-    from ecgbeat.classifier import HeartbeatCNNClassifier
-
-    model, metadata = load_keras_model(path)
-    try:
-        estimator = HeartbeatCNNClassifier(**{**_EARLIER_DEFAULTS, **metadata["params"]})
-        estimator._set_fitted_state(model, metadata)
-        n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
-    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        raise ModelFileError(
-            f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
-        ) from error
-    if (n_outputs, n_inputs) != (len(estimator.classes_), estimator.n_features_in_):
-        raise ModelFileError(
-            f"model file {str(path)!r}: the network maps {n_inputs} samples to {n_outputs} "
-            f"classes, but its metadata lists {estimator.n_features_in_} samples and "
-            f"{len(estimator.classes_)} classes"
-        )
-    return estimator

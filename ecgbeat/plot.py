@@ -503,9 +503,9 @@ def plot_saliency(
         class_index = int(np.argmax(proba))
     cam = grad_cam(classifier, beat, class_index=class_index, layer=layer)
     if class_names is None:
-        from ecgbeat.records import _class_names
+        from ecgbeat.records import resolve_class_names
 
-        class_names = _class_names(classifier, None)
+        class_names = resolve_class_names(classifier)
     name = str(class_names[class_index])
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.0, 3.0), layout="constrained")

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecgbeat.datasets._records import DEFAULT_LEADS
+from ecgbeat.datasets import DEFAULT_LEADS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -41,12 +41,16 @@ __all__ = [
     "DEFAULT_MODEL",
     "BeatTable",
     "beat_cutting",
+    "classify_beats",
     "classify_record",
     "classify_signal",
     "concat_tables",
+    "ectopic_burden",
+    "resolve_class_names",
     "resolve_normal_class",
     "spreadsheet_text",
     "write_atomic",
+    "write_csv",
 ]
 
 #: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
@@ -111,9 +115,7 @@ class BeatTable:
         """Beats per class and the ectopic burden: the share of beats not in ``normal_class``.
 
         Every other class counts as ectopic (for the AAMI classes: S, V, F and Q). Without a
-        normal class the burden is ``None``. It is the exact share, not rounded: whoever
-        displays it rounds it once (rounding here and again for display would turn 0.822545
-        into 82.2 % instead of 82.3 %).
+        normal class the burden is ``None``; else :func:`ectopic_burden`, exact.
         """
         counts = self.counts()
         burden = None
@@ -123,7 +125,7 @@ class BeatTable:
                     f"normal_class {self.normal_class!r} is not one of the classes "
                     f"{self.class_names}"
                 )
-            burden = 1.0 - counts[self.normal_class] / len(self) if len(self) else 0.0
+            burden = ectopic_burden(counts[self.normal_class], len(self))
         return {
             "record": self.record,
             "beats": len(self),
@@ -134,13 +136,18 @@ class BeatTable:
         }
 
     def rows(self) -> list[dict]:
-        """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...)."""
+        """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...).
+
+        ``reference`` follows ``label`` when the table has reference classes; ``time_s`` is empty
+        for beats without a time (a table of beats from a CSV, whose ``fs`` is NaN).
+        """
         rows = []
         for i in range(len(self)):
             row = {
                 "record": spreadsheet_text(self.record),
                 "sample": int(self.sample[i]),
-                "time_s": round(float(self.sample[i]) / self.fs, 4),
+                # Beats without R peaks (rows of a CSV of beats, fs NaN) have no time.
+                "time_s": round(float(self.sample[i]) / self.fs, 4) if self.fs == self.fs else "",
                 "label": spreadsheet_text(str(self.label[i])),
             }
             if self.reference is not None:
@@ -155,17 +162,8 @@ class BeatTable:
         return rows
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase, *, header: bool = True) -> None:
-        """Write the table as CSV to a path (atomically) or an open text stream."""
-        fields = ["record", "sample", "time_s", "label"]
-        fields += ["reference"] if self.reference is not None else []
-        fields += [f"p_{n}" for n in self.class_names]
-        if isinstance(path, (str, os.PathLike)):
-            write_atomic(Path(path), lambda stream: self.to_csv(stream, header=header))
-            return
-        writer = csv.DictWriter(path, fieldnames=fields)
-        if header:
-            writer.writeheader()
-        writer.writerows(self.rows())
+        """Write the table as CSV to a path (atomically) or an open text stream (:func:`write_csv`)."""
+        write_csv([self], path, header=header)
 
 
 def spreadsheet_text(text: str) -> str:
@@ -220,6 +218,60 @@ def write_atomic(path: Path, write) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def ectopic_burden(n_normal: int, n_beats: int) -> float:
+    """The share of beats that are not normal: ``1 - n_normal / n_beats`` (0 without beats).
+
+    The exact share, not rounded: whoever displays it rounds it once (rounding here and again for
+    display would turn 0.822545 into 82.2 % instead of 82.3 %).
+
+    Examples
+    --------
+    >>> ectopic_burden(90, 120), ectopic_burden(0, 0)
+    (0.25, 0.0)
+    """
+    return 1.0 - n_normal / n_beats if n_beats else 0.0
+
+
+def write_csv(
+    tables: Sequence[BeatTable],
+    destination: str | os.PathLike | io.TextIOBase,
+    *,
+    header: bool = True,
+) -> None:
+    """Write tables as one CSV: one header line, then every table's rows, table after table.
+
+    The columns are ``record, sample, time_s, label``, then ``reference`` when any table has
+    reference classes, then ``p_<class>`` for every class of any table (empty where a table lacks
+    it). A path is written atomically (:func:`write_atomic`): an existing file is replaced only
+    by a complete one.
+
+    Examples
+    --------
+    >>> import io
+    >>> import numpy as np
+    >>> table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
+    ...                   proba=np.array([[0.9, 0.1]]), class_names=["N", "V"])
+    >>> stream = io.StringIO()
+    >>> write_csv([table], stream)
+    >>> print(stream.getvalue(), end="")
+    record,sample,time_s,label,p_N,p_V
+    100,370,1.0278,N,0.9,0.1
+    """
+    if isinstance(destination, (str, os.PathLike)):
+        write_atomic(Path(destination), lambda stream: write_csv(tables, stream, header=header))
+        return
+    fields = ["record", "sample", "time_s", "label"]
+    if any(table.reference is not None for table in tables):
+        fields.append("reference")  # the annotation's class, beside the prediction
+    for table in tables:
+        fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
+    writer = csv.DictWriter(destination, fieldnames=fields, lineterminator="\n")
+    if header:
+        writer.writeheader()
+    for table in tables:
+        writer.writerows(table.rows())
 
 
 def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
@@ -281,7 +333,7 @@ def classify_record(
     >>> table.summary()["counts"]  # doctest: +SKIP
     {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
     """
-    from ecgbeat.datasets._records import read_annotations, read_lead
+    from ecgbeat.datasets import read_annotations, read_lead
 
     path = Path(record)
     name = path.name
@@ -376,22 +428,86 @@ def classify_signal(
         cut["refine_radius"] = refine_radius
     segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
     X = np.hstack([segments.beats, rr]) if rhythm else segments.beats
-    names = _class_names(classifier, class_names)
+    return _table(
+        X,
+        classifier,
+        resolve_class_names(classifier, class_names),
+        normal_class,
+        record=name,
+        sample=segments.r_peaks,
+        fs=float(fs),
+        lead=lead,
+    )
+
+
+def classify_beats(
+    beats,
+    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    *,
+    name: str = "beats",
+    class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
+) -> BeatTable:
+    """Classify beats that were cut already (rows of a CSV, the reference 187-sample format).
+
+    Such beats have no recording around them: the table's ``sample`` is the row number, its
+    ``fs`` is NaN and its times are empty. Without R-R intervals the default is ``"mitbih"``, the
+    model of beats alone.
+
+    Parameters
+    ----------
+    beats : array-like of shape (n_beats, n_samples)
+        One beat per row, as the classifier takes them (``n_features_in_`` samples).
+    classifier : HeartbeatCNNClassifier or str, default="mitbih"
+        A fitted classifier, or the name of a pretrained model.
+    name : str, default="beats"
+        The table's record name.
+    class_names, normal_class
+        As in :func:`classify_record`.
+
+    Returns
+    -------
+    BeatTable
+        One row per beat.
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import load_sample
+    >>> from ecgbeat.records import classify_beats
+    >>> table = classify_beats(load_sample().data[:3])
+    >>> table.label.tolist(), table.rows()[0]["time_s"]
+    (['N', 'N', 'N'], '')
+    """
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    beats = np.asarray(beats, dtype=np.float32)
+    return _table(
+        beats,
+        classifier,
+        resolve_class_names(classifier, class_names),
+        normal_class,
+        record=name,
+        sample=np.arange(len(beats)),
+        fs=float("nan"),
+        lead="",
+    )
+
+
+def _table(X, classifier, names, normal_class, **where) -> BeatTable:
+    """The BeatTable of rows ``X`` classified by ``classifier`` (``where``: record, sample...)."""
     if len(X):
         proba = classifier.predict_proba(X)
         codes = np.argmax(proba, axis=1)
     else:
         proba = np.zeros((0, len(names)))
         codes = np.zeros(0, dtype=int)
-    labels = np.asarray(names, dtype=object)[codes].astype(str)
     return BeatTable(
-        record=name,
-        sample=segments.r_peaks,
-        fs=float(fs),
-        label=labels,
+        **where,
+        label=np.asarray(names, dtype=object)[codes].astype(str),
         proba=proba,
         class_names=list(names),
-        lead=lead,
         normal_class=resolve_normal_class(classifier, names, normal_class),
     )
 
@@ -451,7 +567,20 @@ def resolve_normal_class(
     return normal_class
 
 
-def _class_names(classifier, class_names: Sequence[str] | None) -> list[str]:
+def resolve_class_names(classifier, class_names: Sequence[str] | None = None) -> list[str]:
+    """The names of ``classifier``'s classes, as tables, plots and reports show them.
+
+    ``class_names`` if given (one per class); else the model card's ``target_names`` when the
+    classes are their integer codes ``0..n-1`` (the shipped models: ``N, S, V, F, Q``); else the
+    classes themselves, as text.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> clf = SimpleNamespace(classes_=[0, 1], model_card_={"target_names": ["N", "V"]})
+    >>> resolve_class_names(clf), resolve_class_names(clf, ["normal", "ectopic"])
+    (['N', 'V'], ['normal', 'ectopic'])
+    """
     if class_names is not None:
         if len(class_names) != len(classifier.classes_):
             raise ValueError(

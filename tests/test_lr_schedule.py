@@ -54,12 +54,13 @@ def test_a_cycle_that_cannot_finish_lengthens_the_one_before():
         assert last <= _cosine(min(first, epochs) - 1, min(first, epochs), 1e-3) + 1e-12
 
 
-def test_fit_follows_the_cosine_and_ignores_the_plateau_settings():
+def test_fit_follows_the_cosine_and_ignores_the_plateau_settings_with_a_warning():
     X, y = make_synthetic_beats(n_per_class=30)
     params = {**FAST_PARAMS, "epochs": 6, "lr_cycle_epochs": 2}
     params.update(lr_decay_patience=1, lr_decay_factor=0.01)
     clf = HeartbeatCNNClassifier(**params, lr_schedule="cosine_restarts")
-    clf.fit(X, y)
+    with pytest.warns(UserWarning, match=r"lr_decay_patience=1, lr_decay_factor=0\.01 changes"):
+        clf.fit(X, y)
     lr = clf.learning_rate
     expected = [_cosine(0, 2, lr), _cosine(1, 2, lr), *(_cosine(i, 4, lr) for i in range(4))]
     np.testing.assert_allclose(clf.history_["learning_rate"], expected, rtol=1e-6)
@@ -173,3 +174,23 @@ def test_files_saved_before_the_schedule_existed_load_as_trained():
     clf = HeartbeatCNNClassifier.load(path)
     assert clf.lr_schedule == "plateau" and clf.max_class_ratio is None
     assert HeartbeatCNNClassifier().lr_schedule == "cosine_restarts"
+
+
+def test_only_parameters_that_act_under_the_schedule_pass_silently():
+    import warnings
+
+    X, y = make_synthetic_beats(n_per_class=20)
+    params = {**FAST_PARAMS, "epochs": 2}
+    cases = [
+        ({"lr_schedule": "plateau", "lr_decay_patience": 1, "early_stopping_patience": 2}, None),
+        ({"early_stopping_patience": None}, None),  # turning early stopping off acts
+        ({"early_stopping_patience": 3}, "early_stopping_patience=3 changes nothing"),
+    ]
+    for extra, message in cases:
+        clf = HeartbeatCNNClassifier(**{**params, **extra})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            clf.fit(X, y)
+        inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
+        assert len(inert) == (message is not None), extra
+        assert message is None or inert[0].startswith(message)

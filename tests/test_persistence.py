@@ -16,7 +16,7 @@ from conftest import FAST_PARAMS, make_synthetic_beats
 
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.exceptions import ModelFileError
-from ecgbeat.persistence import FORMAT_VERSION, load_model, read_metadata, save_model
+from ecgbeat.persistence import FORMAT_VERSION, read_metadata
 
 keras = pytest.importorskip("keras")
 
@@ -74,8 +74,11 @@ def test_round_trip(fitted, saved):
     assert sorted(contents) == ["config.json", "ecgbeat.json", "metadata.json", "model.weights.h5"]
     assert read_metadata(saved)["format_version"] == FORMAT_VERSION
     # Saving a loaded model again gives an equivalent model.
-    again = save_model(restored, saved.with_name("again.keras"))
-    np.testing.assert_array_equal(load_model(again).predict_proba(X), clf.predict_proba(X))
+    again = saved.with_name("again.keras")
+    restored.save(again)
+    np.testing.assert_array_equal(
+        HeartbeatCNNClassifier.load(again).predict_proba(X), clf.predict_proba(X)
+    )
 
 
 def test_files_from_before_precision_existed_say_float32():
@@ -119,7 +122,7 @@ def test_failed_save_leaves_the_existing_file_intact(fitted, saved, tmp_path, mo
     else:
         monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(Boom()))
     with pytest.raises(KeyboardInterrupt if when == "ctrl-c" else Boom):
-        save_model(clf, target)
+        clf.save(target)
     monkeypatch.setattr(type(clf.model_), "save", real_save)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"], "temporary file left"
@@ -226,7 +229,7 @@ def test_an_older_format_cannot_skip_the_metadata_digest(saved, tmp_path):
     path = tmp_path / "v1.keras"
     write_entries(path, {**contents, "ecgbeat.json": json.dumps(metadata).encode()})
     with pytest.raises(ModelFileError, match=r"format version 1; this ecgbeat reads versions 2"):
-        load_model(path)
+        HeartbeatCNNClassifier.load(path)
 
 
 def _redigested(saved: Path, path: Path, edit) -> Path:
@@ -272,7 +275,7 @@ def test_metadata_fields_are_checked_on_load(saved, tmp_path, case):
     edit, message = BAD_FIELDS[case]
     path = _redigested(saved, tmp_path / "bad.keras", edit)
     with pytest.raises(ModelFileError, match=message) as info:
-        load_model(path)
+        HeartbeatCNNClassifier.load(path)
     assert "bad.keras" in str(info.value)
 
 
@@ -283,7 +286,7 @@ def test_nan_weights_are_refused(fitted, tmp_path):
     clf.model_.set_weights(weights)
     clf.save(tmp_path / "nan.keras")
     with pytest.raises(ModelFileError, match="NaN or infinite weights"):
-        load_model(tmp_path / "nan.keras")
+        HeartbeatCNNClassifier.load(tmp_path / "nan.keras")
 
 
 def test_a_compression_bomb_is_refused_before_it_is_inflated(saved, tmp_path):
@@ -295,7 +298,7 @@ def test_a_compression_bomb_is_refused_before_it_is_inflated(saved, tmp_path):
         archive.writestr("padding.bin", bytes(200 << 20))  # 200 MiB of zeros, about 200 kB packed
     assert path.stat().st_size < 3 << 20
     with pytest.raises(ModelFileError, match="compression bomb"):
-        load_model(path)
+        HeartbeatCNNClassifier.load(path)
 
 
 def test_deeply_nested_metadata_is_a_clear_error(saved, tmp_path):
@@ -303,16 +306,16 @@ def test_deeply_nested_metadata_is_a_clear_error(saved, tmp_path):
     path = tmp_path / "deep.keras"
     write_entries(path, {**contents, "ecgbeat.json": b"[" * 100_000 + b"]" * 100_000})
     with pytest.raises(ModelFileError, match="damaged or not a model file"):
-        load_model(path)
+        HeartbeatCNNClassifier.load(path)
 
 
 def test_a_folder_or_a_pipe_is_not_a_model_file(tmp_path):
     with pytest.raises(ModelFileError, match="not a regular file"):
-        load_model(tmp_path)
+        HeartbeatCNNClassifier.load(tmp_path)
     fifo = tmp_path / "pipe.keras"
     os.mkfifo(fifo)
     with pytest.raises(ModelFileError, match="not a regular file"):
-        load_model(fifo)
+        HeartbeatCNNClassifier.load(fifo)
 
 
 def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
@@ -322,7 +325,9 @@ def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
     path = tmp_path / "forged.keras"
     forge(keras_only, saved, path)
     metadata = json.loads(entries(path)["ecgbeat.json"])
-    assert load_model(path).classes_.size == 3  # the forgery itself is a valid file
+    assert (
+        HeartbeatCNNClassifier.load(path).classes_.size == 3
+    )  # the forgery itself is a valid file
     for key, value, message in [
         ("classes", ["a", "b"], r"maps 48 samples to 3 classes.*2 classes"),
         ("params", {"no_such_parameter": 1}, r"metadata does not describe a classifier"),
@@ -337,7 +342,7 @@ def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
         edited["metadata_sha256"] = hashlib.sha256(canonical).hexdigest()
         write_entries(template, {**contents, "ecgbeat.json": json.dumps(edited).encode()})
         with pytest.raises(ModelFileError, match=message):
-            load_model(template)
+            HeartbeatCNNClassifier.load(template)
 
 
 def test_lambda_layer_with_code_is_refused_and_never_runs(saved, tmp_path):
@@ -380,7 +385,7 @@ def test_config_importing_another_module_is_refused(saved, tmp_path):
     path = tmp_path / "forged-module.keras"
     forge(keras_file, saved, path)
     with pytest.raises(ModelFileError, match="Keras could not load"):
-        load_model(path)
+        HeartbeatCNNClassifier.load(path)
     assert "this" not in sys.modules
 
 
@@ -393,7 +398,7 @@ def test_wrong_suffix_and_missing_file(fitted, saved, tmp_path):
     # A verified file is recognised by its content, not its name.
     renamed = tmp_path / "model.zip"
     renamed.write_bytes(saved.read_bytes())
-    assert load_model(renamed).classes_.tolist() == clf.classes_.tolist()
+    assert HeartbeatCNNClassifier.load(renamed).classes_.tolist() == clf.classes_.tolist()
     renamed.unlink()
     with pytest.raises(ModelFileError, match=r"nope\.keras.*does not exist"):
         HeartbeatCNNClassifier.load(tmp_path / "nope.keras")
@@ -414,3 +419,28 @@ def test_pickling_a_pretrained_resnet_rebuilds_the_same_network():
         layer.name for layer in clf.model_.layers
     ]
     np.testing.assert_array_equal(copy.predict_proba(X[:200]), clf.predict_proba(X[:200]))
+
+
+def test_model_files_are_written_and_read_without_the_estimator(tmp_path):
+    # The file layer knows nothing of HeartbeatCNNClassifier: a network and its fields, in a
+    # fresh process that never imports the estimator's module.
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from ecgbeat.networks import build_network\n"
+        "from ecgbeat.persistence import read_model_file, write_model_file\n"
+        "model = build_network('cnn', 16, 2, seed=0)\n"
+        "fields = {'params': {'epochs': np.int64(3)}, 'classes': ['a', 'b'],\n"
+        "          'classes_dtype': '<U1', 'n_features_in': 16, 'history': {'loss': [0.5]},\n"
+        "          'best_epoch': 1, 'n_epochs': 1, 'extra': None}\n"
+        f"path = write_model_file(model, fields, {str(tmp_path / 'net.keras')!r})\n"
+        "loaded, metadata = read_model_file(path)\n"
+        "x = np.random.default_rng(0).random((3, 16, 1)).astype('float32')\n"
+        "assert np.array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))\n"
+        "assert metadata['params'] == {'epochs': 3} and metadata['classes'] == ['a', 'b']\n"
+        "assert len(metadata['trainable']) == len(model.layers)\n"
+        "assert 'ecgbeat.classifier' not in sys.modules, 'the file layer imported the estimator'\n"
+    )
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)

@@ -195,17 +195,18 @@ def test_model_cards_are_reached_by_name_only_and_damage_is_named(tmp_path, monk
 
 
 def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tmp_path):
-    from ecgbeat.persistence import load_model
 
     path, clf = source_model
     h5 = tmp_path / "model.h5"
     h5.write_bytes(path.read_bytes())
     X, _ = make_synthetic_beats(n_per_class=5)
-    np.testing.assert_array_equal(load_model(h5).predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(
+        HeartbeatCNNClassifier.load(h5).predict_proba(X), clf.predict_proba(X)
+    )
     hdf5 = tmp_path / "legacy.h5"
     hdf5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1000))  # an HDF5 signature, not ours
     with pytest.raises(ModelFileError, match="damaged or not a model file"):
-        load_model(hdf5)
+        HeartbeatCNNClassifier.load(hdf5)
 
 
 @pytest.mark.parametrize(

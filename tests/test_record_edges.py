@@ -227,3 +227,40 @@ def test_edf_without_its_reader_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "edfio", None)
     with pytest.raises(ImportError, match=r'pip install (-e )?"[^"]*\[edf\]"'):
         read_signal(tmp_path / "rec.edf")
+
+
+def test_one_csv_writer_joins_tables_of_any_classes_and_any_origin(tmp_path):
+    import io
+
+    from ecgbeat.records import BeatTable, write_csv
+
+    annotated = BeatTable(
+        record="100",
+        sample=np.array([360, 720]),
+        fs=360.0,
+        label=np.array(["N", "V"]),
+        proba=np.array([[0.75, 0.25], [0.125, 0.875]]),
+        class_names=["N", "V"],
+        reference=np.array(["N", "S"]),
+    )
+    from_csv = BeatTable(  # beats from a CSV: no R peaks, no times, other classes
+        record="beats",
+        sample=np.array([0]),
+        fs=float("nan"),
+        label=np.array(["S"]),
+        proba=np.array([[0.5, 0.5]]),
+        class_names=["N", "S"],
+    )
+    stream = io.StringIO()
+    write_csv([annotated, from_csv], stream)
+    assert stream.getvalue().splitlines() == [
+        "record,sample,time_s,label,reference,p_N,p_V,p_S",
+        "100,360,1.0,N,N,0.75,0.25,",
+        "100,720,2.0,V,S,0.125,0.875,",
+        "beats,0,,S,,0.5,,0.5",
+    ]
+    # A table writes itself with the same writer, to a path atomically.
+    annotated.to_csv(tmp_path / "100.csv")
+    stream = io.StringIO()
+    write_csv([annotated], stream)
+    assert (tmp_path / "100.csv").read_text() == stream.getvalue()

@@ -1,7 +1,8 @@
 """Datasets of labelled single heartbeats, in the style of :mod:`sklearn.datasets`.
 
 ``fetch_*`` functions read (and if needed download) PhysioNet databases; ``load_*`` functions read
-files that ship with the package or that the user has. Each returns a :class:`sklearn.utils.Bunch`
+files that ship with the package or that the user has; ``read_*`` functions read one recording's
+lead or annotations, as the loaders and :mod:`ecgbeat.records` do. Each returns a :class:`sklearn.utils.Bunch`
 (or ``(X, y)`` with ``return_X_y=True``). TensorFlow is never imported here.
 
 Examples
@@ -13,7 +14,7 @@ Examples
 """
 
 from ecgbeat.datasets._base import get_data_home
-from ecgbeat.datasets._heartbeat_csv import load_heartbeat_csv
+from ecgbeat.datasets._heartbeat_csv import load_heartbeat_csv, read_beats_csv
 from ecgbeat.datasets._mitbih import (
     AAMI_CLASSES,
     AAMI_SYMBOLS,
@@ -25,11 +26,13 @@ from ecgbeat.datasets._mitbih import (
     fetch_mitbih,
 )
 from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
+from ecgbeat.datasets._records import DEFAULT_LEADS, read_annotations, read_lead, read_signal
 from ecgbeat.datasets._sample import load_sample
 
 __all__ = [
     "AAMI_CLASSES",
     "AAMI_SYMBOLS",
+    "DEFAULT_LEADS",
     "MITBIH_DS1",
     "MITBIH_DS2",
     "MITBIH_PACED",
@@ -41,4 +44,8 @@ __all__ = [
     "get_data_home",
     "load_heartbeat_csv",
     "load_sample",
+    "read_annotations",
+    "read_beats_csv",
+    "read_lead",
+    "read_signal",
 ]

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
 
 from ecgbeat._install import install_hint
 
 __all__ = ["get_data_home"]
 
-T = TypeVar("T")
 
 #: Environment variable naming the default data home.
 DATA_HOME_ENV = "ECGBEAT_DATA"
@@ -51,18 +47,3 @@ def import_wfdb():
             "reading PhysioNet records needs the optional package 'wfdb': " + install_hint("data")
         ) from exc
     return wfdb
-
-
-def progress_bar(items: Iterable[T], *, total: int, desc: str, enabled: bool | None) -> Iterator[T]:
-    """Wrap ``items`` in a tqdm bar when enabled (None: only when stderr is a terminal)."""
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if enabled:
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:
-            enabled = False
-    if not enabled:
-        yield from items
-        return
-    yield from tqdm(items, total=total, desc=desc, unit="record", leave=False)

@@ -11,7 +11,7 @@ from sklearn.utils import Bunch
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
 from ecgbeat.exceptions import DataFormatError
 
-__all__ = ["load_heartbeat_csv"]
+__all__ = ["load_heartbeat_csv", "read_beats_csv"]
 
 
 def load_heartbeat_csv(
@@ -61,23 +61,12 @@ def load_heartbeat_csv(
     ((1, 187), [2])
     """
     path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"heartbeat CSV {path} not found")
-    try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
-    except ValueError as exc:
-        raise DataFormatError(f"{path}: not a CSV of numbers: {exc}") from exc
-    if table.shape[0] == 0:
-        raise DataFormatError(f"{path}: no rows")
+    table = _read_numbers(path)
     if table.shape[1] != beat_length + 1:
         raise DataFormatError(
             f"{path}: expected {beat_length + 1} columns ({beat_length} samples and the label), "
             f"found {table.shape[1]}"
         )
-    bad = ~np.isfinite(table)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise DataFormatError(f"{path}: NaN or infinite value at row {row + 1}, column {col + 1}")
     labels = table[:, -1]
     wrong = (labels != np.round(labels)) | (labels < 0) | (labels >= len(target_names))
     if wrong.any():
@@ -96,3 +85,66 @@ def load_heartbeat_csv(
         target_names=list(target_names),
         DESCR=f"Heartbeats read from {path} (Kaggle CSV layout: {beat_length} samples + label).",
     )
+
+
+def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
+    """Beats to classify from a CSV: one beat of ``beat_length`` samples per row, no header.
+
+    A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns); the label
+    is left out.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The CSV file.
+    beat_length : int
+        Samples per beat, as the classifier takes them (``n_features_in_``).
+
+    Returns
+    -------
+    ndarray of shape (n_beats, beat_length), float32
+
+    Raises
+    ------
+    DataFormatError
+        Another number of columns, non-numeric, missing or infinite values, or no rows.
+    FileNotFoundError
+        If the file does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "beats.csv"
+    >>> _ = path.write_text("0,0.5,1\\n1,0.5,0\\n")
+    >>> read_beats_csv(path, 3).shape
+    (2, 3)
+    """
+    path = os.fspath(path)
+    table = _read_numbers(path)
+    if table.shape[1] == beat_length + 1:
+        table = table[:, :beat_length]  # the Kaggle layout: the last column is the label
+    elif table.shape[1] != beat_length:
+        raise DataFormatError(
+            f"{path}: rows have {table.shape[1]} values; the model takes beats of {beat_length} "
+            f"samples (or {beat_length + 1} columns with a label last)"
+        )
+    return table.astype(np.float32)
+
+
+def _read_numbers(path: str) -> np.ndarray:
+    """A CSV of finite numbers, at least one row, as a 2-D float64 array; errors name ``path``."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path} not found")
+    try:
+        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+    except ValueError as exc:
+        # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
+        reason = str(exc).split("; use `usecols`")[0]
+        raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
+    if table.shape[0] == 0:
+        raise DataFormatError(f"{path}: no rows")
+    bad = ~np.isfinite(table)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise DataFormatError(f"{path}: NaN or infinite value at row {row + 1}, column {col + 1}")
+    return table

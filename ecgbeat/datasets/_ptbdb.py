@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils import Bunch
 
+from ecgbeat._progress import progress_bar
 from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import _cache
-from ecgbeat.datasets._base import get_data_home, progress_bar
+from ecgbeat.datasets._base import get_data_home
 from ecgbeat.datasets._download import (
     download_physionet,
     missing_data_error,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import warnings
 from collections.abc import Sequence
@@ -136,19 +137,21 @@ def is_ecg_lead(signal_name: str | None) -> bool:
 
 
 def read_lead(
-    path: Path, lead: str | Sequence[str] | None, name: str
+    path: str | os.PathLike,
+    lead: str | Sequence[str] | None = None,
+    name: str | None = None,
 ) -> tuple[np.ndarray, float, str, object]:
-    """Read one lead of a record.
+    """Read one lead of a WFDB record, checked against its header.
 
     Parameters
     ----------
-    path : Path
-        Record path without extension.
-    lead : str, sequence of str or None
+    path : str or path-like
+        Record path without extension (``mitdb/100`` for ``mitdb/100.hea`` and ``.dat``).
+    lead : str, sequence of str or None, default=None
         Lead name, or names tried in order (case-insensitive). None: :data:`DEFAULT_LEADS`,
-        then the record's first ECG lead (:func:`is_ecg_lead`), with a warning naming it.
-    name : str
-        Record name for error messages.
+        then the record's first ECG lead (``ECG1``, ``V2``...), with a warning naming it.
+    name : str, optional
+        Record name for error messages; by default the file name of ``path``.
 
     Returns
     -------
@@ -159,8 +162,22 @@ def read_lead(
         The lead read.
     header : wfdb.Record
         The header, for its comments.
+
+    Raises
+    ------
+    DataFormatError
+        If the record has none of the leads asked for, or its files do not match its header.
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import read_lead
+    >>> signal, fs, lead, header = read_lead("mitdb/100")  # doctest: +SKIP
+    >>> fs, lead  # doctest: +SKIP
+    (360.0, 'MLII')
     """
     wfdb = import_wfdb()
+    path = Path(path)
+    name = path.name if name is None else name
     header = read_header(path, name)
     if lead is None:
         wanted = list(DEFAULT_LEADS)
@@ -195,18 +212,44 @@ def read_lead(
 
 
 def read_signal(
-    path: Path, lead: str | Sequence[str] | None = None, fs: float | None = None
+    path: str | os.PathLike, lead: str | Sequence[str] | None = None, fs: float | None = None
 ) -> tuple[np.ndarray, float, str]:
     """One lead of a signal file and its sampling rate: CSV, NumPy ``.npy`` or EDF/EDF+.
 
     An EDF file states its sampling rate; ``fs``, if given, must agree with it. CSV and ``.npy``
-    files hold none: ``fs`` is required (see :func:`read_signal_file` for their layout).
+    files hold none: ``fs`` is required. A CSV holds one column per lead, with or without a header
+    line of lead names; a ``.npy`` array is one lead or one column per lead.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; its suffix (``.edf``, ``.csv``, ``.npy``) says how to read it.
+    lead : str, sequence of str or None, default=None
+        The lead (column name, or EDF signal label) or names tried in order; by default the
+        preferred leads (:data:`DEFAULT_LEADS`), then the first ECG lead.
+    fs : float, optional
+        Sampling rate in Hz: required for CSV and ``.npy``, checked for EDF.
 
     Returns
     -------
     signal : ndarray of shape (n_samples,), float64
     fs : float
     lead_name : str
+
+    Raises
+    ------
+    DataFormatError
+        If the file cannot be read as a signal, has no such lead, or ``fs`` is missing or wrong.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from ecgbeat.datasets import read_signal
+    >>> path = os.path.join(tempfile.mkdtemp(), "lead.npy")
+    >>> np.save(path, np.zeros(500))
+    >>> signal, fs, lead = read_signal(path, fs=250)
+    >>> signal.shape, fs
+    ((500,), 250.0)
     """
     path = Path(path)
     if path.suffix.lower() == ".edf":
@@ -340,7 +383,11 @@ def _choose_column(path: Path, names: list[str], lead: str | Sequence[str] | Non
 
 
 def read_annotations(
-    path: Path, extension: str, n_samples: int, name: str, fs: float | None = None
+    path: str | os.PathLike,
+    extension: str,
+    n_samples: int,
+    name: str | None = None,
+    fs: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sample indices and symbols of a record's annotations, checked against its length.
 
@@ -348,8 +395,36 @@ def read_annotations(
     signal was cut off, or an end rounded up in a conversion) are left out with a warning that
     counts them; annotations further out, or before the start, mean that the header and the
     annotations disagree, and raise.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Record path without extension.
+    extension : str
+        The annotation file's extension (``"atr"``).
+    n_samples : int
+        Length of the record's signal.
+    name : str, optional
+        Record name for error messages; by default the file name of ``path``.
+    fs : float, optional
+        Sampling rate of the signal, in Hz.
+
+    Returns
+    -------
+    samples : ndarray of int64
+    symbols : ndarray of str
+        wfdb's annotation symbols (``"N"``, ``"V"``, ``"+"``...).
+
+    Examples
+    --------
+    >>> from ecgbeat.datasets import read_annotations
+    >>> samples, symbols = read_annotations("mitdb/100", "atr", 650000)  # doctest: +SKIP
+    >>> symbols[:3].tolist()  # doctest: +SKIP
+    ['+', 'N', 'N']
     """
     wfdb = import_wfdb()
+    path = Path(path)
+    name = path.name if name is None else name
     ann_path = path.with_name(f"{path.name}.{extension}")
     if not ann_path.is_file():
         raise FileNotFoundError(f"record {name}: annotation file {ann_path} not found")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat.exceptions import ModelFileError
+from ecgbeat.persistence import read_model_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -132,12 +133,10 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     -------
     PretrainedModel
     """
-    from ecgbeat.persistence import load_keras_model
-
     name = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or name.endswith(".keras") or os.sep in name
     path = Path(name_or_path) if is_path else _verified_path(name)
-    model, metadata = load_keras_model(path)
+    model, metadata = read_model_file(path)
     return PretrainedModel(
         model=model,
         architecture=metadata["params"]["architecture"],

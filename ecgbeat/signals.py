@@ -1,0 +1,127 @@
+"""Checks and scaling of single-lead signals and their R peaks, shared by the detectors and the beat
+cutter.
+
+Every function that takes a signal from a user validates it here, so that a bad signal is refused
+with the same :class:`~ecgbeat.exceptions.SignalError` wherever it enters.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.signals import check_r_peaks, check_signal
+>>> signal, fs = check_signal(np.zeros(500), 250)
+>>> fs, check_r_peaks([10, 20], len(signal)).tolist()
+(250.0, [10, 20])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ecgbeat.exceptions import SignalError
+
+__all__ = ["MIN_FS", "check_r_peaks", "check_signal", "unit_scale"]
+
+#: Lowest sampling frequency accepted: the 5-15 Hz QRS band must lie below Nyquist.
+MIN_FS = 40.0
+
+
+def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray, float]:
+    """Validate a single-lead signal and its sampling frequency.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        Real-valued samples; integer dtypes are converted to float64.
+    fs : float
+        Sampling frequency in Hz, finite and at least ``MIN_FS``.
+    name : str, default="signal"
+        How error messages name the signal (e.g. a record name).
+
+    Returns
+    -------
+    signal : ndarray of shape (n_samples,), float64
+        The validated signal.
+    fs : float
+        The validated sampling frequency.
+
+    Raises
+    ------
+    SignalError
+        If the signal is not 1-D, not real numbers, contains NaN/inf, or ``fs`` is invalid.
+
+    Examples
+    --------
+    >>> x, fs = check_signal([1, 2, 3], 360)
+    >>> x.dtype, fs
+    (dtype('float64'), 360.0)
+    """
+    arr = np.asarray(signal)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise SignalError(f"{name}: expected real numbers, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise SignalError(
+            f"{name}: expected a 1-D single-lead signal, got shape {arr.shape}"
+            " (pass one lead, e.g. signal[:, 0])"
+        )
+    arr = arr.astype(np.float64, copy=False)
+    finite = np.isfinite(arr)
+    if not finite.all():
+        first = int(np.flatnonzero(~finite)[0])
+        raise SignalError(
+            f"{name}: {int((~finite).sum())} NaN or infinite sample(s), the first at index {first}"
+        )
+    try:
+        fs = float(fs)
+    except (TypeError, ValueError):
+        raise SignalError(f"{name}: sampling frequency must be a number, got {fs!r}") from None
+    if not np.isfinite(fs) or fs < MIN_FS:
+        raise SignalError(f"{name}: sampling frequency must be at least {MIN_FS:g} Hz, got {fs!r}")
+    return arr, fs
+
+
+def check_r_peaks(r_peaks, n_samples: int, name: str = "signal") -> np.ndarray:
+    """R-peak sample indices checked against a signal of ``n_samples``; int64.
+
+    Integer indices, or floats with integer values, 1-D, inside the signal, strictly increasing.
+
+    Raises
+    ------
+    SignalError
+        Naming ``name`` and what is wrong.
+
+    Examples
+    --------
+    >>> check_r_peaks([3.0, 10, 42], 50).tolist()
+    [3, 10, 42]
+    """
+    r = np.asarray(r_peaks)
+    if r.ndim != 1:
+        raise SignalError(f"{name}: r_peaks must be 1-D sample indices, got shape {r.shape}")
+    if r.size and not np.issubdtype(r.dtype, np.integer):
+        if not np.issubdtype(r.dtype, np.floating) or not np.all(r == np.round(r)):
+            raise SignalError(f"{name}: r_peaks must be integer sample indices")
+    if r.size and (r.min() < 0 or r.max() >= n_samples):
+        raise SignalError(
+            f"{name}: r_peaks must lie in [0, {n_samples - 1}] (the signal's samples); "
+            f"got values from {r.min()} to {r.max()}"
+        )
+    r = r.astype(np.int64)
+    if np.any(np.diff(r) <= 0):
+        raise SignalError(f"{name}: r_peaks must be strictly increasing")
+    return r
+
+
+def unit_scale(x: np.ndarray) -> np.ndarray:
+    """``x`` divided by a power of two so that its largest magnitude lies in [0.5, 1).
+
+    Every later step is invariant to the signal's scale, but squares and differences of samples
+    near the float64 limits overflow (NaN beats, missed peaks) and those near 1e-300 underflow.
+    A power of two is exact in binary floating point, so ordinary signals give bit-identical
+    results.
+    """
+    peak = float(np.max(np.abs(x), initial=0.0))
+    if peak == 0.0:
+        return x
+    return np.ldexp(x, -np.frexp(peak)[1])
