@@ -43,6 +43,7 @@ from ecgbeat.records import (
     classify_record,
     concat_tables,
     ectopic_burden,
+    fitted_classifier,
     write_csv,
 )
 
@@ -396,10 +397,7 @@ def classify_records(
                 "two records have the same name, so their CSV files in output_dir would "
                 f"overwrite each other: {sorted(n for n in set(names) if names.count(n) > 1)}"
             )
-    if isinstance(classifier, str):
-        from ecgbeat.classifier import HeartbeatCNNClassifier
-
-        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    classifier = fitted_classifier(classifier)
     options = {
         "lead": lead,
         "annotations": annotations,

@@ -46,6 +46,7 @@ __all__ = [
     "classify_signal",
     "concat_tables",
     "ectopic_burden",
+    "fitted_classifier",
     "resolve_class_names",
     "resolve_normal_class",
     "spreadsheet_text",
@@ -418,10 +419,7 @@ def classify_signal(
     """
     from ecgbeat.beats import cut_beats
 
-    if isinstance(classifier, str):
-        from ecgbeat.classifier import HeartbeatCNNClassifier
-
-        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
     rhythm = cut.pop("rhythm")
     if refine_radius != "model":
@@ -478,10 +476,7 @@ def classify_beats(
     >>> table.label.tolist(), table.rows()[0]["time_s"]
     (['N', 'N', 'N'], '')
     """
-    if isinstance(classifier, str):
-        from ecgbeat.classifier import HeartbeatCNNClassifier
-
-        classifier = HeartbeatCNNClassifier.from_pretrained(classifier)
+    classifier = fitted_classifier(classifier)
     beats = np.asarray(beats, dtype=np.float32)
     return _table(
         beats,
@@ -493,6 +488,21 @@ def classify_beats(
         fs=float("nan"),
         lead="",
     )
+
+
+def fitted_classifier(classifier: HeartbeatCNNClassifier | str) -> HeartbeatCNNClassifier:
+    """``classifier`` itself, or the pretrained model it names (a name or a ``.keras`` path).
+
+    Examples
+    --------
+    >>> fitted_classifier("mitbih").classes_.tolist()
+    [0, 1, 2, 3, 4]
+    """
+    if isinstance(classifier, str):
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        return HeartbeatCNNClassifier.from_pretrained(classifier)
+    return classifier
 
 
 def _table(X, classifier, names, normal_class, **where) -> BeatTable:
