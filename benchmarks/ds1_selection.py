@@ -25,6 +25,10 @@ Variants (``--variants``):
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
+* ``..._resnet``: as ``rhythm_refined_augmented_sqrt`` with the other architecture of the library,
+  ``architecture="resnet"`` (Kachuee et al.'s residual network ends in a ``Flatten``: more weights);
+* ``..._dropout``: the same with ``dropout=0.5`` in place of 0.05: a network that must carry to
+  patients it never saw may gain from a stronger regulariser;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -150,6 +154,26 @@ VARIANTS = {
             "augmentation": "ecg",
             "class_weight": "sqrt-balanced",
             "epochs": 112,
+        },
+    },
+    "rhythm_refined_augmented_sqrt_resnet": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {
+            **RHYTHM,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+            "architecture": "resnet",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_dropout": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "params": {
+            **RHYTHM,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+            "dropout": 0.5,
         },
     },
     "rhythm_refined_augmented_p": {
