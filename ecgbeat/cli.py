@@ -265,13 +265,14 @@ def _cmd_demo(args) -> int:
 
 def _check_output(output: Path, inputs: list[Path]) -> None:
     """Refuse, before any work, an output that is a folder or one of the input files."""
+    from ecgbeat.records import input_kind
+
     if output.is_dir():
         raise _CommandError(f"--output {output} is a folder: give a file name")
     target = output.resolve()
     for path in inputs:
         # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
-        is_file = path.suffix.lower() in _SIGNAL_SUFFIXES
-        files = [path] if is_file else path.parent.glob(path.name + ".*")
+        files = path.parent.glob(path.name + ".*") if input_kind(path) == "record" else [path]
         for file in files:
             if file.resolve() == target:
                 raise _CommandError(
@@ -280,33 +281,9 @@ def _check_output(output: Path, inputs: list[Path]) -> None:
                 )
 
 
-#: Inputs that are files of their own rather than WFDB records (beats or signals).
-_SIGNAL_SUFFIXES = (".csv", ".npy", ".edf")
-
-
 def _record_path(item: str) -> Path:
     path = Path(item)
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
-
-
-def _signal_table(path: Path, classifier, leads, args):
-    """A BeatTable for a signal file: EDF, or CSV / .npy (one column per lead) at ``--fs``."""
-    from ecgbeat.datasets import read_signal
-    from ecgbeat.records import classify_signal
-
-    if args.annotations is not None:
-        raise _CommandError("--annotations reads WFDB annotation files; a signal file has none")
-    signal, fs, lead = read_signal(path, leads, args.fs)
-    return classify_signal(
-        signal,
-        fs,
-        classifier,
-        detector=args.detector,
-        class_names=_class_names(classifier),
-        normal_class=args.normal_class,
-        name=path.name,
-        lead=lead,
-    )
 
 
 def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
@@ -322,22 +299,6 @@ def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -
             continue
         tables.append(table)
         paths[table.record] = path
-
-
-def _csv_table(path: Path, classifier, args):
-    """A BeatTable for a CSV of beats (one per row, optional label column after the samples)."""
-    from ecgbeat.datasets import read_beats_csv
-    from ecgbeat.records import classify_beats
-
-    beats = read_beats_csv(path, classifier.n_features_in_)
-    _info(args, f"classifying {len(beats)} beats of {path.name}")
-    return classify_beats(
-        beats,
-        classifier,
-        name=path.stem,
-        class_names=_class_names(classifier),
-        normal_class=args.normal_class,
-    )
 
 
 def _format_summary(table) -> str:
@@ -364,6 +325,7 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     _use_agg()
     from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_strip
+    from ecgbeat.records import input_kind
 
     plotted = [t for t in tables if t.fs == t.fs]
     for table in plotted:
@@ -371,10 +333,10 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
         if len(plotted) > 1:
             out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
         path = paths[table.record]
-        if path.suffix.lower() in _SIGNAL_SUFFIXES:
-            signal, fs, lead = read_signal(path, [table.lead], table.fs)
-        else:
+        if input_kind(path) == "record":
             signal, fs, lead, _ = read_lead(path, [table.lead], table.record)
+        else:
+            signal, fs, lead = read_signal(path, [table.lead], table.fs)
         start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
         fig, _ = plot_strip(
             signal,
@@ -392,78 +354,67 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
 
 def _cmd_predict(args) -> int:
     """Classify every beat of WFDB records, signal files (EDF; CSV, .npy with --fs) or CSV beats."""
+    from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, write_csv
+
     if args.plot is not None:
         _use_agg()  # fail before the long work when the picture cannot be drawn
-    leads = args.lead or None
     items = [(item, _record_path(item)) for item in args.records]
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items])
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
     errors = {}
     for item, path in items:
-        own_file = path.suffix.lower() in _SIGNAL_SUFFIXES
+        own_file = input_kind(path) != "record"
         needed = path if own_file else path.with_name(path.name + ".hea")
         if not needed.is_file():
             where = "" if own_file else f"record {path.name}: header file "
             errors[item] = f"{where}{needed} not found"
-    items = [(item, path) for item, path in items if item not in errors]
-    # With --fs, CSV and .npy files are signals (one column per lead); without, a CSV is beats.
-    signal_suffixes = _SIGNAL_SUFFIXES if args.fs is not None else (".npy", ".edf")
-    signal_items = [(i, p) for i, p in items if p.suffix.lower() in signal_suffixes]
-    csv_items = [(i, p) for i, p in items if p.suffix.lower() == ".csv" and args.fs is None]
-    wfdb_items = [(i, p) for i, p in items if p.suffix.lower() not in _SIGNAL_SUFFIXES]
-    tables, paths = [], {}
-    from ecgbeat.records import DEFAULT_MODEL
-
+    kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
     # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
-    needs_model = wfdb_items or signal_items
-    classifier = _load_classifier(args.model or DEFAULT_MODEL, args) if needs_model else None
-    beats_classifier = None
-    if csv_items:
-        reuse = args.model is not None and classifier is not None
-        beats_classifier = classifier if reuse else _load_classifier(args.model or "mitbih", args)
-    for model in (classifier, beats_classifier):
+    models = {}
+    if {"record", "signal"} & set(kinds.values()):
+        models["record"] = models["signal"] = _load_classifier(args.model or DEFAULT_MODEL, args)
+    if "beats" in kinds.values():
+        reuse = args.model is not None and models
+        models["beats"] = (
+            models["record"] if reuse else _load_classifier(args.model or "mitbih", args)
+        )
+    for model in models.values():
         # The burden needs the normal class: refuse before the work, not after it.
-        if model is not None and _normal_class(model, args) is None and args.summary:
+        if _normal_class(model, args) is None and args.summary:
             raise _CommandError(
                 f"--summary needs the normal class, and none of the model's classes "
                 f"{_class_names(model)} is 'N': give --normal-class NAME"
             )
-    if wfdb_items and args.dask is not None:
-        tables_d, errors_d = _predict_dask(wfdb_items, classifier, leads, args)
+    tables, paths = [], {}
+    on_dask = [(i, p) for i, p in items if kinds.get(i) == "record" and args.dask is not None]
+    if on_dask:
+        tables_d, errors_d = _predict_dask(on_dask, models["record"], args)
         tables += tables_d
         errors.update(errors_d)
-        paths.update({p.name: p for _, p in wfdb_items})
-    elif wfdb_items:
-        from ecgbeat.records import classify_record
+        paths.update({p.name: p for _, p in on_dask})
 
-        names = _class_names(classifier)
-
-        def record_table(path):
-            return classify_record(
-                path,
-                classifier,
-                lead=leads or None,
-                annotations=args.annotations,
-                detector=args.detector,
-                class_names=names,
-                normal_class=args.normal_class,
-            )
-
-        records = _progress(
-            wfdb_items, total=len(wfdb_items), desc="records", args=args, unit="record"
+    def table_of(path):
+        model = models[input_kind(path, args.fs)]
+        return classify_file(
+            path,
+            model,
+            fs=args.fs,
+            lead=args.lead,
+            annotations=args.annotations,
+            detector=args.detector,
+            class_names=_class_names(model),
+            normal_class=args.normal_class,
         )
-        _classify_each(records, record_table, tables, paths, errors)
-    _classify_each(
-        signal_items,
-        lambda path: _signal_table(path, classifier, leads, args),
-        tables,
-        paths,
-        errors,
+
+    here = [(i, p) for i, p in items if i in kinds and (i, p) not in on_dask]
+    n_records = sum(kinds[i] == "record" for i, _ in here)
+    here = (
+        _progress(here, total=len(here), desc="records", args=args, unit="record")
+        if (n_records)
+        else here
     )
-    _classify_each(
-        csv_items, lambda path: _csv_table(path, beats_classifier, args), tables, paths, errors
-    )
+    _classify_each(here, table_of, tables, paths, errors)
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
         where = "" if message.startswith(item) else f"{item}: "
@@ -471,8 +422,6 @@ def _cmd_predict(args) -> int:
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
     if args.output is not None and tables:
-        from ecgbeat.records import write_csv
-
         # Atomically, and only with something to write: a run in which every input failed leaves
         # an existing file as it was.
         write_csv(tables, args.output)
@@ -482,8 +431,6 @@ def _cmd_predict(args) -> int:
     elif args.output is not None:
         _info(args, f"no beats classified: {args.output} not written")
     if table_to_stdout and tables:
-        from ecgbeat.records import write_csv
-
         write_csv(tables, sys.stdout)
     if args.summary:
         # Beside a CSV on stdout the summary goes to stderr, so that the CSV stays parseable.
@@ -501,7 +448,7 @@ def _cmd_predict(args) -> int:
     return EXIT_OK
 
 
-def _predict_dask(items, classifier, leads, args):
+def _predict_dask(items, classifier, args):
     try:
         from ecgbeat.distributed import classify_records
     except ImportError as exc:
@@ -514,7 +461,7 @@ def _predict_dask(items, classifier, leads, args):
         [str(path.resolve()) for _, path in items],
         classifier,
         client=args.dask,
-        lead=leads or None,
+        lead=args.lead,
         annotations=args.annotations,
         detector=args.detector,
         class_names=_class_names(classifier),
@@ -525,6 +472,13 @@ def _predict_dask(items, classifier, leads, args):
     for key, message in result.errors.items():
         errors[by_resolved.get(str(key), str(key))] = message
     return list(result.tables), errors
+
+
+#: The estimator's parameters that ``ecgbeat train`` sets, each from the option of its name.
+_TRAIN_PARAMETERS = (
+    "architecture", "epochs", "batch_size", "learning_rate", "class_weight", "max_class_ratio",
+    "lr_schedule", "lr_cycle_epochs", "freeze_conv", "random_state",
+)  # fmt: skip
 
 
 def _cmd_train(args) -> int:
@@ -539,19 +493,8 @@ def _cmd_train(args) -> int:
         raise _CommandError(f"{args.output} exists: pass --force to replace it")
     if args.freeze_conv and args.pretrained is None:
         raise _CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
-    class_weight = None if args.class_weight == "none" else args.class_weight
-    params = dict(
-        architecture=args.architecture,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        class_weight=class_weight,
-        max_class_ratio=args.max_class_ratio,
-        lr_schedule=args.lr_schedule,
-        lr_cycle_epochs=args.lr_cycle_epochs,
-        freeze_conv=args.freeze_conv,
-        random_state=args.random_state,
-    )
+    params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
+    params["class_weight"] = None if args.class_weight == "none" else args.class_weight
     if args.pretrained is not None:
         from ecgbeat.pretrained import load
 
@@ -682,6 +625,21 @@ def _cmd_data(args) -> int:
 # --------------------------------------------------------------------------- parser
 
 
+def _mitbih_options() -> argparse.ArgumentParser:
+    """The options of every command that reads the MIT-BIH records: where, which, no download."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "--data-home",
+        metavar="DIR",
+        help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
+    )
+    parent.add_argument(
+        "--records", nargs="+", metavar="NNN", help="only these MIT-BIH records (e.g. 100 101)"
+    )
+    parent.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
+    return parent
+
+
 def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> None:
     parser.add_argument(
         "--data",
@@ -689,11 +647,6 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         metavar="mitbih|CSV",
         help="'mitbih' (the MIT-BIH Arrhythmia Database, read from --data-home) or a CSV of "
         "labelled beats in the Kaggle layout (187 samples then the label)",
-    )
-    parser.add_argument(
-        "--data-home",
-        metavar="DIR",
-        help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
     )
     parser.add_argument(
         "--split",
@@ -709,9 +662,6 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
             help="part of the split to evaluate on (default: test)",
         )
     parser.add_argument(
-        "--records", nargs="+", metavar="NNN", help="only these MIT-BIH records (e.g. 100 101)"
-    )
-    parser.add_argument(
         "--max-beats",
         type=_positive_int,
         metavar="N",
@@ -722,7 +672,6 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         metavar="A,B,...",
         help="names of the CSV's labels 0, 1, ... (default: N,S,V,F,Q; PTB: normal,abnormal)",
     )
-    parser.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
 
 
 def _positive_int(text: str) -> int:
@@ -914,9 +863,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.set_defaults(func=_cmd_predict)
 
+    mitbih = _mitbih_options()
     train = sub.add_parser(
         "train",
-        parents=[common],
+        parents=[common, mitbih],
         help="train a classifier and save it as a .keras file",
         description="Train a HeartbeatCNNClassifier on the training part of a MIT-BIH split "
         "or on a CSV of labelled beats, and save it (evaluate it with 'ecgbeat evaluate').",
@@ -996,7 +946,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser(
         "evaluate",
-        parents=[common],
+        parents=[common, mitbih],
         help="evaluate a saved or shipped model on labelled beats",
         description="Evaluate a model (a shipped name or a .keras file) on a MIT-BIH split or "
         "a CSV of labelled beats: per-class precision, recall, F1, accuracy, macro-F1 and the "
@@ -1016,28 +966,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser(
         "data",
-        parents=[common],
+        parents=[common, mitbih],
         help="build or inspect the MIT-BIH beat cache",
         description="Build the MIT-BIH beats (downloading the records if missing) and their "
         "cache, and print the beats per class in each part of each split. With --info, only "
         "read what is on disk (no download).",
     )
     data.add_argument(
-        "--data-home",
-        metavar="DIR",
-        help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
-    )
-    data.add_argument(
         "--split", choices=["random", "inter-patient"], help="only this split (default: both)"
     )
-    data.add_argument("--records", nargs="+", metavar="NNN", help="only these records")
     data.add_argument(
         "--info",
         action="store_true",
         help="show the data home, the cache and the class counts; only reads (no download, no "
         "cache written)",
     )
-    data.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
     data.set_defaults(func=_cmd_data)
     return parser
 
