@@ -34,7 +34,7 @@ from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.beats import cut_beats
 from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead
-from ecgbeat.evaluation import aami_metrics
+from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.records import beat_cutting, classify_record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
         result["annotated"] = _summary(aami_metrics(ds2.target, y_pred, target_names=NAMES))
         print("annotated", result["annotated"], flush=True)
         found = fetch_mitbih(args.data_home, **part, detector="pan-tompkins", **cut)
-        X = np.concatenate([found.data, found.unmatched.data])
-        y = np.concatenate([found.target, np.full(len(found.unmatched.data), len(NAMES))])
+        X, y = with_unmatched_detections(found)
         result["detected"] = _summary(aami_metrics(y, clf.predict(X), target_names=NAMES))
         result["detected"]["unmatched_detections"] = len(found.unmatched.data)
         print("detected", result["detected"], flush=True)

@@ -137,11 +137,11 @@ def _load_labelled_data(
 
     ``rhythm`` appends the R-R features, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
-    are then the fourth value returned: a Bunch of their rows, else None).
+    are then rows of one more label, ``len(names)``: see
+    :func:`ecgbeat.evaluation.with_unmatched_detections`).
     """
     import numpy as np
 
-    unmatched = None
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
@@ -160,9 +160,10 @@ def _load_labelled_data(
             before_r=before_r,
             rhythm=rhythm,
         )
-        X, y, names = bunch.data, bunch.target, list(bunch.target_names)
-        if detector is not None:
-            unmatched = bunch.get("unmatched")
+        from ecgbeat.evaluation import with_unmatched_detections
+
+        X, y = with_unmatched_detections(bunch)
+        names = list(bunch.target_names)
     else:
         if rhythm or detector is not None or before_r:
             raise _CommandError(
@@ -194,7 +195,7 @@ def _load_labelled_data(
         X, y = X[np.sort(keep)], y[np.sort(keep)]
     if len(y) == 0:
         raise _CommandError(f"no beats in {args.data}")
-    return X, y, names, unmatched
+    return X, y, names
 
 
 # --------------------------------------------------------------------------- commands
@@ -501,7 +502,7 @@ def _cmd_train(args) -> int:
         source = load(args.pretrained)  # before the data: a wrong name fails at once
         params["architecture"] = source.architecture
         params["pretrained"] = args.pretrained
-    X, y, names, _ = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+    X, y, names = _load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
     bar = epoch_bar(enabled=False if args.quiet else None, epochs=args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(
@@ -545,7 +546,7 @@ def _cmd_evaluate(args) -> int:
         )
     from ecgbeat.records import beat_cutting
 
-    X, y, names, extra = _load_labelled_data(
+    X, y, names = _load_labelled_data(
         args, subset=subset, detector=args.detector, **beat_cutting(classifier)
     )
     classes = [str(c) for c in classifier.classes_]
@@ -554,10 +555,6 @@ def _cmd_evaluate(args) -> int:
             f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
             f"({', '.join(names)})"
         )
-    if extra is not None and len(extra.data):
-        # Detections of no reference beat: whatever the model calls them is a false positive.
-        X = np.concatenate([X, extra.data])
-        y = np.concatenate([y, np.full(len(extra.data), len(names))])
     proba = _predict_proba(classifier, X, args)
     y_pred = classifier.classes_[np.argmax(proba, axis=1)].astype(np.int64)
     if args.data == "mitbih":
