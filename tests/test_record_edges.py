@@ -150,11 +150,12 @@ def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
 
 def test_missing_inputs_fail_before_the_model_loads(tmp_path, capsys, monkeypatch):
     from ecgbeat import cli
+    from ecgbeat.cli import _predict
 
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded although no input exists")
 
-    monkeypatch.setattr(cli, "_load_classifier", no_model)
+    monkeypatch.setattr(_predict, "load_classifier", no_model)
     code = cli.main(["-q", "predict", str(tmp_path / "999"), str(tmp_path / "x.csv")])
     err = capsys.readouterr().err.splitlines()
     assert code == 1
