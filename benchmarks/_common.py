@@ -1,5 +1,5 @@
-"""What several benchmark scripts measure and record the same way: best-of timing, peak memory and
-where a result came from."""
+"""What the benchmark, tool and experiment scripts measure and record the same way: best-of timing,
+peak memory and where a result came from."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def provenance(script: str, argv: list[str] | None) -> dict[str, str]:
     """The command that made a result (``script`` is the benchmark's ``__file__``), its date and
     the machine, as each results file records them."""
     return {
-        "command": f"python benchmarks/{Path(script).name} " + " ".join(argv or sys.argv[1:]),
+        "command": f"python -m {Path(script).parent.name}.{Path(script).stem} "
+        + " ".join(argv or sys.argv[1:]),
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
     }

@@ -8,7 +8,7 @@ peak memory (``ru_maxrss``), and writes ``benchmarks/results/build_mitbih.json``
 
 Usage::
 
-    python benchmarks/build_mitbih.py [--data-home ../shared/data]
+    python -m benchmarks.build_mitbih [--data-home ../shared/data]
 """
 
 from __future__ import annotations
@@ -25,10 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import peak_rss_mib
 from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import peak_rss_mib
 
 KAGGLE = {"N": 90589, "S": 2779, "V": 7236, "F": 803, "Q": 8039}
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

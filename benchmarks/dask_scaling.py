@@ -19,7 +19,7 @@ written with the result, so that a busy run is read as such. Writes ``benchmarks
 
 Usage::
 
-    python benchmarks/dask_scaling.py [--mitdb ../shared/data/mitdb] [--workers 1 2]
+    python -m benchmarks.dask_scaling [--mitdb ../shared/data/mitdb] [--workers 1 2]
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ecgbeat.classifier import EARLIER_DEFAULTS
 

@@ -6,7 +6,7 @@ when anything differs.
 
 Usage::
 
-    python benchmarks/evaluate_pretrained.py --name mitbih [--data-home ../shared/data]
+    python -m benchmarks.evaluate_pretrained --name mitbih [--data-home ../shared/data]
 """
 
 from __future__ import annotations
@@ -19,14 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.datasets import fetch_mitbih
+from ecgbeat.evaluation import aami_metrics, classification_metrics
+from ecgbeat.pretrained import model_card
+from ecgbeat.records import beat_cutting
 
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.datasets import fetch_mitbih  # noqa: E402
-from ecgbeat.evaluation import aami_metrics, classification_metrics  # noqa: E402
-from ecgbeat.pretrained import model_card  # noqa: E402
-from ecgbeat.records import beat_cutting  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def evaluate(name: str, data_home: str) -> tuple[dict, dict]:

@@ -15,7 +15,7 @@ Writes ``benchmarks/results/inference.json``.
 
 Usage::
 
-    python benchmarks/inference.py [--beats 100000] [--data-home ../shared/data] [--quick]
+    python -m benchmarks.inference [--beats 100000] [--data-home ../shared/data] [--quick]
 """
 
 from __future__ import annotations
@@ -23,17 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks._common import best_seconds, peak_rss_mib, provenance
 
-from _common import best_seconds, peak_rss_mib, provenance  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def flops_per_beat(model) -> int:

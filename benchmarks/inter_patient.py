@@ -15,7 +15,7 @@ N, S, V, F and macro-F1, and writes ``benchmarks/results/inter_patient.json``.
 
 Usage::
 
-    python benchmarks/inter_patient.py [--data-home ../shared/data]
+    python -m benchmarks.inter_patient [--data-home ../shared/data]
 """
 
 from __future__ import annotations
@@ -23,14 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
+import train_pretrained
 
-import train_pretrained  # noqa: E402
-from _common import provenance  # noqa: E402
+from benchmarks._common import provenance
+
+REPO = Path(__file__).resolve().parents[1]
 
 RECIPES = {
     "reference": [

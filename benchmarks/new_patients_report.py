@@ -2,7 +2,7 @@
 curve, and record 208's ectopic burden on the default path.
 
 This reads DS2 (de Chazal et al. 2004's test patients): run it once per finished candidate, to
-report, never to choose (choices are made on DS1 by ``benchmarks/ds1_selection.py``).
+report, never to choose (choices are made on DS1 by ``experiments/ds1_selection.py``).
 
 * ``annotated`` / ``detected``: Se, +P, F1 per AAMI class and macro-F1 over N, S, V, F on DS2, with
   beats cut at the reference annotations and at Pan-Tompkins peaks (each detected beat takes the
@@ -18,7 +18,7 @@ Writes ``benchmarks/results/new_patients_<model>.json``.
 
 Usage::
 
-    python benchmarks/new_patients_report.py --model mitbih-ds1 [--data-home ../shared/data]
+    python -m benchmarks.new_patients_report --model mitbih-ds1 [--data-home ../shared/data]
 """
 
 from __future__ import annotations
@@ -26,21 +26,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.beats import cut_beats
+from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead
+from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
+from ecgbeat.records import beat_cutting, classify_record
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.beats import cut_beats  # noqa: E402
-from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead  # noqa: E402  # noqa: E402
-from ecgbeat.evaluation import aami_metrics  # noqa: E402
-from ecgbeat.records import beat_cutting, classify_record  # noqa: E402
 
 NAMES = ["N", "S", "V", "F", "Q"]
 
@@ -79,8 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
         result["annotated"] = _summary(aami_metrics(ds2.target, y_pred, target_names=NAMES))
         print("annotated", result["annotated"], flush=True)
         found = fetch_mitbih(args.data_home, **part, detector="pan-tompkins", **cut)
-        X = np.concatenate([found.data, found.unmatched.data])
-        y = np.concatenate([found.target, np.full(len(found.unmatched.data), len(NAMES))])
+        X, y = with_unmatched_detections(found)
         result["detected"] = _summary(aami_metrics(y, clf.predict(X), target_names=NAMES))
         result["detected"]["unmatched_detections"] = len(found.unmatched.data)
         print("detected", result["detected"], flush=True)

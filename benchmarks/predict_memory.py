@@ -7,24 +7,21 @@ before and after prediction (peak from ``/proc/self/status`` VmHWM) and writes
 
 Usage::
 
-    python benchmarks/predict_memory.py --beats 2000000
+    python -m benchmarks.predict_memory --beats 2000000
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks._common import provenance
 
-from _common import provenance  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _status_kib(field: str) -> int:

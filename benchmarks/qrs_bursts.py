@@ -24,7 +24,7 @@ the run. Writes ``benchmarks/results/qrs_bursts.json``.
 
 Usage::
 
-    python benchmarks/qrs_bursts.py [--records 100 101 ...] [--snrs 24 18 12 6 0 -6]
+    python -m benchmarks.qrs_bursts [--records 100 101 ...] [--snrs 24 18 12 6 0 -6]
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -41,14 +40,12 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 from wfdb.processing import compare_annotations
 
+from benchmarks._common import provenance
+from benchmarks.qrs_noise import BEAT_SYMBOLS, unit_noise
+from ecgbeat.datasets import MITBIH_DS1, read_annotations, read_lead
+from ecgbeat.qrs import detect_r_peaks
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-from qrs_noise import BEAT_SYMBOLS, unit_noise  # noqa: E402
-
-from ecgbeat.datasets import MITBIH_DS1, read_annotations, read_lead  # noqa: E402
-from ecgbeat.qrs import detect_r_peaks  # noqa: E402
 
 SNRS_DB = (24, 18, 12, 6, 0, -6)
 NK_METHODS = ("neurokit", "pantompkins1985", "hamilton2002", "elgendi2010", "kalidas2017",

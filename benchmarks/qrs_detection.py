@@ -7,7 +7,7 @@ MLII and use V5, signal 0) over all 48 records. Writes ``benchmarks/results/qrs_
 
 Usage::
 
-    python benchmarks/qrs_detection.py [--mitdb /path/to/mitdb] [--method pan-tompkins]
+    python -m benchmarks.qrs_detection [--mitdb /path/to/mitdb] [--method pan-tompkins]
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ per-record Se/+P at 12 and 6 dB.
 
 Usage::
 
-    python benchmarks/qrs_noise.py [--data-home ../shared/data] [--seed 0]
+    python -m benchmarks.qrs_noise [--data-home ../shared/data] [--seed 0]
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ import argparse
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
@@ -57,17 +56,15 @@ import numpy as np
 from scipy.signal import butter, sosfiltfilt
 from wfdb.processing import compare_annotations
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-
-from ecgbeat.datasets import (  # noqa: E402
+from benchmarks._common import provenance
+from ecgbeat.datasets import (
     MITBIH_DS1,
     read_annotations,
     read_lead,
 )
-from ecgbeat.qrs import detect_r_peaks  # noqa: E402
+from ecgbeat.qrs import detect_r_peaks
+
+REPO = Path(__file__).resolve().parents[1]
 
 BEAT_SYMBOLS = list("NLRBAaJSVrFejnE/fQ?")
 SNRS_DB = (None, 24, 18, 12, 6, 0)  # None: the clean record

@@ -9,24 +9,21 @@ Writes ``benchmarks/results/rhythm_speed.json``.
 
 Usage::
 
-    python benchmarks/rhythm_speed.py [--beats 100000] [--repeat 3]
+    python -m benchmarks.rhythm_speed [--beats 100000] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import best_seconds, provenance
+from ecgbeat import HeartbeatCNNClassifier
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import best_seconds, provenance  # noqa: E402
-
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> dict:

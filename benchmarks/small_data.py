@@ -45,32 +45,29 @@ beside the candidates already there).
 
 Usage::
 
-    python benchmarks/small_data.py --mode select [--params '{"epochs": 48}'] [--seeds 3]
-    python benchmarks/small_data.py --mode select --rows freeze_conv fine_tune \
+    python -m benchmarks.small_data --mode select [--params '{"epochs": 48}'] [--seeds 3]
+    python -m benchmarks.small_data --mode select --rows freeze_conv fine_tune \
         --transfer-params '{"learning_rate": 0.0001}' --name transfer_lr1e-4
-    python benchmarks/small_data.py --mode report
-    python benchmarks/small_data.py --quick        # smoke test: one size, one seed, tiny fits
+    python -m benchmarks.small_data --mode report
+    python -m benchmarks.small_data --quick        # smoke test: one size, one seed, tiny fits
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance
+from benchmarks.train_speed import reference_callbacks, reference_model
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, fetch_mitbih, fetch_ptbdb
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-from train_speed import reference_callbacks, reference_model  # noqa: E402
-
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, fetch_mitbih, fetch_ptbdb  # noqa: E402
 
 SIZES = (100, 300, 1000, 3000)
 LABEL_SETS = ("aami5-int", "binary-str", "nsv3-float")

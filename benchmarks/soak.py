@@ -18,7 +18,7 @@ stopped keeps what it measured) with the date, the machine and the command.
 
 Usage::
 
-    python benchmarks/soak.py --beats 20000000 --max-minutes 20
+    python -m benchmarks.soak --beats 20000000 --max-minutes 20
 """
 
 from __future__ import annotations
@@ -34,11 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.datasets import load_sample
 
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.datasets import load_sample  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 RESULT = REPO / "benchmarks" / "results" / "soak.json"
 

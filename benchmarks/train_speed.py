@@ -18,8 +18,8 @@ the final accuracy and macro-F1, throughput (beats/s) and peak memory, and write
 
 Usage::
 
-    python benchmarks/train_speed.py [--data-home ../shared/data] [--max-epochs 40]
-    python benchmarks/train_speed.py --quick     # smoke test: a few records, 1 epoch
+    python -m benchmarks.train_speed [--data-home ../shared/data] [--max-epochs 40]
+    python -m benchmarks.train_speed --quick     # smoke test: a few records, 1 epoch
 """
 
 from __future__ import annotations
@@ -27,19 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import peak_rss_mib, provenance
+from ecgbeat.classifier import EARLIER_DEFAULTS
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import peak_rss_mib, provenance  # noqa: E402
-
-from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
 
 TARGET_MACRO_F1 = 0.915
 

@@ -19,8 +19,8 @@ Writes ``benchmarks/results/transfer_<target>.json``. ``--quick`` shrinks everyt
 
 Usage::
 
-    python benchmarks/transfer.py --target patients
-    python benchmarks/transfer.py --target ptbdb --data-home /path/with/ptbdb
+    python -m benchmarks.transfer --target patients
+    python -m benchmarks.transfer --target ptbdb --data-home /path/with/ptbdb
 """
 
 from __future__ import annotations
@@ -39,14 +39,12 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.classifier import EARLIER_DEFAULTS
+from ecgbeat.datasets import MITBIH_DS2, fetch_mitbih, fetch_ptbdb
+from ecgbeat.evaluation import classification_metrics
 
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
-from ecgbeat.datasets import MITBIH_DS2, fetch_mitbih, fetch_ptbdb  # noqa: E402
-from ecgbeat.evaluation import classification_metrics  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 ADAPT_SECONDS = 300
 
@@ -179,7 +177,7 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     result = run_patients(args) if args.target == "patients" else run_ptbdb(args)
     result.update(
-        command="python benchmarks/transfer.py " + " ".join(argv or sys.argv[1:]),
+        command="python -m benchmarks.transfer " + " ".join(argv or sys.argv[1:]),
         seconds=round(time.perf_counter() - start, 1),
         date=datetime.date.today().isoformat(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",

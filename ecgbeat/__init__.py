@@ -13,7 +13,6 @@ Examples
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._version import __version__
@@ -21,19 +20,16 @@ from ecgbeat._version import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
 
-# Public name -> module that defines it; resolved on first access (PEP 562).
-_LAZY = {
-    "HeartbeatCNNClassifier": "ecgbeat.classifier",
-}
-
 __all__ = ["HeartbeatCNNClassifier", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
+    # PEP 562: the estimator's module (and scikit-learn with it) loads on first access.
+    if name == "HeartbeatCNNClassifier":
+        from ecgbeat.classifier import HeartbeatCNNClassifier
+
+        globals()[name] = HeartbeatCNNClassifier
+        return HeartbeatCNNClassifier
     raise AttributeError(f"module 'ecgbeat' has no attribute {name!r}")
 
 

@@ -9,23 +9,36 @@ on ecgbeat's first fit; these helpers put the state back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sys
 import tempfile
+from collections.abc import Iterator
 from types import ModuleType
 
 
-def import_preserving_random_state(name: str) -> ModuleType:
-    """The module ``name``, imported if need be without moving :mod:`random`'s global state."""
-    if sys.modules.get(name) is not None:
-        return sys.modules[name]
+@contextlib.contextmanager
+def random_state_kept() -> Iterator[None]:
+    """Put :mod:`random`'s global state back as it was when the block ends.
+
+    Only around a module's first import: restoring the state rewinds any draws that other threads
+    made meanwhile.
+
+    Examples
+    --------
+    >>> import random
+    >>> state = random.getstate()
+    >>> with random_state_kept():
+    ...     _ = random.random()
+    >>> random.getstate() == state
+    True
+    """
     state = random.getstate()
     try:
-        __import__(name)
+        yield
     finally:
         random.setstate(state)
-    return sys.modules[name]
 
 
 def import_keras() -> ModuleType:
@@ -40,12 +53,22 @@ def import_keras() -> ModuleType:
     >>> random.getstate() == state
     True
     """
-    return import_preserving_random_state("keras")
+    if "keras" not in sys.modules:  # only the first import draws; later ones leave it alone
+        with random_state_kept():
+            import keras
+    import keras
+
+    return keras
 
 
 def import_tensorflow() -> ModuleType:
     """The ``tensorflow`` module, imported without moving :mod:`random`."""
-    return import_preserving_random_state("tensorflow")
+    if "tensorflow" not in sys.modules:
+        with random_state_kept():
+            import tensorflow
+    import tensorflow
+
+    return tensorflow
 
 
 def import_tensorflow_quietly() -> ModuleType:

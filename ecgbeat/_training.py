@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecgbeat._backend import import_keras, import_preserving_random_state, import_tensorflow
+from ecgbeat._backend import import_keras, import_tensorflow, random_state_kept
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -48,7 +49,12 @@ MIN_SAMPLING_RATE = 0.1
 def _model_selection():
     """:mod:`sklearn.model_selection`, imported without moving :mod:`random`'s global state: its
     import draws from it, and a user's seeded ``random`` must not change because a model trained."""
-    return import_preserving_random_state("sklearn.model_selection")
+    if "sklearn.model_selection" not in sys.modules:
+        with random_state_kept():
+            import sklearn.model_selection
+    import sklearn.model_selection
+
+    return sklearn.model_selection
 
 
 def class_sampling_rates(

@@ -25,7 +25,13 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-__all__ = ["AAMI_SCORED", "aami_metrics", "classification_metrics", "format_report"]
+__all__ = [
+    "AAMI_SCORED",
+    "aami_metrics",
+    "classification_metrics",
+    "format_report",
+    "with_unmatched_detections",
+]
 
 #: The AAMI classes scored in the inter-patient literature (Q, rare and ill-defined, is left out of
 #: the mean; de Chazal et al. 2004).
@@ -112,6 +118,38 @@ def aami_metrics(
     metrics["Se"] = {c: per_class[c]["recall"] for c in present}
     metrics["+P"] = {c: per_class[c]["precision"] for c in present}
     return metrics
+
+
+def with_unmatched_detections(bunch) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and labels that score a model at detected R peaks, false detections included.
+
+    ``bunch`` is what :func:`ecgbeat.datasets.fetch_mitbih` returns with a ``detector``: its beats
+    carry the class of the reference beat each detection matched, and ``bunch.unmatched`` holds
+    the rows of detections that matched none. Those rows get the label ``len(target_names)``,
+    which :func:`aami_metrics` scores as the class ``"(none)"``: whatever the model calls them
+    lowers the precision (+P) of that class, as a false detection would in the user's table.
+
+    Returns
+    -------
+    X : ndarray of shape (n_beats + n_unmatched, n_features)
+    y : ndarray of shape (n_beats + n_unmatched,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.utils import Bunch
+    >>> found = Bunch(data=np.zeros((3, 4)), target=np.array([0, 2, 0]), target_names=["N", "S", "V"],
+    ...               unmatched=Bunch(data=np.ones((1, 4))))
+    >>> X, y = with_unmatched_detections(found)
+    >>> X.shape, y.tolist()
+    ((4, 4), [0, 2, 0, 3])
+    """
+    extra = bunch.get("unmatched")
+    if extra is None or not len(extra.data):
+        return bunch.data, bunch.target
+    X = np.concatenate([bunch.data, extra.data])
+    y = np.concatenate([bunch.target, np.full(len(extra.data), len(bunch.target_names))])
+    return X, y
 
 
 def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:

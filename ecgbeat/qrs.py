@@ -45,7 +45,7 @@ T_WAVE_SECONDS = 0.360
 #: When no beat has come for SIGNAL_DECAY_AFTER seconds (and 1.66 recent R-R intervals), the
 #: learned signal and noise levels halve every SIGNAL_HALF_LIFE seconds: after a burst of noise,
 #: whose peaks raised them, the detector hears the quiet beats again within seconds instead of
-#: staying deaf. Chosen on DS1 (``benchmarks/qrs_recovery.py``).
+#: staying deaf. Chosen on DS1 (``experiments/qrs_recovery.py``).
 SIGNAL_HALF_LIFE = 0.3
 SIGNAL_DECAY_AFTER = 1.5
 

@@ -42,11 +42,13 @@ __all__ = [
     "BeatTable",
     "beat_cutting",
     "classify_beats",
+    "classify_file",
     "classify_record",
     "classify_signal",
     "concat_tables",
     "ectopic_burden",
     "fitted_classifier",
+    "input_kind",
     "resolve_class_names",
     "resolve_normal_class",
     "spreadsheet_text",
@@ -487,6 +489,119 @@ def classify_beats(
         sample=np.arange(len(beats)),
         fs=float("nan"),
         lead="",
+    )
+
+
+def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
+    """What a file holds, as :func:`classify_file` reads it: ``"record"``, ``"signal"``, ``"beats"``.
+
+    An EDF or ``.npy`` file is a signal; a CSV is a signal (one column per lead) when its
+    sampling rate ``fs`` is given, else a table of beats (one per row); anything else is a WFDB
+    record (its path without extension, or its ``.hea`` file).
+
+    Examples
+    --------
+    >>> [input_kind(p) for p in ("mitdb/100", "mitdb/100.hea", "holter.edf", "beats.csv")]
+    ['record', 'record', 'signal', 'beats']
+    >>> input_kind("lead.csv", fs=500)
+    'signal'
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in (".edf", ".npy") or (suffix == ".csv" and fs is not None):
+        return "signal"
+    return "beats" if suffix == ".csv" else "record"
+
+
+def classify_file(
+    path: str | os.PathLike,
+    classifier: HeartbeatCNNClassifier | str | None = None,
+    *,
+    fs: float | None = None,
+    lead: str | Sequence[str] | None = None,
+    annotations: str | None = None,
+    detector: str = "pan-tompkins",
+    class_names: Sequence[str] | None = None,
+    normal_class: str | None = None,
+) -> BeatTable:
+    """Classify every beat of a file, whatever it holds (see :func:`input_kind`).
+
+    A WFDB record goes through :func:`classify_record`, a signal file (EDF; CSV or ``.npy`` at
+    ``fs``) through :func:`ecgbeat.datasets.read_signal` and :func:`classify_signal`, a CSV of
+    beats through :func:`ecgbeat.datasets.read_beats_csv` and :func:`classify_beats`. This is what
+    ``ecgbeat predict`` does with each of its inputs.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A WFDB record (without extension, or its ``.hea`` file), an EDF file, a CSV or ``.npy``
+        signal (with ``fs``), or a CSV of beats (without ``fs``).
+    classifier : HeartbeatCNNClassifier, str or None, default=None
+        A fitted classifier or a pretrained model's name. None: :data:`DEFAULT_MODEL` for
+        recordings, ``"mitbih"`` for beats (which carry no R-R intervals).
+    fs : float, optional
+        Sampling rate of a CSV or ``.npy`` signal in Hz (an EDF file states its own).
+    lead, annotations, detector, class_names, normal_class
+        As in :func:`classify_record` (``annotations`` for WFDB records only).
+
+    Returns
+    -------
+    BeatTable
+        One row per beat.
+
+    Raises
+    ------
+    ValueError
+        If ``annotations`` is given for a file that is not a WFDB record.
+
+    Examples
+    --------
+    >>> import numpy as np, os, tempfile
+    >>> from ecgbeat.datasets import load_sample
+    >>> path = os.path.join(tempfile.mkdtemp(), "beats.csv")
+    >>> np.savetxt(path, load_sample().data[:2], delimiter=",")
+    >>> classify_file(path).label.tolist()
+    ['N', 'N']
+    """
+    path = Path(path)
+    kind = input_kind(path, fs)
+    if kind == "record":
+        record = path.with_suffix("") if path.suffix.lower() == ".hea" else path
+        return classify_record(
+            record,
+            DEFAULT_MODEL if classifier is None else classifier,
+            lead=lead,
+            annotations=annotations,
+            detector=detector,
+            class_names=class_names,
+            normal_class=normal_class,
+        )
+    if annotations is not None:
+        raise ValueError(
+            f"{path}: annotations come from WFDB annotation files; a {kind} file has none"
+        )
+    if kind == "signal":
+        from ecgbeat.datasets import read_signal
+
+        signal, signal_fs, lead_name = read_signal(path, lead, fs)
+        return classify_signal(
+            signal,
+            signal_fs,
+            DEFAULT_MODEL if classifier is None else classifier,
+            detector=detector,
+            class_names=class_names,
+            normal_class=normal_class,
+            name=path.name,
+            lead=lead_name,
+        )
+    from ecgbeat.datasets import read_beats_csv
+
+    classifier = fitted_classifier("mitbih" if classifier is None else classifier)
+    return classify_beats(
+        read_beats_csv(path, classifier.n_features_in_),
+        classifier,
+        name=path.stem,
+        class_names=class_names,
+        normal_class=normal_class,
     )
 
 

@@ -5,7 +5,7 @@ For each split (``random``: the Kaggle-style 80/20 split of the published number
 training part with the estimator's defaults, measures it once on the test part and prints a
 table beside the reference project's published numbers. At full size it takes minutes per split
 on two CPU cores (about 87,000 training beats, up to 48 short epochs).
-``benchmarks/train_pretrained.py`` is the procedure that wrote the shipped models and their cards,
+``tools/train_pretrained.py`` is the procedure that wrote the shipped models and their cards,
 with the estimator's earlier defaults (decay on plateau, every beat, dropout 0.1).
 
     python examples/reproduce_results.py --data-home ~/ecgbeat_data --output results.json

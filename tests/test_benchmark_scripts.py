@@ -1,8 +1,9 @@
-"""Smoke runs of the experiment scripts, so that they cannot rot (the full runs are by hand)."""
+"""Smoke runs of the benchmark and experiment scripts, so that they cannot rot (the full runs are
+by hand)."""
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -14,10 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """A benchmark, tool or experiment script as a module (``benchmarks.transfer``...)."""
+    return importlib.import_module(name if "." in name else f"benchmarks.{name}")
 
 
 def test_transfer_script_runs_on_ptb_layout(ptbdb_dir, tmp_path):
@@ -103,7 +102,7 @@ def test_training_variants_benchmark_quick(mitdb_dir):
 
     data_home = str(mitdb_dir.parent)
     params = '{"epochs": 2, "batch_size": 64}'
-    run = _script("training_variants").main(
+    run = _script("experiments.training_variants").main(
         [
             "--quick",
             "--name",
@@ -147,7 +146,7 @@ def test_predict_memory_benchmark_quick(tmp_path):
 
 
 def test_training_profile_benchmark_quick():
-    run = _script("training_profile").main(["--quick"])
+    run = _script("experiments.training_profile").main(["--quick"])
     assert run["train_beats_per_second"]["best"] > 0
     # The largest convolution's backward pass is among the ops found, under its layer's name.
     found = {(op["layer"], op["op"]) for op in run["top_ops"]}
@@ -164,7 +163,9 @@ def test_training_variants_cosine_restarts_quick(mitdb_dir):
     params = '{"epochs": 3, "batch_size": 64}'
     data_home = str(mitdb_dir.parent)
     options = ["--name", "smoke", "--params", params, "--cosine-restarts", "1"]
-    run = _script("training_variants").main(["--quick", *options, "--data-home", data_home])
+    run = _script("experiments.training_variants").main(
+        ["--quick", *options, "--data-home", data_home]
+    )
     # Cycles of 1 and then 2 epochs from twice the learning rate: 2e-3, 2e-3 (restart), 1e-3.
     np.testing.assert_allclose(run["learning_rates"], [2e-3, 2e-3, 1e-3], rtol=1e-6)
     assert run["cosine_restarts_first_cycle"] == 1
@@ -176,7 +177,9 @@ def test_ds1_selection_quick(mitdb_dir, tmp_path):
     argv = ["--data-home", str(mitdb_dir.parent), "--folds", "2", "--epochs", "1"]
     records = ["101", "106", "108", "119", "203", "208"]
     argv += ["--records", *records, "--output", str(output)]
-    result = _script("ds1_selection").main([*argv, "--variants", "rhythm_refined_augmented"])
+    result = _script("experiments.ds1_selection").main(
+        [*argv, "--variants", "rhythm_refined_augmented"]
+    )
     row = result["results"]["rhythm_refined_augmented"]
     assert row["refine_radius"] == 0.12 and row["params"]["n_rr_features"] == 7
     assert len(row["folds"]) == 2
@@ -219,9 +222,9 @@ def test_small_data_benchmark_quick(mitdb_dir, tmp_path):
 
     # In its own process: the reference recipe seeds the process's global random state.
     output = tmp_path / "small.json"
-    argv = [sys.executable, str(REPO / "benchmarks" / "small_data.py"), "--quick"]
+    argv = [sys.executable, "-m", "benchmarks.small_data", "--quick"]
     argv += ["--data-home", str(mitdb_dir.parent), "--output", str(output)]
-    subprocess.run(argv, check=True, capture_output=True, timeout=600)
+    subprocess.run(argv, check=True, capture_output=True, timeout=600, cwd=REPO)
     result = json.loads(output.read_text())["runs"]["defaults"]  # select mode, as named
     assert result["training_records"] == ["201", "208"]
     assert set(result["results"]) == {"binary-str-100", "ptbdb-leads"}

@@ -139,12 +139,12 @@ def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
 
 
 def test_unexpected_errors_are_one_line(capsys, monkeypatch):
-    import ecgbeat.cli
+    import ecgbeat.cli._parser
 
     def broken(args):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(ecgbeat.cli, "_cmd_data", broken)
+    monkeypatch.setattr(ecgbeat.cli._parser, "cmd_data", broken)
     code, _, err = _run(capsys, "data", "--info")
     assert code == 1
     assert err.strip() == (
@@ -401,7 +401,7 @@ def test_predict_keeps_going_when_a_record_fails(capsys, tiny_model, mitdb_dir, 
 def test_summary_rounds_the_ectopic_burden_once():
     # 1761 of 2000 beats not N: 88.05 %. Rounding to 4 decimals first, then for display,
     # printed 88.0 % (the double rounding that made CI depend on the CPU's arithmetic).
-    from ecgbeat.cli import _format_summary
+    from ecgbeat.cli._predict import _format_summary
     from ecgbeat.records import BeatTable
 
     label = np.array(["N"] * 239 + ["V"] * 1761)

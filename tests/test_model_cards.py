@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +12,9 @@ import pytest
 from ecgbeat import pretrained
 from ecgbeat.pretrained import list_pretrained, model_card
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def _evaluate_module():
-    spec = importlib.util.spec_from_file_location(
-        "evaluate_pretrained", REPO / "benchmarks" / "evaluate_pretrained.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("benchmarks.evaluate_pretrained")
 
 
 @pytest.mark.parametrize("name", list_pretrained())

@@ -150,11 +150,12 @@ def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
 
 def test_missing_inputs_fail_before_the_model_loads(tmp_path, capsys, monkeypatch):
     from ecgbeat import cli
+    from ecgbeat.cli import _predict
 
     def no_model(*args, **kwargs):
         raise AssertionError("the model was loaded although no input exists")
 
-    monkeypatch.setattr(cli, "_load_classifier", no_model)
+    monkeypatch.setattr(_predict, "load_classifier", no_model)
     code = cli.main(["-q", "predict", str(tmp_path / "999"), str(tmp_path / "x.csv")])
     err = capsys.readouterr().err.splitlines()
     assert code == 1
@@ -264,3 +265,32 @@ def test_one_csv_writer_joins_tables_of_any_classes_and_any_origin(tmp_path):
     stream = io.StringIO()
     write_csv([annotated], stream)
     assert (tmp_path / "100.csv").read_text() == stream.getvalue()
+
+
+def test_classify_file_reads_each_kind_of_input_as_its_own_function_does(tmp_path):
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_beats, classify_file, classify_signal, input_kind
+
+    record, _ = _record(tmp_path, ["MLII"])
+    np.save(tmp_path / "lead.npy", _ecg())
+    np.savetxt(tmp_path / "beats.csv", load_sample().data[:5], delimiter=",")
+    kinds = [input_kind(p, fs) for p, fs in [(record, None), (f"{record}.hea", None),
+             (tmp_path / "lead.npy", FS), (tmp_path / "beats.csv", None)]]  # fmt: skip
+    assert kinds == ["record", "record", "signal", "beats"]
+
+    from_hea = classify_file(f"{record}.hea", "mitbih")
+    assert from_hea.record == "rec" and from_hea.lead == "MLII"
+    np.testing.assert_array_equal(from_hea.label, classify_record(record, "mitbih").label)
+    from_npy = classify_file(tmp_path / "lead.npy", "mitbih", fs=FS)
+    expected = classify_signal(_ecg(), FS, "mitbih")
+    np.testing.assert_array_equal(from_npy.sample, expected.sample)
+    np.testing.assert_allclose(from_npy.proba, expected.proba, atol=1e-6)
+    # Beats carry no R-R intervals: without a classifier, the model of beats alone.
+    beats = classify_file(tmp_path / "beats.csv")
+    assert beats.record == "beats" and np.isnan(beats.fs)
+    np.testing.assert_array_equal(beats.label, classify_beats(load_sample().data[:5]).label)
+
+    with pytest.raises(ValueError, match=r"lead\.npy: annotations come from WFDB"):
+        classify_file(tmp_path / "lead.npy", "mitbih", fs=FS, annotations="atr")
+    with pytest.raises(DataFormatError, match="sampling rate"):
+        classify_file(tmp_path / "lead.npy", "mitbih")

@@ -396,7 +396,7 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
 def _random_split_table() -> dict[str, np.ndarray]:
     """The shipped random split: per record, True for each beat of the test part.
 
-    Made by ``benchmarks/make_random_split.py`` from the stratified split of the whole database,
+    Made by ``tools/make_random_split.py`` from the stratified split of the whole database,
     so that a beat's part never depends on which other records were loaded.
     """
     folder = resources.files("ecgbeat.datasets") / "data"

@@ -19,7 +19,7 @@ def load_sample(*, return_X_y: bool = False):
 
     2,850 beats drawn only from the *test* part of the ``"random"`` split of
     :func:`fetch_mitbih` (so a model trained on its train part never saw them), with the
-    segmentation of :func:`ecgbeat.beats.segment_beats`. ``benchmarks/make_sample.py``
+    segmentation of :func:`ecgbeat.beats.segment_beats`. ``tools/make_sample.py``
     regenerates it exactly; its provenance and the ODC-By 1.0 attribution are in ``DESCR``.
 
     Parameters

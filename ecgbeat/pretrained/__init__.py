@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ATTRIBUTION", "PretrainedModel", "list_pretrained", "load", "model_card"]
 
 _HERE = Path(__file__).resolve().parent
-#: The manifest of the cards' SHA-256, written with them by benchmarks/train_pretrained.py.
+#: The manifest of the cards' SHA-256, written with them by tools/train_pretrained.py.
 _SUMS = "SHA256SUMS"
 
 #: Attribution that travels with every model trained on MIT-BIH data (ODC-By 1.0).

@@ -12,12 +12,12 @@ committed results were made; the estimator now trains with half that rate by def
 runs (a process-wide setting, so only from the command line); ``--threads 1 1`` gives the CPU time
 of each op without any splitting over cores.
 
-Each run is added under its thread setting to ``benchmarks/results/training_profile.json``.
+Each run is added under its thread setting to ``experiments/results/training_profile.json``.
 
 Usage::
 
-    python benchmarks/training_profile.py
-    python benchmarks/training_profile.py --threads 1 1
+    python -m experiments.training_profile
+    python -m experiments.training_profile --threads 1 1
 """
 
 from __future__ import annotations
@@ -27,18 +27,15 @@ import collections
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks._common import peak_rss_mib, provenance
 
-from _common import peak_rss_mib, provenance  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 N_SAMPLES = 187
 N_CLASSES = 5
@@ -110,7 +107,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--repeat", type=int, default=5, help="timed epochs before the profile")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
-    parser.add_argument("--output", default=str(REPO / "benchmarks/results/training_profile.json"))
+    parser.add_argument("--output", default=str(REPO / "experiments/results/training_profile.json"))
     args = parser.parse_args(argv)
     if args.quick:
         args.beats, args.repeat = 512, 1

@@ -19,11 +19,11 @@ every ``SIGNAL_HALF_LIFE`` seconds, and the first beat heard sets the signal lev
 The candidate ``off`` is the detector before this change (no decay). The chosen setting is the one
 with the fewest bursts after which recovery takes over 5 s, then the fewest clean errors (missed
 beats plus false detections); it is reported on all 48 records too (``--report``), which chose
-nothing. Writes ``benchmarks/results/qrs_recovery.json``.
+nothing. Writes ``experiments/results/qrs_recovery.json``.
 
 Usage::
 
-    python benchmarks/qrs_recovery.py [--data-home ../shared/data] [--report]
+    python -m experiments.qrs_recovery [--data-home ../shared/data] [--report]
 """
 
 from __future__ import annotations
@@ -31,21 +31,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import wfdb
 from wfdb.processing import compare_annotations
 
+from benchmarks._common import provenance
+from benchmarks.qrs_detection import BEAT_SYMBOLS
+from ecgbeat import qrs
+from ecgbeat.datasets import MITBIH_DS1, MITBIH_RECORDS
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-from qrs_detection import BEAT_SYMBOLS  # noqa: E402
-
-from ecgbeat import qrs  # noqa: E402
-from ecgbeat.datasets import MITBIH_DS1, MITBIH_RECORDS  # noqa: E402
 
 #: (half-life s, decay after s); None: no decay (the detector before this choice).
 CANDIDATES = {
@@ -134,7 +131,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
     parser.add_argument("--amplitudes", type=float, nargs="+", default=[2.0, 10.0])
     parser.add_argument("--report", action="store_true", help="also score all 48 records")
-    parser.add_argument("--output", default=str(REPO / "benchmarks/results/qrs_recovery.json"))
+    parser.add_argument("--output", default=str(REPO / "experiments/results/qrs_recovery.json"))
     args = parser.parse_args(argv)
     mitdb = Path(args.data_home) / "mitdb"
     chosen_before = (qrs.SIGNAL_HALF_LIFE, qrs.SIGNAL_DECAY_AFTER)

@@ -10,7 +10,7 @@ offer (it is an experiment). ``--cosine-restarts N`` is short for the estimator'
 ``lr_schedule="cosine_restarts", lr_cycle_epochs=N``: cosine annealing with warm restarts, each
 cycle from twice ``learning_rate`` down to 0, the first lasting ``N`` epochs.
 
-Each run is added under ``--name`` to ``benchmarks/results/training_variants.json``.
+Each run is added under ``--name`` to ``experiments/results/training_variants.json``.
 
 ``--holdout F`` scores on the last fraction ``F`` of the shuffled training rows instead of the
 test part, and trains on the rest: the test part is then never scored, so the run can guide a
@@ -19,8 +19,8 @@ on those numbers: see docs/training.md).
 
 Usage::
 
-    python benchmarks/training_variants.py --name ema099 --params '{"epochs": 12}' --adam-ema 0.99
-    python benchmarks/training_variants.py --name sgdr16 --params '{"epochs": 48}' --cosine-restarts 16
+    python -m experiments.training_variants --name ema099 --params '{"epochs": 12}' --adam-ema 0.99
+    python -m experiments.training_variants --name sgdr16 --params '{"epochs": 48}' --cosine-restarts 16
 """
 
 from __future__ import annotations
@@ -29,17 +29,14 @@ import argparse
 import functools
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks._common import peak_rss_mib, provenance
+from benchmarks.train_speed import TARGET_MACRO_F1, final_scores, progress_callback, shuffled_split
 
-from _common import peak_rss_mib, provenance  # noqa: E402
-from train_speed import TARGET_MACRO_F1, final_scores, progress_callback, shuffled_split  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -57,7 +54,9 @@ def main(argv: list[str] | None = None) -> dict:
         metavar="F",
         help="score on this fraction of the training rows, never on the test part",
     )
-    parser.add_argument("--output", default=str(REPO / "benchmarks/results/training_variants.json"))
+    parser.add_argument(
+        "--output", default=str(REPO / "experiments/results/training_variants.json")
+    )
     args = parser.parse_args(argv)
     params = json.loads(args.params)
     load_at_start = os.getloadavg()

@@ -37,11 +37,11 @@ Each held-out fold is also scored on beats cut at Pan-Tompkins peaks (``detected
 beat takes the class of the annotated beat within 150 ms; detections with none are left out of
 these scores (``ecgbeat evaluate --detector`` counts them).
 
-Writes ``benchmarks/results/ds1_selection.json`` (variants not run keep their earlier results).
+Writes ``experiments/results/ds1_selection.json`` (variants not run keep their earlier results).
 
 Usage::
 
-    python benchmarks/ds1_selection.py [--data-home ../shared/data] [--folds 4] [--variants ...]
+    python -m experiments.ds1_selection [--data-home ../shared/data] [--folds 4] [--variants ...]
 """
 
 from __future__ import annotations
@@ -49,21 +49,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance, sqrt_balanced_class_weight
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.datasets import fetch_mitbih
+from ecgbeat.evaluation import aami_metrics
+from ecgbeat.rhythm import N_RR_FEATURES
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance, sqrt_balanced_class_weight  # noqa: E402
-
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.datasets import fetch_mitbih  # noqa: E402
-from ecgbeat.evaluation import aami_metrics  # noqa: E402
-from ecgbeat.rhythm import N_RR_FEATURES  # noqa: E402
 
 RHYTHM = {"n_rr_features": N_RR_FEATURES}
 BALANCED = {"class_weight": "balanced"}
@@ -256,7 +253,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--epochs", type=int, default=48)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
-    parser.add_argument("--output", default=str(REPO / "benchmarks/results/ds1_selection.json"))
+    parser.add_argument("--output", default=str(REPO / "experiments/results/ds1_selection.json"))
     parser.add_argument(
         "--records", nargs="+", help="DS1 records (default: all 22; for a smoke run)"
     )

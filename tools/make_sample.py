@@ -7,7 +7,7 @@ kept in their original order (record, then time). The same data and code give th
 
 Usage::
 
-    python benchmarks/make_sample.py [--data-home ../shared/data] [--check]
+    python -m tools.make_sample [--data-home ../shared/data] [--check]
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ ecgbeat sample: {n} real MIT-BIH Arrhythmia Database heartbeats
 {counts}
 Records: {records}.
 
-Provenance: built by benchmarks/make_sample.py from the raw PhysioNet records (mitdb 1.0.0) with
+Provenance: built by tools/make_sample.py from the raw PhysioNet records (mitdb 1.0.0) with
 fetch_mitbih(split="random", subset="test"): lead MLII (V5 in 102 and 104), R peaks from the
 reference annotations, Kachuee et al. (2018) segmentation (125 Hz, 10 s windows scaled to
 [0, 1], 1.2 median R-R intervals, zero-padded to 187 samples, float32). Only beats of the TEST

@@ -10,7 +10,7 @@ parts are unchanged. ``--check`` verifies the shipped file against a fresh build
 
 Usage::
 
-    python benchmarks/make_random_split.py [--data-home ../shared/data] [--check]
+    python -m tools.make_random_split [--data-home ../shared/data] [--check]
 """
 
 from __future__ import annotations

@@ -7,11 +7,11 @@ throughput against ``predict_proba``, the largest probability difference, and si
 
 It needs two packages that are not ecgbeat dependencies (``pip install onnxruntime tf2onnx``),
 so it is not among the benchmarks that CI smoke-tests. Writes
-``benchmarks/results/onnxruntime_experiment.json``.
+``experiments/results/onnxruntime_experiment.json``.
 
 Usage::
 
-    python benchmarks/onnxruntime_experiment.py [--beats 100000]
+    python -m experiments.onnxruntime_experiment [--beats 100000]
 """
 
 from __future__ import annotations
@@ -19,18 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
+from benchmarks._common import best_seconds, provenance
 
-from _common import best_seconds, provenance  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -103,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict:
         "load_average_at_start": load_at_start,
         **provenance(__file__, argv),
     }
-    out = REPO / "benchmarks/results/onnxruntime_experiment.json"
+    out = REPO / "experiments/results/onnxruntime_experiment.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))
     return result

@@ -9,17 +9,17 @@ test part is touched once, after training, to measure the card's metrics.
 The new-patients recipe (``--recipe new-patients``): beats cut at R peaks refined to their dominant
 extremum (0.12 s), the 7 R-R interval features beside each beat, the validation split by record,
 ``augmentation="ecg"`` and the estimator's current training defaults; chosen on DS1 alone
-(``benchmarks/ds1_selection.py``, ``benchmarks/peak_alignment.py``). With ``--split all`` it
+(``experiments/ds1_selection.py``, ``experiments/peak_alignment.py``). With ``--split all`` it
 trains on all 48 records and has no test part: its card carries the DS2 metrics of its DS1 twin
 (``--twin``) as the expected performance on new patients.
 
 Usage::
 
-    python benchmarks/train_pretrained.py --name mitbih --split random
-    python benchmarks/train_pretrained.py --name mitbih-ds1 --split inter-patient
-    python benchmarks/train_pretrained.py --name mitbih-resnet --split random --architecture resnet
-    python benchmarks/train_pretrained.py --name mitbih-ds1 --split inter-patient --recipe new-patients
-    python benchmarks/train_pretrained.py --name mitbih-rhythm --split all --recipe new-patients \
+    python -m tools.train_pretrained --name mitbih --split random
+    python -m tools.train_pretrained --name mitbih-ds1 --split inter-patient
+    python -m tools.train_pretrained --name mitbih-resnet --split random --architecture resnet
+    python -m tools.train_pretrained --name mitbih-ds1 --split inter-patient --recipe new-patients
+    python -m tools.train_pretrained --name mitbih-rhythm --split all --recipe new-patients \
         --twin mitbih-ds1
 """
 
@@ -29,24 +29,20 @@ import argparse
 import hashlib
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance, sqrt_balanced_class_weight
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.classifier import EARLIER_DEFAULTS
+from ecgbeat.datasets import fetch_mitbih
+from ecgbeat.evaluation import aami_metrics
+from ecgbeat.pretrained import ATTRIBUTION, model_card
+from ecgbeat.rhythm import N_RR_FEATURES
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance, sqrt_balanced_class_weight  # noqa: E402
-
-from ecgbeat import HeartbeatCNNClassifier  # noqa: E402
-from ecgbeat.classifier import EARLIER_DEFAULTS  # noqa: E402
-from ecgbeat.datasets import fetch_mitbih  # noqa: E402
-from ecgbeat.evaluation import aami_metrics  # noqa: E402
-from ecgbeat.pretrained import ATTRIBUTION, model_card  # noqa: E402
-from ecgbeat.rhythm import N_RR_FEATURES  # noqa: E402
 
 SPLITS = {
     "random": "Kaggle-style stratified random 80/20 split of all 48 records "

@@ -7,11 +7,11 @@ peak lies from the nearest refined Pan-Tompkins peak (beats with a detection wit
 all beats and over V beats (wide PVCs, where the detector's energy peak strays most). DS1 only:
 the radius is a choice, and DS2 never guides one.
 
-Writes ``benchmarks/results/peak_alignment.json``.
+Writes ``experiments/results/peak_alignment.json``.
 
 Usage::
 
-    python benchmarks/peak_alignment.py [--data-home ../shared/data]
+    python -m experiments.peak_alignment [--data-home ../shared/data]
 """
 
 from __future__ import annotations
@@ -19,18 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance
+from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS1, read_annotations, read_lead
+from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "benchmarks"))
-
-from _common import provenance  # noqa: E402
-
-from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS1, read_annotations, read_lead  # noqa: E402  # noqa: E402
-from ecgbeat.qrs import detect_r_peaks, refine_r_peaks  # noqa: E402
 
 RADII = (0.0, 0.05, 0.08, 0.1, 0.12, 0.15)
 
@@ -77,7 +74,7 @@ def main(argv: list[str] | None = None) -> dict:
         **provenance(__file__, argv),
         "results": results,
     }
-    path = REPO / "benchmarks" / "results" / "peak_alignment.json"
+    path = REPO / "experiments" / "results" / "peak_alignment.json"
     path.write_text(json.dumps(output, indent=1) + "\n")
     return output
 

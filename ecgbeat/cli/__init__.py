@@ -1,0 +1,104 @@
+"""The ``ecgbeat`` command: demo, predict, train, evaluate and data.
+
+Run ``ecgbeat --help`` or ``ecgbeat COMMAND --help``. Heavy libraries (TensorFlow, matplotlib,
+wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers at once.
+
+Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
+2 wrong usage (unknown option, bad value). Errors are one line on stderr, never a traceback;
+``ECGBEAT_DEBUG=1`` shows the traceback as well.
+
+Examples
+--------
+>>> from ecgbeat.cli import main
+>>> main(["--version"])  # doctest: +ELLIPSIS
+ecgbeat ...
+0
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+from ecgbeat._backend import import_tensorflow_quietly
+from ecgbeat.cli._common import EXIT_FAILURE, EXIT_USAGE
+from ecgbeat.cli._parser import build_parser
+from ecgbeat.exceptions import ECGBeatError
+
+__all__ = ["build_parser", "main"]
+
+
+#: The commands that run a network, and so load TensorFlow.
+_TENSORFLOW_COMMANDS = {"demo", "predict", "train", "evaluate"}
+
+
+def _quiet_libraries(command: str) -> None:
+    """Hold back the libraries' start-up noise, unless the user asked for it (``-v``) or set it.
+
+    TensorFlow's native start-up lines and its "failed call to cuInit" on machines without a
+    GPU read like failures; so does the DeprecationWarning that Keras triggers under NumPy 2
+    every epoch. A ``TF_CPP_MIN_LOG_LEVEL`` or a warnings option (``-W``, ``PYTHONWARNINGS``)
+    that the user set is left as it is.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not sys.warnoptions:
+        warnings.filterwarnings(
+            "ignore", message=r"__array__ implementation doesn't accept a copy keyword"
+        )
+    if command in _TENSORFLOW_COMMANDS:
+        import_tensorflow_quietly()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ecgbeat`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        The exit code: 0 success, 1 failure, 2 wrong usage.
+
+    Examples
+    --------
+    >>> from ecgbeat.cli import main
+    >>> main(["predict"])  # doctest: +SKIP
+    2
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    args.argv = argv
+    if not args.verbose:
+        _quiet_libraries(args.command)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("ecgbeat: interrupted", file=sys.stderr)
+        return 130
+    except (ECGBeatError, OSError, ValueError, ImportError, KeyError) as exc:
+        if os.environ.get("ECGBEAT_DEBUG"):
+            raise
+        message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
+        print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug or a library's surprise: still one line, with its type
+        if os.environ.get("ECGBEAT_DEBUG"):
+            raise
+        print(
+            f"ecgbeat {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(ECGBEAT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE

@@ -1,0 +1,227 @@
+"""``ecgbeat demo``, ``train``, ``evaluate`` and ``data``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from ecgbeat._progress import epoch_bar
+from ecgbeat.cli._common import (
+    EXIT_OK,
+    CommandError,
+    class_names,
+    info,
+    load_classifier,
+    load_labelled_data,
+    predict_proba,
+    save_figure,
+    use_agg,
+)
+
+
+def cmd_demo(args) -> int:
+    """Classify the sample beats that ship with ecgbeat and report how well it went."""
+    import numpy as np
+
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.evaluation import classification_metrics, format_report
+
+    classifier = load_classifier(args.model, args)
+    sample = load_sample()
+    names = class_names(classifier)
+    if [str(c) for c in classifier.classes_] != [str(i) for i in range(len(sample.target_names))]:
+        if names != list(sample.target_names):
+            raise CommandError(
+                f"model {args.model} predicts classes {names}; the demo's sample beats are "
+                f"labelled with the AAMI classes {list(sample.target_names)}"
+            )
+    proba = predict_proba(classifier, sample.data, args)
+    y_pred = np.argmax(proba, axis=1)
+    metrics = classification_metrics(sample.target, y_pred, target_names=sample.target_names)
+    print(
+        format_report(
+            metrics,
+            title=f"ecgbeat demo: model {args.model} on the {len(sample.target)} sample "
+            "MIT-BIH beats that ship with ecgbeat (test part of the random split)",
+        )
+    )
+    counts = ", ".join(
+        f"{n} {name}"
+        for name, n in zip(sample.target_names, np.bincount(sample.target), strict=False)
+    )
+    card = getattr(classifier, "model_card_", None) or {}
+    whole = card.get("test_metrics", {}).get("accuracy")
+    print(
+        f"\nThe sample is class-rebalanced ({counts}), where MIT-BIH's beats are 83 % N: its "
+        "accuracy weighs the rare, harder classes far more"
+        + (
+            f", so it is lower than on the whole test part ({100 * whole:.2f} %, model card)."
+            if whole is not None
+            else "."
+        )
+    )
+    if args.no_plot:
+        return EXIT_OK
+    try:
+        use_agg()
+    except ImportError as exc:
+        # The report is the main result; the picture is a bonus that needs an extra.
+        print(f"\nno picture: {exc}", file=sys.stderr)
+        return EXIT_OK
+    from ecgbeat.plot import plot_beats_by_class
+
+    fig, _ = plot_beats_by_class(
+        sample.data, sample.target, y_pred=y_pred, class_names=sample.target_names, n_per_class=4
+    )
+    fig.suptitle(
+        f"Sample beats by true class (rows), coloured by the class {args.model} predicts; "
+        "errors on grey"
+    )
+    save_figure(fig, args.out, args)
+    print(f"\npicture of example beats (true and predicted class): {args.out}")
+    return EXIT_OK
+
+
+#: The estimator's parameters that ``ecgbeat train`` sets, each from the option of its name.
+_TRAIN_PARAMETERS = (
+    "architecture", "epochs", "batch_size", "learning_rate", "class_weight", "max_class_ratio",
+    "lr_schedule", "lr_cycle_epochs", "freeze_conv", "random_state",
+)  # fmt: skip
+
+
+def cmd_train(args) -> int:
+    """Train a classifier and save it."""
+    import numpy as np
+
+    from ecgbeat import HeartbeatCNNClassifier
+
+    if not args.output.endswith(".keras"):
+        raise CommandError(f"--output must end in .keras, got {args.output}")
+    if Path(args.output).exists() and not args.force:
+        raise CommandError(f"{args.output} exists: pass --force to replace it")
+    if args.freeze_conv and args.pretrained is None:
+        raise CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+    params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
+    params["class_weight"] = None if args.class_weight == "none" else args.class_weight
+    if args.pretrained is not None:
+        from ecgbeat.pretrained import load
+
+        source = load(args.pretrained)  # before the data: a wrong name fails at once
+        params["architecture"] = source.architecture
+        params["pretrained"] = args.pretrained
+    X, y, names = load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+    bar = epoch_bar(enabled=False if args.quiet else None, epochs=args.epochs)
+    clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
+    counts = ", ".join(
+        f"{n} {c}" for n, c in zip(names, np.bincount(y, minlength=len(names)), strict=True)
+    )
+    info(args, f"training a {clf.architecture!r} network on {len(y)} beats ({counts})")
+    clf.fit(X, y)
+    clf.callbacks = None
+    source_name = "MIT-BIH" if args.data == "mitbih" else Path(args.data).name
+    clf.model_card_ = {
+        "target_names": names,
+        "data": {
+            "source": source_name,
+            "split": (args.split or "random") if args.data == "mitbih" else None,
+            "n_train": len(y),
+        },
+        "command": "ecgbeat train " + " ".join(args.argv),
+    }
+    clf.save(args.output)
+    best = clf.history_
+    val = best.get("val_loss")
+    message = f"trained {clf.n_epochs_} epoch(s), kept epoch {clf.best_epoch_}"
+    if val:
+        message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
+    print(f"{message}; saved {args.output}")
+    return EXIT_OK
+
+
+def cmd_evaluate(args) -> int:
+    """Evaluate a saved or shipped model on labelled beats."""
+    import numpy as np
+
+    from ecgbeat.evaluation import aami_metrics, classification_metrics, format_report
+
+    classifier = load_classifier(args.model, args)
+    subset = args.subset if args.data == "mitbih" else "all"
+    if args.detector is not None and (args.split or "random") == "random" and subset != "all":
+        raise CommandError(
+            "--detector needs whole records (--split inter-patient, or --subset all): the "
+            "random split divides beats, and a detection that matches no beat has no part"
+        )
+    from ecgbeat.records import beat_cutting
+
+    X, y, names = load_labelled_data(
+        args, subset=subset, detector=args.detector, **beat_cutting(classifier)
+    )
+    classes = [str(c) for c in classifier.classes_]
+    if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):
+        raise CommandError(
+            f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
+            f"({', '.join(names)})"
+        )
+    proba = predict_proba(classifier, X, args)
+    y_pred = classifier.classes_[np.argmax(proba, axis=1)].astype(np.int64)
+    if args.data == "mitbih":
+        metrics = aami_metrics(y, y_pred, target_names=names)
+    else:
+        metrics = classification_metrics(y, y_pred, target_names=names)
+    where = (
+        f"MIT-BIH, {args.split or 'random'} split, {subset} part"
+        if args.data == "mitbih"
+        else args.data
+    )
+    if args.detector is not None:
+        where += f", beats at {args.detector} peaks"
+    if args.json:
+        result = {"model": args.model, "data": where, "n_beats": len(y), **metrics}
+        print(json.dumps(result, indent=1))
+    else:
+        print(format_report(metrics, title=f"model {args.model} on {where}"))
+    return EXIT_OK
+
+
+def cmd_data(args) -> int:
+    """Build the MIT-BIH beat cache, or show what it holds, with the counts per class."""
+    import numpy as np
+
+    from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih, get_data_home
+
+    home = get_data_home(args.data_home)
+    splits = [args.split] if args.split else ["random", "inter-patient"]
+    download = not (args.info or args.no_download)
+    if args.info:
+        cache = home / "cache"
+        files = sorted(cache.glob("*.npz")) if cache.is_dir() else []
+        size = sum(f.stat().st_size for f in files)
+        print(f"data home   {home}")
+        print(f"raw records {home / 'mitdb'} ({len(list((home / 'mitdb').glob('*.hea')))} headers)")
+        print(f"beat cache  {cache} ({len(files)} files, {size / 1e6:.1f} MB)")
+        print()
+    rows = []
+    for split in splits:
+        bunch = fetch_mitbih(
+            home,
+            split=split,
+            records=args.records,
+            download_if_missing=download,
+            progress=False if args.quiet else None,
+            cache=not args.info,  # --info only reads: it writes no cache
+        )
+        for part, mask in (("train", ~bunch.is_test), ("test", bunch.is_test)):
+            counts = np.bincount(bunch.target[mask], minlength=len(AAMI_CLASSES))
+            n_records = len(np.unique(bunch.record[mask]))
+            rows.append((split, part, n_records, *counts.tolist(), int(mask.sum())))
+    header = ("split", "part", "records", *AAMI_CLASSES, "total")
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print(
+            "  ".join(
+                f"{v!s:>{w}}" if i > 1 else f"{v!s:<{w}}"
+                for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return EXIT_OK

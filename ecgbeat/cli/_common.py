@@ -1,0 +1,170 @@
+"""What the commands share: errors, progress and messages on stderr, models and labelled data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from ecgbeat._install import install_hint
+from ecgbeat._progress import progress_bar
+from ecgbeat.exceptions import ECGBeatError
+
+T = TypeVar("T")
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+AAMI = ("N", "S", "V", "F", "Q")
+
+
+class CommandError(ECGBeatError):
+    """A command cannot run as asked; its message is shown to the user as is."""
+
+
+def progress(items: Iterable[T], *, total: int, desc: str, args, unit: str) -> Iterator[T]:
+    """A bar on stderr when it is a terminal and ``--quiet`` is not given."""
+    enabled = None if not getattr(args, "quiet", False) else False
+    return progress_bar(items, total=total, desc=desc, unit=unit, enabled=enabled)
+
+
+def info(args, message: str) -> None:
+    """Progress messages go to stderr, so that stdout stays clean for tables and JSON."""
+    if not getattr(args, "quiet", False):
+        print(message, file=sys.stderr)
+
+
+def save_figure(fig, path: str, args) -> None:
+    fig.savefig(path, dpi=110)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    info(args, f"wrote {path}")
+
+
+def use_agg() -> None:
+    """Draw off-screen: the command writes image files and must work without a display."""
+    try:
+        import matplotlib
+    except ImportError as exc:
+        raise ImportError(
+            f"pictures need the optional package matplotlib: {install_hint('plot')}"
+        ) from exc
+    matplotlib.use("Agg")
+
+
+def load_classifier(name_or_path: str, args):
+    """A fitted classifier from a shipped model's name or a saved ``.keras`` file."""
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.pretrained import list_pretrained
+
+    looks_like_path = name_or_path.endswith(".keras") or os.sep in name_or_path
+    if not looks_like_path and name_or_path not in list_pretrained():
+        shipped = ", ".join(list_pretrained()) or "none"
+        raise CommandError(
+            f"no model named {name_or_path!r}: give the path of a .keras file saved by "
+            f"'ecgbeat train' or HeartbeatCNNClassifier.save, or a shipped model ({shipped})"
+        )
+    if looks_like_path and not Path(name_or_path).is_file():
+        raise CommandError(f"model file {name_or_path} not found")
+    info(args, f"loading model {name_or_path}")
+    return HeartbeatCNNClassifier.from_pretrained(name_or_path)
+
+
+def normal_class(classifier, args) -> str | None:
+    from ecgbeat.records import resolve_normal_class
+
+    try:
+        return resolve_normal_class(classifier, class_names(classifier), args.normal_class)
+    except ValueError as exc:
+        raise CommandError(f"--normal-class: {exc}") from None
+
+
+def class_names(classifier) -> list[str]:
+    # records (and with it SciPy and wfdb) loads when a command needs it, not for --help.
+    from ecgbeat.records import resolve_class_names
+
+    return resolve_class_names(classifier)
+
+
+def predict_proba(classifier, X, args, desc: str = "classifying"):
+    """``predict_proba`` in chunks, so that a long run shows a progress bar."""
+    import numpy as np
+
+    step = 1024
+    starts = range(0, len(X), step)
+    parts = [
+        classifier.predict_proba(X[start : start + step])
+        for start in progress(starts, total=len(starts), desc=desc, args=args, unit="batch")
+    ]
+    if not parts:
+        return np.zeros((0, len(classifier.classes_)))
+    return np.concatenate(parts)
+
+
+def load_labelled_data(
+    args, *, subset: str, rhythm: bool = False, refine_radius=None, detector=None, before_r=0.0
+):
+    """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
+
+    ``rhythm`` appends the R-R features, ``refine_radius`` refines the R peaks and ``detector``
+    cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
+    are then rows of one more label, ``len(names)``: see
+    :func:`ecgbeat.evaluation.with_unmatched_detections`).
+    """
+    import numpy as np
+
+    if args.data == "mitbih":
+        from ecgbeat.datasets import fetch_mitbih
+
+        split = args.split or "random"
+        if subset != "all":
+            info(args, f"loading MIT-BIH, {split} split, {subset} part")
+        bunch = fetch_mitbih(
+            args.data_home,
+            split=split,
+            subset=subset,
+            records=args.records,
+            download_if_missing=not args.no_download,
+            progress=False if args.quiet else None,
+            detector=detector,
+            refine_radius=refine_radius,
+            before_r=before_r,
+            rhythm=rhythm,
+        )
+        from ecgbeat.evaluation import with_unmatched_detections
+
+        X, y = with_unmatched_detections(bunch)
+        names = list(bunch.target_names)
+    else:
+        if rhythm or detector is not None or before_r:
+            raise CommandError(
+                "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
+                "model reads rhythm features or beats that start before the R peak, or "
+                "--detector was given; use --data mitbih"
+            )
+        from ecgbeat.datasets import load_heartbeat_csv
+
+        if args.split is not None:
+            raise CommandError(
+                "--split applies to --data mitbih; a CSV is used whole (the Kaggle release "
+                "ships its train and test parts as separate files)"
+            )
+        if args.records:
+            raise CommandError("--records applies to --data mitbih, not to a CSV")
+        names = args.class_names.split(",") if args.class_names else list(AAMI)
+        bunch = load_heartbeat_csv(args.data, target_names=names)
+        X, y = bunch.data, bunch.target
+    if args.max_beats is not None and args.max_beats < len(y):
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(
+            np.arange(len(y)),
+            train_size=args.max_beats,
+            stratify=y if np.bincount(y).min() >= 2 else None,
+            random_state=0,
+        )
+        X, y = X[np.sort(keep)], y[np.sort(keep)]
+    if len(y) == 0:
+        raise CommandError(f"no beats in {args.data}")
+    return X, y, names

@@ -1,0 +1,232 @@
+"""``ecgbeat predict``: every beat of records, signal files or CSV beats, as a table, summary, strip."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ecgbeat._install import install_hint
+from ecgbeat.cli._common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    CommandError,
+    class_names,
+    info,
+    load_classifier,
+    normal_class,
+    progress,
+    save_figure,
+    use_agg,
+)
+from ecgbeat.exceptions import ECGBeatError
+
+
+def _check_output(output: Path, inputs: list[Path]) -> None:
+    """Refuse, before any work, an output that is a folder or one of the input files."""
+    from ecgbeat.records import input_kind
+
+    if output.is_dir():
+        raise CommandError(f"--output {output} is a folder: give a file name")
+    target = output.resolve()
+    for path in inputs:
+        # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
+        files = path.parent.glob(path.name + ".*") if input_kind(path) == "record" else [path]
+        for file in files:
+            if file.resolve() == target:
+                raise CommandError(
+                    f"--output {output} is one of the inputs ({file}): ecgbeat never writes "
+                    "over its input; give another file name"
+                )
+
+
+def _record_path(item: str) -> Path:
+    path = Path(item)
+    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
+def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
+    """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on."""
+    for item, path in items:
+        try:
+            table = make_table(path)
+        except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+            errors[item] = str(exc)
+            continue
+        except Exception as exc:  # one odd input must not cost the others
+            errors[item] = f"{type(exc).__name__}: {exc}"
+            continue
+        tables.append(table)
+        paths[table.record] = path
+
+
+def _format_summary(table) -> str:
+    summary = table.summary()
+    counts = "  ".join(f"{name} {count}" for name, count in summary["counts"].items())
+    duration = "" if table.fs != table.fs else f", {summary['duration_s']} s"
+    return (
+        f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; "
+        f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
+    )
+
+
+def _strip_start(table, duration: float) -> float:
+    """Start the strip a little before the first non-normal beat, so that it shows one."""
+    import numpy as np
+
+    abnormal = np.flatnonzero(table.label != (table.normal_class or "N"))
+    if not abnormal.size:
+        return 0.0
+    return max(0.0, float(table.time[abnormal[0]]) - duration / 3)
+
+
+def _plot_strips(tables, paths: dict[str, Path], args) -> None:
+    use_agg()
+    from ecgbeat.datasets import read_lead, read_signal
+    from ecgbeat.plot import plot_strip
+    from ecgbeat.records import input_kind
+
+    plotted = [t for t in tables if t.fs == t.fs]
+    for table in plotted:
+        out = Path(args.plot)
+        if len(plotted) > 1:
+            out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
+        path = paths[table.record]
+        if input_kind(path) == "record":
+            signal, fs, lead, _ = read_lead(path, [table.lead], table.record)
+        else:
+            signal, fs, lead = read_signal(path, [table.lead], table.fs)
+        start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
+        fig, _ = plot_strip(
+            signal,
+            fs,
+            table.sample,
+            table.label,
+            class_names=table.class_names,
+            start=start,
+            duration=args.plot_seconds,
+            title=f"record {table.record}, lead {lead}",
+        )
+        fig.tight_layout()
+        save_figure(fig, str(out), args)
+
+
+def cmd_predict(args) -> int:
+    """Classify every beat of WFDB records, signal files (EDF; CSV, .npy with --fs) or CSV beats."""
+    from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, write_csv
+
+    if args.plot is not None:
+        use_agg()  # fail before the long work when the picture cannot be drawn
+    items = [(item, _record_path(item)) for item in args.records]
+    if args.output is not None:
+        _check_output(Path(args.output), [p for _, p in items])
+    # Inputs that are not there fail now, before the model loads (seconds) for nothing.
+    errors = {}
+    for item, path in items:
+        own_file = input_kind(path) != "record"
+        needed = path if own_file else path.with_name(path.name + ".hea")
+        if not needed.is_file():
+            where = "" if own_file else f"record {path.name}: header file "
+            errors[item] = f"{where}{needed} not found"
+    kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
+    # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
+    models = {}
+    if {"record", "signal"} & set(kinds.values()):
+        models["record"] = models["signal"] = load_classifier(args.model or DEFAULT_MODEL, args)
+    if "beats" in kinds.values():
+        reuse = args.model is not None and models
+        models["beats"] = (
+            models["record"] if reuse else load_classifier(args.model or "mitbih", args)
+        )
+    for model in models.values():
+        # The burden needs the normal class: refuse before the work, not after it.
+        if normal_class(model, args) is None and args.summary:
+            raise CommandError(
+                f"--summary needs the normal class, and none of the model's classes "
+                f"{class_names(model)} is 'N': give --normal-class NAME"
+            )
+    tables, paths = [], {}
+    on_dask = [(i, p) for i, p in items if kinds.get(i) == "record" and args.dask is not None]
+    if on_dask:
+        tables_d, errors_d = _predict_dask(on_dask, models["record"], args)
+        tables += tables_d
+        errors.update(errors_d)
+        paths.update({p.name: p for _, p in on_dask})
+
+    def table_of(path):
+        model = models[input_kind(path, args.fs)]
+        return classify_file(
+            path,
+            model,
+            fs=args.fs,
+            lead=args.lead,
+            annotations=args.annotations,
+            detector=args.detector,
+            class_names=class_names(model),
+            normal_class=args.normal_class,
+        )
+
+    here = [(i, p) for i, p in items if i in kinds and (i, p) not in on_dask]
+    n_records = sum(kinds[i] == "record" for i, _ in here)
+    here = (
+        progress(here, total=len(here), desc="records", args=args, unit="record")
+        if (n_records)
+        else here
+    )
+    _classify_each(here, table_of, tables, paths, errors)
+    for item, message in errors.items():
+        # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
+        where = "" if message.startswith(item) else f"{item}: "
+        print(f"ecgbeat predict: {where}{message}", file=sys.stderr)
+
+    table_to_stdout = args.csv or (args.output is None and not args.summary)
+    if args.output is not None and tables:
+        # Atomically, and only with something to write: a run in which every input failed leaves
+        # an existing file as it was.
+        write_csv(tables, args.output)
+        info(
+            args, f"wrote {sum(map(len, tables))} beats of {len(tables)} record(s) to {args.output}"
+        )
+    elif args.output is not None:
+        info(args, f"no beats classified: {args.output} not written")
+    if table_to_stdout and tables:
+        write_csv(tables, sys.stdout)
+    if args.summary:
+        # Beside a CSV on stdout the summary goes to stderr, so that the CSV stays parseable.
+        stream = sys.stderr if table_to_stdout else sys.stdout
+        for table in tables:
+            print(_format_summary(table), file=stream)
+    if args.plot is not None and tables:
+        _plot_strips(tables, paths, args)
+    if errors:
+        print(
+            f"ecgbeat predict: {len(errors)} of {len(args.records)} input(s) failed",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def _predict_dask(items, classifier, args):
+    try:
+        from ecgbeat.distributed import classify_records
+    except ImportError as exc:
+        raise CommandError(
+            f"--dask needs ecgbeat.distributed and dask: {install_hint('dask')} ({exc})"
+        ) from exc
+    info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
+    # Absolute paths: the workers do not share our working directory (a shared file system).
+    result = classify_records(
+        [str(path.resolve()) for _, path in items],
+        classifier,
+        client=args.dask,
+        lead=args.lead,
+        annotations=args.annotations,
+        detector=args.detector,
+        class_names=class_names(classifier),
+        normal_class=args.normal_class,
+    )
+    by_resolved = {str(path.resolve()): item for item, path in items}
+    errors = {}
+    for key, message in result.errors.items():
+        errors[by_resolved.get(str(key), str(key))] = message
+    return list(result.tables), errors
