@@ -42,6 +42,7 @@ __all__ = [
     "plot_confusion_matrix",
     "plot_saliency",
     "plot_strip",
+    "plot_table_strip",
 ]
 
 #: Colour of each AAMI class, shared by all figures.
@@ -352,6 +353,76 @@ def plot_strip(
         ax.set_title(title)
     ax.grid(alpha=0.3)
     return fig, ax
+
+
+def plot_table_strip(
+    table,
+    signal,
+    *,
+    start: float | None = None,
+    duration: float | None = 10.0,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> tuple[Figure, Axes]:
+    """Draw a strip of a classified recording: its lead with the beats of its table.
+
+    Parameters
+    ----------
+    table : ecgbeat.records.BeatTable
+        The beats of one recording, as :func:`ecgbeat.records.classify_record` and
+        :func:`ecgbeat.records.classify_signal` give them (with a sampling rate).
+    signal : array-like of shape (n_samples,)
+        The lead that was classified, at ``table.fs``.
+    start : float, optional
+        Start of the strip in seconds. None: a third of the strip before the first beat that is
+        not of the table's normal class, so that the strip shows one (0 when there is none).
+    duration : float or None, default=10.0
+        Length of the strip in seconds; None draws to the end of the signal.
+    title : str, optional
+        Title of the axes; by default the record and its lead.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure when None.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    ax : matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ecgbeat.plot import plot_table_strip
+    >>> from ecgbeat.records import BeatTable
+    >>> fs = 360
+    >>> r = np.arange(180, 30 * fs, 360)
+    >>> ecg = np.zeros(30 * fs); ecg[r] = 1.0
+    >>> label = np.where(np.arange(r.size) == 20, "V", "N")
+    >>> table = BeatTable("100", r, fs, label, np.zeros((r.size, 2)), ["N", "V"], lead="MLII")
+    >>> fig, ax = plot_table_strip(table, ecg)
+    >>> round(ax.get_xlim()[0]), ax.get_title()
+    (17, 'record 100, lead MLII')
+    """
+    if not table.fs > 0:
+        raise ValueError(
+            f"table {table.record!r} has no sampling rate: its beats were not cut from a recording"
+        )
+    if start is None:
+        normal = table.normal_class or "N"
+        abnormal = np.flatnonzero(table.label != normal)
+        third = (duration if duration is not None else 30.0) / 3
+        start = max(0.0, float(table.time[abnormal[0]]) - third) if abnormal.size else 0.0
+    lead = f", lead {table.lead}" if table.lead else ""
+    return plot_strip(
+        signal,
+        table.fs,
+        table.sample,
+        table.label,
+        class_names=table.class_names,
+        start=start,
+        duration=duration,
+        title=f"record {table.record}{lead}" if title is None else title,
+        ax=ax,
+    )
 
 
 def _last_conv_layer(model) -> str:

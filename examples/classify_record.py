@@ -26,7 +26,7 @@ import numpy as np
 
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.datasets import AAMI_CLASSES, AAMI_SYMBOLS, get_data_home
-from ecgbeat.plot import plot_saliency, plot_strip
+from ecgbeat.plot import plot_saliency, plot_table_strip
 from ecgbeat.records import classify_record
 
 QUICK = os.environ.get("ECGBEAT_EXAMPLE_QUICK") == "1"
@@ -93,19 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
     import wfdb
 
     signal = wfdb.rdrecord(args.record, channel_names=[table.lead]).p_signal[:, 0]
-    fs = table.fs
-    ectopic = np.flatnonzero(table.label != "N")
-    start = max(0.0, float(table.time[ectopic[0]]) - 3.0) if ectopic.size else 0.0
-    fig, _ = plot_strip(
-        signal,
-        fs,
-        table.sample,
-        table.label,
-        class_names=table.class_names,
-        start=start,
-        duration=10.0,
-        title=f"record {table.record}",
-    )
+    fig, _ = plot_table_strip(table, signal)  # starts just before the first ectopic beat
     fig.tight_layout()
     fig.savefig(out / f"{table.record}-strip.png", dpi=110)
     print(f"wrote {out / f'{table.record}-strip.png'}")
@@ -115,7 +103,7 @@ def main(argv: list[str] | None = None) -> dict:
         from ecgbeat.beats import segment_beats
 
         # The same segmentation as classify_record, from the same R peaks: beat i is row i.
-        beats = segment_beats(signal, fs, table.sample).beats
+        beats = segment_beats(signal, table.fs, table.sample).beats
         fig, _ = plot_saliency(clf, beats[ventricular[0]])
         fig.savefig(out / f"{table.record}-saliency.png", dpi=110)
         print(f"wrote {out / f'{table.record}-saliency.png'}")

@@ -242,3 +242,26 @@ def test_grad_cam_on_resnet():
     np.testing.assert_allclose(cam, grad_cam(clf, beat, class_index=1, layer=convs[-1]))
     other = grad_cam(clf, beat, class_index=1, layer=convs[0])
     assert not np.allclose(cam, other)
+
+
+def test_a_table_strip_starts_before_the_first_beat_of_another_class():
+    from ecgbeat.plot import plot_table_strip
+    from ecgbeat.records import BeatTable
+
+    fs = 250
+    r = np.arange(125, 60 * fs, 250)
+    ecg = np.zeros(60 * fs)
+    ecg[r] = 1.0
+    label = np.where(np.arange(r.size) == 40, "abnormal", "normal")
+    table = BeatTable("rec", r, fs, label, np.zeros((r.size, 2)), ["abnormal", "normal"],
+                      normal_class="normal", lead="II")  # fmt: skip
+    _, ax = plot_table_strip(table, ecg, duration=6.0)
+    # Beat 40 is at 40.5 s: the strip starts a third of its length (2 s) before it.
+    assert ax.get_xlim()[0] == pytest.approx(38.5, abs=0.01)
+    assert ax.get_title() == "record rec, lead II"
+    _, ax = plot_table_strip(table, ecg, start=5.0, title="mine")
+    assert ax.get_xlim()[0] == pytest.approx(5.0, abs=0.01) and ax.get_title() == "mine"
+    no_rate = BeatTable("beats", np.arange(3), float("nan"), label[:3], np.zeros((3, 2)),
+                        ["abnormal", "normal"])  # fmt: skip
+    with pytest.raises(ValueError, match="'beats' has no sampling rate"):
+        plot_table_strip(no_rate, ecg)

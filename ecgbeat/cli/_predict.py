@@ -69,20 +69,10 @@ def _format_summary(table) -> str:
     )
 
 
-def _strip_start(table, duration: float) -> float:
-    """Start the strip a little before the first non-normal beat, so that it shows one."""
-    import numpy as np
-
-    abnormal = np.flatnonzero(table.label != (table.normal_class or "N"))
-    if not abnormal.size:
-        return 0.0
-    return max(0.0, float(table.time[abnormal[0]]) - duration / 3)
-
-
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
     use_agg()
     from ecgbeat.datasets import read_lead, read_signal
-    from ecgbeat.plot import plot_strip
+    from ecgbeat.plot import plot_table_strip
     from ecgbeat.records import input_kind
 
     plotted = [t for t in tables if t.fs == t.fs]
@@ -92,20 +82,10 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
             out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
         path = paths[table.record]
         if input_kind(path) == "record":
-            signal, fs, lead, _ = read_lead(path, [table.lead], table.record)
+            signal = read_lead(path, [table.lead], table.record)[0]
         else:
-            signal, fs, lead = read_signal(path, [table.lead], table.fs)
-        start = args.plot_start if args.plot_start is not None else _strip_start(table, 10.0)
-        fig, _ = plot_strip(
-            signal,
-            fs,
-            table.sample,
-            table.label,
-            class_names=table.class_names,
-            start=start,
-            duration=args.plot_seconds,
-            title=f"record {table.record}, lead {lead}",
-        )
+            signal = read_signal(path, [table.lead], table.fs)[0]
+        fig, _ = plot_table_strip(table, signal, start=args.plot_start, duration=args.plot_seconds)
         fig.tight_layout()
         save_figure(fig, str(out), args)
 
