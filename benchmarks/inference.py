@@ -9,7 +9,11 @@ Measures, in one run on the same machine:
   the cores' peak (measured: a large float32 matrix product through NumPy's BLAS);
 * single-beat latency of ``predict_proba`` (a streaming monitor): median and 99th percentile;
 * end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify) to a
-  per-beat table, with nothing cached.
+  per-beat table, with nothing cached;
+* ``inference_precision="bfloat16"`` against float32 ``predict_proba`` (same beats, same run):
+  throughput, and how often the predicted classes agree with float32's on the MIT-BIH
+  random-split test part (``mitbih``, whose test part it is) and on DS2 (``mitbih-ds1-rhythm``,
+  whose test patients they are), with the largest probability difference.
 
 Writes ``benchmarks/results/inference.json``.
 
@@ -66,6 +70,45 @@ def peak_gflops(size: int = 4096, repeat: int = 3) -> dict:
     }
 
 
+def agreement(clf, X: np.ndarray, precision: str) -> dict:
+    """How the classes and probabilities of ``precision`` compare with float32's on ``X``."""
+    float32 = clf.set_params(inference_precision="float32").predict_proba(X)
+    other = clf.set_params(inference_precision=precision).predict_proba(X)
+    clf.set_params(inference_precision="float32")
+    same = np.argmax(float32, axis=1) == np.argmax(other, axis=1)
+    return {
+        "beats": len(X),
+        "class_agreement": round(float(same.mean()), 6),
+        "beats_that_differ": int((~same).sum()),
+        "max_abs_probability_difference": round(float(np.abs(other - float32).max()), 4),
+    }
+
+
+def reduced_precision(clf, X: np.ndarray, float32_seconds: float, args) -> dict:
+    """bfloat16 prediction against float32's: speed on ``X``, agreement on both test sets."""
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import fetch_mitbih
+    from ecgbeat.records import beat_cutting
+
+    clf.set_params(inference_precision="bfloat16").predict_proba(X[:100])  # build the step
+    seconds = best_seconds(lambda: clf.predict_proba(X), repeat=2)
+    clf.set_params(inference_precision="float32")
+    records = ["100", "232"] if args.quick else None
+    random_test = fetch_mitbih(args.data_home, split="random", subset="test", records=records,
+                               progress=False)  # fmt: skip
+    new_patients = HeartbeatCNNClassifier.from_pretrained("mitbih-ds1-rhythm")
+    ds2 = fetch_mitbih(args.data_home, split="inter-patient", subset="test", records=records,
+                       progress=False, **beat_cutting(new_patients))  # fmt: skip
+    return {
+        "bfloat16": {
+            "beats_per_second": round(len(X) / seconds),
+            "speedup_vs_float32": round(float32_seconds / seconds, 2),
+            "random_split_test_mitbih": agreement(clf, random_test.data, "bfloat16"),
+            "ds2_mitbih_ds1_rhythm": agreement(new_patients, ds2.data, "bfloat16"),
+        },
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beats", type=int, default=100_000)
@@ -105,6 +148,8 @@ def main(argv: list[str] | None = None) -> dict:
     achieved = flops * n_beats / ours_s / 1e9
     baseline_achieved = flops * n_beats / baseline_s / 1e9
 
+    precisions = reduced_precision(clf, X, ours_s, args)
+
     records = list(MITBIH_RECORDS[:2] if args.quick else MITBIH_RECORDS)
     folder = Path(args.data_home) / "mitdb"
     start = time.perf_counter()
@@ -141,6 +186,7 @@ def main(argv: list[str] | None = None) -> dict:
             "seconds": round(end_to_end_s, 2),
             "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba",
         },
+        "precisions": precisions,
         # ru_maxrss only grows: each figure is the process's peak up to the end of that step.
         "peak_rss_mib": peak_rss,
         "load_average_at_start": load_at_start,

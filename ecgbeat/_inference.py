@@ -7,6 +7,11 @@ ReLU into one pass over memory only when they follow each other directly (``Conv
 written that way: the same arithmetic (identical probabilities on the reference network), with
 one pass less over each convolution's output. The step reads the layers' live weights, so it
 stays right if they change.
+
+With ``precision="bfloat16"`` the step runs a copy of the network whose layers compute in
+bfloat16 (the output layer and its softmax stay float32): on CPUs with bfloat16 instructions
+(AVX512-BF16, AMX) oneDNN runs the convolutions about twice as fast. The copy holds the weights
+rounded to bfloat16 as they were when it was made.
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat.networks import OUTPUT_LAYER
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["compile_predict"]
+__all__ = ["PRECISIONS", "bfloat16_copy", "compile_predict"]
+
+#: The arithmetic :func:`compile_predict` can run a network in.
+PRECISIONS = ("float32", "bfloat16")
 
 
-def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
+def compile_predict(model: keras.Model, precision: str = "float32") -> Callable[[Any], Any]:
     """A compiled function from a float32 batch of beats to the network's output, for inference.
 
     Parameters
@@ -31,6 +40,8 @@ def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
     model : keras.Model
         A functional Keras network with one input. Other models (or a Keras without the graph
         runner this relies on) get Keras' own ``predict_on_batch``, which gives the same numbers.
+    precision : {"float32", "bfloat16"}, default="float32"
+        The arithmetic of the layers: ``"bfloat16"`` runs :func:`bfloat16_copy` of ``model``.
 
     Returns
     -------
@@ -50,6 +61,10 @@ def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
     """
     keras = import_keras()
     tf = import_tensorflow()
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if precision == "bfloat16":
+        model = bfloat16_copy(model)
     # A private Keras method (keras.src.ops.function.Function, in every Keras 3): the only way to
     # run a functional graph with some layers swapped. Without it, Keras' own step.
     run_graph = getattr(model, "_run_through_graph", None)
@@ -73,10 +88,36 @@ def compile_predict(model: keras.Model) -> Callable[[Any], Any]:
     return predict
 
 
+def bfloat16_copy(model: keras.Model) -> keras.Model:
+    """A copy of a functional network whose layers compute in bfloat16, for inference.
+
+    Every layer but the inputs and the output layer (:data:`ecgbeat.networks.OUTPUT_LAYER`, whose
+    softmax stays float32 so that the probabilities keep float32's resolution) takes the
+    ``"bfloat16"`` dtype policy; the weights are copied, rounded to bfloat16.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_network
+    >>> from ecgbeat._inference import bfloat16_copy
+    >>> copy = bfloat16_copy(build_network("cnn", 40, 3, seed=0))
+    >>> copy.get_layer("conv_1").compute_dtype, copy.get_layer("output").compute_dtype
+    ('bfloat16', 'float32')
+    """
+    keras = import_keras()
+    config = model.get_config()
+    for layer in config["layers"]:
+        if layer["class_name"] != "InputLayer" and layer["config"]["name"] != OUTPUT_LAYER:
+            layer["config"]["dtype"] = "bfloat16"
+    copy = keras.Model.from_config(config)
+    for target, source in zip(copy.weights, model.weights, strict=True):
+        target.assign(keras.ops.cast(source, target.dtype))
+    return copy
+
+
 def _is_fusable_conv(op, keras) -> bool:
     return (
         type(op) is keras.layers.Conv1D
-        and op.compute_dtype == "float32"
+        and op.compute_dtype in PRECISIONS
         and op.data_format == "channels_last"
         and op.padding in ("same", "valid")
         and op.dilation_rate == (1,)
@@ -89,6 +130,8 @@ def _fused_conv1d(layer, keras, tf) -> Callable:
     relu = layer.activation is keras.activations.relu
 
     def conv(x):
+        # Keras casts a layer's input to its compute dtype in __call__, which this bypasses.
+        x = tf.cast(x, layer.compute_dtype)
         # (n, length, channels) as (n, 1, length, channels): a 2D convolution of height 1.
         y = tf.nn.conv2d(
             x[:, None],

@@ -98,3 +98,68 @@ def test_other_conv1d_settings_give_keras_outputs():
     # The first two are rewritten (the second, with neither bias nor activation, goes straight
     # back to 3D); tanh and causal padding run as Keras layers, with Keras' Squeeze next.
     assert next_ops == ["BiasAdd", "StridedSlice", "Squeeze", "Squeeze"]
+
+
+@pytest.mark.parametrize("architecture", ["cnn", "resnet"])
+def test_bfloat16_step_computes_in_bfloat16_and_stays_close(architecture):
+    model = build_network(architecture, 60, 4, seed=1)
+    beats = _beats(300, 60)
+    expected = np.asarray(compile_predict(model)(beats))
+    got = np.asarray(compile_predict(model, "bfloat16")(beats))
+    graph = compile_predict(model, "bfloat16").get_concrete_function().graph
+    conv_types = {op.get_attr("T") for op in graph.get_operations() if op.type == "Conv2D"}
+    import tensorflow as tf
+
+    assert conv_types == {tf.bfloat16}
+    assert got.dtype == np.float32 and np.allclose(got.sum(axis=1), 1, atol=1e-5)
+    # bfloat16 keeps 8 bits of mantissa: close to float32, but not the same numbers.
+    assert 0 < np.abs(got - expected).max() < 0.05
+    with pytest.raises(ValueError, match="precision must be one of"):
+        compile_predict(model, "int8")
+
+
+def _fitted(**params):
+    from ecgbeat import HeartbeatCNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.random((160, 60), dtype=np.float32) * 0.4
+    y = np.repeat(["normal", "ectopic"], 80)
+    X[80:, 20:30] += 0.5
+    clf = HeartbeatCNNClassifier(epochs=2, batch_size=32, random_state=0, precision="float32")
+    return clf.set_params(**params).fit(X, y), X
+
+
+def test_inference_precision_is_read_when_predicting_and_round_trips(tmp_path, monkeypatch):
+    import pickle
+
+    import ecgbeat.classifier as classifier_module
+    from ecgbeat import HeartbeatCNNClassifier
+
+    clf, X = _fitted()
+    float32 = clf.predict_proba(X)
+    clf.set_params(inference_precision="bfloat16")  # no new fit needed
+    bfloat16 = clf.predict_proba(X)
+    assert 0 < np.abs(bfloat16 - float32).max() < 0.05
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[np.argmax(bfloat16, axis=1)])
+    for copy in (
+        pickle.loads(pickle.dumps(clf)),
+        HeartbeatCNNClassifier.load(_saved(clf, tmp_path)),
+    ):
+        assert copy.inference_precision == "bfloat16"
+        np.testing.assert_allclose(copy.predict_proba(X), bfloat16, atol=1e-6)
+    # "auto": bfloat16 where the CPU has it (and no GPU is seen), float32 elsewhere.
+    for training_default, expected in (("mixed_bfloat16", bfloat16), ("float32", float32)):
+        monkeypatch.setattr(
+            classifier_module, "default_training_precision", lambda d=training_default: d
+        )
+        clf.set_params(inference_precision="auto")
+        np.testing.assert_allclose(clf.predict_proba(X), expected, atol=1e-6)
+    clf.set_params(inference_precision="int8")
+    with pytest.raises(ValueError, match="inference_precision must be one of"):
+        clf.predict(X)
+
+
+def _saved(clf, folder):
+    path = folder / "model.keras"
+    clf.save(path)
+    return path
