@@ -12,7 +12,7 @@ Measures, in one run on the same machine:
   per-beat table, with nothing cached;
 * ``inference_precision="bfloat16"`` against float32 ``predict_proba`` (same beats, same run):
   throughput, and how often the predicted classes agree with float32's on the MIT-BIH
-  random-split test part (``mitbih``, whose test part it is) and on DS2 (``mitbih-ds1-rhythm``,
+  random-split train part (the training-side evidence for ``"auto"``) and test part (``mitbih``, whose test part it is) and on DS2 (``mitbih-ds1-rhythm``,
   whose test patients they are), with the largest probability difference.
 
 Writes ``benchmarks/results/inference.json``.
@@ -94,6 +94,9 @@ def reduced_precision(clf, X: np.ndarray, float32_seconds: float, args) -> dict:
     seconds = best_seconds(lambda: clf.predict_proba(X), repeat=2)
     clf.set_params(inference_precision="float32")
     records = ["100", "232"] if args.quick else None
+    # The train part is the evidence for "auto" (training-side data); the test parts are reported.
+    random_train = fetch_mitbih(args.data_home, split="random", subset="train", records=records,
+                                progress=False)  # fmt: skip
     random_test = fetch_mitbih(args.data_home, split="random", subset="test", records=records,
                                progress=False)  # fmt: skip
     new_patients = HeartbeatCNNClassifier.from_pretrained("mitbih-ds1-rhythm")
@@ -103,6 +106,7 @@ def reduced_precision(clf, X: np.ndarray, float32_seconds: float, args) -> dict:
         "bfloat16": {
             "beats_per_second": round(len(X) / seconds),
             "speedup_vs_float32": round(float32_seconds / seconds, 2),
+            "random_split_train_mitbih": agreement(clf, random_train.data, "bfloat16"),
             "random_split_test_mitbih": agreement(clf, random_test.data, "bfloat16"),
             "ds2_mitbih_ds1_rhythm": agreement(new_patients, ds2.data, "bfloat16"),
         },
