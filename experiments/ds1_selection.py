@@ -29,6 +29,9 @@ Variants (``--variants``):
   ``architecture="resnet"`` (Kachuee et al.'s residual network ends in a ``Flatten``: more weights);
 * ``..._dropout``: the same with ``dropout=0.5`` in place of 0.05: a network that must carry to
   patients it never saw may gain from a stronger regulariser;
+* ``..._ensemble``: the mean probabilities of two models of the chosen recipe, the seeds of
+  ``rhythm_refined_augmented_sqrt`` and of ``..._seed`` (a soft vote, as scikit-learn's
+  ``VotingClassifier(voting="soft")`` gives);
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -173,6 +176,12 @@ VARIANTS = {
             "dropout": 0.5,
         },
     },
+    "rhythm_refined_augmented_sqrt_ensemble": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "ensemble_offsets": [0, 100],
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
     "rhythm_refined_augmented_p": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -297,16 +306,20 @@ def main(argv: list[str] | None = None) -> dict:
             params = dict(variant["params"])
             if params.get("class_weight") == "sqrt-balanced":
                 params["class_weight"] = sqrt_balanced_class_weight(ds1.target[train])
-            clf = HeartbeatCNNClassifier(
-                **{"epochs": args.epochs, **params},
-                random_state=args.seed + k + variant.get("seed_offset", 0),
-            )
-            start = time.perf_counter()
-            clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
-            seconds += time.perf_counter() - start
-            y_pred[test] = clf.predict(X[test])
+            members = []
+            for offset in variant.get("ensemble_offsets", [variant.get("seed_offset", 0)]):
+                clf = HeartbeatCNNClassifier(
+                    **{"epochs": args.epochs, **params}, random_state=args.seed + k + offset
+                )
+                start = time.perf_counter()
+                clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
+                seconds += time.perf_counter() - start
+                members.append(clf)
             held_out = np.isin(detected.groups, ds1.groups[test])
-            y_detected[held_out] = clf.predict(X_detected[held_out])
+            # One model, or the mean of the members' probabilities (a soft vote).
+            for rows, X_part, out in ((test, X, y_pred), (held_out, X_detected, y_detected)):
+                proba = np.mean([m.predict_proba(X_part[rows]) for m in members], axis=0)
+                out[rows] = clf.classes_[np.argmax(proba, axis=1)]
             fold = nsvf_metrics(ds1.target[test], y_pred[test])
             per_fold.append(
                 {
@@ -329,6 +342,7 @@ def main(argv: list[str] | None = None) -> dict:
             "rhythm_columns": variant.get("rhythm_columns"),
             "morphology": variant.get("morphology"),
             "seed_offset": variant.get("seed_offset", 0),
+            "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),
             "pooled": nsvf_metrics(ds1.target, y_pred),
             "pooled_detected": nsvf_metrics(detected.target, y_detected),
