@@ -44,14 +44,16 @@ def test_site_builds_strict(tmp_path):
     site = tmp_path / "site"
     for page in ("install", "quickstart", "cli", "data", "training", "transfer", "sklearn"):
         assert (site / page / "index.html").is_file(), page
-    for page in ("persistence", "results", "benchmarks", "dask", "robustness", "attribution"):
+    for page in ("persistence", "results", "benchmarks", "experiments", "architecture", "dask"):
+        assert (site / page / "index.html").is_file(), page
+    for page in ("robustness", "attribution"):
         assert (site / page / "index.html").is_file(), page
     # The API reference is generated from the docstrings, not written by hand.
     api = {
         "classifier": ["predict_proba", "from_pretrained", "freeze_conv"],
         "datasets": ["fetch_mitbih", "load_sample", "MITBIH_DS2"],
         "plot": ["plot_saliency", "grad_cam", "plot_strip"],
-        "records": ["classify_record", "BeatTable"],
+        "records": ["classify_record", "classify_file", "BeatTable"],
     }
     for page, names in api.items():
         html = (site / "api" / page / "index.html").read_text(encoding="utf-8")
