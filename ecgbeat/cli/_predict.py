@@ -113,10 +113,10 @@ def cmd_predict(args) -> int:
     if {"record", "signal"} & set(kinds.values()):
         models["record"] = models["signal"] = load_classifier(args.model or DEFAULT_MODEL, args)
     if "beats" in kinds.values():
-        reuse = args.model is not None and models
-        models["beats"] = (
-            models["record"] if reuse else load_classifier(args.model or "mitbih", args)
-        )
+        if args.model is not None and models:  # one named model for every input
+            models["beats"] = models["record"]
+        else:
+            models["beats"] = load_classifier(args.model or "mitbih", args)
     for model in models.values():
         # The burden needs the normal class: refuse before the work, not after it.
         if normal_class(model, args) is None and args.summary:
@@ -146,12 +146,8 @@ def cmd_predict(args) -> int:
         )
 
     here = [(i, p) for i, p in items if i in kinds and (i, p) not in on_dask]
-    n_records = sum(kinds[i] == "record" for i, _ in here)
-    here = (
-        progress(here, total=len(here), desc="records", args=args, unit="record")
-        if (n_records)
-        else here
-    )
+    if any(kinds[i] == "record" for i, _ in here):
+        here = progress(here, total=len(here), desc="records", args=args, unit="record")
     _classify_each(here, table_of, tables, paths, errors)
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
