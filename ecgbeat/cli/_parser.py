@@ -210,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="QRS detector when no annotations are given (default: pan-tompkins)",
     )
     predict.add_argument(
+        "--inference-precision",
+        default="float32",
+        choices=["float32", "bfloat16", "auto"],
+        help="arithmetic of the network: bfloat16 is about 1.8x as fast on CPUs with bfloat16 "
+        "instructions, with the same class for all but about one beat in ten thousand; auto "
+        "chooses it on such a CPU (default: float32)",
+    )
+    predict.add_argument(
         "--csv",
         action="store_true",
         help="write the per-beat CSV to stdout (the default without --output or --summary)",

@@ -118,6 +118,7 @@ def cmd_predict(args) -> int:
         else:
             models["beats"] = load_classifier(args.model or "mitbih", args)
     for model in models.values():
+        model.set_params(inference_precision=args.inference_precision)
         # The burden needs the normal class: refuse before the work, not after it.
         if normal_class(model, args) is None and args.summary:
             raise CommandError(
