@@ -264,3 +264,14 @@ def test_qrs_bursts_quick(mitdb_dir, tmp_path):
     # every beat again in the quiet minutes after them.
     assert ours["noisy"]["ppv_percent"] < 95
     assert ours["quiet_after"]["se_percent"] >= 99
+
+
+def test_single_beat_latency_experiment_quick(tmp_path):
+    out = tmp_path / "latency.json"
+    run = _script("experiments.single_beat_latency").main(["--repeat", "5", "--output", str(out)])
+    # The NumPy forward pass is the network: the same probabilities, to float32 rounding.
+    assert run["max_abs_probability_difference"]["numpy"] < 1e-5
+    assert run["max_abs_probability_difference"]["xla"] < 1e-5
+    assert set(run["latency_ms"]) == {"predict_proba", "compiled_step", "xla", "numpy"}
+    assert all(t["median"] > 0 for t in run["latency_ms"].values())
+    assert json.loads(out.read_text())["target_ms"] == 0.2
