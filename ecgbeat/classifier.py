@@ -216,9 +216,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     inference_precision : {"float32", "bfloat16", "auto"}, default="float32"
         Arithmetic of :meth:`predict_proba` and :meth:`predict`. ``"bfloat16"`` runs the layers
         in bfloat16 (the output layer and its softmax stay float32): on CPUs with bfloat16
-        instructions it predicts faster, and its classes agree with float32's on all but about
-        one beat in ten thousand, with probabilities that differ by up to about 0.1 on the
-        beats near a decision boundary; on other CPUs it is emulated, slower and not faster.
+        instructions it predicts faster, and its classes agree with float32's on all but 1 to
+        10 beats in 10,000 (MIT-BIH), with probabilities that differ by up to about 0.1 on beats
+        near a decision boundary. Without such instructions TensorFlow emulates bfloat16, which
+        is not expected to be faster (not measured).
         ``"auto"`` chooses ``"bfloat16"`` on a CPU with bfloat16 instructions when TensorFlow
         sees no GPU, else ``"float32"``. Read when predicting: ``set_params`` on a fitted
         estimator takes effect without a new fit. The documentation's Benchmarks page has the

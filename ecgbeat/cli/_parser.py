@@ -213,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--inference-precision",
         default="float32",
         choices=["float32", "bfloat16", "auto"],
-        help="arithmetic of the network: bfloat16 is about 1.8x as fast on CPUs with bfloat16 "
-        "instructions, with the same class for all but about one beat in ten thousand; auto "
-        "chooses it on such a CPU (default: float32)",
+        help="arithmetic of the network: bfloat16 was 1.8x as fast on a CPU with bfloat16 "
+        "instructions, with the same class as float32 for all but 1 to 10 beats in 10,000; "
+        "auto chooses it on such a CPU (default: float32)",
     )
     predict.add_argument(
         "--csv",
