@@ -32,6 +32,8 @@ Variants (``--variants``):
 * ``..._ensemble``: the mean probabilities of two models of the chosen recipe, the seeds of
   ``rhythm_refined_augmented_sqrt`` and of ``..._seed`` (a soft vote, as scikit-learn's
   ``VotingClassifier(voting="soft")`` gives);
+* ``..._context``: the beat with the second before its R peak (usually the previous beat, with
+  the P wave between them) and the usual 1.2 R-R intervals after it: 312 samples instead of 187;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -182,6 +184,13 @@ VARIANTS = {
         "ensemble_offsets": [0, 100],
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
+    "rhythm_refined_augmented_sqrt_context": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "before_r": 1.0,
+        "beat_length": 312,
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
     "rhythm_refined_augmented_p": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -279,6 +288,7 @@ def main(argv: list[str] | None = None) -> dict:
             records=args.records,
             refine_radius=variant["refine_radius"],
             before_r=variant.get("before_r", 0.0),
+            beat_length=variant.get("beat_length", 187),
             rhythm=variant["rhythm"],
         )
 
@@ -337,6 +347,7 @@ def main(argv: list[str] | None = None) -> dict:
             "command": provenance(__file__, argv)["command"],
             "refine_radius": variant["refine_radius"],
             "before_r": variant.get("before_r", 0.0),
+            "beat_length": variant.get("beat_length", 187),
             "params": variant["params"],
             "rhythm_features": variant["rhythm"],
             "rhythm_columns": variant.get("rhythm_columns"),
