@@ -74,6 +74,8 @@ def test_inference_benchmark_quick(mitdb_dir):
     assert 0 < peaks["after_predict_proba_and_baseline"] <= peaks["after_end_to_end"]
     bfloat16 = result["precisions"]["bfloat16"]
     assert bfloat16["beats_per_second"] > 0
+    assert bfloat16["end_to_end_seconds"] > 0
+    assert 0 <= bfloat16["end_to_end_beats_that_differ"] < 0.01 * result["end_to_end"]["beats"]
     for part in ("random_split_train_mitbih", "random_split_test_mitbih", "ds2_mitbih_ds1_rhythm"):
         scores = bfloat16[part]
         assert scores["beats"] > 500  # records 100 and 232: in both test sets
