@@ -21,7 +21,8 @@ Variants (``--variants``):
   N Se 11 %);
 * ``..._template``: as ``rhythm_refined_augmented_sqrt``, with three more columns after the R-R
   features that compare the beat with its recording's median beat (:func:`record_morphology`);
-  ``..._template_seed`` repeats it with other seeds, as ``..._seed`` does the chosen recipe;
+  ``..._template_seed`` and ``..._template_seed2`` repeat it with other seeds, as ``..._seed``
+  and ``..._seed2`` do the chosen recipe;
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
@@ -95,6 +96,12 @@ VARIANTS = {
         "seed_offset": 100,
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
+    "rhythm_refined_augmented_sqrt_seed2": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "seed_offset": 200,
+        "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
     "rhythm_refined_augmented_sqrt_ratios": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -136,6 +143,17 @@ VARIANTS = {
         "refine_radius": 0.12,
         "morphology": "template",
         "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + 3,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_seed2": {
+        "rhythm": True,
+        "refine_radius": 0.12,
+        "morphology": "template",
+        "seed_offset": 200,
         "params": {
             "n_rr_features": N_RR_FEATURES + 3,
             "augmentation": "ecg",
