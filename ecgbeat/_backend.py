@@ -19,21 +19,24 @@ from types import ModuleType
 
 
 @contextlib.contextmanager
-def random_state_kept() -> Iterator[None]:
-    """Put :mod:`random`'s global state back as it was when the block ends.
+def random_state_kept(module: str) -> Iterator[None]:
+    """Around an ``import module``: put :mod:`random`'s global state back after its first import.
 
-    Only around a module's first import: restoring the state rewinds any draws that other threads
-    made meanwhile.
+    Only the first import draws from the generator; around a module already imported the block
+    changes nothing, since restoring the state would rewind draws that other threads made.
 
     Examples
     --------
     >>> import random
     >>> state = random.getstate()
-    >>> with random_state_kept():
+    >>> with random_state_kept("a_module_not_imported_yet"):
     ...     _ = random.random()
     >>> random.getstate() == state
     True
     """
+    if module in sys.modules:
+        yield
+        return
     state = random.getstate()
     try:
         yield
@@ -53,21 +56,15 @@ def import_keras() -> ModuleType:
     >>> random.getstate() == state
     True
     """
-    if "keras" not in sys.modules:  # only the first import draws; later ones leave it alone
-        with random_state_kept():
-            import keras
-    import keras
-
+    with random_state_kept("keras"):
+        import keras
     return keras
 
 
 def import_tensorflow() -> ModuleType:
     """The ``tensorflow`` module, imported without moving :mod:`random`."""
-    if "tensorflow" not in sys.modules:
-        with random_state_kept():
-            import tensorflow
-    import tensorflow
-
+    with random_state_kept("tensorflow"):
+        import tensorflow
     return tensorflow
 
 

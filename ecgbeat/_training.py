@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -49,11 +48,8 @@ MIN_SAMPLING_RATE = 0.1
 def _model_selection():
     """:mod:`sklearn.model_selection`, imported without moving :mod:`random`'s global state: its
     import draws from it, and a user's seeded ``random`` must not change because a model trained."""
-    if "sklearn.model_selection" not in sys.modules:
-        with random_state_kept():
-            import sklearn.model_selection
-    import sklearn.model_selection
-
+    with random_state_kept("sklearn.model_selection"):
+        import sklearn.model_selection
     return sklearn.model_selection
 
 
