@@ -32,7 +32,7 @@ import numpy as np
 
 from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
-from ecgbeat.beats import cut_beats
+from ecgbeat.beats import cut_beats, feature_rows
 from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead
 from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.records import beat_cutting, classify_record
@@ -66,7 +66,6 @@ def main(argv: list[str] | None = None) -> dict:
     clf = HeartbeatCNNClassifier.from_pretrained(args.model)
     card = getattr(clf, "model_card_", None) or {}
     cut = beat_cutting(clf)
-    rhythm = cut["rhythm"]
     result = {}
 
     part = {"split": "inter-patient", "subset": "test", "records": args.records}
@@ -100,7 +99,7 @@ def main(argv: list[str] | None = None) -> dict:
                 refine_radius=cut["refine_radius"],
                 before_r=cut["before_r"],
             )
-            rows = np.hstack([seg.beats, rr]) if rhythm else seg.beats
+            rows = feature_rows(seg.beats, rr, rhythm=cut["rhythm"], template=cut["template"])
             # The beats keep their order; clipping at the ends can merge the first or last.
             labels = np.array([AAMI_SYMBOLS[s] for s in symbols])[: len(rows)]
             y_true.append(labels)

@@ -50,8 +50,9 @@ from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features
 from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
+from ecgbeat.template import template_features
 
-__all__ = ["BeatSegments", "cut_beats", "resample", "segment_beats"]
+__all__ = ["BeatSegments", "cut_beats", "feature_rows", "resample", "segment_beats"]
 
 
 class BeatSegments(NamedTuple):
@@ -311,3 +312,62 @@ def cut_beats(
     if len(segments.beats) == 0:
         return segments, np.zeros((0, N_RR_FEATURES), np.float32)
     return segments, rr_features(r_peaks, fs)[:-1]
+
+
+def feature_rows(
+    beats, rr, *, rhythm: bool = False, template: bool = False, fs: float = 125.0
+) -> np.ndarray:
+    """The rows a classifier reads for the beats of one recording.
+
+    Each row is the beat's samples, then (``rhythm``) its 7 R-R interval features, then
+    (``template``) its 3 template features (:func:`ecgbeat.template.template_features`, against
+    the median of these beats): the layouts of ``HeartbeatCNNClassifier(n_rr_features=0, 7
+    or 10)``.
+
+    Parameters
+    ----------
+    beats : ndarray of shape (n_beats, beat_length)
+        All the beats of one recording, as :func:`cut_beats` returns them.
+    rr : ndarray of shape (n_beats, 7)
+        Their R-R interval features, as :func:`cut_beats` returns them.
+    rhythm : bool, default=False
+        Append the R-R features.
+    template : bool, default=False
+        Append the template features after them; needs ``rhythm``.
+    fs : float, default=125.0
+        Sampling frequency of the beats (``segment_beats``' ``target_fs``).
+
+    Returns
+    -------
+    rows : ndarray of shape (n_beats, beat_length [+ 7 [+ 3]]), float32
+
+    Raises
+    ------
+    ValueError
+        If ``template`` is asked without ``rhythm``, or ``rr`` does not have one row per beat.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 360
+    >>> t = np.arange(30 * fs) / fs
+    >>> r = np.arange(180, t.size - 100, 288)
+    >>> ecg = np.exp(-(((t[:, None] - r / fs) / 0.01) ** 2)).sum(axis=1)
+    >>> seg, rr = cut_beats(ecg, fs, r)
+    >>> feature_rows(seg.beats, rr, rhythm=True, template=True).shape
+    (36, 197)
+    """
+    if template and not rhythm:
+        raise ValueError(
+            "the template features follow the R-R features in a row: ask for rhythm too"
+        )
+    beats = np.asarray(beats, dtype=np.float32)
+    rr = np.asarray(rr, dtype=np.float32)
+    if len(rr) != len(beats):
+        raise ValueError(f"rr has {len(rr)} rows for {len(beats)} beats")
+    columns = [beats]
+    if rhythm:
+        columns.append(rr)
+    if template:
+        columns.append(template_features(beats, fs=fs))
+    return np.hstack(columns)

@@ -120,8 +120,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Number of rhythm features at the end of each row of ``X``: the last ``n_rr_features``
         columns are not beat samples but values such as the R-R intervals of
         :func:`ecgbeat.rhythm.rr_features` (a beat's timing, which its shape barely shows; what
-        tells a premature S beat from an N beat). The network reads them beside its convolutional
-        features, before the dense head. ``0``: every column is a beat sample.
+        tells a premature S beat from an N beat), possibly followed by the template features of
+        :func:`ecgbeat.template.template_features` (the beat against its recording's median
+        beat): 7 or 10 as :func:`ecgbeat.beats.feature_rows` lays them out. The network reads
+        them beside its convolutional features, before the dense head. ``0``: every column is a
+        beat sample.
     epochs : int, default=48
         Maximum number of epochs (with ``max_class_ratio``, an epoch is one draw of the
         undersampled training data). 48 is two whole cycles of the default ``lr_schedule``.

@@ -419,15 +419,15 @@ def classify_signal(
     >>> len(table), table.fs
     (36, 500.0)
     """
-    from ecgbeat.beats import cut_beats
+    from ecgbeat.beats import cut_beats, feature_rows
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
-    rhythm = cut.pop("rhythm")
+    features = {key: cut.pop(key) for key in ("rhythm", "template")}
     if refine_radius != "model":
         cut["refine_radius"] = refine_radius
     segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
-    X = np.hstack([segments.beats, rr]) if rhythm else segments.beats
+    X = feature_rows(segments.beats, rr, **features)
     return _table(
         X,
         classifier,
@@ -641,34 +641,42 @@ def beat_cutting(classifier) -> dict:
     """How ``classifier``'s beats are cut, as its training beats were (its model card says).
 
     Returns the keyword arguments that :func:`ecgbeat.beats.cut_beats` (``refine_radius``,
-    ``before_r``) and the loaders (those and ``rhythm``: append the R-R features) take. A model
-    without a card was trained on beats as the paper cuts them.
+    ``before_r``), :func:`ecgbeat.beats.feature_rows` (``rhythm``: append the R-R features;
+    ``template``: then the template features) and the loaders (all four) take. The classifier's
+    ``n_rr_features`` tells the columns: 0 (the beat alone), 7 (the R-R features of
+    :func:`ecgbeat.rhythm.rr_features`) or 10 (those and the 3 of
+    :func:`ecgbeat.template.template_features`). A model without a card was trained on beats
+    as the paper cuts them.
 
     Raises
     ------
     ValueError
-        If the classifier reads a number of rhythm features other than those of
-        :func:`ecgbeat.rhythm.rr_features`.
+        If the classifier reads another number of feature columns.
 
     Examples
     --------
     >>> from ecgbeat import HeartbeatCNNClassifier
-    >>> beat_cutting(HeartbeatCNNClassifier())
-    {'refine_radius': None, 'before_r': 0.0, 'rhythm': False}
+    >>> beat_cutting(HeartbeatCNNClassifier(n_rr_features=10))
+    {'refine_radius': None, 'before_r': 0.0, 'rhythm': True, 'template': True}
     """
     from ecgbeat.rhythm import N_RR_FEATURES
+    from ecgbeat.template import N_TEMPLATE_FEATURES
 
     n_rr = int(classifier.get_params().get("n_rr_features", 0))
-    if n_rr not in (0, N_RR_FEATURES):
+    layouts = (0, N_RR_FEATURES, N_RR_FEATURES + N_TEMPLATE_FEATURES)
+    if n_rr not in layouts:
         raise ValueError(
-            f"the classifier reads {n_rr} rhythm features per beat; records give the "
-            f"{N_RR_FEATURES} of ecgbeat.rhythm.rr_features"
+            f"the classifier reads {n_rr} feature columns per beat; records give "
+            f"{N_RR_FEATURES} (the R-R features of ecgbeat.rhythm.rr_features) or "
+            f"{layouts[-1]} (those and the template features of "
+            "ecgbeat.template.template_features)"
         )
     segmentation = (getattr(classifier, "model_card_", None) or {}).get("segmentation", {})
     return {
         "refine_radius": segmentation.get("refine_radius"),
         "before_r": segmentation.get("before_r", 0.0),
         "rhythm": n_rr > 0,
+        "template": n_rr == layouts[-1],
     }
 
 

@@ -22,7 +22,10 @@ Variants (``--variants``):
 * ``..._template``: as ``rhythm_refined_augmented_sqrt``, with three more columns after the R-R
   features that compare the beat with its recording's median beat (:func:`record_morphology`);
   ``..._template_seed`` and ``..._template_seed2`` repeat it with other seeds, as ``..._seed``
-  and ``..._seed2`` do the chosen recipe;
+  and ``..._seed2`` do the chosen recipe; ``..._template_loader`` is ``..._template`` as the
+  library now makes it (``fetch_mitbih(template=True)``: the median over every beat cut from the
+  record, the detector's false detections and non-AAMI beats included, as when a record is
+  classified);
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
@@ -65,6 +68,7 @@ from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.datasets import fetch_mitbih
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.rhythm import N_RR_FEATURES
+from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -156,6 +160,16 @@ VARIANTS = {
         "seed_offset": 200,
         "params": {
             "n_rr_features": N_RR_FEATURES + 3,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_loader": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
             "augmentation": "ecg",
             "class_weight": "sqrt-balanced",
         },
@@ -255,22 +269,13 @@ def record_morphology(X: np.ndarray, groups: np.ndarray, kind: str | None) -> np
         return X
     n_beat = X.shape[1] - N_RR_FEATURES
     beats, rr = X[:, :n_beat].astype(np.float64), X[:, n_beat:]
+    if kind == "template":
+        return np.hstack([X, template_features(beats, groups)]).astype(X.dtype)
     template = np.empty_like(beats)
     for group in np.unique(groups):
         rows = groups == group
         template[rows] = np.median(beats[rows], axis=0)
-    if kind == "relative":
-        return np.hstack([beats - template, rr]).astype(X.dtype)
-
-    def correlation(width: int) -> np.ndarray:
-        a = beats[:, :width] - beats[:, :width].mean(axis=1, keepdims=True)
-        b = template[:, :width] - template[:, :width].mean(axis=1, keepdims=True)
-        norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
-        return np.divide((a * b).sum(axis=1), norm, out=np.zeros(len(a)), where=norm > 0)
-
-    rmsd = np.sqrt(((beats[:, :50] - template[:, :50]) ** 2).mean(axis=1))
-    extra = np.column_stack([correlation(50), correlation(94), rmsd])
-    return np.hstack([X, extra]).astype(X.dtype)
+    return np.hstack([beats - template, rr]).astype(X.dtype)
 
 
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
@@ -308,6 +313,7 @@ def main(argv: list[str] | None = None) -> dict:
             before_r=variant.get("before_r", 0.0),
             beat_length=variant.get("beat_length", 187),
             rhythm=variant["rhythm"],
+            template=variant.get("template", False),
         )
 
     path = Path(args.output)
@@ -370,6 +376,7 @@ def main(argv: list[str] | None = None) -> dict:
             "rhythm_features": variant["rhythm"],
             "rhythm_columns": variant.get("rhythm_columns"),
             "morphology": variant.get("morphology"),
+            "template_features": variant.get("template", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),

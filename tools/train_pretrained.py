@@ -9,7 +9,9 @@ test part is touched once, after training, to measure the card's metrics.
 The new-patients recipe (``--recipe new-patients``): beats cut at R peaks refined to their dominant
 extremum (0.12 s), the 7 R-R interval features beside each beat, the validation split by record,
 ``augmentation="ecg"`` and the estimator's current training defaults; chosen on DS1 alone
-(``experiments/ds1_selection.py``, ``experiments/peak_alignment.py``). With ``--split all`` it
+(``experiments/ds1_selection.py``, ``experiments/peak_alignment.py``). ``--recipe
+new-patients-template`` adds the 3 template features of :mod:`ecgbeat.template` after the R-R ones
+(the beat against its record's median beat; also chosen on DS1 alone). With ``--split all`` it
 trains on all 48 records and has no test part: its card carries the DS2 metrics of its DS1 twin
 (``--twin``) as the expected performance on new patients.
 
@@ -21,6 +23,8 @@ Usage::
     python -m tools.train_pretrained --name mitbih-ds1 --split inter-patient --recipe new-patients
     python -m tools.train_pretrained --name mitbih-rhythm --split all --recipe new-patients \
         --twin mitbih-ds1
+
+An existing model of the same name is never replaced unless ``--overwrite`` is given.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from ecgbeat.datasets import fetch_mitbih
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.pretrained import ATTRIBUTION, model_card
 from ecgbeat.rhythm import N_RR_FEATURES
+from ecgbeat.template import N_TEMPLATE_FEATURES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -58,6 +63,8 @@ NEW_PATIENTS = {
     "before_r": 0.0,
     "params": {"n_rr_features": N_RR_FEATURES, "augmentation": "ecg"},
 }
+#: What ``--recipe new-patients-template`` adds: the template features after the R-R ones.
+TEMPLATE_PARAMS = {"n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -88,22 +95,31 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument(
         "--recipe",
-        choices=["earlier", "new-patients"],
+        choices=["earlier", "new-patients", "new-patients-template"],
         default="earlier",
         help="'earlier': the shipped models' recipe (the options above); 'new-patients': refined "
-        "peaks, R-R features, validation by record, augmentation, the current defaults",
+        "peaks, R-R features, validation by record, augmentation, the current defaults; "
+        "'new-patients-template': those and the template features",
     )
     parser.add_argument("--twin", help="with --split all: the DS1 model whose DS2 metrics to quote")
     parser.add_argument("--out", default=str(REPO / "ecgbeat" / "pretrained"))
     parser.add_argument("--no-save", action="store_true", help="evaluate only; ship nothing")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace a model of the same name in --out"
+    )
     args = parser.parse_args(argv)
 
-    new_patients = args.recipe == "new-patients"
+    new_patients = args.recipe.startswith("new-patients")
+    template = args.recipe == "new-patients-template"
+    out = Path(args.out)
+    if not (args.no_save or args.overwrite) and (out / f"{args.name}.keras").exists():
+        parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
     cut = {}
     if new_patients:
-        cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")} | {"rhythm": True}
+        cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")}
+        cut |= {"rhythm": True, "template": template}
     split = None if args.split == "all" else args.split
     data = fetch_mitbih(data_home=args.data_home, split=split, **cut)
     if split is None:
@@ -131,6 +147,7 @@ def main(argv: list[str] | None = None) -> dict:
     if new_patients:
         params = {
             **NEW_PATIENTS["params"],
+            **(TEMPLATE_PARAMS if template else {}),
             "class_weight": class_weight,
             "architecture": args.architecture,
             "random_state": args.random_state,
@@ -191,6 +208,12 @@ def main(argv: list[str] | None = None) -> dict:
             f"{NEW_PATIENTS['refine_radius']} s (ecgbeat.qrs.refine_r_peaks), each beat starting "
             f"{NEW_PATIENTS['before_r']} s before its R peak (segment_beats' before_r), and the "
             "7 R-R interval features of ecgbeat.rhythm.rr_features after the beat's 187 samples"
+            + (
+                ", then the 3 template features of ecgbeat.template.template_features (the beat "
+                "against the median of all the beats cut from its record)"
+                if template
+                else ""
+            )
             if new_patients
             else ""
         ),
@@ -198,6 +221,7 @@ def main(argv: list[str] | None = None) -> dict:
             "refine_radius": NEW_PATIENTS["refine_radius"] if new_patients else None,
             "before_r": NEW_PATIENTS["before_r"] if new_patients else 0.0,
             "rr_features": new_patients,
+            "template_features": template,
         },
         "training": {
             **{k: v for k, v in clf.get_params().items() if k not in ("callbacks", "verbose")},
@@ -213,7 +237,6 @@ def main(argv: list[str] | None = None) -> dict:
     if args.no_save:
         print(json.dumps(metrics, indent=1))
         return card
-    out = Path(args.out)
     model_path = out / card["file"]
     clf.model_card_ = {k: v for k, v in card.items() if k not in ("file",)}
     clf.save(model_path)

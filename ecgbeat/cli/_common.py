@@ -103,11 +103,19 @@ def predict_proba(classifier, X, args, desc: str = "classifying"):
 
 
 def load_labelled_data(
-    args, *, subset: str, rhythm: bool = False, refine_radius=None, detector=None, before_r=0.0
+    args,
+    *,
+    subset: str,
+    rhythm: bool = False,
+    template: bool = False,
+    refine_radius=None,
+    detector=None,
+    before_r=0.0,
 ):
     """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
 
-    ``rhythm`` appends the R-R features, ``refine_radius`` refines the R peaks and ``detector``
+    ``rhythm`` appends the R-R features, ``template`` the template features after them,
+    ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
     are then rows of one more label, ``len(names)``: see
     :func:`ecgbeat.evaluation.with_unmatched_detections`).
@@ -131,6 +139,7 @@ def load_labelled_data(
             refine_radius=refine_radius,
             before_r=before_r,
             rhythm=rhythm,
+            template=template,
         )
         from ecgbeat.evaluation import with_unmatched_detections
 

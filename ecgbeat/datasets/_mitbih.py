@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._progress import progress_bar
-from ecgbeat.beats import cut_beats
+from ecgbeat.beats import cut_beats, feature_rows
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home
 from ecgbeat.datasets._download import (
@@ -110,6 +110,8 @@ def _select_records(records, split, subset) -> list[str]:
         unknown = sorted(set(chosen) - set(MITBIH_RECORDS))
         if unknown:
             raise ValueError(f"not MIT-BIH records: {unknown}; the records are {MITBIH_RECORDS}")
+        if not chosen:
+            raise ValueError("records is empty: name at least one MIT-BIH record")
     if split == "inter-patient":
         allowed = {"train": MITBIH_DS1, "test": MITBIH_DS2, "all": MITBIH_DS1 + MITBIH_DS2}[subset]
         chosen = [r for r in chosen if r in allowed]
@@ -202,6 +204,7 @@ def fetch_mitbih(
     before_r: float = 0.0,
     refine_radius: float | None = None,
     rhythm: bool = False,
+    template: bool = False,
 ):
     """Load the MIT-BIH Arrhythmia Database as AAMI-labelled single beats.
 
@@ -252,12 +255,16 @@ def fetch_mitbih(
         Append each beat's R-R interval features (:func:`ecgbeat.rhythm.rr_features`, from the
         R peaks that cut the beats: annotated or detected) to its row of ``data``, for
         ``HeartbeatCNNClassifier(n_rr_features=7)``. They are in ``rr_features`` either way.
+    template : bool, default=False
+        Append, after the R-R features (needs ``rhythm``), each beat's 3 template features
+        (:func:`ecgbeat.template.template_features`: the beat against the median of all the beats
+        cut from its record), for ``HeartbeatCNNClassifier(n_rr_features=10)``.
 
     Returns
     -------
     data : Bunch
         ``data`` (n_beats, beat_length) float32 in [0, 1] (``beat_length + 7`` columns with
-        ``rhythm``); ``rr_features`` (n_beats, 7) float32 R-R interval features, columns named
+        ``rhythm``, ``+ 10`` with ``template`` too); ``rr_features`` (n_beats, 7) float32 R-R interval features, columns named
         by ``rr_feature_names``; ``target`` (n_beats,) int64 AAMI
         labels 0..4; ``target_names`` ``["N", "S", "V", "F", "Q"]``; ``groups`` and ``record``
         (n_beats,) record name of each beat (the patient, except records 201 and 202 which are one
@@ -279,6 +286,10 @@ def fetch_mitbih(
     >>> beats.data.shape, beats.target_names  # doctest: +SKIP
     ((2272, 187), ['N', 'S', 'V', 'F', 'Q'])
     """
+    if template and not rhythm:
+        raise ValueError(
+            "the template features follow the R-R features in a row: pass rhythm=True too"
+        )
     selected = _select_records(records, split, subset)
     home = get_data_home(data_home)
     folder = home / _DATABASE
@@ -317,23 +328,27 @@ def fetch_mitbih(
             if cache_dir is not None:
                 _cache.save(path, arrays)
         parts.append((record, arrays))
-    return _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm)
+    features = {"rhythm": rhythm, "template": template, "fs": target_fs}
+    return _assemble(parts, split, subset, detector, return_X_y, features)
 
 
-def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
+def _assemble(parts, split, subset, detector, return_X_y, features):
+    """The Bunch of the records' beats; ``features``: keywords of ``feature_rows``."""
     beats, rrs, symbols, r_peaks, groups, leads, detection = [], [], [], [], [], {}, {}
     in_test_part = []
     unmatched = {"data": [], "groups": [], "r_peaks": []}
     for record, arrays in parts:
         keep = np.isin(arrays["symbol"], list(AAMI_SYMBOLS))
+        # Every beat cut from the record shapes its median beat (the template features), as
+        # when the record is classified without annotations.
+        rows = feature_rows(arrays["beats"], arrays["rr"], **features)
         if detector is not None:
             # Detections with no reference beat within 150 ms: false positives of the detector.
             extra = ~keep
-            rows = arrays["beats"][extra]
-            unmatched["data"].append(np.hstack([rows, arrays["rr"][extra]]) if rhythm else rows)
+            unmatched["data"].append(rows[extra])
             unmatched["groups"].append(np.full(int(extra.sum()), record, dtype="U3"))
             unmatched["r_peaks"].append(arrays["r_peaks"][extra])
-        beats.append(arrays["beats"][keep])
+        beats.append(rows[keep])
         rrs.append(arrays["rr"][keep])
         symbols.append(arrays["symbol"][keep])
         r_peaks.append(arrays["r_peaks"][keep])
@@ -345,7 +360,7 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
         leads[record] = str(arrays["lead"])
         if detector is not None:
             detection[record] = _detection_counts(arrays, 0.150 * 360)
-    data = np.concatenate(beats) if beats else np.zeros((0, beat_length), np.float32)
+    data = np.concatenate(beats)
     rr = np.concatenate(rrs) if rrs else np.zeros((0, len(RR_FEATURE_NAMES)), np.float32)
     symbol = np.concatenate(symbols)
     target = np.array([AAMI_SYMBOLS[s] for s in symbol.tolist()], dtype=np.int64)
@@ -361,8 +376,6 @@ def _assemble(parts, split, subset, detector, return_X_y, beat_length, rhythm):
         data, rr, target, symbol, groups, r_peaks, is_test = (
             a[keep] for a in (data, rr, target, symbol, groups, r_peaks, is_test)
         )
-    if rhythm:
-        data = np.hstack([data, rr])
     if return_X_y:
         return data, target
     bunch = Bunch(

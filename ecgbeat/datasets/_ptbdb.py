@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._progress import progress_bar
-from ecgbeat.beats import cut_beats
+from ecgbeat.beats import cut_beats, feature_rows
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home
 from ecgbeat.datasets._download import (
@@ -118,6 +118,7 @@ def fetch_ptbdb(
     before_r: float = 0.0,
     refine_radius: float | None = None,
     rhythm: bool = False,
+    template: bool = False,
 ):
     """Load the PTB Diagnostic ECG Database as single beats, healthy control vs infarction.
 
@@ -154,11 +155,15 @@ def fetch_ptbdb(
     rhythm : bool, default=False
         Append each beat's 7 R-R interval features (:func:`ecgbeat.rhythm.rr_features`) to its
         row of ``data``; they are in ``rr_features`` either way.
+    template : bool, default=False
+        Append, after the R-R features (needs ``rhythm``), each beat's 3 template features
+        (:func:`ecgbeat.template.template_features`, against the median beat of its record).
 
     Returns
     -------
     data : Bunch
-        ``data`` (n_beats, beat_length) float32 (``beat_length + 7`` columns with ``rhythm``);
+        ``data`` (n_beats, beat_length) float32 (``beat_length + 7`` columns with ``rhythm``,
+        ``+ 10`` with ``template`` too);
         ``rr_features`` (n_beats, 7) R-R interval features (``rr_feature_names``); ``target`` (n_beats,) 0 healthy control,
         1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
         (e.g. ``"patient001"``); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
@@ -174,6 +179,10 @@ def fetch_ptbdb(
     >>> ptb.target_names  # doctest: +SKIP
     ['healthy control', 'myocardial infarction']
     """
+    if template and not rhythm:
+        raise ValueError(
+            "the template features follow the R-R features in a row: pass rhythm=True too"
+        )
     home = get_data_home(data_home)
     folder = home / _DATABASE
     if not folder.is_dir() and not download_if_missing:
@@ -253,10 +262,9 @@ def fetch_ptbdb(
     if not parts:
         raise FileNotFoundError(f"no usable PTB record (healthy control or infarction) in {folder}")
 
-    data = np.concatenate([a["beats"] for *_, a in parts])
+    features = {"rhythm": rhythm, "template": template, "fs": target_fs}
+    data = np.concatenate([feature_rows(a["beats"], a["rr"], **features) for *_, a in parts])
     rr = np.concatenate([a["rr"] for *_, a in parts])
-    if rhythm:
-        data = np.hstack([data, rr])
     target = np.concatenate([np.full(len(a["beats"]), y, np.int64) for _, _, y, a in parts])
     if return_X_y:
         return data, target
