@@ -19,6 +19,20 @@ def _script(name: str):
     return importlib.import_module(name if "." in name else f"benchmarks.{name}")
 
 
+SCRIPTS = sorted(
+    f"{path.parent.name}.{path.stem}"
+    for folder in ("benchmarks", "tools", "experiments")
+    for path in (REPO / folder).glob("*.py")
+    if not path.stem.startswith("_")
+)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_every_script_imports(name):
+    # Most scripts have no smoke run; an import that moved away must still fail here.
+    assert callable(_script(name).main)
+
+
 def test_transfer_script_runs_on_ptb_layout(ptbdb_dir, tmp_path):
     """The PTB table's script runs unchanged on PTB records: here the fixture and a control copy."""
     folder = tmp_path / "ptbdb"
