@@ -1,9 +1,11 @@
-"""Prediction speed of the rhythm-aware network against the beats-only one, same rows, same run.
+"""Prediction speed of the rhythm-aware networks against the beats-only one, same rows, same run.
 
 ``mitbih-ds1-rhythm`` reads 194 columns (the beat and 7 R-R features, split inside the network by
-two cropping layers and joined before the dense head); ``mitbih-ds1`` reads the 187-sample beat.
-Both ``predict_proba`` the same 100,000 rows (random beats in [0, 1] with plausible R-R features;
-speed does not depend on the values), best of ``--repeat`` runs, alternating the two.
+two cropping layers and joined before the dense head), ``mitbih-ds1-rhythm-template`` 197 (3
+template features more); ``mitbih-ds1`` reads the 187-sample beat. All ``predict_proba`` the same
+100,000 beats (random beats in [0, 1] with plausible features; speed does not depend on the
+values), best of ``--repeat`` runs, alternating them. The template features' own cost is timed
+too: ``ecgbeat.template.template_features`` on the 100,000 beats as 48 recordings.
 
 Writes ``benchmarks/results/rhythm_speed.json``.
 
@@ -22,6 +24,7 @@ import numpy as np
 
 from benchmarks._common import best_seconds, provenance
 from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.template import template_features
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,11 +37,17 @@ def main(argv: list[str] | None = None) -> dict:
     rng = np.random.default_rng(0)
     beats = rng.random((args.beats, 187), dtype=np.float32)
     rr = rng.uniform(0.5, 1.5, (args.beats, 7)).astype(np.float32)
+    records = np.arange(args.beats) * 48 // args.beats
+    template = template_features(beats, records)
     models = {
         "mitbih-ds1": (HeartbeatCNNClassifier.from_pretrained("mitbih-ds1"), beats),
         "mitbih-ds1-rhythm": (
             HeartbeatCNNClassifier.from_pretrained("mitbih-ds1-rhythm"),
             np.hstack([beats, rr]),
+        ),
+        "mitbih-ds1-rhythm-template": (
+            HeartbeatCNNClassifier.from_pretrained("mitbih-ds1-rhythm-template"),
+            np.hstack([beats, rr, template]),
         ),
     }
     for clf, X in models.values():
@@ -53,6 +62,12 @@ def main(argv: list[str] | None = None) -> dict:
     }
     results["rhythm_over_beats_time_ratio"] = round(
         seconds["mitbih-ds1-rhythm"] / seconds["mitbih-ds1"], 3
+    )
+    results["template_over_rhythm_time_ratio"] = round(
+        seconds["mitbih-ds1-rhythm-template"] / seconds["mitbih-ds1-rhythm"], 3
+    )
+    results["template_features_seconds"] = round(
+        best_seconds(lambda: template_features(beats, records)), 3
     )
     output = {
         "benchmark": f"predict_proba on {args.beats} rows, best of {args.repeat}, same run",

@@ -57,9 +57,9 @@ __all__ = [
 ]
 
 #: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
-#: with the new-patients recipe (refined R peaks, R-R features, validation by patient); its card
-#: quotes its DS1 twin's results on new patients.
-DEFAULT_MODEL = "mitbih-rhythm"
+#: with the new-patients recipe (refined R peaks, R-R and template features, validation by
+#: patient); its card quotes its DS1 twin's results on new patients.
+DEFAULT_MODEL = "mitbih-rhythm-template"
 
 
 @dataclass

@@ -80,11 +80,11 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
     """
     if not (np.isfinite(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    x = np.asarray(beats, dtype=np.float64)
+    x = np.asarray(beats)
     if x.ndim != 2:
         raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("beats contain NaN or infinite values")
+    if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
+        raise ValueError("beats must be finite numbers; they contain NaN, infinite or non-numbers")
     short, long = round(_SHORT_SECONDS * fs), round(_LONG_SECONDS * fs)
     if x.shape[1] < long:
         raise ValueError(
@@ -96,21 +96,26 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
     groups = np.asarray(groups)
     if groups.shape != (len(x),):
         raise ValueError(f"groups has shape {groups.shape}; expected one entry per beat ({len(x)})")
-    template = np.empty_like(x)
-    for group in np.unique(groups):
-        rows = groups == group
-        template[rows] = np.median(x[rows], axis=0)
-    columns = (
-        _correlation(x[:, :short], template[:, :short]),
-        _correlation(x[:, :long], template[:, :long]),
-        np.sqrt(((x[:, :short] - template[:, :short]) ** 2).mean(axis=1)),
-    )
-    return np.column_stack(columns).astype(np.float32)
+    features = np.zeros((len(x), N_TEMPLATE_FEATURES))
+    if len(x) == 0:
+        return features.astype(np.float32)
+    # Only the first 0.75 s are compared: the rest of each beat need not be copied or sorted.
+    x = x[:, :long].astype(np.float64)
+    _, code = np.unique(groups, return_inverse=True)
+    order = np.argsort(code, kind="stable")
+    for rows in np.split(order, np.flatnonzero(np.diff(code[order])) + 1):
+        part = x[rows]
+        median = np.median(part, axis=0)
+        rmsd = np.sqrt(((part[:, :short] - median[:short]) ** 2).mean(axis=1))
+        features[rows] = np.column_stack(
+            [_correlation(part[:, :short], median[:short]), _correlation(part, median), rmsd]
+        )
+    return features.astype(np.float32)
 
 
-def _correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise Pearson correlation; 0 where a row of either is constant."""
-    a = a - a.mean(axis=1, keepdims=True)
-    b = b - b.mean(axis=1, keepdims=True)
-    norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum(axis=1))
-    return np.divide((a * b).sum(axis=1), norm, out=np.zeros(len(a)), where=norm > 0)
+def _correlation(beats: np.ndarray, template: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each row with one template; 0 where either is constant."""
+    a = beats - beats.mean(axis=1, keepdims=True)
+    b = template - template.mean()
+    norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum())
+    return np.divide(a @ b, norm, out=np.zeros(len(a)), where=norm > 0)

@@ -55,13 +55,14 @@ def test_mitbih_card_metrics_are_reproduced(mitdb_dir):
 
 
 def test_the_new_patients_model_reproduces_its_card(mitdb_dir):
-    assert_reproduces(*_evaluate_module().evaluate("mitbih-ds1-rhythm", str(mitdb_dir.parent)))
+    twin = "mitbih-ds1-rhythm-template"
+    assert_reproduces(*_evaluate_module().evaluate(twin, str(mitdb_dir.parent)))
 
 
 def test_the_default_model_for_recordings_quotes_its_ds1_twin():
     from ecgbeat.records import DEFAULT_MODEL
 
-    card, twin = model_card(DEFAULT_MODEL), model_card("mitbih-ds1-rhythm")
+    card, twin = model_card(DEFAULT_MODEL), model_card("mitbih-ds1-rhythm-template")
     assert card["data"]["split"] == "all" and card["data"]["n_train"] > 100_000
     assert card["test_metrics"] == twin["test_metrics"]
     assert card["test_metrics_detected"] == twin["test_metrics_detected"]
@@ -72,6 +73,7 @@ def test_the_default_model_for_recordings_quotes_its_ds1_twin():
             "refine_radius": 0.12,
             "before_r": 0.0,
             "rr_features": True,
+            "template_features": True,
         }
     )
-    assert card["training"]["n_rr_features"] == 7 and card["training"]["augmentation"] == "ecg"
+    assert card["training"]["n_rr_features"] == 10 and card["training"]["augmentation"] == "ecg"

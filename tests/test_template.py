@@ -40,7 +40,7 @@ def test_each_beat_against_the_median_beat():
 
 
 def test_each_recording_has_its_own_median_beat():
-    beats, usual, odd = _shapes(n_usual=2)
+    beats, _, odd = _shapes(n_usual=2)
     two = np.vstack([beats[:2], np.tile(odd, (3, 1))])  # record a: usual x2; record b: odd x3
     f = template_features(two, groups=["a", "a", "b", "b", "b"])
     np.testing.assert_allclose(f, [[1, 1, 0]] * 5, atol=1e-6)

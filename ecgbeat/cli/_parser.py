@@ -180,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument(
         "--model",
-        help="model name or .keras file (default: mitbih-rhythm for records, the model for new "
-        "patients; mitbih for CSV files of beats, which carry no R-R intervals)",
+        help="model name or .keras file (default: mitbih-rhythm-template for records, the model "
+        "for new patients; mitbih for CSV files of beats, which carry no R-R intervals)",
     )
     predict.add_argument(
         "--lead",
