@@ -25,7 +25,10 @@ Variants (``--variants``):
   and ``..._seed2`` do the chosen recipe; ``..._template_loader`` is ``..._template`` as the
   library now makes it (``fetch_mitbih(template=True)``: the median over every beat cut from the
   record, the detector's false detections and non-AAMI beats included, as when a record is
-  classified);
+  classified); ``..._template_p`` adds two columns that do for the 0.25 s before R (the P wave,
+  absent or abnormal in many S beats, or hidden in the previous T wave of an early one) what the
+  template columns do for the beat: correlation and RMS difference with the recording's median
+  of that stretch (:func:`p_wave_template`);
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
@@ -174,6 +177,17 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
+    "rhythm_refined_augmented_sqrt_template_p": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "p_wave_template": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES + 2,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -278,6 +292,25 @@ def record_morphology(X: np.ndarray, groups: np.ndarray, kind: str | None) -> np
     return np.hstack([beats - template, rr]).astype(X.dtype)
 
 
+def p_wave_template(before: np.ndarray, groups: np.ndarray, seconds: float = 0.25) -> np.ndarray:
+    """Correlation and RMS difference of each beat's ``seconds`` before R with its record's median.
+
+    ``before``: the rows of beats cut ``seconds`` before their R peaks (``before_r``), at 125 Hz.
+    """
+    width = round(seconds * 125)
+    x = before[:, :width].astype(np.float64)
+    out = np.empty((len(x), 2))
+    for group in np.unique(groups):
+        rows = groups == group
+        median = np.median(x[rows], axis=0)
+        a = x[rows] - x[rows].mean(axis=1, keepdims=True)
+        b = median - median.mean()
+        norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum())
+        out[rows, 0] = np.divide(a @ b, norm, out=np.zeros(len(a)), where=norm > 0)
+        out[rows, 1] = np.sqrt(((x[rows] - median) ** 2).mean(axis=1))
+    return out
+
+
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     """Accuracy, macro-F1 over N, S, V, F, and Se / +P of each, as the AAMI literature reports."""
     m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
@@ -333,6 +366,17 @@ def main(argv: list[str] | None = None) -> dict:
         X_detected = rhythm_columns(detected.data, variant.get("rhythm_columns"))
         X = record_morphology(X, ds1.groups, variant.get("morphology"))
         X_detected = record_morphology(X_detected, detected.groups, variant.get("morphology"))
+        if variant.get("p_wave_template"):
+            # The same beats cut 0.25 s before R: the stretch before each R peak.
+            cut_before = {**variant, "before_r": 0.25, "template": False}
+            for rows, bunch, detector in ((X, ds1, None), (X_detected, detected, "pan-tompkins")):
+                before = load(cut_before, detector)
+                assert np.array_equal(before.r_peaks, bunch.r_peaks)
+                extra = p_wave_template(before.data, before.groups).astype(rows.dtype)
+                if detector is None:
+                    X = np.hstack([rows, extra])
+                else:
+                    X_detected = np.hstack([rows, extra])
         y_pred = np.empty_like(ds1.target)
         y_detected = np.empty_like(detected.target)
         per_fold, seconds = [], 0.0
@@ -377,6 +421,7 @@ def main(argv: list[str] | None = None) -> dict:
             "rhythm_columns": variant.get("rhythm_columns"),
             "morphology": variant.get("morphology"),
             "template_features": variant.get("template", False),
+            "p_wave_template": variant.get("p_wave_template", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),
