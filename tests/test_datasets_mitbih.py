@@ -147,6 +147,8 @@ def test_bad_arguments(mitdb_dir):
         fetch_mitbih(mitdb_dir.parent, split="patient")
     with pytest.raises(ValueError, match=r"not MIT-BIH records: \['999'\]"):
         fetch_mitbih(mitdb_dir.parent, records=["999"])
+    with pytest.raises(ValueError, match="records is empty"):
+        fetch_mitbih(mitdb_dir.parent, records=[])
 
 
 def test_detector_labels_and_counts(mitdb_dir):
