@@ -7,7 +7,10 @@ Measures, in one run on the same machine:
   probabilities (max absolute difference);
 * the network's floating-point work per beat, the resulting GFLOP/s of both, and their share of
   the cores' peak (measured: a large float32 matrix product through NumPy's BLAS);
-* single-beat latency of ``predict_proba`` (a streaming monitor): median and 99th percentile;
+* single-beat latency of ``predict_proba`` (a streaming monitor): median and 99th percentile,
+  and the same for ``ecgbeat.low_latency.LowLatencyPredictor`` (ONNX Runtime; skipped, and said
+  so in the results, when ``ecgbeat[onnx]`` is not installed), with its largest probability
+  difference from ``predict_proba`` on the N beats;
 * end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify) to a
   per-beat table, with nothing cached;
 * ``inference_precision="bfloat16"`` against float32 ``predict_proba`` (same beats, same run):
@@ -114,6 +117,34 @@ def reduced_precision(clf, X: np.ndarray, float32_seconds: float, args) -> dict:
     }
 
 
+def latency_ms(predict, one: np.ndarray, repeats: int) -> dict:
+    """Median and 99th percentile of ``repeats`` calls of ``predict(one)``, in milliseconds."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        predict(one)
+        seconds.append(time.perf_counter() - start)
+    return {
+        "median": round(1e3 * float(np.median(seconds)), 3),
+        "p99": round(1e3 * float(np.percentile(seconds, 99)), 3),
+    }
+
+
+def low_latency_predictor(clf, X: np.ndarray, one: np.ndarray, repeats: int) -> dict | str:
+    """Single-beat latency of ``LowLatencyPredictor(clf)``, and its largest probability
+    difference from ``clf.predict_proba`` on ``X``; a note if ONNX Runtime is not installed."""
+    from ecgbeat.low_latency import LowLatencyPredictor
+
+    try:
+        predictor = LowLatencyPredictor(clf)
+    except ImportError as error:
+        return f"not measured: {error}"
+    predictor.predict_proba(one)
+    result = latency_ms(predictor.predict_proba, one, repeats)
+    difference = np.abs(predictor.predict_proba(X) - clf.predict_proba(X)).max()
+    return {**result, "max_abs_probability_difference": float(difference)}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--beats", type=int, default=100_000)
@@ -135,11 +166,9 @@ def main(argv: list[str] | None = None) -> dict:
     # Latency first, as in a monitor that runs only ecgbeat: after a Keras model.predict in the
     # same process, one beat takes about 0.2 ms longer (measured 1.44 vs 1.20 ms median).
     one = X[:1]
-    latencies = []
-    for _ in range(50 if args.quick else 500):
-        start = time.perf_counter()
-        clf.predict_proba(one)
-        latencies.append(time.perf_counter() - start)
+    repeats = 50 if args.quick else 500
+    latency = latency_ms(clf.predict_proba, one, repeats)
+    low_latency = low_latency_predictor(clf, X, one, repeats)
 
     clf.model_.predict(X[:100], verbose=0)
 
@@ -190,10 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
         "peak": peak,
         "fraction_of_peak": round(achieved / peak["gflops"], 3),
         "baseline_fraction_of_peak": round(baseline_achieved / peak["gflops"], 3),
-        "single_beat_latency_ms": {
-            "median": round(1e3 * float(np.median(latencies)), 3),
-            "p99": round(1e3 * float(np.percentile(latencies, 99)), 3),
-        },
+        "single_beat_latency_ms": {**latency, "low_latency_predictor": low_latency},
         "end_to_end": {
             "records": len(records),
             "beats": int(sum(len(t) for t in tables)),

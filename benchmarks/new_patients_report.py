@@ -12,7 +12,13 @@ report, never to choose (choices are made on DS1 by ``experiments/ds1_selection.
   records' 360 Hz, rounded), ``k`` from -3 to 3, then cut as the model's card says: DS2 accuracy
   and macro-F1 for each ``k``;
 * ``record_208``: ``classify_record`` on record 208 (a DS1 record: the DS2 model has seen it, the
-  figure is about the detector path) with detected peaks, against its annotated ectopic burden.
+  figure is about the detector path) with detected peaks, against its annotated ectopic burden;
+* ``reference`` (``--parts reference``, not by default: about half an hour on 2 cores): the
+  reference project's recipe trained on DS1 in this run (:data:`REFERENCE_PARAMS`: the estimator
+  with the earlier defaults, batch 32, early stopping and decay on validation accuracy, as
+  ``benchmarks.inter_patient`` runs it) on beats cut as the reference project cut them (annotated
+  peaks, no refinement, no R-R features), scored on DS2 at annotated and at detected peaks as the
+  model is.
 
 Writes ``benchmarks/results/new_patients_<model>.json``.
 
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +40,7 @@ import numpy as np
 from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.beats import cut_beats, feature_rows
+from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead
 from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.records import beat_cutting, classify_record
@@ -40,6 +48,16 @@ from ecgbeat.records import beat_cutting, classify_record
 REPO = Path(__file__).resolve().parents[1]
 
 NAMES = ["N", "S", "V", "F", "Q"]
+#: The reference project's recipe, as ``benchmarks.inter_patient`` trains it.
+REFERENCE_PARAMS = {
+    **EARLIER_DEFAULTS,
+    "epochs": 40,
+    "batch_size": 32,
+    "monitor": "val_accuracy",
+    "early_stopping_patience": 5,
+    "lr_decay_patience": 3,
+    "random_state": 0,
+}
 
 
 def _summary(metrics: dict) -> dict:
@@ -58,7 +76,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--parts",
         nargs="+",
-        choices=["ds2", "shift", "208"],
+        choices=["ds2", "shift", "208", "reference"],
         default=["ds2", "shift", "208"],
         help="what to measure (a model trained on all 48 records has no new patients: 208 only)",
     )
@@ -110,6 +128,8 @@ def main(argv: list[str] | None = None) -> dict:
     accuracies = [v["accuracy"] for v in result["shift"].values()]
     if accuracies:
         result["shift_accuracy_range_points"] = round(100 * (max(accuracies) - min(accuracies)), 2)
+    if "reference" in args.parts:
+        result["reference"] = _reference(args, part)
     if "208" not in args.parts:
         return _write(args, argv, card, result)
     table = classify_record(folder / "208", clf)
@@ -123,6 +143,22 @@ def main(argv: list[str] | None = None) -> dict:
     }
     print("208", result["record_208"], flush=True)
     return _write(args, argv, card, result)
+
+
+def _reference(args, part: dict) -> dict:
+    """The reference recipe, trained on DS1 now, on DS2 at annotated and detected peaks."""
+    train = fetch_mitbih(args.data_home, split="inter-patient", subset="train")
+    clf = HeartbeatCNNClassifier(**REFERENCE_PARAMS)
+    start = time.perf_counter()
+    clf.fit(train.data, train.target)
+    out = {"params": REFERENCE_PARAMS, "train_seconds": round(time.perf_counter() - start, 1)}
+    ds2 = fetch_mitbih(args.data_home, **part)
+    out["annotated"] = _summary(aami_metrics(ds2.target, clf.predict(ds2.data), target_names=NAMES))
+    found = fetch_mitbih(args.data_home, **part, detector="pan-tompkins")
+    X, y = with_unmatched_detections(found)
+    out["detected"] = _summary(aami_metrics(y, clf.predict(X), target_names=NAMES))
+    print("reference", out, flush=True)
+    return out
 
 
 def _write(args, argv, card, result) -> dict:

@@ -75,6 +75,8 @@ def test_transfer_script_runs_on_patients(mitdb_dir, tmp_path):
 def test_inference_benchmark_quick(mitdb_dir):
     result = _script("inference").main(["--quick", "--data-home", str(mitdb_dir.parent)])
     assert result["max_abs_probability_difference"] < 1e-5
+    low_latency = result["single_beat_latency_ms"]["low_latency_predictor"]
+    assert low_latency["median"] > 0 and low_latency["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
     assert result["flops_per_beat"] > 1e7
     # Timings are reported, never compared: how fast each path runs depends on the CPU (a

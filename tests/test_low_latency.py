@@ -1,0 +1,88 @@
+"""The low-latency path (ecgbeat.low_latency): the classifier's network in ONNX Runtime gives the
+classifier's probabilities, for beats alone and for rows with feature columns."""
+
+from __future__ import annotations
+
+import pickle
+import sys
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.low_latency import LowLatencyPredictor
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("tf2onnx")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    X, y = make_synthetic_beats(n_per_class=30, seed=0)
+    return HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y), X
+
+
+def _assert_same(predictor, clf, X):
+    expected = clf.predict_proba(X)
+    # Rows that the network tells apart, so that agreeing on them means something.
+    assert np.ptp(expected, axis=0).max() > 1e-3
+    # Both compute in float32 from the same weights: they differ in rounding only.
+    np.testing.assert_allclose(predictor.predict_proba(X), expected, atol=1e-5)
+
+
+def test_same_probabilities_as_predict_proba(fitted):
+    clf, X = fitted
+    predictor = LowLatencyPredictor(clf)
+    assert predictor.predict_proba(X).shape == (len(X), len(clf.classes_))
+    _assert_same(predictor, clf, X)
+    np.testing.assert_array_equal(predictor.classes_, clf.classes_)
+    assert predictor.predict(X[0]).tolist() == [clf.predict(X[:1])[0]]  # one row is one beat
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # random features
+def test_rows_with_rhythm_and_template_columns():
+    X, y = make_synthetic_beats(n_per_class=30, seed=1)
+    features = np.random.default_rng(0).random((len(X), 10), dtype=np.float32)
+    rows = np.hstack([X, features])
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, n_rr_features=10).fit(rows, y)
+    predictor = LowLatencyPredictor(clf)
+    assert predictor.n_features_in_ == rows.shape[1]
+    _assert_same(predictor, clf, rows)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the refit's
+def test_pickles_as_its_graph_and_is_independent_of_later_fits():
+    X, y = make_synthetic_beats(n_per_class=30, seed=2)
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+    predictor = LowLatencyPredictor(clf, threads=2)
+    expected = predictor.predict_proba(X)
+    copy = pickle.loads(pickle.dumps(predictor))
+    np.testing.assert_array_equal(copy.predict_proba(X), expected)
+    assert copy.threads == 2
+    clf.set_params(random_state=5).fit(X, y)  # a new network in the classifier
+    assert np.abs(clf.predict_proba(X) - expected).max() > 1e-3
+    np.testing.assert_array_equal(predictor.predict_proba(X), expected)
+
+
+def test_bad_input_is_named(fitted):
+    clf, X = fitted
+    predictor = LowLatencyPredictor(clf)
+    with pytest.raises(ValueError, match=f"rows of {X.shape[1]} columns"):
+        predictor.predict_proba(X[:, :-1])
+    bad = X[:2].copy()
+    bad[0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        predictor.predict_proba(bad)
+    with pytest.raises(ValueError, match="threads must be"):
+        LowLatencyPredictor(clf, threads=0)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        LowLatencyPredictor(HeartbeatCNNClassifier())
+
+
+def test_a_missing_runtime_names_the_extra(fitted, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now fails
+    with pytest.raises(ImportError, match=r"tf2onnx: pip install .*\[onnx\]"):
+        LowLatencyPredictor(fitted[0])
