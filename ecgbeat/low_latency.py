@@ -57,6 +57,8 @@ class LowLatencyPredictor:
         The classifier's classes; the columns of :meth:`predict_proba` follow them.
     n_features_in_ : int
         Columns of each row (the beat's samples and its feature columns).
+    onnx_model : bytes
+        The exported network (see the property).
 
     Raises
     ------
@@ -91,6 +93,15 @@ class LowLatencyPredictor:
         self.n_features_in_ = int(classifier.n_features_in_)
         self._graph = _export(classifier.model_, self.n_features_in_)
         self._session = self._make_session()
+
+    @property
+    def onnx_model(self) -> bytes:
+        """The exported network, a serialised ONNX model (to save, or to run elsewhere).
+
+        Its input is ``beats``, float32 of shape ``(n, n_features_in_, 1)``; its output the
+        class probabilities.
+        """
+        return self._graph
 
     def _make_session(self):
         onnxruntime = _import_runtime()

@@ -35,6 +35,10 @@ def test_same_probabilities_as_predict_proba(fitted):
     clf, X = fitted
     predictor = LowLatencyPredictor(clf)
     assert predictor.predict_proba(X).shape == (len(X), len(clf.classes_))
+    graph = pytest.importorskip("onnx").load_from_string(predictor.onnx_model).graph
+    assert [i.name for i in graph.input] == ["beats"]
+    dims = graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims[1:]] == [X.shape[1], 1]
     _assert_same(predictor, clf, X)
     np.testing.assert_array_equal(predictor.classes_, clf.classes_)
     assert predictor.predict(X[0]).tolist() == [clf.predict(X[:1])[0]]  # one row is one beat
