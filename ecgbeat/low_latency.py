@@ -4,7 +4,7 @@
 scikit-learn does and runs TensorFlow's compiled step, whose fixed cost per call is about 1 ms,
 however few the beats. :class:`LowLatencyPredictor` exports a fitted classifier's network once to
 ONNX (Keras' own exporter) and runs it in ONNX Runtime's CPU provider, whose cost per call is
-about 0.15 ms for one beat on the 2 cores measured (``benchmarks/results/inference.json``). It
+about 0.17 ms for one beat on the 2 cores measured (``benchmarks/results/inference.json``). It
 computes in float32, as ``inference_precision="float32"`` does: probabilities agree with
 ``predict_proba``'s to about 1e-6. For many beats at once, ``predict_proba`` stays faster.
 
