@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import numbers
 import os
 import tempfile
 import warnings
@@ -84,11 +85,11 @@ class LowLatencyPredictor:
     """
 
     def __init__(self, classifier, *, threads: int = 1) -> None:
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
             raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
         check_is_fitted(classifier)
         _import_runtime()
-        self.threads = threads
+        self.threads = int(threads)
         self.classes_ = np.asarray(classifier.classes_)
         self.n_features_in_ = int(classifier.n_features_in_)
         self._graph = _export(classifier.model_, self.n_features_in_)

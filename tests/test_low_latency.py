@@ -78,8 +78,10 @@ def test_bad_input_is_named(fitted):
     bad[0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
         predictor.predict_proba(bad)
-    with pytest.raises(ValueError, match="threads must be"):
-        LowLatencyPredictor(clf, threads=0)
+    for threads in (0, 1.5, True):
+        with pytest.raises(ValueError, match="threads must be"):
+            LowLatencyPredictor(clf, threads=threads)
+    assert LowLatencyPredictor(clf, threads=np.int64(2)).threads == 2
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
