@@ -28,7 +28,10 @@ Variants (``--variants``):
   classified); ``..._template_p`` adds two columns that do for the 0.25 s before R (the P wave,
   absent or abnormal in many S beats, or hidden in the previous T wave of an early one) what the
   template columns do for the beat: correlation and RMS difference with the recording's median
-  of that stretch (:func:`p_wave_template`);
+  of that stretch (:func:`p_wave_template`); ``..._template_irregularity`` adds one column, how
+  irregular the rhythm just before the beat is (:func:`rhythm_irregularity`): in an irregular
+  rhythm (atrial fibrillation, sinus arrhythmia) an early N beat is no sign of an S beat, and the
+  held-out DS1 folds' S false positives are mostly such N beats;
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
@@ -188,6 +191,17 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
+    "rhythm_refined_augmented_sqrt_template_irregularity": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "irregularity": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES + 1,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -311,6 +325,19 @@ def p_wave_template(before: np.ndarray, groups: np.ndarray, seconds: float = 0.2
     return out
 
 
+def rhythm_irregularity(r_peaks: np.ndarray, groups: np.ndarray, beats: int = 10) -> np.ndarray:
+    """Standard deviation of the (up to) ``beats`` R-R intervals ending at each beat, divided by
+    its recording's mean interval (0 for a recording's first beat), from the rows' R peaks."""
+    out = np.zeros(len(r_peaks))
+    for group in np.unique(groups):
+        rows = np.flatnonzero(groups == group)
+        rr = np.diff(r_peaks[rows].astype(np.float64))
+        rr /= rr.mean() if rr.size else 1.0
+        for k, row in enumerate(rows[1:], 1):
+            out[row] = rr[max(0, k - beats) : k].std()
+    return out
+
+
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     """Accuracy, macro-F1 over N, S, V, F, and Se / +P of each, as the AAMI literature reports."""
     m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
@@ -366,6 +393,11 @@ def main(argv: list[str] | None = None) -> dict:
         X_detected = rhythm_columns(detected.data, variant.get("rhythm_columns"))
         X = record_morphology(X, ds1.groups, variant.get("morphology"))
         X_detected = record_morphology(X_detected, detected.groups, variant.get("morphology"))
+        if variant.get("irregularity"):
+            X = np.hstack([X, rhythm_irregularity(ds1.r_peaks, ds1.groups)[:, None]])
+            X = X.astype(np.float32)
+            extra = rhythm_irregularity(detected.r_peaks, detected.groups)[:, None]
+            X_detected = np.hstack([X_detected, extra]).astype(np.float32)
         if variant.get("p_wave_template"):
             # The same beats cut 0.25 s before R: the stretch before each R peak.
             cut_before = {**variant, "before_r": 0.25, "template": False}
@@ -422,6 +454,7 @@ def main(argv: list[str] | None = None) -> dict:
             "morphology": variant.get("morphology"),
             "template_features": variant.get("template", False),
             "p_wave_template": variant.get("p_wave_template", False),
+            "irregularity": variant.get("irregularity", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),
