@@ -38,7 +38,6 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import provenance, sqrt_balanced_class_weight
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import fetch_mitbih
@@ -46,6 +45,7 @@ from ecgbeat.evaluation import aami_metrics
 from ecgbeat.pretrained import ATTRIBUTION, model_card
 from ecgbeat.rhythm import N_RR_FEATURES
 from ecgbeat.template import N_TEMPLATE_FEATURES
+from tools._common import provenance, sqrt_balanced_class_weight
 
 REPO = Path(__file__).resolve().parents[1]
 

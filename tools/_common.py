@@ -1,0 +1,41 @@
+"""What the tools record the same way as the benchmarks and experiments: where a result came from,
+and the class weights of the shipped models' recipes. ``benchmarks._common`` passes them on, so
+that the scripts' arrows run one way (experiments and benchmarks use tools, never the reverse)."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def sqrt_balanced_class_weight(y, digits: int | None = None) -> dict[int, float]:
+    """The square root of scikit-learn's "balanced" class weights of integer labels ``y``.
+
+    Rare classes count more without the extreme weights that destabilise training (DS1's 8 Q
+    beats get about 36 instead of about 1,000). ``digits`` rounds them, as the model cards record
+    them.
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    present = np.unique(y)
+    weights = np.sqrt(compute_class_weight("balanced", classes=present, y=y))
+    return {
+        int(c): float(w if digits is None else round(float(w), digits))
+        for c, w in zip(present, weights, strict=True)
+    }
+
+
+def provenance(script: str, argv: list[str] | None) -> dict[str, str]:
+    """The command that made a result (``script`` is the script's ``__file__``), its date and
+    the machine, as each results file and model card records them."""
+    return {
+        "command": f"python -m {Path(script).parent.name}.{Path(script).stem} "
+        + " ".join(argv or sys.argv[1:]),
+        "date": datetime.date.today().isoformat(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+    }
