@@ -8,9 +8,17 @@ import resource
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from tools._common import provenance, sqrt_balanced_class_weight
 
-__all__ = ["best_seconds", "peak_rss_mib", "provenance", "sqrt_balanced_class_weight"]
+__all__ = [
+    "best_seconds",
+    "latency_ms",
+    "peak_rss_mib",
+    "provenance",
+    "sqrt_balanced_class_weight",
+]
 
 
 def best_seconds(fn: Callable[[], object], repeat: int = 1) -> float:
@@ -21,6 +29,22 @@ def best_seconds(fn: Callable[[], object], repeat: int = 1) -> float:
         fn()
         best = min(best, time.perf_counter() - start)
     return best
+
+
+def latency_ms(call: Callable[[], object], repeat: int, warmup: int = 0) -> dict[str, float]:
+    """Median and 99th percentile of ``repeat`` timed calls of ``call`` (after ``warmup``
+    untimed ones), in milliseconds: a single beat's latency, as the results files record it."""
+    for _ in range(warmup):
+        call()
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        seconds.append(time.perf_counter() - start)
+    return {
+        "median": round(1e3 * float(np.median(seconds)), 3),
+        "p99": round(1e3 * float(np.percentile(seconds, 99)), 3),
+    }
 
 
 def peak_rss_mib() -> float:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import best_seconds, peak_rss_mib, provenance
+from benchmarks._common import best_seconds, latency_ms, peak_rss_mib, provenance
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -117,19 +117,6 @@ def reduced_precision(clf, X: np.ndarray, float32_seconds: float, args) -> dict:
     }
 
 
-def latency_ms(predict, one: np.ndarray, repeats: int) -> dict:
-    """Median and 99th percentile of ``repeats`` calls of ``predict(one)``, in milliseconds."""
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        predict(one)
-        seconds.append(time.perf_counter() - start)
-    return {
-        "median": round(1e3 * float(np.median(seconds)), 3),
-        "p99": round(1e3 * float(np.percentile(seconds, 99)), 3),
-    }
-
-
 def low_latency_predictor(clf, X: np.ndarray, one: np.ndarray, repeats: int) -> dict | str:
     """Single-beat latency of ``LowLatencyPredictor(clf)``, and its largest probability
     difference from ``clf.predict_proba`` on ``X``; a note if ONNX Runtime is not installed."""
@@ -139,8 +126,7 @@ def low_latency_predictor(clf, X: np.ndarray, one: np.ndarray, repeats: int) -> 
         predictor = LowLatencyPredictor(clf)
     except ImportError as error:
         return f"not measured: {error}"
-    predictor.predict_proba(one)
-    result = latency_ms(predictor.predict_proba, one, repeats)
+    result = latency_ms(lambda: predictor.predict_proba(one), repeats, warmup=1)
     difference = np.abs(predictor.predict_proba(X) - clf.predict_proba(X)).max()
     return {**result, "max_abs_probability_difference": float(difference)}
 
@@ -167,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict:
     # same process, one beat takes about 0.2 ms longer (measured 1.44 vs 1.20 ms median).
     one = X[:1]
     repeats = 50 if args.quick else 500
-    latency = latency_ms(clf.predict_proba, one, repeats)
+    latency = latency_ms(lambda: clf.predict_proba(one), repeats)
     low_latency = low_latency_predictor(clf, X, one, repeats)
 
     clf.model_.predict(X[:100], verbose=0)

@@ -25,13 +25,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from benchmarks._common import provenance
+from benchmarks._common import latency_ms, provenance
 
 REPO = Path(__file__).resolve().parents[1]
 CONVS = [f"conv_{i}" for i in range(1, 9)]
@@ -64,20 +63,6 @@ def numpy_forward(weights: dict, beats: np.ndarray) -> np.ndarray:
     z = h @ weights["output"][0] + weights["output"][1]
     z = np.exp(z - z.max(axis=1, keepdims=True))
     return z / z.sum(axis=1, keepdims=True)
-
-
-def latency_ms(call, repeat: int) -> dict:
-    for _ in range(20):
-        call()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return {
-        "median": round(1e3 * float(np.median(times)), 3),
-        "p99": round(1e3 * float(np.percentile(times, 99)), 3),
-    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -120,10 +105,10 @@ def main(argv: list[str] | None = None) -> dict:
             "xla": float(np.abs(np.asarray(xla(batch)) - expected[:1]).max()),
         },
         "latency_ms": {
-            "predict_proba": latency_ms(lambda: clf.predict_proba(one), args.repeat),
-            "compiled_step": latency_ms(lambda: step(batch), args.repeat),
-            "xla": latency_ms(lambda: xla_call(tensor), args.repeat),
-            "numpy": latency_ms(lambda: numpy_forward(weights, one), args.repeat),
+            "predict_proba": latency_ms(lambda: clf.predict_proba(one), args.repeat, warmup=20),
+            "compiled_step": latency_ms(lambda: step(batch), args.repeat, warmup=20),
+            "xla": latency_ms(lambda: xla_call(tensor), args.repeat, warmup=20),
+            "numpy": latency_ms(lambda: numpy_forward(weights, one), args.repeat, warmup=20),
         },
         "target_ms": 0.2,
         "load_average_at_start": load_at_start,
