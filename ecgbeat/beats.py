@@ -52,7 +52,14 @@ from ecgbeat.rhythm import N_RR_FEATURES, rr_features
 from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
 from ecgbeat.template import template_features
 
-__all__ = ["BeatSegments", "cut_beats", "feature_rows", "resample", "segment_beats"]
+__all__ = [
+    "BeatSegments",
+    "check_feature_layout",
+    "cut_beats",
+    "feature_rows",
+    "resample",
+    "segment_beats",
+]
 
 
 class BeatSegments(NamedTuple):
@@ -314,6 +321,32 @@ def cut_beats(
     return segments, rr_features(r_peaks, fs)[:-1]
 
 
+def check_feature_layout(rhythm: bool, template: bool) -> None:
+    """Raise if the template features are asked for without the R-R features they follow.
+
+    The layouts that :func:`feature_rows` builds and ``HeartbeatCNNClassifier(n_rr_features=0, 7
+    or 10)`` reads are the beat, the beat and its R-R features, or those and its template
+    features; the loaders check this before they read any record.
+
+    Raises
+    ------
+    ValueError
+        If ``template`` is true and ``rhythm`` is not.
+
+    Examples
+    --------
+    >>> check_feature_layout(rhythm=True, template=True)
+    >>> check_feature_layout(rhythm=False, template=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: the template features follow the R-R features in a row: pass rhythm=True too
+    """
+    if template and not rhythm:
+        raise ValueError(
+            "the template features follow the R-R features in a row: pass rhythm=True too"
+        )
+
+
 def feature_rows(
     beats, rr, *, rhythm: bool = False, template: bool = False, fs: float = 125.0
 ) -> np.ndarray:
@@ -353,10 +386,7 @@ def feature_rows(
     >>> feature_rows(beats, rr).shape, feature_rows(beats, rr, rhythm=True, template=True).shape
     ((5, 187), (5, 197))
     """
-    if template and not rhythm:
-        raise ValueError(
-            "the template features follow the R-R features in a row: ask for rhythm too"
-        )
+    check_feature_layout(rhythm, template)
     beats = np.asarray(beats, dtype=np.float32)
     rr = np.asarray(rr, dtype=np.float32)
     if len(rr) != len(beats):

@@ -85,7 +85,7 @@ def test_feature_rows_lay_out_beat_rhythm_template():
     np.testing.assert_array_equal(rows[:, 187 : 187 + N_RR_FEATURES], rr)
     expected = template_features(beats)
     np.testing.assert_allclose(rows[:, -N_TEMPLATE_FEATURES:], expected, atol=1e-6)
-    with pytest.raises(ValueError, match="ask for rhythm too"):
+    with pytest.raises(ValueError, match="pass rhythm=True too"):
         feature_rows(beats, rr, template=True)
     with pytest.raises(ValueError, match="rr has 4 rows for 5 beats"):
         feature_rows(beats, rr[:4], rhythm=True)

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._progress import progress_bar
-from ecgbeat.beats import cut_beats, feature_rows
+from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home
 from ecgbeat.datasets._download import (
@@ -286,10 +286,7 @@ def fetch_mitbih(
     >>> beats.data.shape, beats.target_names  # doctest: +SKIP
     ((2272, 187), ['N', 'S', 'V', 'F', 'Q'])
     """
-    if template and not rhythm:
-        raise ValueError(
-            "the template features follow the R-R features in a row: pass rhythm=True too"
-        )
+    check_feature_layout(rhythm, template)
     selected = _select_records(records, split, subset)
     home = get_data_home(data_home)
     folder = home / _DATABASE
@@ -361,7 +358,7 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         if detector is not None:
             detection[record] = _detection_counts(arrays, 0.150 * 360)
     data = np.concatenate(beats)
-    rr = np.concatenate(rrs) if rrs else np.zeros((0, len(RR_FEATURE_NAMES)), np.float32)
+    rr = np.concatenate(rrs)
     symbol = np.concatenate(symbols)
     target = np.array([AAMI_SYMBOLS[s] for s in symbol.tolist()], dtype=np.int64)
     groups = np.concatenate(groups)

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._progress import progress_bar
-from ecgbeat.beats import cut_beats, feature_rows
+from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home
 from ecgbeat.datasets._download import (
@@ -179,10 +179,7 @@ def fetch_ptbdb(
     >>> ptb.target_names  # doctest: +SKIP
     ['healthy control', 'myocardial infarction']
     """
-    if template and not rhythm:
-        raise ValueError(
-            "the template features follow the R-R features in a row: pass rhythm=True too"
-        )
+    check_feature_layout(rhythm, template)
     home = get_data_home(data_home)
     folder = home / _DATABASE
     if not folder.is_dir() and not download_if_missing:
