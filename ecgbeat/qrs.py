@@ -36,6 +36,7 @@ __all__ = [
     "DETECTORS",
     "detect_r_peaks",
     "pan_tompkins",
+    "qrs_slope",
     "refine_r_peaks",
     "threshold_peaks",
 ]
@@ -50,16 +51,38 @@ SIGNAL_HALF_LIFE = 0.3
 SIGNAL_DECAY_AFTER = 1.5
 
 
-def _qrs_energy(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Band-passed signal, its derivative and the moving-window integral of the squared slope."""
-    # Zero-phase filtering keeps the integrated peaks aligned with the QRS, so no delay to undo.
+def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's view of a signal: band-passed to 5-20 Hz, and its slope.
+
+    The signal is band-passed (second order, zero phase, so that the QRS complexes stay where
+    they are) and differentiated (per second). :func:`pan_tompkins` squares the slope and
+    averages it over 150 ms: QRS complexes are the peaks of that energy. Shared with
+    :mod:`ecgbeat.quality`, which reads the same energy.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples,)
+        One lead, checked (:func:`ecgbeat.signals.check_signal`).
+    fs : float
+        Sampling frequency in Hz.
+
+    Returns
+    -------
+    filtered, slope : ndarray of shape (n_samples,)
+        The band-passed signal and its derivative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(720); x[360] = 1.0
+    >>> filtered, slope = qrs_slope(x, 360)
+    >>> int(np.argmax(filtered)), int(np.argmax(slope)) < 360 < int(np.argmin(slope))
+    (360, True)
+    """
     # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
     sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
     filtered = sosfiltfilt(sos, x)
-    slope = np.gradient(filtered) * fs
-    width = max(1, round(0.150 * fs))
-    integrated = uniform_filter1d(slope * slope, width, mode="nearest")
-    return filtered, slope, integrated
+    return filtered, np.gradient(filtered) * fs
 
 
 def pan_tompkins(signal, fs: float) -> np.ndarray:
@@ -100,7 +123,8 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     if x.size < round(0.5 * fs):
         return np.empty(0, dtype=np.int64)
     x = unit_scale(x)
-    filtered, slope, integrated = _qrs_energy(x, fs)
+    filtered, slope = qrs_slope(x, fs)
+    integrated = uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest")
     refractory = round(0.200 * fs)
     cand, _ = find_peaks(integrated, distance=refractory)
     if cand.size == 0:

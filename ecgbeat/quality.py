@@ -1,0 +1,258 @@
+"""Signal quality: which stretches of a recording can be read beat by beat.
+
+Ambulatory recordings carry bursts of muscle noise and electrode motion. Inside them a detector
+finds beats that are not there (mostly classified V, which inflates the ectopic burden) and the
+beats it finds are deformed. This module marks such stretches as unreadable instead of letting
+their beats count. The signal is cut into windows of :data:`QUALITY_WINDOW` seconds, and each
+window gets two indices:
+
+``hf_ratio``
+    the mean power spectral density of 40-55 Hz (mains 50 Hz ± 2 Hz left out; 60 Hz lies above)
+    over that of the QRS band (5-15 Hz), by Welch's method with 2 s segments. Muscle noise is
+    broadband; an ECG has little power above 40 Hz. The same bands at every sampling rate that
+    has them (``fs`` of about 122 Hz or more; below that the index is NaN and does not count),
+    so that it reads the same at 125 Hz as at 360 Hz.
+``qrs_snr_db``
+    the in-band signal-to-noise ratio that the QRS detector sees:
+    ``10 log10(median QRS energy of the window's beats / mean energy elsewhere)``, the energy
+    being the squared slope of the detector's band-passed signal (:func:`ecgbeat.qrs.qrs_slope`),
+    a beat's QRS energy its largest 150 ms mean within 75 ms of the R peak, and "elsewhere" the
+    samples farther than 0.1 s from every R peak. Electrode motion, baseline steps and spikes that share the QRS band lower it.
+
+A window is readable when ``hf_ratio <= MAX_HF_RATIO`` (or NaN) and
+``qrs_snr_db >= MIN_QRS_SNR_DB``; a window without an R peak is not readable. The two
+thresholds are the 99.5th and 0.5th percentiles of the clean DS1 records' windows
+(``python -m experiments.signal_quality``): chosen from clean signal alone, not fitted to a
+noise model, so that about 1 % of clean windows are marked, mostly where the detector errs on
+the clean records too (ventricular flutter, noisy stretches of the recordings).
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.quality import readable_beats
+>>> fs = 250
+>>> t = np.arange(40 * fs) / fs
+>>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 40, 0.8))
+>>> noisy = ecg + np.where(t >= 20, np.random.default_rng(0).normal(0, 0.5, t.size), 0.0)
+>>> r_peaks = np.round(np.arange(0.4, 40, 0.8) * fs).astype(int)
+>>> readable = readable_beats(noisy, fs, r_peaks)
+>>> bool(readable[:20].all()), bool(readable[30:].any())
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import welch
+
+from ecgbeat.qrs import qrs_slope
+from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
+
+__all__ = [
+    "MAX_HF_RATIO",
+    "MIN_QRS_SNR_DB",
+    "QUALITY_WINDOW",
+    "WindowQuality",
+    "readable_beats",
+    "window_quality",
+]
+
+#: Length of the quality windows, in seconds (a last stretch shorter than half a window joins
+#: the window before it).
+QUALITY_WINDOW = 10.0
+#: Highest readable ``hf_ratio``: the 99.5th percentile of the clean DS1 windows.
+MAX_HF_RATIO = 0.0415
+#: Lowest readable ``qrs_snr_db``: the 0.5th percentile of the clean DS1 windows.
+MIN_QRS_SNR_DB = 10.06
+
+_QRS_BAND = (5.0, 15.0)
+_HF_BAND = (40.0, 55.0)
+_MAINS = 50.0  # 60 Hz lies above the band
+_QRS_HALF_WIDTH = 0.1  # seconds either side of an R peak that belong to its QRS complex
+
+
+@dataclass(frozen=True)
+class WindowQuality:
+    """The quality indices of each window of a signal (see the module docstring).
+
+    Attributes
+    ----------
+    start, stop : ndarray of int
+        First and one-past-last sample of each window.
+    hf_ratio : ndarray of float
+        Power density of 40-55 Hz over that of 5-15 Hz; NaN when ``fs`` is under 122 Hz.
+    qrs_snr_db : ndarray of float
+        The detector's in-band signal-to-noise ratio, in dB; NaN in a window without R peaks.
+    readable : ndarray of bool
+        Whether each window passes both thresholds.
+    """
+
+    start: np.ndarray
+    stop: np.ndarray
+    hf_ratio: np.ndarray
+    qrs_snr_db: np.ndarray
+    readable: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def readable_at(self, samples) -> np.ndarray:
+        """Whether the window of each sample index (e.g. each beat's R peak) is readable.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> quality = WindowQuality(np.array([0, 100]), np.array([100, 200]), np.zeros(2),
+        ...                         np.array([20.0, 3.0]), np.array([True, False]))
+        >>> quality.readable_at([5, 99, 100, 150]).tolist()
+        [True, True, False, False]
+        """
+        which = np.searchsorted(self.stop, np.asarray(samples, dtype=np.int64), side="right")
+        return self.readable[np.minimum(which, len(self) - 1)]
+
+
+def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.ndarray]:
+    size = max(1, round(window * fs))
+    if n_samples == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.arange(0, n_samples, size)
+    if starts.size > 1 and n_samples - starts[-1] < size / 2:
+        starts = starts[:-1]  # a short tail joins the window before it
+    stops = np.r_[starts[1:], n_samples]
+    return starts, stops
+
+
+def _hf_ratios(x: np.ndarray, fs: float, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """``hf_ratio`` of each window; windows of equal length go through Welch's method at once."""
+    ratios = np.full(starts.size, np.nan)
+    if _HF_BAND[1] > 0.45 * fs:
+        return ratios
+    lengths = stops - starts
+    nperseg = round(2 * fs)
+    for length in np.unique(lengths):
+        if length < nperseg:
+            continue  # too short for a 2 s segment: no estimate
+        for which in np.array_split(
+            np.flatnonzero(lengths == length), max(1, np.sum(lengths == length) // 256)
+        ):  # a few hundred windows at a time: Welch's segments of a day would fill memory
+            segments = x[starts[which, None] + np.arange(length)]
+            freqs, density = welch(segments, fs=fs, nperseg=nperseg, axis=-1)
+            hf = (freqs >= _HF_BAND[0]) & (freqs <= _HF_BAND[1]) & (np.abs(freqs - _MAINS) > 2)
+            qrs = (freqs >= _QRS_BAND[0]) & (freqs <= _QRS_BAND[1])
+            hf_power, qrs_power = density[:, hf].mean(axis=1), density[:, qrs].mean(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # A flat window (no power at all) has no QRS complexes to read: not readable.
+                ratios[which] = np.where(qrs_power > 0, hf_power / qrs_power, np.inf)
+    return ratios
+
+
+def window_quality(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW) -> WindowQuality:
+    """The quality indices and readability of each window of one ECG lead.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One ECG lead, in any unit.
+    fs : float
+        Sampling frequency in Hz (40 Hz or more).
+    r_peaks : array-like of int
+        The R peaks found in it (detected or annotated), strictly increasing.
+    window : float, default=QUALITY_WINDOW
+        Window length in seconds.
+
+    Returns
+    -------
+    WindowQuality
+        One entry per window.
+
+    Raises
+    ------
+    SignalError
+        If the signal, ``fs`` or ``r_peaks`` are invalid.
+    ValueError
+        If ``window`` is not a positive number of seconds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 360
+    >>> t = np.arange(30 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+    >>> quality = window_quality(ecg, fs, np.round(np.arange(0.4, 30, 0.8) * fs).astype(int))
+    >>> len(quality), quality.readable.tolist()
+    (3, [True, True, True])
+    """
+    x, fs = check_signal(signal, fs)
+    r = check_r_peaks(r_peaks, x.size)
+    if not (np.isfinite(window) and window > 0):
+        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+    starts, stops = _windows(x.size, fs, window)
+    if x.size < round(0.5 * fs):  # too short to hold a beat, and to band-pass
+        nothing = np.full(starts.size, np.nan)
+        return WindowQuality(starts, stops, nothing, nothing.copy(), np.zeros(starts.size, bool))
+    x = unit_scale(x)
+    energy = np.square(qrs_slope(x, fs)[1])
+    # QRS energy of each beat: the largest 150 ms mean of the squared slope within 75 ms of its
+    # R peak (an annotated R peak may sit a few samples off the energy's peak).
+    half, width = max(1, round(0.075 * fs)), min(x.size, max(1, round(0.150 * fs)))
+    cumulative = np.zeros(x.size + 1)
+    np.cumsum(energy, out=cumulative[1:])
+    integrated = (cumulative[width:] - cumulative[:-width]) / width  # starts at sample i
+    del cumulative
+    at = np.clip(r[:, None] + np.arange(-half, half + 1) - width // 2, 0, integrated.size - 1)
+    beat_energy = integrated[at].max(axis=1)
+    del integrated
+    # The floor: the energy farther than 0.1 s from every R peak.
+    qrs_half = round(_QRS_HALF_WIDTH * fs)
+    covered = np.clip(r[:, None] + np.arange(-qrs_half, qrs_half + 1), 0, x.size - 1).ravel()
+    away = np.ones(x.size, dtype=bool)
+    away[covered] = False
+    energy[covered] = 0.0
+    hf = _hf_ratios(x, fs, starts, stops)
+    floor_sum = np.add.reduceat(energy, starts) if starts.size else np.zeros(0)
+    floor_count = np.array(
+        [np.count_nonzero(away[a:b]) for a, b in zip(starts, stops, strict=True)]
+    )
+    first, last = np.searchsorted(r, starts), np.searchsorted(r, stops)
+    snr = np.full(starts.size, np.nan)
+    for k in np.flatnonzero((last > first) & (floor_count > 0)):
+        peak = float(np.median(beat_energy[first[k] : last[k]]))
+        noise = floor_sum[k] / floor_count[k]
+        snr[k] = np.inf if noise <= 0 else 10 * np.log10(max(peak, 1e-300) / noise)
+    with np.errstate(invalid="ignore"):
+        readable = (np.isnan(hf) | (hf <= MAX_HF_RATIO)) & (snr >= MIN_QRS_SNR_DB)
+    return WindowQuality(starts, stops, hf, snr, readable)
+
+
+def readable_beats(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW) -> np.ndarray:
+    """Whether each beat lies in a readable window of the signal (:func:`window_quality`).
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One ECG lead, in any unit.
+    fs : float
+        Sampling frequency in Hz (40 Hz or more).
+    r_peaks : array-like of int
+        The R peaks, strictly increasing.
+    window : float, default=QUALITY_WINDOW
+        Window length in seconds.
+
+    Returns
+    -------
+    readable : ndarray of shape (n_beats,), bool
+        True for the beats of readable windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 360
+    >>> t = np.arange(30 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+    >>> r_peaks = np.round(np.arange(0.4, 30, 0.8) * fs).astype(int)
+    >>> bool(readable_beats(ecg, fs, r_peaks).all())
+    True
+    """
+    return window_quality(signal, fs, r_peaks, window=window).readable_at(r_peaks)

@@ -1,0 +1,206 @@
+"""Signal quality: stretches too noisy to read are marked, clean ones are not."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from scipy.signal import butter, resample_poly, sosfiltfilt
+
+from ecgbeat.datasets import read_lead
+from ecgbeat.exceptions import SignalError
+from ecgbeat.qrs import detect_r_peaks
+from ecgbeat.quality import (
+    MAX_HF_RATIO,
+    MIN_QRS_SNR_DB,
+    QUALITY_WINDOW,
+    WindowQuality,
+    readable_beats,
+    window_quality,
+)
+from ecgbeat.records import BeatTable, write_csv
+
+FS = 360
+
+
+def synthetic_ecg(seconds: float, fs: float = FS, rr: float = 0.8):
+    """Narrow Gaussian QRS complexes every ``rr`` seconds, and their R peaks."""
+    t = np.arange(round(seconds * fs)) / fs
+    centres = np.arange(0.4, seconds - 0.2, rr)
+    ecg = np.exp(-(((t[:, None] - centres) / 0.012) ** 2)).sum(axis=1)
+    return ecg, np.round(centres * fs).astype(np.int64)
+
+
+def band_noise(n: int, fs: float, low: float, high: float, seed: int) -> np.ndarray:
+    sos = butter(4, [low, high], btype="bandpass", fs=fs, output="sos")
+    noise = sosfiltfilt(sos, np.random.default_rng(seed).standard_normal(n))
+    return noise / noise.std()
+
+
+def test_clean_windows_are_readable_and_windows_tile_the_signal():
+    ecg, r = synthetic_ecg(64.0)
+    quality = window_quality(ecg, FS, r)
+    # 64 s: six windows, the 4 s tail (under half a window) joined to the sixth.
+    assert len(quality) == 6
+    assert quality.start[0] == 0 and quality.stop[-1] == ecg.size
+    assert np.array_equal(quality.start[1:], quality.stop[:-1])
+    assert quality.stop[-1] - quality.start[-1] == 14 * FS
+    # A tail of half a window or more is a window of its own.
+    longer, r_longer = synthetic_ecg(65.0)
+    assert np.diff(window_quality(longer, FS, r_longer).start).tolist() == [10 * FS] * 6
+    assert quality.readable.all()
+    assert (quality.hf_ratio < MAX_HF_RATIO / 4).all()
+    assert (quality.qrs_snr_db > MIN_QRS_SNR_DB + 10).all()
+    assert readable_beats(ecg, FS, r).all()
+
+
+def test_muscle_noise_marks_its_windows_and_only_those():
+    ecg, r = synthetic_ecg(60.0)
+    noisy = ecg.copy()
+    burst = slice(20 * FS, 40 * FS)  # windows 2 and 3
+    noisy[burst] += 0.3 * band_noise(ecg.size, FS, 20, 150, seed=0)[burst]
+    quality = window_quality(noisy, FS, r)
+    assert quality.readable.tolist() == [True, True, False, False, True, True]
+    # Broadband noise is what the high-frequency index reads.
+    assert (quality.hf_ratio[2:4] > MAX_HF_RATIO).all()
+    assert (quality.hf_ratio[[0, 1, 4, 5]] <= MAX_HF_RATIO).all()
+    readable = readable_beats(noisy, FS, r)
+    in_burst = (r >= 20 * FS) & (r < 40 * FS)
+    assert not readable[in_burst].any() and readable[~in_burst].all()
+
+
+def test_noise_in_the_qrs_band_lowers_the_detectors_snr():
+    # 5-15 Hz noise between the beats has no power above 40 Hz: only qrs_snr_db sees it.
+    ecg, r = synthetic_ecg(40.0)
+    noisy = ecg + np.where(
+        np.arange(ecg.size) >= 20 * FS, 0.15 * band_noise(ecg.size, FS, 5, 15, seed=1), 0.0
+    )
+    quality = window_quality(noisy, FS, r)
+    assert quality.readable.tolist() == [True, True, False, False]
+    assert (quality.hf_ratio <= MAX_HF_RATIO).all()
+    assert (quality.qrs_snr_db[2:] < MIN_QRS_SNR_DB).all()
+    assert (quality.qrs_snr_db[:2] > MIN_QRS_SNR_DB).all()
+
+
+def test_a_window_without_beats_or_without_signal_is_not_readable():
+    ecg, r = synthetic_ecg(30.0)
+    flat = ecg.copy()
+    flat[10 * FS : 20 * FS] = 0.0  # lead off for the middle window
+    kept = r[(r < 10 * FS) | (r >= 20 * FS)]
+    quality = window_quality(flat, FS, kept)
+    assert quality.readable.tolist() == [True, False, True]
+    assert np.isnan(quality.qrs_snr_db[1])
+    assert not window_quality(np.zeros(30 * FS), FS, []).readable.any()
+    # Too short to hold a beat: windows, none readable; nothing at all: no windows.
+    short = window_quality(np.ones(100), FS, [50])
+    assert len(short) == 1 and not short.readable.any() and np.isnan(short.qrs_snr_db).all()
+    assert len(window_quality(np.zeros(0), FS, [])) == 0
+
+
+def test_the_indices_read_the_same_at_125_hz():
+    ecg, r = synthetic_ecg(60.0)
+    noisy = ecg.copy()
+    noisy[20 * FS : 40 * FS] += 0.3 * band_noise(ecg.size, FS, 20, 150, seed=2)[20 * FS : 40 * FS]
+    low = resample_poly(noisy, 25, 72)
+    r_low = np.round(r * 125 / FS).astype(np.int64)
+    readable = window_quality(low, 125, r_low).readable
+    assert readable.tolist() == [True, True, False, False, True, True]
+    # Below about 122 Hz the 40-55 Hz band is gone: the index is NaN and does not count.
+    quality = window_quality(resample_poly(ecg, 5, 18), 100, np.round(r * 100 / FS).astype(int))
+    assert np.isnan(quality.hf_ratio).all() and quality.readable.all()
+
+
+def test_real_record_burst_of_noise(mitdb_dir):
+    signal, fs, _, _ = read_lead(mitdb_dir / "101", ("MLII",), "101")
+    x = signal[: round(300 * fs)]
+    clean = window_quality(x, fs, detect_r_peaks(x, fs))
+    assert clean.readable.mean() >= 0.9
+    # Muscle-like noise as strong as the signal from 100 to 200 s.
+    noise = band_noise(x.size, fs, 20, 150, seed=3) * x.std()
+    noisy = x.copy()
+    burst = slice(round(100 * fs), round(200 * fs))
+    noisy[burst] += noise[burst]
+    quality = window_quality(noisy, fs, detect_r_peaks(noisy, fs))
+    inside = (quality.start >= 100 * fs) & (quality.stop <= 200 * fs)
+    assert not quality.readable[inside].any()
+    outside = (quality.stop <= 100 * fs) | (quality.start >= 200 * fs)
+    assert quality.readable[outside].mean() >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"window": 0}, ValueError, "window must be a positive number"),
+        ({"window": float("nan")}, ValueError, "window must be a positive number"),
+        ({"r_peaks": [5, 3]}, SignalError, "strictly increasing"),
+        ({"r_peaks": [10**9]}, SignalError, "must lie in"),
+        ({"fs": 10}, SignalError, "at least 40"),
+    ],
+)
+def test_bad_input_is_refused_by_name(kwargs, error, match):
+    ecg, r = synthetic_ecg(20.0)
+    args = {"signal": ecg, "fs": FS, "r_peaks": r, **kwargs}
+    with pytest.raises(error, match=match):
+        window_quality(args.pop("signal"), args.pop("fs"), args.pop("r_peaks"), **args)
+
+
+def test_readable_at_maps_samples_to_their_windows():
+    quality = WindowQuality(
+        np.array([0, 10]), np.array([10, 25]), np.zeros(2), np.zeros(2), np.array([False, True])
+    )
+    assert quality.readable_at([0, 9, 10, 24]).tolist() == [False, False, True, True]
+    assert QUALITY_WINDOW == 10.0
+
+
+def _table(readable):
+    label = np.array(["N", "V", "V", "N"])
+    return BeatTable(
+        "r", np.arange(4) * 300, 360.0, label, np.zeros((4, 2)), ["N", "V"], readable=readable
+    )
+
+
+def test_the_burden_counts_readable_beats_only_and_the_csv_marks_them():
+    table = _table(np.array([True, True, False, True]))
+    summary = table.summary()
+    assert summary["counts"] == {"N": 2, "V": 2}
+    assert summary["unreadable_beats"] == 1
+    assert summary["readable_counts"] == {"N": 2, "V": 1}
+    assert summary["ectopic_burden"] == 1 - 2 / 3
+    stream = io.StringIO()
+    write_csv([table], stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "record,sample,time_s,label,readable,p_N,p_V"
+    assert [line.split(",")[4] for line in lines[1:]] == ["1", "1", "0", "1"]
+    # Without marks every beat counts and there is no column.
+    unmarked = _table(None)
+    assert unmarked.summary()["unreadable_beats"] is None
+    assert unmarked.summary()["ectopic_burden"] == 0.5
+    stream = io.StringIO()
+    write_csv([unmarked, table], stream)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "record,sample,time_s,label,readable,p_N,p_V"
+    assert lines[1].split(",")[4] == ""  # a table without marks leaves the cell empty
+
+
+def test_records_result_burden_over_readable_beats():
+    from ecgbeat.distributed import RecordsResult
+
+    result = RecordsResult([_table(np.array([True, True, False, True])), _table(None)])
+    summary = result.summary()
+    assert summary["beats"] == 8 and summary["unreadable_beats"] == 1
+    assert summary["ectopic_burden"] == 1 - 4 / 7
+
+
+def test_classify_signal_marks_beats_unless_asked_not_to():
+    from ecgbeat.records import classify_signal
+
+    ecg, _ = synthetic_ecg(40.0)
+    noisy = ecg.copy()
+    noisy[20 * FS :] += 0.3 * band_noise(ecg.size, FS, 20, 150, seed=4)[20 * FS :]
+    table = classify_signal(noisy, FS, "mitbih")
+    assert table.readable is not None and len(table.readable) == len(table)
+    early = table.sample < 20 * FS
+    assert table.readable[early].all() and not table.readable[~early].any()
+    assert table.summary()["unreadable_beats"] == int((~early).sum())
+    assert classify_signal(noisy, FS, "mitbih", quality=False).readable is None
