@@ -298,7 +298,11 @@ class RecordsResult:
         return concat_tables(self.tables)
 
     def summary(self) -> dict:
-        """Counts over all records, each record's summary, and the errors."""
+        """Counts over all records, each record's summary, and the errors.
+
+        The ectopic burden is over the readable beats of all records, as each record's is
+        (:meth:`BeatTable.summary`); ``unreadable_beats`` adds up the records' marks.
+        """
         per_record = [table.summary() for table in self.tables]
         counts: dict[str, int] = {}
         for record in per_record:
@@ -307,13 +311,15 @@ class RecordsResult:
         beats = sum(record["beats"] for record in per_record)
         burden = None
         if all(record["normal_class"] is not None for record in per_record):
-            normal = sum(record["counts"][record["normal_class"]] for record in per_record)
-            burden = ectopic_burden(normal, beats)
+            normal = sum(record["readable_counts"][record["normal_class"]] for record in per_record)
+            readable = sum(sum(record["readable_counts"].values()) for record in per_record)
+            burden = ectopic_burden(normal, readable)
         return {
             "records": len(self.tables) + len(self.errors),
             "classified": len(self.tables),
             "failed": len(self.errors),
             "beats": beats,
+            "unreadable_beats": sum(record["unreadable_beats"] or 0 for record in per_record),
             "counts": counts,
             "ectopic_burden": burden,
             "per_record": per_record,
@@ -340,6 +346,7 @@ def classify_records(
     output_dir: str | os.PathLike | None = None,
     class_names: Sequence[str] | None = None,
     normal_class: str | None = None,
+    quality: bool = True,
 ) -> RecordsResult:
     """Classify every beat of many WFDB records, one record per Dask task or here in turn.
 
@@ -361,7 +368,7 @@ def classify_records(
     client : distributed.Client or str, optional
         Where to run: a client, a scheduler address (``"tcp://host:8786"``; connected for this
         call and closed after), or ``None`` to classify here in this process without Dask.
-    lead, annotations, detector, class_names, normal_class
+    lead, annotations, detector, class_names, normal_class, quality
         As in :func:`ecgbeat.records.classify_record`.
     output_dir : str or path-like, optional
         If given, each record's table is also written to ``<output_dir>/<record name>.csv`` as
@@ -404,6 +411,7 @@ def classify_records(
         "detector": detector,
         "class_names": class_names,
         "normal_class": normal_class,
+        "quality": quality,
     }
 
     tables: dict[str, BeatTable] = {}

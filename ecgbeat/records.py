@@ -89,6 +89,11 @@ class BeatTable:
         The AAMI class (N, S, V, F, Q) of each beat's reference annotation, when the R peaks
         came from an annotation file (``classify_record(..., annotations="atr")``); else None.
         Written as the ``reference`` column of the CSV, beside the prediction.
+    readable : ndarray of bool or None
+        Whether each beat lies in a stretch of the signal that can be read beat by beat
+        (:func:`ecgbeat.quality.readable_beats`); None when not assessed (beats without a
+        signal around them, or ``quality=False``). Written as the ``readable`` column (1 or
+        0); the ectopic burden counts only readable beats.
     """
 
     record: str
@@ -101,6 +106,7 @@ class BeatTable:
     extra: dict = field(default_factory=dict)
     normal_class: str | None = "N"
     reference: np.ndarray | None = None
+    readable: np.ndarray | None = None
 
     @property
     def time(self) -> np.ndarray:
@@ -115,12 +121,20 @@ class BeatTable:
         return {name: int(np.sum(self.label == name)) for name in self.class_names}
 
     def summary(self) -> dict:
-        """Beats per class and the ectopic burden: the share of beats not in ``normal_class``.
+        """Beats per class and the ectopic burden: the share of readable beats not normal.
 
-        Every other class counts as ectopic (for the AAMI classes: S, V, F and Q). Without a
-        normal class the burden is ``None``; else :func:`ectopic_burden`, exact.
+        ``counts`` are over all beats; ``unreadable_beats`` is how many lie in unreadable
+        stretches (None when the table has no ``readable`` marks), and ``readable_counts``
+        counts the others per class. The burden is the share of readable beats not in
+        ``normal_class``: every other class counts as ectopic (for the AAMI classes: S, V, F
+        and Q), and beats found in noise do not. Without a normal class the burden is ``None``;
+        else :func:`ectopic_burden`, exact.
         """
         counts = self.counts()
+        readable_counts = counts
+        if self.readable is not None:
+            labels = self.label[np.asarray(self.readable, dtype=bool)]
+            readable_counts = {name: int(np.sum(labels == name)) for name in self.class_names}
         burden = None
         if self.normal_class is not None:
             if self.normal_class not in self.class_names:
@@ -128,12 +142,18 @@ class BeatTable:
                     f"normal_class {self.normal_class!r} is not one of the classes "
                     f"{self.class_names}"
                 )
-            burden = ectopic_burden(counts[self.normal_class], len(self))
+            burden = ectopic_burden(
+                readable_counts[self.normal_class], sum(readable_counts.values())
+            )
         return {
             "record": self.record,
             "beats": len(self),
             "duration_s": round(float(self.time[-1]) if len(self) else 0.0, 1),
             "counts": counts,
+            "unreadable_beats": (
+                None if self.readable is None else int(len(self) - np.sum(self.readable))
+            ),
+            "readable_counts": readable_counts,
             "normal_class": self.normal_class,
             "ectopic_burden": burden,
         }
@@ -141,8 +161,9 @@ class BeatTable:
     def rows(self) -> list[dict]:
         """The table as a list of dictionaries (record, sample, time_s, label, p_<class>...).
 
-        ``reference`` follows ``label`` when the table has reference classes; ``time_s`` is empty
-        for beats without a time (a table of beats from a CSV, whose ``fs`` is NaN).
+        ``reference`` follows ``label`` when the table has reference classes, then ``readable``
+        (1 or 0) when it has readability marks; ``time_s`` is empty for beats without a time (a
+        table of beats from a CSV, whose ``fs`` is NaN).
         """
         rows = []
         for i in range(len(self)):
@@ -155,6 +176,8 @@ class BeatTable:
             }
             if self.reference is not None:
                 row["reference"] = str(self.reference[i])
+            if self.readable is not None:
+                row["readable"] = int(bool(self.readable[i]))
             row.update(
                 {
                     f"p_{name}": round(float(p), 6)
@@ -246,8 +269,8 @@ def write_csv(
     """Write tables as one CSV: one header line, then every table's rows, table after table.
 
     The columns are ``record, sample, time_s, label``, then ``reference`` when any table has
-    reference classes, then ``p_<class>`` for every class of any table (empty where a table lacks
-    it). A path is written atomically (:func:`write_atomic`): an existing file is replaced only
+    reference classes, ``readable`` when any has readability marks, then ``p_<class>`` for every
+    class of any table (empty where a table lacks it). A path is written atomically (:func:`write_atomic`): an existing file is replaced only
     by a complete one.
 
     Examples
@@ -268,6 +291,8 @@ def write_csv(
     fields = ["record", "sample", "time_s", "label"]
     if any(table.reference is not None for table in tables):
         fields.append("reference")  # the annotation's class, beside the prediction
+    if any(table.readable is not None for table in tables):
+        fields.append("readable")
     for table in tables:
         fields += [f"p_{n}" for n in table.class_names if f"p_{n}" not in fields]
     writer = csv.DictWriter(destination, fieldnames=fields, lineterminator="\n")
@@ -292,6 +317,7 @@ def classify_record(
     refine_radius: float | str | None = "model",
     class_names: Sequence[str] | None = None,
     normal_class: str | None = None,
+    quality: bool = True,
 ) -> BeatTable:
     """Classify every beat of a WFDB record.
 
@@ -323,6 +349,10 @@ def classify_record(
         The class (by name) that is normal in the ectopic burden; by default the model card's
         ``normal_class``, else ``"N"`` when there is a class of that name, else none (the
         summary then has no burden).
+    quality : bool, default=True
+        Mark the beats of stretches too noisy to read (:func:`ecgbeat.quality.readable_beats`):
+        the table's ``readable`` column, and the ectopic burden counts only readable beats.
+        False: every beat counts, and the table has no marks.
 
     Returns
     -------
@@ -360,6 +390,7 @@ def classify_record(
         normal_class=normal_class,
         name=name,
         lead=lead_name,
+        quality=quality,
     )
     if reference is not None:
         # Beat i is cut at annotated beat i; the last annotated beat has no beat of its own.
@@ -379,6 +410,7 @@ def classify_signal(
     normal_class: str | None = None,
     name: str = "signal",
     lead: str = "",
+    quality: bool = True,
 ) -> BeatTable:
     """Classify every beat of one ECG lead given as an array, at any sampling rate.
 
@@ -396,7 +428,7 @@ def classify_signal(
         A fitted classifier, or the name of a pretrained model.
     r_peaks : array-like of int, optional
         R-peak sample indices (e.g. from annotations); by default ``detector`` finds them.
-    detector, refine_radius, class_names, normal_class
+    detector, refine_radius, class_names, normal_class, quality
         As in :func:`classify_record`.
     name : str, default="signal"
         The table's record name, also used in error messages.
@@ -420,15 +452,22 @@ def classify_signal(
     (36, 500.0)
     """
     from ecgbeat.beats import cut_beats, feature_rows
+    from ecgbeat.qrs import detect_r_peaks
+    from ecgbeat.signals import check_signal
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
     features = {key: cut.pop(key) for key in ("rhythm", "template")}
     if refine_radius != "model":
         cut["refine_radius"] = refine_radius
+    signal, fs = check_signal(signal, fs, name=name)
+    if r_peaks is None:
+        # Found here, not in cut_beats, so that the quality check sees every peak: the last one
+        # has no beat of its own, but its QRS complex is no noise.
+        r_peaks = detect_r_peaks(signal, fs, method=detector)
     segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
     X = feature_rows(segments.beats, rr, **features)
-    return _table(
+    table = _table(
         X,
         classifier,
         resolve_class_names(classifier, class_names),
@@ -438,6 +477,11 @@ def classify_signal(
         fs=float(fs),
         lead=lead,
     )
+    if quality:
+        from ecgbeat.quality import window_quality
+
+        table.readable = window_quality(signal, fs, r_peaks).readable_at(segments.r_peaks)
+    return table
 
 
 def classify_beats(
@@ -522,6 +566,7 @@ def classify_file(
     detector: str = "pan-tompkins",
     class_names: Sequence[str] | None = None,
     normal_class: str | None = None,
+    quality: bool = True,
 ) -> BeatTable:
     """Classify every beat of a file, whatever it holds (see :func:`input_kind`).
 
@@ -540,8 +585,9 @@ def classify_file(
         recordings, ``"mitbih"`` for beats (which carry no R-R intervals).
     fs : float, optional
         Sampling rate of a CSV or ``.npy`` signal in Hz (an EDF file states its own).
-    lead, annotations, detector, class_names, normal_class
-        As in :func:`classify_record` (``annotations`` for WFDB records only).
+    lead, annotations, detector, class_names, normal_class, quality
+        As in :func:`classify_record` (``annotations`` for WFDB records only; ``quality`` for
+        recordings: beats from a CSV have no signal around them to assess).
 
     Returns
     -------
@@ -574,6 +620,7 @@ def classify_file(
             detector=detector,
             class_names=class_names,
             normal_class=normal_class,
+            quality=quality,
         )
     if annotations is not None:
         raise ValueError(
@@ -592,6 +639,7 @@ def classify_file(
             normal_class=normal_class,
             name=path.name,
             lead=lead_name,
+            quality=quality,
         )
     from ecgbeat.datasets import read_beats_csv
 

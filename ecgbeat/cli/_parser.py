@@ -210,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="QRS detector when no annotations are given (default: pan-tompkins)",
     )
     predict.add_argument(
+        "--no-quality",
+        dest="quality",
+        action="store_false",
+        help="do not mark beats of stretches too noisy to read: without it the CSV has a "
+        "readable column (1 or 0) and the ectopic burden counts only readable beats",
+    )
+    predict.add_argument(
         "--inference-precision",
         default="float32",
         choices=["float32", "bfloat16", "auto"],

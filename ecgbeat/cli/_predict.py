@@ -63,10 +63,13 @@ def _format_summary(table) -> str:
     summary = table.summary()
     counts = "  ".join(f"{name} {count}" for name, count in summary["counts"].items())
     duration = "" if table.fs != table.fs else f", {summary['duration_s']} s"
-    return (
-        f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; "
-        f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
-    )
+    burden = f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
+    if summary["unreadable_beats"] is not None:
+        burden = (
+            f"{summary['unreadable_beats']} in unreadable stretches; {burden} of the "
+            f"{summary['beats'] - summary['unreadable_beats']} readable"
+        )
+    return f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; {burden}"
 
 
 def _plot_strips(tables, paths: dict[str, Path], args) -> None:
@@ -144,6 +147,7 @@ def cmd_predict(args) -> int:
             detector=args.detector,
             class_names=class_names(model),
             normal_class=args.normal_class,
+            quality=args.quality,
         )
 
     here = [(i, p) for i, p in items if i in kinds and (i, p) not in on_dask]
@@ -201,6 +205,7 @@ def _predict_dask(items, classifier, args):
         detector=args.detector,
         class_names=class_names(classifier),
         normal_class=args.normal_class,
+        quality=args.quality,
     )
     by_resolved = {str(path.resolve()): item for item, path in items}
     errors = {}
