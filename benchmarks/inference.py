@@ -11,8 +11,9 @@ Measures, in one run on the same machine:
   and the same for ``ecgbeat.low_latency.LowLatencyPredictor`` (ONNX Runtime; skipped, and said
   so in the results, when ``ecgbeat[onnx]`` is not installed), with its largest probability
   difference from ``predict_proba`` on the N beats;
-* end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify) to a
-  per-beat table, with nothing cached;
+* end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify, mark
+  unreadable stretches) to a per-beat table, with nothing cached; and again without the quality
+  marks (``quality=False``), to see what they cost;
 * ``inference_precision="bfloat16"`` against float32 ``predict_proba`` (same beats, same run):
   throughput, and how often the predicted classes agree with float32's on the MIT-BIH
   random-split train part (the training-side evidence for ``"auto"``) and test part (``mitbih``, whose test part it is) and on DS2 (``mitbih-ds1-rhythm``,
@@ -175,6 +176,11 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     tables = [classify_record(folder / record, clf) for record in records]
     end_to_end_s = time.perf_counter() - start
+    # The same without the quality marks (ecgbeat.quality), to see what they cost.
+    start = time.perf_counter()
+    for record in records:
+        classify_record(folder / record, clf, quality=False)
+    without_quality_s = time.perf_counter() - start
     clf.set_params(inference_precision="bfloat16")
     start = time.perf_counter()
     tables_bfloat16 = [classify_record(folder / record, clf) for record in records]
@@ -210,7 +216,9 @@ def main(argv: list[str] | None = None) -> dict:
             "records": len(records),
             "beats": int(sum(len(t) for t in tables)),
             "seconds": round(end_to_end_s, 2),
-            "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba",
+            "seconds_without_quality_marks": round(without_quality_s, 2),
+            "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba, and "
+            "the quality marks (ecgbeat.quality) unless said",
         },
         "precisions": precisions,
         # ru_maxrss only grows: each figure is the process's peak up to the end of that step.

@@ -78,6 +78,7 @@ def test_inference_benchmark_quick(mitdb_dir):
     low_latency = result["single_beat_latency_ms"]["low_latency_predictor"]
     assert low_latency["median"] > 0 and low_latency["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
+    assert result["end_to_end"]["seconds_without_quality_marks"] > 0
     assert result["flops_per_beat"] > 1e7
     # Timings are reported, never compared: how fast each path runs depends on the CPU (a
     # bfloat16 machine runs the network above the float32 peak) and on its load.
@@ -293,3 +294,25 @@ def test_single_beat_latency_experiment_quick(tmp_path):
     assert set(run["latency_ms"]) == {"predict_proba", "compiled_step", "xla", "numpy"}
     assert all(t["median"] > 0 for t in run["latency_ms"].values())
     assert json.loads(out.read_text())["target_ms"] == 0.2
+
+
+def test_noise_burden_quick(mitdb_dir, tmp_path):
+    argv = ["--data-home", str(mitdb_dir.parent), "--records", "101", "--snrs", "-6"]
+    result = _script("noise_burden").main([*argv, "--output", str(tmp_path / "n.json")])
+    clean, noisy = result["results"]["clean"], result["results"]["-6 dB"]
+    # Noise in bursts at -6 dB makes the detector invent beats; the marks leave them out.
+    assert noisy["ppv_percent"] < 95 < noisy["ppv_readable_percent"]
+    assert noisy["beats_unreadable_percent"] > 20 > clean["beats_unreadable_percent"]
+    # The burden read from readable beats stays nearer the annotated one than over all beats.
+    error = result["burden_error_points"]["-6 dB"]
+    assert error["readable"]["mean"] < error["all"]["mean"]
+
+
+def test_signal_quality_experiment_quick(mitdb_dir, tmp_path):
+    argv = ["--data-home", str(mitdb_dir.parent), "--records", "101", "112"]
+    run = _script("experiments.signal_quality").main([*argv, "--output", str(tmp_path / "q.json")])
+    assert run["chosen"]["max_hf_ratio"] > 0 and run["chosen"]["min_qrs_snr_db"] > 0
+    # Muscle and electrode motion at -6 dB: every burst window is marked; clean ones rarely.
+    burst = run["noisy"]["mix"]["-6 dB"]["burst"]
+    assert burst["windows_marked_percent"] == 100.0
+    assert run["noisy"]["mix"]["-6 dB"]["clean"]["windows_marked_percent"] < 10
