@@ -52,7 +52,8 @@ Each held-out fold is also scored on beats cut at Pan-Tompkins peaks (``detected
 beat takes the class of the annotated beat within 150 ms; detections with none are left out of
 these scores (``ecgbeat evaluate --detector`` counts them).
 
-Writes ``experiments/results/ds1_selection.json`` (variants not run keep their earlier results).
+Writes ``experiments/results/ds1_selection.json`` (variants not run keep their earlier results);
+``--save-proba DIR`` also keeps each variant's held-out probabilities.
 
 Usage::
 
@@ -358,6 +359,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--records", nargs="+", help="DS1 records (default: all 22; for a smoke run)"
     )
+    parser.add_argument(
+        "--save-proba",
+        metavar="DIR",
+        help="also write each variant's held-out probabilities, classes, records and folds to "
+        "DIR/<variant>.npz (for decision rules chosen on DS1, e.g. experiments.ds1_decision)",
+    )
     args = parser.parse_args(argv)
     from sklearn.model_selection import StratifiedGroupKFold
 
@@ -411,6 +418,8 @@ def main(argv: list[str] | None = None) -> dict:
                     X_detected = np.hstack([rows, extra])
         y_pred = np.empty_like(ds1.target)
         y_detected = np.empty_like(detected.target)
+        held_out_proba = np.zeros((len(ds1.target), len(np.unique(ds1.target))))
+        fold_of = np.empty(len(ds1.target), dtype=np.int64)
         per_fold, seconds = [], 0.0
         for k, (train, test) in enumerate(folds):
             params = dict(variant["params"])
@@ -430,6 +439,11 @@ def main(argv: list[str] | None = None) -> dict:
             for rows, X_part, out in ((test, X, y_pred), (held_out, X_detected, y_detected)):
                 proba = np.mean([m.predict_proba(X_part[rows]) for m in members], axis=0)
                 out[rows] = clf.classes_[np.argmax(proba, axis=1)]
+                if out is y_pred:
+                    held_out_proba[
+                        np.ix_(rows, np.searchsorted(np.unique(ds1.target), clf.classes_))
+                    ] = proba
+                    fold_of[test] = k
             fold = nsvf_metrics(ds1.target[test], y_pred[test])
             per_fold.append(
                 {
@@ -463,6 +477,16 @@ def main(argv: list[str] | None = None) -> dict:
             "folds": per_fold,
         }
         print(name, json.dumps(results[name]["pooled"]), flush=True)
+        if args.save_proba:
+            Path(args.save_proba).mkdir(parents=True, exist_ok=True)
+            np.savez_compressed(
+                Path(args.save_proba) / f"{name}.npz",
+                proba=held_out_proba,
+                classes=np.unique(ds1.target),
+                target=ds1.target,
+                groups=ds1.groups,
+                fold=fold_of,
+            )
         # Written after each variant, so that a long run that stops keeps what it measured.
         output = {
             "benchmark": (

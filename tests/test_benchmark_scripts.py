@@ -316,3 +316,25 @@ def test_signal_quality_experiment_quick(mitdb_dir, tmp_path):
     burst = run["noisy"]["mix"]["-6 dB"]["burst"]
     assert burst["windows_marked_percent"] == 100.0
     assert run["noisy"]["mix"]["-6 dB"]["clean"]["windows_marked_percent"] < 10
+
+
+def test_ds1_decision_finds_an_offset_that_holds_in_every_fold(tmp_path):
+    # Probabilities that understate S by the same factor in every fold: the nested offsets find
+    # it on the other folds and the held-out fold gains.
+    rng = np.random.default_rng(0)
+    y = rng.choice(5, size=4000, p=[0.7, 0.1, 0.1, 0.05, 0.05])
+    proba = np.full((y.size, 5), 0.05)
+    proba[np.arange(y.size), y] = 0.8
+    s_beats = y == 1
+    proba[s_beats, 1], proba[s_beats, 0] = 0.3, 0.55  # S beats look N by a margin
+    path = tmp_path / "p.npz"
+    np.savez(
+        path, proba=proba, classes=np.arange(5), target=y, groups=y, fold=np.arange(y.size) % 4
+    )
+    run = _script("experiments.ds1_decision").main(
+        ["--proba", str(path), "--output", str(tmp_path / "d.json")]
+    )
+    assert run["plain"]["Se"]["S"] == 0.0
+    assert run["nested"]["Se"]["S"] == 1.0
+    assert run["nested"]["macro_f1_NSVF"] > run["plain"]["macro_f1_NSVF"]
+    assert all(0.5 < fold["offsets_S_V_F"][0] for fold in run["folds"])
