@@ -28,15 +28,15 @@ from collections.abc import Callable
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, find_peaks, sosfiltfilt
+from scipy.signal import find_peaks
 
-from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
+from ecgbeat.quality import hold_back_in_noise
+from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
 __all__ = [
     "DETECTORS",
     "detect_r_peaks",
     "pan_tompkins",
-    "qrs_slope",
     "refine_r_peaks",
     "threshold_peaks",
 ]
@@ -51,41 +51,7 @@ SIGNAL_HALF_LIFE = 0.3
 SIGNAL_DECAY_AFTER = 1.5
 
 
-def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """The detector's view of a signal: band-passed to 5-20 Hz, and its slope.
-
-    The signal is band-passed (second order, zero phase, so that the QRS complexes stay where
-    they are) and differentiated (per second). :func:`pan_tompkins` squares the slope and
-    averages it over 150 ms: QRS complexes are the peaks of that energy. Shared with
-    :mod:`ecgbeat.quality`, which reads the same energy.
-
-    Parameters
-    ----------
-    x : ndarray of shape (n_samples,)
-        One lead, checked (:func:`ecgbeat.signals.check_signal`).
-    fs : float
-        Sampling frequency in Hz.
-
-    Returns
-    -------
-    filtered, slope : ndarray of shape (n_samples,)
-        The band-passed signal and its derivative.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x = np.zeros(720); x[360] = 1.0
-    >>> filtered, slope = qrs_slope(x, 360)
-    >>> int(np.argmax(filtered)), int(np.argmax(slope)) < 360 < int(np.argmin(slope))
-    (360, True)
-    """
-    # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
-    sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    filtered = sosfiltfilt(sos, x)
-    return filtered, np.gradient(filtered) * fs
-
-
-def pan_tompkins(signal, fs: float) -> np.ndarray:
+def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarray:
     """Detect R peaks with a Pan-Tompkins-style detector.
 
     The signal is band-passed (5-20 Hz, zero phase), differentiated, squared and integrated over
@@ -96,7 +62,11 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     level afresh), so that the detector recovers within seconds after a burst of noise has
     raised them; a candidate within 360 ms of the previous beat whose slope is under half that
     beat's slope is rejected as a T wave. Each accepted QRS is then located at the largest
-    absolute deflection of the band-passed signal within ±75 ms.
+    absolute deflection of the band-passed signal within ±75 ms. Last, in the stretches that
+    :mod:`ecgbeat.quality` finds unreadable, of two peaks far closer together than the
+    recording's usual R-R interval the weaker is held back
+    (:func:`ecgbeat.quality.hold_back_in_noise`): in a burst of noise they are mostly spikes
+    taken for beats.
 
     Parameters
     ----------
@@ -104,6 +74,9 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
         One ECG lead, in any unit.
     fs : float
         Sampling frequency in Hz (40 Hz or more).
+    hold_back_noise : bool, default=True
+        Hold back the close pairs of unreadable stretches; False gives every peak the adaptive
+        thresholds accept.
 
     Returns
     -------
@@ -142,7 +115,8 @@ def pan_tompkins(signal, fs: float) -> np.ndarray:
     # Locate the R peak on the band-passed signal.
     idx = np.clip(qrs[:, None] + np.arange(-half, half + 1), 0, x.size - 1)
     r = idx[np.arange(qrs.size), np.abs(filtered[idx]).argmax(axis=1)]
-    return np.unique(r).astype(np.int64)
+    r = np.unique(r).astype(np.int64)
+    return hold_back_in_noise(x, fs, r) if hold_back_noise else r
 
 
 def _drop_weak_neighbours(

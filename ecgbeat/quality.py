@@ -15,7 +15,7 @@ window gets two indices:
 ``qrs_snr_db``
     the in-band signal-to-noise ratio that the QRS detector sees:
     ``10 log10(median QRS energy of the window's beats / mean energy elsewhere)``, the energy
-    being the squared slope of the detector's band-passed signal (:func:`ecgbeat.qrs.qrs_slope`),
+    being the squared slope of the detector's band-passed signal (:func:`ecgbeat.signals.qrs_slope`),
     a beat's QRS energy its largest 150 ms mean within 75 ms of the R peak, and "elsewhere" the
     samples farther than 0.1 s from every R peak. Electrode motion, baseline steps and spikes that share the QRS band lower it.
 
@@ -47,14 +47,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import welch
 
-from ecgbeat.qrs import qrs_slope
-from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
+from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
 __all__ = [
+    "HOLD_BACK_RR_FRACTION",
     "MAX_HF_RATIO",
     "MIN_QRS_SNR_DB",
     "QUALITY_WINDOW",
     "WindowQuality",
+    "hold_back_in_noise",
     "readable_beats",
     "window_quality",
 ]
@@ -66,6 +67,11 @@ QUALITY_WINDOW = 10.0
 MAX_HF_RATIO = 0.0415
 #: Lowest readable ``qrs_snr_db``: the 0.5th percentile of the clean DS1 windows.
 MIN_QRS_SNR_DB = 10.06
+
+#: In unreadable windows, of two R peaks closer than this fraction of the recording's median R-R
+#: interval, the one with less QRS energy is held back (:func:`hold_back_in_noise`). Chosen on
+#: DS1 with noise in bursts (``experiments/qrs_hold_back.py``).
+HOLD_BACK_RR_FRACTION = 0.4
 
 _QRS_BAND = (5.0, 15.0)
 _HF_BAND = (40.0, 55.0)
@@ -256,3 +262,87 @@ def readable_beats(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW
     True
     """
     return window_quality(signal, fs, r_peaks, window=window).readable_at(r_peaks)
+
+
+def hold_back_in_noise(
+    signal,
+    fs: float,
+    r_peaks,
+    *,
+    rr_fraction: float = HOLD_BACK_RR_FRACTION,
+    window: float = QUALITY_WINDOW,
+) -> np.ndarray:
+    """Drop the weaker of two R peaks too close together in an unreadable stretch.
+
+    Inside a burst of noise a detector takes spikes and steps for beats, between the real ones: it
+    reports pairs of "beats" closer than any rhythm would put them. In the windows that
+    :func:`window_quality` finds unreadable (and only there, so that early beats of a clean
+    recording keep their place), of two R peaks less than ``rr_fraction`` times the recording's
+    median R-R interval apart, the one with less QRS energy (mean squared slope of
+    :func:`ecgbeat.signals.qrs_slope` within 75 ms) is dropped, walking from the first peak to
+    the last. The median R-R interval comes from the readable windows when they hold more than
+    ten intervals, else from all peaks.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One ECG lead, in any unit.
+    fs : float
+        Sampling frequency in Hz (40 Hz or more).
+    r_peaks : array-like of int
+        The detected R peaks, strictly increasing.
+    rr_fraction : float, default=HOLD_BACK_RR_FRACTION
+        Closest spacing kept in unreadable windows, as a fraction of the median R-R interval.
+    window : float, default=QUALITY_WINDOW
+        Window length of the quality check, in seconds.
+
+    Returns
+    -------
+    r_peaks : ndarray of int64
+        The R peaks that are kept, a subset of the given ones.
+
+    Raises
+    ------
+    ValueError
+        If ``rr_fraction`` is not a number in [0, 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 250
+    >>> t = np.arange(40 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 40, 0.8))
+    >>> noisy = ecg + np.where(t >= 20, np.random.default_rng(0).normal(0, 0.3, t.size), 0.0)
+    >>> beats = np.round(np.arange(0.4, 40, 0.8) * fs).astype(int)
+    >>> spikes = beats[30:40] + 50  # 0.2 s after ten beats of the noisy half
+    >>> kept = hold_back_in_noise(noisy, fs, np.sort(np.r_[beats, spikes]))
+    >>> np.array_equal(kept, beats)
+    True
+    """
+    x, fs = check_signal(signal, fs)
+    r = check_r_peaks(r_peaks, x.size)
+    if not (np.isfinite(rr_fraction) and 0 <= rr_fraction < 1):
+        raise ValueError(f"rr_fraction must be a number in [0, 1), got {rr_fraction!r}")
+    if r.size < 3 or rr_fraction == 0:
+        return r.copy()
+    noisy = ~window_quality(x, fs, r, window=window).readable_at(r)
+    if not noisy.any():
+        return r.copy()
+    rr = np.diff(r)
+    readable_rr = rr[~noisy[1:] & ~noisy[:-1]]
+    usual = np.median(readable_rr if readable_rr.size > 10 else rr)
+    energy = np.square(qrs_slope(unit_scale(x), fs)[1])
+    half = max(1, round(0.075 * fs))
+    energy = energy[np.clip(r[:, None] + np.arange(-half, half + 1), 0, x.size - 1)].mean(axis=1)
+    keep = np.ones(r.size, dtype=bool)
+    last = 0  # the last peak kept
+    for i in range(1, r.size):
+        if (noisy[i] or noisy[last]) and r[i] - r[last] < rr_fraction * usual:
+            if energy[i] > energy[last]:
+                keep[last] = False
+                last = i
+            else:
+                keep[i] = False
+        else:
+            last = i
+    return r[keep]

@@ -1,5 +1,5 @@
 """Checks and scaling of single-lead signals and their R peaks, shared by the detectors and the beat
-cutter.
+cutter, and the QRS band that the detector and the quality check both read.
 
 Every function that takes a signal from a user validates it here, so that a bad signal is refused
 with the same :class:`~ecgbeat.exceptions.SignalError` wherever it enters.
@@ -16,10 +16,11 @@ Examples
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import butter, sosfiltfilt
 
 from ecgbeat.exceptions import SignalError
 
-__all__ = ["MIN_FS", "check_r_peaks", "check_signal", "unit_scale"]
+__all__ = ["MIN_FS", "check_r_peaks", "check_signal", "qrs_slope", "unit_scale"]
 
 #: Lowest sampling frequency accepted: the 5-15 Hz QRS band must lie below Nyquist.
 MIN_FS = 40.0
@@ -125,3 +126,37 @@ def unit_scale(x: np.ndarray) -> np.ndarray:
     if peak == 0.0:
         return x
     return np.ldexp(x, -np.frexp(peak)[1])
+
+
+def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """The detector's view of a signal: band-passed to 5-20 Hz, and its slope.
+
+    The signal is band-passed (second order, zero phase, so that the QRS complexes stay where
+    they are) and differentiated (per second). :func:`pan_tompkins` squares the slope and
+    averages it over 150 ms: QRS complexes are the peaks of that energy. Shared with
+    :mod:`ecgbeat.quality`, which reads the same energy.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_samples,)
+        One lead, checked (:func:`ecgbeat.signals.check_signal`).
+    fs : float
+        Sampling frequency in Hz.
+
+    Returns
+    -------
+    filtered, slope : ndarray of shape (n_samples,)
+        The band-passed signal and its derivative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.zeros(720); x[360] = 1.0
+    >>> filtered, slope = qrs_slope(x, 360)
+    >>> int(np.argmax(filtered)), int(np.argmax(slope)) < 360 < int(np.argmin(slope))
+    (360, True)
+    """
+    # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
+    sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
+    filtered = sosfiltfilt(sos, x)
+    return filtered, np.gradient(filtered) * fs

@@ -204,3 +204,43 @@ def test_classify_signal_marks_beats_unless_asked_not_to():
     assert table.readable[early].all() and not table.readable[~early].any()
     assert table.summary()["unreadable_beats"] == int((~early).sum())
     assert classify_signal(noisy, FS, "mitbih", quality=False).readable is None
+
+
+def test_hold_back_drops_close_weak_peaks_in_noise_only():
+    from ecgbeat.quality import hold_back_in_noise
+
+    ecg, r = synthetic_ecg(60.0)
+    noisy = ecg.copy()
+    noisy[30 * FS :] += 0.3 * band_noise(ecg.size, FS, 20, 150, seed=5)[30 * FS :]
+    # False peaks 0.2 s after beats (a quarter of the 0.8 s R-R interval), in the clean half
+    # and in the noisy half.
+    extra = r[[5, 10, 45, 50]] + round(0.2 * FS)
+    peaks = np.sort(np.r_[r, extra])
+    kept = hold_back_in_noise(noisy, FS, peaks)
+    assert set(extra[:2]) <= set(kept)  # clean stretch: early beats keep their place
+    assert not set(extra[2:]) & set(kept)  # noisy stretch: the weaker of each pair goes
+    assert set(r) <= set(kept)
+    # Spaced as the rule allows, nothing goes; a fraction of 0 turns the rule off.
+    assert np.array_equal(hold_back_in_noise(noisy, FS, peaks, rr_fraction=0.2), peaks)
+    assert np.array_equal(hold_back_in_noise(noisy, FS, peaks, rr_fraction=0), peaks)
+    with pytest.raises(ValueError, match="rr_fraction must be a number in"):
+        hold_back_in_noise(noisy, FS, peaks, rr_fraction=1.5)
+
+
+def test_detector_holds_back_noise_on_a_real_record(mitdb_dir):
+    from ecgbeat.qrs import pan_tompkins
+    from ecgbeat.quality import hold_back_in_noise
+
+    signal, fs, _, _ = read_lead(mitdb_dir / "101", ("MLII",), "101")
+    x = signal[: round(300 * fs)]
+    noisy = x.copy()
+    burst = slice(round(100 * fs), round(200 * fs))
+    noisy[burst] += 2 * x.std() * band_noise(x.size, fs, 5, 150, seed=6)[burst]
+    raw = pan_tompkins(noisy, fs, hold_back_noise=False)
+    held = pan_tompkins(noisy, fs)
+    # The detector's last step is the hold-back, and it acts inside the burst alone.
+    assert np.array_equal(held, hold_back_in_noise(noisy, fs, raw))
+    gone = np.setdiff1d(raw, held)
+    assert gone.size > 0 and np.all((gone >= burst.start) & (gone < burst.stop))
+    # On the clean record the rule changes nothing.
+    assert np.array_equal(pan_tompkins(x, fs), pan_tompkins(x, fs, hold_back_noise=False))
