@@ -271,6 +271,7 @@ def hold_back_in_noise(
     *,
     rr_fraction: float = HOLD_BACK_RR_FRACTION,
     window: float = QUALITY_WINDOW,
+    quality: WindowQuality | None = None,
 ) -> np.ndarray:
     """Drop the weaker of two R peaks too close together in an unreadable stretch.
 
@@ -295,6 +296,9 @@ def hold_back_in_noise(
         Closest spacing kept in unreadable windows, as a fraction of the median R-R interval.
     window : float, default=QUALITY_WINDOW
         Window length of the quality check, in seconds.
+    quality : WindowQuality, optional
+        :func:`window_quality` of this signal and these peaks, when the caller has it already
+        (``window`` is then not used).
 
     Returns
     -------
@@ -325,7 +329,9 @@ def hold_back_in_noise(
         raise ValueError(f"rr_fraction must be a number in [0, 1), got {rr_fraction!r}")
     if r.size < 3 or rr_fraction == 0:
         return r.copy()
-    noisy = ~window_quality(x, fs, r, window=window).readable_at(r)
+    if quality is None:
+        quality = window_quality(x, fs, r, window=window)
+    noisy = ~quality.readable_at(r)
     if not noisy.any():
         return r.copy()
     rr = np.diff(r)

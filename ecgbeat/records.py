@@ -350,8 +350,10 @@ def classify_record(
         ``normal_class``, else ``"N"`` when there is a class of that name, else none (the
         summary then has no burden).
     quality : bool, default=True
-        Mark the beats of stretches too noisy to read (:func:`ecgbeat.quality.readable_beats`):
-        the table's ``readable`` column, and the ectopic burden counts only readable beats.
+        Mark the beats of stretches too noisy to read (:func:`ecgbeat.quality.window_quality`
+        around the R peaks; with the default detector, around every peak it found, as its last
+        step saw them): the table's ``readable`` column, and the ectopic burden counts only
+        readable beats.
         False: every beat counts, and the table has no marks.
 
     Returns
@@ -452,7 +454,8 @@ def classify_signal(
     (36, 500.0)
     """
     from ecgbeat.beats import cut_beats, feature_rows
-    from ecgbeat.qrs import detect_r_peaks
+    from ecgbeat.qrs import detect_r_peaks, pan_tompkins
+    from ecgbeat.quality import hold_back_in_noise, window_quality
     from ecgbeat.signals import check_signal
 
     classifier = fitted_classifier(classifier)
@@ -461,7 +464,14 @@ def classify_signal(
     if refine_radius != "model":
         cut["refine_radius"] = refine_radius
     signal, fs = check_signal(signal, fs, name=name)
-    if r_peaks is None:
+    marks = None
+    if r_peaks is None and quality and detector == "pan-tompkins":
+        # The detector's own steps, so that its quality check marks the beats too (one check,
+        # not two): the windows around every peak it found, before it held back the noise's.
+        found = pan_tompkins(signal, fs, hold_back_noise=False)
+        marks = window_quality(signal, fs, found)
+        r_peaks = hold_back_in_noise(signal, fs, found, quality=marks)
+    elif r_peaks is None:
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
         r_peaks = detect_r_peaks(signal, fs, method=detector)
@@ -478,9 +488,9 @@ def classify_signal(
         lead=lead,
     )
     if quality:
-        from ecgbeat.quality import window_quality
-
-        table.readable = window_quality(signal, fs, r_peaks).readable_at(segments.r_peaks)
+        if marks is None:
+            marks = window_quality(signal, fs, r_peaks)
+        table.readable = marks.readable_at(segments.r_peaks)
     return table
 
 

@@ -1,13 +1,14 @@
 """Choose the thresholds of :mod:`ecgbeat.quality` on clean DS1 records, then see what they mark.
 
 **Choice (clean signal only).** Every clean DS1 record (lead MLII, V5 where absent) is cut into
-the quality windows (:data:`ecgbeat.quality.QUALITY_WINDOW` seconds) around the default
-detector's R peaks; ``MAX_HF_RATIO`` is the 99.5th percentile of the windows' ``hf_ratio`` and
+the quality windows (:data:`ecgbeat.quality.QUALITY_WINDOW` seconds) around the R peaks of the
+default detector before its last step (``pan_tompkins(..., hold_back_noise=False)``: that step
+reads these thresholds); ``MAX_HF_RATIO`` is the 99.5th percentile of the windows' ``hf_ratio`` and
 ``MIN_QRS_SNR_DB`` the 0.5th percentile of their ``qrs_snr_db``. No noise model takes part: the
 thresholds say "less clean than 99.5 % of these clean windows". The same records resampled to
 125 Hz (``scipy.signal.resample_poly``) check that the thresholds read the same at another rate.
 
-**What they mark (not used to choose).** The same records with noise in two-minute bursts
+**What they mark (not used to choose).** With the whole detector, the same records with noise in two-minute bursts
 (``benchmarks.qrs_bursts.noisy_record``, seed 1; the benchmark itself uses seed 0) at each SNR,
 and with the electrode-motion part of that noise alone (drift, steps, spikes), which shares the
 QRS band: the share of windows marked in the bursts and in the clean minutes, the detector's
@@ -35,7 +36,7 @@ from benchmarks._common import provenance
 from benchmarks.qrs_bursts import bursts, electrode_motion, noisy_record
 from benchmarks.qrs_noise import BEAT_SYMBOLS
 from ecgbeat.datasets import MITBIH_DS1, read_annotations, read_lead
-from ecgbeat.qrs import detect_r_peaks
+from ecgbeat.qrs import detect_r_peaks, pan_tompkins
 from ecgbeat.quality import MAX_HF_RATIO, MIN_QRS_SNR_DB, window_quality
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,11 +129,13 @@ def main(argv: list[str] | None = None) -> dict:
         signal, fs, _, _ = read_lead(folder / record, ("MLII", "V5"), record)
         samples, symbols = read_annotations(folder / record, "atr", signal.size, record)
         ref = samples[np.isin(symbols, BEAT_SYMBOLS)]
-        clean = window_quality(signal, fs, detect_r_peaks(signal, fs))
+        # The detector before its hold-back step, which reads these thresholds itself.
+        clean = window_quality(signal, fs, pan_tompkins(signal, fs, hold_back_noise=False))
         hf.append(clean.hf_ratio)
         snr.append(clean.qrs_snr_db)
         low = resample_poly(signal, 25, 72)  # 360 Hz -> 125 Hz
-        low_quality = window_quality(low, 125.0, detect_r_peaks(low, 125.0))
+        low_r = pan_tompkins(low, 125.0, hold_back_noise=False)
+        low_quality = window_quality(low, 125.0, low_r)
         hf_125.append(low_quality.hf_ratio)
         snr_125.append(low_quality.qrs_snr_db)
         for snr_db in SNRS_DB:

@@ -244,3 +244,24 @@ def test_detector_holds_back_noise_on_a_real_record(mitdb_dir):
     assert gone.size > 0 and np.all((gone >= burst.start) & (gone < burst.stop))
     # On the clean record the rule changes nothing.
     assert np.array_equal(pan_tompkins(x, fs), pan_tompkins(x, fs, hold_back_noise=False))
+
+
+def test_classify_signal_detects_as_detect_r_peaks_does(mitdb_dir):
+    from ecgbeat.beats import cut_beats
+    from ecgbeat.qrs import detect_r_peaks
+    from ecgbeat.records import beat_cutting, classify_signal, fitted_classifier
+
+    signal, fs, _, _ = read_lead(mitdb_dir / "101", ("MLII",), "101")
+    x = signal[: round(120 * fs)].copy()
+    x[round(40 * fs) : round(80 * fs)] += (
+        2 * x.std() * band_noise(x.size, fs, 5, 150, seed=7)[round(40 * fs) : round(80 * fs)]
+    )
+    clf = fitted_classifier("mitbih")
+    cut = {k: v for k, v in beat_cutting(clf).items() if k in ("refine_radius", "before_r")}
+    expected, _ = cut_beats(x, fs, detect_r_peaks(x, fs), **cut)
+    for quality in (True, False):
+        table = classify_signal(x, fs, clf, quality=quality)
+        assert np.array_equal(table.sample, expected.r_peaks)
+        if quality:
+            noisy = (table.sample >= 40 * fs) & (table.sample < 80 * fs)
+            assert not table.readable[noisy].any() and table.readable[table.sample < 30 * fs].all()
