@@ -15,9 +15,10 @@ window gets two indices:
 ``qrs_snr_db``
     the in-band signal-to-noise ratio that the QRS detector sees:
     ``10 log10(median QRS energy of the window's beats / mean energy elsewhere)``, the energy
-    being the squared slope of the detector's band-passed signal (:func:`ecgbeat.signals.qrs_slope`),
-    a beat's QRS energy its largest 150 ms mean within 75 ms of the R peak, and "elsewhere" the
-    samples farther than 0.1 s from every R peak. Electrode motion, baseline steps and spikes that share the QRS band lower it.
+    being the squared slope of the detector's band-passed signal
+    (:func:`ecgbeat.signals.qrs_slope`), a beat's QRS energy its largest 150 ms mean within
+    75 ms of the R peak, and "elsewhere" the samples farther than 0.1 s from every R peak.
+    Electrode motion, baseline steps and spikes that share the QRS band lower it.
 
 A window is readable when ``hf_ratio <= MAX_HF_RATIO`` (or NaN) and
 ``qrs_snr_db >= MIN_QRS_SNR_DB``; a window without an R peak is not readable. The two
@@ -25,6 +26,13 @@ thresholds are the 99.5th and 0.5th percentiles of the clean DS1 records' window
 (``python -m experiments.signal_quality``): chosen from clean signal alone, not fitted to a
 noise model, so that about 1 % of clean windows are marked, mostly where the detector errs on
 the clean records too (ventricular flutter, noisy stretches of the recordings).
+
+The detector uses the marks itself (:func:`hold_back_in_noise`, the last step of
+:func:`ecgbeat.qrs.pan_tompkins`): inside an unreadable window, of two R peaks far closer
+together than the recording's usual R-R interval, the weaker is dropped. And
+:func:`ecgbeat.records.classify_signal` (so ``ecgbeat predict``) marks each beat readable or not;
+the ectopic burden counts the readable ones. Electrode motion alone, whose spikes look like QRS
+complexes to both indices, is mostly not marked.
 
 Examples
 --------
