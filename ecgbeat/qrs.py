@@ -116,7 +116,7 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     idx = np.clip(qrs[:, None] + np.arange(-half, half + 1), 0, x.size - 1)
     r = idx[np.arange(qrs.size), np.abs(filtered[idx]).argmax(axis=1)]
     r = np.unique(r).astype(np.int64)
-    return hold_back_in_noise(x, fs, r) if hold_back_noise else r
+    return hold_back_in_noise(x, fs, r, slope=slope) if hold_back_noise else r
 
 
 def _drop_weak_neighbours(

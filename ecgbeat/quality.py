@@ -127,6 +127,16 @@ class WindowQuality:
         return self.readable[np.minimum(which, len(self) - 1)]
 
 
+def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.ndarray:
+    """``slope`` if it is one of ``x``'s size, else the detector's slope of ``x``, computed."""
+    if slope is None:
+        return qrs_slope(x, fs)[1]
+    slope = np.asarray(slope, dtype=np.float64)
+    if slope.shape != x.shape:
+        raise ValueError(f"slope has shape {slope.shape}; the signal has {x.shape}")
+    return slope
+
+
 def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.ndarray]:
     size = max(1, round(window * fs))
     if n_samples == 0:
@@ -162,7 +172,9 @@ def _hf_ratios(x: np.ndarray, fs: float, starts: np.ndarray, stops: np.ndarray) 
     return ratios
 
 
-def window_quality(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW) -> WindowQuality:
+def window_quality(
+    signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW, slope: np.ndarray | None = None
+) -> WindowQuality:
     """The quality indices and readability of each window of one ECG lead.
 
     Parameters
@@ -175,6 +187,9 @@ def window_quality(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW
         The R peaks found in it (detected or annotated), strictly increasing.
     window : float, default=QUALITY_WINDOW
         Window length in seconds.
+    slope : ndarray of shape (n_samples,), optional
+        ``ecgbeat.signals.qrs_slope(unit_scale(signal), fs)[1]``, when the caller (the detector)
+        has it already; computed here otherwise. The result is the same either way.
 
     Returns
     -------
@@ -207,7 +222,7 @@ def window_quality(signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW
         nothing = np.full(starts.size, np.nan)
         return WindowQuality(starts, stops, nothing, nothing.copy(), np.zeros(starts.size, bool))
     x = unit_scale(x)
-    energy = np.square(qrs_slope(x, fs)[1])
+    energy = np.square(_checked_slope(x, fs, slope))
     # QRS energy of each beat: the largest 150 ms mean of the squared slope within 75 ms of its
     # R peak (an annotated R peak may sit a few samples off the energy's peak).
     half, width = max(1, round(0.075 * fs)), min(x.size, max(1, round(0.150 * fs)))
@@ -280,6 +295,7 @@ def hold_back_in_noise(
     rr_fraction: float = HOLD_BACK_RR_FRACTION,
     window: float = QUALITY_WINDOW,
     quality: WindowQuality | None = None,
+    slope: np.ndarray | None = None,
 ) -> np.ndarray:
     """Drop the weaker of two R peaks too close together in an unreadable stretch.
 
@@ -307,6 +323,8 @@ def hold_back_in_noise(
     quality : WindowQuality, optional
         :func:`window_quality` of this signal and these peaks, when the caller has it already
         (``window`` is then not used).
+    slope : ndarray of shape (n_samples,), optional
+        As for :func:`window_quality`: the detector's slope of this signal, if at hand.
 
     Returns
     -------
@@ -338,14 +356,14 @@ def hold_back_in_noise(
     if r.size < 3 or rr_fraction == 0:
         return r.copy()
     if quality is None:
-        quality = window_quality(x, fs, r, window=window)
+        quality = window_quality(x, fs, r, window=window, slope=slope)
     noisy = ~quality.readable_at(r)
     if not noisy.any():
         return r.copy()
     rr = np.diff(r)
     readable_rr = rr[~noisy[1:] & ~noisy[:-1]]
     usual = np.median(readable_rr if readable_rr.size > 10 else rr)
-    energy = np.square(qrs_slope(unit_scale(x), fs)[1])
+    energy = np.square(_checked_slope(unit_scale(x), fs, slope))
     half = max(1, round(0.075 * fs))
     energy = energy[np.clip(r[:, None] + np.arange(-half, half + 1), 0, x.size - 1)].mean(axis=1)
     keep = np.ones(r.size, dtype=bool)

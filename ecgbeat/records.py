@@ -456,7 +456,7 @@ def classify_signal(
     from ecgbeat.beats import cut_beats, feature_rows
     from ecgbeat.qrs import detect_r_peaks, pan_tompkins
     from ecgbeat.quality import hold_back_in_noise, window_quality
-    from ecgbeat.signals import check_signal
+    from ecgbeat.signals import check_signal, qrs_slope, unit_scale
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
@@ -469,8 +469,10 @@ def classify_signal(
         # The detector's own steps, so that its quality check marks the beats too (one check,
         # not two): the windows around every peak it found, before it held back the noise's.
         found = pan_tompkins(signal, fs, hold_back_noise=False)
-        marks = window_quality(signal, fs, found)
-        r_peaks = hold_back_in_noise(signal, fs, found, quality=marks)
+        slope = qrs_slope(unit_scale(signal), fs)[1]
+        marks = window_quality(signal, fs, found, slope=slope)
+        r_peaks = hold_back_in_noise(signal, fs, found, quality=marks, slope=slope)
+        del slope
     elif r_peaks is None:
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.

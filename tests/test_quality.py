@@ -265,3 +265,21 @@ def test_classify_signal_detects_as_detect_r_peaks_does(mitdb_dir):
         if quality:
             noisy = (table.sample >= 40 * fs) & (table.sample < 80 * fs)
             assert not table.readable[noisy].any() and table.readable[table.sample < 30 * fs].all()
+
+
+def test_a_slope_at_hand_gives_the_same_result():
+    from ecgbeat.quality import hold_back_in_noise
+    from ecgbeat.signals import qrs_slope, unit_scale
+
+    ecg, r = synthetic_ecg(40.0)
+    noisy = ecg + np.where(np.arange(ecg.size) >= 20 * FS, band_noise(ecg.size, FS, 5, 150, 8), 0)
+    peaks = np.sort(np.r_[r, r[30:35] + round(0.2 * FS)])
+    slope = qrs_slope(unit_scale(noisy), FS)[1]
+    a, b = window_quality(noisy, FS, peaks), window_quality(noisy, FS, peaks, slope=slope)
+    for field in ("start", "stop", "hf_ratio", "qrs_snr_db", "readable"):
+        assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=field != "readable")
+    assert np.array_equal(
+        hold_back_in_noise(noisy, FS, peaks), hold_back_in_noise(noisy, FS, peaks, slope=slope)
+    )
+    with pytest.raises(ValueError, match="slope has shape"):
+        window_quality(noisy, FS, peaks, slope=slope[:-1])
