@@ -366,6 +366,9 @@ def plot_table_strip(
 ) -> tuple[Figure, Axes]:
     """Draw a strip of a classified recording: its lead with the beats of its table.
 
+    Stretches that the table marks unreadable (``table.readable``, see :mod:`ecgbeat.quality`)
+    are shaded grey, with "unreadable" in the legend.
+
     Parameters
     ----------
     table : ecgbeat.records.BeatTable
@@ -374,8 +377,9 @@ def plot_table_strip(
     signal : array-like of shape (n_samples,)
         The lead that was classified, at ``table.fs``.
     start : float, optional
-        Start of the strip in seconds. None: a third of the strip before the first beat that is
-        not of the table's normal class, so that the strip shows one (0 when there is none).
+        Start of the strip in seconds. None: a third of the strip before the first readable beat
+        that is not of the table's normal class, so that the strip shows one (0 when there is
+        none).
     duration : float or None, default=10.0
         Length of the strip in seconds; None draws to the end of the signal.
     title : str, optional
@@ -406,13 +410,16 @@ def plot_table_strip(
         raise ValueError(
             f"table {table.record!r} has no sampling rate: its beats were not cut from a recording"
         )
+    readable = None if table.readable is None else np.asarray(table.readable, dtype=bool)
     if start is None:
         normal = table.normal_class or "N"
-        abnormal = np.flatnonzero(table.label != normal)
+        # Not a beat that noise made up: the first readable one of another class.
+        shown = (table.label != normal) & (True if readable is None else readable)
+        abnormal = np.flatnonzero(shown)
         third = (duration if duration is not None else 30.0) / 3
         start = max(0.0, float(table.time[abnormal[0]]) - third) if abnormal.size else 0.0
     lead = f", lead {table.lead}" if table.lead else ""
-    return plot_strip(
+    fig, ax = plot_strip(
         signal,
         table.fs,
         table.sample,
@@ -423,6 +430,26 @@ def plot_table_strip(
         title=f"record {table.record}{lead}" if title is None else title,
         ax=ax,
     )
+    if readable is not None and not readable.all():
+        _shade_unreadable(ax, table.time, readable)
+    return fig, ax
+
+
+def _shade_unreadable(ax: Axes, times: np.ndarray, readable: np.ndarray) -> None:
+    """Grey spans over the runs of unreadable beats, halfway to their readable neighbours."""
+    edges = np.diff(np.r_[0, (~readable).astype(np.int8), 0])
+    first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    gaps = np.diff(times)
+    left, right = ax.get_xlim()
+    for i, j in zip(first, last, strict=True):
+        a = times[i] - (gaps[i - 1] / 2 if i > 0 else 0.0)
+        b = times[j] + (gaps[j] / 2 if j < gaps.size else 0.0)
+        if b >= left and a <= right:
+            ax.axvspan(a, b, color="0.85", zorder=0, label="unreadable" if i == first[0] else None)
+    ax.set_xlim(left, right)  # spans past the strip's ends do not widen it
+    handles, labels = ax.get_legend_handles_labels()
+    if "unreadable" in labels:
+        ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 
 
 def _last_conv_layer(model) -> str:

@@ -265,3 +265,32 @@ def test_a_table_strip_starts_before_the_first_beat_of_another_class():
                         ["abnormal", "normal"])  # fmt: skip
     with pytest.raises(ValueError, match="'beats' has no sampling rate"):
         plot_table_strip(no_rate, ecg)
+
+
+def test_a_table_strip_shades_unreadable_stretches_and_skips_their_beats():
+    from matplotlib.patches import Rectangle
+
+    from ecgbeat.plot import plot_table_strip
+    from ecgbeat.records import BeatTable
+
+    fs = 250
+    r = np.arange(125, 60 * fs, 250)  # a beat a second, at 0.5, 1.5, ... s
+    ecg = np.zeros(60 * fs)
+    ecg[r] = 1.0
+    # Beats 10-19 lie in noise and were called abnormal; beat 40 is a readable abnormal one.
+    label = np.where((np.arange(r.size) == 40) | ((r >= 10 * fs) & (r < 20 * fs)), "ab", "n")
+    readable = ~((r >= 10 * fs) & (r < 20 * fs))
+    table = BeatTable("rec", r, fs, label, np.zeros((r.size, 2)), ["ab", "n"],
+                      normal_class="n", readable=readable)  # fmt: skip
+    # The strip starts before beat 40, not before the made-up beats of the noise.
+    _, ax = plot_table_strip(table, ecg, duration=6.0)
+    assert ax.get_xlim()[0] == pytest.approx(38.5, abs=0.01)
+    assert "unreadable" not in [t.get_text() for t in ax.get_legend().get_texts()]
+    # Over the noise: one grey span from halfway before beat 10 to halfway after beat 19.
+    _, ax = plot_table_strip(table, ecg, start=8.0, duration=14.0)
+    spans = [p for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(spans) == 1
+    x0 = spans[0].get_x()
+    assert x0 == pytest.approx(10.0) and x0 + spans[0].get_width() == pytest.approx(20.0)
+    assert ax.get_xlim() == pytest.approx((8.0, 22.0), abs=0.01)
+    assert "unreadable" in [t.get_text() for t in ax.get_legend().get_texts()]
