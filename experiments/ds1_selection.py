@@ -41,7 +41,9 @@ Variants (``--variants``):
   patients it never saw may gain from a stronger regulariser;
 * ``..._ensemble``: the mean probabilities of two models of the chosen recipe, the seeds of
   ``rhythm_refined_augmented_sqrt`` and of ``..._seed`` (a soft vote, as scikit-learn's
-  ``VotingClassifier(voting="soft")`` gives);
+  ``VotingClassifier(voting="soft")`` gives); ``..._template_ensemble`` does the same for the
+  template recipe as the library makes it (the seeds of ``..._template_loader`` and
+  ``..._template_seed``);
 * ``..._context``: the beat with the second before its R peak (usually the previous beat, with
   the P wave between them) and the usual 1.2 R-R intervals after it: 312 samples instead of 187;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
@@ -244,6 +246,17 @@ VARIANTS = {
         "refine_radius": 0.12,
         "ensemble_offsets": [0, 100],
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
+    },
+    "rhythm_refined_augmented_sqrt_template_ensemble": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "ensemble_offsets": [0, 100],
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
     },
     "rhythm_refined_augmented_sqrt_context": {
         "rhythm": True,
