@@ -30,13 +30,14 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from ecgbeat.quality import hold_back_in_noise
+from ecgbeat.quality import WindowQuality, hold_back_in_noise, window_quality
 from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
 __all__ = [
     "DETECTORS",
     "detect_r_peaks",
     "pan_tompkins",
+    "pan_tompkins_marked",
     "refine_r_peaks",
     "threshold_peaks",
 ]
@@ -93,15 +94,59 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     array([100, 300, 500])
     """
     x, fs = check_signal(signal, fs)
+    r, slope = _found_peaks(x, fs)
+    return hold_back_in_noise(x, fs, r, slope=slope) if hold_back_noise else r
+
+
+def pan_tompkins_marked(signal, fs: float) -> tuple[np.ndarray, WindowQuality]:
+    """The R peaks of :func:`pan_tompkins`, and the quality of the windows its last step read.
+
+    For a caller that marks the beats as well (:func:`ecgbeat.records.classify_signal`): one
+    quality check serves the detector's hold-back and the marks. The windows are those around
+    every peak the adaptive thresholds accepted, before the hold-back.
+
+    Parameters
+    ----------
+    signal : array-like of shape (n_samples,)
+        One ECG lead, in any unit.
+    fs : float
+        Sampling frequency in Hz (40 Hz or more).
+
+    Returns
+    -------
+    r_peaks : ndarray of shape (n_beats,), int64
+        The same peaks as ``pan_tompkins(signal, fs)``.
+    quality : ecgbeat.quality.WindowQuality
+        The quality of each window (:func:`ecgbeat.quality.window_quality`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 250
+    >>> t = np.arange(20 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 20, 0.8))
+    >>> r_peaks, quality = pan_tompkins_marked(ecg, fs)
+    >>> np.array_equal(r_peaks, pan_tompkins(ecg, fs)), quality.readable.tolist()
+    (True, [True, True])
+    """
+    x, fs = check_signal(signal, fs)
+    r, slope = _found_peaks(x, fs)
+    quality = window_quality(x, fs, r, slope=slope)
+    return hold_back_in_noise(x, fs, r, quality=quality, slope=slope), quality
+
+
+def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """The peaks the adaptive thresholds accept in a checked signal, and the slope they read
+    (``None`` when the signal is too short to have one)."""
     if x.size < round(0.5 * fs):
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), None
     x = unit_scale(x)
     filtered, slope = qrs_slope(x, fs)
     integrated = uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest")
     refractory = round(0.200 * fs)
     cand, _ = find_peaks(integrated, distance=refractory)
     if cand.size == 0:
-        return np.empty(0, dtype=np.int64)
+        return np.empty(0, dtype=np.int64), slope
     heights = integrated[cand]
     half = max(1, round(0.075 * fs))
     # Maximum absolute slope around each candidate, for T-wave discrimination (vectorised).
@@ -115,8 +160,7 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     # Locate the R peak on the band-passed signal.
     idx = np.clip(qrs[:, None] + np.arange(-half, half + 1), 0, x.size - 1)
     r = idx[np.arange(qrs.size), np.abs(filtered[idx]).argmax(axis=1)]
-    r = np.unique(r).astype(np.int64)
-    return hold_back_in_noise(x, fs, r, slope=slope) if hold_back_noise else r
+    return np.unique(r).astype(np.int64), slope
 
 
 def _drop_weak_neighbours(

@@ -454,9 +454,9 @@ def classify_signal(
     (36, 500.0)
     """
     from ecgbeat.beats import cut_beats, feature_rows
-    from ecgbeat.qrs import detect_r_peaks, pan_tompkins
-    from ecgbeat.quality import hold_back_in_noise, window_quality
-    from ecgbeat.signals import check_signal, qrs_slope, unit_scale
+    from ecgbeat.qrs import detect_r_peaks, pan_tompkins_marked
+    from ecgbeat.quality import window_quality
+    from ecgbeat.signals import check_signal
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
@@ -466,13 +466,8 @@ def classify_signal(
     signal, fs = check_signal(signal, fs, name=name)
     marks = None
     if r_peaks is None and quality and detector == "pan-tompkins":
-        # The detector's own steps, so that its quality check marks the beats too (one check,
-        # not two): the windows around every peak it found, before it held back the noise's.
-        found = pan_tompkins(signal, fs, hold_back_noise=False)
-        slope = qrs_slope(unit_scale(signal), fs)[1]
-        marks = window_quality(signal, fs, found, slope=slope)
-        r_peaks = hold_back_in_noise(signal, fs, found, quality=marks, slope=slope)
-        del slope
+        # The detector's quality check marks the beats too (one check, not two).
+        r_peaks, marks = pan_tompkins_marked(signal, fs)
     elif r_peaks is None:
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
