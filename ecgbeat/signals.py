@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
@@ -156,7 +158,14 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     >>> int(np.argmax(filtered)), int(np.argmax(slope)) < 360 < int(np.argmin(slope))
     (360, True)
     """
+    filtered = sosfiltfilt(np.array(_qrs_band(float(fs))), x)
+    return filtered, np.gradient(filtered) * fs
+
+
+@functools.lru_cache(maxsize=16)
+def _qrs_band(fs: float) -> tuple[tuple[float, ...], ...]:
+    """The band-pass of :func:`qrs_slope`; designed once per rate, since a stream asks for it
+    every half second (:mod:`ecgbeat.streaming`) and the design costs more than the filtering."""
     # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
     sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    filtered = sosfiltfilt(sos, x)
-    return filtered, np.gradient(filtered) * fs
+    return tuple(map(tuple, sos.tolist()))  # immutable: every caller shares it
