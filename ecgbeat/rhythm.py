@@ -57,7 +57,9 @@ RR_FEATURE_NAMES = (
 N_RR_FEATURES = len(RR_FEATURE_NAMES)
 
 
-def rr_features(r_peaks, fs: float, *, local_beats: int = 10) -> np.ndarray:
+def rr_features(
+    r_peaks, fs: float, *, local_beats: int = 10, average: float | None = None
+) -> np.ndarray:
     """R-R interval features of every beat of one recording (see the module docstring).
 
     Parameters
@@ -69,6 +71,10 @@ def rr_features(r_peaks, fs: float, *, local_beats: int = 10) -> np.ndarray:
         Sampling frequency of the indices, in Hz.
     local_beats : int, default=10
         Number of preceding intervals averaged into ``rr_local``.
+    average : float, optional
+        The recording's average R-R interval in seconds, when ``r_peaks`` are only a stretch of
+        it (a stream's latest beats: :class:`ecgbeat.streaming.StreamClassifier`). ``None``: the
+        mean interval of ``r_peaks``.
 
     Returns
     -------
@@ -80,18 +86,23 @@ def rr_features(r_peaks, fs: float, *, local_beats: int = 10) -> np.ndarray:
     SignalError
         If there are fewer than two R peaks, or they are not strictly increasing.
     ValueError
-        If ``fs`` is not a positive finite number or ``local_beats`` is below 1.
+        If ``fs`` is not a positive finite number, ``local_beats`` is below 1 or ``average``
+        is not a positive finite number.
 
     Examples
     --------
     >>> import numpy as np
     >>> rr_features(np.arange(0, 2500, 250), fs=250)[:, [0, 3, 4]].mean(axis=0).tolist()
     [1.0, 1.0, 1.0]
+    >>> rr_features(np.arange(0, 2500, 250), fs=250, average=0.5)[3, [0, 3, 4]].tolist()
+    [1.0, 0.5, 2.0]
     """
     if not (np.isfinite(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
     if int(local_beats) != local_beats or local_beats < 1:
         raise ValueError(f"local_beats must be an integer >= 1, got {local_beats!r}")
+    if average is not None and not (np.isfinite(average) and average > 0):
+        raise ValueError(f"average must be a positive number of seconds, got {average!r}")
     peaks = np.asarray(r_peaks)
     if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
         raise SignalError(f"r_peaks must be a 1-D array of sample indices, got shape {peaks.shape}")
@@ -103,7 +114,8 @@ def rr_features(r_peaks, fs: float, *, local_beats: int = 10) -> np.ndarray:
     rr = np.diff(peaks.astype(np.float64)) / fs
     if np.any(rr <= 0):
         raise SignalError("r_peaks must be strictly increasing")
-    average = rr.mean()
+    if average is None:
+        average = rr.mean()
     pre = np.concatenate([[average], rr])
     post = np.concatenate([rr, [average]])
     # Mean of the last ``local_beats`` intervals ending at each peak, from a running sum.

@@ -49,6 +49,16 @@ def test_edges_take_the_record_average():
     assert f[0, 4] == f[-1, 5] == pytest.approx(1.0)
 
 
+def test_a_known_average_replaces_the_mean_of_the_stretch():
+    peaks = np.array([0, 360, 1080])  # 1 s, 2 s, from a recording whose mean interval is 0.8 s
+    f = rr_features(peaks, fs=360, average=0.8)
+    np.testing.assert_allclose(f[1], [1.0, 2.0, 1.0, 0.8, 1.25, 2.5, 1.25], rtol=1e-6)
+    assert f[0, 0] == f[-1, 1] == pytest.approx(0.8)  # the edges take it too
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="average must be a positive number of seconds"):
+            rr_features(peaks, fs=360, average=bad)
+
+
 def test_features_do_not_depend_on_the_sampling_rate():
     seconds = np.cumsum(np.r_[0.5, np.random.default_rng(0).uniform(0.5, 1.2, 30)])
     at_360 = rr_features(np.rint(seconds * 360).astype(int), 360)
