@@ -1,0 +1,429 @@
+"""Classify the beats of an ECG lead as its samples arrive: a bedside monitor's stream.
+
+:class:`StreamClassifier` takes chunks of any length (one sample, a second, an hour) and returns
+each beat's class and probabilities once the beat and its rhythm context are complete. The chunk
+sizes never change the result: a stream fed sample by sample gives the same beats, classes and
+probabilities as the same stream fed in one piece.
+
+How it stays independent of the chunks
+    Everything the stream decides is computed on stretches of signal fixed by absolute sample
+    positions, never by where a chunk ended. Every ``HOP_SECONDS`` (0.5 s) of signal, the
+    detector of :func:`ecgbeat.qrs.pan_tompkins` (with its quality check and hold-back) runs on
+    the last ``CONTEXT_SECONDS`` (10 s), and the R peaks it finds in the half-second that ended
+    ``DECISION_SECONDS`` (1.5 s) before the hop are final: by then the detector has seen what
+    could still change them (its search-back, the T-wave and neighbour rules). A beat is
+    classified at the first hop after its next R peak is final and its last sample has come.
+
+What differs from classifying the whole recording at once
+    :func:`ecgbeat.records.classify_signal` reads the recording's future: the detector's
+    thresholds and hold-back, the 10 s window that scales a beat, the recording's mean R-R
+    interval and its median beat. A stream cannot wait for them, so it uses what has come:
+    the detector on the last 10 s, each beat scaled over the 10 s that end 1.7 s after its R
+    peak (:data:`TAIL_SECONDS`, past the 1.5 s of a 187-sample beat), the mean of the R-R
+    intervals so far, and the median of the last :data:`TEMPLATE_BEATS` beats. The same beats
+    and classes as a whole-record stream, for any chunks, hold exactly; against
+    :func:`ecgbeat.records.classify_signal` the agreement is measured
+    (``python -m benchmarks.streaming``, docs/benchmarks.md).
+
+Latency
+    A beat's class comes 1.5-2 s after its next R peak (the detector's decision time and the
+    hop), plus the computing time of one hop, measured in ``benchmarks.streaming``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from ecgbeat.streaming import StreamClassifier
+>>> fs = 250
+>>> t = np.arange(30 * fs) / fs
+>>> ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 30, 0.8))
+>>> stream = StreamClassifier(fs, "mitbih")
+>>> tables = [stream.update(chunk) for chunk in np.array_split(ecg, 7)]
+>>> tables.append(stream.finish())
+>>> sum(len(table) for table in tables), str(tables[-1].label[-1])
+(36, 'N')
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ecgbeat.beats import segment_beats
+from ecgbeat.exceptions import SignalError
+from ecgbeat.qrs import pan_tompkins_marked, refine_r_peaks
+from ecgbeat.records import (
+    DEFAULT_MODEL,
+    BeatTable,
+    beat_cutting,
+    fitted_classifier,
+    resolve_class_names,
+    resolve_normal_class,
+)
+from ecgbeat.rhythm import rr_features
+from ecgbeat.signals import check_signal
+from ecgbeat.template import template_features
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+__all__ = ["StreamClassifier"]
+
+#: Signal between two runs of the detector, in seconds.
+HOP_SECONDS = 0.5
+#: Signal the detector reads at each run, in seconds (its quality check reads 10 s windows).
+CONTEXT_SECONDS = 10.0
+#: Age of an R peak, in seconds, at which the detector's decision on it is final.
+DECISION_SECONDS = 1.5
+#: Signal after an R peak that its beat's cut waits for, in seconds: a 187-sample beat at
+#: 125 Hz lasts 1.5 s, and the resampler's filter reaches a few samples further.
+TAIL_SECONDS = 1.7
+#: Beats whose sample-wise median is the template of the template features.
+TEMPLATE_BEATS = 256
+# Two peaks closer than this are one beat (the detector's refractory period).
+_REFRACTORY_SECONDS = 0.2
+# Signal before a beat's start that its cut includes, for the resampler's filter.
+_MARGIN_SECONDS = 0.2
+# R-R intervals before a beat that its rr_local reads (rr_features' default local_beats).
+_LOCAL_BEATS = 10
+
+
+class StreamClassifier:
+    """Classify an ECG lead's beats as its samples arrive, whatever the chunk sizes.
+
+    Feed samples with :meth:`update`, which returns the beats completed so far; at the end,
+    :meth:`finish` returns the rest. See the module docstring for how the stream decides and
+    how it differs from :func:`ecgbeat.records.classify_signal`.
+
+    Parameters
+    ----------
+    fs : float
+        Sampling frequency of the samples, in Hz (40 Hz or more; beats are resampled to
+        125 Hz as the classifier's training beats were).
+    classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
+        A fitted classifier, or the name of a pretrained model. Its beats are cut as its
+        model card says, with the R-R and template features it reads.
+    name : str, default="stream"
+        The tables' record name.
+    lead : str, default=""
+        The lead's name, recorded in the tables.
+    class_names, normal_class
+        As in :func:`ecgbeat.records.classify_record`.
+    quality : bool, default=True
+        Mark each beat readable or not (:mod:`ecgbeat.quality`, on the detector's 10 s). The
+        detector holds back noise either way, as :func:`ecgbeat.qrs.pan_tompkins` does.
+    low_latency : bool, default=False
+        Run the network in ONNX Runtime (:class:`ecgbeat.low_latency.LowLatencyPredictor`,
+        ``pip install ecgbeat[onnx]``): about 0.2 ms a beat instead of about 1 ms a call.
+
+    Attributes
+    ----------
+    n_samples_seen : int
+        Samples received so far.
+    classifier : HeartbeatCNNClassifier
+        The fitted classifier.
+
+    Raises
+    ------
+    ValueError
+        If ``fs`` is not a number of Hz of at least 40, or the classifier's columns are none
+        that a recording gives.
+    sklearn.exceptions.NotFittedError
+        If the classifier is not fitted.
+
+    Notes
+    -----
+    A stream is not safe to feed from several threads at once. Memory stays bounded: the stream
+    keeps the last ``CONTEXT_SECONDS`` of signal (more only while a pause holds a beat back),
+    the last :data:`TEMPLATE_BEATS` beats and a few R peaks.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fs = 360
+    >>> t = np.arange(20 * fs) / fs
+    >>> ecg = sum(np.exp(-(((t - c) / 0.01) ** 2)) for c in np.arange(0.5, 20, 1.0))
+    >>> stream = StreamClassifier(fs, "mitbih")
+    >>> first = stream.update(ecg[: 5 * fs])
+    >>> len(first), first.sample.tolist()
+    (2, [180, 540])
+    >>> rest = [stream.update(ecg[5 * fs :]), stream.finish()]
+    >>> len(first) + sum(len(table) for table in rest)
+    19
+    """
+
+    def __init__(
+        self,
+        fs: float,
+        classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
+        *,
+        name: str = "stream",
+        lead: str = "",
+        class_names: Sequence[str] | None = None,
+        normal_class: str | None = None,
+        quality: bool = True,
+        low_latency: bool = False,
+    ) -> None:
+        if not (isinstance(fs, numbers.Real) and np.isfinite(fs) and fs >= 40):
+            raise ValueError(f"fs must be a sampling frequency of at least 40 Hz, got {fs!r}")
+        self.fs = float(fs)
+        self.classifier = fitted_classifier(classifier)
+        check_is_fitted(self.classifier)
+        self.name = str(name)
+        self.lead = str(lead)
+        self.quality = bool(quality)
+        cut = beat_cutting(self.classifier)
+        self._rhythm, self._template = cut.pop("rhythm"), cut.pop("template")
+        self._refine_radius = cut.pop("refine_radius")
+        self._before_r = float(cut.pop("before_r"))
+        self._class_names = resolve_class_names(self.classifier, class_names)
+        self._normal_class = resolve_normal_class(self.classifier, self._class_names, normal_class)
+        if low_latency:
+            from ecgbeat.low_latency import LowLatencyPredictor
+
+            self._predictor = LowLatencyPredictor(self.classifier)
+        else:
+            self._predictor = self.classifier
+        seconds = self._samples
+        self._hop, self._context = seconds(HOP_SECONDS), seconds(CONTEXT_SECONDS)
+        self._decision, self._tail = seconds(DECISION_SECONDS), seconds(TAIL_SECONDS)
+        self._refractory = seconds(_REFRACTORY_SECONDS)
+        self._margin = seconds(_MARGIN_SECONDS)
+        self._before = seconds(self._before_r)
+        # The signal kept, from absolute sample index ``_start``.
+        self._signal = np.zeros(0)
+        self._start = 0
+        self.n_samples_seen = 0
+        self._next_hop = self._hop
+        self._final_before = 0  # peaks before this sample index are decided
+        # Final R peaks not yet classified: (sample, readable, sum and count of the R-R
+        # intervals up to it, in samples).
+        self._pending: deque[tuple[int, bool, float, int]] = deque()
+        self._rr_sum, self._rr_count = 0.0, 0
+        self._last_peak: int | None = None
+        self._history: deque[int] = deque(maxlen=_LOCAL_BEATS + 1)  # peaks before the pending
+        self._beats: deque[np.ndarray] = deque(maxlen=TEMPLATE_BEATS)
+        self._finished = False
+
+    def _samples(self, seconds: float) -> int:
+        return max(1, round(seconds * self.fs))
+
+    def update(self, chunk) -> BeatTable:
+        """Add samples; the beats that they complete.
+
+        Parameters
+        ----------
+        chunk : array-like of shape (n_samples,)
+            The next samples of the lead, in any unit; any length, none included.
+
+        Returns
+        -------
+        BeatTable
+            The beats completed by these samples, in order (often none), with their classes,
+            probabilities and, with ``quality``, readable marks; ``sample`` counts from the
+            stream's first sample.
+
+        Raises
+        ------
+        ValueError
+            If the chunk is not one-dimensional or holds NaN or infinite values.
+        RuntimeError
+            If :meth:`finish` was called.
+        """
+        self._check_open()
+        chunk = self._checked(chunk)
+        self._signal = np.concatenate([self._signal, chunk])
+        self.n_samples_seen += chunk.size
+        tables = []
+        while self._next_hop <= self.n_samples_seen:
+            end = self._next_hop
+            self._decide(end, end - self._decision)
+            # Each hop's beats are classified together: the network sees the same batches
+            # whatever the chunks, so the probabilities are the same to the last bit.
+            tables.append(self._table(*self._emit(end)))
+            self._next_hop += self._hop
+        self._forget()
+        return self._joined(tables)
+
+    def finish(self) -> BeatTable:
+        """End the stream; the beats still held back, but for the last one.
+
+        The detector decides on the R peaks of the last seconds, and every beat with an R peak
+        after it is classified, its cut ending at the last sample as
+        :func:`ecgbeat.beats.segment_beats` ends a recording's. The last R peak has no interval
+        after it and no beat, as at the end of a recording; a stream shorter than one beat's
+        cut (1.5 s) has no beats.
+
+        Returns
+        -------
+        BeatTable
+            The remaining beats, in order.
+
+        Raises
+        ------
+        RuntimeError
+            If the stream is already finished.
+        """
+        self._check_open()
+        self._finished = True
+        end = self.n_samples_seen
+        self._decide(end, end + 1)
+        try:
+            table = self._table(*self._emit(end, last=True))
+        except SignalError:  # a stream shorter than one beat's cut (1.5 s) has no beats
+            table = self._table([], [])
+        self._signal = np.zeros(0)
+        return table
+
+    def _check_open(self) -> None:
+        if self._finished:
+            raise RuntimeError(
+                "the stream is finished: make a new StreamClassifier for another recording"
+            )
+
+    def _checked(self, chunk) -> np.ndarray:
+        x = np.asarray(chunk)
+        if x.ndim != 1:
+            raise ValueError(
+                f"a chunk must be a 1-D array of samples of one lead, got shape {x.shape}"
+            )
+        if x.size == 0:
+            return np.zeros(0)
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise ValueError(f"a chunk must hold real numbers, got dtype {x.dtype}")
+        x = x.astype(np.float64)
+        if not np.all(np.isfinite(x)):
+            first = int(np.flatnonzero(~np.isfinite(x))[0]) + self.n_samples_seen
+            raise ValueError(
+                f"{self.name}: the chunk holds NaN or infinite values (first at sample {first} "
+                "of the stream); fill or cut the gap before streaming it"
+            )
+        return x
+
+    def _span(self, start: int, end: int) -> np.ndarray:
+        """The signal from absolute sample ``start`` (clipped at 0) to ``end``."""
+        start = max(start, 0)
+        return self._signal[start - self._start : end - self._start]
+
+    def _decide(self, end: int, final_until: int) -> None:
+        """Run the detector on the context before ``end``; the peaks in
+        ``[_final_before, final_until)`` become final."""
+        start = max(end - self._context, 0)
+        span = self._span(start, end)
+        if span.size < round(0.5 * self.fs) or final_until <= self._final_before:
+            self._final_before = max(self._final_before, final_until)
+            return
+        x, fs = check_signal(span, self.fs, name=self.name)
+        peaks, marks = pan_tompkins_marked(x, fs)
+        if self._refine_radius is not None and peaks.size:
+            peaks = refine_r_peaks(x, fs, peaks, radius=self._refine_radius)
+        readable = marks.readable_at(peaks)
+        for peak, ok in zip((peaks + start).tolist(), readable.tolist(), strict=True):
+            if not self._final_before <= peak < final_until:
+                continue
+            if self._last_peak is not None:
+                # The same QRS found again after a shift (a peak refined across the border)
+                # is one beat.
+                if peak - self._last_peak < self._refractory:
+                    continue
+                self._rr_sum += peak - self._last_peak
+                self._rr_count += 1
+            self._pending.append((peak, bool(ok), self._rr_sum, self._rr_count))
+            self._last_peak = peak
+        self._final_before = final_until
+
+    def _emit(self, end: int, *, last: bool = False) -> tuple[list, list]:
+        """The rows and (sample, readable) of every pending beat whose next R peak is final and
+        whose tail has come by ``end`` (with ``last``, of all of them but the last)."""
+        rows, out = [], []
+        while len(self._pending) >= 2:
+            peak, readable, _, _ = self._pending[0]
+            following, _, rr_sum, rr_count = self._pending[1]
+            stop = max(peak + self._tail, following + 1)
+            if stop > end and not last:
+                break
+            stop = min(stop, end)
+            self._pending.popleft()
+            beat = self._cut(peak, following, stop)
+            rows.append(self._row(peak, following, beat, rr_sum / rr_count))
+            out.append((peak, readable))
+            self._history.append(peak)
+        return rows, out
+
+    def _cut(self, peak: int, following: int, stop: int) -> np.ndarray:
+        """The beat at ``peak``, cut from the ``CONTEXT_SECONDS`` that end at ``stop``."""
+        start = max(min(stop - self._context, peak - self._before - self._margin), 0)
+        span = self._span(start, stop)
+        known = [p for p in self._history if p >= start] + [peak, following]
+        window = span.size / self.fs + 1.0  # one scaling window over the whole span
+        segments = segment_beats(
+            span,
+            self.fs,
+            np.asarray(known) - start,
+            window_seconds=window,
+            before_r=self._before_r,
+            name=self.name,
+        )
+        return segments.beats[len(known) - 2]
+
+    def _row(self, peak: int, following: int, beat: np.ndarray, mean_rr: float) -> np.ndarray:
+        columns = [beat]
+        if self._rhythm:
+            peaks = np.asarray([*self._history, peak, following])
+            rr = rr_features(peaks, self.fs, average=mean_rr / self.fs)
+            columns.append(rr[len(peaks) - 2])
+        if self._template:
+            self._beats.append(beat)
+            columns.append(template_features(np.asarray(self._beats))[-1])
+        return np.concatenate(columns).astype(np.float32)
+
+    def _forget(self) -> None:
+        """Drop the signal that no decision or cut will read again."""
+        keep = self._next_hop - self._hop - self._context  # what finish() may read
+        if self._pending:  # and what the first pending beat's cut reads (see _cut)
+            peak = self._pending[0][0]
+            keep = min(keep, peak + self._tail - self._context, peak - self._before - self._margin)
+        drop = min(max(keep, 0) - self._start, self._signal.size)
+        if drop > 0:
+            self._signal = self._signal[drop:]
+            self._start += drop
+
+    def _joined(self, tables: list[BeatTable]) -> BeatTable:
+        if len(tables) == 1:
+            return tables[0]
+        if not tables:
+            return self._table([], [])
+        first = tables[0]
+        return BeatTable(
+            record=first.record,
+            sample=np.concatenate([t.sample for t in tables]),
+            fs=first.fs,
+            label=np.concatenate([t.label for t in tables]),
+            proba=np.concatenate([t.proba for t in tables]),
+            class_names=first.class_names,
+            lead=first.lead,
+            normal_class=first.normal_class,
+            readable=np.concatenate([t.readable for t in tables]) if self.quality else None,
+        )
+
+    def _table(self, rows: list, out: list) -> BeatTable:
+        if rows:
+            proba = np.asarray(self._predictor.predict_proba(np.vstack(rows)))
+        else:
+            proba = np.zeros((0, len(self._class_names)))
+        names = np.asarray(self._class_names, dtype=object)
+        return BeatTable(
+            record=self.name,
+            sample=np.asarray([peak for peak, _ in out], dtype=np.int64),
+            fs=self.fs,
+            label=names[np.argmax(proba, axis=1)].astype(str),
+            proba=proba,
+            class_names=list(self._class_names),
+            lead=self.lead,
+            normal_class=self._normal_class,
+            readable=np.asarray([ok for _, ok in out], dtype=bool) if self.quality else None,
+        )

@@ -1,0 +1,186 @@
+"""The streaming classifier (ecgbeat.streaming): the same beats, classes and probabilities for
+any chunk sizes, the beats of classify_signal on a real record, R-R features computed from the
+intervals so far, and clear errors."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.datasets import read_lead
+from ecgbeat.records import classify_signal, fitted_classifier
+from ecgbeat.streaming import CONTEXT_SECONDS, HOP_SECONDS, StreamClassifier
+from ecgbeat.template import template_features
+
+
+def _stream(signal, fs, classifier, sizes=(), **params):
+    """Feed ``signal`` in chunks of ``sizes`` (then the rest) and finish: the joined columns."""
+    stream = StreamClassifier(fs, classifier, **params)
+    tables, position = [], 0
+    for size in sizes:
+        tables.append(stream.update(signal[position : position + size]))
+        position += size
+    tables += [stream.update(signal[position:]), stream.finish()]
+    columns = ("sample", "label", "proba", "readable")
+    return {c: np.concatenate([getattr(t, c) for t in tables]) for c in columns}, stream
+
+
+@pytest.fixture(scope="module")
+def record_119(mitdb_dir):
+    """Two minutes of record 119 (frequent ventricular beats, some in bigeminy)."""
+    signal, fs, _, _ = read_lead(mitdb_dir / "119")
+    return signal[: int(120 * fs)], fs
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    return fitted_classifier("mitbih-rhythm-template")
+
+
+def test_any_chunks_give_the_same_beats_classes_and_probabilities(record_119, default_model):
+    signal, fs = record_119
+    whole, _ = _stream(signal, fs, default_model)
+    rng = np.random.default_rng(0)
+    # Single samples, chunks shorter and longer than a hop, a chunk longer than the context.
+    sizes = [1] * 500 + rng.integers(1, int(2 * fs), size=60).tolist() + [int(25 * fs)]
+    chunked, stream = _stream(signal, fs, default_model, sizes)
+    assert len(whole["sample"]) > 120
+    assert set(whole["label"]) >= {"N", "V"}
+    for column, values in whole.items():
+        np.testing.assert_array_equal(chunked[column], values, err_msg=column)
+    assert stream.n_samples_seen == signal.size
+
+
+def test_the_beats_of_classify_signal_and_nearly_all_its_classes(record_119, default_model):
+    signal, fs = record_119
+    streamed, _ = _stream(signal, fs, default_model, [int(fs)] * 100)
+    batch = classify_signal(signal, fs, default_model)
+    # The detector runs on the last 10 s, yet finds the very peaks that it finds on the whole.
+    np.testing.assert_array_equal(streamed["sample"], batch.sample)
+    # Classes differ where the stream's statistics so far differ from the whole recording's.
+    assert np.mean(streamed["label"] == batch.label) >= 0.95
+    assert streamed["readable"].all() and batch.readable.all()
+
+
+class _Recorder(ClassifierMixin, BaseEstimator):
+    """A fitted classifier of two classes that reads the R-R features and records its rows."""
+
+    classes_ = np.array([0, 1])
+    model_card_: ClassVar[dict] = {"segmentation": {"refine_radius": 0.12}}
+
+    def __init__(self, n_rr_features=7):
+        self.n_rr_features = n_rr_features
+        self.rows = []  # what the stream asked for
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def fit(self, X, y):  # never called: a stream only predicts
+        return self
+
+    def predict_proba(self, X):
+        self.rows.append(np.asarray(X))
+        return np.tile([1.0, 0.0], (len(X), 1))
+
+
+def test_rr_features_are_the_intervals_so_far():
+    fs = 360
+    # A steady 0.8 s rhythm with an early beat (0.5 s) and the pause after it (1.1 s).
+    intervals = [0.8] * 12 + [0.5, 1.1] + [0.8] * 10
+    peaks = np.rint((0.5 + np.concatenate([[0], np.cumsum(intervals)])) * fs).astype(int)
+    t = np.arange(peaks[-1] + 2 * fs) / fs
+    ecg = np.exp(-(((t[:, None] - peaks / fs) / 0.01) ** 2)).sum(axis=1)
+    recorder = _Recorder()
+    streamed, _ = _stream(ecg, fs, recorder, [97] * 40)
+    np.testing.assert_array_equal(streamed["sample"], peaks[:-1])
+    rows = np.vstack(recorder.rows)
+    assert rows.shape == (len(peaks) - 1, 187 + 7)
+    rr = np.diff(peaks) / fs
+    for i in (0, 5, 12, 13, 14, 20):
+        pre = rr[i - 1] if i else rr[0]  # the first beat: the mean so far (one interval)
+        local = rr[max(i - 10, 0) : i].mean() if i else rr[0]
+        mean = rr[: i + 1].mean()  # every interval up to the beat's next R peak
+        expected = [pre, rr[i], local, mean, pre / mean, rr[i] / mean, local / mean]
+        np.testing.assert_allclose(rows[i, 187:], expected, rtol=1e-5, err_msg=f"beat {i}")
+
+    # With the template columns: each beat against the median of the beats so far.
+    recorder = _Recorder(n_rr_features=10)
+    _stream(ecg, fs, recorder, [97] * 40)
+    rows = np.vstack(recorder.rows)
+    beats = rows[:, :187]
+    assert rows.shape[1] == 187 + 10
+    for i in (0, 5, 11, 12, 20):
+        expected = template_features(beats[: i + 1])[-1]
+        np.testing.assert_array_equal(rows[i, 194:], expected, err_msg=f"beat {i}")
+    # Over 0.75 s, the beat before the early one holds the early QRS too: unlike the usual beat.
+    assert rows[11, 195] < 0.99 < rows[5, 195]
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # a tiny network
+def test_any_sampling_rate_and_bounded_memory():
+    fs = 500
+    t = np.arange(120 * fs) / fs
+    centres = np.arange(0.4, 120, 0.75)
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in centres)
+    X, y = make_synthetic_beats(n_per_class=20, n_samples=187, seed=0)
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+    stream = StreamClassifier(fs, clf, name="monitor", lead="II")
+    found, kept = [], []
+    for chunk in np.array_split(ecg, 300):
+        table = stream.update(chunk)
+        found.append(table.sample)
+        kept.append(stream._signal.size)  # what the stream holds of the signal
+    last = stream.finish()
+    found = np.concatenate([*found, last.sample])
+    np.testing.assert_array_equal(found, np.rint(centres[:-1] * fs).astype(int))
+    assert (last.record, last.lead, last.fs) == ("monitor", "II", 500.0)
+    assert max(kept) <= (CONTEXT_SECONDS + 3 * HOP_SECONDS) * fs
+
+
+def test_bad_input_is_named(record_119, default_model):
+    signal, fs = record_119
+    with pytest.raises(ValueError, match="at least 40 Hz"):
+        StreamClassifier(20, default_model)
+    with pytest.raises(NotFittedError):
+        StreamClassifier(fs, HeartbeatCNNClassifier())
+    stream = StreamClassifier(fs, default_model)
+    with pytest.raises(ValueError, match="1-D"):
+        stream.update(signal[:720].reshape(2, -1))
+    gap = signal[:720].copy()
+    gap[100] = np.nan
+    stream.update(signal[:360])
+    with pytest.raises(ValueError, match=r"NaN or infinite values \(first at sample 460"):
+        stream.update(gap)
+    with pytest.raises(ValueError, match="real numbers"):
+        stream.update(np.array(["1", "2"]))
+    assert len(stream.finish()) == 0
+    with pytest.raises(RuntimeError, match="finished"):
+        stream.update(signal[:10])
+
+
+def test_low_latency_gives_the_networks_probabilities(record_119, default_model):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    signal, fs = record_119
+    part = signal[: int(40 * fs)]
+    keras, _ = _stream(part, fs, default_model)
+    onnx, _ = _stream(part, fs, default_model, low_latency=True)
+    np.testing.assert_array_equal(onnx["sample"], keras["sample"])
+    # Both compute in float32 from the same weights: they differ in rounding only.
+    np.testing.assert_allclose(onnx["proba"], keras["proba"], atol=1e-5)
+
+
+def test_a_stream_shorter_than_a_beat_has_no_beats(default_model):
+    fs = 360
+    t = np.arange(round(1.2 * fs)) / fs
+    ecg = np.exp(-(((t[:, None] - np.array([0.2, 0.9])) / 0.01) ** 2)).sum(axis=1)
+    stream = StreamClassifier(fs, default_model)
+    assert len(stream.update(ecg)) == 0
+    table = stream.finish()
+    assert len(table) == 0 and table.proba.shape == (0, 5)
