@@ -472,7 +472,7 @@ def classify_signal(
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
         r_peaks = detect_r_peaks(signal, fs, method=detector)
-    segments, rr = cut_beats(signal, fs, r_peaks, detector=detector, name=name, **cut)
+    segments, rr = cut_beats(signal, fs, r_peaks, name=name, **cut)
     X = feature_rows(segments.beats, rr, **features)
     table = _table(
         X,
