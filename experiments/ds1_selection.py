@@ -216,6 +216,18 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
+    "rhythm_refined_augmented_sqrt_template_zscore_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "zscore": True,
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES + 2,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
