@@ -117,7 +117,13 @@ def main(argv: list[str] | None = None) -> dict:
                 refine_radius=cut["refine_radius"],
                 before_r=cut["before_r"],
             )
-            rows = feature_rows(seg.beats, rr, rhythm=cut["rhythm"], template=cut["template"])
+            rows = feature_rows(
+                seg.beats,
+                rr,
+                rhythm=cut["rhythm"],
+                template=cut["template"],
+                zscores=cut["zscores"],
+            )
             # The beats keep their order; clipping at the ends can merge the first or last.
             labels = np.array([AAMI_SYMBOLS[s] for s in symbols])[: len(rows)]
             y_true.append(labels)

@@ -48,7 +48,7 @@ from scipy.signal import resample_poly
 
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
-from ecgbeat.rhythm import N_RR_FEATURES, rr_features
+from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
 from ecgbeat.signals import check_r_peaks, check_signal, unit_scale
 from ecgbeat.template import template_features
 
@@ -321,17 +321,18 @@ def cut_beats(
     return segments, rr_features(r_peaks, fs)[:-1]
 
 
-def check_feature_layout(rhythm: bool, template: bool) -> None:
-    """Raise if the template features are asked for without the R-R features they follow.
+def check_feature_layout(rhythm: bool, template: bool, zscores: bool = False) -> None:
+    """Raise if a group of feature columns is asked for without the groups it follows.
 
-    The layouts that :func:`feature_rows` builds and ``HeartbeatCNNClassifier(n_rr_features=0, 7
-    or 10)`` reads are the beat, the beat and its R-R features, or those and its template
-    features; the loaders check this before they read any record.
+    The layouts that :func:`feature_rows` builds and ``HeartbeatCNNClassifier(n_rr_features=0,
+    7, 10 or 12)`` reads are the beat; the beat and its R-R features; those and its template
+    features; those and its R-R z-scores. The loaders check this before they read any record.
 
     Raises
     ------
     ValueError
-        If ``template`` is true and ``rhythm`` is not.
+        If ``template`` is true and ``rhythm`` is not, or ``zscores`` is true and ``template``
+        is not.
 
     Examples
     --------
@@ -345,17 +346,29 @@ def check_feature_layout(rhythm: bool, template: bool) -> None:
         raise ValueError(
             "the template features follow the R-R features in a row: pass rhythm=True too"
         )
+    if zscores and not template:
+        raise ValueError(
+            "the R-R z-scores follow the template features in a row: pass rhythm=True and "
+            "template=True too"
+        )
 
 
 def feature_rows(
-    beats, rr, *, rhythm: bool = False, template: bool = False, fs: float = 125.0
+    beats,
+    rr,
+    *,
+    rhythm: bool = False,
+    template: bool = False,
+    zscores: bool = False,
+    fs: float = 125.0,
 ) -> np.ndarray:
     """The rows a classifier reads for the beats of one recording.
 
     Each row is the beat's samples, then (``rhythm``) its 7 R-R interval features, then
     (``template``) its 3 template features (:func:`ecgbeat.template.template_features`, against
-    the median of these beats): the layouts of ``HeartbeatCNNClassifier(n_rr_features=0, 7
-    or 10)``.
+    the median of these beats), then (``zscores``) its 2 R-R z-scores
+    (:func:`ecgbeat.rhythm.rr_zscores`): the layouts of ``HeartbeatCNNClassifier(n_rr_features=0,
+    7, 10 or 12)``.
 
     Parameters
     ----------
@@ -367,17 +380,20 @@ def feature_rows(
         Append the R-R features.
     template : bool, default=False
         Append the template features after them; needs ``rhythm``.
+    zscores : bool, default=False
+        Append the R-R z-scores after those; needs ``template``.
     fs : float, default=125.0
         Sampling frequency of the beats (``segment_beats``' ``target_fs``).
 
     Returns
     -------
-    rows : ndarray of shape (n_beats, beat_length [+ 7 [+ 3]]), float32
+    rows : ndarray of shape (n_beats, beat_length [+ 7 [+ 3 [+ 2]]]), float32
 
     Raises
     ------
     ValueError
-        If ``template`` is asked without ``rhythm``, or ``rr`` does not have one row per beat.
+        If a group of columns is asked without the groups before it, or ``rr`` does not have one
+        row per beat.
 
     Examples
     --------
@@ -385,8 +401,10 @@ def feature_rows(
     >>> beats, rr = np.tile(np.hanning(187), (5, 1)), np.ones((5, 7))
     >>> feature_rows(beats, rr).shape, feature_rows(beats, rr, rhythm=True, template=True).shape
     ((5, 187), (5, 197))
+    >>> feature_rows(beats, rr, rhythm=True, template=True, zscores=True).shape
+    (5, 199)
     """
-    check_feature_layout(rhythm, template)
+    check_feature_layout(rhythm, template, zscores)
     beats = np.asarray(beats, dtype=np.float32)
     rr = np.asarray(rr, dtype=np.float32)
     if len(rr) != len(beats):
@@ -396,4 +414,6 @@ def feature_rows(
         columns.append(rr)
     if template:
         columns.append(template_features(beats, fs=fs))
+    if zscores:
+        columns.append(rr_zscores(rr))
     return np.hstack(columns)

@@ -460,7 +460,7 @@ def classify_signal(
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
-    features = {key: cut.pop(key) for key in ("rhythm", "template")}
+    features = {key: cut.pop(key) for key in ("rhythm", "template", "zscores")}
     if refine_radius != "model":
         cut["refine_radius"] = refine_radius
     signal, fs = check_signal(signal, fs, name=name)
@@ -697,11 +697,12 @@ def beat_cutting(classifier) -> dict:
 
     Returns the keyword arguments that :func:`ecgbeat.beats.cut_beats` (``refine_radius``,
     ``before_r``), :func:`ecgbeat.beats.feature_rows` (``rhythm``: append the R-R features;
-    ``template``: then the template features) and the loaders (all four) take. The classifier's
-    ``n_rr_features`` tells the columns: 0 (the beat alone), 7 (the R-R features of
-    :func:`ecgbeat.rhythm.rr_features`) or 10 (those and the 3 of
-    :func:`ecgbeat.template.template_features`). A model without a card was trained on beats
-    as the paper cuts them.
+    ``template``: then the template features; ``zscores``: then the R-R z-scores) and the
+    loaders (all five) take. The classifier's ``n_rr_features`` tells the columns: 0 (the beat
+    alone), 7 (the R-R features of :func:`ecgbeat.rhythm.rr_features`), 10 (those and the 3 of
+    :func:`ecgbeat.template.template_features`) or 12 (those and the 2 of
+    :func:`ecgbeat.rhythm.rr_zscores`). A model without a card was trained on beats as the paper
+    cuts them.
 
     Raises
     ------
@@ -712,26 +713,29 @@ def beat_cutting(classifier) -> dict:
     --------
     >>> from ecgbeat import HeartbeatCNNClassifier
     >>> beat_cutting(HeartbeatCNNClassifier(n_rr_features=10))
-    {'refine_radius': None, 'before_r': 0.0, 'rhythm': True, 'template': True}
+    {'refine_radius': None, 'before_r': 0.0, 'rhythm': True, 'template': True, 'zscores': False}
     """
-    from ecgbeat.rhythm import N_RR_FEATURES
+    from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
     from ecgbeat.template import N_TEMPLATE_FEATURES
 
     n_rr = int(classifier.get_params().get("n_rr_features", 0))
-    layouts = (0, N_RR_FEATURES, N_RR_FEATURES + N_TEMPLATE_FEATURES)
+    with_template = N_RR_FEATURES + N_TEMPLATE_FEATURES
+    layouts = (0, N_RR_FEATURES, with_template, with_template + N_RR_ZSCORES)
     if n_rr not in layouts:
         raise ValueError(
             f"the classifier reads {n_rr} feature columns per beat; records give "
-            f"{N_RR_FEATURES} (the R-R features of ecgbeat.rhythm.rr_features) or "
-            f"{layouts[-1]} (those and the template features of "
-            "ecgbeat.template.template_features)"
+            f"{N_RR_FEATURES} (the R-R features of ecgbeat.rhythm.rr_features), "
+            f"{with_template} (those and the template features of "
+            f"ecgbeat.template.template_features) or {layouts[-1]} (those and the R-R "
+            "z-scores of ecgbeat.rhythm.rr_zscores)"
         )
     segmentation = (getattr(classifier, "model_card_", None) or {}).get("segmentation", {})
     return {
         "refine_radius": segmentation.get("refine_radius"),
         "before_r": segmentation.get("before_r", 0.0),
         "rhythm": n_rr > 0,
-        "template": n_rr == layouts[-1],
+        "template": n_rr >= with_template,
+        "zscores": n_rr == layouts[-1],
     }
 
 

@@ -19,9 +19,9 @@ What differs from classifying the whole recording at once
     thresholds and hold-back, the 10 s window that scales a beat, the recording's mean R-R
     interval and its median beat. A stream cannot wait for them, so it uses what has come:
     the detector on the last 10 s, each beat scaled over the 10 s that end 1.7 s after its R
-    peak (:data:`TAIL_SECONDS`, past the 1.5 s of a 187-sample beat), the mean of the R-R
-    intervals so far, and the median of the last :data:`TEMPLATE_BEATS` beats. The same beats
-    and classes as a whole-record stream, for any chunks, hold exactly; against
+    peak (:data:`TAIL_SECONDS`, past the 1.5 s of a 187-sample beat), the mean and spread of
+    the R-R intervals so far, and the median of the last :data:`TEMPLATE_BEATS` beats. The
+    same beats and classes as a whole-record stream, for any chunks, hold exactly; against
     :func:`ecgbeat.records.classify_signal` the agreement is measured
     (``python -m benchmarks.streaming``, docs/benchmarks.md).
 
@@ -64,7 +64,7 @@ from ecgbeat.records import (
     resolve_class_names,
     resolve_normal_class,
 )
-from ecgbeat.rhythm import rr_features
+from ecgbeat.rhythm import rr_features, rr_zscores
 from ecgbeat.signals import check_signal
 from ecgbeat.template import template_features
 
@@ -178,6 +178,7 @@ class StreamClassifier:
         self.quality = bool(quality)
         cut = beat_cutting(self.classifier)
         self._rhythm, self._template = cut.pop("rhythm"), cut.pop("template")
+        self._zscores = cut.pop("zscores")
         self._refine_radius = cut.pop("refine_radius")
         self._before_r = float(cut.pop("before_r"))
         self._class_names = resolve_class_names(self.classifier, class_names)
@@ -200,10 +201,10 @@ class StreamClassifier:
         self.n_samples_seen = 0
         self._next_hop = self._hop
         self._final_before = 0  # peaks before this sample index are decided
-        # Final R peaks not yet classified: (sample, readable, sum and count of the R-R
-        # intervals up to it, in samples).
-        self._pending: deque[tuple[int, bool, float, int]] = deque()
-        self._rr_sum, self._rr_count = 0.0, 0
+        # Final R peaks not yet classified: (sample, readable, and the count, sum and sum of
+        # squares of the R-R intervals up to it, in samples).
+        self._pending: deque[tuple[int, bool, tuple[int, float, float]]] = deque()
+        self._rr_count, self._rr_sum, self._rr_squares = 0, 0.0, 0.0
         self._last_peak: int | None = None
         self._history: deque[int] = deque(maxlen=_LOCAL_BEATS + 1)  # peaks before the pending
         self._beats: deque[np.ndarray] = deque(maxlen=TEMPLATE_BEATS)
@@ -330,9 +331,12 @@ class StreamClassifier:
                 # is one beat.
                 if peak - self._last_peak < self._refractory:
                     continue
-                self._rr_sum += peak - self._last_peak
+                interval = peak - self._last_peak
                 self._rr_count += 1
-            self._pending.append((peak, bool(ok), self._rr_sum, self._rr_count))
+                self._rr_sum += interval
+                self._rr_squares += interval * interval
+            rr_sums = (self._rr_count, self._rr_sum, self._rr_squares)
+            self._pending.append((peak, bool(ok), rr_sums))
             self._last_peak = peak
         self._final_before = final_until
 
@@ -341,15 +345,15 @@ class StreamClassifier:
         whose tail has come by ``end`` (with ``last``, of all of them but the last)."""
         rows, out = [], []
         while len(self._pending) >= 2:
-            peak, readable, _, _ = self._pending[0]
-            following, _, rr_sum, rr_count = self._pending[1]
+            peak, readable, _ = self._pending[0]
+            following, _, rr_sums = self._pending[1]
             stop = max(peak + self._tail, following + 1)
             if stop > end and not last:
                 break
             stop = min(stop, end)
             self._pending.popleft()
             beat = self._cut(peak, following, stop)
-            rows.append(self._row(peak, following, beat, rr_sum / rr_count))
+            rows.append(self._row(peak, following, beat, rr_sums))
             out.append((peak, readable))
             self._history.append(peak)
         return rows, out
@@ -370,15 +374,22 @@ class StreamClassifier:
         )
         return segments.beats[len(known) - 2]
 
-    def _row(self, peak: int, following: int, beat: np.ndarray, mean_rr: float) -> np.ndarray:
+    def _row(self, peak: int, following: int, beat: np.ndarray, rr_sums: tuple) -> np.ndarray:
+        """The classifier's row for one beat; ``rr_sums``: the count, sum and sum of squares of
+        the R-R intervals up to its next R peak, in samples."""
         columns = [beat]
+        count, total, squares = rr_sums
+        mean = total / count
         if self._rhythm:
             peaks = np.asarray([*self._history, peak, following])
-            rr = rr_features(peaks, self.fs, average=mean_rr / self.fs)
-            columns.append(rr[len(peaks) - 2])
+            rr = rr_features(peaks, self.fs, average=mean / self.fs)[len(peaks) - 2]
+            columns.append(rr)
         if self._template:
             self._beats.append(beat)
             columns.append(template_features(np.asarray(self._beats))[-1])
+        if self._zscores:
+            std = np.sqrt(max(squares / count - mean * mean, 0.0)) / self.fs
+            columns.append(rr_zscores(rr[None], std=std)[0])
         return np.concatenate(columns).astype(np.float32)
 
     def _forget(self) -> None:

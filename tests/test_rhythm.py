@@ -222,3 +222,41 @@ def test_the_default_model_classifies_a_recording_with_its_rhythm(mitdb_dir):
     assert abs(len(table) - len(reference.target)) < 50
     burden = table.summary()["ectopic_burden"]
     assert abs(burden - np.mean(reference.target != 0)) < 0.05
+
+
+# ------------------------------------------------------------------ R-R z-scores
+
+
+def test_zscores_by_hand():
+    from ecgbeat.rhythm import rr_zscores
+
+    # Intervals 1, 1, 0.6 (early), 1.4 (its pause), 1: mean 1.0, standard deviation 0.253.
+    peaks = np.array([0, 360, 720, 936, 1440, 1800])
+    rr = rr_features(peaks, fs=360)[:-1]  # the rows a cut gives: every beat but the last
+    std = np.std([1, 1, 0.6, 1.4, 1])
+    expected = [[0, 0], [0, 0], [0, -0.4 / std], [-0.4 / std, 0.4 / std], [0.4 / std, 0]]
+    np.testing.assert_allclose(rr_zscores(rr), expected, atol=1e-6)
+    # A stream's stretch with the recording's spread given.
+    np.testing.assert_allclose(rr_zscores(rr[3:4], std=0.2), [[-2.0, 2.0]], atol=1e-6)
+    # A steady rhythm does not vary: z-scores 0, not a division by zero.
+    steady = rr_features(np.arange(0, 3600, 360), fs=360)[:-1]
+    np.testing.assert_array_equal(rr_zscores(steady), 0.0)
+    with pytest.raises(ValueError, match="the 7 columns of rr_features"):
+        rr_zscores(rr[:, :5])
+    with pytest.raises(ValueError, match="std must be"):
+        rr_zscores(rr, std=-1.0)
+
+
+def test_an_early_beat_stands_out_in_a_steady_rhythm_not_in_an_irregular_one():
+    from ecgbeat.rhythm import rr_zscores
+
+    rng = np.random.default_rng(0)
+    steady = np.r_[[0.8] * 40, 0.5, 1.1, [0.8] * 40]  # one premature beat in sinus rhythm
+    irregular = rng.uniform(0.4, 1.2, 82)  # atrial fibrillation: every interval differs
+    irregular[40] = 0.5
+    z = {}
+    for name, intervals in (("steady", steady), ("irregular", irregular)):
+        peaks = np.rint(np.r_[0, np.cumsum(intervals)] * 360).astype(int)
+        z[name] = rr_zscores(rr_features(peaks, fs=360)[:-1])[41, 0]  # the beat after 0.5 s
+    # rr_pre_norm is about the same (0.5 s against a mean near 0.8 s); the z-score is not.
+    assert z["steady"] < -5 < -1.5 < z["irregular"]

@@ -120,6 +120,20 @@ def test_rr_features_are_the_intervals_so_far():
         np.testing.assert_array_equal(rows[i, 194:], expected, err_msg=f"beat {i}")
     # Over 0.75 s, the beat before the early one holds the early QRS too: unlike the usual beat.
     assert rows[11, 195] < 0.99 < rows[5, 195]
+    template_columns = rows[:, 194:]
+
+    # With the R-R z-scores: against the spread of the intervals so far.
+    recorder = _Recorder(n_rr_features=12)
+    _stream(ecg, fs, recorder, [97] * 40)
+    rows = np.vstack(recorder.rows)
+    assert rows.shape[1] == 187 + 12
+    np.testing.assert_array_equal(rows[:, 194:197], template_columns)
+    for i in (0, 5, 12, 13, 20):
+        pre = rr[i - 1] if i else rr[0]
+        mean, std = rr[: i + 1].mean(), rr[: i + 1].std()
+        expected = [(pre - mean) / std, (rr[i] - mean) / std] if std > 1e-9 else [0.0, 0.0]
+        np.testing.assert_allclose(rows[i, 197:], expected, atol=2e-4, err_msg=f"beat {i}")
+    assert rows[12, 198] < -3  # the early beat, after a steady rhythm
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # a tiny network

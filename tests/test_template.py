@@ -160,3 +160,59 @@ def test_ptb_rows_carry_the_template_too(ptbdb_dir):
     X, _ = fetch_ptbdb(ptbdb_dir.parent, rhythm=True, template=True, **kwargs)
     assert X.shape == (len(plain), plain.shape[1] + N_FEATURES)
     np.testing.assert_allclose(X[:, -N_TEMPLATE_FEATURES:], template_features(plain), atol=1e-6)
+
+
+# ------------------------------------------------------------------ the R-R z-scores after them
+
+
+def test_zscores_follow_the_template_columns():
+    from ecgbeat.rhythm import N_RR_ZSCORES, rr_zscores
+
+    beats, *_ = _shapes()
+    rr = np.abs(np.random.default_rng(0).normal(1, 0.2, (5, N_RR_FEATURES))).astype(np.float32)
+    rows = feature_rows(beats, rr, rhythm=True, template=True, zscores=True)
+    assert rows.shape == (5, 187 + N_FEATURES + N_RR_ZSCORES)
+    np.testing.assert_array_equal(
+        rows[:, : 187 + N_FEATURES], feature_rows(beats, rr, rhythm=True, template=True)
+    )
+    np.testing.assert_allclose(rows[:, -N_RR_ZSCORES:], rr_zscores(rr), atol=1e-6)
+    with pytest.raises(ValueError, match="pass rhythm=True and template=True too"):
+        feature_rows(beats, rr, rhythm=True, zscores=True)
+    cut = beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_FEATURES + N_RR_ZSCORES))
+    assert cut["rhythm"] and cut["template"] and cut["zscores"]
+    assert beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_FEATURES))["zscores"] is False
+    with pytest.raises(ValueError, match="or 12 \\(those and the R-R z-scores"):
+        beat_cutting(HeartbeatCNNClassifier(n_rr_features=11))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # one epoch
+def test_loader_and_classify_record_give_the_zscores_of_the_record(mitdb_dir):
+    pytest.importorskip("wfdb")
+    from ecgbeat.records import classify_record
+    from ecgbeat.rhythm import N_RR_ZSCORES, rr_features
+
+    bunch = _load(mitdb_dir, records=["119"], rhythm=True, template=True, zscores=True)
+    assert bunch.data.shape[1] == 187 + N_FEATURES + N_RR_ZSCORES
+    # By hand: every interval of the record (its annotated beats are all AAMI beats).
+    intervals = np.diff(np.r_[bunch.r_peaks, _last_beat(mitdb_dir, "119")]) / 360
+    mean, std = intervals.mean(), intervals.std()
+    pre = np.r_[mean, intervals[:-1]]
+    np.testing.assert_allclose(bunch.data[:, -2], (pre - mean) / std, atol=1e-4)
+    np.testing.assert_allclose(bunch.data[:, -1], (intervals - mean) / std, atol=1e-4)
+    np.testing.assert_allclose(
+        bunch.rr_features,
+        rr_features(np.r_[bunch.r_peaks, _last_beat(mitdb_dir, "119")], 360)[:-1],
+        atol=1e-6,
+    )
+    assert bunch.data[bunch.target == 2, -2].mean() < -1  # 119's PVCs come early
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}, n_rr_features=N_FEATURES + 2)
+    clf.fit(bunch.data[:300], bunch.target[:300])
+    table = classify_record(mitdb_dir / "119", clf, annotations="atr")
+    np.testing.assert_allclose(table.proba, clf.predict_proba(bunch.data), atol=1e-6)
+
+
+def _last_beat(mitdb_dir, record):
+    from ecgbeat.datasets import AAMI_SYMBOLS, read_annotations
+
+    samples, symbols = read_annotations(mitdb_dir / record, "atr", 650000, record)
+    return samples[np.isin(symbols, list(AAMI_SYMBOLS))][-1]

@@ -11,7 +11,10 @@ extremum (0.12 s), the 7 R-R interval features beside each beat, the validation 
 ``augmentation="ecg"`` and the estimator's current training defaults; chosen on DS1 alone
 (``experiments/ds1_selection.py``, ``experiments/peak_alignment.py``). ``--recipe
 new-patients-template`` adds the 3 template features of :mod:`ecgbeat.template` after the R-R ones
-(the beat against its record's median beat; also chosen on DS1 alone). With ``--split all`` it
+(the beat against its record's median beat; also chosen on DS1 alone), and ``--recipe
+new-patients-zscores`` the 2 R-R z-scores of :func:`ecgbeat.rhythm.rr_zscores` after those (how
+early or late a beat comes against its record's spread of intervals; also chosen on DS1 alone).
+With ``--split all`` it
 trains on all 48 records and has no test part: its card carries the DS2 metrics of its DS1 twin
 (``--twin``) as the expected performance on new patients.
 
@@ -43,7 +46,7 @@ from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import fetch_mitbih
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.pretrained import ATTRIBUTION, model_card
-from ecgbeat.rhythm import N_RR_FEATURES
+from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
 from ecgbeat.template import N_TEMPLATE_FEATURES
 from tools._common import provenance, sqrt_balanced_class_weight
 
@@ -65,6 +68,8 @@ NEW_PATIENTS = {
 }
 #: What ``--recipe new-patients-template`` adds: the template features after the R-R ones.
 TEMPLATE_PARAMS = {"n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES}
+#: What ``--recipe new-patients-zscores`` adds: the R-R z-scores after the template features.
+ZSCORE_PARAMS = {"n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES + N_RR_ZSCORES}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -95,11 +100,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument(
         "--recipe",
-        choices=["earlier", "new-patients", "new-patients-template"],
+        choices=["earlier", "new-patients", "new-patients-template", "new-patients-zscores"],
         default="earlier",
         help="'earlier': the shipped models' recipe (the options above); 'new-patients': refined "
         "peaks, R-R features, validation by record, augmentation, the current defaults; "
-        "'new-patients-template': those and the template features",
+        "'new-patients-template': those and the template features; 'new-patients-zscores': "
+        "those and the R-R z-scores",
     )
     parser.add_argument("--twin", help="with --split all: the DS1 model whose DS2 metrics to quote")
     parser.add_argument("--out", default=str(REPO / "ecgbeat" / "pretrained"))
@@ -110,7 +116,8 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     new_patients = args.recipe.startswith("new-patients")
-    template = args.recipe == "new-patients-template"
+    zscores = args.recipe == "new-patients-zscores"
+    template = zscores or args.recipe == "new-patients-template"
     out = Path(args.out)
     if not (args.no_save or args.overwrite) and (out / f"{args.name}.keras").exists():
         parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
@@ -119,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict:
     cut = {}
     if new_patients:
         cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")}
-        cut |= {"rhythm": True, "template": template}
+        cut |= {"rhythm": True, "template": template, "zscores": zscores}
     split = None if args.split == "all" else args.split
     data = fetch_mitbih(data_home=args.data_home, split=split, **cut)
     if split is None:
@@ -148,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
         params = {
             **NEW_PATIENTS["params"],
             **(TEMPLATE_PARAMS if template else {}),
+            **(ZSCORE_PARAMS if zscores else {}),
             "class_weight": class_weight,
             "architecture": args.architecture,
             "random_state": args.random_state,
@@ -214,6 +222,12 @@ def main(argv: list[str] | None = None) -> dict:
                 if template
                 else ""
             )
+            + (
+                ", then the 2 R-R z-scores of ecgbeat.rhythm.rr_zscores (rr_pre and rr_post "
+                "against the standard deviation of the record's intervals)"
+                if zscores
+                else ""
+            )
             if new_patients
             else ""
         ),
@@ -222,6 +236,7 @@ def main(argv: list[str] | None = None) -> dict:
             "before_r": NEW_PATIENTS["before_r"] if new_patients else 0.0,
             "rr_features": new_patients,
             "template_features": template,
+            "rr_zscores": zscores,
         },
         "training": {
             **{k: v for k, v in clf.get_params().items() if k not in ("callbacks", "verbose")},

@@ -108,6 +108,7 @@ def load_labelled_data(
     subset: str,
     rhythm: bool = False,
     template: bool = False,
+    zscores: bool = False,
     refine_radius=None,
     detector=None,
     before_r=0.0,
@@ -115,7 +116,7 @@ def load_labelled_data(
     """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
 
     ``rhythm`` appends the R-R features, ``template`` the template features after them,
-    ``refine_radius`` refines the R peaks and ``detector``
+    ``zscores`` the R-R z-scores after those, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
     are then rows of one more label, ``len(names)``: see
     :func:`ecgbeat.evaluation.with_unmatched_detections`).
@@ -140,6 +141,7 @@ def load_labelled_data(
             before_r=before_r,
             rhythm=rhythm,
             template=template,
+            zscores=zscores,
         )
         from ecgbeat.evaluation import with_unmatched_detections
 

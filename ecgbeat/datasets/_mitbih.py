@@ -205,6 +205,7 @@ def fetch_mitbih(
     refine_radius: float | None = None,
     rhythm: bool = False,
     template: bool = False,
+    zscores: bool = False,
 ):
     """Load the MIT-BIH Arrhythmia Database as AAMI-labelled single beats.
 
@@ -259,14 +260,18 @@ def fetch_mitbih(
         Append, after the R-R features (needs ``rhythm``), each beat's 3 template features
         (:func:`ecgbeat.template.template_features`: the beat against the median of all the beats
         cut from its record), for ``HeartbeatCNNClassifier(n_rr_features=10)``.
+    zscores : bool, default=False
+        Append, after the template features (needs ``template``), each beat's 2 R-R z-scores
+        (:func:`ecgbeat.rhythm.rr_zscores`: ``rr_pre`` and ``rr_post`` against the spread of its
+        record's intervals), for ``HeartbeatCNNClassifier(n_rr_features=12)``.
 
     Returns
     -------
     data : Bunch
         ``data`` (n_beats, beat_length) float32 in [0, 1] (``beat_length + 7`` columns with
-        ``rhythm``, ``+ 10`` with ``template`` too); ``rr_features`` (n_beats, 7) float32 R-R interval features, columns named
-        by ``rr_feature_names``; ``target`` (n_beats,) int64 AAMI
-        labels 0..4; ``target_names`` ``["N", "S", "V", "F", "Q"]``; ``groups`` and ``record``
+        ``rhythm``, ``+ 10`` with ``template`` too, ``+ 12`` with ``zscores``); ``rr_features``
+        (n_beats, 7) float32 R-R interval features, columns named by ``rr_feature_names``;
+        ``target`` (n_beats,) int64 AAMI labels 0..4; ``target_names`` ``["N", "S", "V", "F", "Q"]``; ``groups`` and ``record``
         (n_beats,) record name of each beat (the patient, except records 201 and 202 which are one
         subject); ``r_peaks`` (n_beats,) R-peak sample at 360 Hz; ``symbol`` (n_beats,) the MIT-BIH
         annotation symbol; ``lead`` dict record -> lead read; ``is_test`` (n_beats,) bool when a
@@ -286,7 +291,7 @@ def fetch_mitbih(
     >>> beats.data.shape, beats.target_names  # doctest: +SKIP
     ((2272, 187), ['N', 'S', 'V', 'F', 'Q'])
     """
-    check_feature_layout(rhythm, template)
+    check_feature_layout(rhythm, template, zscores)
     selected = _select_records(records, split, subset)
     home = get_data_home(data_home)
     folder = home / _DATABASE
@@ -325,7 +330,7 @@ def fetch_mitbih(
             if cache_dir is not None:
                 _cache.save(path, arrays)
         parts.append((record, arrays))
-    features = {"rhythm": rhythm, "template": template, "fs": target_fs}
+    features = {"rhythm": rhythm, "template": template, "zscores": zscores, "fs": target_fs}
     return _assemble(parts, split, subset, detector, return_X_y, features)
 
 

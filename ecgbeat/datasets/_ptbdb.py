@@ -119,6 +119,7 @@ def fetch_ptbdb(
     refine_radius: float | None = None,
     rhythm: bool = False,
     template: bool = False,
+    zscores: bool = False,
 ):
     """Load the PTB Diagnostic ECG Database as single beats, healthy control vs infarction.
 
@@ -158,12 +159,15 @@ def fetch_ptbdb(
     template : bool, default=False
         Append, after the R-R features (needs ``rhythm``), each beat's 3 template features
         (:func:`ecgbeat.template.template_features`, against the median beat of its record).
+    zscores : bool, default=False
+        Append, after the template features (needs ``template``), each beat's 2 R-R z-scores
+        (:func:`ecgbeat.rhythm.rr_zscores`), for ``HeartbeatCNNClassifier(n_rr_features=12)``.
 
     Returns
     -------
     data : Bunch
         ``data`` (n_beats, beat_length) float32 (``beat_length + 7`` columns with ``rhythm``,
-        ``+ 10`` with ``template`` too);
+        ``+ 10`` with ``template`` too, ``+ 12`` with ``zscores``);
         ``rr_features`` (n_beats, 7) R-R interval features (``rr_feature_names``); ``target`` (n_beats,) 0 healthy control,
         1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
         (e.g. ``"patient001"``); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
@@ -179,7 +183,7 @@ def fetch_ptbdb(
     >>> ptb.target_names  # doctest: +SKIP
     ['healthy control', 'myocardial infarction']
     """
-    check_feature_layout(rhythm, template)
+    check_feature_layout(rhythm, template, zscores)
     home = get_data_home(data_home)
     folder = home / _DATABASE
     if not folder.is_dir() and not download_if_missing:
@@ -259,7 +263,7 @@ def fetch_ptbdb(
     if not parts:
         raise FileNotFoundError(f"no usable PTB record (healthy control or infarction) in {folder}")
 
-    features = {"rhythm": rhythm, "template": template, "fs": target_fs}
+    features = {"rhythm": rhythm, "template": template, "zscores": zscores, "fs": target_fs}
     data = np.concatenate([feature_rows(a["beats"], a["rr"], **features) for *_, a in parts])
     rr = np.concatenate([a["rr"] for *_, a in parts])
     target = np.concatenate([np.full(len(a["beats"]), y, np.int64) for _, _, y, a in parts])
