@@ -29,9 +29,9 @@ average too. Fewer than two R peaks give no interval at all: every feature is th
 How early a beat comes matters against how much the patient's rhythm varies: an interval 30 %
 short stands out in a steady sinus rhythm, not in atrial fibrillation, whose beats count as
 normal. :func:`rr_zscores` gives ``rr_pre`` and ``rr_post`` as z-scores within the recording
-(minus its mean interval, over the standard deviation of its intervals): on the DS1 records
-alone (grouped 4-fold cross-validation, ``experiments/ds1_selection.py``) these two columns after
-the template features found more S beats, and more precisely, in two seeds.
+(minus its mean interval, over the standard deviation of its intervals), for models that read
+them after the template features (``n_rr_features=12``; what they did on DS1 and DS2 is in
+docs/results.md).
 
 Examples
 --------
