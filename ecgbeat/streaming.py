@@ -48,6 +48,7 @@ from __future__ import annotations
 import numbers
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -90,6 +91,17 @@ _REFRACTORY_SECONDS = 0.2
 _MARGIN_SECONDS = 0.2
 # R-R intervals before a beat that its rr_local reads (rr_features' default local_beats).
 _LOCAL_BEATS = 10
+
+
+@dataclass
+class _Peak:
+    """A final R peak of the stream: where, whether readable, the count, sum and sum of squares
+    of the R-R intervals up to it (in samples), and its beat once cut."""
+
+    sample: int
+    readable: bool
+    rr_sums: tuple[int, float, float]
+    beat: np.ndarray | None = None
 
 
 class StreamClassifier:
@@ -201,12 +213,12 @@ class StreamClassifier:
         self.n_samples_seen = 0
         self._next_hop = self._hop
         self._final_before = 0  # peaks before this sample index are decided
-        # Final R peaks not yet classified: (sample, readable, and the count, sum and sum of
-        # squares of the R-R intervals up to it, in samples).
-        self._pending: deque[tuple[int, bool, tuple[int, float, float]]] = deque()
+        self._pending: deque[_Peak] = deque()  # final R peaks not yet classified
         self._rr_count, self._rr_sum, self._rr_squares = 0, 0.0, 0.0
         self._last_peak: int | None = None
         self._history: deque[int] = deque(maxlen=_LOCAL_BEATS + 1)  # peaks before the pending
+        # The latest final peaks, enough to cover a beat's cut at 300 beats a minute.
+        self._recent: deque[int] = deque(maxlen=round(CONTEXT_SECONDS * 5) + 2)
         self._beats: deque[np.ndarray] = deque(maxlen=TEMPLATE_BEATS)
         self._finished = False
 
@@ -336,33 +348,43 @@ class StreamClassifier:
                 self._rr_sum += interval
                 self._rr_squares += interval * interval
             rr_sums = (self._rr_count, self._rr_sum, self._rr_squares)
-            self._pending.append((peak, bool(ok), rr_sums))
+            self._pending.append(_Peak(peak, bool(ok), rr_sums))
+            self._recent.append(peak)
             self._last_peak = peak
         self._final_before = final_until
 
     def _emit(self, end: int, *, last: bool = False) -> tuple[list, list]:
-        """The rows and (sample, readable) of every pending beat whose next R peak is final and
-        whose tail has come by ``end`` (with ``last``, of all of them but the last)."""
+        """Cut the pending beats whose cut is decided by ``end``; the rows and (sample, readable)
+        of those whose next R peak is final too (with ``last``, of all of them but the last)."""
+        pending = list(self._pending)
+        for k, entry in enumerate(pending):
+            if entry.beat is not None:
+                continue
+            stop = entry.sample + self._tail
+            following = pending[k + 1].sample if k + 1 < len(pending) else None
+            if last:
+                stop = min(stop, end)
+            elif stop > end or (following is None and self._final_before < stop):
+                break  # its signal has not all come, or a peak inside it may still be found
+            entry.beat = self._cut(entry.sample, following, stop)
         rows, out = [], []
-        while len(self._pending) >= 2:
-            peak, readable, _ = self._pending[0]
-            following, _, rr_sums = self._pending[1]
-            stop = max(peak + self._tail, following + 1)
-            if stop > end and not last:
-                break
-            stop = min(stop, end)
-            self._pending.popleft()
-            beat = self._cut(peak, following, stop)
-            rows.append(self._row(peak, following, beat, rr_sums))
-            out.append((peak, readable))
-            self._history.append(peak)
+        while len(self._pending) >= 2 and self._pending[0].beat is not None:
+            entry = self._pending.popleft()
+            following = self._pending[0]
+            rows.append(self._row(entry.sample, following.sample, entry.beat, following.rr_sums))
+            out.append((entry.sample, entry.readable))
+            self._history.append(entry.sample)
         return rows, out
 
-    def _cut(self, peak: int, following: int, stop: int) -> np.ndarray:
-        """The beat at ``peak``, cut from the ``CONTEXT_SECONDS`` that end at ``stop``."""
+    def _cut(self, peak: int, following: int | None, stop: int) -> np.ndarray:
+        """The beat at ``peak``, cut from the ``CONTEXT_SECONDS`` that end at ``stop``, its
+        tail's end (1.7 s after it), with the final R peaks before it in that span."""
         start = max(min(stop - self._context, peak - self._before - self._margin), 0)
         span = self._span(start, stop)
-        known = [p for p in self._history if p >= start] + [peak, following]
+        known = [p for p in self._recent if start <= p < peak] + [peak]
+        # segment_beats leaves the last R peak out: the next one, or the span's end if it
+        # comes later (a pause: the beat then takes its full length).
+        known.append(following if following is not None and following < stop else stop - 1)
         window = span.size / self.fs + 1.0  # one scaling window over the whole span
         segments = segment_beats(
             span,
@@ -395,8 +417,9 @@ class StreamClassifier:
     def _forget(self) -> None:
         """Drop the signal that no decision or cut will read again."""
         keep = self._next_hop - self._hop - self._context  # what finish() may read
-        if self._pending:  # and what the first pending beat's cut reads (see _cut)
-            peak = self._pending[0][0]
+        uncut = [p.sample for p in self._pending if p.beat is None]
+        if uncut:  # and what the first beat still to cut reads (see _cut)
+            peak = uncut[0]
             keep = min(keep, peak + self._tail - self._context, peak - self._before - self._margin)
         drop = min(max(keep, 0) - self._start, self._signal.size)
         if drop > 0:

@@ -9,6 +9,8 @@ from typing import ClassVar
 import numpy as np
 import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
@@ -198,3 +200,48 @@ def test_a_stream_shorter_than_a_beat_has_no_beats(default_model):
     assert len(stream.update(ecg)) == 0
     table = stream.finish()
     assert len(table) == 0 and table.proba.shape == (0, 5)
+
+
+def _rhythm_with_a_pause(fs, pause_seconds):
+    """A 0.8 s rhythm for 20 s, a flat line (a lead off) for ``pause_seconds``, then 20 s more."""
+    first = np.arange(0.5, 20, 0.8)
+    second = first[-1] + pause_seconds + np.arange(0, 20, 0.8)
+    centres = np.r_[first, second]
+    t = np.arange(round((centres[-1] + 2) * fs)) / fs
+    ecg = np.zeros(t.size)
+    for c in centres:
+        near = np.abs(t - c) < 0.05
+        ecg[near] += np.exp(-(((t[near] - c) / 0.01) ** 2))
+    return ecg, np.rint(centres * fs).astype(int)
+
+
+def test_a_long_pause_keeps_memory_bounded_and_loses_no_beat():
+    fs = 250
+    ecg, peaks = _rhythm_with_a_pause(fs, pause_seconds=120)
+    recorder = _Recorder(n_rr_features=12)
+    stream = StreamClassifier(fs, recorder)
+    found, kept = [], []
+    for chunk in np.array_split(ecg, 400):
+        found.append(stream.update(chunk).sample)
+        kept.append(stream._signal.size)  # what the stream holds of the signal
+    found.append(stream.finish().sample)
+    np.testing.assert_array_equal(np.concatenate(found), peaks[:-1])
+    # The beat before the pause waits for the next R peak, but not with two minutes of signal.
+    assert max(kept) <= (CONTEXT_SECONDS + 3 * HOP_SECONDS) * fs
+    rows = np.vstack(recorder.rows)
+    before_pause = len(np.arange(0.5, 20, 0.8)) - 1
+    assert rows[before_pause, 187 + 1] == pytest.approx(
+        peaks[before_pause + 1] / fs - peaks[before_pause] / fs, abs=1e-3
+    )
+
+
+@settings(max_examples=15, deadline=None)
+@given(cuts=st.lists(st.integers(1, 20 * 250), min_size=0, max_size=12))
+def test_property_any_chunks_give_the_same_rows(cuts):
+    fs = 250
+    ecg, _ = _rhythm_with_a_pause(fs, pause_seconds=3)
+    whole, chunked = _Recorder(n_rr_features=12), _Recorder(n_rr_features=12)
+    expected, _ = _stream(ecg, fs, whole)
+    got, _ = _stream(ecg, fs, chunked, cuts)
+    np.testing.assert_array_equal(got["sample"], expected["sample"])
+    np.testing.assert_array_equal(np.vstack(chunked.rows), np.vstack(whole.rows))
