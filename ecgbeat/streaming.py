@@ -149,9 +149,10 @@ class StreamClassifier:
 
     Notes
     -----
-    A stream is not safe to feed from several threads at once. Memory stays bounded: the stream
-    keeps the last ``CONTEXT_SECONDS`` of signal (more only while a pause holds a beat back),
-    the last :data:`TEMPLATE_BEATS` beats and a few R peaks.
+    A stream is not safe to feed from several threads at once. Memory stays bounded, pauses and
+    a lead off included: the stream keeps about the last ``CONTEXT_SECONDS`` of signal (plus
+    up to a hop and the latest chunk), the last :data:`TEMPLATE_BEATS` beats and a few dozen
+    R peaks.
 
     Examples
     --------
