@@ -160,6 +160,9 @@ def test_ptb_rows_carry_the_template_too(ptbdb_dir):
     X, _ = fetch_ptbdb(ptbdb_dir.parent, rhythm=True, template=True, **kwargs)
     assert X.shape == (len(plain), plain.shape[1] + N_FEATURES)
     np.testing.assert_allclose(X[:, -N_TEMPLATE_FEATURES:], template_features(plain), atol=1e-6)
+    with_z, _ = fetch_ptbdb(ptbdb_dir.parent, rhythm=True, template=True, zscores=True, **kwargs)
+    np.testing.assert_array_equal(with_z[:, : X.shape[1]], X)
+    assert with_z.shape[1] == X.shape[1] + 2 and np.abs(with_z[:, -2:]).max() > 0
 
 
 # ------------------------------------------------------------------ the R-R z-scores after them
