@@ -12,8 +12,10 @@ Measures, in one run on the same machine:
   so in the results, when ``ecgbeat[onnx]`` is not installed), with its largest probability
   difference from ``predict_proba`` on the N beats;
 * end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify, mark
-  unreadable stretches) to a per-beat table, with nothing cached; and again without the quality
-  marks (``quality=False``), to see what they cost;
+  unreadable stretches) to a per-beat table, with nothing cached, through
+  ``ecgbeat.distributed.classify_records`` without a cluster (two records in work at once, as
+  ``ecgbeat predict`` does); again one record at a time (``classify_record`` in a loop), and
+  without the quality marks (``quality=False``), to see what each costs;
 * ``inference_precision="bfloat16"`` against float32 ``predict_proba`` (same beats, same run):
   throughput, and how often the predicted classes agree with float32's on the MIT-BIH
   random-split train part (the training-side evidence for ``"auto"``) and test part (``mitbih``, whose test part it is) and on DS2 (``mitbih-ds1-rhythm``,
@@ -144,6 +146,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.datasets import MITBIH_RECORDS, load_sample
+    from ecgbeat.distributed import classify_records
     from ecgbeat.records import classify_record
 
     clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
@@ -173,17 +176,26 @@ def main(argv: list[str] | None = None) -> dict:
 
     records = list(MITBIH_RECORDS[:2] if args.quick else MITBIH_RECORDS)
     folder = Path(args.data_home) / "mitdb"
+    paths = [str(folder / record) for record in records]
+    # The library's path for many records: two in work at once (ecgbeat._overlap).
     start = time.perf_counter()
-    tables = [classify_record(folder / record, clf) for record in records]
+    tables = classify_records(paths, clf).tables
     end_to_end_s = time.perf_counter() - start
+    # The same one record at a time, to see what the overlap gives.
+    start = time.perf_counter()
+    in_turn = [classify_record(path, clf) for path in paths]
+    in_turn_s = time.perf_counter() - start
+    same = all(
+        np.array_equal(a.sample, b.sample) and np.array_equal(a.proba, b.proba)
+        for a, b in zip(tables, in_turn, strict=True)
+    )
     # The same without the quality marks (ecgbeat.quality), to see what they cost.
     start = time.perf_counter()
-    for record in records:
-        classify_record(folder / record, clf, quality=False)
+    classify_records(paths, clf, quality=False)
     without_quality_s = time.perf_counter() - start
     clf.set_params(inference_precision="bfloat16")
     start = time.perf_counter()
-    tables_bfloat16 = [classify_record(folder / record, clf) for record in records]
+    tables_bfloat16 = classify_records(paths, clf).tables
     precisions["bfloat16"]["end_to_end_seconds"] = round(time.perf_counter() - start, 2)
     clf.set_params(inference_precision="float32")
     differ = sum(
@@ -216,9 +228,13 @@ def main(argv: list[str] | None = None) -> dict:
             "records": len(records),
             "beats": int(sum(len(t) for t in tables)),
             "seconds": round(end_to_end_s, 2),
+            "seconds_one_record_at_a_time": round(in_turn_s, 2),
+            "same_tables_one_at_a_time": same,
             "seconds_without_quality_marks": round(without_quality_s, 2),
             "steps": "wfdb read (MLII) -> Pan-Tompkins -> segment_beats -> predict_proba, and "
-            "the quality marks (ecgbeat.quality) unless said",
+            "the quality marks (ecgbeat.quality) unless said; ecgbeat.distributed."
+            "classify_records without a cluster (two records in work at once), and one record "
+            "at a time with classify_record",
         },
         "precisions": precisions,
         # ru_maxrss only grows: each figure is the process's peak up to the end of that step.

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._install import install_hint
+from ecgbeat._overlap import each_overlapped
 from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
@@ -348,14 +349,16 @@ def classify_records(
     normal_class: str | None = None,
     quality: bool = True,
 ) -> RecordsResult:
-    """Classify every beat of many WFDB records, one record per Dask task or here in turn.
+    """Classify every beat of many WFDB records, one record per Dask task or here, two at a time.
 
     Each record goes through :func:`ecgbeat.records.classify_record`. With a cluster, the
     classifier is loaded here once and sent to every worker once (``scatter(broadcast=True)``),
     TensorFlow's threads are limited to each worker's share (:func:`limit_tensorflow_threads`,
-    unless a limit was registered on the cluster before), and each record is one task. A record
-    that fails (missing or truncated file, unknown lead...) is listed in
-    :attr:`RecordsResult.errors` with its message; the others are unaffected.
+    unless a limit was registered on the cluster before), and each record is one task. Without
+    one, two records are in work at once here, so that one is read and its R peaks found while
+    the other's beats go through the network (the same tables, sooner). A record that fails
+    (missing or truncated file, unknown lead...) is listed in :attr:`RecordsResult.errors` with
+    its message; the others are unaffected.
 
     Parameters
     ----------
@@ -430,13 +433,11 @@ def classify_records(
         tables[key] = table
 
     if client is None:
-        for key in keys:
-            try:
-                table = classify_record(key, classifier, **options)
-            except Exception as exc:
-                collect(key, None, exc)
-            else:
-                collect(key, table, None)
+        # Two records in flight: one is read while the other's beats are classified.
+        for key, table, exc in each_overlapped(
+            lambda key: classify_record(key, classifier, **options), keys
+        ):
+            collect(key, table, exc)
     else:
         _classify_on_cluster(keys, classifier, client, options, collect)
     return RecordsResult(

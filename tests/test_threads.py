@@ -88,3 +88,46 @@ def test_ctrl_c_during_fit_keeps_the_best_weights_and_warns():
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ------------------------------------------------------------------ records two at a time
+
+
+def test_each_overlapped_keeps_order_errors_and_two_in_flight():
+    from ecgbeat._overlap import each_overlapped
+
+    lock, running, most = threading.Lock(), [0], [0]
+    # The first two calls can only return once both have started: two in flight, for sure.
+    both = threading.Barrier(2, timeout=30)
+
+    def work(x):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        if x < 2:
+            both.wait()
+        with lock:
+            running[0] -= 1
+        if x == 3:
+            raise OSError("record 3: truncated")
+        return 10 * x
+
+    out = list(each_overlapped(work, range(6)))
+    assert [item for item, _, _ in out] == list(range(6))
+    assert [result for _, result, _ in out] == [0, 10, 20, None, 40, 50]
+    assert isinstance(out[3][2], OSError) and all(e is None for i, _, e in out if i != 3)
+    assert most[0] == 2  # never more than two
+    assert [r for _, r, _ in each_overlapped(lambda x: 10 * x, [1, 2], in_flight=1)] == [10, 20]
+    assert list(each_overlapped(work, [])) == []
+    with pytest.raises(ValueError, match="in_flight must be an integer >= 1"):
+        next(each_overlapped(work, [1], in_flight=0))
+
+
+def test_a_consumer_that_stops_early_starts_no_more_work():
+    from ecgbeat._overlap import each_overlapped
+
+    called = []
+    results = each_overlapped(called.append, range(100))
+    next(results)
+    results.close()  # as when ecgbeat predict is interrupted
+    assert len(called) <= 3  # the first, the one in flight, the one started when it was taken

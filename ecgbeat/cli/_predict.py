@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ecgbeat._install import install_hint
+from ecgbeat._overlap import each_overlapped
 from ecgbeat.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -45,18 +46,17 @@ def _record_path(item: str) -> Path:
 
 
 def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
-    """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on."""
-    for item, path in items:
-        try:
-            table = make_table(path)
-        except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+    """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on.
+
+    Two inputs are in work at once: one is read while the other is classified."""
+    for (item, path), table, exc in each_overlapped(lambda pair: make_table(pair[1]), items):
+        if isinstance(exc, (ECGBeatError, OSError, ValueError, ImportError)):
             errors[item] = str(exc)
-            continue
-        except Exception as exc:  # one odd input must not cost the others
+        elif exc is not None:  # one odd input must not cost the others
             errors[item] = f"{type(exc).__name__}: {exc}"
-            continue
-        tables.append(table)
-        paths[table.record] = path
+        else:
+            tables.append(table)
+            paths[table.record] = path
 
 
 def _format_summary(table) -> str:
