@@ -11,6 +11,10 @@ Measures, in one run on the same machine:
   and the same for ``ecgbeat.low_latency.LowLatencyPredictor`` (ONNX Runtime; skipped, and said
   so in the results, when ``ecgbeat[onnx]`` is not installed), with its largest probability
   difference from ``predict_proba`` on the N beats;
+* the streaming path (``ecgbeat.streaming.StreamClassifier``, the default model, ONNX Runtime when
+  installed): compute per half-second hop that returns a beat (median, p99) and the delay from
+  a beat's next R peak to its class, on the first 5 minutes of record 101 (``benchmarks.streaming``
+  measures it on longer stretches, with the agreement with the batch path);
 * end to end: the 48 MIT-BIH records from raw files (read, detect QRS, segment, classify, mark
   unreadable stretches) to a per-beat table, with nothing cached, through
   ``ecgbeat.distributed.classify_records`` without a cluster (two records in work at once, as
@@ -144,10 +148,11 @@ def main(argv: list[str] | None = None) -> dict:
     load_at_start = os.getloadavg()  # other processes on the cores slow every figure
     n_beats = 2_000 if args.quick else args.beats
 
+    from benchmarks.streaming import latency as streaming_latency
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.datasets import MITBIH_RECORDS, load_sample
     from ecgbeat.distributed import classify_records
-    from ecgbeat.records import classify_record
+    from ecgbeat.records import DEFAULT_MODEL, classify_record, fitted_classifier
 
     clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
     sample = load_sample().data
@@ -173,6 +178,22 @@ def main(argv: list[str] | None = None) -> dict:
     baseline_achieved = flops * n_beats / baseline_s / 1e9
 
     precisions = reduced_precision(clf, X, ours_s, args)
+
+    # The streaming path (ecgbeat.streaming) with the default model: compute per half-second
+    # hop, and how long after its next R peak a beat's class comes.
+    try:
+        import onnxruntime  # noqa: F401
+
+        stream_low_latency = True
+    except ImportError:
+        stream_low_latency = False
+    stream_latency = streaming_latency(
+        fitted_classifier(DEFAULT_MODEL),
+        Path(args.data_home) / "mitdb",
+        "101",
+        1.0 if args.quick else 5.0,
+        stream_low_latency,
+    )
 
     records = list(MITBIH_RECORDS[:2] if args.quick else MITBIH_RECORDS)
     folder = Path(args.data_home) / "mitdb"
@@ -224,6 +245,7 @@ def main(argv: list[str] | None = None) -> dict:
         "fraction_of_peak": round(achieved / peak["gflops"], 3),
         "baseline_fraction_of_peak": round(baseline_achieved / peak["gflops"], 3),
         "single_beat_latency_ms": {**latency, "low_latency_predictor": low_latency},
+        "streaming_latency": stream_latency,
         "end_to_end": {
             "records": len(records),
             "beats": int(sum(len(t) for t in tables)),

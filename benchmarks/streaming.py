@@ -155,14 +155,16 @@ def agreement(args, clf, folder: Path) -> dict:
     }
 
 
-def latency(args, clf, folder: Path) -> dict:
-    record = args.latency_record
+def latency(clf, folder: Path, record: str, minutes: float, low_latency: bool) -> dict:
+    """The stream's compute per hop that returns beats, and its delay after the next R peak,
+    on the first ``minutes`` of ``record`` fed half a second at a time (also run by
+    ``benchmarks.inference``)."""
     signal, fs, _, _ = read_lead(folder / record, ("MLII", "V5"), record)
-    signal = signal[: round(args.latency_minutes * 60 * fs)]
+    signal = signal[: round(minutes * 60 * fs)]
     hop = round(0.5 * fs)
-    result = {"record": record, "minutes": args.latency_minutes, "chunk_samples": hop}
+    result = {"record": record, "minutes": minutes, "chunk_samples": hop}
     engines = {"tensorflow": {}}
-    if args.low_latency:
+    if low_latency:
         engines["onnxruntime"] = {"low_latency": True}
     for engine, params in engines.items():
         sizes = [hop] * (signal.size // hop)
@@ -214,7 +216,9 @@ def main(argv: list[str] | None = None) -> dict:
         "model": args.model,
     }
     if "latency" in args.parts:
-        output["latency"] = latency(args, clf, folder)
+        output["latency"] = latency(
+            clf, folder, args.latency_record, args.latency_minutes, args.low_latency
+        )
     if "agreement" in args.parts:
         output["agreement"] = agreement(args, clf, folder)
     Path(args.output).write_text(json.dumps(output, indent=1) + "\n")

@@ -79,6 +79,13 @@ def test_inference_benchmark_quick(mitdb_dir):
     assert low_latency["median"] > 0 and low_latency["max_abs_probability_difference"] < 1e-5
     assert result["end_to_end"]["beats"] > 4000
     assert result["end_to_end"]["seconds_without_quality_marks"] > 0
+    assert result["end_to_end"]["same_tables_one_at_a_time"] is True
+    stream = result["streaming_latency"]
+    assert "tensorflow" in stream  # and "onnxruntime" where ecgbeat[onnx] is installed
+    for engine in {"tensorflow", "onnxruntime"} & set(stream):
+        assert stream[engine]["calls_with_beats"] > 50  # a minute of record 101
+        # A beat comes after its next R peak is final: 1.5 s old, at the next half-second hop.
+        assert 1.5 <= stream[engine]["seconds_after_next_r_peak"]["max"] <= 2.0
     assert result["flops_per_beat"] > 1e7
     # Timings are reported, never compared: how fast each path runs depends on the CPU (a
     # bfloat16 machine runs the network above the float32 peak) and on its load.
