@@ -245,3 +245,14 @@ def test_property_any_chunks_give_the_same_rows(cuts):
     got, _ = _stream(ecg, fs, chunked, cuts)
     np.testing.assert_array_equal(got["sample"], expected["sample"])
     np.testing.assert_array_equal(np.vstack(chunked.rows), np.vstack(whole.rows))
+
+
+def test_without_quality_marks_the_same_beats_and_no_marks(record_119, default_model):
+    signal, fs = record_119
+    part = signal[: int(30 * fs)]
+    marked, _ = _stream(part, fs, default_model)
+    stream = StreamClassifier(fs, default_model, quality=False)
+    tables = [stream.update(part), stream.finish()]
+    assert all(table.readable is None for table in tables)
+    np.testing.assert_array_equal(np.concatenate([t.sample for t in tables]), marked["sample"])
+    np.testing.assert_array_equal(np.concatenate([t.label for t in tables]), marked["label"])
