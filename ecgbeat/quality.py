@@ -128,9 +128,10 @@ class WindowQuality:
 
 
 def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.ndarray:
-    """``slope`` if it is one of ``x``'s size, else the detector's slope of ``x``, computed."""
+    """``slope`` if it is one of ``x``'s size, else the detector's slope of ``x``, computed (on
+    ``x`` scaled as the detector scales it)."""
     if slope is None:
-        return qrs_slope(x, fs)[1]
+        return qrs_slope(unit_scale(x), fs)[1]
     slope = np.asarray(slope, dtype=np.float64)
     if slope.shape != x.shape:
         raise ValueError(f"slope has shape {slope.shape}; the signal has {x.shape}")
@@ -363,7 +364,7 @@ def hold_back_in_noise(
     rr = np.diff(r)
     readable_rr = rr[~noisy[1:] & ~noisy[:-1]]
     usual = np.median(readable_rr if readable_rr.size > 10 else rr)
-    energy = np.square(_checked_slope(unit_scale(x), fs, slope))
+    energy = np.square(_checked_slope(x, fs, slope))
     half = max(1, round(0.075 * fs))
     energy = energy[np.clip(r[:, None] + np.arange(-half, half + 1), 0, x.size - 1)].mean(axis=1)
     keep = np.ones(r.size, dtype=bool)
