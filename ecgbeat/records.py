@@ -474,7 +474,7 @@ def classify_signal(
         r_peaks = detect_r_peaks(signal, fs, method=detector)
     segments, rr = cut_beats(signal, fs, r_peaks, name=name, **cut)
     X = feature_rows(segments.beats, rr, **features)
-    table = _table(
+    table = classified_table(
         X,
         classifier,
         resolve_class_names(classifier, class_names),
@@ -531,7 +531,7 @@ def classify_beats(
     """
     classifier = fitted_classifier(classifier)
     beats = np.asarray(beats, dtype=np.float32)
-    return _table(
+    return classified_table(
         beats,
         classifier,
         resolve_class_names(classifier, class_names),
@@ -675,8 +675,12 @@ def fitted_classifier(classifier: HeartbeatCNNClassifier | str) -> HeartbeatCNNC
     return classifier
 
 
-def _table(X, classifier, names, normal_class, **where) -> BeatTable:
-    """The BeatTable of rows ``X`` classified by ``classifier`` (``where``: record, sample...)."""
+def classified_table(X, classifier, names, normal_class, **where) -> BeatTable:
+    """The BeatTable of rows ``X`` classified by ``classifier`` (``where``: record, sample...).
+
+    ``classifier`` is anything with ``predict_proba`` (a fitted classifier, or the
+    :class:`ecgbeat.low_latency.LowLatencyPredictor` of one); ``names`` name its classes.
+    """
     if len(X):
         proba = classifier.predict_proba(X)
         codes = np.argmax(proba, axis=1)

@@ -61,6 +61,7 @@ from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
     beat_cutting,
+    classified_table,
     fitted_classifier,
     resolve_class_names,
     resolve_normal_class,
@@ -217,8 +218,8 @@ class StreamClassifier:
         self._pending: deque[_Peak] = deque()  # final R peaks not yet classified
         self._rr_count, self._rr_sum, self._rr_squares = 0, 0.0, 0.0
         self._last_peak: int | None = None
-        self._history: deque[int] = deque(maxlen=_LOCAL_BEATS + 1)  # peaks before the pending
-        # The latest final peaks, enough to cover a beat's cut at 300 beats a minute.
+        # The latest final peaks: enough for a beat's cut (10 s at 300 beats a minute) and for
+        # its R-R features (the intervals before it).
         self._recent: deque[int] = deque(maxlen=round(CONTEXT_SECONDS * 5) + 2)
         self._beats: deque[np.ndarray] = deque(maxlen=TEMPLATE_BEATS)
         self._finished = False
@@ -374,7 +375,6 @@ class StreamClassifier:
             following = self._pending[0]
             rows.append(self._row(entry.sample, following.sample, entry.beat, following.rr_sums))
             out.append((entry.sample, entry.readable))
-            self._history.append(entry.sample)
         return rows, out
 
     def _cut(self, peak: int, following: int | None, stop: int) -> np.ndarray:
@@ -404,7 +404,8 @@ class StreamClassifier:
         count, total, squares = rr_sums
         mean = total / count
         if self._rhythm:
-            peaks = np.asarray([*self._history, peak, following])
+            before = [p for p in self._recent if p < peak][-(_LOCAL_BEATS + 1) :]
+            peaks = np.asarray([*before, peak, following])
             rr = rr_features(peaks, self.fs, average=mean / self.fs)[len(peaks) - 2]
             columns.append(rr)
         if self._template:
@@ -446,19 +447,16 @@ class StreamClassifier:
         )
 
     def _table(self, rows: list, out: list) -> BeatTable:
-        if rows:
-            proba = np.asarray(self._predictor.predict_proba(np.vstack(rows)))
-        else:
-            proba = np.zeros((0, len(self._class_names)))
-        names = np.asarray(self._class_names, dtype=object)
-        return BeatTable(
+        table = classified_table(
+            np.asarray(rows, dtype=np.float32),
+            self._predictor,
+            self._class_names,
+            self._normal_class,
             record=self.name,
             sample=np.asarray([peak for peak, _ in out], dtype=np.int64),
             fs=self.fs,
-            label=names[np.argmax(proba, axis=1)].astype(str),
-            proba=proba,
-            class_names=list(self._class_names),
             lead=self.lead,
-            normal_class=self._normal_class,
-            readable=np.asarray([ok for _, ok in out], dtype=bool) if self.quality else None,
         )
+        if self.quality:
+            table.readable = np.asarray([ok for _, ok in out], dtype=bool)
+        return table
