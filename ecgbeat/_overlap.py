@@ -42,7 +42,7 @@ def each_overlapped(
     items : iterable
         The items, taken one by one as work is started: never more than ``in_flight`` at once.
     in_flight : int, default=IN_FLIGHT
-        Calls at once; 1 calls ``function`` here, in turn.
+        Calls at once; 1 runs them in turn (in one worker thread).
 
     Yields
     ------
@@ -62,15 +62,6 @@ def each_overlapped(
     """
     if int(in_flight) != in_flight or in_flight < 1:
         raise ValueError(f"in_flight must be an integer >= 1, got {in_flight!r}")
-    if in_flight == 1:
-        for item in items:
-            try:
-                result = function(item)
-            except Exception as exc:
-                yield item, None, exc
-            else:
-                yield item, result, None
-        return
     pending: deque[tuple[Item, Future]] = deque()
     source = iter(items)
     pool = ThreadPoolExecutor(max_workers=int(in_flight), thread_name_prefix="ecgbeat")
