@@ -104,15 +104,10 @@ def agreement(args, clf, folder: Path) -> dict:
             "reference_beats": int(ref.size),
             "reference_not_normal": int(np.sum(ref_class != "N")),
         }
-        for path, table in (("stream", stream), ("batch", batch)):
-            samples_, labels = (
-                (table["sample"], table["label"])
-                if path == "stream"
-                else (
-                    table.sample,
-                    table.label,
-                )
-            )
+        for path, samples_, labels in (
+            ("stream", stream["sample"], stream["label"]),
+            ("batch", batch.sample, batch.label),
+        ):
             matched, right = accuracy(ref, ref_class, samples_, labels, fs)
             counts[f"{path}_matched_reference"] = matched
             counts[f"{path}_right_class"] = right
@@ -155,7 +150,7 @@ def agreement(args, clf, folder: Path) -> dict:
     }
 
 
-def latency(clf, folder: Path, record: str, minutes: float, low_latency: bool) -> dict:
+def latency(clf, folder: Path, record: str, minutes: float, *, low_latency: bool) -> dict:
     """The stream's compute per hop that returns beats, and its delay after the next R peak,
     on the first ``minutes`` of ``record`` fed half a second at a time (also run by
     ``benchmarks.inference``)."""
@@ -217,7 +212,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     if "latency" in args.parts:
         output["latency"] = latency(
-            clf, folder, args.latency_record, args.latency_minutes, args.low_latency
+            clf, folder, args.latency_record, args.latency_minutes, low_latency=args.low_latency
         )
     if "agreement" in args.parts:
         output["agreement"] = agreement(args, clf, folder)
