@@ -67,7 +67,7 @@ from ecgbeat.records import (
     resolve_normal_class,
 )
 from ecgbeat.rhythm import rr_features, rr_zscores
-from ecgbeat.signals import check_signal
+from ecgbeat.signals import MIN_FS
 from ecgbeat.template import template_features
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -143,8 +143,8 @@ class StreamClassifier:
     Raises
     ------
     ValueError
-        If ``fs`` is not a number of Hz of at least 40, or the classifier's columns are none
-        that a recording gives.
+        If ``fs`` is not a number of Hz of at least ``ecgbeat.signals.MIN_FS`` (40), or the
+        classifier's columns are none that a recording gives.
     sklearn.exceptions.NotFittedError
         If the classifier is not fitted.
 
@@ -182,8 +182,10 @@ class StreamClassifier:
         quality: bool = True,
         low_latency: bool = False,
     ) -> None:
-        if not (isinstance(fs, numbers.Real) and np.isfinite(fs) and fs >= 40):
-            raise ValueError(f"fs must be a sampling frequency of at least 40 Hz, got {fs!r}")
+        if not (isinstance(fs, numbers.Real) and np.isfinite(fs) and fs >= MIN_FS):
+            raise ValueError(
+                f"fs must be a sampling frequency of at least {MIN_FS:g} Hz, got {fs!r}"
+            )
         self.fs = float(fs)
         self.classifier = fitted_classifier(classifier)
         check_is_fitted(self.classifier)
@@ -332,10 +334,10 @@ class StreamClassifier:
         if span.size < round(0.5 * self.fs) or final_until <= self._final_before:
             self._final_before = max(self._final_before, final_until)
             return
-        x, fs = check_signal(span, self.fs, name=self.name)
-        peaks, marks = pan_tompkins_marked(x, fs)
+        # The samples were checked as they came (update); the detector checks them once more.
+        peaks, marks = pan_tompkins_marked(span, self.fs)
         if self._refine_radius is not None and peaks.size:
-            peaks = refine_r_peaks(x, fs, peaks, radius=self._refine_radius)
+            peaks = refine_r_peaks(span, self.fs, peaks, radius=self._refine_radius)
         readable = marks.readable_at(peaks)
         for peak, ok in zip((peaks + start).tolist(), readable.tolist(), strict=True):
             if not self._final_before <= peak < final_until:
