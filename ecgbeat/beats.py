@@ -40,11 +40,12 @@ True
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
-from scipy.signal import resample_poly
+from scipy.signal import firwin, resample_poly
 
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
@@ -119,7 +120,23 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     if ratio == 1:
         return x.copy()
     # Pad with the edge values so that the filter does not pull the signal's ends toward zero.
-    return resample_poly(x, ratio.numerator, ratio.denominator, padtype="line")
+    return resample_poly(
+        x,
+        ratio.numerator,
+        ratio.denominator,
+        window=_anti_aliasing_filter(ratio.numerator, ratio.denominator),
+        padtype="line",
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _anti_aliasing_filter(up: int, down: int) -> np.ndarray:
+    """The filter that ``resample_poly`` designs by default for ``up / down``, designed once:
+    the design costs more than resampling one beat's stretch, which a stream does every hop."""
+    max_rate = max(up, down)
+    taps = firwin(2 * 10 * max_rate + 1, 1.0 / max_rate, window=("kaiser", 5.0))
+    taps.setflags(write=False)  # shared by every call; resample_poly copies it before use
+    return taps
 
 
 def _to_target_rate(r_peaks: np.ndarray, fs: float, target_fs: float, n: int) -> np.ndarray:

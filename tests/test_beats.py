@@ -169,3 +169,19 @@ def test_before_r_must_leave_room_for_the_beat(before_r):
     ecg, r = synthetic_ecg(360, 20.0)
     with pytest.raises(ValueError, match="before_r must be"):
         segment_beats(ecg, 360, r_peaks=r, before_r=before_r)
+
+
+@pytest.mark.parametrize(("fs", "target_fs"), [(360, 125), (500, 125), (257.3, 125), (125, 360)])
+def test_resample_designs_scipy_default_filter_once(fs, target_fs):
+    """The cached anti-aliasing filter is resample_poly's own default: the same output, bitwise,
+    on the first call for a rate and on later ones."""
+    from fractions import Fraction
+
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(target_fs / fs).limit_denominator(1000)
+    rng = np.random.default_rng(0)
+    for n_samples in (40, 700, 5000):
+        x = rng.normal(size=n_samples)
+        expected = resample_poly(x, ratio.numerator, ratio.denominator, padtype="line")
+        np.testing.assert_array_equal(resample(x, fs, target_fs), expected)
