@@ -40,6 +40,31 @@ class TrainingResult:
     prior_val_loss: float | None = None
 
 
+def joined(first: TrainingResult, second: TrainingResult) -> TrainingResult:
+    """One result for two training stages run one after the other (the second's weights kept).
+
+    The histories follow each other, epochs counted on through both: ``best_epoch`` is the
+    second stage's best, counted after the first stage's epochs.
+
+    Examples
+    --------
+    >>> a = TrainingResult({"loss": [0.9, 0.5]}, best_epoch=2, n_epochs=2)
+    >>> b = TrainingResult({"loss": [0.4, 0.3, 0.35]}, best_epoch=2, n_epochs=3)
+    >>> ab = joined(a, b)
+    >>> ab.history["loss"], ab.best_epoch, ab.n_epochs
+    ([0.9, 0.5, 0.4, 0.3, 0.35], 4, 5)
+    """
+    keys = list(dict.fromkeys([*first.history, *second.history]))
+    return TrainingResult(
+        history={key: [*first.history.get(key, []), *second.history.get(key, [])] for key in keys},
+        best_epoch=first.n_epochs + second.best_epoch,
+        n_epochs=first.n_epochs + second.n_epochs,
+        interrupted=first.interrupted or second.interrupted,
+        sampling_rates=second.sampling_rates,
+        prior_val_loss=second.prior_val_loss,
+    )
+
+
 #: A class is never cut below this share of its training beats per epoch, so that an epoch stays
 #: a sizeable unit for early stopping and learning-rate decay even under extreme imbalance.
 MIN_SAMPLING_RATE = 0.1

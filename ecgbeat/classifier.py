@@ -15,6 +15,7 @@ import numbers
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -61,7 +62,10 @@ EARLIER_DEFAULTS = {
     "lr_cycle_epochs": 16,
     "min_steps_per_epoch": 1,
     "dropout": None,
+    "train_head_first": False,
 }
+#: With ``train_head_first``, the whole network's stage trains at ``learning_rate`` over this.
+_HEAD_FIRST_RATE_DIVISOR = 10
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
@@ -193,6 +197,17 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     freeze_conv : bool, default=False
         Train only the dense head; the convolutional layers keep their initial (usually
         pretrained) weights. Meant for transfer learning with ``pretrained``.
+    train_head_first : bool, default=True
+        With ``pretrained`` and ``freeze_conv=False`` (fine-tuning), train in two stages, as
+        Keras' transfer-learning guide does: first the dense head alone on the frozen
+        convolutional layers (a ``freeze_conv=True`` fit), then the whole network from there at a
+        tenth of ``learning_rate``, so that a new, random output layer does not pull the
+        pretrained features apart in the first steps (Kumar et al. 2022, "Fine-tuning can distort
+        pretrained features"). Each stage runs up to ``epochs`` epochs with the same validation
+        beats; :attr:`history_` holds both, one after the other. ``False``: the whole network from
+        the start at ``learning_rate``, as before 2026-11-30 (model files written before then load
+        with ``False``). Not used without ``pretrained`` or with ``freeze_conv=True``. The
+        documentation's Results page has the small-data comparison behind this default.
     pretrained : str, path or None, default=None
         Start ``fit`` from these weights: the name of a model that ships with ecgbeat (see
         :func:`ecgbeat.pretrained.list_pretrained`) or the path of a model saved with
@@ -297,6 +312,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         "max_class_ratio": [Interval(numbers.Real, 1, None, closed="left"), None],
         "augmentation": [StrOptions({"ecg"}), dict, None],
         "freeze_conv": ["boolean"],
+        "train_head_first": ["boolean"],
         "keep_pretrained_classes": ["boolean"],
         "pretrained": [str, Path, None],
         "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -328,6 +344,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         max_class_ratio: float | None = 3.0,
         augmentation: str | dict | None = None,
         freeze_conv: bool = False,
+        train_head_first: bool = True,
         pretrained: str | Path | None = None,
         keep_pretrained_classes: bool = False,
         predict_batch_size: int = 4096,
@@ -355,6 +372,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.max_class_ratio = max_class_ratio
         self.augmentation = augmentation
         self.freeze_conv = freeze_conv
+        self.train_head_first = train_head_first
         self.pretrained = pretrained
         self.keep_pretrained_classes = keep_pretrained_classes
         self.predict_batch_size = predict_batch_size
@@ -529,17 +547,35 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         config = _training.TrainingConfig.from_params(
             self.get_params(deep=False), augmentation=augmentation, precision=precision
         )
-        result = _training.train(
-            model,
-            X,
-            y_encoded,
-            config,
-            n_classes=len(classes),
-            seed=seed,
-            sample_weights=self._sample_weights(y, y_encoded, classes),
-            groups=groups,
-            n_beat_samples=X.shape[1] - self.n_rr_features,
-        )
+        sample_weights = self._sample_weights(y, y_encoded, classes)
+
+        def train(network, stage_config):
+            return _training.train(
+                network,
+                X,
+                y_encoded,
+                stage_config,
+                n_classes=len(classes),
+                seed=seed,
+                sample_weights=sample_weights,
+                groups=groups,
+                n_beat_samples=X.shape[1] - self.n_rr_features,
+            )
+
+        if source is not None and self.train_head_first and not self.freeze_conv:
+            # The head first, on the frozen pretrained features; then every layer, gently.
+            freeze_features(model)
+            result = train(model, config)
+            if not result.interrupted:  # an interrupted fit stops here, with the head trained
+                whole = self._initial_model(X.shape[1], classes, seed)
+                copy_weights_by_structure(model, whole, include_output=True)
+                model = whole
+                gently = replace(
+                    config, learning_rate=config.learning_rate / _HEAD_FIRST_RATE_DIVISOR
+                )
+                result = _training.joined(result, train(model, gently))
+        else:
+            result = train(model, config)
         self.classes_ = classes
         self.precision_ = precision
         self.sampling_rates_ = result.sampling_rates
@@ -648,8 +684,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
             copy_weights_by_structure(source.model, model, include_output=same_classes)
         if self.freeze_conv:
-            for name in feature_layer_names(model):
-                model.get_layer(name).trainable = False
+            freeze_features(model)
         return model
 
     def _setup_inference(self) -> None:
@@ -934,6 +969,12 @@ def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:
     """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels)."""
     kind = {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}
     return kind.get(a.dtype.kind) == kind.get(b.dtype.kind)
+
+
+def freeze_features(model: keras.Model) -> None:
+    """Freeze the convolutional layers of ``model`` (those that ``freeze_conv`` freezes)."""
+    for name in feature_layer_names(model):
+        model.get_layer(name).trainable = False
 
 
 def copy_weights_by_structure(source: keras.Model, target: keras.Model, *, include_output: bool):

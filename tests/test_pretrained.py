@@ -30,10 +30,26 @@ def source_model(tmp_path_factory):
 
 
 class InitialWeights(keras.callbacks.Callback):
-    """Record every layer's weights as training begins."""
+    """Record every layer's weights as training begins (its first stage, when there are two)."""
 
     def on_train_begin(self, logs=None):
-        self.weights = {layer.name: layer.get_weights() for layer in self.model.layers}
+        if not hasattr(self, "weights"):
+            self.weights = {layer.name: layer.get_weights() for layer in self.model.layers}
+
+
+class Stages(keras.callbacks.Callback):
+    """Record, for each training stage, which layers train and the epochs it ran."""
+
+    def __init__(self):
+        super().__init__()
+        self.trainable, self.epochs = [], []
+
+    def on_train_begin(self, logs=None):
+        self.trainable.append({layer.name: layer.trainable for layer in self.model.layers})
+        self.epochs.append(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs[-1] += 1
 
 
 def test_from_pretrained_is_fitted_and_predicts_like_the_source(source_model):
@@ -237,3 +253,69 @@ def test_the_same_labels_keep_the_pretrained_output_layer(source_model):
         recorder.weights["output"], source.model_.get_layer("output").get_weights(), strict=True
     ):
         np.testing.assert_array_equal(a, b)
+
+
+def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
+    path, source = source_model
+    X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
+    stages = Stages()
+    clf = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS, callbacks=[stages])
+    assert clf.train_head_first
+    clf.fit(X, y)
+    convolutions = feature_layer_names(source.model_)
+    assert len(stages.trainable) == 2
+    head, whole = stages.trainable
+    assert not any(head[name] for name in convolutions) and head["dense_1"] and head["output"]
+    assert all(whole.values())
+    assert all(layer.trainable for layer in clf.model_.layers)
+    # Both stages are in the history, one after the other, and the best epoch is the second's.
+    first = stages.epochs[0]
+    assert clf.n_epochs_ == sum(stages.epochs) == len(clf.history_["loss"])
+    assert first < clf.best_epoch_ <= clf.n_epochs_
+    rates = np.array(clf.history_["learning_rate"])
+    # Cosine cycles start at twice the rate: 2 * 1.5e-3 in the first stage, a tenth in the second.
+    np.testing.assert_allclose(rates[0], 2 * FAST_PARAMS["learning_rate"], rtol=1e-6)
+    np.testing.assert_allclose(rates[first], 2 * FAST_PARAMS["learning_rate"] / 10, rtol=1e-6)
+    assert rates[first:].max() <= rates[0] / 10 * (1 + 1e-6)
+    # The second stage moved the pretrained convolutions; the first had kept them.
+    conv_after = clf.model_.get_layer("conv_8").get_weights()[0]
+    assert not np.array_equal(conv_after, source.model_.get_layer("conv_8").get_weights()[0])
+    assert clf.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"train_head_first": False}, {"freeze_conv": True}],
+    ids=["all-layers-at-once", "frozen"],
+)
+def test_one_stage_when_not_fine_tuning_head_first(source_model, params):
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
+    stages = Stages()
+    clf = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS, **params, callbacks=[stages])
+    clf.fit(X, y)
+    assert len(stages.trainable) == 1
+    convolutions_train = stages.trainable[0]["conv_8"]
+    assert convolutions_train == (not params.get("freeze_conv", False))
+    assert clf.n_epochs_ == stages.epochs[0] == len(clf.history_["loss"])
+    np.testing.assert_allclose(
+        clf.history_["learning_rate"][0], 2 * FAST_PARAMS["learning_rate"], rtol=1e-6
+    )
+
+
+def test_model_files_without_train_head_first_load_with_one_stage(source_model, tmp_path):
+    """Files written before the parameter existed were fine-tuned in one stage."""
+    from ecgbeat.persistence import read_model_file, write_model_file
+
+    path, _ = source_model
+    model, metadata = read_model_file(path)
+    written_by_the_writer = ("format_version", "ecgbeat_version", "trainable", "sha256")
+    fields = {
+        key: value
+        for key, value in metadata.items()
+        if key not in (*written_by_the_writer, "metadata_sha256")
+    }
+    fields["params"] = {k: v for k, v in metadata["params"].items() if k != "train_head_first"}
+    old = write_model_file(model, fields, tmp_path / "old.keras")
+    assert HeartbeatCNNClassifier.load(old).train_head_first is False
+    assert HeartbeatCNNClassifier.load(path).train_head_first is True
