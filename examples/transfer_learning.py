@@ -7,9 +7,8 @@ to train on it are compared on patients that none of them saw:
 * from scratch (random weights);
 * ``from_pretrained(..., freeze_conv=True)``: the pretrained convolutions kept, only the dense
   head trained (the output layer is new: two classes instead of five);
-* ``from_pretrained(...)``: everything fine-tuned from the pretrained weights, the new head
-  first (``train_head_first=True``, the default): a frozen fit, then every layer at a tenth of
-  the learning rate.
+* ``from_pretrained(...)``: everything fine-tuned from the pretrained weights
+  (``train_head_first=True`` trains the new head on frozen convolutions first).
 
 The shipped ``mitbih`` model was trained on the random split, which includes beats of these
 patients; for a clean experiment start from a model trained on DS1 only

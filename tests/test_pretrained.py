@@ -259,8 +259,9 @@ def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_ra
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
     stages = Stages()
-    clf = HeartbeatCNNClassifier.from_pretrained(path, **FAST_PARAMS, callbacks=[stages])
-    assert clf.train_head_first
+    clf = HeartbeatCNNClassifier.from_pretrained(
+        path, **FAST_PARAMS, train_head_first=True, callbacks=[stages]
+    )
     clf.fit(X, y)
     convolutions = feature_layer_names(source.model_)
     assert len(stages.trainable) == 2
@@ -285,7 +286,7 @@ def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_ra
 
 @pytest.mark.parametrize(
     "params",
-    [{"train_head_first": False}, {"freeze_conv": True}],
+    [{}, {"freeze_conv": True, "train_head_first": True}],
     ids=["all-layers-at-once", "frozen"],
 )
 def test_one_stage_when_not_fine_tuning_head_first(source_model, params):
@@ -303,8 +304,8 @@ def test_one_stage_when_not_fine_tuning_head_first(source_model, params):
     )
 
 
-def test_model_files_without_train_head_first_load_with_one_stage(source_model, tmp_path):
-    """Files written before the parameter existed were fine-tuned in one stage."""
+def test_train_head_first_round_trips_and_older_files_load_with_one_stage(source_model, tmp_path):
+    """The setting is saved with the model; files written before it existed load with False."""
     from ecgbeat.persistence import read_model_file, write_model_file
 
     path, _ = source_model
@@ -315,7 +316,9 @@ def test_model_files_without_train_head_first_load_with_one_stage(source_model, 
         for key, value in metadata.items()
         if key not in (*written_by_the_writer, "metadata_sha256")
     }
-    fields["params"] = {k: v for k, v in metadata["params"].items() if k != "train_head_first"}
-    old = write_model_file(model, fields, tmp_path / "old.keras")
-    assert HeartbeatCNNClassifier.load(old).train_head_first is False
-    assert HeartbeatCNNClassifier.load(path).train_head_first is True
+    params = {k: v for k, v in metadata["params"].items() if k != "train_head_first"}
+    older = write_model_file(model, {**fields, "params": params}, tmp_path / "older.keras")
+    assert HeartbeatCNNClassifier.load(older).train_head_first is False
+    chosen = {**params, "train_head_first": True}
+    newer = write_model_file(model, {**fields, "params": chosen}, tmp_path / "newer.keras")
+    assert HeartbeatCNNClassifier.load(newer).train_head_first is True
