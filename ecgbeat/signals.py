@@ -28,7 +28,9 @@ __all__ = ["MIN_FS", "check_r_peaks", "check_signal", "qrs_slope", "unit_scale"]
 MIN_FS = 40.0
 
 
-def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray, float]:
+def check_signal(
+    signal, fs: float, *, name: str = "signal", first_index: int = 0
+) -> tuple[np.ndarray, float]:
     """Validate a single-lead signal and its sampling frequency.
 
     Parameters
@@ -39,6 +41,9 @@ def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray
         Sampling frequency in Hz, finite and at least ``MIN_FS``.
     name : str, default="signal"
         How error messages name the signal (e.g. a record name).
+    first_index : int, default=0
+        The index of the signal's first sample, as error messages count samples: a chunk of a
+        stream counts from the stream's first sample.
 
     Returns
     -------
@@ -57,6 +62,10 @@ def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray
     >>> x, fs = check_signal([1, 2, 3], 360)
     >>> x.dtype, fs
     (dtype('float64'), 360.0)
+    >>> check_signal([1.0, float("nan")], 360, name="stream", first_index=1000)
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.SignalError: stream: 1 NaN or infinite sample(s), the first at index 1001
     """
     arr = np.asarray(signal)
     if arr.dtype == bool or not (
@@ -71,7 +80,7 @@ def check_signal(signal, fs: float, *, name: str = "signal") -> tuple[np.ndarray
     arr = arr.astype(np.float64, copy=False)
     finite = np.isfinite(arr)
     if not finite.all():
-        first = int(np.flatnonzero(~finite)[0])
+        first = int(np.flatnonzero(~finite)[0]) + first_index
         raise SignalError(
             f"{name}: {int((~finite).sum())} NaN or infinite sample(s), the first at index {first}"
         )

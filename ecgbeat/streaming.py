@@ -67,7 +67,7 @@ from ecgbeat.records import (
     resolve_normal_class,
 )
 from ecgbeat.rhythm import rr_features, rr_zscores
-from ecgbeat.signals import MIN_FS
+from ecgbeat.signals import MIN_FS, check_signal
 from ecgbeat.template import template_features
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -303,23 +303,8 @@ class StreamClassifier:
             )
 
     def _checked(self, chunk) -> np.ndarray:
-        x = np.asarray(chunk)
-        if x.ndim != 1:
-            raise ValueError(
-                f"a chunk must be a 1-D array of samples of one lead, got shape {x.shape}"
-            )
-        if x.size == 0:
-            return np.zeros(0)
-        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-            raise ValueError(f"a chunk must hold real numbers, got dtype {x.dtype}")
-        x = x.astype(np.float64)
-        if not np.all(np.isfinite(x)):
-            first = int(np.flatnonzero(~np.isfinite(x))[0]) + self.n_samples_seen
-            raise ValueError(
-                f"{self.name}: the chunk holds NaN or infinite values (first at sample {first} "
-                "of the stream); fill or cut the gap before streaming it"
-            )
-        return x
+        # A SignalError: a ValueError naming the stream and the sample, counted from its start.
+        return check_signal(chunk, self.fs, name=self.name, first_index=self.n_samples_seen)[0]
 
     def _span(self, start: int, end: int) -> np.ndarray:
         """The signal from absolute sample ``start`` (clipped at 0) to ``end``."""

@@ -171,7 +171,9 @@ def test_bad_input_is_named(record_119, default_model):
     gap = signal[:720].copy()
     gap[100] = np.nan
     stream.update(signal[:360])
-    with pytest.raises(ValueError, match=r"NaN or infinite values \(first at sample 460"):
+    with pytest.raises(
+        ValueError, match=r"stream: 1 NaN or infinite sample\(s\), the first at index 460$"
+    ):
         stream.update(gap)
     with pytest.raises(ValueError, match="real numbers"):
         stream.update(np.array(["1", "2"]))
