@@ -627,7 +627,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         predicted = np.unique(np.argmax(self.predict_proba(X[rows]), axis=1))
         if len(predicted) == 1:
             warnings.warn(
-                f"training ended predicting class {self.classes_[predicted[0]].tolist()!r} for "
+                f"training ended predicting class {np.asarray(self.classes_[predicted[0]]).tolist()!r} for "
                 f"every one of {len(rows)} training beats checked: the network did not learn to "
                 "tell the classes apart. Try more epochs (with few beats, max_class_ratio=None "
                 "gives each epoch more steps), a larger learning_rate or class_weight='balanced', "

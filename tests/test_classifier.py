@@ -337,6 +337,9 @@ def test_a_network_that_learned_nothing_says_so():
     y = np.array(["N", "V"] * 30)
     with pytest.warns(ConvergenceWarning, match=r"predicting class '(N|V)' for every one of 60"):
         HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y)
+    # Labels in an object array (a pandas column of text) are named the same way.
+    with pytest.warns(ConvergenceWarning, match=r"predicting class '(N|V)' for every one of 60"):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y.astype(object))
     # A network that learned says nothing.
     X, y = make_synthetic_beats()
     with warnings.catch_warnings():
