@@ -550,6 +550,14 @@ def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_p
     assert (tmp_path / "100.dat").read_bytes() == raw
     code, _, err = _run(capsys, "predict", str(tmp_path / "100"), "-o", str(tmp_path))
     assert code != 0 and "is a folder" in err
+    # Nor over the model it reads.
+    model = tmp_path / "my.keras"
+    shutil.copy(tiny_model, model)
+    saved = model.read_bytes()
+    argv = ["predict", str(tmp_path / "100"), "--model", str(model), "-o", str(model)]
+    code, _, err = _run(capsys, *argv)
+    assert code != 0 and "is the --model file" in err
+    assert model.read_bytes() == saved
 
 
 def test_a_run_where_every_input_fails_leaves_the_output_alone(capsys, tiny_model, tmp_path):

@@ -22,8 +22,9 @@ from ecgbeat.cli._common import (
 from ecgbeat.exceptions import ECGBeatError
 
 
-def _check_output(output: Path, inputs: list[Path]) -> None:
-    """Refuse, before any work, an output that is a folder or one of the input files."""
+def _check_output(output: Path, inputs: list[Path], model: str | None = None) -> None:
+    """Refuse, before any work, an output that is a folder, one of the input files or the
+    ``--model`` file."""
     from ecgbeat.records import input_kind
 
     if output.is_dir():
@@ -38,6 +39,11 @@ def _check_output(output: Path, inputs: list[Path]) -> None:
                     f"--output {output} is one of the inputs ({file}): ecgbeat never writes "
                     "over its input; give another file name"
                 )
+    if model is not None and Path(model).resolve() == target:
+        raise CommandError(
+            f"--output {output} is the --model file: ecgbeat never writes over a model; "
+            "give another file name"
+        )
 
 
 def _record_path(item: str) -> Path:
@@ -101,7 +107,7 @@ def cmd_predict(args) -> int:
         use_agg()  # fail before the long work when the picture cannot be drawn
     items = [(item, _record_path(item)) for item in args.records]
     if args.output is not None:
-        _check_output(Path(args.output), [p for _, p in items])
+        _check_output(Path(args.output), [p for _, p in items], args.model)
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
     errors = {}
     for item, path in items:
