@@ -797,11 +797,20 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         params = self.get_params()
         if params.get("callbacks"):
             params["callbacks"] = None  # live callback objects are not data; they are not saved
+        classes = self.classes_
+        if classes.dtype == object:
+            # Text labels in an object array (a pandas column) are stored as text.
+            if not all(isinstance(label, str) for label in classes):
+                raise ValueError(
+                    "cannot save labels that are neither all numbers, all booleans nor all "
+                    f"text: classes_ holds {sorted({type(c).__name__ for c in classes})}"
+                )
+            classes = classes.astype(str)
         fields = {
             "estimator": type(self).__name__,
             "params": params,
-            "classes": self.classes_.tolist(),
-            "classes_dtype": self.classes_.dtype.str,
+            "classes": classes.tolist(),
+            "classes_dtype": classes.dtype.str,
             "n_features_in": int(self.n_features_in_),
             "history": self.history_,
             "best_epoch": int(self.best_epoch_),

@@ -272,12 +272,15 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         dtype = np.dtype(dtype_text) if isinstance(dtype_text, str) else None
     except TypeError:
         dtype = None
-    if dtype is None or dtype.kind not in "iufU" or dtype.itemsize > _MAX_CLASS_BYTES:
-        fail(f"classes_dtype {dtype_text!r} is not an integer, float or text type of labels")
+    if dtype is None or dtype.kind not in "biufU" or dtype.itemsize > _MAX_CLASS_BYTES:
+        fail(
+            f"classes_dtype {dtype_text!r} is not a boolean, integer, float or text type of labels"
+        )
     classes = metadata.get("classes")
     if not isinstance(classes, list) or len(classes) < 2:
         fail("classes must be a list of at least 2 labels")
-    if not all(isinstance(c, str) if dtype.kind == "U" else _is_number(c) for c in classes):
+    kind_check = {"U": lambda c: isinstance(c, str), "b": lambda c: isinstance(c, bool)}
+    if not all(kind_check.get(dtype.kind, _is_number)(c) for c in classes):
         fail(f"classes {classes[:10]} are not all of type {dtype_text}")
     try:
         labels = np.asarray(classes, dtype=dtype)

@@ -97,6 +97,25 @@ def test_integer_classes_keep_their_dtype(tmp_path):
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
 
 
+def test_boolean_and_object_text_classes_load_back(tmp_path):
+    # A file that save writes must load: booleans stay booleans, text in an object array (a
+    # pandas column) is stored as text.
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    for labels, dtype_kind in ((y == 7, "b"), (np.where(y == 7, "V", "N").astype(object), "U")):
+        clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0)
+        clf.fit(X, labels)
+        clf.save(tmp_path / "labels.keras")
+        restored = HeartbeatCNNClassifier.load(tmp_path / "labels.keras")
+        assert restored.classes_.dtype.kind == dtype_kind
+        assert restored.classes_.tolist() == clf.classes_.tolist()
+        np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    # Labels of mixed types (scikit-learn's own checks refuse them in fit) cannot be stored.
+    clf.classes_ = np.array([1, "N"], dtype=object)
+    with pytest.raises(ValueError, match="cannot save labels"):
+        clf.save(tmp_path / "mixed.keras")
+    assert not (tmp_path / "mixed.keras").exists()
+
+
 class Boom(Exception):
     pass
 
