@@ -850,6 +850,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         try:
             estimator = cls(**{**EARLIER_DEFAULTS, **metadata["params"]})
             estimator._set_fitted_state(model, metadata)
+            if isinstance(estimator.class_weight, dict):
+                # JSON keeps a dict's keys as text: give them back the classes' own type.
+                labels = {str(label): label for label in estimator.classes_.tolist()}
+                estimator.class_weight = {
+                    labels.get(key, key): weight for key, weight in estimator.class_weight.items()
+                }
             n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise ModelFileError(

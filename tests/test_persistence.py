@@ -97,6 +97,19 @@ def test_integer_classes_keep_their_dtype(tmp_path):
     np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
 
 
+def test_a_class_weight_dict_loads_with_the_labels_own_keys(tmp_path):
+    from sklearn.base import clone
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    params = dict(epochs=1, validation_fraction=0, random_state=0, class_weight={3: 1.0, 7: 2.5})
+    clf = HeartbeatCNNClassifier(**params).fit(X, y)
+    clf.save(tmp_path / "weighted.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "weighted.keras")
+    assert restored.class_weight == {3: 1.0, 7: 2.5}
+    assert restored.get_params() == clf.get_params()
+    clone(restored).fit(X, y)  # the recipe repeats
+
+
 def test_boolean_and_object_text_classes_load_back(tmp_path):
     # A file that save writes must load: booleans stay booleans, text in an object array (a
     # pandas column) is stored as text.
