@@ -624,7 +624,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         rows = np.arange(len(X))
         if len(rows) > self._CONVERGENCE_SAMPLE:
             rows = np.sort(rng.choice(rows, self._CONVERGENCE_SAMPLE, replace=False))
-        predicted = np.unique(np.argmax(self.predict_proba(X[rows]), axis=1))
+        # The beats were checked (and their scale warned about) in fit: not again.
+        predicted = np.unique(np.argmax(self._network_proba(X[rows]), axis=1))
         if len(predicted) == 1:
             warnings.warn(
                 f"training ended predicting class {np.asarray(self.classes_[predicted[0]]).tolist()!r} for "
@@ -731,6 +732,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False, cast=False)
         self._warn_if_unscaled(X)
+        return self._network_proba(X)
+
+    def _network_proba(self, X: np.ndarray) -> np.ndarray:
+        """``predict_proba`` of beats already checked (a 2-D array of ``n_features_in_``)."""
         n_beats = X.shape[0]
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
         step = self.predict_batch_size

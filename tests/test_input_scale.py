@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, minmax_scale
 
@@ -48,8 +49,11 @@ def test_unscaled_beats_warn_once_in_fit_and_predict(fitted, transform, low_high
         clf.predict_proba(unscaled)
     assert len([w for w in caught if w.category is InputScaleWarning]) == 1
     assert low_high in str(caught[0].message)
-    with pytest.warns(InputScaleWarning, match=r"expects each beat min-max scaled to \[0, 1\]"):
+    with pytest.warns(
+        InputScaleWarning, match=r"expects each beat min-max scaled to \[0, 1\]"
+    ) as caught:
         HeartbeatCNNClassifier(**TINY).fit(unscaled, y)
+    assert len([w for w in caught if w.category is InputScaleWarning]) == 1  # once in fit too
 
 
 def test_rhythm_columns_are_not_beats(fitted):
@@ -77,3 +81,14 @@ def test_minmax_pipeline_scales_each_beat_as_expected(fitted):
     np.testing.assert_allclose(scaled.min(axis=1), 0, atol=1e-9)
     np.testing.assert_allclose(scaled.max(axis=1), 1, atol=1e-9)
     _no_scale_warning(lambda: pipe.predict(raw))
+
+
+def test_fit_on_a_dataframe_warns_of_nothing(fitted):
+    pd = pytest.importorskip("pandas")
+    _, X, y = fitted
+    frame = pd.DataFrame(X, columns=[f"s{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # "X does not have valid feature names"
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a tiny fit may learn little
+        clf = HeartbeatCNNClassifier(**TINY).fit(frame, y)
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
