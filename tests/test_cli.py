@@ -550,6 +550,14 @@ def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_p
     assert (tmp_path / "100.dat").read_bytes() == raw
     code, _, err = _run(capsys, "predict", str(tmp_path / "100"), "-o", str(tmp_path))
     assert code != 0 and "is a folder" in err
+    # Nor over a signal file that the header names otherwise than the record.
+    header = (tmp_path / "100.hea").read_text().replace("100.dat", "signal.dat")
+    (tmp_path / "rec.hea").write_text(header.replace("100 ", "rec ", 1))
+    shutil.copy(tmp_path / "100.dat", tmp_path / "signal.dat")
+    argv = ["predict", str(tmp_path / "rec"), "--model", str(tiny_model)]
+    code, _, err = _run(capsys, *argv, "-o", str(tmp_path / "signal.dat"))
+    assert code != 0 and "is one of the inputs" in err
+    assert (tmp_path / "signal.dat").read_bytes() == raw
     # Nor over the model it reads.
     model = tmp_path / "my.keras"
     shutil.copy(tiny_model, model)

@@ -32,7 +32,9 @@ def _check_output(output: Path, inputs: list[Path], model: str | None = None) ->
     target = output.resolve()
     for path in inputs:
         # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
-        files = path.parent.glob(path.name + ".*") if input_kind(path) == "record" else [path]
+        files = [path]
+        if input_kind(path) == "record":
+            files = [*path.parent.glob(path.name + ".*"), *_signal_files(path)]
         for file in files:
             if file.resolve() == target:
                 raise CommandError(
@@ -44,6 +46,17 @@ def _check_output(output: Path, inputs: list[Path], model: str | None = None) ->
             f"--output {output} is the --model file: ecgbeat never writes over a model; "
             "give another file name"
         )
+
+
+def _signal_files(record: Path) -> list[Path]:
+    """The signal files that a record's header names (they need not carry the record's name)."""
+    try:
+        import wfdb
+
+        names = wfdb.rdheader(str(record)).file_name or []
+    except Exception:  # no header, or one wfdb cannot read: the record itself fails later
+        return []
+    return [record.parent / name for name in dict.fromkeys(names) if name]
 
 
 def _record_path(item: str) -> Path:
