@@ -289,9 +289,7 @@ def main(argv: list[str] | None = None) -> dict:
         else:
             recipe = args.base_recipe or "today"
             data = fetch_mitbih(args.data_home, records=records[0])
-            transfer_from = fit_base_model(
-                data, Path(tmp.name) / "base.keras", args.quick, recipe
-            )
+            transfer_from = fit_base_model(data, Path(tmp.name) / "base.keras", args.quick, recipe)
             base = f"fitted on the training records ({recipe})"
     transfer_params = json.loads(args.transfer_params)
     if args.quick:
