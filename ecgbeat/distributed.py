@@ -45,6 +45,7 @@ from ecgbeat.records import (
     concat_tables,
     ectopic_burden,
     fitted_classifier,
+    record_path,
     write_csv,
 )
 
@@ -396,7 +397,7 @@ def classify_records(
     (6358, {})
     >>> result.to_csv("beats.csv")  # doctest: +SKIP
     """
-    keys = [os.fspath(record) for record in records]
+    keys = [os.fspath(record_path(record)) for record in records]
     if len(set(keys)) != len(keys):
         raise ValueError("records lists the same record more than once")
     out = Path(output_dir) if output_dir is not None else None

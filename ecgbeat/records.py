@@ -49,6 +49,7 @@ __all__ = [
     "ectopic_burden",
     "fitted_classifier",
     "input_kind",
+    "record_path",
     "resolve_class_names",
     "resolve_normal_class",
     "spreadsheet_text",
@@ -307,6 +308,18 @@ def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
     return [row for table in tables for row in table.rows()]
 
 
+def record_path(record: str | os.PathLike) -> Path:
+    """The path of a WFDB record without extension, given it with or without ``.hea``.
+
+    Examples
+    --------
+    >>> record_path("mitdb/100.hea").as_posix(), record_path("mitdb/100").as_posix()
+    ('mitdb/100', 'mitdb/100')
+    """
+    path = Path(record)
+    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
 def classify_record(
     record: str | os.PathLike,
     classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
@@ -324,7 +337,8 @@ def classify_record(
     Parameters
     ----------
     record : str or path-like
-        Path of the record without extension (``data/100`` for ``data/100.hea`` and ``.dat``).
+        Path of the record without extension (``data/100`` for ``data/100.hea`` and ``.dat``);
+        its header's path (``data/100.hea``) is taken as the record.
     classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
         A fitted classifier, or the name of a pretrained model; by default
         :data:`DEFAULT_MODEL`, the model for new patients' recordings.
@@ -370,7 +384,7 @@ def classify_record(
     """
     from ecgbeat.datasets import read_annotations, read_lead
 
-    path = Path(record)
+    path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
     r_peaks = reference = None

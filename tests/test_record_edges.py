@@ -49,6 +49,14 @@ def test_without_a_preferred_lead_the_first_ecg_lead_is_used_and_named(tmp_path)
     assert table.lead == "ECG1" and len(table) >= 30
 
 
+def test_a_record_given_by_its_header_is_the_record(tmp_path):
+    path, _ = _record(tmp_path, ["MLII"])
+    by_name, by_header = (classify_record(p, "mitbih") for p in (path, f"{path}.hea"))
+    assert by_header.record == by_name.record and len(by_name) >= 30
+    np.testing.assert_array_equal(by_header.sample, by_name.sample)
+    np.testing.assert_array_equal(by_header.proba, by_name.proba)
+
+
 def test_a_preferred_lead_still_comes_first_and_a_named_lead_is_never_replaced(tmp_path):
     path, _ = _record(tmp_path, ["ECG1", "V5"])
     assert classify_record(path, "mitbih").lead == "V5"

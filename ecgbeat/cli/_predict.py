@@ -59,11 +59,6 @@ def _signal_files(record: Path) -> list[Path]:
     return [record.parent / name for name in dict.fromkeys(names) if name]
 
 
-def _record_path(item: str) -> Path:
-    path = Path(item)
-    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
-
-
 def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
     """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on.
 
@@ -114,11 +109,11 @@ def _plot_strips(tables, paths: dict[str, Path], args) -> None:
 
 def cmd_predict(args) -> int:
     """Classify every beat of WFDB records, signal files (EDF; CSV, .npy with --fs) or CSV beats."""
-    from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, write_csv
+    from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, record_path, write_csv
 
     if args.plot is not None:
         use_agg()  # fail before the long work when the picture cannot be drawn
-    items = [(item, _record_path(item)) for item in args.records]
+    items = [(item, record_path(item)) for item in args.records]
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items], args.model)
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
