@@ -207,6 +207,13 @@ def test_classify_records_on_cluster_matches_local_and_reports_broken_record(
         assert table.proba[:, 0].std() > 1e-3  # the probabilities vary, so the match is not trivial
         stream = io.StringIO()
         local.to_csv(stream)
-        written = (out / f"{table.record}.csv").read_text()
-        assert written.replace("\r\n", "\n") == stream.getvalue().replace("\r\n", "\n")
+        written = (out / f"{table.record}.csv").read_text().splitlines()
+        expected = stream.getvalue().splitlines()
+        assert len(written) == len(expected) and written[0] == expected[0]
+        for got, want in zip(written[1:], expected[1:], strict=True):
+            # The same text but for the probabilities' last printed digit: the cluster's
+            # arithmetic may round otherwise than this process's.
+            got, want = got.split(","), want.split(",")
+            assert got[:5] == want[:5]
+            np.testing.assert_allclose(np.float64(got[5:]), np.float64(want[5:]), atol=2e-6)
     assert sorted(p.name for p in out.iterdir()) == ["100.csv", "119.csv"]
