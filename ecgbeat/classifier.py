@@ -178,7 +178,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
         keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn's classifiers.
+        Weights of the classes in the loss, as in scikit-learn's classifiers. A dict may name
+        classes that ``y`` lacks (a cross-validation fold without them) when it weights every
+        class of ``y``.
     max_class_ratio : float >= 1 or None, default=3.0
         Undersample the largest classes afresh in every epoch: a class with more than
         ``max_class_ratio`` times the median class count of the training beats contributes
@@ -640,14 +642,18 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     def _sample_weights(self, y, y_encoded: np.ndarray, classes: np.ndarray) -> np.ndarray | None:
         if self.class_weight is None:
             return None
-        if isinstance(self.class_weight, dict):
-            unknown = set(self.class_weight) - set(classes.tolist())
-            if unknown:
-                raise ValueError(
-                    f"class_weight names classes that are not in y: {sorted(map(str, unknown))}; "
-                    f"the classes are {classes.tolist()}"
-                )
         present = np.unique(y)
+        if isinstance(self.class_weight, dict):
+            # As scikit-learn: a class absent from this y may be named (a fold of GroupKFold can
+            # lack one), unless a class of y then goes unweighted, which hints at a misspelt key.
+            unknown = set(self.class_weight) - set(classes.tolist())
+            unweighted = set(present.tolist()) - set(self.class_weight)
+            if unknown and unweighted:
+                raise ValueError(
+                    f"class_weight names classes that are not in y: {sorted(map(str, unknown))}, "
+                    f"and gives no weight to {sorted(map(str, unweighted))}; the classes are "
+                    f"{classes.tolist()}"
+                )
         weights = compute_class_weight(self.class_weight, classes=present, y=y)
         return weights[np.searchsorted(present, y)].astype(np.float32)
 

@@ -150,8 +150,19 @@ def test_class_weight_changes_the_fit_and_validates_keys(beats):
     assert not all(np.allclose(a, b) for a, b in zip(changed, plain, strict=True))
     balanced = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight="balanced").fit(X, y)
     assert balanced.score(X, y) == 1.0
-    with pytest.raises(ValueError, match=r"not in y.*'Q'"):
+    with pytest.raises(ValueError, match=r"not in y.*'Q'.*no weight to.*'N'"):
         HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={"Q": 2.0}).fit(X, y)
+
+
+def test_class_weight_may_name_a_class_that_this_y_lacks(beats):
+    # As scikit-learn's classifiers: one dict for every fold of GroupKFold, some lacking a class.
+    X, y = beats
+    weights = {"N": 5.0, "S": 1.0, "V": 2.0}
+    named = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={**weights, "Q": 3.0}).fit(X, y)
+    exact = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight=weights).fit(X, y)
+    assert named.classes_.tolist() == ["N", "S", "V"]
+    for a, b in zip(named.model_.get_weights(), exact.model_.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_keyboard_interrupt_keeps_best_weights_and_warns():
