@@ -99,6 +99,28 @@ def _quiet_retracing():
         _predicting.active = previous
 
 
+def _random_state_as_data(random_state: np.random.RandomState) -> dict:
+    """A ``RandomState`` as JSON data, in the state it is in now (as a pickle would keep it)."""
+    name, keys, pos, has_gauss, cached_gaussian = random_state.get_state(legacy=True)
+    return {
+        "RandomState": name,
+        "keys": keys.tolist(),
+        "pos": int(pos),
+        "has_gauss": int(has_gauss),
+        "cached_gaussian": float(cached_gaussian),
+    }
+
+
+def _random_state_from_data(data: dict) -> np.random.RandomState:
+    """The inverse of :func:`_random_state_as_data`."""
+    random_state = np.random.RandomState()
+    keys = np.asarray(data["keys"], dtype=np.uint32)
+    random_state.set_state(
+        (data["RandomState"], keys, data["pos"], data["has_gauss"], data["cached_gaussian"])
+    )
+    return random_state
+
+
 class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     """Classify single ECG heartbeats with a 1D convolutional network (Keras, TensorFlow backend).
 
@@ -793,7 +815,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
         The file holds the network in Keras' native format plus the estimator's parameters,
         classes and history, with SHA-256 digests; :meth:`load` verifies them and loads the
-        network in Keras' safe mode, so loading never runs code from the file.
+        network in Keras' safe mode, so loading never runs code from the file. A
+        ``random_state`` given as a ``RandomState`` is kept in the state it is in now, as a
+        pickle keeps it; ``callbacks`` are live objects and are not saved.
 
         Parameters
         ----------
@@ -808,6 +832,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         params = self.get_params()
         if params.get("callbacks"):
             params["callbacks"] = None  # live callback objects are not data; they are not saved
+        if isinstance(self.random_state, np.random.RandomState):
+            params["random_state"] = _random_state_as_data(self.random_state)
         classes = self.classes_
         if classes.dtype == object:
             # Text labels in an object array (a pandas column) are stored as text.
@@ -859,7 +885,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """
         model, metadata = read_model_file(path)
         try:
-            estimator = cls(**{**EARLIER_DEFAULTS, **metadata["params"]})
+            params = {**EARLIER_DEFAULTS, **metadata["params"]}
+            if isinstance(params.get("random_state"), dict):
+                params["random_state"] = _random_state_from_data(params["random_state"])
+            estimator = cls(**params)
             estimator._set_fitted_state(model, metadata)
             if isinstance(estimator.class_weight, dict):
                 # JSON keeps a dict's keys as text: give them back the classes' own type.

@@ -110,6 +110,22 @@ def test_a_class_weight_dict_loads_with_the_labels_own_keys(tmp_path):
     clone(restored).fit(X, y)  # the recipe repeats
 
 
+def test_a_random_state_instance_saves_and_loads_in_its_state(tmp_path):
+    # scikit-learn's random_state may be a RandomState: save keeps it as a pickle would.
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0)
+    clf.set_params(random_state=np.random.RandomState(5)).fit(X, y)
+    clf.save(tmp_path / "rng.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "rng.keras")
+    assert isinstance(restored.random_state, np.random.RandomState)
+    assert restored.random_state is not clf.random_state
+    # The same state: the next draws agree.
+    np.testing.assert_array_equal(
+        restored.random_state.randint(0, 2**31, size=8), clf.random_state.randint(0, 2**31, size=8)
+    )
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+
+
 def test_boolean_and_object_text_classes_load_back(tmp_path):
     # A file that save writes must load: booleans stay booleans, text in an object array (a
     # pandas column) is stored as text.
