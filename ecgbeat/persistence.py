@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecgbeat._atomic import replacing
 from ecgbeat._backend import import_keras
 from ecgbeat._version import __version__
 from ecgbeat.exceptions import ModelFileError
@@ -129,12 +130,9 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if path.suffix != ".keras":
         raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
     fields = _jsonable(fields)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(suffix=".keras", prefix=f".{path.stem}-", dir=path.parent)
-    os.close(fd)
-    try:
-        _weights_only_copy(model).save(tmp_name)
-        with zipfile.ZipFile(tmp_name) as archive:
+    with replacing(path, suffix=".keras") as tmp:
+        _weights_only_copy(model).save(str(tmp))
+        with zipfile.ZipFile(tmp) as archive:
             digests = {name: _sha256(archive.read(name)) for name in archive.namelist()}
         metadata = {
             "format_version": FORMAT_VERSION,
@@ -144,16 +142,8 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
             "sha256": digests,
         }
         metadata["metadata_sha256"] = _metadata_digest(metadata)
-        with zipfile.ZipFile(tmp_name, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(_METADATA, json.dumps(metadata, indent=1))
-        # mkstemp creates the file private (0600); a saved model gets the user's usual mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -19,11 +19,9 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecgbeat._atomic import replacing
 from ecgbeat.datasets import DEFAULT_LEADS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -216,11 +215,12 @@ def spreadsheet_text(text: str) -> str:
 
 
 def write_atomic(path: Path, write) -> None:
-    """Call ``write(stream)`` on a temporary file beside ``path``, then rename it to ``path``.
+    """Call ``write(stream)`` on a temporary text file beside ``path``, then rename it to ``path``.
 
     A reader never sees a half-written file, an interrupted run leaves no partial file that looks
-    complete, and a failure leaves whatever was at ``path`` as it was. The file gets the user's
-    usual permissions.
+    complete, and a failure leaves whatever was at ``path`` as it was. A new file gets the user's
+    usual permissions, a replaced one keeps its own, and a symbolic link stays a link to the new
+    contents.
 
     Examples
     --------
@@ -230,21 +230,8 @@ def write_atomic(path: Path, write) -> None:
     >>> target.read_text()
     'a,b'
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        umask = os.umask(0)  # mkstemp makes the file private; read the umask to undo that
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with replacing(path) as tmp, tmp.open("w", newline="") as stream:
+        write(stream)
 
 
 def ectopic_burden(n_normal: int, n_beats: int) -> float:

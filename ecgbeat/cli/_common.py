@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from ecgbeat._atomic import replacing
 from ecgbeat._install import install_hint
 from ecgbeat._progress import progress_bar
 from ecgbeat.exceptions import ECGBeatError
@@ -35,7 +36,9 @@ def info(args, message: str) -> None:
 
 
 def save_figure(fig, path: str, args) -> None:
-    fig.savefig(path, dpi=110)
+    """Write a picture atomically, as every file ecgbeat writes, and close it."""
+    with replacing(path, suffix=Path(path).suffix) as tmp:
+        fig.savefig(tmp, dpi=110)
     import matplotlib.pyplot as plt
 
     plt.close(fig)

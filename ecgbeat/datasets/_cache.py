@@ -16,12 +16,12 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from ecgbeat._atomic import replacing
 from ecgbeat._version import __version__
 
 #: Bump when the layout or the meaning of cached arrays changes.
@@ -147,16 +147,8 @@ def load(path: Path) -> dict[str, np.ndarray] | None:
 def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write a cache file atomically; a failure only warns (the cache is an optimisation)."""
     payload = {**arrays, _CHECKSUM: np.array(_checksum(arrays, path.name))}
-    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
+        with replacing(path, suffix=".part") as tmp, tmp.open("wb") as f:
             np.savez(f, **payload)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        # Ctrl-C in the middle of a write must not leave a partial file behind either.
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-        if not isinstance(exc, OSError):
-            raise
+    except OSError as exc:
         warnings.warn(f"could not write the beat cache {path}: {exc}", RuntimeWarning, stacklevel=2)

@@ -8,13 +8,12 @@ never leaves a file under the final name.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
+from ecgbeat._atomic import replacing
 from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 
 #: Base URL of the PhysioNet files; ``<base>/<database>/<version>/<file>``. Tests point it at a
@@ -31,11 +30,9 @@ def _url(base_url: str | None, database: str, version: str, name: str) -> str:
 
 def _fetch(url: str, target: Path, sha256: str | None) -> None:
     """Stream ``url`` into ``target`` atomically, verifying ``sha256`` when given."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+    with replacing(target, suffix=".part") as tmp:
+        with tmp.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
@@ -44,10 +41,6 @@ def _fetch(url: str, target: Path, sha256: str | None) -> None:
                 f"download of {url} is corrupt: SHA-256 {digest.hexdigest()} differs from "
                 f"PhysioNet's SHA256SUMS.txt ({sha256}); nothing was written to {target}"
             )
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def missing_data_error(

@@ -1,0 +1,70 @@
+"""Replace a file all at once: what every file that ecgbeat writes goes through.
+
+A reader never sees a half-written file, an interrupted run leaves no partial file that looks
+complete, and a failure leaves whatever was there as it was. A file that is replaced keeps its
+permissions, and a symbolic link stays a link to the new contents (as ``cp`` writes through it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        # mkstemp makes the file private; a new file gets the user's usual mode. The umask can
+        # only be read by setting it.
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temporary file to write, moved onto ``path`` when the block ends without an error.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file to write; its folder is made when missing. When it is a symbolic link, the
+        file it points to is replaced and the link is kept.
+    suffix : str, default=".tmp"
+        The temporary file's suffix (writers that go by the name, such as Matplotlib's
+        ``savefig``, need the real one).
+
+    Yields
+    ------
+    pathlib.Path
+        The temporary file, empty, in the same folder as the file it replaces (so that the
+        final rename is atomic).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with replacing(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(os.path.realpath(path))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with tmp.open("r+b") as written:
+            os.fsync(written.fileno())  # on disk before the rename makes it the file
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,110 @@
+"""Files that ecgbeat writes replace the old ones whole, keep their permissions and their links."""
+
+import os
+import stat
+
+import numpy as np
+import pytest
+from conftest import make_synthetic_beats
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._atomic import replacing
+from ecgbeat.records import write_atomic
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_a_new_file_gets_the_usual_mode(tmp_path, umask_022):
+    write_atomic(tmp_path / "new.csv", lambda stream: stream.write("a"))
+    assert _mode(tmp_path / "new.csv") == 0o644  # not mkstemp's private 0o600
+
+
+def test_a_replaced_file_keeps_its_mode(tmp_path, umask_022):
+    path = tmp_path / "shared.csv"
+    path.write_text("old")
+    os.chmod(path, 0o664)
+    write_atomic(path, lambda stream: stream.write("new"))
+    assert path.read_text() == "new" and _mode(path) == 0o664
+
+
+def test_a_symbolic_link_stays_a_link_to_the_new_contents(tmp_path):
+    real = tmp_path / "results" / "beats.csv"
+    real.parent.mkdir()
+    real.write_text("old")
+    link = tmp_path / "latest.csv"
+    link.symlink_to(real)
+    write_atomic(link, lambda stream: stream.write("new"))
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text() == "new"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["beats.csv"]
+
+
+def test_a_failure_leaves_the_old_file_and_no_temporary_one(tmp_path):
+    path = tmp_path / "beats.csv"
+    path.write_text("old")
+
+    def half_then_fail(stream):
+        stream.write("half")
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        write_atomic(path, half_then_fail)
+    assert path.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["beats.csv"]
+
+
+def test_interrupted_block_leaves_nothing(tmp_path):
+    with pytest.raises(KeyboardInterrupt), replacing(tmp_path / "x.npz", suffix=".part") as tmp:
+        with tmp.open("wb") as f:
+            np.savez(f, a=np.zeros(3))
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_saved_model_replacing_another_keeps_its_mode_and_link(tmp_path):
+    X, y = make_synthetic_beats(n_per_class=6, n_samples=24)
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(X, y)
+    real = tmp_path / "v1.keras"
+    clf.save(real)
+    os.chmod(real, 0o600)
+    link = tmp_path / "current.keras"
+    link.symlink_to(real)
+    clf.save(link)
+    assert link.is_symlink() and _mode(real) == 0o600
+    assert HeartbeatCNNClassifier.load(link).classes_.tolist() == clf.classes_.tolist()
+
+
+def test_a_picture_is_written_whole_or_not_at_all(tmp_path):
+    pytest.importorskip("matplotlib")
+    import argparse
+
+    from ecgbeat.cli._common import save_figure, use_agg
+
+    use_agg()
+    import matplotlib.pyplot as plt
+
+    path = tmp_path / "strip.png"
+    fig = plt.figure()
+    save_figure(fig, str(path), argparse.Namespace(quiet=True))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    before = path.read_bytes()
+
+    class Broken:
+        def savefig(self, target, **kwargs):
+            with open(target, "wb") as f:
+                f.write(b"\x89PNG half")
+            raise OSError("no space left on device")
+
+    with pytest.raises(OSError, match="no space"):
+        save_figure(Broken(), str(path), argparse.Namespace(quiet=True))
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["strip.png"]
