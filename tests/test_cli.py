@@ -568,6 +568,41 @@ def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_p
     assert model.read_bytes() == saved
 
 
+def test_predict_checks_the_picture_before_any_work(capsys, mitdb_dir, tmp_path):
+    pytest.importorskip("matplotlib")
+    import shutil
+
+    for ext in ("hea", "dat", "atr"):
+        shutil.copy(mitdb_dir / f"100.{ext}", tmp_path / f"100.{ext}")
+    # A model that does not exist: the picture's error comes first, so no work was done.
+    base = ["predict", str(tmp_path / "100"), "--model", "no-such-model"]
+    for plot, message in (
+        ("strip.xyz", r"give a picture name ending in one of .*\.png"),
+        ("strip", r"give a picture name ending in"),
+    ):
+        code, _, err = _run(capsys, *base, "--plot", str(tmp_path / plot))
+        assert code != 0 and re.search(message, err), (plot, err)
+    # ".raw" is a picture format to Matplotlib and a signal file's name to WFDB.
+    header = (tmp_path / "100.hea").read_text().replace("100.dat", "signal.raw")
+    (tmp_path / "rec.hea").write_text(header.replace("100 ", "rec ", 1))
+    shutil.copy(tmp_path / "100.dat", tmp_path / "signal.raw")
+    argv = ["predict", str(tmp_path / "rec"), "--model", "no-such-model"]
+    code, _, err = _run(capsys, *argv, "--plot", str(tmp_path / "signal.raw"))
+    assert code != 0 and "--plot" in err and "is one of the inputs" in err
+    assert (tmp_path / "signal.raw").read_bytes() == (tmp_path / "100.dat").read_bytes()
+    (tmp_path / "pictures.png").mkdir()
+    code, _, err = _run(capsys, *base, "--plot", str(tmp_path / "pictures.png"))
+    assert code != 0 and "is a folder" in err
+    same = str(tmp_path / "out.png")
+    code, _, err = _run(capsys, *base, "--plot", same, "-o", same)
+    assert code != 0 and "--plot and --output are the same file" in err
+    assert not (tmp_path / "out.png").exists() and not (tmp_path / "strip").exists()
+    code, _, err = _run(
+        capsys, "demo", "--model", "no-such-model", "--out", str(tmp_path / "d.xyz")
+    )
+    assert code != 0 and "--out" in err and "give a picture name" in err
+
+
 def test_a_run_where_every_input_fails_leaves_the_output_alone(capsys, tiny_model, tmp_path):
     out = tmp_path / "beats.csv"
     out.write_text("earlier results\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from ecgbeat._progress import epoch_bar
 from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
+    check_picture_path,
     class_names,
     info,
     load_classifier,
@@ -27,6 +29,10 @@ def cmd_demo(args) -> int:
     from ecgbeat.datasets import load_sample
     from ecgbeat.evaluation import classification_metrics, format_report
 
+    if not args.no_plot:
+        with contextlib.suppress(ImportError):  # without Matplotlib: the report, no picture
+            use_agg()
+            check_picture_path(args.out, "--out")
     classifier = load_classifier(args.model, args)
     sample = load_sample()
     names = class_names(classifier)

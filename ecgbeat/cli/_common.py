@@ -45,6 +45,23 @@ def save_figure(fig, path: str, args) -> None:
     info(args, f"wrote {path}")
 
 
+def check_picture_path(path: str, option: str) -> None:
+    """Refuse, before any work, a picture name that Matplotlib cannot write or that is a folder.
+
+    Matplotlib chooses the format by the suffix; a name without one would get ``.png`` added."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    suffix = Path(path).suffix[1:].lower()
+    if suffix not in formats:
+        raise CommandError(
+            f"{option} {path}: give a picture name ending in one of "
+            f"{', '.join('.' + name for name in sorted(formats))}"
+        )
+    if Path(path).is_dir():
+        raise CommandError(f"{option} {path} is a folder: give a file name")
+
+
 def use_agg() -> None:
     """Draw off-screen: the command writes image files and must work without a display."""
     try:

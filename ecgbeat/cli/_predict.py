@@ -11,6 +11,7 @@ from ecgbeat.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
     CommandError,
+    check_picture_path,
     class_names,
     info,
     load_classifier,
@@ -22,13 +23,15 @@ from ecgbeat.cli._common import (
 from ecgbeat.exceptions import ECGBeatError
 
 
-def _check_output(output: Path, inputs: list[Path], model: str | None = None) -> None:
+def _check_output(
+    output: Path, inputs: list[Path], model: str | None = None, option: str = "--output"
+) -> None:
     """Refuse, before any work, an output that is a folder, one of the input files or the
     ``--model`` file."""
     from ecgbeat.records import input_kind
 
     if output.is_dir():
-        raise CommandError(f"--output {output} is a folder: give a file name")
+        raise CommandError(f"{option} {output} is a folder: give a file name")
     target = output.resolve()
     for path in inputs:
         # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
@@ -38,12 +41,12 @@ def _check_output(output: Path, inputs: list[Path], model: str | None = None) ->
         for file in files:
             if file.resolve() == target:
                 raise CommandError(
-                    f"--output {output} is one of the inputs ({file}): ecgbeat never writes "
+                    f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
                     "over its input; give another file name"
                 )
     if model is not None and Path(model).resolve() == target:
         raise CommandError(
-            f"--output {output} is the --model file: ecgbeat never writes over a model; "
+            f"{option} {output} is the --model file: ecgbeat never writes over a model; "
             "give another file name"
         )
 
@@ -111,11 +114,16 @@ def cmd_predict(args) -> int:
     """Classify every beat of WFDB records, signal files (EDF; CSV, .npy with --fs) or CSV beats."""
     from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, record_path, write_csv
 
-    if args.plot is not None:
-        use_agg()  # fail before the long work when the picture cannot be drawn
     items = [(item, record_path(item)) for item in args.records]
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items], args.model)
+    if args.plot is not None:
+        # Fail before the long work when the picture cannot be drawn or written.
+        use_agg()
+        check_picture_path(args.plot, "--plot")
+        _check_output(Path(args.plot), [p for _, p in items], args.model, option="--plot")
+        if args.output is not None and Path(args.plot).resolve() == Path(args.output).resolve():
+            raise CommandError(f"--plot and --output are the same file, {args.plot}")
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
     errors = {}
     for item, path in items:
