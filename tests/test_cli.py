@@ -476,13 +476,57 @@ def test_predict_draws_the_strip(capsys, tiny_model, mitdb_dir, tmp_path):
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _record_as(source, folder, name):
+    """A copy of a WFDB record under another folder and name."""
+    import shutil
+
+    folder.mkdir(parents=True, exist_ok=True)
+    header = source.with_suffix(".hea").read_text()
+    old = source.name
+    header = header.replace(f"{old}.dat", f"{name}.dat").replace(f"{old} ", f"{name} ", 1)
+    (folder / f"{name}.hea").write_text(header)
+    shutil.copy(source.with_suffix(".dat"), folder / f"{name}.dat")
+    shutil.copy(source.with_suffix(".atr"), folder / f"{name}.atr")
+    return folder / name
+
+
+def test_predict_tells_apart_records_of_one_name(capsys, tiny_model, mitdb_dir, tmp_path):
+    from ecgbeat.records import classify_record
+
+    site1 = _record_as(mitdb_dir / "100", tmp_path / "site1", "100")
+    site2 = _record_as(mitdb_dir / "101", tmp_path / "site2", "100")  # another patient
+    picture = tmp_path / "strip.png"
+    argv = ["-q", "predict", str(site1), str(site2), "--model", str(tiny_model)]
+    code, out, _ = _run(capsys, *argv, "--annotations", "atr", "--csv", "--plot", str(picture))
+    assert code == 0
+    rows = _parse_csv(out)
+    for site, source in ((site1, "100"), (site2, "101")):
+        expected = classify_record(mitdb_dir / source, str(tiny_model), annotations="atr")
+        got = [r for r in rows if r["record"] == str(site)]
+        assert [int(r["sample"]) for r in got] == expected.sample.tolist()
+        assert [r["label"] for r in got] == expected.label.tolist()
+    pictures = sorted(p.name for p in tmp_path.glob("strip-*.png"))
+    assert len(pictures) == 2 and all("site1" in n or "site2" in n for n in pictures)
+    assert pictures[0] != pictures[1]
+
+
+def test_predict_refuses_an_input_given_twice(capsys, mitdb_dir):
+    record = str(mitdb_dir / "100")
+    for argv in ((record, record), (record, record + ".hea")):
+        code, _, err = _run(capsys, "predict", *argv, "--model", "no-such-model")
+        assert code != 0 and "the same input, given twice" in err, err
+
+
 def test_predict_on_dask(capsys, tiny_model, mitdb_dir, tmp_path):
     pytest.importorskip("ecgbeat.distributed")
     distributed = pytest.importorskip("distributed")
+    # Two records of one name, with a failing one between them: each table keeps its input.
+    site1 = _record_as(mitdb_dir / "100", tmp_path / "site1", "100")
+    site2 = _record_as(mitdb_dir / "100", tmp_path / "site2", "100")
     with distributed.LocalCluster(
         n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
     ) as cluster:
-        argv = ["-q", "predict", str(mitdb_dir / "100"), str(tmp_path / "999")]
+        argv = ["-q", "predict", str(site1), str(tmp_path / "999"), str(site2)]
         argv += [
             "--model",
             str(tiny_model),
@@ -493,9 +537,10 @@ def test_predict_on_dask(capsys, tiny_model, mitdb_dir, tmp_path):
         ]
         code, out, err = _run(capsys, *argv)
     assert code == 1
-    assert f"{tmp_path / '999'}:" in err
+    assert f"{tmp_path / '999'}:" in err and "1 of 3 input(s) failed" in err
     rows = _parse_csv(out)
-    assert len(rows) == 2272 and rows[0]["record"] == "100"
+    assert len(rows) == 2 * 2272
+    assert [rows[0]["record"], rows[-1]["record"]] == [str(site1), str(site2)]
 
 
 # ------------------------------------------------------------------ data

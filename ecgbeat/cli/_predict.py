@@ -62,18 +62,37 @@ def _signal_files(record: Path) -> list[Path]:
     return [record.parent / name for name in dict.fromkeys(names) if name]
 
 
-def _classify_each(items, make_table, tables: list, paths: dict, errors: dict) -> None:
+def _refuse_repeated_inputs(items: list[tuple[str, Path]]) -> None:
+    """One input named twice (``a/100`` and ``a/100.hea``) would be classified twice."""
+    seen: dict[Path, str] = {}
+    for item, path in items:
+        first = seen.get(path.resolve())
+        if first is not None:
+            twice = f"{item} is" if first == item else f"{first} and {item} are"
+            raise CommandError(f"{twice} the same input, given twice: give it once")
+        seen[path.resolve()] = item
+
+
+def _classify_each(items, make_table, done: dict, errors: dict) -> None:
     """Tables of ``(item, path)`` inputs; a failure is recorded in ``errors``, the others go on.
 
     Two inputs are in work at once: one is read while the other is classified."""
-    for (item, path), table, exc in each_overlapped(lambda pair: make_table(pair[1]), items):
+    for (item, _), table, exc in each_overlapped(lambda pair: make_table(pair[1]), items):
         if isinstance(exc, (ECGBeatError, OSError, ValueError, ImportError)):
             errors[item] = str(exc)
         elif exc is not None:  # one odd input must not cost the others
             errors[item] = f"{type(exc).__name__}: {exc}"
         else:
-            tables.append(table)
-            paths[table.record] = path
+            done[item] = table
+
+
+def _tell_apart_same_names(done: dict) -> None:
+    """Records of one name in different folders (``site1/100``, ``site2/100``) are named in the
+    table as given, so that their rows and strips are not mixed up."""
+    names = [table.record for table in done.values()]
+    for item, table in done.items():
+        if names.count(table.record) > 1:
+            table.record = item
 
 
 def _format_summary(table) -> str:
@@ -89,18 +108,20 @@ def _format_summary(table) -> str:
     return f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; {burden}"
 
 
-def _plot_strips(tables, paths: dict[str, Path], args) -> None:
+def _plot_strips(done: dict, paths: dict[str, Path], args) -> None:
     use_agg()
     from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_table_strip
     from ecgbeat.records import input_kind
 
-    plotted = [t for t in tables if t.fs == t.fs]
-    for table in plotted:
+    plotted = {item: t for item, t in done.items() if t.fs == t.fs}
+    for item, table in plotted.items():
         out = Path(args.plot)
         if len(plotted) > 1:
-            out = out.with_name(f"{out.stem}-{table.record}{out.suffix}")
-        path = paths[table.record]
+            # A record named as given ("site1/100") must not make a folder of the name.
+            name = table.record.replace("/", "_").replace("\\", "_")
+            out = out.with_name(f"{out.stem}-{name}{out.suffix}")
+        path = paths[item]
         if input_kind(path) == "record":
             signal = read_lead(path, [table.lead], table.record)[0]
         else:
@@ -115,6 +136,7 @@ def cmd_predict(args) -> int:
     from ecgbeat.records import DEFAULT_MODEL, classify_file, input_kind, record_path, write_csv
 
     items = [(item, record_path(item)) for item in args.records]
+    _refuse_repeated_inputs(items)
     if args.output is not None:
         _check_output(Path(args.output), [p for _, p in items], args.model)
     if args.plot is not None:
@@ -150,13 +172,12 @@ def cmd_predict(args) -> int:
                 f"--summary needs the normal class, and none of the model's classes "
                 f"{class_names(model)} is 'N': give --normal-class NAME"
             )
-    tables, paths = [], {}
+    done = {}  # each input's table, by the input as given
     on_dask = [(i, p) for i, p in items if kinds.get(i) == "record" and args.dask is not None]
     if on_dask:
-        tables_d, errors_d = _predict_dask(on_dask, models["record"], args)
-        tables += tables_d
+        done_d, errors_d = _predict_dask(on_dask, models["record"], args)
+        done.update(done_d)
         errors.update(errors_d)
-        paths.update({p.name: p for _, p in on_dask})
 
     def table_of(path):
         model = models[input_kind(path, args.fs)]
@@ -175,7 +196,10 @@ def cmd_predict(args) -> int:
     here = [(i, p) for i, p in items if i in kinds and (i, p) not in on_dask]
     if any(kinds[i] == "record" for i, _ in here):
         here = progress(here, total=len(here), desc="records", args=args, unit="record")
-    _classify_each(here, table_of, tables, paths, errors)
+    _classify_each(here, table_of, done, errors)
+    done = {item: done[item] for item, _ in items if item in done}  # in the order given
+    _tell_apart_same_names(done)
+    tables = list(done.values())
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
         where = "" if message.startswith(item) else f"{item}: "
@@ -199,7 +223,7 @@ def cmd_predict(args) -> int:
         for table in tables:
             print(_format_summary(table), file=stream)
     if args.plot is not None and tables:
-        _plot_strips(tables, paths, args)
+        _plot_strips(done, dict(items), args)
     if errors:
         print(
             f"ecgbeat predict: {len(errors)} of {len(args.records)} input(s) failed",
@@ -230,7 +254,9 @@ def _predict_dask(items, classifier, args):
         quality=args.quality,
     )
     by_resolved = {str(path.resolve()): item for item, path in items}
-    errors = {}
-    for key, message in result.errors.items():
-        errors[by_resolved.get(str(key), str(key))] = message
-    return list(result.tables), errors
+    errors = {
+        by_resolved.get(str(key), str(key)): message for key, message in result.errors.items()
+    }
+    # The tables come in the order of the records given, less those that failed.
+    classified = [item for item, _ in items if item not in errors]
+    return dict(zip(classified, result.tables, strict=True)), errors
