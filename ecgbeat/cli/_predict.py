@@ -28,6 +28,7 @@ def _check_output(
 ) -> None:
     """Refuse, before any work, an output that is a folder, one of the input files or the
     ``--model`` file."""
+    from ecgbeat.datasets import record_files
     from ecgbeat.records import input_kind
 
     if output.is_dir():
@@ -35,9 +36,7 @@ def _check_output(
     target = output.resolve()
     for path in inputs:
         # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
-        files = [path]
-        if input_kind(path) == "record":
-            files = [*path.parent.glob(path.name + ".*"), *_signal_files(path)]
+        files = record_files(path) if input_kind(path) == "record" else [path]
         for file in files:
             if file.resolve() == target:
                 raise CommandError(
@@ -49,17 +48,6 @@ def _check_output(
             f"{option} {output} is the --model file: ecgbeat never writes over a model; "
             "give another file name"
         )
-
-
-def _signal_files(record: Path) -> list[Path]:
-    """The signal files that a record's header names (they need not carry the record's name)."""
-    try:
-        import wfdb
-
-        names = wfdb.rdheader(str(record)).file_name or []
-    except Exception:  # no header, or one wfdb cannot read: the record itself fails later
-        return []
-    return [record.parent / name for name in dict.fromkeys(names) if name]
 
 
 def _refuse_repeated_inputs(items: list[tuple[str, Path]]) -> None:

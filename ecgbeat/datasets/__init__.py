@@ -26,7 +26,13 @@ from ecgbeat.datasets._mitbih import (
     fetch_mitbih,
 )
 from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
-from ecgbeat.datasets._records import DEFAULT_LEADS, read_annotations, read_lead, read_signal
+from ecgbeat.datasets._records import (
+    DEFAULT_LEADS,
+    read_annotations,
+    read_lead,
+    read_signal,
+    record_files,
+)
 from ecgbeat.datasets._sample import load_sample
 
 __all__ = [
@@ -48,4 +54,5 @@ __all__ = [
     "read_beats_csv",
     "read_lead",
     "read_signal",
+    "record_files",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import re
@@ -114,6 +115,41 @@ def read_header(path: Path, name: str):
             )
         _check_against_text(header, lines, hea, name)
     return header
+
+
+def record_files(record: str | os.PathLike) -> list[Path]:
+    r"""The files of a WFDB record on disk: every file of its name, and the signal files that
+    its header names (a header ``rec.hea`` may keep its samples in ``signal.dat``).
+
+    Parameters
+    ----------
+    record : str or path-like
+        The record's path without extension (``data/100``), or its header (``data/100.hea``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        Sorted. A header that cannot be read names no signal file; reading the record then
+        fails with the reason.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "rec.hea").write_text("rec 1 360 10\nsignal.dat 16 200 11 0 0 0 0 MLII\n")
+    >>> [path.name for path in record_files(folder / "rec")]
+    ['rec.hea', 'signal.dat']
+    """
+    path = Path(record)
+    if path.suffix.lower() == ".hea":
+        path = path.with_suffix("")
+    files = set(path.parent.glob(glob.escape(path.name) + ".*"))
+    try:
+        header = read_header(path, path.name)
+    except (DataFormatError, OSError, ImportError):
+        return sorted(files)
+    files.update(path.parent / name for name in header.file_name or [] if name)
+    return sorted(files)
 
 
 #: Leads tried in order when none is named: the lead the pretrained models were trained on first.
