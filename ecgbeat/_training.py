@@ -692,6 +692,11 @@ def train(
             )
         except KeyboardInterrupt:
             result.interrupted = True
+        finally:
+            # Keras leaves each callback holding the pooled trainer: the user's callbacks are
+            # the estimator's parameter, and clone, pickle and deepcopy would carry it along.
+            for callback in config.callbacks:
+                callback.set_model(None)
         if validation_data is not None:
             best.restore()
     return result

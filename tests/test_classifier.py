@@ -165,6 +165,24 @@ def test_class_weight_may_name_a_class_that_this_y_lacks(beats):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_fit_with_callbacks_can_be_cloned_copied_and_pickled(beats):
+    import copy
+    import pickle
+
+    import keras
+    from sklearn.base import clone
+
+    X, y = beats
+    history = keras.callbacks.History()
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}, callbacks=[history]).fit(X, y)
+    assert history.epoch == [0, 1]
+    # Keras left the callback holding the compiled trainer, whose loss cannot be rebuilt.
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+    assert copy.deepcopy(clf).callbacks[0].epoch == [0, 1]
+    clone(clf).fit(X, y)
+
+
 def test_keyboard_interrupt_keeps_best_weights_and_warns():
     import keras
 
