@@ -1021,9 +1021,18 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
 
 def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels)."""
-    kind = {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}
-    return kind.get(a.dtype.kind) == kind.get(b.dtype.kind)
+    """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels).
+
+    Text is text in any array: a pandas column of text is an object array."""
+
+    def kind(labels: np.ndarray) -> str | None:
+        if labels.dtype.kind == "O" and all(isinstance(label, str) for label in labels):
+            return "U"
+        return {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}.get(
+            labels.dtype.kind
+        )
+
+    return kind(a) == kind(b)
 
 
 def freeze_features(model: keras.Model) -> None:

@@ -247,12 +247,21 @@ def test_classes_are_the_users_labels_unless_asked_to_keep_the_pretrained_ones(l
 def test_the_same_labels_keep_the_pretrained_output_layer(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=10, seed=3)
-    recorder = InitialWeights()
-    HeartbeatCNNClassifier.from_pretrained(path, epochs=1, callbacks=[recorder]).fit(X, y)
-    for a, b in zip(
-        recorder.weights["output"], source.model_.get_layer("output").get_weights(), strict=True
-    ):
-        np.testing.assert_array_equal(a, b)
+    # Text labels as NumPy text, and as a pandas column holds them (an object array).
+    for labels in (y, y.astype(object)):
+        recorder = InitialWeights()
+        HeartbeatCNNClassifier.from_pretrained(path, epochs=1, callbacks=[recorder]).fit(X, labels)
+        for a, b in zip(
+            recorder.weights["output"],
+            source.model_.get_layer("output").get_weights(),
+            strict=True,
+        ):
+            np.testing.assert_array_equal(a, b)
+    normal = np.full((y == "N").sum(), "N", dtype=object)
+    kept = HeartbeatCNNClassifier.from_pretrained(
+        path, epochs=1, validation_fraction=0, keep_pretrained_classes=True
+    ).fit(X[y == "N"], normal)
+    np.testing.assert_array_equal(kept.classes_, source.classes_)
 
 
 def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
