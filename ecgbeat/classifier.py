@@ -894,7 +894,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 # JSON keeps a dict's keys as text: give them back the classes' own type.
                 labels = {str(label): label for label in estimator.classes_.tolist()}
                 estimator.class_weight = {
-                    labels.get(key, key): weight for key, weight in estimator.class_weight.items()
+                    labels[key] if key in labels else _label_from_text(key, estimator.classes_): w
+                    for key, w in estimator.class_weight.items()
                 }
             n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
@@ -1018,6 +1019,16 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _label_from_text(text: str, classes: np.ndarray):
+    """A label that JSON kept as text (a dict key), back in the kind of ``classes``: a
+    ``class_weight`` key may name a class that the fit's ``y`` lacked."""
+    parse = {"b": lambda t: {"True": True, "False": False}[t], "i": int, "u": int, "f": float}
+    try:
+        return parse.get(classes.dtype.kind, str)(text)
+    except (KeyError, ValueError):  # not a label of that kind: it stays as it was written
+        return text
 
 
 def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:

@@ -108,6 +108,13 @@ def test_a_class_weight_dict_loads_with_the_labels_own_keys(tmp_path):
     assert restored.class_weight == {3: 1.0, 7: 2.5}
     assert restored.get_params() == clf.get_params()
     clone(restored).fit(X, y)  # the recipe repeats
+    # A key for a class that this y lacks (one dict for every fold) keeps its type too.
+    clf.set_params(class_weight={3: 1.0, 7: 2.5, 9: 4.0}).fit(X, y)
+    clf.save(tmp_path / "weighted.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "weighted.keras")
+    assert restored.get_params() == clf.get_params()
+    assert all(type(key) is int for key in restored.class_weight)
+    clone(restored).fit(X, y)
 
 
 def test_a_random_state_instance_saves_and_loads_in_its_state(tmp_path):
