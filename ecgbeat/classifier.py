@@ -297,6 +297,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ``max_class_ratio``.
     n_epochs_ : int
         Number of epochs actually run.
+    model_card_ : dict
+        Present for a shipped or saved model that has a card: what it was trained on, how its
+        beats are cut (``segmentation``), its class names and results. After a fit from a
+        pretrained start it keeps only what still holds (``fine_tuned_from``, how the beats are
+        cut, and the class names when the classes are the start's); a fit from scratch has none.
 
     See Also
     --------
@@ -607,6 +612,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self.n_epochs_ = result.n_epochs
+        self.__dict__.pop("model_card_", None)
+        card = _card_after_fine_tuning(source, classes, self.pretrained)
+        if card is not None:
+            self.model_card_ = card
         self._setup_inference()
         if result.interrupted:
             warnings.warn(
@@ -1019,6 +1028,24 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | None:
+    """What of the start's model card still holds for a network fine-tuned from it.
+
+    How beats are cut (``segmentation``) still holds, since the network reads the same input;
+    the class names and the normal class only when the classes are the start's; the data,
+    metrics and command of the start's training describe another model and are dropped. A fit
+    from scratch has no card.
+    """
+    start = (source.metadata.get("extra") if source is not None else None) or {}
+    card = {key: start[key] for key in ("segmentation",) if key in start}
+    source_classes = None if source is None else np.asarray(source.metadata["classes"])
+    if source_classes is not None and np.array_equal(source_classes, classes):
+        card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})
+    if not card:
+        return None
+    return {"fine_tuned_from": str(pretrained), **card}
 
 
 def _label_from_text(text: str, classes: np.ndarray):

@@ -264,6 +264,37 @@ def test_the_same_labels_keep_the_pretrained_output_layer(source_model):
     np.testing.assert_array_equal(kept.classes_, source.classes_)
 
 
+def test_a_fit_keeps_only_what_still_holds_of_the_starts_card(source_model, tmp_path):
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    start = HeartbeatCNNClassifier.load(path)
+    start.model_card_ = {
+        "segmentation": {"refine_radius": 0.12},
+        "target_names": ["normal", "supra", "ventricular"],
+        "normal_class": "N",
+        "data": {"source": "MIT-BIH", "n_train": 87556},
+        "test_metrics": {"accuracy": 0.99},
+    }
+    start.save(tmp_path / "carded.keras")
+    tuned = HeartbeatCNNClassifier.from_pretrained(tmp_path / "carded.keras", epochs=1).fit(X, y)
+    # The same classes: the beats are cut and named as before; the start's data and metrics
+    # describe another model.
+    assert tuned.model_card_ == {
+        "fine_tuned_from": str(tmp_path / "carded.keras"),
+        "segmentation": {"refine_radius": 0.12},
+        "target_names": ["normal", "supra", "ventricular"],
+        "normal_class": "N",
+    }
+    binary = np.where(y == "N", "N", "X")
+    tuned.fit(X, binary)
+    assert tuned.model_card_ == {
+        "fine_tuned_from": str(tmp_path / "carded.keras"),
+        "segmentation": {"refine_radius": 0.12},
+    }
+    tuned.set_params(pretrained=None).fit(X, binary)
+    assert not hasattr(tuned, "model_card_")
+
+
 def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
