@@ -656,6 +656,12 @@ def test_a_run_where_every_input_fails_leaves_the_output_alone(capsys, tiny_mode
     assert code == 1 and "1 of 1 input(s) failed" in err
     assert out.read_text() == "earlier results\n"
     assert [p.name for p in tmp_path.iterdir()] == ["beats.csv"]  # no temporary file left
+    # Nor does a run whose input held no beat (20 s of a flat line).
+    np.savetxt(tmp_path / "flat.csv", np.zeros(20 * 360))
+    argv = ["predict", str(tmp_path / "flat.csv"), "--fs", "360", "--model", str(tiny_model)]
+    code, _, err = _run(capsys, *argv, "-o", str(out))
+    assert code == 0 and "no beats classified" in err
+    assert out.read_text() == "earlier results\n"
 
 
 def test_train_replaces_a_model_only_with_force(capsys, sample_csv, tiny_model, tmp_path):

@@ -194,13 +194,12 @@ def cmd_predict(args) -> int:
         print(f"ecgbeat predict: {where}{message}", file=sys.stderr)
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
-    if args.output is not None and tables:
-        # Atomically, and only with something to write: a run in which every input failed leaves
-        # an existing file as it was.
+    n_beats = sum(map(len, tables))
+    if args.output is not None and n_beats:
+        # Atomically, and only with something to write: a run that classified no beat (every
+        # input failed, or held none) leaves an existing file as it was.
         write_csv(tables, args.output)
-        info(
-            args, f"wrote {sum(map(len, tables))} beats of {len(tables)} record(s) to {args.output}"
-        )
+        info(args, f"wrote {n_beats} beats of {len(tables)} record(s) to {args.output}")
     elif args.output is not None:
         info(args, f"no beats classified: {args.output} not written")
     if table_to_stdout and tables:
