@@ -625,7 +625,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=2,
             )
         self._warn_if_one_class(X, y_encoded, rng)
-        self._warn_if_not_below_prior(result.prior_val_loss)
+        if len(np.unique(y_encoded)) > 1:  # one class (a kept pretrained head): nothing to beat
+            self._warn_if_not_below_prior(result.prior_val_loss)
         return self
 
     def _warn_if_not_below_prior(self, prior_val_loss: float | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import keras
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from ecgbeat import HeartbeatCNNClassifier, pretrained
@@ -180,6 +182,12 @@ def test_fine_tuning_on_a_subset_of_the_pretrained_classes_keeps_the_head(source
     clf.fit(X[only_normal], y[only_normal])
     np.testing.assert_array_equal(clf.classes_, source.classes_)
     assert clf.predict_proba(X).shape == (len(X), 3)
+    # With held-out beats of that one class, the loss of its frequency is 0: no network can
+    # beat it, and not learning is no reason to warn.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.set_params(validation_fraction=0.2).fit(X[only_normal], y[only_normal])
+    assert "val_loss" in clf.history_
     with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
         HeartbeatCNNClassifier(epochs=1).fit(X[only_normal], y[only_normal])
 
