@@ -605,6 +605,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 result = _training.joined(result, train(model, gently))
         else:
             result = train(model, config)
+        if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+            # As scikit-learn's MLPClassifier: a diverged network is an error, not a model.
+            raise ValueError(
+                f"training diverged: the network's weights became NaN or infinite (after "
+                f"{result.n_epochs} epoch(s)). Try a smaller learning_rate (it is "
+                f"{self.learning_rate:g}) and check that the beats are scaled to [0, 1]"
+            )
         self.classes_ = classes
         self.precision_ = precision
         self.sampling_rates_ = result.sampling_rates

@@ -130,6 +130,9 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if path.suffix != ".keras":
         raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
     fields = _jsonable(fields)
+    if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+        # read_model_file refuses such a file: never write one.
+        raise ValueError("cannot save a network whose weights are NaN or infinite")
     with replacing(path, suffix=".keras") as tmp:
         _weights_only_copy(model).save(str(tmp))
         with zipfile.ZipFile(tmp) as archive:

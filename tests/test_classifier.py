@@ -183,6 +183,27 @@ def test_a_fit_with_callbacks_can_be_cloned_copied_and_pickled(beats):
     clone(clf).fit(X, y)
 
 
+def test_a_diverged_fit_is_an_error_and_leaves_the_estimator_as_it_was(beats, tmp_path):
+    import keras
+
+    class Diverge(keras.callbacks.Callback):
+        # What a far too large learning rate does, without depending on the CPU's arithmetic.
+        def on_train_batch_end(self, batch, logs=None):
+            self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+    X, y = beats
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}, callbacks=[Diverge()])
+    with pytest.raises(ValueError, match=r"training diverged.*smaller learning_rate"):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")
+    # Nor can such a network be saved: load would refuse the file.
+    fitted = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)
+    fitted.model_.set_weights([np.full_like(w, np.nan) for w in fitted.model_.get_weights()])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        fitted.save(tmp_path / "nan.keras")
+    assert not (tmp_path / "nan.keras").exists()
+
+
 def test_keyboard_interrupt_keeps_best_weights_and_warns():
     import keras
 
