@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow, random_state_kept
+from ecgbeat._warnings import warn_caller
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -174,12 +175,11 @@ def validation_split(
         or n_validation < n_classes
         or len(y) - n_validation < n_classes
     ):
-        warnings.warn(
+        warn_caller(
             f"too few beats ({len(y)}, smallest class {counts[counts > 0].min()}) for a stratified "
             f"validation fraction of {fraction}: training on all of them without validation, "
             "early stopping or learning-rate decay",
             UserWarning,
-            stacklevel=4,
         )
         return indices, None
     train_idx, val_idx = _model_selection().train_test_split(
@@ -233,12 +233,11 @@ def grouped_validation_split(
                 return np.sort(train_idx), np.sort(val_idx)
     train_idx, val_idx = folds[0]
     missing = classes[~np.isin(classes, y[train_idx])]
-    warnings.warn(
+    warn_caller(
         f"every class is in too few groups to train on all of them with whole groups held out "
         f"for validation: classes {missing.tolist()} are only in the validation groups and are "
         "not trained on; give more patients or set validation_fraction=0",
         UserWarning,
-        stacklevel=4,
     )
     return np.sort(train_idx), np.sort(val_idx)
 

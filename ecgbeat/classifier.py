@@ -13,7 +13,6 @@ import inspect
 import logging
 import numbers
 import threading
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +36,7 @@ from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
 from ecgbeat._inference import PRECISIONS, compile_predict
+from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
@@ -434,13 +434,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             if getattr(self, name) not in (defaults[name], None)
         ]
         if changed:
-            warnings.warn(
+            warn_caller(
                 f"{', '.join(changed)} changes nothing with lr_schedule='cosine_restarts': the "
                 "learning rate follows its cosine cycles, and early stopping judges whole cycles "
                 "(only early_stopping_patience=None, which turns it off, acts). Set "
                 "lr_schedule='plateau' to decay on plateau with these settings",
                 UserWarning,
-                stacklevel=4,
             )
 
     def _warn_if_unscaled(self, X: np.ndarray) -> None:
@@ -450,13 +449,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             return
         low, high = float(beats.min()), float(beats.max())
         if low < -_SCALE_MARGIN or high > 1 + _SCALE_MARGIN:
-            warnings.warn(
+            warn_caller(
                 f"the beats range from {low:.3g} to {high:.3g}, but the network expects each "
                 "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
                 "them); scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
                 "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline",
                 InputScaleWarning,
-                stacklevel=3,
             )
 
     def _validate_X(self, X, y="no_validation", *, reset: bool, cast: bool = True):
@@ -625,11 +623,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             self.model_card_ = card
         self._setup_inference()
         if result.interrupted:
-            warnings.warn(
+            warn_caller(
                 f"training was interrupted after {result.n_epochs} epoch(s); the estimator keeps "
                 f"the weights of the best epoch so far ({result.best_epoch}) and is usable",
                 UserWarning,
-                stacklevel=2,
             )
         self._warn_if_one_class(X, y_encoded, rng)
         if len(np.unique(y_encoded)) > 1:  # one class (a kept pretrained head): nothing to beat
@@ -642,13 +639,12 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         val_loss = self.history_.get("val_loss")
         if prior_val_loss is None or not val_loss or min(val_loss) < 0.99 * prior_val_loss:
             return
-        warnings.warn(
+        warn_caller(
             f"the validation loss never fell clearly below {prior_val_loss:.4g}, the loss of predicting "
             f"the training class frequencies for every beat (best: {min(val_loss):.4g}): what "
             "the network learned does not carry to the held-out beats. Try more epochs or "
             "beats, a smaller learning_rate, and check that the beats are scaled to [0, 1]",
             ConvergenceWarning,
-            stacklevel=4,
         )
 
     #: How many training beats the check for a network that learned nothing predicts.
@@ -668,14 +664,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         # The beats were checked (and their scale warned about) in fit: not again.
         predicted = np.unique(np.argmax(self._network_proba(X[rows]), axis=1))
         if len(predicted) == 1:
-            warnings.warn(
+            warn_caller(
                 f"training ended predicting class {np.asarray(self.classes_[predicted[0]]).tolist()!r} for "
                 f"every one of {len(rows)} training beats checked: the network did not learn to "
                 "tell the classes apart. Try more epochs (with few beats, max_class_ratio=None "
                 "gives each epoch more steps), a larger learning_rate or class_weight='balanced', "
                 "and check that the beats are scaled to [0, 1]",
                 ConvergenceWarning,
-                stacklevel=4,
             )
 
     def _sample_weights(self, y, y_encoded: np.ndarray, classes: np.ndarray) -> np.ndarray | None:

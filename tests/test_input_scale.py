@@ -92,3 +92,30 @@ def test_fit_on_a_dataframe_warns_of_nothing(fitted):
         warnings.simplefilter("ignore", ConvergenceWarning)  # a tiny fit may learn little
         clf = HeartbeatCNNClassifier(**TINY).fit(frame, y)
     assert clf.feature_names_in_.tolist() == list(frame.columns)
+
+
+def test_warnings_point_at_the_callers_line(fitted):
+    # The same check runs from fit, predict and scikit-learn's score: each warning must name
+    # this file, not a line inside ecgbeat or scikit-learn.
+    clf, X, y = fitted
+    calls = {
+        "fit": lambda: HeartbeatCNNClassifier(**TINY).fit(X * 10, y),
+        "predict_proba": lambda: clf.predict_proba(X * 10),
+        "predict": lambda: clf.predict(X * 10),
+        "score": lambda: clf.score(X * 10, y),
+        "fit, too few beats to validate": lambda: HeartbeatCNNClassifier(**TINY).fit(
+            X[[0, 1, 40, 80]], y[[0, 1, 40, 80]]
+        ),
+    }
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        # Only ecgbeat's own (TensorFlow's and Keras' may come too, from their own lines).
+        ours = [
+            w
+            for w in caught
+            if w.category is InputScaleWarning or str(w.message).startswith("too few beats")
+        ]
+        assert ours, name
+        assert {w.filename for w in ours} == {__file__}, (name, [w.filename for w in ours])
