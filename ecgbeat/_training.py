@@ -476,11 +476,17 @@ def _best_weights_callback(
             self.best_weights = None
             self.wait = 0
 
+        def _rate(self) -> float:
+            return float(keras_module.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+        def on_epoch_begin(self, epoch, logs=None):
+            # The rate this epoch trains at: decay on plateau lowers it at the epoch's end,
+            # before this callback's on_epoch_end runs.
+            self.epoch_rate = self._rate()
+
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
-            logs["learning_rate"] = float(
-                keras_module.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-            )
+            logs["learning_rate"] = getattr(self, "epoch_rate", None) or self._rate()
             for key, value in logs.items():
                 result.history.setdefault(key, []).append(float(value))
             result.n_epochs = epoch + 1

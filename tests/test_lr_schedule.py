@@ -112,6 +112,21 @@ def _stops(val_losses, patience, last_epochs):
     return stopped_after
 
 
+def test_the_history_records_the_rate_each_epoch_trained_at():
+    # Decay on plateau lowers the rate at an epoch's end, before the history is written: the
+    # epoch still trained at the rate it began with, as Keras' own History records it.
+    result = TrainingResult()
+    callback = _best_weights_callback(import_keras(), "val_loss", None, result, 0)
+    network = _FakeNetwork()
+    callback.set_model(network)
+    for epoch, rate in enumerate([1e-3, 1e-3, 5e-4]):
+        network.optimizer.learning_rate = rate
+        callback.on_epoch_begin(epoch)
+        network.optimizer.learning_rate = rate / 2  # decayed as the epoch ends
+        callback.on_epoch_end(epoch, {"val_loss": 1.0})
+    assert result.history["learning_rate"] == [1e-3, 1e-3, 5e-4]
+
+
 def test_early_stopping_judges_whole_cycles():
     # Cycles end after epochs 1 and 5; the second never beats 0.5.
     worse = [1.0, 0.5, 0.6, 0.7, 0.8, 0.9]
