@@ -40,7 +40,7 @@ from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
-from ecgbeat.persistence import read_model_file, write_model_file
+from ecgbeat.persistence import MAX_LABEL_LENGTH, read_model_file, write_model_file
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -855,6 +855,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     f"text: classes_ holds {sorted({type(c).__name__ for c in classes})}"
                 )
             classes = classes.astype(str)
+        if classes.dtype.kind == "U" and classes.dtype.itemsize > 4 * MAX_LABEL_LENGTH:
+            raise ValueError(
+                f"cannot save labels longer than {MAX_LABEL_LENGTH} characters: the longest "
+                f"has {max(map(len, classes.tolist()))}"
+            )
         fields = {
             "estimator": type(self).__name__,
             "params": params,

@@ -49,7 +49,13 @@ from ecgbeat.exceptions import ModelFileError
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["FORMAT_VERSION", "read_metadata", "read_model_file", "write_model_file"]
+__all__ = [
+    "FORMAT_VERSION",
+    "MAX_LABEL_LENGTH",
+    "read_metadata",
+    "read_model_file",
+    "write_model_file",
+]
 
 #: Version of the ``ecgbeat.json`` layout; bumped when it changes incompatibly.
 FORMAT_VERSION = 2
@@ -62,8 +68,8 @@ _METADATA = "ecgbeat.json"
 #: a margin, and the metadata at most this many bytes.
 _MAX_INFLATION, _INFLATION_MARGIN = 20, 1 << 20
 _MAX_METADATA_BYTES = 16 << 20
-#: The largest class label a file may declare (``classes_dtype``), in bytes per label.
-_MAX_CLASS_BYTES = 4096
+#: The longest text label a file may declare (``classes_dtype``), in characters.
+MAX_LABEL_LENGTH = 4096
 
 
 def _sha256(data: bytes) -> str:
@@ -265,7 +271,8 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         dtype = np.dtype(dtype_text) if isinstance(dtype_text, str) else None
     except TypeError:
         dtype = None
-    if dtype is None or dtype.kind not in "biufU" or dtype.itemsize > _MAX_CLASS_BYTES:
+    # NumPy text takes 4 bytes a character; numbers are at most 16 bytes.
+    if dtype is None or dtype.kind not in "biufU" or dtype.itemsize > 4 * MAX_LABEL_LENGTH:
         fail(
             f"classes_dtype {dtype_text!r} is not a boolean, integer, float or text type of labels"
         )

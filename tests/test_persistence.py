@@ -117,6 +117,21 @@ def test_a_class_weight_dict_loads_with_the_labels_own_keys(tmp_path):
     clone(restored).fit(X, y)
 
 
+def test_long_text_labels_load_back_and_longer_ones_are_refused_before_writing(tmp_path):
+    # NumPy text takes 4 bytes a character: the limit is in characters, the same for both.
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    long = np.where(y == 7, "V" * 1100, "N" * 1100)
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(X, long)
+    clf.save(tmp_path / "long.keras")
+    assert HeartbeatCNNClassifier.load(tmp_path / "long.keras").classes_.tolist() == sorted(
+        set(long.tolist())
+    )
+    clf.classes_ = np.array(["N", "V" * 4097])
+    with pytest.raises(ValueError, match="longer than 4096 characters"):
+        clf.save(tmp_path / "longer.keras")
+    assert not (tmp_path / "longer.keras").exists()
+
+
 def test_a_random_state_instance_saves_and_loads_in_its_state(tmp_path):
     # scikit-learn's random_state may be a RandomState: save keeps it as a pickle would.
     X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
@@ -334,12 +349,32 @@ def test_metadata_fields_are_checked_on_load(saved, tmp_path, case):
     assert "bad.keras" in str(info.value)
 
 
-def test_nan_weights_are_refused(fitted, tmp_path):
+def test_nan_weights_are_refused(fitted, tmp_path, monkeypatch):
+    from ecgbeat import persistence
+
+    def poisoned(weights):
+        weights = [w.copy() for w in weights]
+        weights[0][0, 0, 0] = np.nan
+        return weights
+
     clf = pickle.loads(pickle.dumps(fitted[0]))
-    weights = clf.model_.get_weights()
-    weights[0][0, 0, 0] = np.nan
-    clf.model_.set_weights(weights)
+    finite = clf.model_.get_weights()
+    clf.model_.set_weights(poisoned(finite))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        clf.save(tmp_path / "nan.keras")
+    assert not (tmp_path / "nan.keras").exists()
+    # A file that holds them all the same (written by other code) is refused by load.
+    clf.model_.set_weights(finite)
+    copy_of = persistence._weights_only_copy
+
+    def copy_with_nan(model):
+        copy = copy_of(model)
+        copy.set_weights(poisoned(copy.get_weights()))
+        return copy
+
+    monkeypatch.setattr(persistence, "_weights_only_copy", copy_with_nan)
     clf.save(tmp_path / "nan.keras")
+    monkeypatch.undo()
     with pytest.raises(ModelFileError, match="NaN or infinite weights"):
         HeartbeatCNNClassifier.load(tmp_path / "nan.keras")
 
