@@ -118,12 +118,44 @@ def test_signal_files_name_their_columns_or_are_numbered(tmp_path):
     np.save(tmp_path / "two.npy", np.column_stack([ecg, -ecg]))
     signal, lead = read_signal_file(tmp_path / "two.npy", "2")
     assert lead == "2" and signal[0] == -ecg[0]
-    assert read_signal_file(tmp_path / "two.npy")[1] == "1"
+    with pytest.warns(UserWarning, match="no column is named as an ECG lead.*reading '1'"):
+        assert read_signal_file(tmp_path / "two.npy")[1] == "1"
     np.save(tmp_path / "wide.npy", np.zeros((3, 1000)))
     with pytest.raises(DataFormatError, match=r"one column per lead .* shape \(3, 1000\)"):
         read_signal_file(tmp_path / "wide.npy")
     with pytest.raises(DataFormatError, match=r"has no column 'V9'; its columns are time, RESP"):
         read_signal_file(tmp_path / "h.csv", "V9")
+
+
+def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
+    # Spreadsheet exports name their columns with units and quotes, and clocks in many ways.
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(5)
+    t = np.arange(ecg.size) / FS
+    rows = "\n".join(f"{a},{b},{-b}" for a, b in zip(t, ecg, strict=True))
+    for header, expected in (
+        ('"Time (s)","MLII (mV)","V5 (mV)"', '"MLII (mV)"'),
+        ("timestamp,lead_x,other", None),  # a clock by name, then no lead name: warned
+        ("elapsed time [s],a,b", None),
+    ):
+        (tmp_path / "s.csv").write_text(header + "\n" + rows)
+        if expected is None:
+            with pytest.warns(UserWarning, match="no column is named as an ECG lead"):
+                signal, lead = read_signal_file(tmp_path / "s.csv")
+            assert lead == header.split(",")[1]
+        else:
+            signal, lead = read_signal_file(tmp_path / "s.csv")
+            assert lead.strip('"') == expected.strip('"')
+        np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    assert read_signal_file(tmp_path / "s.csv", "B")[1] == "b"
+    # A clock by its values, whatever its name; and a file of clocks alone is refused.
+    (tmp_path / "n.csv").write_text("a,b\n" + "\n".join(f"{k},{v}" for k, v in enumerate(ecg)))
+    with pytest.warns(UserWarning, match="reading 'b'"):
+        assert read_signal_file(tmp_path / "n.csv")[1] == "b"
+    (tmp_path / "c.csv").write_text("time,ms\n" + "\n".join(f"{a},{1000 * a}" for a in t))
+    with pytest.raises(DataFormatError, match="every column is a clock"):
+        read_signal_file(tmp_path / "c.csv")
 
 
 def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgbeat._install import install_hint
+from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
 from ecgbeat.exceptions import DataFormatError
 
@@ -348,8 +349,10 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     A CSV may start with a header row naming its columns; without one, and in ``.npy`` files,
     the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
     names tried in order; None tries :data:`DEFAULT_LEADS`, then the first column whose name is
-    an ECG lead, then the first column that is not a clock (``time``, ``t``, ``sample``...). The
-    file holds no sampling rate: the caller knows it.
+    an ECG lead, then the first column that is not a clock (``time``, ``timestamp``, ``t``,
+    ``sample``..., or values that only ever increase), with a warning when there are several
+    columns. Names match without regard to case, quotes or a trailing unit (``"MLII (mV)"`` is
+    MLII). The file holds no sampling rate: the caller knows it.
 
     Returns
     -------
@@ -396,20 +399,65 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         raise DataFormatError(
             f"{path}: {len(names)} names in the header, {values.shape[1]} columns"
         )
-    column = _choose_column(path, names, lead)
+    increasing = (
+        [bool(np.all(np.diff(values[:, k]) > 0)) for k in range(values.shape[1])]
+        if values.shape[0] > 2
+        else None
+    )
+    column = _choose_column(path, names, lead, increasing)
     return values[:, column].astype(np.float64), names[column]
 
 
-def _choose_column(path: Path, names: list[str], lead: str | Sequence[str] | None) -> int:
-    """Index of the lead to read among ``names`` (see :func:`read_signal_file`)."""
-    lower = [n.lower() for n in names]
+_CLOCKS = {"t", "times", "seconds", "s", "sample", "samples", "index", "ms", "elapsed"}
+
+
+def _column_key(name: str) -> str:
+    """A column's name as matched: case, quotes and a trailing unit left out (``MLII (mV)``)."""
+    key = name.strip().strip('"').strip()
+    return re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", key).strip().lower()
+
+
+def _is_clock(name: str) -> bool:
+    key = _column_key(name)
+    return key in _CLOCKS or key.startswith(("time", "elapsed"))
+
+
+def _choose_column(
+    path: Path,
+    names: list[str],
+    lead: str | Sequence[str] | None,
+    increasing: Sequence[bool] | None = None,
+) -> int:
+    """Index of the lead to read among ``names`` (see :func:`read_signal_file`).
+
+    ``increasing`` marks the columns whose values only ever increase: a clock by its values,
+    whatever its name."""
+    keys = [_column_key(n) for n in names]
     if lead is None:
-        clocks = {"time", "t", "times", "seconds", "s", "sample", "samples", "index", "ms"}
-        signals = [n for n in names if n.lower() not in clocks] or names
-        wanted = [*DEFAULT_LEADS, *(n for n in names if is_ecg_lead(n)), signals[0]]
-    else:
-        wanted = [lead] if isinstance(lead, str) else list(lead)
-    column = next((lower.index(w.lower()) for w in wanted if w.lower() in lower), None)
+        named = [keys.index(w.lower()) for w in DEFAULT_LEADS if w.lower() in keys]
+        named += [k for k, key in enumerate(keys) if is_ecg_lead(key)]
+        if named:
+            return named[0]
+        signals = [
+            k
+            for k, n in enumerate(names)
+            if not _is_clock(n) and not (increasing is not None and increasing[k])
+        ]
+        if not signals:
+            raise DataFormatError(
+                f"{path}: every column is a clock by its name or its values ({', '.join(names)}): "
+                "none holds an ECG lead"
+            )
+        if len(names) > 1:
+            warn_caller(
+                f"{path}: no column is named as an ECG lead (MLII, II, V5, ECG...); reading "
+                f"{names[signals[0]]!r}, the first that is not a clock. Name the lead to read "
+                "(lead=..., --lead) if that is not the ECG",
+                UserWarning,
+            )
+        return signals[0]
+    wanted = [lead] if isinstance(lead, str) else list(lead)
+    column = next((keys.index(_column_key(w)) for w in wanted if _column_key(w) in keys), None)
     if column is None:
         raise DataFormatError(
             f"{path} has no column {' or '.join(map(repr, wanted))}; its columns are "
