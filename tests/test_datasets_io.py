@@ -349,6 +349,21 @@ def test_bad_csv(tmp_path, content, message):
             load_heartbeat_csv(path)
 
 
+def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
+    # pandas' to_csv names unnamed columns 0, 1, 2...; a spreadsheet names them in words.
+    from ecgbeat.datasets import read_beats_csv
+
+    source = kaggle_dir / "mitbih_test_first10.csv"
+    X, y = load_heartbeat_csv(source, return_X_y=True)
+    body = source.read_text()
+    for header in (",".join(map(str, range(188))), ",".join([f"x{k}" for k in range(187)] + ["y"])):
+        (tmp_path / "h.csv").write_text(header + "\n" + body)
+        X_h, y_h = load_heartbeat_csv(tmp_path / "h.csv", return_X_y=True)
+        np.testing.assert_array_equal(X_h, X)
+        assert y_h.tolist() == y.tolist()
+        assert read_beats_csv(tmp_path / "h.csv", 187).shape == (10, 187)
+
+
 def test_missing_csv(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
         load_heartbeat_csv(tmp_path / "nope.csv")

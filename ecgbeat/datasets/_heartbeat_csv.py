@@ -23,7 +23,9 @@ def load_heartbeat_csv(
 ):
     """Load beats stored as in the Kaggle release (``mitbih_*.csv``, ``ptbdb_*.csv``).
 
-    Each row holds ``beat_length`` sample values then the label as a float; no header.
+    Each row holds ``beat_length`` sample values then the label as a float. A first row of
+    column names, or of the column numbers ``0, 1, 2...`` that pandas' ``to_csv`` writes, is a
+    header and is skipped.
 
     Parameters
     ----------
@@ -88,10 +90,10 @@ def load_heartbeat_csv(
 
 
 def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
-    """Beats to classify from a CSV: one beat of ``beat_length`` samples per row, no header.
+    """Beats to classify from a CSV: one beat of ``beat_length`` samples per row.
 
     A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns); the label
-    is left out.
+    is left out. A header row is skipped, as in :func:`load_heartbeat_csv`.
 
     Parameters
     ----------
@@ -136,7 +138,9 @@ def _read_numbers(path: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
-        table = np.loadtxt(path, delimiter=",", dtype=np.float64, ndmin=2)
+        table = np.loadtxt(
+            path, delimiter=",", dtype=np.float64, ndmin=2, skiprows=int(_has_header(path))
+        )
     except ValueError as exc:
         # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
         reason = str(exc).split("; use `usecols`")[0]
@@ -148,3 +152,21 @@ def _read_numbers(path: str) -> np.ndarray:
         row, col = np.argwhere(bad)[0]
         raise DataFormatError(f"{path}: NaN or infinite value at row {row + 1}, column {col + 1}")
     return table
+
+
+def _has_header(path: str) -> bool:
+    """Whether the first row names the columns: text, or the numbers 0, 1, 2... that pandas'
+    ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one)."""
+    with open(path, encoding="utf-8-sig") as f:
+        first = f.readline().strip().split(",")
+
+    def number(text: str) -> float | None:
+        try:
+            return float(text)
+        except ValueError:
+            return None
+
+    values = [number(v) for v in first]
+    if first != [""] and all(v is None for v in values):
+        return True  # names; a row of numbers with one bad value is an error, reported later
+    return len(values) > 2 and values == list(range(len(values)))
