@@ -562,6 +562,22 @@ def test_data_info_counts_per_split(capsys, mitdb_dir):
     assert table[("inter-patient", "test")][0] == "22"
 
 
+def test_data_info_on_a_data_home_still_filling_up(capsys, mitdb_dir, tmp_path):
+    import shutil
+
+    (tmp_path / "mitdb").mkdir()
+    for name in ("100", "101"):
+        for ext in ("hea", "dat", "atr"):
+            shutil.copy(mitdb_dir / f"{name}.{ext}", tmp_path / "mitdb" / f"{name}.{ext}")
+    code, out, _ = _run(capsys, "-q", "data", "--data-home", str(tmp_path), "--info")
+    assert code == 0
+    assert "(2 headers)" in out and "not available, records are missing" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mitdb"]  # nothing written
+    # Building the cache without downloading still fails, naming what is missing.
+    code, _, err = _run(capsys, "-q", "data", "--data-home", str(tmp_path), "--no-download")
+    assert code != 0 and "102.hea" in err
+
+
 def test_train_defaults_are_the_estimators():
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.cli import build_parser
