@@ -578,6 +578,36 @@ def test_data_info_on_a_data_home_still_filling_up(capsys, mitdb_dir, tmp_path):
     assert code != 0 and "102.hea" in err
 
 
+def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sample_csv):
+    import io
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    saved = sys.stdout
+    sys.stdout = ClosedPipe()  # `ecgbeat predict beats.csv | head -0`
+    try:
+        code = main(["-q", "predict", str(sample_csv), "--model", str(tiny_model)])
+    finally:
+        sys.stdout = saved
+    assert code == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_warnings_are_one_line_naming_the_command(capsys, tiny_model, tmp_path):
+    t = np.arange(20 * 360) / 360
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 20, 0.8))
+    np.savetxt(tmp_path / "two.csv", np.column_stack([ecg, -ecg]), delimiter=",")
+    argv = ["-q", "predict", str(tmp_path / "two.csv"), "--fs", "360", "--model", str(tiny_model)]
+    code, _, err = _run(capsys, *argv, "--summary")
+    assert code == 0
+    warning = [line for line in err.splitlines() if "warning" in line]
+    assert warning and warning[0].startswith("ecgbeat predict: warning: ")
+    assert "no column is named as an ECG lead" in warning[0]
+    assert ".py:" not in err
+
+
 def test_train_defaults_are_the_estimators():
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.cli import build_parser

@@ -186,6 +186,12 @@ def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
         f"ecgbeat predict: {bad}: not a CSV of numbers: the number of columns changed from 3 "
         "to 2 at row 2"
     )
+    # An empty signal file: one line that says so, no NumPy warning before it.
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["-q", "predict", str(empty), "--fs", "360", "--model", "mitbih"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"ecgbeat predict: {empty}: the file holds no samples"
 
 
 def test_missing_inputs_fail_before_the_model_loads(tmp_path, capsys, monkeypatch):

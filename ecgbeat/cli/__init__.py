@@ -4,7 +4,8 @@ Run ``ecgbeat --help`` or ``ecgbeat COMMAND --help``. Heavy libraries (TensorFlo
 wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers at once.
 
 Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
-2 wrong usage (unknown option, bad value). Errors are one line on stderr, never a traceback;
+2 wrong usage (unknown option, bad value), 141 when the reader of the output went away
+(``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
 ``ECGBEAT_DEBUG=1`` shows the traceback as well.
 
 Examples
@@ -17,6 +18,7 @@ ecgbeat ...
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
@@ -29,6 +31,10 @@ from ecgbeat.exceptions import ECGBeatError
 
 __all__ = ["build_parser", "main"]
 
+
+#: The exit code when the reader of stdout went away (``| head``): that of a command killed by
+#: SIGPIPE, as the shell reports it.
+EXIT_BROKEN_PIPE = 128 + 13
 
 #: The commands that run a network, and so load TensorFlow.
 _TENSORFLOW_COMMANDS = {"demo", "predict", "train", "evaluate"}
@@ -83,10 +89,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         _quiet_libraries(args.command)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            # A library's warning is one line that names the command, as errors are, not a
+            # path inside ecgbeat and a line of its source.
+            warnings.showwarning = lambda message, *_, **__: print(
+                f"ecgbeat {args.command}: warning: {message}", file=sys.stderr
+            )
+            return args.func(args)
     except KeyboardInterrupt:
         print("ecgbeat: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (| head): stop quietly, as other command-line tools do.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except (ECGBeatError, OSError, ValueError, ImportError, KeyError) as exc:
         if os.environ.get("ECGBEAT_DEBUG"):
             raise

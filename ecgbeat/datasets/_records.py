@@ -378,7 +378,10 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         except ValueError:
             names, skip = [v.strip().strip('"') for v in first], 1
         try:
-            values = np.loadtxt(text[skip:], delimiter=",", ndmin=2)  # the text already read
+            with warnings.catch_warnings():
+                # An empty file is refused below, in words; NumPy's warning would say it twice.
+                warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+                values = np.loadtxt(text[skip:], delimiter=",", ndmin=2)  # the text already read
         except ValueError as exc:
             raise DataFormatError(
                 f"{path}: not a CSV of numbers, one column per lead ({exc})"
@@ -388,6 +391,8 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
+    if not values.size:
+        raise DataFormatError(f"{path}: the file holds no samples")
     if values.ndim != 2 or values.shape[0] < values.shape[1] or not values.size:
         raise DataFormatError(
             f"{path}: expected one column per lead and one row per sample, got shape {values.shape}"
