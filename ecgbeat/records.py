@@ -31,6 +31,7 @@ import numpy as np
 
 from ecgbeat._atomic import replacing
 from ecgbeat.datasets import DEFAULT_LEADS
+from ecgbeat.exceptions import DataFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -592,7 +593,8 @@ def classify_file(
         A fitted classifier or a pretrained model's name. None: :data:`DEFAULT_MODEL` for
         recordings, ``"mitbih"`` for beats (which carry no R-R intervals).
     fs : float, optional
-        Sampling rate of a CSV or ``.npy`` signal in Hz (an EDF file states its own).
+        Sampling rate of a CSV or ``.npy`` signal in Hz. A WFDB record and an EDF file state
+        their own; a different ``fs`` is refused.
     lead, annotations, detector, class_names, normal_class, quality
         As in :func:`classify_record` (``annotations`` for WFDB records only; ``quality`` for
         recordings: beats from a CSV have no signal around them to assess).
@@ -605,7 +607,8 @@ def classify_file(
     Raises
     ------
     ValueError
-        If ``annotations`` is given for a file that is not a WFDB record.
+        If ``annotations`` is given for a file that is not a WFDB record, or ``fs`` for a
+        WFDB record or EDF file that states another rate.
 
     Examples
     --------
@@ -619,9 +622,8 @@ def classify_file(
     path = Path(path)
     kind = input_kind(path, fs)
     if kind == "record":
-        record = path.with_suffix("") if path.suffix.lower() == ".hea" else path
-        return classify_record(
-            record,
+        table = classify_record(
+            record_path(path),
             DEFAULT_MODEL if classifier is None else classifier,
             lead=lead,
             annotations=annotations,
@@ -630,6 +632,13 @@ def classify_file(
             normal_class=normal_class,
             quality=quality,
         )
+        if fs is not None and not np.isclose(fs, table.fs):
+            # As for an EDF file: a rate given otherwise than the file's own is a mistake.
+            raise DataFormatError(
+                f"{path}: the record's header samples it at {table.fs:g} Hz, not at the "
+                f"{fs:g} Hz given: leave the rate out for WFDB records"
+            )
+        return table
     if annotations is not None:
         raise ValueError(
             f"{path}: annotations come from WFDB annotation files; a {kind} file has none"

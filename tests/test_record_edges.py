@@ -175,6 +175,17 @@ def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):
     assert code == 1 and "give its sampling rate with --fs" in capsys.readouterr().err
 
 
+def test_a_rate_given_for_a_record_must_be_its_own(mitdb_dir, tmp_path, capsys):
+    from ecgbeat.cli import main
+
+    record = str(mitdb_dir / "100")
+    argv = ["-q", "predict", record, "--annotations", "atr", "--model", "mitbih-rhythm"]
+    assert main([*argv, "--fs", "500", "--summary"]) == 1
+    err = capsys.readouterr().err
+    assert "header samples it at 360 Hz, not at the 500 Hz given" in err
+    assert main([*argv, "--fs", "360", "--summary"]) == 0  # its own rate is no mistake
+
+
 def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
     from ecgbeat.cli import main
 
