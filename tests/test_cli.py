@@ -510,6 +510,15 @@ def test_predict_tells_apart_records_of_one_name(capsys, tiny_model, mitdb_dir, 
     assert pictures[0] != pictures[1]
 
 
+def test_a_model_path_that_is_a_folder_is_named_as_such(capsys, mitdb_dir, tmp_path):
+    (tmp_path / "model.keras").mkdir()
+    argv = ["predict", str(mitdb_dir / "100"), "--model", str(tmp_path / "model.keras")]
+    code, _, err = _run(capsys, *argv)
+    assert code != 0 and "is not a regular file (a folder" in err
+    code, _, err = _run(capsys, "predict", str(mitdb_dir / "100"), "--model", "./absent.keras")
+    assert code != 0 and "model file ./absent.keras not found" in err
+
+
 def test_predict_refuses_an_input_given_twice(capsys, mitdb_dir):
     record = str(mitdb_dir / "100")
     for argv in ((record, record), (record, record + ".hea")):

@@ -171,7 +171,12 @@ CASES = {
     "header empty": (
         write("100.hea", b""),
         DataFormatError,
-        r"cannot read header {folder}/100\.hea",
+        r"header {folder}/100\.hea is empty \(no record line\)",
+    ),
+    "header of comments only": (
+        write("100.hea", b"# exported by a device\n\n"),
+        DataFormatError,
+        r"header {folder}/100\.hea is empty",
     ),
     "lead missing from header": (
         drop_mlii,

@@ -85,7 +85,8 @@ def load_classifier(name_or_path: str, args):
             f"no model named {name_or_path!r}: give the path of a .keras file saved by "
             f"'ecgbeat train' or HeartbeatCNNClassifier.save, or a shipped model ({shipped})"
         )
-    if looks_like_path and not Path(name_or_path).is_file():
+    if looks_like_path and not Path(name_or_path).exists():
+        # A folder, pipe or device is there: loading names it as such.
         raise CommandError(f"model file {name_or_path} not found")
     info(args, f"loading model {name_or_path}")
     return HeartbeatCNNClassifier.from_pretrained(name_or_path)

@@ -100,13 +100,19 @@ def read_header(path: Path, name: str):
     if not hea.is_file():
         raise FileNotFoundError(f"record {name}: header file {hea} not found")
     try:
-        header = wfdb.rdheader(str(path))
         text = hea.read_text(errors="replace")
-    except Exception as exc:
+    except OSError as exc:
         raise DataFormatError(f"record {name}: cannot read header {hea}: {exc}") from exc
     lines = [
         line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
     ]
+    if not lines:
+        # wfdb would fail with an IndexError ("list index out of range").
+        raise DataFormatError(f"record {name}: header {hea} is empty (no record line)")
+    try:
+        header = wfdb.rdheader(str(path))
+    except Exception as exc:
+        raise DataFormatError(f"record {name}: cannot read header {hea}: {exc}") from exc
     if getattr(header, "n_seg", None) is None:
         # wfdb reads as many signal lines as the record line declares and fails later, cryptically.
         if len(lines) - 1 != header.n_sig:
