@@ -95,6 +95,8 @@ class BeatTable:
         (:func:`ecgbeat.quality.readable_beats`); None when not assessed (beats without a
         signal around them, or ``quality=False``). Written as the ``readable`` column (1 or
         0); the ectopic burden counts only readable beats.
+    n_samples : int or None
+        Length of the recording, in samples; None when unknown (beats without their signal).
     """
 
     record: str
@@ -108,6 +110,7 @@ class BeatTable:
     normal_class: str | None = "N"
     reference: np.ndarray | None = None
     readable: np.ndarray | None = None
+    n_samples: int | None = None
 
     @property
     def time(self) -> np.ndarray:
@@ -120,6 +123,13 @@ class BeatTable:
     def counts(self) -> dict[str, int]:
         """Number of beats predicted in each class."""
         return {name: int(np.sum(self.label == name)) for name in self.class_names}
+
+    def duration(self) -> float:
+        """The recording's length in seconds; without it, the time of the last beat (0 without
+        beats)."""
+        if self.n_samples is not None:
+            return self.n_samples / self.fs
+        return float(self.time[-1]) if len(self) else 0.0
 
     def summary(self) -> dict:
         """Beats per class and the ectopic burden: the share of readable beats not normal.
@@ -149,7 +159,7 @@ class BeatTable:
         return {
             "record": self.record,
             "beats": len(self),
-            "duration_s": round(float(self.time[-1]) if len(self) else 0.0, 1),
+            "duration_s": round(self.duration(), 1),
             "counts": counts,
             "unreadable_beats": (
                 None if self.readable is None else int(len(self) - np.sum(self.readable))
@@ -485,6 +495,7 @@ def classify_signal(
         sample=segments.r_peaks,
         fs=float(fs),
         lead=lead,
+        n_samples=len(signal),
     )
     if quality:
         if marks is None:

@@ -351,3 +351,17 @@ def test_classify_file_reads_each_kind_of_input_as_its_own_function_does(tmp_pat
         classify_file(tmp_path / "lead.npy", "mitbih", fs=FS, annotations="atr")
     with pytest.raises(DataFormatError, match="sampling rate"):
         classify_file(tmp_path / "lead.npy", "mitbih")
+
+
+def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
+    from ecgbeat.records import BeatTable, classify_signal
+
+    fs = 250
+    t = np.arange(30 * fs) / fs
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 20, 0.8))  # then flat
+    table = classify_signal(ecg, fs, "mitbih")
+    assert table.n_samples == ecg.size and table.time[-1] < 20
+    assert table.summary()["duration_s"] == 30.0
+    # Beats without their signal (a CSV of beats) have no length: the last beat's time.
+    beats = BeatTable("b", np.array([250, 500]), 250.0, np.array(["N", "N"]), np.eye(2), ["N", "V"])
+    assert beats.summary()["duration_s"] == 2.0
