@@ -365,3 +365,23 @@ def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
     # Beats without their signal (a CSV of beats) have no length: the last beat's time.
     beats = BeatTable("b", np.array([250, 500]), 250.0, np.array(["N", "N"]), np.eye(2), ["N", "V"])
     assert beats.summary()["duration_s"] == 2.0
+
+
+def test_annotations_name_an_extension_not_a_path(mitdb_dir, capsys):
+    from ecgbeat.cli import main
+    from ecgbeat.datasets import read_annotations
+
+    for wrong in ("../x.atr", ".atr", "100.atr", ""):
+        with pytest.raises(ValueError, match="the annotation file's extension, such as 'atr'"):
+            read_annotations(mitdb_dir / "100", wrong, 650000)
+    argv = [
+        "-q",
+        "predict",
+        str(mitdb_dir / "100"),
+        "--annotations",
+        "100.atr",
+        "--model",
+        "mitbih",
+    ]
+    assert main(argv) == 1
+    assert "not a file name or path; got '100.atr'" in capsys.readouterr().err

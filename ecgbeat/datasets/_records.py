@@ -520,6 +520,11 @@ def read_annotations(
     wfdb = import_wfdb()
     path = Path(path)
     name = path.name if name is None else name
+    if not re.fullmatch(r"[A-Za-z0-9_]+", str(extension)):
+        raise ValueError(
+            f"annotations must be the annotation file's extension, such as 'atr' for "
+            f"{name}.atr, not a file name or path; got {extension!r}"
+        )
     ann_path = path.with_name(f"{path.name}.{extension}")
     if not ann_path.is_file():
         raise FileNotFoundError(f"record {name}: annotation file {ann_path} not found")
