@@ -272,7 +272,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         in memory); its weights are copied into :attr:`model_` when ``fit`` ends.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout, shuffling and validation split. The same integer
-        gives identical predictions on a CPU. Global random states are left untouched.
+        gives identical predictions on a CPU, as long as TensorFlow's global seed is the same:
+        the epochs' shuffles and augmentation draws are ``tf.data`` operations, whose seeds
+        TensorFlow combines with its global one, so ``tf.random.set_seed`` or
+        ``keras.utils.set_random_seed`` called before ``fit`` gives another model. Global random
+        states are left untouched.
     verbose : int, default=0
         0 is silent, 1 prints a progress bar per epoch, 2 one line per epoch.
 
