@@ -128,7 +128,7 @@ class LowLatencyPredictor:
 
         Parameters
         ----------
-        X : array-like of shape (n_beats, n_features_in_) or (n_features_in_,)
+        X : array-like of shape (n_beats, n_features_in_), (n_beats, n_features_in_, 1) or (n_features_in_,)
             Rows as the classifier reads them; one row alone is one beat.
 
         Returns
@@ -141,9 +141,11 @@ class LowLatencyPredictor:
         ValueError
             If ``X`` has another number of columns, or NaN or infinite values.
         """
-        rows = np.asarray(X, dtype=np.float32)
+        rows = np.asarray(X)
         if rows.ndim == 1:
             rows = rows[None]
+        if rows.ndim == 3 and rows.shape[2] == 1:  # as the classifier takes them too
+            rows = rows[:, :, 0]
         if rows.ndim != 2 or rows.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has shape {np.shape(X)}; expected rows of {self.n_features_in_} columns, "
@@ -151,6 +153,9 @@ class LowLatencyPredictor:
             )
         if not np.isfinite(rows).all():
             raise ValueError("X contains NaN or infinite values")
+        rows = rows.astype(np.float32)
+        if not np.isfinite(rows).all():
+            raise ValueError("X holds values too large for float32, the network's input type")
         return self._session.run(None, {_INPUT: rows[:, :, None]})[0]
 
     def predict(self, X) -> np.ndarray:

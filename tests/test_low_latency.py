@@ -78,6 +78,14 @@ def test_bad_input_is_named(fitted):
     bad[0, 3] = np.nan
     with pytest.raises(ValueError, match="NaN or infinite"):
         predictor.predict_proba(bad)
+    bad = X[:2].astype(np.float64)
+    bad[0, 3] = 1e300  # finite, but not in float32
+    with pytest.raises(ValueError, match="too large for float32"):
+        predictor.predict_proba(bad)
+    # The classifier's 3-D shape is taken as well.
+    np.testing.assert_array_equal(
+        predictor.predict_proba(X[:3, :, None]), predictor.predict_proba(X[:3])
+    )
     for threads in (0, 1.5, True):
         with pytest.raises(ValueError, match="threads must be"):
             LowLatencyPredictor(clf, threads=threads)
