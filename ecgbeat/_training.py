@@ -479,10 +479,12 @@ def _best_weights_callback(
         def _rate(self) -> float:
             return float(keras_module.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
-        def on_epoch_begin(self, epoch, logs=None):
-            # The rate this epoch trains at: decay on plateau lowers it at the epoch's end,
+        def on_train_batch_begin(self, batch, logs=None):
+            # The rate this epoch trains at, once every callback's on_epoch_begin (a user's
+            # scheduler among them) has set it: decay on plateau lowers it at the epoch's end,
             # before this callback's on_epoch_end runs.
-            self.epoch_rate = self._rate()
+            if batch == 0:
+                self.epoch_rate = self._rate()
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
@@ -700,8 +702,10 @@ def train(
         finally:
             # Keras leaves each callback holding the pooled trainer: the user's callbacks are
             # the estimator's parameter, and clone, pickle and deepcopy would carry it along.
+            # Not through set_model, which a callback may override to read the model.
             for callback in config.callbacks:
-                callback.set_model(None)
+                if getattr(callback, "_model", None) is trainer:
+                    callback._model = None
         if validation_data is not None:
             best.restore()
     return result

@@ -182,6 +182,16 @@ def test_a_fit_with_callbacks_can_be_cloned_copied_and_pickled(beats):
     assert copy.deepcopy(clf).callbacks[0].epoch == [0, 1]
     clone(clf).fit(X, y)
 
+    class ReadsTheModel(keras.callbacks.Callback):
+        # As Keras' TensorBoard does with embeddings: set_model may read the model.
+        def set_model(self, model):
+            super().set_model(model)
+            self.n_layers = len(model.layers)
+
+    reader = ReadsTheModel()
+    HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}, callbacks=[reader]).fit(X, y)
+    assert reader.n_layers > 0 and reader.model is None
+
 
 def test_a_diverged_fit_is_an_error_and_leaves_the_estimator_as_it_was(beats, tmp_path):
     import keras

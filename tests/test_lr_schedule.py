@@ -122,9 +122,21 @@ def test_the_history_records_the_rate_each_epoch_trained_at():
     for epoch, rate in enumerate([1e-3, 1e-3, 5e-4]):
         network.optimizer.learning_rate = rate
         callback.on_epoch_begin(epoch)
+        callback.on_train_batch_begin(0)
         network.optimizer.learning_rate = rate / 2  # decayed as the epoch ends
         callback.on_epoch_end(epoch, {"val_loss": 1.0})
     assert result.history["learning_rate"] == [1e-3, 1e-3, 5e-4]
+
+
+def test_the_history_records_a_users_scheduler_in_the_epoch_it_acts():
+    keras = import_keras()
+    X, y = make_synthetic_beats(n_per_class=10)
+    rates = [1e-3, 5e-4, 2.5e-4]
+    scheduler = keras.callbacks.LearningRateScheduler(lambda epoch, _: rates[epoch])
+    params = {**FAST_PARAMS, "epochs": 3, "validation_fraction": 0, "lr_schedule": "plateau"}
+    clf = HeartbeatCNNClassifier(**params, lr_decay_patience=None, callbacks=[scheduler])
+    clf.fit(X, y)
+    assert clf.history_["learning_rate"] == pytest.approx(rates)
 
 
 def test_early_stopping_judges_whole_cycles():
