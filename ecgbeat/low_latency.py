@@ -141,7 +141,10 @@ class LowLatencyPredictor:
         ValueError
             If ``X`` has another number of columns, or NaN or infinite values.
         """
-        rows = np.asarray(X)
+        try:
+            rows = np.asarray(X, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"X must hold numbers: {exc}") from exc
         if rows.ndim == 1:
             rows = rows[None]
         if rows.ndim == 3 and rows.shape[2] == 1:  # as the classifier takes them too

@@ -82,7 +82,12 @@ def test_bad_input_is_named(fitted):
     bad[0, 3] = 1e300  # finite, but not in float32
     with pytest.raises(ValueError, match="too large for float32"):
         predictor.predict_proba(bad)
-    # The classifier's 3-D shape is taken as well.
+    # What the classifier takes, the predictor takes: numbers in an object array, 3-D beats.
+    np.testing.assert_array_equal(
+        predictor.predict_proba(X[:2].astype(object)), predictor.predict_proba(X[:2])
+    )
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        predictor.predict_proba(np.array([["a"] * X.shape[1]]))
     np.testing.assert_array_equal(
         predictor.predict_proba(X[:3, :, None]), predictor.predict_proba(X[:3])
     )

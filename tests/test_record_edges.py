@@ -149,6 +149,15 @@ def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
             assert lead.strip('"') == expected.strip('"')
         np.testing.assert_allclose(signal, ecg, rtol=1e-12)
     assert read_signal_file(tmp_path / "s.csv", "B")[1] == "b"
+    # A name as written wins over one without its unit; a name that could be two is refused.
+    (tmp_path / "u.csv").write_text(
+        "II (adu),II (mV)\n" + "\n".join(f"{1000 * b},{b}" for b in ecg)
+    )
+    signal, lead = read_signal_file(tmp_path / "u.csv", "ii (mV)")
+    assert lead == "II (mV)"
+    np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    with pytest.raises(DataFormatError, match="could be any of the columns II \\(adu\\), II"):
+        read_signal_file(tmp_path / "u.csv", "II")
     # A clock by its values, whatever its name; and a file of clocks alone is refused.
     (tmp_path / "n.csv").write_text("a,b\n" + "\n".join(f"{k},{v}" for k, v in enumerate(ecg)))
     with pytest.warns(UserWarning, match="reading 'b'"):

@@ -468,7 +468,22 @@ def _choose_column(
             )
         return signals[0]
     wanted = [lead] if isinstance(lead, str) else list(lead)
-    column = next((keys.index(_column_key(w)) for w in wanted if _column_key(w) in keys), None)
+    exact = [n.strip().strip('"').strip().lower() for n in names]
+    column = None
+    for w in wanted:
+        # The name as written first ("II (mV)" beside "II (adu)"), then without its unit.
+        if w.strip().lower() in exact:
+            column = exact.index(w.strip().lower())
+        elif keys.count(_column_key(w)) > 1:
+            raise DataFormatError(
+                f"{path}: {w!r} could be any of the columns "
+                f"{', '.join(n for n, k in zip(names, keys, strict=True) if k == _column_key(w))}; "
+                "name one as written"
+            )
+        elif _column_key(w) in keys:
+            column = keys.index(_column_key(w))
+        if column is not None:
+            break
     if column is None:
         raise DataFormatError(
             f"{path} has no column {' or '.join(map(repr, wanted))}; its columns are "
