@@ -591,8 +591,10 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sa
     import io
 
     class ClosedPipe(io.StringIO):
-        def write(self, text):
+        def write(self, text=None):
             raise BrokenPipeError(32, "Broken pipe")
+
+        flush = write
 
     saved = sys.stdout
     sys.stdout = ClosedPipe()  # `ecgbeat predict beats.csv | head -0`
@@ -602,6 +604,17 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sa
         sys.stdout = saved
     assert code == 141
     assert capsys.readouterr().err == ""
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_an_error(capsys, monkeypatch):
+    from ecgbeat.cli import _parser
+
+    def fails(args):
+        raise BrokenPipeError(32, "Broken pipe (a worker's socket)")
+
+    monkeypatch.setattr(_parser, "cmd_data", fails)  # the parser binds the command it names
+    code, _, err = _run(capsys, "data", "--info")
+    assert code == 1 and "error: [Errno 32] Broken pipe (a worker's socket)" in err
 
 
 def test_warnings_are_one_line_naming_the_command(capsys, tiny_model, tmp_path):

@@ -57,6 +57,34 @@ def _quiet_libraries(command: str) -> None:
         import_tensorflow_quietly()
 
 
+def _stdout_is_gone() -> bool:
+    """Whether stdout is a pipe whose reader went away."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # not a file (a test's stream): ask it
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return True
+        except (OSError, ValueError):
+            return False
+        return False
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, AttributeError):  # no poll (Windows): believe the error
+        return True
+
+
+def _failed(args, exc: BaseException) -> int:
+    message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
+    print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ecgbeat`` command.
 
@@ -68,7 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0 success, 1 failure, 2 wrong usage.
+        The exit code: 0 success, 1 failure, 2 wrong usage, 141 when the reader of stdout
+        went away.
 
     Examples
     --------
@@ -99,17 +128,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ecgbeat: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (| head): stop quietly, as other command-line tools do.
+    except BrokenPipeError as exc:
+        if not _stdout_is_gone():
+            return _failed(args, exc)
+        # The reader of our output went away (| head): stop quietly, as other command-line
+        # tools do. Its pipe is dead; /dev/null in its place keeps Python's flush at exit
+        # from printing the error after all.
         with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
         return EXIT_BROKEN_PIPE
     except (ECGBeatError, OSError, ValueError, ImportError, KeyError) as exc:
         if os.environ.get("ECGBEAT_DEBUG"):
             raise
-        message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
-        print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _failed(args, exc)
     except Exception as exc:  # a bug or a library's surprise: still one line, with its type
         if os.environ.get("ECGBEAT_DEBUG"):
             raise
