@@ -710,6 +710,11 @@ def test_predict_checks_the_picture_before_any_work(capsys, mitdb_dir, tmp_path)
     code, _, err = _run(capsys, *base, "--plot", same, "-o", same)
     assert code != 0 and "--plot and --output are the same file" in err
     assert not (tmp_path / "out.png").exists() and not (tmp_path / "strip").exists()
+    # A second run of a command writes again what the first wrote beside the record.
+    for option, earlier in (("--plot", "100.png"), ("-o", "100.csv")):
+        (tmp_path / earlier).write_text("the first run's")
+        code, _, err = _run(capsys, *base, option, str(tmp_path / earlier))
+        assert code != 0 and "no model named 'no-such-model'" in err, (option, err)
     code, _, err = _run(
         capsys, "demo", "--model", "no-such-model", "--out", str(tmp_path / "d.xyz")
     )

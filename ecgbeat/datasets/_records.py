@@ -124,9 +124,18 @@ def read_header(path: Path, name: str):
     return header
 
 
+# Files beside a record that are not WFDB files: what ecgbeat and other tools write of it.
+_NOT_RECORD_FILES = {
+    ".csv", ".json", ".txt", ".keras", ".npy", ".npz", ".edf",
+    ".png", ".jpg", ".jpeg", ".pdf", ".svg", ".svgz", ".eps", ".ps", ".tif", ".tiff", ".webp",
+}  # fmt: skip
+
+
 def record_files(record: str | os.PathLike) -> list[Path]:
-    r"""The files of a WFDB record on disk: every file of its name, and the signal files that
-    its header names (a header ``rec.hea`` may keep its samples in ``signal.dat``).
+    r"""The files of a WFDB record on disk: the files of its name (header, signals, annotations;
+    not tables, pictures or other files that tools write beside it, such as ``100.csv`` or
+    ``100.png``), and the signal files that its header names (a header ``rec.hea`` may keep
+    its samples in ``signal.dat``).
 
     Parameters
     ----------
@@ -150,7 +159,11 @@ def record_files(record: str | os.PathLike) -> list[Path]:
     path = Path(record)
     if path.suffix.lower() == ".hea":
         path = path.with_suffix("")
-    files = set(path.parent.glob(glob.escape(path.name) + ".*"))
+    files = {
+        file
+        for file in path.parent.glob(glob.escape(path.name) + ".*")
+        if file.suffix.lower() not in _NOT_RECORD_FILES
+    }
     try:
         header = read_header(path, path.name)
     except (DataFormatError, OSError, ImportError):
