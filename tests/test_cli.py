@@ -545,6 +545,10 @@ def test_predict_on_dask(capsys, tiny_model, mitdb_dir, tmp_path):
             cluster.scheduler_address,
         ]
         code, out, err = _run(capsys, *argv)
+        # A rate that is not the records' own is refused there as here.
+        code_fs, _, err_fs = _run(capsys, *argv, "--fs", "500")
+    assert code_fs == 1 and "3 of 3 input(s) failed" in err_fs
+    assert "header samples it at 360 Hz, not at the 500 Hz given" in err_fs
     assert code == 1
     assert f"{tmp_path / '999'}:" in err and "1 of 3 input(s) failed" in err
     rows = _parse_csv(out)

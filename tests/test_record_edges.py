@@ -193,6 +193,14 @@ def test_a_rate_given_for_a_record_must_be_its_own(mitdb_dir, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "header samples it at 360 Hz, not at the 500 Hz given" in err
     assert main([*argv, "--fs", "360", "--summary"]) == 0  # its own rate is no mistake
+    # Beside a CSV signal, --fs is the CSV's rate: the record keeps its own.
+    t = np.arange(20 * 250) / 250
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, 20, 0.8))
+    np.savetxt(tmp_path / "lead.csv", ecg[:, None], delimiter=",")
+    argv = ["-q", "predict", record, str(tmp_path / "lead.csv"), "--model", "mitbih-rhythm"]
+    assert main([*argv, "--fs", "250", "--summary"]) == 0
+    out = capsys.readouterr().out
+    assert "100: 2272 beats, 1805.6 s" in out and "lead.csv: 24 beats, 20.0 s" in out
 
 
 def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):

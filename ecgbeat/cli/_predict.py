@@ -83,6 +83,13 @@ def _tell_apart_same_names(done: dict) -> None:
             table.record = item
 
 
+def _rate_applies(path: Path, fs_for_files: bool) -> bool:
+    """Whether ``--fs`` is this input's rate: a CSV or .npy signal's always, a record's or
+    EDF file's (checked against the rate it states) only when no such signal is among the
+    inputs."""
+    return Path(path).suffix.lower() in (".csv", ".npy") or not fs_for_files
+
+
 def _format_summary(table) -> str:
     summary = table.summary()
     counts = "  ".join(f"{name} {count}" for name, count in summary["counts"].items())
@@ -160,10 +167,14 @@ def cmd_predict(args) -> int:
                 f"--summary needs the normal class, and none of the model's classes "
                 f"{class_names(model)} is 'N': give --normal-class NAME"
             )
+    # --fs is the rate of CSV and .npy signals, which have none; given for records and EDF files
+    # alone, it must be their own.
+    fs_for_files = any(Path(p).suffix.lower() in (".csv", ".npy") for i, p in items if i in kinds)
     done = {}  # each input's table, by the input as given
     on_dask = [(i, p) for i, p in items if kinds.get(i) == "record" and args.dask is not None]
     if on_dask:
-        done_d, errors_d = _predict_dask(on_dask, models["record"], args)
+        fs = None if fs_for_files else args.fs
+        done_d, errors_d = _predict_dask(on_dask, models["record"], args, fs)
         done.update(done_d)
         errors.update(errors_d)
 
@@ -172,7 +183,7 @@ def cmd_predict(args) -> int:
         return classify_file(
             path,
             model,
-            fs=args.fs,
+            fs=args.fs if _rate_applies(path, fs_for_files) else None,
             lead=args.lead,
             annotations=args.annotations,
             detector=args.detector,
@@ -220,7 +231,7 @@ def cmd_predict(args) -> int:
     return EXIT_OK
 
 
-def _predict_dask(items, classifier, args):
+def _predict_dask(items, classifier, args, fs: float | None):
     try:
         from ecgbeat.distributed import classify_records
     except ImportError as exc:
@@ -246,4 +257,15 @@ def _predict_dask(items, classifier, args):
     }
     # The tables come in the order of the records given, less those that failed.
     classified = [item for item, _ in items if item not in errors]
-    return dict(zip(classified, result.tables, strict=True)), errors
+    done = dict(zip(classified, result.tables, strict=True))
+    if fs is not None:  # as classify_file checks it here
+        import numpy as np
+
+        for item, table in list(done.items()):
+            if not np.isclose(fs, table.fs):
+                errors[item] = (
+                    f"the record's header samples it at {table.fs:g} Hz, not at the {fs:g} Hz "
+                    "given: leave the rate out for WFDB records"
+                )
+                del done[item]
+    return done, errors
