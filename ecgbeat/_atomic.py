@@ -34,7 +34,8 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     ----------
     path : str or path-like
         The file to write; its folder is made when missing. When it is a symbolic link, the
-        file it points to is replaced and the link is kept.
+        file it points to is replaced and the link is kept; a link to nothing is refused
+        (``FileNotFoundError``), as ``cp`` refuses it.
     suffix : str, default=".tmp"
         The temporary file's suffix (writers that go by the name, such as Matplotlib's
         ``savefig``, need the real one).
@@ -54,6 +55,12 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     >>> target.read_text()
     'done'
     """
+    if os.path.islink(path) and not os.path.exists(path):
+        # As cp: writing through a link to nothing would make files (and folders) elsewhere.
+        raise FileNotFoundError(
+            f"{os.fspath(path)} is a symbolic link to {os.readlink(path)}, which does not "
+            "exist: not writing through it"
+        )
     target = Path(os.path.realpath(path))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)

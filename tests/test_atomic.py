@@ -48,6 +48,14 @@ def test_a_symbolic_link_stays_a_link_to_the_new_contents(tmp_path):
     assert sorted(p.name for p in real.parent.iterdir()) == ["beats.csv"]
 
 
+def test_a_link_to_nothing_is_not_written_through(tmp_path):
+    link = tmp_path / "latest.csv"
+    link.symlink_to(tmp_path / "gone" / "elsewhere" / "out.csv")
+    with pytest.raises(FileNotFoundError, match=r"symbolic link to .*which does not exist"):
+        write_atomic(link, lambda stream: stream.write("new"))
+    assert link.is_symlink() and not (tmp_path / "gone").exists()
+
+
 def test_a_failure_leaves_the_old_file_and_no_temporary_one(tmp_path):
     path = tmp_path / "beats.csv"
     path.write_text("old")
