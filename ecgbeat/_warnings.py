@@ -16,15 +16,17 @@ _ECGBEAT = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 def _library_folders() -> tuple[str, ...]:
     folders = [_ECGBEAT]
-    sklearn = sys.modules.get("sklearn")
-    if sklearn is not None and getattr(sklearn, "__file__", None):
-        # Its wrappers (score, the fit context) stand between the user and the estimator.
-        folders.append(os.path.dirname(os.path.abspath(sklearn.__file__)) + os.sep)
+    # scikit-learn's wrappers (score, the fit context) and joblib's loop (cross_val_score,
+    # GridSearchCV) stand between the user and the estimator.
+    for name in ("sklearn", "joblib"):
+        module = sys.modules.get(name)
+        if module is not None and getattr(module, "__file__", None):
+            folders.append(os.path.dirname(os.path.abspath(module.__file__)) + os.sep)
     return tuple(folders)
 
 
 def warn_caller(message: str, category: type[Warning]) -> None:
-    """``warnings.warn`` at the first frame outside ecgbeat and scikit-learn.
+    """``warnings.warn`` at the first frame outside ecgbeat, scikit-learn and joblib.
 
     Examples
     --------
@@ -37,6 +39,9 @@ def warn_caller(message: str, category: type[Warning]) -> None:
     """
     folders = _library_folders()
     frame, level = sys._getframe(1), 2
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(folders):
+    # Up to the first frame outside; in a worker thread, which has none, the outermost one.
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        folders
+    ):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -7,7 +7,9 @@ import warnings
 import numpy as np
 import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, minmax_scale
 
@@ -103,6 +105,7 @@ def test_warnings_point_at_the_callers_line(fitted):
         "predict_proba": lambda: clf.predict_proba(X * 10),
         "predict": lambda: clf.predict(X * 10),
         "score": lambda: clf.score(X * 10, y),
+        "cross_val_score": lambda: cross_val_score(clone(clf), X * 10, y, cv=2),
         "fit, too few beats to validate": lambda: HeartbeatCNNClassifier(**TINY).fit(
             X[[0, 1, 40, 80]], y[[0, 1, 40, 80]]
         ),
