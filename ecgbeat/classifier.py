@@ -550,9 +550,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         source = self._load_pretrained()
         classes = np.unique(y)
         if source is not None:
-            source_classes = np.asarray(
-                source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
-            )
+            source_classes = _source_classes(source)
             if self.keep_pretrained_classes:
                 # A new patient may show only some of the pretrained classes: keep the head.
                 if not (
@@ -721,13 +719,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             n_rr_features=self.n_rr_features,
         )
         if source is not None:
-            source_classes = np.asarray(
-                source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"])
+            copy_weights_by_structure(
+                source.model, model, include_output=_same_labels(classes, _source_classes(source))
             )
-            same_classes = _same_kind(classes, source_classes) and np.array_equal(
-                source_classes, classes
-            )
-            copy_weights_by_structure(source.model, model, include_output=same_classes)
         if self.freeze_conv:
             freeze_features(model)
         return model
@@ -1042,6 +1036,16 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         return new
 
 
+def _source_classes(source) -> np.ndarray:
+    """The classes of a pretrained start, of their own type."""
+    return np.asarray(source.metadata["classes"], dtype=np.dtype(source.metadata["classes_dtype"]))
+
+
+def _same_labels(classes: np.ndarray, source_classes: np.ndarray) -> bool:
+    """Whether a fit's classes are the start's: the same values of the same kind."""
+    return _same_kind(classes, source_classes) and np.array_equal(source_classes, classes)
+
+
 def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | None:
     """What of the start's model card still holds for a network fine-tuned from it.
 
@@ -1052,8 +1056,8 @@ def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | N
     """
     start = (source.metadata.get("extra") if source is not None else None) or {}
     card = {key: start[key] for key in ("segmentation",) if key in start}
-    source_classes = None if source is None else np.asarray(source.metadata["classes"])
-    if source_classes is not None and np.array_equal(source_classes, classes):
+    if source is not None and _same_labels(classes, _source_classes(source)):
+        # The start's output layer is kept (see _initial_model), and so are its names.
         card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})
     if not card:
         return None

@@ -301,6 +301,14 @@ def test_a_fit_keeps_only_what_still_holds_of_the_starts_card(source_model, tmp_
     }
     tuned.set_params(pretrained=None).fit(X, binary)
     assert not hasattr(tuned, "model_card_")
+    # Float labels 0.0, 1.0 are not a start's integer classes 0, 1: a new head, no old names.
+    Xi, yi = make_synthetic_beats(n_per_class=10, labels=(0, 1))
+    coded = HeartbeatCNNClassifier(epochs=1, validation_fraction=0).fit(Xi, yi)
+    coded.model_card_ = {"target_names": ["N", "V"], "segmentation": {}}
+    coded.save(tmp_path / "coded.keras")
+    start = HeartbeatCNNClassifier.from_pretrained(tmp_path / "coded.keras", epochs=1)
+    assert "target_names" in start.fit(Xi, yi).model_card_
+    assert "target_names" not in start.fit(Xi, yi.astype(float)).model_card_
 
 
 def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
