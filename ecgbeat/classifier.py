@@ -40,7 +40,12 @@ from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
-from ecgbeat.persistence import MAX_LABEL_LENGTH, read_model_file, write_model_file
+from ecgbeat.persistence import (
+    MAX_LABEL_LENGTH,
+    has_finite_weights,
+    read_model_file,
+    write_model_file,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -605,7 +610,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 result = _training.joined(result, train(model, gently))
         else:
             result = train(model, config)
-        if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+        if not has_finite_weights(model):
             # As scikit-learn's MLPClassifier: a diverged network is an error, not a model.
             raise ValueError(
                 f"training diverged: the network's weights became NaN or infinite (after "

@@ -96,6 +96,11 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"cannot save a parameter of type {type(value).__name__} ({value!r})")
 
 
+def has_finite_weights(model: keras.Model) -> bool:
+    """Whether every weight of ``model`` is a finite number (a diverged network's are not)."""
+    return all(np.isfinite(weights).all() for weights in model.get_weights())
+
+
 def _weights_only_copy(model: keras.Model) -> keras.Model:
     """An uncompiled copy of ``model``: the file then holds no optimizer state (a third the size)."""
     keras = import_keras()
@@ -136,7 +141,7 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if path.suffix != ".keras":
         raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
     fields = _jsonable(fields)
-    if not all(np.isfinite(weights).all() for weights in model.get_weights()):
+    if not has_finite_weights(model):
         # read_model_file refuses such a file: never write one.
         raise ValueError("cannot save a network whose weights are NaN or infinite")
     with replacing(path, suffix=".keras") as tmp:
@@ -349,7 +354,7 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
                 model = keras.saving.load_model(copy, compile=False, safe_mode=True)
     except Exception as error:
         raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
-    if not all(np.isfinite(w).all() for w in model.get_weights()):
+    if not has_finite_weights(model):
         raise ModelFileError(f"model file {str(path)!r}: the network has NaN or infinite weights")
     trainable = metadata["trainable"]
     if len(trainable) != len(model.layers):
