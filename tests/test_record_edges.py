@@ -158,6 +158,11 @@ def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
     np.testing.assert_allclose(signal, ecg, rtol=1e-12)
     with pytest.raises(DataFormatError, match="could be any of the columns II \\(adu\\), II"):
         read_signal_file(tmp_path / "u.csv", "II")
+    # pandas' to_csv names unnamed columns 0, 1, 2: a header, not a first sample.
+    (tmp_path / "p.csv").write_text("0,1,2\n" + rows)
+    with pytest.warns(UserWarning, match="reading '2'"):  # column 1 is the clock t
+        signal, lead = read_signal_file(tmp_path / "p.csv")
+    np.testing.assert_allclose(signal, ecg, rtol=1e-12)
     # A clock by its values, whatever its name; and a file of clocks alone is refused.
     (tmp_path / "n.csv").write_text("a,b\n" + "\n".join(f"{k},{v}" for k, v in enumerate(ecg)))
     with pytest.warns(UserWarning, match="reading 'b'"):

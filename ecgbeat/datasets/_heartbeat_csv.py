@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
+from ecgbeat.datasets._records import numbered_header
 from ecgbeat.exceptions import DataFormatError
 
 __all__ = ["load_heartbeat_csv", "read_beats_csv"]
@@ -166,7 +167,6 @@ def _has_header(path: str) -> bool:
         except ValueError:
             return None
 
-    values = [number(v) for v in first]
-    if first != [""] and all(v is None for v in values):
+    if first != [""] and all(number(v) is None for v in first):
         return True  # names; a row of numbers with one bad value is an error, reported later
-    return len(values) > 2 and values == list(range(len(values)))
+    return numbered_header(first)

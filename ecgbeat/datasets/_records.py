@@ -393,7 +393,8 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         first = text[0].split(",") if text else []
         try:
             [float(v) for v in first]
-            names, skip = None, 0
+            # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names.
+            names, skip = None, int(numbered_header(first))
         except ValueError:
             names, skip = [v.strip().strip('"') for v in first], 1
         try:
@@ -430,6 +431,16 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     )
     column = _choose_column(path, names, lead, increasing)
     return values[:, column].astype(np.float64), names[column]
+
+
+def numbered_header(fields: Sequence[str]) -> bool:
+    """Whether a CSV's first row is the column numbers ``0, 1, 2...`` that pandas' ``to_csv``
+    writes for unnamed columns (from 3 columns: shorter rows could be data)."""
+    try:
+        values = [float(field) for field in fields]
+    except ValueError:
+        return False
+    return len(values) > 2 and values == list(range(len(values)))
 
 
 _CLOCKS = {"t", "times", "seconds", "s", "sample", "samples", "index", "ms", "elapsed"}
