@@ -14,7 +14,15 @@ from ecgbeat import HeartbeatCNNClassifier
 FAST = dict(epochs=16, batch_size=32, learning_rate=3e-3, random_state=0, min_steps_per_epoch=1)
 
 # Checks expected to fail, with the reason. The goal is to keep this empty.
-EXPECTED_FAILURES: dict[str, str] = {}
+_ROUNDING = (
+    "compares predict_proba across row orders or subsets to 1e-9, below float32's rounding: "
+    "on some CPUs a row's float32 result changes in its last bit with its place in the batch "
+    "(3e-8 seen); test_rows_are_classified_alone checks the property to float32's precision"
+)
+EXPECTED_FAILURES: dict[str, str] = {
+    "check_methods_sample_order_invariance": _ROUNDING,
+    "check_methods_subset_invariance": _ROUNDING,
+}
 
 
 @parametrize_with_checks(
@@ -23,3 +31,22 @@ EXPECTED_FAILURES: dict[str, str] = {}
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_rows_are_classified_alone():
+    # What the two checks above ask, to float32's precision: each row's probabilities do not
+    # depend on the other rows of the call, their order or their number.
+    import numpy as np
+
+    rng = np.random.RandomState(0)
+    X = 3 * rng.uniform(size=(20, 3))
+    y = X[:, 0].astype(np.int64)
+    clf = HeartbeatCNNClassifier(**FAST).fit(X, y)
+    proba = clf.predict_proba(X)
+    order = rng.permutation(len(X))
+    np.testing.assert_allclose(clf.predict_proba(X[order]), proba[order], rtol=1e-5, atol=1e-6)
+    for rows in (slice(0, 1), slice(3, 11), slice(5, 20)):
+        np.testing.assert_allclose(clf.predict_proba(X[rows]), proba[rows], rtol=1e-5, atol=1e-6)
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    clear = order[(top2[:, 1] - top2[:, 0])[order] > 1e-4]  # no class decided by a rounding
+    np.testing.assert_array_equal(clf.predict(X[clear]), clf.predict(X)[clear])
