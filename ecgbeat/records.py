@@ -41,6 +41,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "BeatTable",
     "beat_cutting",
+    "check_record_rate",
     "classify_beats",
     "classify_file",
     "classify_record",
@@ -576,6 +577,42 @@ def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
     return "beats" if suffix == ".csv" else "record"
 
 
+def check_record_rate(record: str | os.PathLike, table: BeatTable, fs: float | None) -> None:
+    """Refuse a sampling rate given for a WFDB record other than its header's, as for an EDF
+    file: a rate given otherwise than the file's own is a mistake.
+
+    Parameters
+    ----------
+    record : str or path-like
+        The record, as named in the message.
+    table : BeatTable
+        The record's beats, at the header's rate ``table.fs``.
+    fs : float or None
+        The rate given; ``None`` (none given) always passes.
+
+    Raises
+    ------
+    DataFormatError
+        If ``fs`` differs from ``table.fs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
+    ...                   proba=np.array([[1.0]]), class_names=["N"])
+    >>> check_record_rate("mitdb/100", table, 360)
+    >>> check_record_rate("mitdb/100", table, 250)
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.DataFormatError: mitdb/100: the record's header samples it at 360 Hz, not at the 250 Hz given: leave the rate out for WFDB records
+    """
+    if fs is not None and not np.isclose(fs, table.fs):
+        raise DataFormatError(
+            f"{record}: the record's header samples it at {table.fs:g} Hz, not at the "
+            f"{fs:g} Hz given: leave the rate out for WFDB records"
+        )
+
+
 def classify_file(
     path: str | os.PathLike,
     classifier: HeartbeatCNNClassifier | str | None = None,
@@ -643,12 +680,7 @@ def classify_file(
             normal_class=normal_class,
             quality=quality,
         )
-        if fs is not None and not np.isclose(fs, table.fs):
-            # As for an EDF file: a rate given otherwise than the file's own is a mistake.
-            raise DataFormatError(
-                f"{path}: the record's header samples it at {table.fs:g} Hz, not at the "
-                f"{fs:g} Hz given: leave the rate out for WFDB records"
-            )
+        check_record_rate(path, table, fs)
         return table
     if annotations is not None:
         raise ValueError(

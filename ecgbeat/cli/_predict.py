@@ -238,6 +238,8 @@ def _predict_dask(items, classifier, args, fs: float | None):
         raise CommandError(
             f"--dask needs ecgbeat.distributed and dask: {install_hint('dask')} ({exc})"
         ) from exc
+    from ecgbeat.records import check_record_rate
+
     info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
     # Absolute paths: the workers do not share our working directory (a shared file system).
     result = classify_records(
@@ -258,14 +260,10 @@ def _predict_dask(items, classifier, args, fs: float | None):
     # The tables come in the order of the records given, less those that failed.
     classified = [item for item, _ in items if item not in errors]
     done = dict(zip(classified, result.tables, strict=True))
-    if fs is not None:  # as classify_file checks it here
-        import numpy as np
-
-        for item, table in list(done.items()):
-            if not np.isclose(fs, table.fs):
-                errors[item] = (
-                    f"the record's header samples it at {table.fs:g} Hz, not at the {fs:g} Hz "
-                    "given: leave the rate out for WFDB records"
-                )
-                del done[item]
+    for item, table in list(done.items()):  # as classify_file checks it without Dask
+        try:
+            check_record_rate(item, table, fs)
+        except ECGBeatError as exc:
+            errors[item] = str(exc)
+            del done[item]
     return done, errors
