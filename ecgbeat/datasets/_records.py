@@ -446,10 +446,14 @@ def numbered_header(fields: Sequence[str]) -> bool:
 _CLOCKS = {"t", "times", "seconds", "s", "sample", "samples", "index", "ms", "elapsed"}
 
 
+def _column_name(name: str) -> str:
+    """A column's name as written, without case, quotes or surrounding spaces."""
+    return name.strip().strip('"').strip().lower()
+
+
 def _column_key(name: str) -> str:
     """A column's name as matched: case, quotes and a trailing unit left out (``MLII (mV)``)."""
-    key = name.strip().strip('"').strip()
-    return re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", key).strip().lower()
+    return re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", _column_name(name)).strip()
 
 
 def _is_clock(name: str) -> bool:
@@ -492,12 +496,12 @@ def _choose_column(
             )
         return signals[0]
     wanted = [lead] if isinstance(lead, str) else list(lead)
-    exact = [n.strip().strip('"').strip().lower() for n in names]
+    exact = [_column_name(n) for n in names]
     column = None
     for w in wanted:
         # The name as written first ("II (mV)" beside "II (adu)"), then without its unit.
-        if w.strip().lower() in exact:
-            column = exact.index(w.strip().lower())
+        if _column_name(w) in exact:
+            column = exact.index(_column_name(w))
         elif keys.count(_column_key(w)) > 1:
             raise DataFormatError(
                 f"{path}: {w!r} could be any of the columns "
