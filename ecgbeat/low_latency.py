@@ -154,12 +154,12 @@ class LowLatencyPredictor:
                 f"X has shape {np.shape(X)}; expected rows of {self.n_features_in_} columns, "
                 "as the classifier was fitted on"
             )
-        if not np.isfinite(rows).all():
-            raise ValueError("X contains NaN or infinite values")
-        rows = rows.astype(np.float32)
-        if not np.isfinite(rows).all():
+        rows32 = rows.astype(np.float32)
+        if not np.isfinite(rows32).all():  # one pass when all is well; the cause sought after
+            if not np.isfinite(rows).all():
+                raise ValueError("X contains NaN or infinite values")
             raise ValueError("X holds values too large for float32, the network's input type")
-        return self._session.run(None, {_INPUT: rows[:, :, None]})[0]
+        return self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
 
     def predict(self, X) -> np.ndarray:
         """The class of each row, from :attr:`classes_` (see :meth:`predict_proba`)."""
