@@ -413,7 +413,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         values = values[:, None]
     if not values.size:
         raise DataFormatError(f"{path}: the file holds no samples")
-    if values.ndim != 2 or values.shape[0] < values.shape[1] or not values.size:
+    if values.ndim != 2 or values.shape[0] < values.shape[1]:
         raise DataFormatError(
             f"{path}: expected one column per lead and one row per sample, got shape {values.shape}"
         )
