@@ -83,11 +83,16 @@ def _tell_apart_same_names(done: dict) -> None:
             table.record = item
 
 
+def _has_no_rate(path: Path) -> bool:
+    """Whether the input is a CSV or .npy file, which states no sampling rate: ``--fs`` is its."""
+    return Path(path).suffix.lower() in (".csv", ".npy")
+
+
 def _rate_applies(path: Path, fs_for_files: bool) -> bool:
     """Whether ``--fs`` is this input's rate: a CSV or .npy signal's always, a record's or
     EDF file's (checked against the rate it states) only when no such signal is among the
     inputs."""
-    return Path(path).suffix.lower() in (".csv", ".npy") or not fs_for_files
+    return _has_no_rate(path) or not fs_for_files
 
 
 def _format_summary(table) -> str:
@@ -169,7 +174,7 @@ def cmd_predict(args) -> int:
             )
     # --fs is the rate of CSV and .npy signals, which have none; given for records and EDF files
     # alone, it must be their own.
-    fs_for_files = any(Path(p).suffix.lower() in (".csv", ".npy") for i, p in items if i in kinds)
+    fs_for_files = any(_has_no_rate(p) for i, p in items if i in kinds)
     done = {}  # each input's table, by the input as given
     on_dask = [(i, p) for i, p in items if kinds.get(i) == "record" and args.dask is not None]
     if on_dask:
