@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
+from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
 from ecgbeat.exceptions import SignalError
 
@@ -167,14 +167,32 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     >>> int(np.argmax(filtered)), int(np.argmax(slope)) < 360 < int(np.argmin(slope))
     (360, True)
     """
-    filtered = sosfiltfilt(np.array(_qrs_band(float(fs))), x)
+    sos, zi = _qrs_band(float(fs))
+    filtered = _zero_phase(np.array(sos), np.array(zi), x)
     return filtered, np.gradient(filtered) * fs
 
 
 @functools.lru_cache(maxsize=16)
-def _qrs_band(fs: float) -> tuple[tuple[float, ...], ...]:
-    """The band-pass of :func:`qrs_slope`; designed once per rate, since a stream asks for it
-    every half second (:mod:`ecgbeat.streaming`) and the design costs more than the filtering."""
+def _qrs_band(fs: float) -> tuple[tuple[tuple[float, ...], ...], tuple[tuple[float, ...], ...]]:
+    """The band-pass of :func:`qrs_slope` and its steady-state initial conditions
+    (:func:`scipy.signal.sosfilt_zi`): computed once per rate, since a stream asks for them
+    every half second (:mod:`ecgbeat.streaming`) and they cost more than filtering its 10 s."""
     # Near MIN_FS the 20 Hz edge reaches Nyquist, where the filter cannot be designed: lower it.
     sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
-    return tuple(map(tuple, sos.tolist()))  # immutable: every caller shares it
+    zi = sosfilt_zi(sos)
+    return tuple(map(tuple, sos.tolist())), tuple(map(tuple, zi.tolist()))  # immutable: shared
+
+
+def _zero_phase(sos: np.ndarray, zi: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``scipy.signal.sosfiltfilt(sos, x)`` with its default odd padding, to the last bit, from
+    ``zi = sosfilt_zi(sos)`` computed once: sosfiltfilt computes it at every call, half of its
+    time on a stream's 10 s of signal."""
+    taps = 2 * len(sos) + 1 - min(np.sum(sos[:, 2] == 0), np.sum(sos[:, 5] == 0))
+    edge = 3 * int(taps)
+    if x.size <= edge:
+        return sosfiltfilt(sos, x)  # which says why it cannot filter so short a signal
+    # scipy.signal's odd extension of ``edge`` samples at each end, as sosfiltfilt pads.
+    padded = np.concatenate([2 * x[0] - x[edge:0:-1], x, 2 * x[-1] - x[-2 : -edge - 2 : -1]])
+    forward = sosfilt(sos, padded, zi=zi * padded[0])[0]
+    backward = sosfilt(sos, forward[::-1], zi=zi * forward[-1])[0]
+    return backward[::-1][edge:-edge]

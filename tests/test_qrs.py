@@ -211,3 +211,23 @@ def test_refined_detections_meet_refined_annotations_on_wide_pvcs(mitdb_dir):
     assert np.median(before) > 20
     # (A few PVCs have no detection nearby at all: a missed beat stays missed.)
     assert np.median(after) == 0 and np.mean(after <= 3) > 0.98
+
+
+@pytest.mark.parametrize("fs", [40.0, 125.0, 360.0, 1000.0])
+@pytest.mark.parametrize("n_samples", [15, 16, 3600])
+def test_the_band_pass_is_scipys_zero_phase_filter_to_the_last_bit(fs, n_samples):
+    # qrs_slope keeps the filter's initial state per rate instead of letting sosfiltfilt
+    # compute it at every call; the values must stay sosfiltfilt's exactly.
+    from scipy.signal import butter, sosfiltfilt
+
+    from ecgbeat.signals import qrs_slope
+
+    x = np.random.default_rng(int(fs) + n_samples).normal(size=n_samples).cumsum()
+    sos = butter(2, [5.0, min(20.0, 0.45 * fs)], btype="bandpass", fs=fs, output="sos")
+    if n_samples <= 15:  # sosfiltfilt's padding needs more than 3 * 5 samples
+        with pytest.raises(ValueError, match="padlen"):
+            qrs_slope(x, fs)
+        return
+    filtered, slope = qrs_slope(x, fs)
+    np.testing.assert_array_equal(filtered, sosfiltfilt(sos, x))
+    np.testing.assert_array_equal(slope, np.gradient(sosfiltfilt(sos, x)) * fs)
