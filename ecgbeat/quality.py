@@ -50,10 +50,12 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import welch
+from scipy.fft import rfft
+from scipy.signal import get_window
 
 from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
@@ -149,6 +151,28 @@ def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.n
     return starts, stops
 
 
+@functools.lru_cache(maxsize=8)
+def _hann(n: int) -> np.ndarray:
+    """SciPy's Hann window of ``n`` samples, read-only (shared): made once per length."""
+    window = get_window("hann", n)
+    window.setflags(write=False)
+    return window
+
+
+def _welch(x: np.ndarray, fs: float, nperseg: int) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.signal.welch(x, fs=fs, nperseg=nperseg, axis=-1)`` with its defaults (Hann
+    window, half-overlapping segments, each less its mean, one-sided density): the same
+    densities to about 1e-13 relative. SciPy's loops over the segments in Python; on a stream's
+    10 s window (9 segments) this takes a sixth of its time."""
+    window = _hann(nperseg)
+    view = np.lib.stride_tricks.sliding_window_view(x, nperseg, axis=-1)
+    segments = view[..., :: nperseg - nperseg // 2, :]
+    spectrum = rfft((segments - segments.mean(axis=-1, keepdims=True)) * window, axis=-1)
+    density = (spectrum.real**2 + spectrum.imag**2) / (fs * np.sum(window**2))
+    density[..., 1 : None if nperseg % 2 else -1] *= 2  # one-sided: all but 0 Hz and Nyquist
+    return np.fft.rfftfreq(nperseg, 1 / fs), density.mean(axis=-2)
+
+
 def _hf_ratios(x: np.ndarray, fs: float, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
     """``hf_ratio`` of each window; windows of equal length go through Welch's method at once."""
     ratios = np.full(starts.size, np.nan)
@@ -163,7 +187,7 @@ def _hf_ratios(x: np.ndarray, fs: float, starts: np.ndarray, stops: np.ndarray) 
             np.flatnonzero(lengths == length), max(1, np.sum(lengths == length) // 256)
         ):  # a few hundred windows at a time: Welch's segments of a day would fill memory
             segments = x[starts[which, None] + np.arange(length)]
-            freqs, density = welch(segments, fs=fs, nperseg=nperseg, axis=-1)
+            freqs, density = _welch(segments, fs, nperseg)
             hf = (freqs >= _HF_BAND[0]) & (freqs <= _HF_BAND[1]) & (np.abs(freqs - _MAINS) > 2)
             qrs = (freqs >= _QRS_BAND[0]) & (freqs <= _QRS_BAND[1])
             hf_power, qrs_power = density[:, hf].mean(axis=1), density[:, qrs].mean(axis=1)

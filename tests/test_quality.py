@@ -283,3 +283,20 @@ def test_a_slope_at_hand_gives_the_same_result():
     )
     with pytest.raises(ValueError, match="slope has shape"):
         window_quality(noisy, FS, peaks, slope=slope[:-1])
+
+
+@pytest.mark.parametrize("fs", [125.0, 128.3, 360.0])
+@pytest.mark.parametrize("seconds", [2.0, 10.0, 14.7])
+def test_the_band_powers_are_scipys_welch_densities(fs, seconds):
+    # hf_ratio's Welch estimate is computed without scipy.signal.welch's loop over segments;
+    # the densities must stay welch's (2 s segments, its defaults), odd segment lengths too.
+    from scipy.signal import welch
+
+    from ecgbeat.quality import _welch
+
+    nperseg = round(2 * fs)
+    x = np.random.default_rng(7).normal(size=(3, round(seconds * fs)))
+    freqs, density = welch(x, fs=fs, nperseg=nperseg, axis=-1)
+    ours_freqs, ours = _welch(x, fs, nperseg)
+    np.testing.assert_array_equal(ours_freqs, freqs)
+    np.testing.assert_allclose(ours, density, rtol=1e-10, atol=0)
