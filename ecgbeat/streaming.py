@@ -68,7 +68,7 @@ from ecgbeat.records import (
 )
 from ecgbeat.rhythm import rr_features, rr_zscores
 from ecgbeat.signals import MIN_FS, check_signal
-from ecgbeat.template import template_features
+from ecgbeat.template import COMPARED_SECONDS, compare_with_template
 
 if TYPE_CHECKING:  # pragma: no cover
     from ecgbeat.classifier import HeartbeatCNNClassifier
@@ -90,6 +90,8 @@ TEMPLATE_BEATS = 256
 _REFRACTORY_SECONDS = 0.2
 # Signal before a beat's start that its cut includes, for the resampler's filter.
 _MARGIN_SECONDS = 0.2
+# Sampling frequency of the beats that the classifiers read (segment_beats' target_fs).
+_BEAT_FS = 125.0
 # R-R intervals before a beat that its rr_local reads (rr_features' default local_beats).
 _LOCAL_BEATS = 10
 
@@ -223,7 +225,10 @@ class StreamClassifier:
         # The latest final peaks: enough for a beat's cut (10 s at 300 beats a minute) and for
         # its R-R features (the intervals before it).
         self._recent: deque[int] = deque(maxlen=round(CONTEXT_SECONDS * 5) + 2)
-        self._beats: deque[np.ndarray] = deque(maxlen=TEMPLATE_BEATS)
+        # The compared start of the last TEMPLATE_BEATS beats, oldest overwritten first (their
+        # median does not depend on their order), and how many beats have come.
+        self._template_beats = np.zeros((TEMPLATE_BEATS, round(COMPARED_SECONDS * _BEAT_FS)))
+        self._n_template_beats = 0
         self._finished = False
 
     def _samples(self, seconds: float) -> int:
@@ -396,8 +401,11 @@ class StreamClassifier:
             rr = rr_features(peaks, self.fs, average=mean / self.fs)[len(peaks) - 2]
             columns.append(rr)
         if self._template:
-            self._beats.append(beat)
-            columns.append(template_features(np.asarray(self._beats))[-1])
+            kept = self._template_beats
+            kept[self._n_template_beats % TEMPLATE_BEATS] = beat[: kept.shape[1]]
+            self._n_template_beats += 1
+            template = np.median(kept[: self._n_template_beats], axis=0)
+            columns.append(compare_with_template(beat[None], template)[0])
         if self._zscores:
             std = np.sqrt(max(squares / count - mean * mean, 0.0)) / self.fs
             columns.append(rr_zscores(rr[None], std=std)[0])

@@ -35,15 +35,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["N_TEMPLATE_FEATURES", "TEMPLATE_FEATURE_NAMES", "template_features"]
+__all__ = [
+    "COMPARED_SECONDS",
+    "N_TEMPLATE_FEATURES",
+    "TEMPLATE_FEATURE_NAMES",
+    "compare_with_template",
+    "template_features",
+]
 
 #: Names of the columns of :func:`template_features`, in order.
 TEMPLATE_FEATURE_NAMES = ("template_corr_short", "template_corr_long", "template_rmsd_short")
 #: Number of columns of :func:`template_features`.
 N_TEMPLATE_FEATURES = len(TEMPLATE_FEATURE_NAMES)
 
+#: Length of each beat that the features read, from its R peak, in seconds.
+COMPARED_SECONDS = 0.75
 _SHORT_SECONDS = 0.4
-_LONG_SECONDS = 0.75
 
 
 def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
@@ -85,12 +92,7 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
         raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
     if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
         raise ValueError("beats must be finite numbers; they contain NaN, infinite or non-numbers")
-    short, long = round(_SHORT_SECONDS * fs), round(_LONG_SECONDS * fs)
-    if x.shape[1] < long:
-        raise ValueError(
-            f"beats of {x.shape[1]} samples are shorter than the {_LONG_SECONDS} s "
-            f"({long} samples at {fs} Hz) that the template features compare"
-        )
+    long = _compared_length(x, fs)
     if groups is None:
         groups = np.zeros(len(x), dtype=np.int64)
     groups = np.asarray(groups)
@@ -105,12 +107,85 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
     order = np.argsort(code, kind="stable")
     for rows in np.split(order, np.flatnonzero(np.diff(code[order])) + 1):
         part = x[rows]
-        median = np.median(part, axis=0)
-        rmsd = np.sqrt(((part[:, :short] - median[:short]) ** 2).mean(axis=1))
-        features[rows] = np.column_stack(
-            [_correlation(part[:, :short], median[:short]), _correlation(part, median), rmsd]
-        )
+        features[rows] = _compared(part, np.median(part, axis=0), fs)
     return features.astype(np.float32)
+
+
+def compare_with_template(beats, template, *, fs: float = 125.0) -> np.ndarray:
+    """Beats against a template that the caller keeps: the columns of :func:`template_features`.
+
+    For a caller that keeps its own median beat, e.g. :class:`ecgbeat.streaming.StreamClassifier`
+    (the median of the last beats received): ``template_features(beats)`` is
+    ``compare_with_template(beats, np.median(beats, axis=0))``.
+
+    Parameters
+    ----------
+    beats : array-like of shape (n_beats, n_samples)
+        Beats that start at their R peaks, sampled at ``fs``, without feature columns.
+    template : array-like of shape (n_template_samples,)
+        The usual beat, from its R peak, at ``fs``; only its first :data:`COMPARED_SECONDS`
+        are read.
+    fs : float, default=125.0
+        Sampling frequency of the beats and the template, in Hz.
+
+    Returns
+    -------
+    features : ndarray of shape (n_beats, 3), float32
+        One row per beat, columns as :data:`TEMPLATE_FEATURE_NAMES`.
+
+    Raises
+    ------
+    ValueError
+        If ``beats`` is not a 2-D array of finite numbers, ``template`` not a 1-D one, ``fs`` is
+        not a positive finite number, or either is shorter than :data:`COMPARED_SECONDS`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> usual = np.hanning(187)
+    >>> compare_with_template(np.array([usual, 2 * usual]), usual)[:, 0].tolist()
+    [1.0, 1.0]
+    """
+    if not (np.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    x, template = np.asarray(beats), np.asarray(template)
+    if x.ndim != 2:
+        raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
+    if template.ndim != 1:
+        raise ValueError(f"template must be a 1-D array of samples, got shape {template.shape}")
+    for name, values in (("beats", x), ("template", template)):
+        if not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
+            raise ValueError(
+                f"{name} must be finite numbers; they contain NaN, infinite or non-numbers"
+            )
+    long = _compared_length(x, fs)
+    if template.size < long:
+        raise ValueError(
+            f"a template of {template.size} samples is shorter than the {COMPARED_SECONDS} s "
+            f"({long} samples at {fs} Hz) that the template features compare"
+        )
+    part = x[:, :long].astype(np.float64)
+    return _compared(part, template[:long].astype(np.float64), fs).astype(np.float32)
+
+
+def _compared_length(x: np.ndarray, fs: float) -> int:
+    """The samples of each beat that the features read; a ValueError if the beats are shorter."""
+    long = round(COMPARED_SECONDS * fs)
+    if x.shape[1] < long:
+        raise ValueError(
+            f"beats of {x.shape[1]} samples are shorter than the {COMPARED_SECONDS} s "
+            f"({long} samples at {fs} Hz) that the template features compare"
+        )
+    return long
+
+
+def _compared(part: np.ndarray, median: np.ndarray, fs: float) -> np.ndarray:
+    """The three columns for beats and a template of the compared length, in float64."""
+    short = round(_SHORT_SECONDS * fs)
+    rmsd = np.sqrt(((part[:, :short] - median[:short]) ** 2).mean(axis=1))
+    return np.column_stack(
+        [_correlation(part[:, :short], median[:short]), _correlation(part, median), rmsd]
+    )
 
 
 def _correlation(beats: np.ndarray, template: np.ndarray) -> np.ndarray:

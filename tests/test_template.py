@@ -11,7 +11,12 @@ from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.beats import cut_beats, feature_rows
 from ecgbeat.records import beat_cutting
 from ecgbeat.rhythm import N_RR_FEATURES
-from ecgbeat.template import N_TEMPLATE_FEATURES, TEMPLATE_FEATURE_NAMES, template_features
+from ecgbeat.template import (
+    N_TEMPLATE_FEATURES,
+    TEMPLATE_FEATURE_NAMES,
+    compare_with_template,
+    template_features,
+)
 
 N_FEATURES = N_RR_FEATURES + N_TEMPLATE_FEATURES
 
@@ -75,6 +80,36 @@ def test_a_flat_beat_has_no_correlation_rather_than_nan():
 def test_bad_input_is_named(beats, kwargs, message):
     with pytest.raises(ValueError, match=message):
         template_features(beats, **kwargs)
+
+
+def test_a_template_kept_by_the_caller_gives_the_same_columns():
+    beats, usual, odd = _shapes()
+    median = np.median(beats, axis=0)
+    np.testing.assert_array_equal(compare_with_template(beats, median), template_features(beats))
+    # Against another template: the usual beat now stands out, the odd one matches.
+    f = compare_with_template(beats, odd, fs=125)
+    assert f.shape == (5, N_TEMPLATE_FEATURES) and f.dtype == np.float32
+    np.testing.assert_allclose(f[4], [1, 1, 0], atol=1e-6)
+    assert f[0, 0] == pytest.approx(np.corrcoef(usual[:50], odd[:50])[0, 1], abs=1e-6)
+    # Only the compared 0.75 s (94 samples) of the template are read.
+    np.testing.assert_array_equal(
+        compare_with_template(beats, median[:94]), template_features(beats)
+    )
+
+
+@pytest.mark.parametrize(
+    "beats, template, message",
+    [
+        (np.zeros(187), np.zeros(187), "beats must be a 2-D"),
+        (np.zeros((2, 187)), np.zeros((1, 187)), "template must be a 1-D"),
+        (np.zeros((2, 187)), np.full(187, np.inf), "template must be finite"),
+        (np.zeros((2, 187)), np.zeros(60), "template of 60 samples is shorter"),
+        (np.zeros((2, 60)), np.zeros(187), "beats of 60 samples are shorter"),
+    ],
+)
+def test_bad_template_input_is_named(beats, template, message):
+    with pytest.raises(ValueError, match=message):
+        compare_with_template(beats, template)
 
 
 def test_feature_rows_lay_out_beat_rhythm_template():
