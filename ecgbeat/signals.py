@@ -136,7 +136,12 @@ def unit_scale(x: np.ndarray) -> np.ndarray:
     peak = float(np.max(np.abs(x), initial=0.0))
     if peak == 0.0:
         return x
-    return np.ldexp(x, -np.frexp(peak)[1])
+    exponent = int(np.frexp(peak)[1])
+    if abs(exponent) < 1000:
+        # A product with a normal power of two is ldexp's result to the last bit (both round
+        # once, the same way, and only below the normal range), ten times faster on a record.
+        return x * 2.0**-exponent
+    return np.ldexp(x, -exponent)
 
 
 def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
