@@ -300,3 +300,17 @@ def test_the_band_powers_are_scipys_welch_densities(fs, seconds):
     ours_freqs, ours = _welch(x, fs, nperseg)
     np.testing.assert_array_equal(ours_freqs, freqs)
     np.testing.assert_allclose(ours, density, rtol=1e-10, atol=0)
+
+
+def test_window_medians_are_numpys_medians_to_the_last_bit():
+    from ecgbeat.quality import _window_medians
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        values = rng.lognormal(size=rng.integers(0, 40))
+        cuts = np.sort(rng.integers(0, values.size + 1, size=rng.integers(1, 6)))
+        first, last = np.r_[0, cuts], np.r_[cuts, values.size]
+        expected = [
+            np.median(values[a:b]) if b > a else np.nan for a, b in zip(first, last, strict=True)
+        ]
+        np.testing.assert_array_equal(_window_medians(values, first, last), expected)
