@@ -23,31 +23,39 @@ from ecgbeat.cli._common import (
 from ecgbeat.exceptions import ECGBeatError
 
 
-def _check_output(
-    output: Path, inputs: list[Path], model: str | None = None, option: str = "--output"
-) -> None:
-    """Refuse, before any work, an output that is a folder, one of the input files or the
-    ``--model`` file."""
+def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | None = None) -> None:
+    """Refuse, before any work, an output (by option: ``--output``, ``--plot``) that is a
+    folder, one of the input files, the ``--model`` file or another option's output."""
     from ecgbeat.datasets import record_files
     from ecgbeat.records import input_kind
 
-    if output.is_dir():
-        raise CommandError(f"{option} {output} is a folder: give a file name")
-    target = output.resolve()
-    for path in inputs:
-        # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself.
-        files = record_files(path) if input_kind(path) == "record" else [path]
+    for option, output in outputs.items():
+        if output.is_dir():
+            raise CommandError(f"{option} {output} is a folder: give a file name")
+    # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself. Listed
+    # once for every output.
+    files = [
+        file
+        for path in inputs
+        for file in (record_files(path) if input_kind(path) == "record" else [path])
+    ]
+    written: dict[Path, str] = {}
+    for option, output in outputs.items():
+        target = output.resolve()
         for file in files:
             if file.resolve() == target:
                 raise CommandError(
                     f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
                     "over its input; give another file name"
                 )
-    if model is not None and Path(model).resolve() == target:
-        raise CommandError(
-            f"{option} {output} is the --model file: ecgbeat never writes over a model; "
-            "give another file name"
-        )
+        if model is not None and Path(model).resolve() == target:
+            raise CommandError(
+                f"{option} {output} is the --model file: ecgbeat never writes over a model; "
+                "give another file name"
+            )
+        if target in written:
+            raise CommandError(f"{option} and {written[target]} are the same file, {output}")
+        written[target] = option
 
 
 def _refuse_repeated_inputs(items: list[tuple[str, Path]]) -> None:
@@ -137,15 +145,13 @@ def cmd_predict(args) -> int:
 
     items = [(item, record_path(item)) for item in args.records]
     _refuse_repeated_inputs(items)
-    if args.output is not None:
-        _check_output(Path(args.output), [p for _, p in items], args.model)
+    outputs = {} if args.output is None else {"--output": Path(args.output)}
     if args.plot is not None:
         # Fail before the long work when the picture cannot be drawn or written.
         use_agg()
         check_picture_path(args.plot, "--plot")
-        _check_output(Path(args.plot), [p for _, p in items], args.model, option="--plot")
-        if args.output is not None and Path(args.plot).resolve() == Path(args.output).resolve():
-            raise CommandError(f"--plot and --output are the same file, {args.plot}")
+        outputs["--plot"] = Path(args.plot)
+    _check_outputs(outputs, [p for _, p in items], args.model)
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
     errors = {}
     for item, path in items:
