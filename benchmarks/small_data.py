@@ -264,8 +264,11 @@ def main(argv: list[str] | None = None) -> dict:
     params = json.loads(args.params)
     if args.min_epoch_steps is not None:
         params["min_steps_per_epoch"] = args.min_epoch_steps
+    # A smoke test: two epochs of one step each (the default's 32 steps an epoch is for
+    # learning, which a smoke test does not measure).
+    quick_fit = {"epochs": 2, "min_steps_per_epoch": 1} if args.quick else {}
+    params = {**quick_fit, **params}
     if args.quick:
-        params.setdefault("epochs", 2)
         sizes, label_sets, seeds, ref_epochs = (100,), ("binary-str",), 1, 2
     else:
         sizes, label_sets, seeds, ref_epochs = (
@@ -291,9 +294,7 @@ def main(argv: list[str] | None = None) -> dict:
             data = fetch_mitbih(args.data_home, records=records[0])
             transfer_from = fit_base_model(data, Path(tmp.name) / "base.keras", args.quick, recipe)
             base = f"fitted on the training records ({recipe})"
-    transfer_params = json.loads(args.transfer_params)
-    if args.quick:
-        transfer_params.setdefault("epochs", 2)
+    transfer_params = {**quick_fit, **json.loads(args.transfer_params)}
 
     rows = {
         "reference": lambda s: lambda X, y: fit_reference(X, y, s, ref_epochs),
