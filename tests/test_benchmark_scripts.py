@@ -345,3 +345,26 @@ def test_ds1_decision_finds_an_offset_that_holds_in_every_fold(tmp_path):
     assert run["nested"]["Se"]["S"] == 1.0
     assert run["nested"]["macro_f1_NSVF"] > run["plain"]["macro_f1_NSVF"]
     assert all(0.5 < fold["offsets_S_V_F"][0] for fold in run["folds"])
+
+
+def test_signal_path_quick_against_the_same_checkout(mitdb_dir, tmp_path):
+    # Against itself: the two checkouts' results must be found equal, and every figure filled.
+    bench = _script("signal_path")
+    argv = ["--data-home", str(mitdb_dir.parent), "--records", "100", "--rounds", "1"]
+    argv += [
+        "--stream-minutes",
+        "0.5",
+        "--against",
+        str(REPO),
+        "--output",
+        str(tmp_path / "s.json"),
+    ]
+    result = bench.main(argv)
+    assert result["same_peaks_marks_and_rows"] and result["same_stream_tables"]
+    for side in ("this", "against"):
+        assert result[side]["records"] == 1 and result[side]["seconds_total"] > 0
+        assert set(result[side]["seconds"]) == {"read", "detect_and_quality", "cut_and_columns"}
+        stream = result[side]["stream"]
+        assert stream["hops_with_beats"] > 10 and stream["beats"] > 25
+        assert 0 < stream["compute_ms_median"] <= stream["compute_ms_p99"]
+    assert json.loads((tmp_path / "s.json").read_text())["against_path_commit"]
