@@ -46,6 +46,11 @@ Variants (``--variants``):
   ``..._template_seed``);
 * ``..._context``: the beat with the second before its R peak (usually the previous beat, with
   the P wave between them) and the usual 1.2 R-R intervals after it: 312 samples instead of 187;
+* ``..._template_lead2`` and ``..._template_lead2_seed``: as ``..._template_loader``, with the
+  same beat of the record's other lead (V1 in most records; V2, V4 or V5 in a few) after the
+  MLII beat, cut at the same R peaks (:func:`second_lead_beats`): 374 samples instead of 187.
+  Published inter-patient systems read both leads (de Chazal et al. 2004); the P wave, whose
+  shape tells many S beats from N, is often clearer in V1 than in MLII;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -74,8 +79,10 @@ import numpy as np
 
 from benchmarks._common import provenance, sqrt_balanced_class_weight
 from ecgbeat import HeartbeatCNNClassifier
-from ecgbeat.datasets import fetch_mitbih
+from ecgbeat.beats import segment_beats
+from ecgbeat.datasets import AAMI_SYMBOLS, fetch_mitbih, read_annotations, read_lead
 from ecgbeat.evaluation import aami_metrics
+from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES
 from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
 
@@ -177,6 +184,29 @@ VARIANTS = {
         "rhythm": True,
         "template": True,
         "refine_radius": 0.12,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_lead2": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "second_lead": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_lead2_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "second_lead": True,
+        "seed_offset": 100,
         "params": {
             "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
             "augmentation": "ecg",
@@ -343,6 +373,36 @@ def record_morphology(X: np.ndarray, groups: np.ndarray, kind: str | None) -> np
     return np.hstack([beats - template, rr]).astype(X.dtype)
 
 
+#: The other lead of a MIT-BIH record, in order of preference (V1 in most records).
+SECOND_LEADS = ("V1", "V2", "V4", "V5")
+
+
+def second_lead_beats(data_home, bunch, detector: str | None, refine_radius: float) -> np.ndarray:
+    """The beats of each row's record on its other lead, cut at the same R peaks as the rows.
+
+    The R peaks are found as :func:`ecgbeat.datasets.fetch_mitbih` finds them on the first lead
+    (annotated or detected there, refined there), so that both beats of a row show one heartbeat.
+    """
+    folder = Path(data_home) / "mitdb"
+    out = np.empty((len(bunch.target), 187), dtype=np.float32)
+    for record in np.unique(bunch.groups).tolist():
+        first, fs, first_name, _ = read_lead(folder / record, ("MLII", "V5"), record)
+        leads = tuple(lead for lead in SECOND_LEADS if lead != first_name)
+        second = read_lead(folder / record, leads, record)[0]
+        if detector is None:
+            samples, symbols = read_annotations(folder / record, "atr", first.size, record, fs)
+            peaks = samples[np.isin(symbols, list(AAMI_SYMBOLS))]
+        else:
+            peaks = detect_r_peaks(first, fs, method=detector)
+        peaks = refine_r_peaks(first, fs, peaks, radius=refine_radius)
+        segments = segment_beats(second, fs, peaks)
+        rows = np.flatnonzero(bunch.groups == record)
+        at = np.searchsorted(segments.r_peaks, bunch.r_peaks[rows])
+        assert np.array_equal(segments.r_peaks[at], bunch.r_peaks[rows]), record
+        out[rows] = segments.beats[at]
+    return out
+
+
 def p_wave_template(before: np.ndarray, groups: np.ndarray, seconds: float = 0.25) -> np.ndarray:
     """Correlation and RMS difference of each beat's ``seconds`` before R with its record's median.
 
@@ -463,6 +523,17 @@ def main(argv: list[str] | None = None) -> dict:
             X = np.hstack([X, rhythm_zscores(ds1.r_peaks, ds1.groups)]).astype(np.float32)
             extra = rhythm_zscores(detected.r_peaks, detected.groups)
             X_detected = np.hstack([X_detected, extra]).astype(np.float32)
+        if variant.get("second_lead"):
+            # The other lead's beat after the MLII beat, before the R-R and template columns.
+            n_beat = X.shape[1] - variant["params"]["n_rr_features"]
+            for bunch, detector in ((ds1, None), (detected, "pan-tompkins")):
+                rows = X if detector is None else X_detected
+                lead2 = second_lead_beats(args.data_home, bunch, detector, variant["refine_radius"])
+                rows = np.hstack([rows[:, :n_beat], lead2, rows[:, n_beat:]])
+                if detector is None:
+                    X = rows
+                else:
+                    X_detected = rows
         if variant.get("p_wave_template"):
             # The same beats cut 0.25 s before R: the stretch before each R peak.
             cut_before = {**variant, "before_r": 0.25, "template": False}
@@ -528,6 +599,7 @@ def main(argv: list[str] | None = None) -> dict:
             "p_wave_template": variant.get("p_wave_template", False),
             "irregularity": variant.get("irregularity", False),
             "zscore": variant.get("zscore", False),
+            "second_lead": variant.get("second_lead", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),
