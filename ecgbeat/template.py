@@ -85,14 +85,7 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
     >>> template_features(beats, groups=["a", "a", "b", "b"]).tolist()[0]
     [1.0, 1.0, 0.0]
     """
-    if not (np.isfinite(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    x = np.asarray(beats)
-    if x.ndim != 2:
-        raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
-    if not np.issubdtype(x.dtype, np.number) or not np.all(np.isfinite(x)):
-        raise ValueError("beats must be finite numbers; they contain NaN, infinite or non-numbers")
-    long = _compared_length(x, fs)
+    x, long = _checked_beats(beats, fs)
     if groups is None:
         groups = np.zeros(len(x), dtype=np.int64)
     groups = np.asarray(groups)
@@ -146,19 +139,11 @@ def compare_with_template(beats, template, *, fs: float = 125.0) -> np.ndarray:
     >>> compare_with_template(np.array([usual, 2 * usual]), usual)[:, 0].tolist()
     [1.0, 1.0]
     """
-    if not (np.isfinite(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    x, template = np.asarray(beats), np.asarray(template)
-    if x.ndim != 2:
-        raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
+    x, long = _checked_beats(beats, fs)
+    template = np.asarray(template)
     if template.ndim != 1:
         raise ValueError(f"template must be a 1-D array of samples, got shape {template.shape}")
-    for name, values in (("beats", x), ("template", template)):
-        if not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
-            raise ValueError(
-                f"{name} must be finite numbers; they contain NaN, infinite or non-numbers"
-            )
-    long = _compared_length(x, fs)
+    _check_finite(template, "template")
     if template.size < long:
         raise ValueError(
             f"a template of {template.size} samples is shorter than the {COMPARED_SECONDS} s "
@@ -168,15 +153,29 @@ def compare_with_template(beats, template, *, fs: float = 125.0) -> np.ndarray:
     return _compared(part, template[:long].astype(np.float64), fs).astype(np.float32)
 
 
-def _compared_length(x: np.ndarray, fs: float) -> int:
-    """The samples of each beat that the features read; a ValueError if the beats are shorter."""
+def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
+    """The beats as an array and the samples of each that the features read (the first
+    :data:`COMPARED_SECONDS`); a ValueError naming what is wrong with them or with ``fs``."""
+    if not (np.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    x = np.asarray(beats)
+    if x.ndim != 2:
+        raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")
+    _check_finite(x, "beats")
     long = round(COMPARED_SECONDS * fs)
     if x.shape[1] < long:
         raise ValueError(
             f"beats of {x.shape[1]} samples are shorter than the {COMPARED_SECONDS} s "
             f"({long} samples at {fs} Hz) that the template features compare"
         )
-    return long
+    return x, long
+
+
+def _check_finite(values: np.ndarray, name: str) -> None:
+    if not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"{name} must be finite numbers; they contain NaN, infinite or non-numbers"
+        )
 
 
 def _compared(part: np.ndarray, median: np.ndarray, fs: float) -> np.ndarray:
