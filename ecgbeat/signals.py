@@ -137,9 +137,10 @@ def unit_scale(x: np.ndarray) -> np.ndarray:
     if peak == 0.0:
         return x
     exponent = int(np.frexp(peak)[1])
-    if abs(exponent) < 1000:
+    if x.dtype == np.float64 and abs(exponent) < 1000:
         # A product with a normal power of two is ldexp's result to the last bit (both round
         # once, the same way, and only below the normal range), ten times faster on a record.
+        # Only in float64: in a narrower type the power of two itself may not exist.
         return x * 2.0**-exponent
     return np.ldexp(x, -exponent)
 

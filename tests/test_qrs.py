@@ -233,16 +233,25 @@ def test_the_band_pass_is_scipys_zero_phase_filter_to_the_last_bit(fs, n_samples
     np.testing.assert_array_equal(slope, np.gradient(sosfiltfilt(sos, x)) * fs)
 
 
-@pytest.mark.parametrize("scale", [5e-324, 1e-310, 1e-300, 1e-5, 1.0, 3e4, 1e300, 1.7e308])
-def test_unit_scale_divides_by_a_power_of_two_exactly(scale):
+FLOAT64_SCALES = [5e-324, 1e-310, 1e-300, 1e-5, 1.0, 3e4, 1e300, 1.7e308]
+FLOAT32_SCALES = [1e-40, 1e-30, 1.0, 3e4, 1e30, 3e38]
+
+
+@pytest.mark.parametrize(
+    "dtype, scale",
+    [(np.float64, s) for s in FLOAT64_SCALES] + [(np.float32, s) for s in FLOAT32_SCALES],
+)
+def test_unit_scale_divides_by_a_power_of_two_exactly(dtype, scale):
     # The detector's first step: the largest magnitude into [0.5, 1), by a power of two so
     # that ordinary signals give bit-identical results; it must stay ldexp's, bit for bit,
-    # down to the values that fall below the normal range.
+    # down to the values that the scaling puts below the normal range (1e300 with values
+    # 1e-310 times smaller: results near 1e-310), and keep the signal's type.
     from ecgbeat.signals import unit_scale
 
-    x = np.random.default_rng(3).uniform(-1, 1, 5000) * scale
-    x[:10] *= 1e-30
+    x = (np.random.default_rng(3).uniform(-1, 1, 5000) * scale).astype(dtype)
+    x[:10] *= np.finfo(dtype).tiny  # below the normal range once scaled
     scaled = unit_scale(x)
+    assert scaled.dtype == dtype
     np.testing.assert_array_equal(scaled, np.ldexp(x, -np.frexp(np.abs(x).max())[1]))
     assert 0.5 <= np.abs(scaled).max() < 1.0
     assert unit_scale(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
