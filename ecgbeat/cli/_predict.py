@@ -29,6 +29,8 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
     from ecgbeat.datasets import record_files
     from ecgbeat.records import input_kind
 
+    if not outputs:
+        return  # nothing is written: no input's files need listing
     for option, output in outputs.items():
         if output.is_dir():
             raise CommandError(f"{option} {output} is a folder: give a file name")
