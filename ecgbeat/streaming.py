@@ -405,7 +405,7 @@ class StreamClassifier:
             kept[self._n_template_beats % TEMPLATE_BEATS] = beat[: kept.shape[1]]
             self._n_template_beats += 1
             template = np.median(kept[: self._n_template_beats], axis=0)
-            columns.append(compare_with_template(beat[None], template)[0])
+            columns.append(compare_with_template(beat[None], template, fs=_BEAT_FS)[0])
         if self._zscores:
             std = np.sqrt(max(squares / count - mean * mean, 0.0)) / self.fs
             columns.append(rr_zscores(rr[None], std=std)[0])
