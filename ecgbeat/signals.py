@@ -174,7 +174,7 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     (360, True)
     """
     sos, zi = _qrs_band(float(fs))
-    filtered = _zero_phase(np.array(sos), np.array(zi), x)
+    filtered = _zero_phase(np.array(sos), np.array(zi), np.asarray(x))
     return filtered, np.gradient(filtered) * fs
 
 
