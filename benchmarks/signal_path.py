@@ -12,7 +12,9 @@ With ``--against PATH`` (a checkout of an earlier commit, e.g. ``git worktree ad
 HEAD~5``) the same measurements run on that checkout's ``ecgbeat`` too, in the same run,
 alternating, each in its own process; every figure is the best of ``--rounds``. Timings on one
 machine vary from day to day: the ratio between the two checkouts in one run is the figure to
-compare. The results also say whether both gave the same R peaks, beats and stream tables.
+compare. The results also say whether both gave the same R peaks, quality marks and rows
+(every record), and the same stream tables (samples, classes and probabilities; record 101
+always, whatever ``--records``).
 
 Usage::
 
@@ -94,6 +96,7 @@ def measure(data_home: str, records: list[str], stream_minutes: float) -> dict:
     tables.append(stream.finish())
     sample = np.concatenate([t.sample for t in tables])
     label = np.concatenate([t.label for t in tables]).astype(str)
+    proba = np.concatenate([t.proba for t in tables])
     return {
         "records": len(records),
         "seconds": {key: round(value, 3) for key, value in steps.items()},
@@ -105,7 +108,7 @@ def measure(data_home: str, records: list[str], stream_minutes: float) -> dict:
             "compute_ms_median": round(1e3 * float(np.median(with_beats)), 3),
             "compute_ms_p99": round(1e3 * float(np.percentile(with_beats, 99)), 3),
             "beats": int(sample.size),
-            "tables_digest": _digest(sample, label.astype("U8")),
+            "tables_digest": _digest(sample, label.astype("U8"), proba),
         },
     }
 
@@ -116,7 +119,9 @@ def _run(checkout: Path, args) -> dict:
     argv = [sys.executable, str(Path(__file__).resolve()), "--worker"]
     argv += ["--data-home", args.data_home, "--stream-minutes", str(args.stream_minutes)]
     argv += ["--records", *args.records]
-    done = subprocess.run(argv, env=env, cwd=checkout, capture_output=True, text=True, check=True)
+    done = subprocess.run(argv, env=env, cwd=checkout, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the worker on {checkout} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -132,12 +137,9 @@ def _best(runs: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from benchmarks._common import provenance
-    from ecgbeat.datasets import MITBIH_RECORDS
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
-    parser.add_argument("--records", nargs="+", default=list(MITBIH_RECORDS))
+    parser.add_argument("--records", nargs="+", help="default: all 48 MIT-BIH records")
     parser.add_argument("--stream-minutes", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--against", type=Path, help="another checkout to time in the same run")
@@ -145,10 +147,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--output", default=str(REPO / "benchmarks/results/signal_path.json"))
     args = parser.parse_args(argv)
     args.data_home = str(Path(args.data_home).resolve())
-    if args.worker:
+    if args.records is None:
+        from ecgbeat.datasets import MITBIH_RECORDS
+
+        args.records = list(MITBIH_RECORDS)
+    if args.worker:  # the checkout's own ecgbeat only: no import of this one's benchmarks
         result = measure(args.data_home, args.records, args.stream_minutes)
         print(json.dumps(result))
         return result
+    from benchmarks._common import provenance
+
     checkouts = {"this": REPO}
     if args.against is not None:
         checkouts["against"] = args.against.resolve()
