@@ -50,7 +50,10 @@ Variants (``--variants``):
   same beat of the record's other lead (V1 in most records; V2, V4 or V5 in a few) after the
   MLII beat, cut at the same R peaks (:func:`second_lead_beats`): 374 samples instead of 187.
   Published inter-patient systems read both leads (de Chazal et al. 2004); the P wave, whose
-  shape tells many S beats from N, is often clearer in V1 than in MLII;
+  shape tells many S beats from N, is often clearer in V1 than in MLII.
+  ``..._template_lead2_template`` keeps the MLII beat alone and adds the other lead's three
+  template columns instead (its beat against the median of its record's other-lead beats, the
+  rows' beats only);
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -209,6 +212,17 @@ VARIANTS = {
         "seed_offset": 100,
         "params": {
             "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_lead2_template": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "second_lead_template": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + 2 * N_TEMPLATE_FEATURES,
             "augmentation": "ecg",
             "class_weight": "sqrt-balanced",
         },
@@ -534,6 +548,15 @@ def main(argv: list[str] | None = None) -> dict:
                     X = rows
                 else:
                     X_detected = rows
+        if variant.get("second_lead_template"):
+            # The other lead's template columns after the MLII ones.
+            for bunch, detector in ((ds1, None), (detected, "pan-tompkins")):
+                lead2 = second_lead_beats(args.data_home, bunch, detector, variant["refine_radius"])
+                extra = template_features(lead2, bunch.groups)
+                if detector is None:
+                    X = np.hstack([X, extra]).astype(np.float32)
+                else:
+                    X_detected = np.hstack([X_detected, extra]).astype(np.float32)
         if variant.get("p_wave_template"):
             # The same beats cut 0.25 s before R: the stretch before each R peak.
             cut_before = {**variant, "before_r": 0.25, "template": False}
@@ -600,6 +623,7 @@ def main(argv: list[str] | None = None) -> dict:
             "irregularity": variant.get("irregularity", False),
             "zscore": variant.get("zscore", False),
             "second_lead": variant.get("second_lead", False),
+            "second_lead_template": variant.get("second_lead_template", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),
