@@ -35,21 +35,20 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
         if output.is_dir():
             raise CommandError(f"{option} {output} is a folder: give a file name")
     # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself. Listed
-    # once for every output.
-    files = [
-        file
-        for path in inputs
-        for file in (record_files(path) if input_kind(path) == "record" else [path])
-    ]
+    # and resolved once for every output.
+    files: dict[Path, Path] = {}
+    for path in inputs:
+        for file in record_files(path) if input_kind(path) == "record" else [path]:
+            files.setdefault(file.resolve(), file)  # the first spelling, as named before
     written: dict[Path, str] = {}
     for option, output in outputs.items():
         target = output.resolve()
-        for file in files:
-            if file.resolve() == target:
-                raise CommandError(
-                    f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
-                    "over its input; give another file name"
-                )
+        file = files.get(target)
+        if file is not None:
+            raise CommandError(
+                f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
+                "over its input; give another file name"
+            )
         if model is not None and Path(model).resolve() == target:
             raise CommandError(
                 f"{option} {output} is the --model file: ecgbeat never writes over a model; "
