@@ -577,38 +577,47 @@ def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
     return "beats" if suffix == ".csv" else "record"
 
 
-def check_record_rate(record: str | os.PathLike, table: BeatTable, fs: float | None) -> None:
-    """Refuse a sampling rate given for a WFDB record other than its header's, as for an EDF
+def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:
+    r"""Refuse a sampling rate given for a WFDB record other than its header's, as for an EDF
     file: a rate given otherwise than the file's own is a mistake.
+
+    Only the header is read, so that the mistake is told before the record is classified.
 
     Parameters
     ----------
     record : str or path-like
-        The record, as named in the message.
-    table : BeatTable
-        The record's beats, at the header's rate ``table.fs``.
+        The record (without extension, or its ``.hea`` file), as named in the message.
     fs : float or None
-        The rate given; ``None`` (none given) always passes.
+        The rate given; ``None`` (none given) always passes, without reading the header.
 
     Raises
     ------
     DataFormatError
-        If ``fs`` differs from ``table.fs``.
+        If ``fs`` differs from the rate of the record's header.
+    FileNotFoundError
+        If ``fs`` is given and the record has no header.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
-    ...                   proba=np.array([[1.0]]), class_names=["N"])
-    >>> check_record_rate("mitdb/100", table, 360)
-    >>> check_record_rate("mitdb/100", table, 250)
+    >>> import os, tempfile
+    >>> record = os.path.join(tempfile.mkdtemp(), "100")
+    >>> with open(record + ".hea", "w") as f:
+    ...     _ = f.write("100 1 360 650000\n100.dat 212 200 11 1024 995 -22131 0 MLII\n")
+    >>> check_record_rate(record, 360)
+    >>> check_record_rate(record, 250)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ecgbeat.exceptions.DataFormatError: mitdb/100: the record's header samples it at 360 Hz, not at the 250 Hz given: leave the rate out for WFDB records
+    ecgbeat.exceptions.DataFormatError: .../100: the record's header samples it at 360 Hz, not at the 250 Hz given: leave the rate out for WFDB records
     """
-    if fs is not None and not np.isclose(fs, table.fs):
+    if fs is None:
+        return
+    from ecgbeat.datasets import read_header
+
+    path = record_path(record)
+    header_fs = float(read_header(path).fs)
+    if not np.isclose(fs, header_fs):
         raise DataFormatError(
-            f"{record}: the record's header samples it at {table.fs:g} Hz, not at the "
+            f"{record}: the record's header samples it at {header_fs:g} Hz, not at the "
             f"{fs:g} Hz given: leave the rate out for WFDB records"
         )
 
@@ -670,7 +679,8 @@ def classify_file(
     path = Path(path)
     kind = input_kind(path, fs)
     if kind == "record":
-        table = classify_record(
+        check_record_rate(path, fs)
+        return classify_record(
             record_path(path),
             DEFAULT_MODEL if classifier is None else classifier,
             lead=lead,
@@ -680,8 +690,6 @@ def classify_file(
             normal_class=normal_class,
             quality=quality,
         )
-        check_record_rate(path, table, fs)
-        return table
     if annotations is not None:
         raise ValueError(
             f"{path}: annotations come from WFDB annotation files; a {kind} file has none"

@@ -208,6 +208,30 @@ def test_a_rate_given_for_a_record_must_be_its_own(mitdb_dir, tmp_path, capsys):
     assert "100: 2272 beats, 1805.6 s" in out and "lead.csv: 24 beats, 20.0 s" in out
 
 
+def test_a_wrong_rate_for_a_record_is_refused_before_the_record_is_read(
+    tmp_path, monkeypatch, capsys
+):
+    import ecgbeat.records as records
+    from ecgbeat.cli import main
+
+    _record(tmp_path, ["MLII"])
+
+    def never(*args, **kwargs):
+        raise AssertionError("the record was classified before its rate was checked")
+
+    monkeypatch.setattr(records, "classify_record", never)
+    with pytest.raises(DataFormatError, match="samples it at 250 Hz, not at the 500 Hz given"):
+        records.classify_file(tmp_path / "rec.hea", "mitbih", fs=500)
+    # On a Dask cluster too: no record is sent that would fail the check.
+    pytest.importorskip("ecgbeat.distributed")
+    monkeypatch.setattr("ecgbeat.distributed.classify_records", never)
+    argv = ["-q", "predict", str(tmp_path / "rec"), "--model", "mitbih", "--fs", "500"]
+    assert main([*argv, "--dask", "tcp://127.0.0.1:1"]) == 1
+    err = capsys.readouterr().err
+    assert "samples it at 250 Hz, not at the 500 Hz given" in err
+    assert "1 of 1 input(s) failed" in err
+
+
 def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
     from ecgbeat.cli import main
 

@@ -252,6 +252,15 @@ def _predict_dask(items, classifier, args, fs: float | None):
         ) from exc
     from ecgbeat.records import check_record_rate
 
+    errors = {}
+    for item, _ in items:  # as classify_file checks it without Dask: before the work
+        try:
+            check_record_rate(item, fs)
+        except (ECGBeatError, OSError) as exc:
+            errors[item] = str(exc)
+    items = [(item, path) for item, path in items if item not in errors]
+    if not items:
+        return {}, errors
     info(args, f"classifying {len(items)} record(s) on the Dask cluster at {args.dask}")
     # Absolute paths: the workers do not share our working directory (a shared file system).
     result = classify_records(
@@ -266,16 +275,10 @@ def _predict_dask(items, classifier, args, fs: float | None):
         quality=args.quality,
     )
     by_resolved = {str(path.resolve()): item for item, path in items}
-    errors = {
-        by_resolved.get(str(key), str(key)): message for key, message in result.errors.items()
-    }
+    errors.update(
+        {by_resolved.get(str(key), str(key)): message for key, message in result.errors.items()}
+    )
     # The tables come in the order of the records given, less those that failed.
     classified = [item for item, _ in items if item not in errors]
     done = dict(zip(classified, result.tables, strict=True))
-    for item, table in list(done.items()):  # as classify_file checks it without Dask
-        try:
-            check_record_rate(item, table, fs)
-        except ECGBeatError as exc:
-            errors[item] = str(exc)
-            del done[item]
     return done, errors

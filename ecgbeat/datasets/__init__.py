@@ -29,6 +29,7 @@ from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
 from ecgbeat.datasets._records import (
     DEFAULT_LEADS,
     read_annotations,
+    read_header,
     read_lead,
     read_signal,
     record_files,
@@ -52,6 +53,7 @@ __all__ = [
     "load_sample",
     "read_annotations",
     "read_beats_csv",
+    "read_header",
     "read_lead",
     "read_signal",
     "record_files",

@@ -93,9 +93,44 @@ def _check_against_text(header, lines: list[str], hea: Path, name: str) -> None:
             )
 
 
-def read_header(path: Path, name: str):
-    """``wfdb.rdheader`` with errors that name the record."""
+def read_header(record: str | os.PathLike, name: str | None = None):
+    r"""The header of a WFDB record (``wfdb.rdheader``), with errors that name the record.
+
+    Reads the ``.hea`` file alone: a record's sampling rate, length and leads, without its
+    signals. The header is checked against its text where wfdb reads it silently wrong.
+
+    Parameters
+    ----------
+    record : str or path-like
+        Path of the record without extension (``data/100`` for ``data/100.hea``).
+    name : str, optional
+        The record's name in messages; by default the path's last part.
+
+    Returns
+    -------
+    wfdb.Record
+        The header, as ``wfdb.rdheader`` returns it (``fs``, ``sig_len``, ``sig_name``...).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the header file is not there.
+    DataFormatError
+        If it cannot be read, or contradicts itself.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> with open(os.path.join(folder, "rec.hea"), "w") as f:
+    ...     _ = f.write("rec 1 250 5000\nrec.dat 16 200 16 0 0 0 0 MLII\n")
+    >>> header = read_header(os.path.join(folder, "rec"))
+    >>> header.fs, header.sig_len, header.sig_name
+    (250, 5000, ['MLII'])
+    """
     wfdb = import_wfdb()
+    path = Path(record)
+    name = path.name if name is None else name
     hea = path.with_name(path.name + ".hea")
     if not hea.is_file():
         raise FileNotFoundError(f"record {name}: header file {hea} not found")
