@@ -101,6 +101,10 @@ def test_every_command_has_help(capsys, command, option):
         (("train", "--data", "x.csv", "--epochs", "0"), "must be at least 1, got 0"),
         (("evaluate", "m.keras", "--data", "mitbih", "--split", "kfold"), "invalid choice"),
         (("frobnicate",), "invalid choice: 'frobnicate'"),
+        (("predict", "r", "--plot-start", "-5"), "--plot-start: must be 0 or more, got -5"),
+        (("predict", "r", "--plot-start", "nan"), "--plot-start: must be a finite number"),
+        (("predict", "r", "--plot-seconds", "inf"), "--plot-seconds: must be a finite number"),
+        (("predict", "r.csv", "--fs", "0"), "--fs: must be positive, got 0"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(capsys, argv, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from ecgbeat._version import __version__
 from ecgbeat.cli._commands import cmd_data, cmd_demo, cmd_evaluate, cmd_train
@@ -70,13 +71,27 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _positive_float(text: str) -> float:
+def _finite_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _finite_float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
 
 
@@ -246,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument(
         "--plot-start",
-        type=float,
+        type=_non_negative_float,
         metavar="SECONDS",
         help="start of the strip (default: just before the first non-N beat)",
     )
