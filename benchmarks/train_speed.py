@@ -84,7 +84,8 @@ def shuffled_split(data_home: str, quick: bool = False):
 
     ``quick`` builds 4 records only, for smoke tests: records whose training part holds at least
     two beats of every class, so that the estimator can hold out a stratified validation split;
-    of their training beats it keeps at most 1,000 of each class (N is still undersampled).
+    of their training beats it keeps at most 1,000 of each class, so that the two largest (N
+    and V) are still undersampled by the defaults.
     """
     from ecgbeat.datasets import fetch_mitbih
 

@@ -593,9 +593,11 @@ def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:
     Raises
     ------
     DataFormatError
-        If ``fs`` differs from the rate of the record's header.
+        If ``fs`` differs from the rate of the record's header, or the header cannot be read.
     FileNotFoundError
         If ``fs`` is given and the record has no header.
+    ImportError
+        If ``fs`` is given and wfdb (``pip install ecgbeat[data]``) is missing.
 
     Examples
     --------

@@ -121,7 +121,7 @@ def test_train_speed_benchmark_quick(mitdb_dir):
         assert run["peak_rss_mib_so_far"] > 0
     ours, earlier = result["results"]["ecgbeat"], result["results"]["ecgbeat_earlier_defaults"]
     assert ours["precision"] in {"float32", "mixed_bfloat16"}
-    # The defaults undersample the dominant N beats; the earlier defaults drew every beat.
+    # The defaults undersample the largest classes; the earlier defaults drew every beat.
     assert len(ours["sampling_rates"]) == 5 and min(ours["sampling_rates"]) < 1.0
     assert ours["settings"]["lr_schedule"] == "cosine_restarts"
     assert earlier["sampling_rates"] == [1.0] * 5

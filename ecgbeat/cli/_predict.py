@@ -212,8 +212,9 @@ def cmd_predict(args) -> int:
     _tell_apart_same_names(done)
     tables = list(done.values())
     for item, message in errors.items():
-        # Most messages name their file already: "x.csv: x.csv: ..." says it twice.
-        where = "" if message.startswith(item) else f"{item}: "
+        # Most messages name their file already: "x.csv: x.csv: ..." says it twice (a record
+        # given as x/100.hea is named x/100 in them).
+        where = "" if message.startswith((item, str(record_path(item)))) else f"{item}: "
         print(f"ecgbeat predict: {where}{message}", file=sys.stderr)
 
     table_to_stdout = args.csv or (args.output is None and not args.summary)
@@ -256,7 +257,7 @@ def _predict_dask(items, classifier, args, fs: float | None):
     for item, _ in items:  # as classify_file checks it without Dask: before the work
         try:
             check_record_rate(item, fs)
-        except (ECGBeatError, OSError) as exc:
+        except (ECGBeatError, OSError, ImportError) as exc:  # as _classify_each: this input
             errors[item] = str(exc)
     items = [(item, path) for item, path in items if item not in errors]
     if not items:

@@ -102,14 +102,16 @@ def read_header(record: str | os.PathLike, name: str | None = None):
     Parameters
     ----------
     record : str or path-like
-        Path of the record without extension (``data/100`` for ``data/100.hea``).
+        Path of the record without extension (``data/100`` for ``data/100.hea``), or of its
+        ``.hea`` file.
     name : str, optional
         The record's name in messages; by default the path's last part.
 
     Returns
     -------
-    wfdb.Record
-        The header, as ``wfdb.rdheader`` returns it (``fs``, ``sig_len``, ``sig_name``...).
+    wfdb.Record or wfdb.MultiRecord
+        The header, as ``wfdb.rdheader`` returns it (``fs``, ``sig_len``, ``sig_name``...);
+        a multi-segment record's is a ``wfdb.MultiRecord``.
 
     Raises
     ------
@@ -127,9 +129,13 @@ def read_header(record: str | os.PathLike, name: str | None = None):
     >>> header = read_header(os.path.join(folder, "rec"))
     >>> header.fs, header.sig_len, header.sig_name
     (250, 5000, ['MLII'])
+    >>> read_header(os.path.join(folder, "rec.hea")).fs  # or named by its header file
+    250
     """
     wfdb = import_wfdb()
     path = Path(record)
+    if path.suffix.lower() == ".hea":
+        path = path.with_suffix("")
     name = path.name if name is None else name
     hea = path.with_name(path.name + ".hea")
     if not hea.is_file():
