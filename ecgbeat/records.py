@@ -615,8 +615,7 @@ def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:
         return
     from ecgbeat.datasets import read_header
 
-    path = record_path(record)
-    header_fs = float(read_header(path).fs)
+    header_fs = float(read_header(record).fs)
     if not np.isclose(fs, header_fs):
         raise DataFormatError(
             f"{record}: the record's header samples it at {header_fs:g} Hz, not at the "
