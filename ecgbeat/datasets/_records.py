@@ -93,6 +93,12 @@ def _check_against_text(header, lines: list[str], hea: Path, name: str) -> None:
             )
 
 
+def _without_hea(record: str | os.PathLike) -> Path:
+    """A record's path without extension, given it with or without its ``.hea``."""
+    path = Path(record)
+    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
 def read_header(record: str | os.PathLike, name: str | None = None):
     r"""The header of a WFDB record (``wfdb.rdheader``), with errors that name the record.
 
@@ -133,9 +139,7 @@ def read_header(record: str | os.PathLike, name: str | None = None):
     250
     """
     wfdb = import_wfdb()
-    path = Path(record)
-    if path.suffix.lower() == ".hea":
-        path = path.with_suffix("")
+    path = _without_hea(record)
     name = path.name if name is None else name
     hea = path.with_name(path.name + ".hea")
     if not hea.is_file():
@@ -197,9 +201,7 @@ def record_files(record: str | os.PathLike) -> list[Path]:
     >>> [path.name for path in record_files(folder / "rec")]
     ['rec.hea', 'signal.dat']
     """
-    path = Path(record)
-    if path.suffix.lower() == ".hea":
-        path = path.with_suffix("")
+    path = _without_hea(record)
     files = {
         file
         for file in path.parent.glob(glob.escape(path.name) + ".*")
