@@ -228,8 +228,8 @@ class StreamClassifier:
         # The compared start of the last TEMPLATE_BEATS beats, oldest overwritten first (their
         # median does not depend on their order), and how many beats have come; kept only for
         # a classifier that reads the template columns.
-        compared = round(COMPARED_SECONDS * _BEAT_FS) if self._template else 0
-        self._template_beats = np.zeros((TEMPLATE_BEATS if self._template else 0, compared))
+        ring = (TEMPLATE_BEATS, round(COMPARED_SECONDS * _BEAT_FS)) if self._template else (0, 0)
+        self._template_beats = np.zeros(ring)
         self._n_template_beats = 0
         self._finished = False
 
