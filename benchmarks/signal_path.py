@@ -24,6 +24,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
@@ -127,7 +128,7 @@ def _run(checkout: Path, args) -> dict:
 
 def _best(runs: list[dict]) -> dict:
     """Each timing's best over the rounds; the rest from the first round."""
-    best = json.loads(json.dumps(runs[0]))
+    best = copy.deepcopy(runs[0])
     best["seconds"] = {k: min(r["seconds"][k] for r in runs) for k in best["seconds"]}
     best["seconds_total"] = min(r["seconds_total"] for r in runs)
     for key in ("compute_ms_median", "compute_ms_p99"):
