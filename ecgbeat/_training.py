@@ -8,7 +8,6 @@ undersampling of the largest classes with the loss that makes up for it.
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import warnings
@@ -22,6 +21,7 @@ import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow, random_state_kept
 from ecgbeat._warnings import warn_caller
+from ecgbeat.networks import structure_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -264,15 +264,6 @@ def epoch_indices(tf, y: np.ndarray, rates: np.ndarray, seed: int):
     return indices.shuffle(n_drawn, seed=seed, reshuffle_each_iteration=True)
 
 
-def _without_seeds(config):
-    """``config`` with every ``seed`` entry removed: networks that differ only in seeds match."""
-    if isinstance(config, dict):
-        return {key: _without_seeds(value) for key, value in config.items() if key != "seed"}
-    if isinstance(config, list | tuple):
-        return [_without_seeds(value) for value in config]
-    return config
-
-
 def _prior_shifted_crossentropy(keras_module, n_classes: int):
     """Cross-entropy for training on undersampled classes, as a Keras loss.
 
@@ -326,9 +317,8 @@ class TrainerPool:
     @staticmethod
     def key(model: keras.Model, precision: str) -> tuple[str, str, str]:
         """What two networks must share for one compiled training step to serve both."""
-        config = json.dumps(_without_seeds(model.get_config()), sort_keys=True, default=str)
         trainable = "".join("1" if layer.trainable else "0" for layer in model.layers)
-        return config, trainable, precision
+        return structure_key(model), trainable, precision
 
     def _take(self, key: tuple[str, str, str]):
         with self._lock:

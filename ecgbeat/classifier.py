@@ -74,7 +74,7 @@ _HEAD_FIRST_RATE_DIVISOR = 10
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
-# Each fitted network traces its own compiled predict step once, by design. TensorFlow counts
+# Each structure of network traces its compiled predict step once, by design. TensorFlow counts
 # those traces across all Keras models and warns of "retracing" after five; the warning is about
 # our design, not the user's code, so it is dropped while (and only while) ecgbeat predicts.
 _predicting = threading.local()

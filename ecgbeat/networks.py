@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -34,7 +35,14 @@ from ecgbeat._backend import import_keras
 if TYPE_CHECKING:  # pragma: no cover - typing only; keras is imported lazily
     import keras
 
-__all__ = ["ARCHITECTURES", "build_cnn", "build_network", "build_resnet", "feature_layer_names"]
+__all__ = [
+    "ARCHITECTURES",
+    "build_cnn",
+    "build_network",
+    "build_resnet",
+    "feature_layer_names",
+    "structure_key",
+]
 
 #: Name of the final softmax layer, the one replaced when a pretrained network learns new classes.
 OUTPUT_LAYER = "output"
@@ -288,3 +296,31 @@ def feature_layer_names(model: keras.Model) -> list[str]:
     ['conv_1', 'conv_2']
     """
     return [layer.name for layer in model.layers if layer.name.startswith("conv_")]
+
+
+def structure_key(model: keras.Model) -> str:
+    """What two networks share when one compiled TensorFlow step can serve both.
+
+    The network's configuration (layers, shapes, dtypes) as JSON, with every ``seed`` entry
+    removed: networks built alike with other seeds, or holding other weights, get the same key.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_network, structure_key
+    >>> structure_key(build_network("cnn", 40, 3, seed=0)) == structure_key(
+    ...     build_network("cnn", 40, 3, seed=1)
+    ... )
+    True
+    >>> structure_key(build_network("cnn", 40, 3)) == structure_key(build_network("cnn", 41, 3))
+    False
+    """
+    return json.dumps(_without_seeds(model.get_config()), sort_keys=True, default=str)
+
+
+def _without_seeds(config):
+    """``config`` with every ``seed`` entry removed."""
+    if isinstance(config, dict):
+        return {key: _without_seeds(value) for key, value in config.items() if key != "seed"}
+    if isinstance(config, list | tuple):
+        return [_without_seeds(value) for value in config]
+    return config

@@ -28,7 +28,7 @@ def _consumers(op):
 def test_every_relu_convolution_is_conv_biasadd_relu_in_one_chain():
     """The pattern oneDNN fuses; Keras' own Conv1D puts a Squeeze and an AddV2 in between."""
     model = build_network("cnn", 60, 3, seed=0)
-    graph = compile_predict(model).get_concrete_function().graph
+    graph = compile_predict(model).concrete_function.graph
     convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
     assert len(convs) == 8
     for conv in convs:
@@ -58,6 +58,47 @@ def test_step_reads_the_live_weights():
     after = np.asarray(predict(beats))
     assert np.abs(after - before).max() > 1e-3
     np.testing.assert_allclose(after, model(beats, training=False).numpy(), atol=1e-6)
+
+
+def test_networks_of_one_structure_share_one_traced_step_on_their_own_weights():
+    # A fit of a structure already seen pays no tracing: the step is traced on the first network
+    # and each later one runs it on its own variables.
+    beats = _beats(30, 50)
+    first, second = (build_network("cnn", 50, 3, seed=seed) for seed in (11, 12))
+    steps = [compile_predict(model) for model in (first, second)]
+    assert steps[0].concrete_function is steps[1].concrete_function
+    for model, step in zip((first, second), steps, strict=True):
+        np.testing.assert_allclose(step(beats), model(beats, training=False), atol=1e-6)
+    assert np.abs(np.asarray(steps[0](beats)) - np.asarray(steps[1](beats))).max() > 1e-3
+    # Another structure, another step.
+    other = compile_predict(build_network("cnn", 51, 3, seed=11))
+    assert other.concrete_function is not steps[0].concrete_function
+
+
+def test_a_network_reading_state_outside_its_variables_gets_a_step_of_its_own():
+    # A layer holding a bare TensorFlow variable, which Keras does not list among the model's
+    # variables: a shared step would read the first network's value for every network.
+    import keras
+    import tensorflow as tf
+
+    class Shift(keras.layers.Layer):
+        def __init__(self, value=0.0, **kwargs):
+            super().__init__(**kwargs)
+            self.shift = tf.Variable(value)
+
+        def call(self, x):
+            return x + self.shift
+
+    def network(shift):
+        inputs = keras.Input((5, 1))
+        flat = keras.layers.Flatten()(Shift(shift)(inputs))
+        return keras.Model(inputs, keras.layers.Dense(2, kernel_initializer="ones")(flat))
+
+    beats = np.ones((2, 5, 1), dtype=np.float32)
+    for shift in (0.0, 10.0):
+        model = network(shift)
+        np.testing.assert_allclose(compile_predict(model)(beats), model(beats).numpy(), atol=1e-5)
+        np.testing.assert_allclose(compile_predict(model)(beats), 5 * (1 + shift), rtol=1e-6)
 
 
 def test_dropout_is_off():
@@ -92,7 +133,7 @@ def test_other_conv1d_settings_give_keras_outputs():
     beats = _beats(40, 50)
     predict = compile_predict(model)
     np.testing.assert_allclose(predict(beats), model(beats).numpy(), atol=1e-5, rtol=1e-5)
-    graph = predict.get_concrete_function().graph
+    graph = predict.concrete_function.graph
     convs = [op for op in graph.get_operations() if op.type == "Conv2D"]
     next_ops = [_consumers(conv)[0].type for conv in convs]
     # The first two are rewritten (the second, with neither bias nor activation, goes straight
@@ -106,7 +147,7 @@ def test_bfloat16_step_computes_in_bfloat16_and_stays_close(architecture):
     beats = _beats(300, 60)
     expected = np.asarray(compile_predict(model)(beats))
     got = np.asarray(compile_predict(model, "bfloat16")(beats))
-    graph = compile_predict(model, "bfloat16").get_concrete_function().graph
+    graph = compile_predict(model, "bfloat16").concrete_function.graph
     conv_types = {op.get_attr("T") for op in graph.get_operations() if op.type == "Conv2D"}
     import tensorflow as tf
 
