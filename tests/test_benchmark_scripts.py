@@ -135,25 +135,20 @@ def test_train_speed_benchmark_quick(mitdb_dir):
 def test_training_variants_benchmark_quick(mitdb_dir):
     from ecgbeat._training import TRAINERS
 
+    # Both of the experiment's options in one run: averaging Adam's weights, and the restarts.
     data_home = str(mitdb_dir.parent)
-    params = '{"epochs": 2, "batch_size": 64}'
+    params = '{"epochs": 3, "batch_size": 64}'
+    options = ["--name", "smoke", "--params", params, "--adam-ema", "0.9", "--cosine-restarts", "1"]
     run = _script("experiments.training_variants").main(
-        [
-            "--quick",
-            "--name",
-            "smoke",
-            "--params",
-            params,
-            "--adam-ema",
-            "0.9",
-            "--data-home",
-            data_home,
-        ]
+        ["--quick", *options, "--data-home", data_home]
     )
-    assert [e["epoch"] for e in run["per_epoch"]] == [1, 2]
+    assert [e["epoch"] for e in run["per_epoch"]] == [1, 2, 3]
     assert 0.0 <= run["final"]["macro_f1"] <= 1.0 and run["adam_ema_momentum"] == 0.9
     assert set(run["history"]) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    assert all(len(values) == 2 for values in run["history"].values())
+    assert all(len(values) == 3 for values in run["history"].values())
+    # Cycles of 1 and then 2 epochs from twice the learning rate: 2e-3, 2e-3 (restart), 1e-3.
+    np.testing.assert_allclose(run["learning_rates"], [2e-3, 2e-3, 1e-3], rtol=1e-6)
+    assert run["cosine_restarts_first_cycle"] == 1
     import keras
 
     # The experiment's averaging optimizer is gone: later fits get the estimator's own Adam.
@@ -192,19 +187,6 @@ def test_training_profile_benchmark_quick():
     assert 0 < total <= run["op_time_us_per_beat"] + 0.5
     assert run["compute_thread_busy_share"]
     assert all(0 < share <= 1 for share in run["compute_thread_busy_share"])
-
-
-def test_training_variants_cosine_restarts_quick(mitdb_dir):
-    params = '{"epochs": 3, "batch_size": 64}'
-    data_home = str(mitdb_dir.parent)
-    options = ["--name", "smoke", "--params", params, "--cosine-restarts", "1"]
-    run = _script("experiments.training_variants").main(
-        ["--quick", *options, "--data-home", data_home]
-    )
-    # Cycles of 1 and then 2 epochs from twice the learning rate: 2e-3, 2e-3 (restart), 1e-3.
-    np.testing.assert_allclose(run["learning_rates"], [2e-3, 2e-3, 1e-3], rtol=1e-6)
-    assert run["cosine_restarts_first_cycle"] == 1
-    assert [e["epoch"] for e in run["per_epoch"]] == [1, 2, 3]
 
 
 def test_ds1_selection_quick(mitdb_dir, tmp_path):
