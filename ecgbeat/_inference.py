@@ -99,14 +99,20 @@ class _Step:
 
 #: Traced steps by network structure, the most recently used last; ``None`` for a structure
 #: whose graph reads state that is not among its variables (it gets a step of its own).
-_SHARED_STEPS: OrderedDict[str, Any] = OrderedDict()
+_SHARED_STEPS: OrderedDict[tuple, Any] = OrderedDict()
 _SHARED_STEPS_KEPT = 32
 _SHARED_STEPS_LOCK = threading.Lock()
 
 
 def _shared_step(model: keras.Model):
-    """The concrete step of ``model``'s structure, traced on ``model`` the first time."""
-    key = structure_key(model)
+    """The concrete step of ``model``'s structure, traced on ``model`` the first time.
+
+    Networks match by their configuration and their variables' shapes and dtypes, so a layer
+    must keep in its configuration whatever else its computation depends on (every built-in
+    Keras layer does; the networks of :mod:`ecgbeat.networks` have no other kind).
+    """
+    variables = tuple((tuple(v.shape), str(v.dtype)) for v in model.variables)
+    key = (structure_key(model), variables)
     with _SHARED_STEPS_LOCK:  # tracing under the lock: threads never trace a structure twice
         if key in _SHARED_STEPS:
             _SHARED_STEPS.move_to_end(key)
@@ -213,7 +219,9 @@ def _fused_conv1d(layer, keras, tf) -> Callable:
         # (n, length, channels) as (n, 1, length, channels): a 2D convolution of height 1.
         y = tf.nn.conv2d(
             x[:, None],
-            layer.kernel[None],
+            # Not kernel[None]: slicing a variable ties it to the graph, which would keep the
+            # weights of the network a shared step was traced on alive.
+            tf.expand_dims(layer.kernel, 0),
             strides=(1, layer.strides[0]),
             padding=layer.padding.upper(),
         )

@@ -74,9 +74,10 @@ _HEAD_FIRST_RATE_DIVISOR = 10
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
-# Each structure of network traces its compiled predict step once, by design. TensorFlow counts
-# those traces across all Keras models and warns of "retracing" after five; the warning is about
-# our design, not the user's code, so it is dropped while (and only while) ecgbeat predicts.
+# A network whose graph reads state outside its weights traces a predict step of its own (the
+# shared steps of ecgbeat._inference are traced once per structure, without this warning).
+# TensorFlow counts traces across all Keras models and warns of "retracing" after five; the
+# warning is about our design, not the user's code, so it is dropped while ecgbeat predicts.
 _predicting = threading.local()
 
 

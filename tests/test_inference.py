@@ -77,28 +77,46 @@ def test_networks_of_one_structure_share_one_traced_step_on_their_own_weights():
 
 def test_a_network_reading_state_outside_its_variables_gets_a_step_of_its_own():
     # A layer holding a bare TensorFlow variable, which Keras does not list among the model's
-    # variables: a shared step would read the first network's value for every network.
+    # variables: a shared step would read the first network's value for every network. The two
+    # networks have one configuration (fixed names, the value set after construction).
     import keras
     import tensorflow as tf
 
+    from ecgbeat.networks import structure_key
+
     class Shift(keras.layers.Layer):
-        def __init__(self, value=0.0, **kwargs):
+        def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.shift = tf.Variable(value)
+            self.shift = tf.Variable(0.0)
 
         def call(self, x):
             return x + self.shift
 
     def network(shift):
-        inputs = keras.Input((5, 1))
-        flat = keras.layers.Flatten()(Shift(shift)(inputs))
-        return keras.Model(inputs, keras.layers.Dense(2, kernel_initializer="ones")(flat))
+        inputs = keras.Input((5, 1), name="beats")
+        layer = Shift(name="shift")
+        layer.shift.assign(shift)
+        flat = keras.layers.Flatten(name="flat")(layer(inputs))
+        dense = keras.layers.Dense(2, kernel_initializer="ones", name="dense")
+        return keras.Model(inputs, dense(flat), name="shifted")
 
+    networks = [network(0.0), network(10.0)]
+    assert structure_key(networks[0]) == structure_key(networks[1])
     beats = np.ones((2, 5, 1), dtype=np.float32)
-    for shift in (0.0, 10.0):
-        model = network(shift)
-        np.testing.assert_allclose(compile_predict(model)(beats), model(beats).numpy(), atol=1e-5)
+    for model, shift in zip(networks, (0.0, 10.0), strict=True):
         np.testing.assert_allclose(compile_predict(model)(beats), 5 * (1 + shift), rtol=1e-6)
+
+
+def test_a_shared_step_keeps_no_weights_of_the_network_it_was_traced_on():
+    import gc
+    import weakref
+
+    template = build_network("cnn", 47, 3, seed=0)
+    step = compile_predict(template)
+    kernels = [weakref.ref(v.value) for v in template.variables if v.path.endswith("kernel")]
+    del template, step
+    gc.collect()
+    assert kernels and all(kernel() is None for kernel in kernels)
 
 
 def test_dropout_is_off():
