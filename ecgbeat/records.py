@@ -31,6 +31,7 @@ import numpy as np
 
 from ecgbeat._atomic import replacing
 from ecgbeat.datasets import DEFAULT_LEADS
+from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -305,18 +306,6 @@ def write_csv(
 def concat_tables(tables: Sequence[BeatTable]) -> list[dict]:
     """Rows of several tables, one after the other."""
     return [row for table in tables for row in table.rows()]
-
-
-def record_path(record: str | os.PathLike) -> Path:
-    """The path of a WFDB record without extension, given it with or without ``.hea``.
-
-    Examples
-    --------
-    >>> record_path("mitdb/100.hea").as_posix(), record_path("mitdb/100").as_posix()
-    ('mitdb/100', 'mitdb/100')
-    """
-    path = Path(record)
-    return path.with_suffix("") if path.suffix.lower() == ".hea" else path
 
 
 def classify_record(

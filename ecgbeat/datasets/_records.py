@@ -93,8 +93,14 @@ def _check_against_text(header, lines: list[str], hea: Path, name: str) -> None:
             )
 
 
-def _without_hea(record: str | os.PathLike) -> Path:
-    """A record's path without extension, given it with or without its ``.hea``."""
+def record_path(record: str | os.PathLike) -> Path:
+    """The path of a WFDB record without extension, given it with or without ``.hea``.
+
+    Examples
+    --------
+    >>> record_path("mitdb/100.hea").as_posix(), record_path("mitdb/100").as_posix()
+    ('mitdb/100', 'mitdb/100')
+    """
     path = Path(record)
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
 
@@ -139,7 +145,7 @@ def read_header(record: str | os.PathLike, name: str | None = None):
     250
     """
     wfdb = import_wfdb()
-    path = _without_hea(record)
+    path = record_path(record)
     name = path.name if name is None else name
     hea = path.with_name(path.name + ".hea")
     if not hea.is_file():
@@ -201,7 +207,7 @@ def record_files(record: str | os.PathLike) -> list[Path]:
     >>> [path.name for path in record_files(folder / "rec")]
     ['rec.hea', 'signal.dat']
     """
-    path = _without_hea(record)
+    path = record_path(record)
     files = {
         file
         for file in path.parent.glob(glob.escape(path.name) + ".*")
