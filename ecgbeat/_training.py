@@ -383,6 +383,14 @@ class TrainerPool:
             # Creating the optimizer's variables here, not inside the traced step, keeps them out
             # of the graph that TensorFlow retains.
             trainer.optimizer.build(trainer.trainable_variables)
+            # And the compiled metrics' (Keras builds them in the first traced step when no
+            # distribution strategy is set): a step that creates variables is traced a second
+            # time, so a new structure's first fit would trace its training step twice.
+            n_classes = model.output_shape[-1]
+            trainer.compute_metrics(
+                None, np.zeros(1, dtype=np.int64), np.full((1, n_classes), 1 / n_classes)
+            )
+            trainer.reset_metrics()
         _copy_variables(model, trainer)
         for variable in trainer.optimizer.variables:
             variable.assign(keras.ops.zeros_like(variable))

@@ -196,3 +196,22 @@ def test_mixed_bfloat16_trains_in_bfloat16_and_predicts_in_float32(empty_pool):
     policies = [layer.dtype_policy.name for layer in trainers["mixed_bfloat16"].layers]
     assert policies[-1] == "float32" and "mixed_bfloat16" in policies[1:-1]
     assert not np.array_equal(mixed.predict_proba(X), plain.predict_proba(X))
+
+
+def test_a_new_structure_traces_its_training_step_once(empty_pool, monkeypatch):
+    import keras
+
+    traced = []
+    train_step = keras.Model.train_step
+
+    def counted(self, data):
+        traced.append(self)  # runs only while TensorFlow traces the step
+        return train_step(self, data)
+
+    monkeypatch.setattr(keras.Model, "train_step", counted)
+    X, y = make_synthetic_beats()
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y)
+    # Keras builds its compiled metrics in the first trace; a step that created variables
+    # would be traced a second time.
+    assert len(traced) == 1
+    assert clf.n_epochs_ == 2
