@@ -24,7 +24,7 @@ from ecgbeat.networks import feature_layer_names
 @pytest.fixture(scope="module")
 def source_model(tmp_path_factory):
     """A 3-class model saved to disk: the pretrained start of these tests."""
-    X, y = make_synthetic_beats(n_per_class=30)
+    X, y = make_synthetic_beats()
     clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
     path = tmp_path_factory.mktemp("pretrained") / "source.keras"
     clf.save(path)
