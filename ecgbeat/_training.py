@@ -360,48 +360,56 @@ class TrainerPool:
         loss makes up for them.
         """
         keras = import_keras()
+        n_classes = model.output_shape[-1]
 
         key = self.key(model, precision)
         trainer = self._take(key)
         if trainer is None:
-            last = model.layers[-1]
-
-            def clone_layer(layer):
-                config = layer.get_config()
-                config["dtype"] = "float32" if layer is last else precision
-                return layer.__class__.from_config(config)
-
-            trainer = keras.models.clone_model(model, clone_function=clone_layer)
-            for source_layer, layer in zip(model.layers, trainer.layers, strict=True):
-                layer.trainable = source_layer.trainable
-            trainer.compile(
-                optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                loss=_prior_shifted_crossentropy(keras, model.output_shape[-1]),
-                metrics=["accuracy"],
-                jit_compile=False,
-            )
-            # Creating the optimizer's variables here, not inside the traced step, keeps them out
-            # of the graph that TensorFlow retains.
-            trainer.optimizer.build(trainer.trainable_variables)
-            # And the compiled metrics' (Keras builds them in the first traced step when no
-            # distribution strategy is set): a step that creates variables is traced a second
-            # time, so a new structure's first fit would trace its training step twice.
-            n_classes = model.output_shape[-1]
-            trainer.compute_metrics(
-                None, np.zeros(1, dtype=np.int64), np.full((1, n_classes), 1 / n_classes)
-            )
-            trainer.reset_metrics()
+            trainer = _compiled_copy(keras, model, precision, learning_rate, n_classes)
         _copy_variables(model, trainer)
         for variable in trainer.optimizer.variables:
             variable.assign(keras.ops.zeros_like(variable))
         trainer.optimizer.learning_rate = learning_rate
-        rates = np.ones(model.output_shape[-1]) if sampling_rates is None else sampling_rates
+        rates = np.ones(n_classes) if sampling_rates is None else sampling_rates
         trainer.loss.log_rates.assign(np.log(rates).astype(np.float32))
         # If the fit raises, the code below does not run: the network is not returned to the
         # pool (its state is unknown) and ``model`` keeps its initial weights.
         yield trainer
         _copy_variables(trainer, model)
         self._give_back(key, trainer)
+
+
+def _compiled_copy(
+    keras, model: keras.Model, precision: str, learning_rate: float, n_classes: int
+) -> keras.Model:
+    """A compiled copy of ``model`` for :class:`TrainerPool`, its layers in ``precision`` but
+    the last, with its optimizer's variables and its metrics built."""
+    last = model.layers[-1]
+
+    def clone_layer(layer):
+        config = layer.get_config()
+        config["dtype"] = "float32" if layer is last else precision
+        return layer.__class__.from_config(config)
+
+    trainer = keras.models.clone_model(model, clone_function=clone_layer)
+    for source_layer, layer in zip(model.layers, trainer.layers, strict=True):
+        layer.trainable = source_layer.trainable
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=_prior_shifted_crossentropy(keras, n_classes),
+        metrics=["accuracy"],
+        jit_compile=False,
+    )
+    # Creating the optimizer's variables here, not inside the traced step, keeps them out of the
+    # graph that TensorFlow retains. And the compiled metrics' (Keras builds them in the first
+    # traced step when no distribution strategy is set): a step that creates variables is traced
+    # a second time, so a new structure's first fit would trace its training step twice.
+    trainer.optimizer.build(trainer.trainable_variables)
+    trainer.compute_metrics(
+        None, np.zeros(1, dtype=np.int64), np.full((1, n_classes), 1 / n_classes)
+    )
+    trainer.reset_metrics()
+    return trainer
 
 
 def _copy_variables(source: keras.Model, target: keras.Model) -> None:
