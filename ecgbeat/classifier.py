@@ -41,6 +41,7 @@ from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
 from ecgbeat.persistence import (
+    MAX_LABEL_ITEMSIZE,
     MAX_LABEL_LENGTH,
     has_finite_weights,
     read_model_file,
@@ -859,7 +860,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     f"text: classes_ holds {sorted({type(c).__name__ for c in classes})}"
                 )
             classes = classes.astype(str)
-        if classes.dtype.kind == "U" and classes.dtype.itemsize > 4 * MAX_LABEL_LENGTH:
+        if classes.dtype.kind == "U" and classes.dtype.itemsize > MAX_LABEL_ITEMSIZE:
             raise ValueError(
                 f"cannot save labels longer than {MAX_LABEL_LENGTH} characters: the longest "
                 f"has {max(map(len, classes.tolist()))}"

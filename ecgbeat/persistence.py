@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "FORMAT_VERSION",
+    "MAX_LABEL_ITEMSIZE",
     "MAX_LABEL_LENGTH",
     "read_metadata",
     "read_model_file",
@@ -70,6 +71,8 @@ _MAX_INFLATION, _INFLATION_MARGIN = 20, 1 << 20
 _MAX_METADATA_BYTES = 16 << 20
 #: The longest text label a file may declare (``classes_dtype``), in characters.
 MAX_LABEL_LENGTH = 4096
+#: The itemsize of the longest text labels' dtype: NumPy text takes 4 bytes a character.
+MAX_LABEL_ITEMSIZE = 4 * MAX_LABEL_LENGTH
 
 
 def _sha256(data: bytes) -> str:
@@ -276,8 +279,7 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         dtype = np.dtype(dtype_text) if isinstance(dtype_text, str) else None
     except TypeError:
         dtype = None
-    # NumPy text takes 4 bytes a character; numbers are at most 16 bytes.
-    if dtype is None or dtype.kind not in "biufU" or dtype.itemsize > 4 * MAX_LABEL_LENGTH:
+    if dtype is None or dtype.kind not in "biufU" or dtype.itemsize > MAX_LABEL_ITEMSIZE:
         fail(
             f"classes_dtype {dtype_text!r} is not a boolean, integer, float or text type of labels"
         )
