@@ -89,6 +89,11 @@ class BeatSegments(NamedTuple):
     windows: np.ndarray
 
 
+def _rate_ratio(fs: float, target_fs: float) -> Fraction:
+    """``target_fs / fs`` as the fraction that :func:`resample` resamples by."""
+    return Fraction(target_fs / fs).limit_denominator(1000)
+
+
 def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     """Resample a signal with a polyphase anti-aliasing filter.
 
@@ -116,7 +121,7 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     (125,)
     """
     x = np.asarray(signal, dtype=np.float64)
-    ratio = Fraction(target_fs / fs).limit_denominator(1000)
+    ratio = _rate_ratio(fs, target_fs)
     if ratio == 1:
         return x.copy()
     # Pad with the edge values so that the filter does not pull the signal's ends toward zero.
@@ -140,7 +145,10 @@ def _anti_aliasing_filter(up: int, down: int) -> np.ndarray:
 
 
 def _to_target_rate(r_peaks: np.ndarray, fs: float, target_fs: float, n: int) -> np.ndarray:
-    return np.minimum(np.rint(r_peaks * (target_fs / fs)).astype(np.int64), n - 1)
+    # The resampled signal's rate is fs times the rounded ratio, not target_fs: the R peaks
+    # move by that ratio too, or they drift away from their beats over a long recording at a
+    # rate whose ratio needs a denominator over 1000 (499.7 Hz: 3 samples a minute).
+    return np.minimum(np.rint(r_peaks * float(_rate_ratio(fs, target_fs))).astype(np.int64), n - 1)
 
 
 def segment_beats(

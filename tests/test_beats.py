@@ -35,6 +35,19 @@ def test_known_r_peaks_any_rate(fs):
     np.testing.assert_array_equal(seg.windows, (r[:-1] / fs // 10).astype(int))
 
 
+@pytest.mark.parametrize("fs", [499.7, 300.03])
+def test_beats_stay_on_their_r_peaks_at_a_rate_without_a_short_ratio(fs):
+    # 125 / 499.7 needs a denominator over 1000: the signal is resampled by a nearby fraction,
+    # and the R peaks must move by that same fraction. By the exact ratio, the beats of the
+    # tenth minute began 30 (499.7 Hz) and 7 (300.03 Hz) samples off their R waves.
+    ecg, r = synthetic_ecg(fs, 600.0)
+    seg = segment_beats(ecg, fs, r_peaks=r)
+    assert seg.beats.shape[0] == r.size - 1
+    assert np.all(seg.beats[:, 0] > 0.75)
+    # The R wave's top, between two samples at 125 Hz, is the beat's first or second sample.
+    assert set(seg.beats[:, :40].argmax(axis=1).tolist()) <= {0, 1}
+
+
 @pytest.mark.parametrize("fs", [128, 250, 360, 1000])
 def test_detector_finds_synthetic_beats(fs):
     ecg, r = synthetic_ecg(fs, 30.0, rr=0.75)
