@@ -140,6 +140,10 @@ def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | Non
     (``None`` when the signal is too short to have one)."""
     if x.size < round(0.5 * fs):
         return np.empty(0, dtype=np.int64), None
+    if not np.ptp(x):
+        # A flat line (a lead off, an ADC at its limit) has no QRS complex; the thresholds are
+        # relative, and would take the rounding noise of its band-passed value for beats.
+        return np.empty(0, dtype=np.int64), None
     x = unit_scale(x)
     filtered, slope = qrs_slope(x, fs)
     integrated = uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest")

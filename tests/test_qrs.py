@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ecgbeat.exceptions import SignalError
-from ecgbeat.qrs import detect_r_peaks, pan_tompkins, threshold_peaks
+from ecgbeat.qrs import detect_r_peaks, pan_tompkins, pan_tompkins_marked, threshold_peaks
 
 BEAT_SYMBOLS = list("NLRBAaJSVrFejnE/fQ?")
 
@@ -118,6 +118,16 @@ def test_flat_and_short_signals_have_no_peaks():
     assert pan_tompkins(np.zeros(10 * 360), 360).size == 0
     assert pan_tompkins(np.zeros(10), 360).size == 0
     assert threshold_peaks(np.zeros(10 * 360), 360).size == 0
+
+
+@pytest.mark.parametrize("level", [1.0, -250.0, np.int16(32767)])
+def test_a_flat_line_away_from_zero_has_no_peaks_and_is_unreadable(level):
+    # A lead off, or an ADC held at its limit: the band-passed constant is rounding noise, which
+    # the relative thresholds took for 35 beats in 10 s.
+    flat = np.full(10 * 360, level)
+    peaks, quality = pan_tompkins_marked(flat, 360)
+    assert peaks.size == 0 and not quality.readable.any()
+    assert pan_tompkins(flat, 360).size == 0
 
 
 def test_unknown_detector():

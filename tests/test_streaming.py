@@ -237,6 +237,20 @@ def test_a_long_pause_keeps_memory_bounded_and_loses_no_beat():
     )
 
 
+def test_a_lead_held_at_a_level_gives_no_beats_while_it_is_held():
+    # A flat line away from zero, as an ADC at its limit gives while a lead is off: each of the
+    # detector's 10 s windows inside it is constant, and none may hold a beat.
+    # (The steps into and out of it may pass for beats, as in the whole recording at once.)
+    fs = 250
+    ecg, peaks = _rhythm_with_a_pause(fs, pause_seconds=30)
+    start, stop = round(20.3 * fs), round(49.7 * fs)
+    ecg[start:stop] = 2.0
+    found, _ = _stream(ecg, fs, _Recorder(), [fs // 3] * 300)
+    inside = (found["sample"] > start + fs) & (found["sample"] < stop - fs)
+    assert not inside.any()
+    assert np.isin(peaks[:-1], found["sample"]).mean() > 0.95
+
+
 @settings(max_examples=15, deadline=None)
 @given(cuts=st.lists(st.integers(1, 20 * 250), min_size=0, max_size=12))
 def test_property_any_chunks_give_the_same_rows(cuts):
