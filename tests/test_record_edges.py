@@ -127,6 +127,36 @@ def test_signal_files_name_their_columns_or_are_numbered(tmp_path):
         read_signal_file(tmp_path / "h.csv", "V9")
 
 
+def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
+    # EDF+'s standard labels ("ECG II") and spreadsheets' "Lead II (mV)": lead II is read, not
+    # the first lead, which was read without a word before.
+    import warnings
+
+    from ecgbeat.datasets import read_lead
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(5)
+    rows = "\n".join(f"{-b},{b},{2 * b}" for b in ecg)
+    for header in (
+        "ECG I,ECG II,ECG V5",
+        "Lead I (mV),Lead II (mV),Lead V5 (mV)",
+        "EKG_I,EKG_II,x",
+    ):
+        (tmp_path / "l.csv").write_text(header + "\n" + rows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            signal, lead = read_signal_file(tmp_path / "l.csv")
+        assert lead == header.split(",")[1]
+        np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    # Several ECG leads, none of them a preferred one: the first, with a warning that names it.
+    (tmp_path / "e.csv").write_text("ECG1,ECG2\n" + "\n".join(f"{b},{-b}" for b in ecg))
+    with pytest.warns(UserWarning, match=r"has none of the leads MLII, .*; reading 'ECG1'"):
+        assert read_signal_file(tmp_path / "e.csv")[1] == "ECG1"
+    path, _ = _record(tmp_path, ["ECG I", "ECG II"])
+    assert read_lead(path)[2] == "ECG II"
+    assert read_lead(path, "II")[2] == "ECG II"
+
+
 def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
     # Spreadsheet exports name their columns with units and quotes, and clocks in many ways.
     from ecgbeat.datasets._records import read_signal_file

@@ -253,8 +253,9 @@ def read_lead(
     path : str or path-like
         Record path without extension (``mitdb/100`` for ``mitdb/100.hea`` and ``.dat``).
     lead : str, sequence of str or None, default=None
-        Lead name, or names tried in order (case-insensitive). None: :data:`DEFAULT_LEADS`,
-        then the record's first ECG lead (``ECG1``, ``V2``...), with a warning naming it.
+        Lead name, or names tried in order (case-insensitive; a leading ``ECG``, ``EKG`` or
+        ``Lead`` word left out: ``ECG II`` is II). None: :data:`DEFAULT_LEADS`, then the
+        record's first ECG lead (``ECG1``, ``V2``...), with a warning naming it.
     name : str, optional
         Record name for error messages; by default the file name of ``path``.
 
@@ -289,8 +290,8 @@ def read_lead(
     else:
         wanted = [lead] if isinstance(lead, str) else list(lead)
     # A signal line may leave out its description (the lead's name): such a lead has no name.
-    lower = [(s or "").lower() for s in header.sig_name]
-    channel = next((lower.index(c.lower()) for c in wanted if c.lower() in lower), None)
+    keys = [_lead_key(s) for s in header.sig_name]
+    channel = next((keys.index(_lead_key(c)) for c in wanted if _lead_key(c) in keys), None)
     if channel is None and lead is None:
         channel = next((i for i, n in enumerate(header.sig_name) if is_ecg_lead(n)), None)
         if channel is not None:
@@ -420,7 +421,9 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     an ECG lead, then the first column that is not a clock (``time``, ``timestamp``, ``t``,
     ``sample``..., or values that only ever increase), with a warning when there are several
     columns. Names match without regard to case, quotes or a trailing unit (``"MLII (mV)"`` is
-    MLII). The file holds no sampling rate: the caller knows it.
+    MLII); :data:`DEFAULT_LEADS` also without a leading ``ECG``, ``EKG`` or ``Lead`` word (EDF+'s
+    ``ECG II`` is II). Where several columns are ECG leads and none of them is one of those,
+    the first is read, with a warning. The file holds no sampling rate: the caller knows it.
 
     Returns
     -------
@@ -505,6 +508,13 @@ def _column_key(name: str) -> str:
     return re.sub(r"\s*[(\[][^()\[\]]*[)\]]$", "", _column_name(name)).strip()
 
 
+def _lead_key(name: str | None) -> str:
+    """A lead's name as matched with the leads asked for: a column's key (:func:`_column_key`)
+    without a leading ``ECG``, ``EKG`` or ``Lead`` word, so that ``ECG II`` (EDF+'s standard
+    label) and ``Lead II (mV)`` are lead II."""
+    return re.sub(r"^(?:ecg|ekg|lead)[\s_:-]+(?=\S)", "", _column_key(name or ""))
+
+
 def _is_clock(name: str) -> bool:
     key = _column_key(name)
     return key in _CLOCKS or key.startswith(("time", "elapsed"))
@@ -522,10 +532,20 @@ def _choose_column(
     whatever its name."""
     keys = [_column_key(n) for n in names]
     if lead is None:
-        named = [keys.index(w.lower()) for w in DEFAULT_LEADS if w.lower() in keys]
-        named += [k for k, key in enumerate(keys) if is_ecg_lead(key)]
+        lead_keys = [_lead_key(n) for n in names]
+        named = [lead_keys.index(w.lower()) for w in DEFAULT_LEADS if w.lower() in lead_keys]
         if named:
             return named[0]
+        ecg = [k for k, key in enumerate(keys) if is_ecg_lead(key)]
+        if len(ecg) > 1:
+            warn_caller(
+                f"{path} has none of the leads {', '.join(DEFAULT_LEADS)}; reading "
+                f"{names[ecg[0]]!r}, its first ECG lead. Name the lead to read (lead=..., "
+                "--lead) if that is not the one",
+                UserWarning,
+            )
+        if ecg:
+            return ecg[0]
         signals = [
             k
             for k, n in enumerate(names)
