@@ -90,7 +90,8 @@ class BeatTable:
         ``None`` when the classifier names none, and then there is no burden.
     reference : ndarray of str or None
         The AAMI class (N, S, V, F, Q) of each beat's reference annotation, when the R peaks
-        came from an annotation file (``classify_record(..., annotations="atr")``); else None.
+        came from an annotation file (``classify_record(..., annotations="atr")``), empty for
+        a beat of no AAMI class (``B``, ``?``, ``n``, ``r``); else None.
         Written as the ``reference`` column of the CSV, beside the prediction.
     readable : ndarray of bool or None
         Whether each beat lies in a stretch of the signal that can be read beat by beat
@@ -336,8 +337,9 @@ def classify_record(
         ``V2``...), with a warning that names it.
     annotations : str, optional
         Extension of an annotation file (e.g. ``"atr"``) whose beat annotations give the R peaks
-        (and each beat's ``reference`` class in the table); by default the QRS detector finds
-        them.
+        (and each beat's ``reference`` class in the table: empty for the beats that the AAMI
+        table leaves out, :data:`ecgbeat.datasets.UNCLASSED_BEAT_SYMBOLS`); by default the QRS
+        detector finds them.
     detector : str, default="pan-tompkins"
         QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`).
     refine_radius : float, None or "model", default="model"
@@ -377,12 +379,17 @@ def classify_record(
     signal, fs, lead_name, _ = read_lead(path, lead, name)
     r_peaks = reference = None
     if annotations is not None:
-        from ecgbeat.datasets import AAMI_CLASSES, AAMI_SYMBOLS
+        from ecgbeat.datasets import AAMI_CLASSES, AAMI_SYMBOLS, UNCLASSED_BEAT_SYMBOLS
 
         samples, symbols = read_annotations(path, annotations, len(signal), name, fs)
-        is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
+        # Every beat is an R peak, with or without an AAMI class: a beat left out would make
+        # its neighbours' R-R intervals span it, as if the heart had paused.
+        is_beat = np.isin(symbols, [*AAMI_SYMBOLS, *UNCLASSED_BEAT_SYMBOLS])
         r_peaks = samples[is_beat]
-        reference = np.array([AAMI_CLASSES[AAMI_SYMBOLS[s]] for s in symbols[is_beat]], dtype=str)
+        reference = np.array(
+            [AAMI_CLASSES[AAMI_SYMBOLS[s]] if s in AAMI_SYMBOLS else "" for s in symbols[is_beat]],
+            dtype=str,
+        )
     table = classify_signal(
         signal,
         fs,

@@ -19,8 +19,9 @@ def _ecg(seconds: float = 30.0) -> np.ndarray:
     return sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in np.arange(0.4, seconds, 0.8))
 
 
-def _record(folder, names, *, beats=None):
-    """A WFDB record of the named signals (ECG-like where the name is an ECG lead)."""
+def _record(folder, names, *, beats=None, symbols=None):
+    """A WFDB record of the named signals (ECG-like where the name is an ECG lead), with beats
+    annotated ``symbols`` (all N by default)."""
     rng = np.random.default_rng(0)
     ecg = _ecg()
     signals = np.column_stack(
@@ -36,9 +37,8 @@ def _record(folder, names, *, beats=None):
         write_dir=str(folder),
     )
     if beats is not None:
-        wfdb.wrann(
-            "rec", "atr", np.asarray(beats), np.array(["N"] * len(beats)), write_dir=str(folder)
-        )
+        symbols = ["N"] * len(beats) if symbols is None else symbols
+        wfdb.wrann("rec", "atr", np.asarray(beats), np.array(symbols), write_dir=str(folder))
     return folder / "rec", ecg.size
 
 
@@ -78,6 +78,29 @@ def test_an_annotation_just_past_the_end_is_left_out_with_a_count(tmp_path):
         table = classify_record(path, "mitbih", annotations="atr")
     # Every annotation inside the signal is a beat (the last one is dropped by segmentation).
     assert len(table) == len(beats) - 2
+
+
+def test_beats_without_an_aami_class_are_beats_with_an_empty_reference(tmp_path):
+    # B, ?, n and r (other databases than MIT-BIH) were left out before, so that the next
+    # beat's R-R interval spanned two beats, as after a pause. A flutter wave (!) is no beat.
+    beats = [round(c * FS) for c in np.arange(0.4, 30, 0.8)]
+    symbols = ["N"] * len(beats)
+    symbols[5:9] = ["B", "?", "n", "r"]
+    path, _ = _record(tmp_path, ["MLII"], beats=[*beats, beats[-1] + 10], symbols=[*symbols, "!"])
+    table = classify_record(path, "mitbih", annotations="atr")
+    np.testing.assert_array_equal(table.sample, beats[:-1])
+    assert table.reference.tolist() == ["N"] * 5 + [""] * 4 + ["N"] * (len(beats) - 10)
+
+
+def test_the_beat_symbols_are_wfdbs_but_the_flutter_wave():
+    from wfdb.io.annotation import ann_label_table, is_qrs
+
+    from ecgbeat.datasets import AAMI_SYMBOLS, UNCLASSED_BEAT_SYMBOLS
+
+    table = ann_label_table
+    qrs = set(table.symbol[[is_qrs[code] for code in table.label_store]])
+    assert qrs - {"!"} == set(AAMI_SYMBOLS) | UNCLASSED_BEAT_SYMBOLS
+    assert not set(AAMI_SYMBOLS) & UNCLASSED_BEAT_SYMBOLS
 
 
 def test_annotations_far_past_the_end_still_mean_a_mismatch(tmp_path):

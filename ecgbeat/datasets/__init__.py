@@ -23,6 +23,7 @@ from ecgbeat.datasets._mitbih import (
     MITBIH_PACED,
     MITBIH_RECORDS,
     RANDOM_SPLIT_SEED,
+    UNCLASSED_BEAT_SYMBOLS,
     fetch_mitbih,
 )
 from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
@@ -46,6 +47,7 @@ __all__ = [
     "MITBIH_RECORDS",
     "PTBDB_CLASSES",
     "RANDOM_SPLIT_SEED",
+    "UNCLASSED_BEAT_SYMBOLS",
     "fetch_mitbih",
     "fetch_ptbdb",
     "get_data_home",

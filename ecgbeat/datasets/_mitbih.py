@@ -33,6 +33,7 @@ __all__ = [
     "MITBIH_PACED",
     "MITBIH_RECORDS",
     "RANDOM_SPLIT_SEED",
+    "UNCLASSED_BEAT_SYMBOLS",
     "fetch_mitbih",
 ]
 
@@ -44,8 +45,9 @@ MITBIH_RECORDS = (
 ).split()
 #: AAMI EC57 heartbeat classes, in label order (labels 0..4).
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
-#: MIT-BIH beat annotation symbol -> AAMI label. Symbols not listed (B, r, n, ?, and the
-#: non-beat annotations such as + ~ | x) are not beats of an AAMI class and are skipped.
+#: MIT-BIH beat annotation symbol -> AAMI label. Symbols not listed (the beats of
+#: :data:`UNCLASSED_BEAT_SYMBOLS`, and the non-beat annotations such as + ~ | x) are not beats
+#: of an AAMI class, and the loaders skip them.
 AAMI_SYMBOLS = {
     **dict.fromkeys("NLRej", 0),
     **dict.fromkeys("AaJS", 1),
@@ -53,6 +55,12 @@ AAMI_SYMBOLS = {
     "F": 3,
     **dict.fromkeys("/fQ", 4),
 }
+#: WFDB's other beat annotation symbols (``wfdb.io.annotation.is_qrs``), which the AAMI table
+#: leaves out: a bundle branch block beat of no stated side, an unclassifiable beat, a
+#: supraventricular escape beat and an R-on-T ventricular beat. MIT-BIH holds none; other
+#: databases do (the St Petersburg INCART database). They are beats without an AAMI class. The
+#: ventricular flutter wave ``!`` is not a beat: AAMI EC57 leaves flutter episodes out.
+UNCLASSED_BEAT_SYMBOLS = frozenset("B?nr")
 #: Paced records, excluded from the inter-patient split.
 MITBIH_PACED = ("102", "104", "107", "217")
 #: de Chazal et al. (2004) inter-patient split: DS1 (training) and DS2 (test).
