@@ -362,6 +362,30 @@ def test_an_edf_holter_export_is_read_with_its_own_rate_and_lead(tmp_path):
         read_signal(tmp_path / "holter.edf", "V9")
 
 
+def test_an_edf_with_gaps_between_its_data_records_is_refused(tmp_path):
+    import re
+
+    from ecgbeat.datasets._records import read_signal
+
+    _edf(tmp_path / "c.edf", {"ECG II": (_ecg(), float(FS))}, annotations=[(0.5, "start")])
+    data = (tmp_path / "c.edf").read_bytes()
+    header = int(data[184:192])
+    # EDF+D, stated in the header's reserved field: continuous, it is read as EDF+C is.
+    discontinuous = data[:192] + b"EDF+D".ljust(44) + data[236:]
+    (tmp_path / "d.edf").write_bytes(discontinuous)
+    assert read_signal(tmp_path / "d.edf")[0].size == _ecg().size
+    # A minute's gap before the 11th data record (1 s each): each record's time-keeping
+    # annotation "+k" says when it starts.
+    body = re.sub(
+        rb"\+(\d+)(?=\x14\x14\x00)",
+        lambda m: b"+%d" % (int(m[1]) + 60) if int(m[1]) >= 10 else m[0],
+        discontinuous[header:],
+    )
+    (tmp_path / "gap.edf").write_bytes(discontinuous[:header] + body)
+    with pytest.raises(DataFormatError, match=r"gap\.edf: an EDF\+D file with gaps"):
+        read_signal(tmp_path / "gap.edf")
+
+
 def test_predict_reads_edf_and_refuses_a_broken_one(tmp_path, capsys):
     from ecgbeat.cli import main
 

@@ -400,8 +400,16 @@ def read_edf_file(
     try:
         edf = edfio.read_edf(path)
         signals = list(edf.signals)
+        continuous = edf.is_continuous
     except Exception as exc:  # edfio's errors name no file; say which one failed
         raise DataFormatError(f"{path}: not a readable EDF/EDF+ file ({exc})") from exc
+    if not continuous:
+        # edfio joins the data records as if they followed each other: the samples after a gap
+        # would get wrong times, and the R-R interval across it would be wrong.
+        raise DataFormatError(
+            f"{path}: an EDF+D file with gaps between its data records; ecgbeat reads "
+            "continuous recordings: export each continuous stretch as a file of its own"
+        )
     if not signals:
         raise DataFormatError(f"{path}: the EDF file holds no signal")
     names = [signal.label.strip() or str(k + 1) for k, signal in enumerate(signals)]
