@@ -165,6 +165,30 @@ def test_detector_labels_and_counts(mitdb_dir):
     assert Counter(b.symbol.tolist())["A"] == 33
 
 
+def test_two_detections_near_one_beat_label_one_row(mitdb_dir):
+    # Record 105 (noisy): three beats each had two detections within 150 ms, and both rows took
+    # the beat's class. The detector's counts match one to one: so do the rows now.
+    b = fetch_mitbih(
+        mitdb_dir.parent,
+        records=["105"],
+        detector="pan-tompkins",
+        cache=False,
+        download_if_missing=False,
+    )
+    counts = b.detection["105"]
+    assert counts["fp"] > 30
+    assert b.unmatched.data.shape[0] == counts["fp"]
+    # Every detection is one row (but the last, which has no following interval).
+    assert b.target.size == counts["tp"] - 1
+
+
+def test_nearest_reference_beat_is_taken_once():
+    from ecgbeat.datasets._mitbih import _nearest
+
+    found = _nearest(np.array([98, 110, 112, 300, 395, 405]), np.array([105, 400]), 20)
+    np.testing.assert_array_equal(found, [-1, 0, -1, -1, 1, -1])
+
+
 def test_full_database_matches_kaggle_release(full_build):
     bunch = full_build
     counts = dict(zip(AAMI_CLASSES, np.bincount(bunch.target, minlength=5).tolist(), strict=True))

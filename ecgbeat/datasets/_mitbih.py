@@ -149,7 +149,8 @@ def _ensure_files(folder: Path, records: list[str], download: bool, base_url: st
 
 
 def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.ndarray:
-    """Index of the nearest of ``samples`` (sorted) within ``tolerance`` of each R peak, or -1."""
+    """Index of the nearest of ``samples`` (sorted) within ``tolerance`` of each R peak, or -1;
+    one R peak per sample: of two near one sample, the nearer (or the first) takes it."""
     pos = np.searchsorted(samples, r_peaks)
     best = np.full(r_peaks.size, -1)
     best_dist = np.full(r_peaks.size, np.inf)
@@ -159,6 +160,11 @@ def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.n
         dist[ok] = np.abs(samples[cand[ok]] - r_peaks[ok])
         better = (dist < best_dist) & (dist <= tolerance)
         best[better], best_dist[better] = cand[better], dist[better]
+    # One detection per reference beat, as the detector's counts match them: a second one near
+    # the same beat is a false positive, not a second beat of its class.
+    order = np.lexsort((best_dist, best))  # by beat, the nearest first (stable: then the first)
+    claimed = best[order]
+    best[order[1:][(claimed[1:] == claimed[:-1]) & (claimed[1:] >= 0)]] = -1
     return best
 
 
@@ -188,7 +194,7 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         "n_annotated": np.array(int(is_beat.sum())),
         "lead": np.array(lead_name),
         "detected": detected,
-        "reference": samples[np.isin(symbols, list("NLRBAaJSVrFejnE/fQ?"))],
+        "reference": samples[np.isin(symbols, [*AAMI_SYMBOLS, *UNCLASSED_BEAT_SYMBOLS])],
     }
 
 
@@ -241,7 +247,8 @@ def fetch_mitbih(
     detector : {None, "pan-tompkins", "threshold"}, default=None
         None takes the R peaks from the reference annotations. A detector name finds them with
         :func:`ecgbeat.qrs.detect_r_peaks` instead; each detected beat then gets the class of the
-        reference beat within 150 ms, and detections with no such beat are dropped.
+        reference beat within 150 ms (one detection per beat: the nearest), and detections with
+        no such beat are dropped.
     download_if_missing : bool, default=True
         Download missing files from PhysioNet (verified against its SHA256SUMS.txt).
     return_X_y : bool, default=False
