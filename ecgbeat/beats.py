@@ -41,6 +41,7 @@ True
 from __future__ import annotations
 
 import functools
+import numbers
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -222,8 +223,20 @@ def segment_beats(
     (1.0, False)
     """
     x, fs = check_signal(signal, fs, name=name)
-    if beat_length < 1 or segment_factor <= 0 or window_seconds <= 0 or target_fs <= 0:
-        raise ValueError("beat_length, segment_factor, window_seconds and target_fs must be > 0")
+    if isinstance(beat_length, bool) or not isinstance(beat_length, numbers.Integral):
+        raise ValueError(f"beat_length must be a whole number of samples, got {beat_length!r}")
+    if beat_length < 1:
+        raise ValueError(f"beat_length must be at least 1 sample, got {beat_length!r}")
+    positive = {
+        "segment_factor": segment_factor,
+        "window_seconds": window_seconds,
+        "target_fs": target_fs,
+    }
+    for parameter, value in positive.items():
+        if isinstance(value, bool) or not (
+            isinstance(value, numbers.Real) and np.isfinite(value) and value > 0
+        ):
+            raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
     before = round(before_r * target_fs) if np.isfinite(before_r) else -1
     if before < 0 or before >= beat_length:
         raise ValueError(

@@ -390,12 +390,16 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if not (np.isfinite(radius) and radius >= 0):
         raise ValueError(f"radius must be a number of seconds >= 0, got {radius!r}")
     r = check_r_peaks(r_peaks, x.size)
-    half = round(radius * fs)
-    if r.size == 0 or half == 0:
+    if r.size == 0:
         return r.copy()
-    # Each window is bounded by the midpoints to the neighbouring peaks (and the signal's ends).
-    lo = np.maximum(r - half, np.r_[0, (r[:-1] + r[1:]) // 2 + 1])
-    hi = np.minimum(r + half, np.r_[(r[:-1] + r[1:]) // 2, x.size - 1])
+    # Each window is bounded by the midpoints to the neighbouring peaks (and the signal's ends),
+    # so a radius past the farthest bound (a huge one too) searches the same windows.
+    lo = np.r_[0, (r[:-1] + r[1:]) // 2 + 1]
+    hi = np.r_[(r[:-1] + r[1:]) // 2, x.size - 1]
+    half = min(round(radius * fs), int(max((r - lo).max(), (hi - r).max())))
+    if half == 0:
+        return r.copy()
+    lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)
     # Nearest first (0, -1, 1, -2, 2...): on a tie, argmax keeps the peak closest to where it was.
     offsets = np.stack([-np.arange(half + 1), np.arange(half + 1)], axis=1).ravel()[1:]
     idx = r[:, None] + offsets

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -88,6 +90,23 @@ def test_short_signal_single_partial_window():
     seg = segment_beats(ecg, fs, r_peaks=r)
     assert seg.beats.shape == (r.size - 1, 187)
     assert set(seg.windows.tolist()) == {0}
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"beat_length": 187.5}, "beat_length must be a whole number of samples, got 187.5"),
+        ({"beat_length": 0}, "beat_length must be at least 1 sample"),
+        ({"window_seconds": float("nan")}, "window_seconds must be a finite number > 0, got nan"),
+        ({"target_fs": float("nan")}, "target_fs must be a finite number > 0"),
+        ({"segment_factor": float("inf")}, "segment_factor must be a finite number > 0, got inf"),
+        ({"segment_factor": -1.0}, "segment_factor must be a finite number > 0"),
+    ],
+)
+def test_bad_cutting_parameters_are_named(params, message):
+    ecg, r = synthetic_ecg(250, 10.0)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        segment_beats(ecg, 250, r_peaks=r, **params)
 
 
 def test_too_short_signal_is_rejected():
