@@ -47,9 +47,13 @@ T_WAVE_SECONDS = 0.360
 #: When no beat has come for SIGNAL_DECAY_AFTER seconds (and 1.66 recent R-R intervals), the
 #: learned signal and noise levels halve every SIGNAL_HALF_LIFE seconds: after a burst of noise,
 #: whose peaks raised them, the detector hears the quiet beats again within seconds instead of
-#: staying deaf. Chosen on DS1 (``experiments/qrs_recovery.py``).
+#: staying deaf. The first beat heard after the decay sets the signal level afresh; with
+#: SEARCH_BACK_RESETS, a beat that the search-back finds does so too (else it moves the level a
+#: quarter of the way, and beats above the noise but below the old level go on being missed every
+#: other one). Chosen on DS1 (``experiments/qrs_recovery.py``).
 SIGNAL_HALF_LIFE = 0.3
 SIGNAL_DECAY_AFTER = 1.5
+SEARCH_BACK_RESETS = True
 
 
 def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarray:
@@ -233,7 +237,10 @@ def _classify_candidates(
                     best, best_h = j, heights_list[j]
             if best >= 0:
                 accept(best)
-                spk = 0.25 * best_h + 0.75 * spk
+                if SEARCH_BACK_RESETS and decayed:
+                    spk, decayed = best_h, False
+                else:
+                    spk = 0.25 * best_h + 0.75 * spk
             thr = npk + 0.25 * (spk - npk)
         if last >= 0 and pos - cand_list[last] > max(1.66 * rr_avg, decay_after):
             # Still no beat: both levels learned (perhaps from noise) decay, the signal level

@@ -93,6 +93,22 @@ def test_pan_tompkins_hears_beats_again_after_a_burst_of_spikes():
     np.testing.assert_array_equal(before, np.round(beats[beats < 29.5] * fs).astype(int))
 
 
+def test_beats_found_by_the_search_back_after_a_burst_set_the_level_afresh():
+    # A burst that Hypothesis generated (test_properties): once the levels had decayed, the
+    # beats were heard only by the search-back, which moved the signal level a quarter of the
+    # way down each time, and every other beat was missed for 7.6 s after the burst.
+    fs, start = 250, 20.0
+    end = start + 33.58754212814068
+    beats = np.arange(0.4, end + 20, 0.8)
+    t = np.arange(round((end + 20) * fs)) / fs
+    ecg = sum(np.exp(-(((t - c) / 0.012) ** 2)) for c in beats)
+    found = pan_tompkins(
+        spike_burst(ecg, fs, start, end, amplitude=16.320629759420783, seed=8310), fs
+    )
+    later = beats[(beats > end + 4) & (beats < end + 19)]
+    assert [np.abs(found - b * fs).min() <= 0.05 * fs for b in later] == [True] * later.size
+
+
 def test_pan_tompkins_recovers_on_a_real_record_after_a_burst(mitdb_dir):
     import wfdb
 
