@@ -48,7 +48,9 @@ def classification_metrics(
     y_true, y_pred : array-like of shape (n_beats,)
         True and predicted labels.
     target_names : sequence of str, optional
-        Names of the labels ``0..n-1`` (or of the sorted labels), used as keys.
+        The classes' names, used as keys, in their order: of the codes ``0..n-1`` for integer
+        labels, of the labels themselves (every one of them, in any order) for text labels.
+        Other labels (floats) are named in their sorted order, one name each.
     digits : int, default=4
         Rounding of the reported numbers.
 
@@ -57,16 +59,45 @@ def classification_metrics(
     dict
         ``accuracy``, ``macro_f1``, ``per_class`` (name -> precision, recall, f1, support),
         ``labels`` and ``confusion_matrix`` (rows true, columns predicted).
+
+    Raises
+    ------
+    ValueError
+        If a label has no name in ``target_names``.
+
+    Examples
+    --------
+    >>> from ecgbeat.evaluation import classification_metrics
+    >>> m = classification_metrics(["N", "V", "S"], ["N", "V", "N"], target_names=["N", "S", "V"])
+    >>> m["labels"], m["per_class"]["S"]["recall"], m["per_class"]["N"]["support"]
+    (['N', 'S', 'V'], 0.0, 1)
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     labels = np.unique(np.concatenate([y_true, y_pred]))
-    if target_names is not None and np.issubdtype(labels.dtype, np.integer):
-        labels = np.arange(len(target_names))
-    names = [
-        str(target_names[i]) if target_names is not None else str(i) for i in range(len(labels))
-    ]
     if target_names is None:
         names = [str(label) for label in labels]
+    elif labels.dtype.kind in "iub":
+        if labels.size and (labels.min() < 0 or labels.max() >= len(target_names)):
+            raise ValueError(
+                f"labels {labels.tolist()} are not all codes 0..{len(target_names) - 1} of "
+                f"target_names {list(target_names)}"
+            )
+        labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
+    elif labels.dtype.kind in "USO":
+        unnamed = sorted(set(labels.tolist()) - set(target_names))
+        if unnamed:
+            raise ValueError(
+                f"labels {unnamed} are not in target_names {list(target_names)}: the names of "
+                "text labels are the labels themselves"
+            )
+        labels, names = np.asarray(target_names), [str(n) for n in target_names]
+    else:
+        if len(target_names) != labels.size:
+            raise ValueError(
+                f"{len(target_names)} target_names for {labels.size} labels {labels.tolist()}: "
+                "give one name for each label, in their sorted order"
+            )
+        names = [str(n) for n in target_names]
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
@@ -109,8 +140,9 @@ def aami_metrics(
     (0.5, 0.5, 0.6667)
     """
     names = list(target_names)
-    n_labels = int(max(np.max(y_true, initial=0), np.max(y_pred, initial=0))) + 1
-    names += ["(none)"] * (n_labels > len(names))
+    codes = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
+    if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):
+        names.append("(none)")
     metrics = classification_metrics(y_true, y_pred, target_names=names)
     per_class = metrics["per_class"]
     present = [c for c in scored if c in per_class and per_class[c]["support"] > 0]

@@ -1,0 +1,62 @@
+"""The metrics of ecgbeat.evaluation: each class's figures under its own name."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ecgbeat.evaluation import aami_metrics, classification_metrics
+
+AAMI = ["N", "S", "V", "F", "Q"]
+# Six N beats, one S beat called N, the rest right.
+TRUE = ["N"] * 6 + ["S", "V", "V", "F", "Q"]
+PRED = ["N"] * 6 + ["N", "V", "V", "F", "Q"]
+
+
+def _recall_and_support(metrics):
+    return {name: (m["recall"], m["support"]) for name, m in metrics["per_class"].items()}
+
+
+def test_text_labels_are_named_by_themselves_in_the_order_of_the_names():
+    # Before, the names were laid over the labels' sorted order (F, N, Q, S, V): "S" reported
+    # the six N beats.
+    metrics = classification_metrics(TRUE, PRED, target_names=AAMI)
+    assert metrics["labels"] == AAMI
+    assert _recall_and_support(metrics) == {
+        "N": (1.0, 6),
+        "S": (0.0, 1),
+        "V": (1.0, 2),
+        "F": (1.0, 1),
+        "Q": (1.0, 1),
+    }
+    assert metrics["confusion_matrix"][1] == [1, 0, 0, 0, 0]  # the S beat, called N
+    codes = {name: k for k, name in enumerate(AAMI)}
+    as_codes = classification_metrics(
+        [codes[c] for c in TRUE], [codes[c] for c in PRED], target_names=AAMI
+    )
+    assert as_codes == metrics
+
+
+def test_aami_metrics_take_text_labels():
+    metrics = aami_metrics(np.array(TRUE), np.array(PRED), target_names=AAMI)
+    assert metrics["Se"] == {"N": 1.0, "S": 0.0, "V": 1.0, "F": 1.0}
+    assert metrics["+P"]["N"] == pytest.approx(6 / 7, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred", "names", "message"),
+    [
+        ([0, 1, 2, 2], [0, 1, 2, 0], ["N", "S"], r"labels \[0, 1, 2\] are not all codes 0\.\.1"),
+        (["N", "X"], ["N", "N"], AAMI, r"labels \['X'\] are not in target_names"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0, 2.0], ["a", "b"], "2 target_names for 3 labels"),
+    ],
+)
+def test_a_label_without_a_name_is_refused(y_true, y_pred, names, message):
+    # Before, integer codes past the names left the per-class rows (but not the accuracy).
+    with pytest.raises(ValueError, match=message):
+        classification_metrics(y_true, y_pred, target_names=names)
+
+
+def test_other_labels_are_named_in_their_sorted_order():
+    metrics = classification_metrics([2.0, 1.0, 1.0], [2.0, 1.0, 2.0], target_names=["low", "high"])
+    assert _recall_and_support(metrics) == {"low": (0.5, 2), "high": (1.0, 1)}
