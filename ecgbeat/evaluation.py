@@ -30,12 +30,73 @@ __all__ = [
     "aami_metrics",
     "classification_metrics",
     "format_report",
+    "named_labels",
     "with_unmatched_detections",
 ]
 
 #: The AAMI classes scored in the inter-patient literature (Q, rare and ill-defined, is left out of
 #: the mean; de Chazal et al. 2004).
 AAMI_SCORED = ("N", "S", "V", "F")
+
+
+def named_labels(
+    y_true, y_pred, target_names: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """The labels to score, in order, and their names (see :func:`classification_metrics`).
+
+    Integer labels are codes ``0..n-1`` of ``target_names`` (every code, present or not); text
+    labels are named by themselves, in the order of ``target_names``; other labels (floats)
+    get the names in their sorted order.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_beats,)
+        True and predicted labels.
+    target_names : sequence of str, optional
+        The classes' names; None: each label is its own name.
+
+    Returns
+    -------
+    labels : ndarray
+        The labels, in the order of the names.
+    names : list of str
+
+    Raises
+    ------
+    ValueError
+        If a label has no name in ``target_names``.
+
+    Examples
+    --------
+    >>> named_labels(["V", "N"], ["N", "N"], ["N", "S", "V"])
+    (array(['N', 'S', 'V'], dtype='<U1'), ['N', 'S', 'V'])
+    """
+    labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    if target_names is None:
+        names = [str(label) for label in labels]
+    elif labels.dtype.kind in "iub":
+        if labels.size and (labels.min() < 0 or labels.max() >= len(target_names)):
+            raise ValueError(
+                f"labels {labels.tolist()} are not all codes 0..{len(target_names) - 1} of "
+                f"target_names {list(target_names)}"
+            )
+        labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
+    elif labels.dtype.kind in "USO":
+        unnamed = sorted(set(labels.tolist()) - set(target_names))
+        if unnamed:
+            raise ValueError(
+                f"labels {unnamed} are not in target_names {list(target_names)}: the names of "
+                "text labels are the labels themselves"
+            )
+        labels, names = np.asarray(target_names), [str(n) for n in target_names]
+    else:
+        if len(target_names) != labels.size:
+            raise ValueError(
+                f"{len(target_names)} target_names for {labels.size} labels {labels.tolist()}: "
+                "give one name for each label, in their sorted order"
+            )
+        names = [str(n) for n in target_names]
+    return labels, names
 
 
 def classification_metrics(
@@ -73,31 +134,7 @@ def classification_metrics(
     (['N', 'S', 'V'], 0.0, 1)
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    labels = np.unique(np.concatenate([y_true, y_pred]))
-    if target_names is None:
-        names = [str(label) for label in labels]
-    elif labels.dtype.kind in "iub":
-        if labels.size and (labels.min() < 0 or labels.max() >= len(target_names)):
-            raise ValueError(
-                f"labels {labels.tolist()} are not all codes 0..{len(target_names) - 1} of "
-                f"target_names {list(target_names)}"
-            )
-        labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
-    elif labels.dtype.kind in "USO":
-        unnamed = sorted(set(labels.tolist()) - set(target_names))
-        if unnamed:
-            raise ValueError(
-                f"labels {unnamed} are not in target_names {list(target_names)}: the names of "
-                "text labels are the labels themselves"
-            )
-        labels, names = np.asarray(target_names), [str(n) for n in target_names]
-    else:
-        if len(target_names) != labels.size:
-            raise ValueError(
-                f"{len(target_names)} target_names for {labels.size} labels {labels.tolist()}: "
-                "give one name for each label, in their sorted order"
-            )
-        names = [str(n) for n in target_names]
+    labels, names = named_labels(y_true, y_pred, target_names)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )

@@ -26,6 +26,7 @@ import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
 from ecgbeat._install import install_hint
+from ecgbeat.evaluation import named_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -646,7 +647,8 @@ def plot_confusion_matrix(
     y_true, y_pred : array-like of shape (n_beats,)
         True and predicted classes.
     class_names : sequence of str, optional
-        Names of the integer codes ``0..n-1`` (every code gets a row, even when absent).
+        Names of the integer codes ``0..n-1`` (every code gets a row, even when absent), or of
+        text labels, in the order of the rows (see :func:`ecgbeat.evaluation.named_labels`).
     normalize : {None, "true", "pred", "all"}, default=None
         As in :func:`sklearn.metrics.confusion_matrix`.
     cmap : str, default="Blues"
@@ -670,15 +672,13 @@ def plot_confusion_matrix(
     _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    labels = None
-    if class_names is not None and np.issubdtype(y_true.dtype, np.integer):
-        labels = np.arange(len(class_names))
+    # The rows in the names' order, whatever the labels' type (scikit-learn sorts text labels).
+    labels, names = named_labels(y_true, y_pred, class_names)
     display = ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,
         labels=labels,
-        display_labels=None if class_names is None else [str(n) for n in class_names],
+        display_labels=names,
         normalize=normalize,
         cmap=cmap,
         ax=ax,

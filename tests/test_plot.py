@@ -170,6 +170,20 @@ def test_confusion_matrix_counts_and_labels():
     _png(fig)
 
 
+def test_confusion_matrix_of_text_labels_keeps_the_names_order():
+    # scikit-learn sorts text labels (F, N, Q, S, V); the rows were named N, S, V, F, Q over
+    # them, and a row named S counted the N beats.
+    codes = [0, 0, 0, 1, 2, 2, 4]
+    y_true = [NAMES[c] for c in codes]
+    y_pred = [NAMES[c] for c in [0, 0, 2, 1, 2, 0, 4]]
+    _, ax = plot_confusion_matrix(y_true, y_pred, class_names=NAMES)
+    _, by_code = plot_confusion_matrix(codes, [0, 0, 2, 1, 2, 0, 4], class_names=NAMES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == NAMES
+    assert [t.get_text() for t in ax.texts] == [t.get_text() for t in by_code.texts]
+    with pytest.raises(ValueError, match=r"labels \['X'\] are not in target_names"):
+        plot_confusion_matrix(["N", "X"], ["N", "N"], class_names=NAMES)
+
+
 @pytest.fixture(scope="module")
 def bump_model():
     """A network trained to tell a noisy flat beat from one with a bump at a random place."""
