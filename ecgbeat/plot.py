@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -474,14 +475,16 @@ def grad_cam(
     The activations of a convolutional layer are weighted by the mean gradient of the class
     score (the output layer's logit, before the softmax, which would flatten the gradient of a
     confident prediction) with respect to each channel, summed over channels, passed through a
-    ReLU, interpolated to the beat's length and scaled to a maximum of 1.
+    ReLU, interpolated to the beat's length and scaled to a maximum of 1. For a classifier that
+    reads R-R features after the beat (``n_rr_features``), the map covers the beat's samples
+    only: the convolutions do not read the features.
 
     Parameters
     ----------
     classifier : HeartbeatCNNClassifier
         A fitted classifier.
-    beat : array-like of shape (n_samples,)
-        One beat.
+    beat : array-like of shape (n_features,)
+        One row as the classifier takes it: a beat, then its R-R features if it reads them.
     class_index : int, optional
         Column of ``classifier.classes_`` to explain; the predicted class by default.
     layer : str, optional
@@ -490,8 +493,15 @@ def grad_cam(
 
     Returns
     -------
-    ndarray of shape (n_samples,)
-        Non-negative saliency, 1 at its maximum (all zeros when no sample supports the class).
+    ndarray of shape (n_features - n_rr_features,)
+        Non-negative saliency over the beat's samples, 1 at its maximum (all zeros when no
+        sample supports the class).
+
+    Raises
+    ------
+    ValueError
+        If the row's length is not the classifier's, ``class_index`` is not a column of
+        ``classes_``, or ``layer`` is not a convolution of the network.
 
     Examples
     --------
@@ -515,10 +525,20 @@ def grad_cam(
             f"the beat has {beat.size} samples; the classifier was trained on "
             f"{classifier.n_features_in_}"
         )
+    n_classes = len(classifier.classes_)
+    if class_index is not None and not (
+        isinstance(class_index, numbers.Integral)
+        and not isinstance(class_index, bool)
+        and 0 <= class_index < n_classes
+    ):
+        raise ValueError(
+            f"class_index must be a column of classes_, 0..{n_classes - 1}, got {class_index!r}"
+        )
+    keras = import_keras()
+    convs = [c.name for c in model.layers if isinstance(c, keras.layers.Conv1D)]
     layer = layer or _last_conv_layer(model)
-    if layer not in [candidate.name for candidate in model.layers]:
-        convs = [c.name for c in model.layers if c.name.startswith("conv")]
-        raise ValueError(f"the network has no layer {layer!r}; its convolutions are {convs}")
+    if layer not in convs:
+        raise ValueError(f"the network has no convolution {layer!r}; its convolutions are {convs}")
     output_layer = model.layers[-1]
     sub_model = tf.keras.Model(model.inputs, [model.get_layer(layer).output, output_layer.input])
     kernel, bias = (np.asarray(w) for w in output_layer.get_weights())
@@ -532,9 +552,11 @@ def grad_cam(
     grads = tape.gradient(score, activations)
     weights = tf.reduce_mean(grads, axis=1)  # (1, channels): importance of each channel
     cam = tf.nn.relu(tf.reduce_sum(activations * weights[:, None, :], axis=-1))[0].numpy()
-    # Pooling shortened the layer's time axis; map it back onto the beat's samples.
-    positions = (np.arange(cam.size) + 0.5) * beat.size / cam.size - 0.5
-    cam = np.interp(np.arange(beat.size), positions, cam)
+    # Pooling shortened the layer's time axis; map it back onto the beat's samples (the row
+    # without its R-R features, which the convolutions do not read).
+    n_beat = beat.size - classifier.n_rr_features
+    positions = (np.arange(cam.size) + 0.5) * n_beat / cam.size - 0.5
+    cam = np.interp(np.arange(n_beat), positions, cam)
     peak = cam.max()
     return (cam / peak if peak > 0 else cam).astype(np.float64)
 
@@ -555,8 +577,9 @@ def plot_saliency(
     ----------
     classifier : HeartbeatCNNClassifier
         A fitted classifier.
-    beat : array-like of shape (n_samples,)
-        One beat.
+    beat : array-like of shape (n_features,)
+        One row as the classifier takes it: a beat, then its R-R features if it reads them
+        (only the beat is drawn).
     class_index : int, optional
         Column of ``classifier.classes_`` to explain; the predicted class by default.
     layer : str, optional
@@ -601,6 +624,7 @@ def plot_saliency(
     if class_index is None:
         class_index = int(np.argmax(proba))
     cam = grad_cam(classifier, beat, class_index=class_index, layer=layer)
+    beat = beat[: cam.size]  # the beat's samples, without the R-R features after them
     if class_names is None:
         from ecgbeat.records import resolve_class_names
 

@@ -224,8 +224,14 @@ def test_grad_cam_checks_its_input(bump_model):
     clf = bump_model[0]
     with pytest.raises(ValueError, match="the beat has 10 samples"):
         grad_cam(clf, np.zeros(10))
-    with pytest.raises(ValueError, match="the network has no layer 'conv_99'"):
+    with pytest.raises(ValueError, match="the network has no convolution 'conv_99'"):
         grad_cam(clf, np.zeros(96), layer="conv_99")
+    dense = next(layer.name for layer in clf.model_.layers if "dense" in layer.name)
+    with pytest.raises(ValueError, match=f"no convolution '{dense}'; its convolutions are"):
+        grad_cam(clf, np.zeros(96), layer=dense)
+    for column in (2, -1, 1.0, True):
+        with pytest.raises(ValueError, match=r"class_index must be a column of classes_, 0\.\.1"):
+            grad_cam(clf, np.zeros(96), class_index=column)
 
 
 def test_plot_saliency_draws_beat_and_map(bump_model):
@@ -308,3 +314,19 @@ def test_a_table_strip_shades_unreadable_stretches_and_skips_their_beats():
     assert x0 == pytest.approx(10.0) and x0 + spans[0].get_width() == pytest.approx(20.0)
     assert ax.get_xlim() == pytest.approx((8.0, 22.0), abs=0.01)
     assert "unreadable" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_grad_cam_of_a_rhythm_network_covers_the_beat_only():
+    # The R-R features after the beat do not reach the convolutions: the map was stretched
+    # over them too, 7 columns late at its end, and plot_saliency drew them as ECG samples.
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import load_sample
+
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih-rhythm")
+    assert clf.n_features_in_ == 194 and clf.n_rr_features == 7
+    row = np.r_[load_sample().data[0], np.ones(7)]  # a beat at the recording's usual rhythm
+    cam = grad_cam(clf, row)
+    assert cam.shape == (187,) and cam.max() == pytest.approx(1.0)
+    _, ax = plot_saliency(clf, row)
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), row[:187], rtol=1e-6)
+    np.testing.assert_allclose(ax.images[0].get_array()[0], cam)
