@@ -281,6 +281,38 @@ def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_mo
     assert report["macro_f1_NSVF"] == pytest.approx(f1, abs=1e-4)
 
 
+@pytest.fixture(scope="module")
+def binary_model(sample_csv, tmp_path_factory) -> tuple[Path, Path]:
+    """A ``normal, abnormal`` model trained by ``ecgbeat train``, and its CSV (labels 0, 1)."""
+    folder = tmp_path_factory.mktemp("binary")
+    rows = np.loadtxt(sample_csv, delimiter=",")
+    data = folder / "binary.csv"
+    np.savetxt(data, rows[rows[:, -1] <= 1][::2], delimiter=",", fmt="%.6f")
+    model = folder / "binary.keras"
+    argv = ["-q", "train", "--data", str(data), "--class-names", "normal,abnormal"]
+    assert main([*argv, "--epochs", "1", "--output", str(model)]) == 0
+    return model, data
+
+
+def test_evaluate_refuses_a_model_of_other_class_names(capsys, binary_model, mitdb_dir):
+    model, data = binary_model
+    argv = ["-q", "evaluate", str(model), "--data", "mitbih", "--records", "100"]
+    code, out, err = _run(capsys, *argv, "--data-home", str(mitdb_dir.parent), "--no-download")
+    assert code == 1 and out == ""
+    assert "predicts classes ['normal', 'abnormal']" in err
+    assert "['N', 'S', 'V', 'F', 'Q']" in err
+    code, _, err = _run(capsys, "-q", "evaluate", str(model), "--data", str(data))
+    assert code == 1 and "predicts classes ['normal', 'abnormal']" in err
+    code, out, _ = _run(
+        capsys, "-q", "evaluate", str(model), "--data", str(data), "--class-names",
+        "normal,abnormal", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["labels"] == ["normal", "abnormal"]
+    # The demo refuses it by the same check.
+    code, _, err = _run(capsys, "demo", "--model", str(model), "--no-plot")
+    assert code == 1 and "predicts classes ['normal', 'abnormal']" in err
+
+
 def test_detector_needs_whole_records(capsys, tiny_model):
     argv = ["evaluate", str(tiny_model), "--data", "mitbih", "--detector", "pan-tompkins"]
     code, _, err = _run(capsys, *argv)

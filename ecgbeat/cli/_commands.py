@@ -12,7 +12,7 @@ from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
     check_picture_path,
-    class_names,
+    data_codes,
     info,
     load_classifier,
     load_labelled_data,
@@ -35,15 +35,9 @@ def cmd_demo(args) -> int:
             check_picture_path(args.out, "--out")
     classifier = load_classifier(args.model, args)
     sample = load_sample()
-    names = class_names(classifier)
-    if [str(c) for c in classifier.classes_] != [str(i) for i in range(len(sample.target_names))]:
-        if names != list(sample.target_names):
-            raise CommandError(
-                f"model {args.model} predicts classes {names}; the demo's sample beats are "
-                f"labelled with the AAMI classes {list(sample.target_names)}"
-            )
+    codes = data_codes(classifier, args.model, sample.target_names, "the demo's sample beats")
     proba = predict_proba(classifier, sample.data, args)
-    y_pred = np.argmax(proba, axis=1)
+    y_pred = codes[np.argmax(proba, axis=1)]
     metrics = classification_metrics(sample.target, y_pred, target_names=sample.target_names)
     print(
         format_report(
@@ -163,14 +157,11 @@ def cmd_evaluate(args) -> int:
     X, y, names = load_labelled_data(
         args, subset=subset, detector=args.detector, **beat_cutting(classifier)
     )
-    classes = [str(c) for c in classifier.classes_]
-    if classes != [str(i) for i in range(len(classes))] or len(classes) > len(names):
-        raise CommandError(
-            f"model {args.model} has classes {classes}; the data's labels are 0..{len(names) - 1} "
-            f"({', '.join(names)})"
-        )
+    beats = "MIT-BIH's beats" if args.data == "mitbih" else f"the beats of {args.data}"
+    # By name, not by code: a "normal, abnormal" model is no N, S model.
+    codes = data_codes(classifier, args.model, names, beats)
     proba = predict_proba(classifier, X, args)
-    y_pred = classifier.classes_[np.argmax(proba, axis=1)].astype(np.int64)
+    y_pred = codes[np.argmax(proba, axis=1)]
     if args.data == "mitbih":
         metrics = aami_metrics(y, y_pred, target_names=names)
     else:

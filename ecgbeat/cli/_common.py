@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -106,6 +106,52 @@ def class_names(classifier) -> list[str]:
     from ecgbeat.records import resolve_class_names
 
     return resolve_class_names(classifier)
+
+
+def data_codes(classifier, model: str, names: Sequence[str], data: str):
+    """The data's label code of each of ``classifier``'s classes, matched by name.
+
+    Parameters
+    ----------
+    classifier : HeartbeatCNNClassifier
+        The fitted model.
+    model : str
+        The model as the user named it, for the error.
+    names : sequence of str
+        The data's class names; label ``k`` is ``names[k]``.
+    data : str
+        The data, for the error ("the demo's sample beats").
+
+    Returns
+    -------
+    numpy.ndarray
+        ``codes[i]`` is the data's label of the model's ``i``-th class: a model may know fewer
+        classes than the data (its training data had no beat of one), never other ones.
+
+    Raises
+    ------
+    CommandError
+        If the model names a class that the data does not have: its codes would score a
+        "normal" against the data's N, an "abnormal" against S.
+    """
+    import numpy as np
+
+    model_names = class_names(classifier)
+    if all(name in names for name in model_names):
+        return np.array([list(names).index(name) for name in model_names], dtype=np.int64)
+    card = getattr(classifier, "model_card_", None) or {}
+    classes = list(classifier.classes_)
+    if card.get("target_names") is None and all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < len(names)
+        for c in classes
+    ):
+        # A model without names (fitted in Python on integer labels) knows only codes: the
+        # data's codes are all there is to go by.
+        return np.array(classes, dtype=np.int64)
+    raise CommandError(
+        f"model {model} predicts classes {model_names}; {data} are labelled with the classes "
+        f"{list(names)}"
+    )
 
 
 def predict_proba(classifier, X, args, desc: str = "classifying"):
