@@ -824,9 +824,10 @@ def resolve_normal_class(
 def resolve_class_names(classifier, class_names: Sequence[str] | None = None) -> list[str]:
     """The names of ``classifier``'s classes, as tables, plots and reports show them.
 
-    ``class_names`` if given (one per class); else the model card's ``target_names`` when the
-    classes are their integer codes ``0..n-1`` (the shipped models: ``N, S, V, F, Q``); else the
-    classes themselves, as text.
+    ``class_names`` if given (one per class); else, when the classes are integer codes into the
+    model card's ``target_names`` (the shipped models: ``N, S, V, F, Q``), the names they index,
+    also when the training data lacked a class (classes ``0, 1, 2, 4``: ``N, S, V, Q``); else
+    the classes themselves, as text.
 
     Examples
     --------
@@ -834,6 +835,8 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
     >>> clf = SimpleNamespace(classes_=[0, 1], model_card_={"target_names": ["N", "V"]})
     >>> resolve_class_names(clf), resolve_class_names(clf, ["normal", "ectopic"])
     (['N', 'V'], ['normal', 'ectopic'])
+    >>> resolve_class_names(SimpleNamespace(classes_=[0, 2], model_card_={"target_names": "NSV"}))
+    ['N', 'V']
     """
     if class_names is not None:
         if len(class_names) != len(classifier.classes_):
@@ -844,6 +847,11 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
         return [str(n) for n in class_names]
     card = getattr(classifier, "model_card_", None) or {}
     target_names = card.get("target_names")
-    if target_names is not None and list(classifier.classes_) == list(range(len(target_names))):
-        return [str(n) for n in target_names]
+    if target_names is not None and all(
+        isinstance(c, (int, np.integer)) and not isinstance(c, bool) and 0 <= c < len(target_names)
+        for c in classifier.classes_
+    ):
+        # 'ecgbeat train' names every label of its data; a class without a training beat is
+        # missing from classes_, and the others keep their codes.
+        return [str(target_names[int(c)]) for c in classifier.classes_]
     return [str(c) for c in classifier.classes_]

@@ -313,6 +313,34 @@ def test_evaluate_refuses_a_model_of_other_class_names(capsys, binary_model, mit
     assert code == 1 and "predicts classes ['normal', 'abnormal']" in err
 
 
+def test_a_model_trained_without_a_class_keeps_its_names(capsys, sample_csv, mitdb_dir, tmp_path):
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.records import resolve_class_names
+
+    rows = np.loadtxt(sample_csv, delimiter=",")
+    data = tmp_path / "no_f.csv"
+    np.savetxt(data, rows[rows[:, -1] != 3][::2], delimiter=",", fmt="%.6f")  # no F beat
+    model = tmp_path / "no_f.keras"
+    code, _, _ = _run(capsys, "-q", "train", "--data", str(data), "--epochs", "1", "-o", str(model))
+    assert code == 0
+    clf = HeartbeatCNNClassifier.load(model)
+    assert clf.classes_.tolist() == [0, 1, 2, 4]
+    assert resolve_class_names(clf) == ["N", "S", "V", "Q"]
+    argv = ["-q", "predict", str(mitdb_dir / "100"), "--model", str(model), "--summary", "--csv"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 0 and err.startswith("100: ")
+    assert {r["label"] for r in _parse_csv(out)} <= {"N", "S", "V", "Q"}
+    # Scored on data that has F beats too: the model never says F.
+    code, out, _ = _run(capsys, "-q", "evaluate", str(model), "--data", str(sample_csv), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["labels"] == ["N", "S", "V", "F", "Q"]
+    y_pred = clf.predict(np.loadtxt(sample_csv, delimiter=",")[:, :-1])
+    matrix = np.array(report["confusion_matrix"])
+    assert matrix.sum(axis=0).tolist() == np.bincount(y_pred, minlength=5).tolist()
+    assert matrix[:, 3].sum() == 0
+
+
 def test_detector_needs_whole_records(capsys, tiny_model):
     argv = ["evaluate", str(tiny_model), "--data", "mitbih", "--detector", "pan-tompkins"]
     code, _, err = _run(capsys, *argv)
