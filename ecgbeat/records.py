@@ -287,6 +287,9 @@ def write_csv(
     record,sample,time_s,label,p_N,p_V
     100,370,1.0278,N,0.9,0.1
     """
+    for table in tables:
+        # Two p_<name> columns of one name: one class's probabilities would be lost.
+        _refuse_repeated_names(table.class_names, f"table {table.record}'s class names")
     if isinstance(destination, (str, os.PathLike)):
         write_atomic(Path(destination), lambda stream: write_csv(tables, stream, header=header))
         return
@@ -821,6 +824,15 @@ def resolve_normal_class(
     return normal_class
 
 
+def _refuse_repeated_names(names: Sequence[str], what: str) -> None:
+    """Refuse class names of which two are the same: their classes could not be told apart."""
+    twice = sorted({str(n) for n in names if list(names).count(n) > 1})
+    if twice:
+        raise ValueError(
+            f"{what} {list(names)} repeat {', '.join(twice)}: each class needs its own"
+        )
+
+
 def resolve_class_names(classifier, class_names: Sequence[str] | None = None) -> list[str]:
     """The names of ``classifier``'s classes, as tables, plots and reports show them.
 
@@ -844,7 +856,9 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
                 f"class_names has {len(class_names)} names but the classifier has "
                 f"{len(classifier.classes_)} classes"
             )
-        return [str(n) for n in class_names]
+        names = [str(n) for n in class_names]
+        _refuse_repeated_names(names, "class_names")
+        return names
     card = getattr(classifier, "model_card_", None) or {}
     target_names = card.get("target_names")
     if target_names is not None and all(
@@ -853,5 +867,10 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
     ):
         # 'ecgbeat train' names every label of its data; a class without a training beat is
         # missing from classes_, and the others keep their codes.
-        return [str(target_names[int(c)]) for c in classifier.classes_]
-    return [str(c) for c in classifier.classes_]
+        names = [str(target_names[int(c)]) for c in classifier.classes_]
+        _refuse_repeated_names(names, "the model card's class names")
+        return names
+    # Distinct classes, but 1 and "1" are one name as text.
+    names = [str(c) for c in classifier.classes_]
+    _refuse_repeated_names(names, "the classifier's classes")
+    return names

@@ -105,6 +105,9 @@ def test_every_command_has_help(capsys, command, option):
         (("predict", "r", "--plot-start", "nan"), "--plot-start: must be a finite number"),
         (("predict", "r", "--plot-seconds", "inf"), "--plot-seconds: must be a finite number"),
         (("predict", "r.csv", "--fs", "0"), "--fs: must be positive, got 0"),
+        (("train", "--data", "x.csv", "--class-names", "N,N,V,F,Q"), "N named twice in"),
+        (("evaluate", "m.keras", "--data", "x.csv", "--class-names", "N,,V"), "name 2 of"),
+        (("train", "--data", "x.csv", "--class-names", "N,V,"), "name 3 of 'N,V,' is empty"),
     ],
 )
 def test_usage_errors_exit_2_without_traceback(capsys, argv, message):
@@ -825,6 +828,39 @@ def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
     rows = _parse_csv((tmp_path / "t.csv").read_text())
     assert [r["label"] for r in rows] == ['\'=HYPERLINK("http://x")', "-1", "N"]
     assert {r["record"] for r in rows} == {"'@rec"}
+
+
+def test_class_names_given_twice_are_refused_before_a_table_is_written(tmp_path):
+    from types import SimpleNamespace
+
+    from ecgbeat.records import BeatTable, resolve_class_names, write_csv
+
+    table = BeatTable("r", np.array([10, 20]), 360.0, np.array(["N", "N"]), np.eye(2), ["N", "N"])
+    with pytest.raises(ValueError, match=r"table r's class names \['N', 'N'\] repeat N"):
+        write_csv([table], tmp_path / "t.csv")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="repeat N"):
+        table.to_csv(io.StringIO())
+    clf = SimpleNamespace(classes_=[0, 1, 2], model_card_={"target_names": ["N", "N", "V"]})
+    with pytest.raises(ValueError, match=r"the model card's class names .* repeat N"):
+        resolve_class_names(clf)
+    with pytest.raises(ValueError, match=r"class_names .* repeat V"):
+        resolve_class_names(clf, ["V", "S", "V"])
+    with pytest.raises(ValueError, match=r"the classifier's classes .* repeat 1"):
+        resolve_class_names(SimpleNamespace(classes_=np.array([1, "1"], dtype=object)))
+
+
+def test_predict_refuses_a_model_whose_class_names_repeat(capsys, tiny_model, mitdb_dir, tmp_path):
+    from ecgbeat import HeartbeatCNNClassifier
+
+    clf = HeartbeatCNNClassifier.load(tiny_model)
+    clf.model_card_ = {**clf.model_card_, "target_names": ["N", "N", "V", "F", "Q"]}
+    clf.save(tmp_path / "dup.keras")
+    out = tmp_path / "beats.csv"
+    argv = ["predict", str(mitdb_dir / "100"), "--model", str(tmp_path / "dup.keras")]
+    code, _, err = _run(capsys, *argv, "-o", str(out))
+    assert code == 1 and not out.exists()
+    assert "error: the model card's class names ['N', 'N', 'V', 'F', 'Q'] repeat N" in err
 
 
 # ------------------------------------------------------------------ the normal class

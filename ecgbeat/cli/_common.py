@@ -95,8 +95,9 @@ def load_classifier(name_or_path: str, args):
 def normal_class(classifier, args) -> str | None:
     from ecgbeat.records import resolve_normal_class
 
+    names = class_names(classifier)  # its own error: not one of --normal-class
     try:
-        return resolve_normal_class(classifier, class_names(classifier), args.normal_class)
+        return resolve_normal_class(classifier, names, args.normal_class)
     except ValueError as exc:
         raise CommandError(f"--normal-class: {exc}") from None
 

@@ -57,8 +57,26 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
     parser.add_argument(
         "--class-names",
         metavar="A,B,...",
+        type=_class_names,
         help="names of the CSV's labels 0, 1, ... (default: N,S,V,F,Q; PTB: normal,abnormal)",
     )
+
+
+def _class_names(text: str) -> str:
+    """``--class-names``, refused when a name is empty or given twice: two classes of one name
+    could not be told apart (a table would get two ``p_N`` columns)."""
+    names = text.split(",")
+    empty = [i for i, name in enumerate(names) if not name.strip()]
+    if empty:
+        raise argparse.ArgumentTypeError(
+            f"name {empty[0] + 1} of {text!r} is empty: give one name per label, A,B,..."
+        )
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(twice)} named twice in {text!r}: each label needs its own name"
+        )
+    return text
 
 
 def _positive_int(text: str) -> int:
