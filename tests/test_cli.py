@@ -792,6 +792,35 @@ def test_predict_checks_the_picture_before_any_work(capsys, mitdb_dir, tmp_path)
     assert code != 0 and "--out" in err and "give a picture name" in err
 
 
+def test_predict_checks_each_strip_before_any_work(capsys, mitdb_dir, tmp_path):
+    pytest.importorskip("matplotlib")
+    import shutil
+
+    for record in ("100", "101"):
+        for ext in ("hea", "dat", "atr"):
+            shutil.copy(mitdb_dir / f"{record}.{ext}", tmp_path / f"{record}.{ext}")
+    # A model that does not exist: the strips' errors come first, so no work was done.
+    base = ["predict", str(tmp_path / "100"), str(tmp_path / "101"), "--model", "no-such-model"]
+    table = tmp_path / "p-100.png"
+    table.write_text("the first run's")
+    code, _, err = _run(capsys, *base, "-o", str(table), "--plot", str(tmp_path / "p.png"))
+    assert code != 0 and "--plot (the strip of" in err, err
+    assert "and --output are the same file" in err and str(table) in err
+    assert table.read_text() == "the first run's"
+    (tmp_path / "s-101.png").mkdir()
+    code, _, err = _run(capsys, *base, "--plot", str(tmp_path / "s.png"))
+    assert code != 0 and f"{tmp_path / 's-101.png'} is a folder" in err, err
+    # Two inputs whose names, made file names, are one.
+    for folder in ("a/b", "a_b"):
+        (tmp_path / folder).mkdir(parents=True)
+        np.save(tmp_path / folder / "sig.npy", np.zeros(3600))
+    signals = [str(tmp_path / "a/b/sig.npy"), str(tmp_path / "a_b/sig.npy")]
+    argv = ["predict", *signals, "--fs", "360", "--model", "no-such-model"]
+    code, _, err = _run(capsys, *argv, "--plot", str(tmp_path / "s.png"))
+    assert code != 0 and "are the same file" in err and "s-" in err, err
+    assert "no model named" not in err
+
+
 def test_a_run_where_every_input_fails_leaves_the_output_alone(capsys, tiny_model, tmp_path):
     out = tmp_path / "beats.csv"
     out.write_text("earlier results\n")

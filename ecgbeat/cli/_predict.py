@@ -83,13 +83,37 @@ def _classify_each(items, make_table, done: dict, errors: dict) -> None:
             done[item] = table
 
 
-def _tell_apart_same_names(done: dict) -> None:
-    """Records of one name in different folders (``site1/100``, ``site2/100``) are named in the
-    table as given, so that their rows and strips are not mixed up."""
-    names = [table.record for table in done.values()]
-    for item, table in done.items():
-        if names.count(table.record) > 1:
-            table.record = item
+def _table_names(items: list[tuple[str, Path]], kinds: dict[str, str]) -> dict[str, str]:
+    """The record name of each input's table, known before any work: its name (``100`` for
+    ``mitdb/100``, ``holter.edf``, ``beats`` for ``beats.csv``), or the input as given when
+    inputs of one name in different folders (``site1/100``, ``site2/100``) would mix up their
+    rows and strips."""
+    from ecgbeat.records import record_path
+
+    names = {}
+    for item, path in items:
+        if item in kinds:
+            kind = kinds[item]
+            names[item] = {"record": record_path(path).name, "signal": path.name}.get(
+                kind, path.stem
+            )
+    taken = list(names.values())
+    return {item: item if taken.count(name) > 1 else name for item, name in names.items()}
+
+
+def _strip_paths(plot: str, names: dict[str, str], kinds: dict[str, str]) -> dict[str, Path]:
+    """The strip picture of each input that has a signal to draw: ``--plot`` itself for one,
+    ``<stem>-<record name><suffix>`` beside it for several."""
+    drawn = [item for item in names if kinds[item] != "beats"]
+    out = Path(plot)
+    if len(drawn) == 1:
+        return {drawn[0]: out}
+    paths = {}
+    for item in drawn:
+        # A record named as given ("site1/100") must not make a folder of the name.
+        name = names[item].replace("/", "_").replace("\\", "_")
+        paths[item] = out.with_name(f"{out.stem}-{name}{out.suffix}")
+    return paths
 
 
 def _has_no_rate(path: Path) -> bool:
@@ -117,19 +141,16 @@ def _format_summary(table) -> str:
     return f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; {burden}"
 
 
-def _plot_strips(done: dict, paths: dict[str, Path], args) -> None:
+def _plot_strips(done: dict, paths: dict[str, Path], strips: dict[str, Path], args) -> None:
     use_agg()
     from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_table_strip
     from ecgbeat.records import input_kind
 
-    plotted = {item: t for item, t in done.items() if t.fs == t.fs}
-    for item, table in plotted.items():
-        out = Path(args.plot)
-        if len(plotted) > 1:
-            # A record named as given ("site1/100") must not make a folder of the name.
-            name = table.record.replace("/", "_").replace("\\", "_")
-            out = out.with_name(f"{out.stem}-{name}{out.suffix}")
+    for item, table in done.items():
+        if item not in strips:
+            continue  # beats from a CSV: no signal to draw
+        out = strips[item]
         path = paths[item]
         if input_kind(path) == "record":
             signal = read_lead(path, [table.lead], table.record)[0]
@@ -151,8 +172,6 @@ def cmd_predict(args) -> int:
         # Fail before the long work when the picture cannot be drawn or written.
         use_agg()
         check_picture_path(args.plot, "--plot")
-        outputs["--plot"] = Path(args.plot)
-    _check_outputs(outputs, [p for _, p in items], args.model)
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
     errors = {}
     for item, path in items:
@@ -162,6 +181,17 @@ def cmd_predict(args) -> int:
             where = "" if own_file else f"record {path.name}: header file "
             errors[item] = f"{where}{needed} not found"
     kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
+    names = _table_names(items, kinds)
+    strips = {}
+    if args.plot is not None:
+        # Each strip's name is known now, and checked as --plot is: one is never written over
+        # the table, an input, the model or another strip.
+        strips = _strip_paths(args.plot, names, kinds)
+        if len(strips) > 1:
+            outputs.update({f"--plot (the strip of {i})": out for i, out in strips.items()})
+        else:
+            outputs["--plot"] = Path(args.plot)
+    _check_outputs(outputs, [p for _, p in items], args.model)
     # Beats in a CSV have no recording around them: no R-R intervals, so not the rhythm model.
     models = {}
     if {"record", "signal"} & set(kinds.values()):
@@ -209,7 +239,8 @@ def cmd_predict(args) -> int:
         here = progress(here, total=len(here), desc="records", args=args, unit="record")
     _classify_each(here, table_of, done, errors)
     done = {item: done[item] for item, _ in items if item in done}  # in the order given
-    _tell_apart_same_names(done)
+    for item, table in done.items():
+        table.record = names[item]
     tables = list(done.values())
     for item, message in errors.items():
         # Most messages name their file already: "x.csv: x.csv: ..." says it twice (a record
@@ -234,7 +265,7 @@ def cmd_predict(args) -> int:
         for table in tables:
             print(_format_summary(table), file=stream)
     if args.plot is not None and tables:
-        _plot_strips(done, dict(items), args)
+        _plot_strips(done, dict(items), strips, args)
     if errors:
         print(
             f"ecgbeat predict: {len(errors)} of {len(args.records)} input(s) failed",
