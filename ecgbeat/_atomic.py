@@ -62,8 +62,12 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
             "exist: not writing through it"
         )
     target = Path(os.path.realpath(path))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent)
+    prefix = f".{target.name}."
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+    except OSError as exc:
+        raise _naming(exc, path, prefix) from exc
     os.close(fd)
     tmp = Path(name)
     try:
@@ -72,6 +76,22 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
             os.fsync(written.fileno())  # on disk before the rename makes it the file
         os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise _naming(exc, path, prefix) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _naming(exc: OSError, path: str | os.PathLike, prefix: str) -> OSError:
+    """``exc`` with the user's ``path`` where it names the temporary file: the user never
+    asked for ``.m.keras.g3wuxdwe.keras``, and it is gone once the error is told."""
+    named = [exc.filename, exc.filename2]
+    if not any(
+        isinstance(name, (str, bytes, os.PathLike))
+        and os.path.basename(os.fsdecode(name)).startswith(prefix)
+        for name in named
+    ):
+        return exc
+    return type(exc)(exc.errno, exc.strerror, os.fspath(path))

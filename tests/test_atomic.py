@@ -70,6 +70,24 @@ def test_a_failure_leaves_the_old_file_and_no_temporary_one(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["beats.csv"]
 
 
+def test_errors_name_the_file_asked_for_not_the_temporary_one(tmp_path):
+    path = tmp_path / "beats.csv"
+
+    def refused(stream):
+        tmp = stream.name
+        raise PermissionError(13, "Permission denied", tmp)
+
+    with pytest.raises(PermissionError) as caught:
+        write_atomic(path, refused)
+    assert caught.value.filename == str(path)
+    assert str(caught.value) == f"[Errno 13] Permission denied: '{path}'"
+    assert list(tmp_path.iterdir()) == []
+    if os.path.isdir("/proc"):  # a folder that takes no file: the temporary one is refused
+        with pytest.raises(OSError) as caught, replacing("/proc/m.keras"):
+            pass
+        assert caught.value.filename == "/proc/m.keras"
+
+
 def test_interrupted_block_leaves_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt), replacing(tmp_path / "x.npz", suffix=".part") as tmp:
         with tmp.open("wb") as f:

@@ -848,6 +848,30 @@ def test_train_replaces_a_model_only_with_force(capsys, sample_csv, tiny_model, 
     assert code == 0 and path.read_bytes() != tiny_model.read_bytes()
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mitdb_dir, tmp_path):
+    (tmp_path / "folder.keras").mkdir()
+    (tmp_path / "file").write_text("a file")
+    # No such data: an error about the output comes before the data are read.
+    train = ["train", "--data", str(tmp_path / "missing.csv"), "--epochs", "1", "--force", "-o"]
+    cases = [
+        (tmp_path / "folder.keras", "is a folder: give a file name"),
+        (tmp_path / "file" / "m.keras", f"{tmp_path / 'file'} is a file, not a folder"),
+    ]
+    if Path("/proc").is_dir():  # a folder that takes no file, even for root
+        cases.append((Path("/proc/m.keras"), "cannot write in /proc"))
+    for output, message in cases:
+        code, _, err = _run(capsys, *train, str(output))
+        assert code == 1 and f"--output {output}" in err and message in err, err
+        assert ".m.keras." not in err  # never the hidden temporary file
+    # predict: before the model loads.
+    record = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model"]
+    for output, message in cases[1:]:
+        out = output.with_suffix(".csv")
+        code, _, err = _run(capsys, *record, "-o", str(out))
+        assert code == 1 and f"--output {out}" in err and message in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.keras"]
+
+
 def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
     from ecgbeat.records import BeatTable
 

@@ -12,6 +12,7 @@ from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
     check_picture_path,
+    check_writable,
     data_codes,
     info,
     load_classifier,
@@ -98,6 +99,8 @@ def cmd_train(args) -> int:
 
     if not args.output.endswith(".keras"):
         raise CommandError(f"--output must end in .keras, got {args.output}")
+    # Before the training: a folder, even with --force, or a place that takes no file.
+    check_writable(args.output, "--output")
     if Path(args.output).exists() and not args.force:
         raise CommandError(f"{args.output} exists: pass --force to replace it")
     if args.freeze_conv and args.pretrained is None:

@@ -58,8 +58,51 @@ def check_picture_path(path: str, option: str) -> None:
             f"{option} {path}: give a picture name ending in one of "
             f"{', '.join('.' + name for name in sorted(formats))}"
         )
-    if Path(path).is_dir():
+    check_writable(path, option)
+
+
+def check_writable(path: str | os.PathLike, option: str) -> None:
+    """Refuse, before any work, an output that is a folder or that its folder cannot take.
+
+    The check writes (and removes) an empty hidden file where the output goes, as the output
+    will be written: permissions, read-only mounts and ``/proc`` all answer alike. A folder
+    that is missing is made when the output is written; the nearest one there must take it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The output file.
+    option : str
+        The option that names it, for the error (``--output``).
+
+    Raises
+    ------
+    CommandError
+        If ``path`` is a folder, a link to nothing, or its folder cannot take a file.
+    """
+    import tempfile
+
+    path = Path(path)
+    if path.is_dir():
         raise CommandError(f"{option} {path} is a folder: give a file name")
+    if path.is_symlink() and not path.exists():
+        raise CommandError(
+            f"{option} {path} is a symbolic link to {os.readlink(path)}, which does not exist"
+        )
+    target = Path(os.path.realpath(path))
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: {folder} is a file, not a folder")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as exc:
+        raise CommandError(
+            f"{option} {path}: cannot write in {folder} ({exc.strerror or exc})"
+        ) from None
+    os.close(fd)
+    os.unlink(name)
 
 
 def use_agg() -> None:

@@ -12,6 +12,7 @@ from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
     check_picture_path,
+    check_writable,
     class_names,
     info,
     load_classifier,
@@ -32,8 +33,7 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
     if not outputs:
         return  # nothing is written: no input's files need listing
     for option, output in outputs.items():
-        if output.is_dir():
-            raise CommandError(f"{option} {output} is a folder: give a file name")
+        check_writable(output, option)  # a folder, or where nothing can be written
     # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself. Listed
     # and resolved once for every output.
     files: dict[Path, Path] = {}
