@@ -8,6 +8,7 @@ permissions, and a symbolic link stays a link to the new contents (as ``cp`` wri
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -27,7 +28,9 @@ def _mode_for(target: Path) -> int:
 
 
 @contextlib.contextmanager
-def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
+def replacing(
+    path: str | os.PathLike, suffix: str = ".tmp", *, exclusive: bool = False
+) -> Iterator[Path]:
     """A temporary file to write, moved onto ``path`` when the block ends without an error.
 
     Parameters
@@ -39,6 +42,10 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
     suffix : str, default=".tmp"
         The temporary file's suffix (writers that go by the name, such as Matplotlib's
         ``savefig``, need the real one).
+    exclusive : bool, default=False
+        Write only a new file: when ``path`` exists at the end (another program wrote it while
+        the block ran), ``FileExistsError`` and the file left as it is. The file is linked into
+        place, which fails when the name is taken, rather than checked and then renamed.
 
     Yields
     ------
@@ -75,13 +82,33 @@ def replacing(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Path]:
         with tmp.open("r+b") as written:
             os.fsync(written.fileno())  # on disk before the rename makes it the file
         os.chmod(tmp, _mode_for(target))
-        os.replace(tmp, target)
+        if exclusive:
+            _link_new(tmp, target, path)
+        else:
+            os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _naming(exc, path, prefix) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _link_new(tmp: Path, target: Path, path: str | os.PathLike) -> None:
+    """Give ``tmp`` the name ``target``, only if no file has it (``path`` names it in errors)."""
+    try:
+        os.link(tmp, target)  # fails when the name is taken, at the moment of writing
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, "exists: not replaced", os.fspath(path)) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
+            raise
+        # A file system without hard links: check, then rename (a narrow race remains).
+        if os.path.lexists(target):
+            raise FileExistsError(errno.EEXIST, "exists: not replaced", os.fspath(path)) from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
 
 
 def _naming(exc: OSError, path: str | os.PathLike, prefix: str) -> OSError:

@@ -88,6 +88,20 @@ def test_errors_name_the_file_asked_for_not_the_temporary_one(tmp_path):
         assert caught.value.filename == "/proc/m.keras"
 
 
+def test_an_exclusive_write_leaves_a_file_that_appeared_meanwhile(tmp_path):
+    path = tmp_path / "model.keras"
+    with pytest.raises(FileExistsError) as caught, replacing(path, exclusive=True) as tmp:
+        tmp.write_text("new")
+        path.write_text("another program's")
+    assert caught.value.filename == str(path)
+    assert path.read_text() == "another program's"
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]
+    with replacing(tmp_path / "free.keras", exclusive=True) as tmp:
+        tmp.write_text("new")
+    assert (tmp_path / "free.keras").read_text() == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["free.keras", "model.keras"]
+
+
 def test_interrupted_block_leaves_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt), replacing(tmp_path / "x.npz", suffix=".part") as tmp:
         with tmp.open("wb") as f:

@@ -872,6 +872,29 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mit
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.keras"]
 
 
+def test_train_keeps_a_model_file_that_appears_while_it_trains(
+    capsys, sample_csv, tmp_path, monkeypatch
+):
+    from ecgbeat import HeartbeatCNNClassifier
+
+    path = tmp_path / "model.keras"
+    fit = HeartbeatCNNClassifier.fit
+
+    def fit_while_another_writes(self, X, y, **kwargs):
+        fitted = fit(self, X, y, **kwargs)
+        path.write_text("another run's model")  # as a second 'ecgbeat train' finishing first
+        return fitted
+
+    monkeypatch.setattr(HeartbeatCNNClassifier, "fit", fit_while_another_writes)
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "1", "--max-beats", "50"]
+    code, _, err = _run(capsys, *argv, "-o", str(path))
+    assert code == 1 and f"{path} appeared during the training and is left as it was" in err
+    assert path.read_text() == "another run's model"
+    assert f"the new model is saved as {tmp_path / 'model.new.keras'}" in err
+    assert HeartbeatCNNClassifier.load(tmp_path / "model.new.keras").n_epochs_ == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "model.new.keras"]
+
+
 def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
     from ecgbeat.records import BeatTable
 

@@ -132,7 +132,12 @@ def cmd_train(args) -> int:
         },
         "command": "ecgbeat train " + " ".join(args.argv),
     }
-    clf.save(args.output)
+    saved = _save_model(clf, Path(args.output), replace=args.force)
+    if saved != Path(args.output):
+        raise CommandError(
+            f"{args.output} appeared during the training and is left as it was (pass --force "
+            f"to replace a file); the new model is saved as {saved}"
+        )
     best = clf.history_
     val = best.get("val_loss")
     message = f"trained {clf.n_epochs_} epoch(s), kept epoch {clf.best_epoch_}"
@@ -140,6 +145,27 @@ def cmd_train(args) -> int:
         message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
     print(f"{message}; saved {args.output}")
     return EXIT_OK
+
+
+def _save_model(clf, output: Path, *, replace: bool) -> Path:
+    """Save ``clf`` to ``output``; without ``replace``, only as a new file, so that a file that
+    appeared while it trained is kept: the model then goes to a free name beside it
+    (``m.new.keras``, ``m.new2.keras``...), whose path is returned."""
+    from ecgbeat._atomic import replacing
+
+    candidates = [output] + [
+        output.with_name(f"{output.stem}.new{n if n > 1 else ''}{output.suffix}")
+        for n in range(1, 100)
+    ]
+    for path in candidates if not replace else [output]:
+        try:
+            # Written whole beside the name, then given it only if no file has it by then.
+            with replacing(path, suffix=".keras", exclusive=not replace) as tmp:
+                clf.save(tmp)
+        except FileExistsError:
+            continue
+        return path
+    raise CommandError(f"{output} and {len(candidates) - 1} names beside it are taken")
 
 
 def cmd_evaluate(args) -> int:
