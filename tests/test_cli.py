@@ -543,6 +543,36 @@ def test_predict_draws_the_strip(capsys, tiny_model, mitdb_dir, tmp_path):
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_strip_that_fails_does_not_stop_the_others(
+    capsys, tiny_model, mitdb_dir, kaggle_dir, tmp_path, monkeypatch
+):
+    pytest.importorskip("matplotlib")
+    import ecgbeat.plot
+
+    draw = ecgbeat.plot.plot_table_strip
+
+    def fails_for_100(table, *args, **kwargs):
+        if table.record == "100":
+            raise ValueError("no room to draw")
+        return draw(table, *args, **kwargs)
+
+    monkeypatch.setattr(ecgbeat.plot, "plot_table_strip", fails_for_100)
+    picture = tmp_path / "strip.png"
+    records = [str(mitdb_dir / "100"), str(mitdb_dir / "101")]
+    argv = ["-q", "predict", *records, "--model", str(tiny_model), "--summary"]
+    code, _, err = _run(capsys, *argv, "--plot", str(picture))
+    assert code == 1
+    assert f"{records[0]}: strip {tmp_path / 'strip-100.png'} not drawn: no room to draw" in err
+    assert "1 of 2 strip(s) not drawn" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strip-101.png"]
+    # Beats from a CSV have no strip: the user is told, not left with no picture and no word.
+    beats = str(kaggle_dir / "mitbih_test_first10.csv")
+    argv = ["-q", "predict", beats, "--model", str(tiny_model), "--summary"]
+    code, _, err = _run(capsys, *argv, "--plot", str(picture))
+    assert code == 0 and f"--plot: {beats} holds beats" in err and "no strip to draw" in err
+    assert not picture.exists()
+
+
 def _record_as(source, folder, name):
     """A copy of a WFDB record under another folder and name."""
     import shutil

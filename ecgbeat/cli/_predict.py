@@ -141,24 +141,43 @@ def _format_summary(table) -> str:
     return f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; {burden}"
 
 
-def _plot_strips(done: dict, paths: dict[str, Path], strips: dict[str, Path], args) -> None:
+def _plot_strips(
+    done: dict, paths: dict[str, Path], strips: dict[str, Path], args
+) -> dict[str, str]:
+    """Draw each input's strip; returns the error of each strip that could not be drawn, by
+    input, the others drawn all the same (as a failing input does not stop the others)."""
     use_agg()
+    import matplotlib.pyplot as plt
+
     from ecgbeat.datasets import read_lead, read_signal
     from ecgbeat.plot import plot_table_strip
     from ecgbeat.records import input_kind
 
+    errors = {}
     for item, table in done.items():
         if item not in strips:
-            continue  # beats from a CSV: no signal to draw
+            continue  # beats from a CSV: no signal to draw (told before the work)
         out = strips[item]
         path = paths[item]
-        if input_kind(path) == "record":
-            signal = read_lead(path, [table.lead], table.record)[0]
-        else:
-            signal = read_signal(path, [table.lead], table.fs)[0]
-        fig, _ = plot_table_strip(table, signal, start=args.plot_start, duration=args.plot_seconds)
-        fig.tight_layout()
-        save_figure(fig, str(out), args)
+        fig = None
+        try:
+            if input_kind(path) == "record":
+                signal = read_lead(path, [table.lead], table.record)[0]
+            else:
+                signal = read_signal(path, [table.lead], table.fs)[0]
+            fig, _ = plot_table_strip(
+                table, signal, start=args.plot_start, duration=args.plot_seconds
+            )
+            fig.tight_layout()
+            save_figure(fig, str(out), args)
+        except (ECGBeatError, OSError, ValueError, ImportError) as exc:
+            errors[item] = str(exc)
+        except Exception as exc:  # one odd strip must not cost the others
+            errors[item] = f"{type(exc).__name__}: {exc}"
+        finally:
+            if fig is not None:
+                plt.close(fig)
+    return errors
 
 
 def cmd_predict(args) -> int:
@@ -187,6 +206,14 @@ def cmd_predict(args) -> int:
         # Each strip's name is known now, and checked as --plot is: one is never written over
         # the table, an input, the model or another strip.
         strips = _strip_paths(args.plot, names, kinds)
+        for item in kinds:
+            if kinds[item] == "beats":
+                # Asked for a picture, the user is told why there is none.
+                print(
+                    f"ecgbeat predict: warning: --plot: {item} holds beats, without the "
+                    "recording around them: no strip to draw",
+                    file=sys.stderr,
+                )
         if len(strips) > 1:
             outputs.update({f"--plot (the strip of {i})": out for i, out in strips.items()})
         else:
@@ -264,15 +291,24 @@ def cmd_predict(args) -> int:
         stream = sys.stderr if table_to_stdout else sys.stdout
         for table in tables:
             print(_format_summary(table), file=stream)
+    not_drawn = {}
     if args.plot is not None and tables:
-        _plot_strips(done, dict(items), strips, args)
+        not_drawn = _plot_strips(done, dict(items), strips, args)
+    for item, message in not_drawn.items():
+        print(
+            f"ecgbeat predict: {item}: strip {strips[item]} not drawn: {message}", file=sys.stderr
+        )
     if errors:
         print(
             f"ecgbeat predict: {len(errors)} of {len(args.records)} input(s) failed",
             file=sys.stderr,
         )
-        return EXIT_FAILURE
-    return EXIT_OK
+    if not_drawn:
+        print(
+            f"ecgbeat predict: {len(not_drawn)} of {len(strips)} strip(s) not drawn",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURE if errors or not_drawn else EXIT_OK
 
 
 def _predict_dask(items, classifier, args, fs: float | None):
