@@ -209,7 +209,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers. A dict may name
         classes that ``y`` lacks (a cross-validation fold without them) when it weights every
-        class of ``y``.
+        class of ``y``. Weights are finite numbers >= 0, and some class of ``y`` weighs more
+        than 0.
     max_class_ratio : float >= 1 or None, default=3.0
         Undersample the largest classes afresh in every epoch: a class with more than
         ``max_class_ratio`` times the median class count of the training beats contributes
@@ -697,7 +698,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     f"and gives no weight to {sorted(map(str, unweighted))}; the classes are "
                     f"{classes.tolist()}"
                 )
+            # Checked before compute_class_weight, which takes any float: a negative weight
+            # would train by gradient ascent on its class, NaN would end as "diverged".
+            bad = {
+                key: weight
+                for key, weight in self.class_weight.items()
+                if isinstance(weight, bool)
+                or not isinstance(weight, numbers.Real)
+                or not np.isfinite(weight)
+                or weight < 0
+            }
+            if bad:
+                raise ValueError(
+                    "class_weight values must be finite numbers >= 0; got "
+                    + ", ".join(f"{key!r}: {weight!r}" for key, weight in bad.items())
+                )
         weights = compute_class_weight(self.class_weight, classes=present, y=y)
+        if not weights.any():
+            raise ValueError(
+                f"class_weight gives weight 0 to every class of y ({present.tolist()}): the loss "
+                "would be 0 and the network would learn nothing; give some class a weight > 0"
+            )
         return weights[np.searchsorted(present, y)].astype(np.float32)
 
     def _load_pretrained(self):

@@ -165,6 +165,24 @@ def test_class_weight_may_name_a_class_that_this_y_lacks(beats):
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ({"N": -5.0, "S": 1, "V": 1}, r"finite numbers >= 0; got 'N': -5\.0"),
+        ({"N": np.nan, "S": 1, "V": 1}, r"finite numbers >= 0; got 'N': nan"),
+        ({"N": np.inf, "S": 1, "V": 1}, r"finite numbers >= 0; got 'N': inf"),
+        ({"N": "2", "S": 1, "V": 1}, r"finite numbers >= 0; got 'N': '2'"),
+        ({"N": 0, "S": 0, "V": 0}, r"class_weight gives weight 0 to every class of y"),
+        # Weight only for a class this y lacks: every beat of the fit still weighs 0.
+        ({"N": 0, "S": 0, "V": 0, "Q": 1}, r"class_weight gives weight 0 to every class of y"),
+    ],
+)
+def test_class_weight_values_are_checked(beats, weights, match):
+    X, y = beats
+    with pytest.raises(ValueError, match=match):
+        HeartbeatCNNClassifier(**FAST_PARAMS, class_weight=weights).fit(X, y)
+
+
 def test_a_fit_with_callbacks_can_be_cloned_copied_and_pickled(beats):
     import copy
     import pickle
