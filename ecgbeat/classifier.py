@@ -530,14 +530,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : HeartbeatCNNClassifier
             The fitted estimator. A fit that fails (bad input, an error while training) leaves
-            the estimator exactly as it was before: fitted as before, or unfitted.
+            the estimator exactly as it was before: fitted as before, or unfitted, and a
+            ``RandomState`` given as ``random_state`` in the state it was in.
         """
         previous = dict(self.__dict__)
+        # A RandomState passed as random_state is part of the estimator: a fit that fails later
+        # (in training, or copying pretrained weights) gives it back in the state it was in.
+        random_state = self.random_state
+        drawn_from = (
+            random_state.get_state() if isinstance(random_state, np.random.RandomState) else None
+        )
         try:
             return self._fit(X, y, groups)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(previous)
+            if drawn_from is not None:
+                random_state.set_state(drawn_from)
             raise
 
     def _fit(self, X, y, groups) -> HeartbeatCNNClassifier:
@@ -575,6 +584,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"({classes[0]!r})"
             )
         y_encoded = np.searchsorted(classes, y).astype(np.int32)
+        sample_weights = self._sample_weights(y, y_encoded, classes)
+        # Every check of the input and parameters comes before the draw: a fit refused for bad
+        # input does not advance a RandomState passed as random_state.
         rng = check_random_state(self.random_state)
         seed = int(rng.randint(0, 2**31 - 1))
 
@@ -584,7 +596,6 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         config = _training.TrainingConfig.from_params(
             self.get_params(deep=False), augmentation=augmentation, precision=precision
         )
-        sample_weights = self._sample_weights(y, y_encoded, classes)
 
         def train(network, stage_config):
             return _training.train(

@@ -398,6 +398,32 @@ def test_a_failed_refit_leaves_the_estimator_as_it_was(beats, monkeypatch):
         fresh.predict(X)
 
 
+def test_a_failed_fit_does_not_advance_a_random_state_instance(beats, monkeypatch):
+    X, y = beats
+
+    def state(rng: np.random.RandomState) -> tuple:
+        name, keys, pos, *rest = rng.get_state()
+        return (name, keys.tolist(), pos, *rest)
+
+    rng = np.random.RandomState(7)
+    before = state(rng)
+    # Refused for a bad parameter value, checked only once the labels are known.
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "random_state": rng}, class_weight={"N": -1})
+    with pytest.raises(ValueError, match="class_weight"):
+        clf.fit(X, y)
+    assert state(rng) == before
+    # An error in the middle of training, after the draw.
+    from ecgbeat import _training
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(_training, "train", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        clf.set_params(class_weight=None).fit(X, y)
+    assert state(rng) == before
+
+
 @pytest.mark.parametrize("size", [0, -1, 2.5, True])
 def test_predict_batch_size_is_checked_where_it_is_used(beats, size):
     X, y = beats
