@@ -39,7 +39,12 @@ from ecgbeat._inference import PRECISIONS, compile_predict
 from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
-from ecgbeat.networks import ARCHITECTURES, build_network, feature_layer_names
+from ecgbeat.networks import (
+    ARCHITECTURES,
+    build_network,
+    feature_layer_names,
+    network_structure,
+)
 from ecgbeat.persistence import (
     MAX_LABEL_ITEMSIZE,
     MAX_LABEL_LENGTH,
@@ -873,11 +878,18 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         path : str or pathlib.Path
             Destination, ending in ``.keras``. Written atomically.
 
+        Raises
+        ------
+        ValueError
+            If ``architecture`` or ``n_rr_features`` were changed with ``set_params`` since the
+            network was fitted: a file describes its own network, so it is not written.
+
         See Also
         --------
         ecgbeat.persistence : The file format.
         """
         check_is_fitted(self)
+        self._check_params_describe_network()
         params = self.get_params()
         if params.get("callbacks"):
             params["callbacks"] = None  # live callback objects are not data; they are not saved
@@ -915,6 +927,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         }
         write_model_file(self.model_, fields, path)
 
+    def _check_params_describe_network(self) -> None:
+        """Refuse to save parameters that describe another network than :attr:`model_`.
+
+        ``set_params(n_rr_features=7)`` on a fitted estimator says how the next fit builds its
+        network; a file written so would load as an estimator that cuts its rows for a network it
+        does not hold.
+        """
+        architecture, n_rr_features = network_structure(self.model_)
+        recorded = {"architecture": self.architecture, "n_rr_features": self.n_rr_features}
+        actual = {"architecture": architecture, "n_rr_features": n_rr_features}
+        if architecture is None:  # a network of no known architecture: its inputs still tell
+            del recorded["architecture"], actual["architecture"]
+        if recorded != actual:
+            given = ", ".join(f"{key}={value!r}" for key, value in recorded.items())
+            fitted = ", ".join(f"{key}={value!r}" for key, value in actual.items())
+            raise ValueError(
+                f"cannot save: the parameters say {given}, but the fitted network was built "
+                f"with {fitted} (set_params changed them after fit). A saved file describes its "
+                f"own network: set_params({fitted}) to save this one, or fit again first"
+            )
+
     @classmethod
     def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
         """Load a classifier saved with :meth:`save`; it is fitted and ready to predict.
@@ -943,7 +976,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             if isinstance(params.get("random_state"), dict):
                 params["random_state"] = _random_state_from_data(params["random_state"])
             estimator = cls(**params)
-            estimator._set_fitted_state(model, metadata)
+            estimator._set_fitted_state(model, metadata, f"model file {str(path)!r}")
             if isinstance(estimator.class_weight, dict):
                 # JSON keeps a dict's keys as text: give them back the classes' own type.
                 labels = {str(label): label for label in estimator.classes_.tolist()}
@@ -951,16 +984,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                     labels[key] if key in labels else _label_from_text(key, estimator.classes_): w
                     for key, w in estimator.class_weight.items()
                 }
-            n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+        except ModelFileError:
+            raise
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
             raise ModelFileError(
                 f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
             ) from error
-        if (n_outputs, n_inputs) != (len(estimator.classes_), estimator.n_features_in_):
+        architecture, n_rr_features = network_structure(model)
+        if (architecture or estimator.architecture, n_rr_features) != (
+            estimator.architecture,
+            estimator.n_rr_features,
+        ):
+            # Written before save refused such parameters: they are not the network's.
             raise ModelFileError(
-                f"model file {str(path)!r}: the network maps {n_inputs} samples to {n_outputs} "
-                f"classes, but its metadata lists {estimator.n_features_in_} samples and "
-                f"{len(estimator.classes_)} classes"
+                f"model file {str(path)!r}: its parameters say architecture="
+                f"{estimator.architecture!r}, n_rr_features={estimator.n_rr_features!r}, but its "
+                f"network is {architecture!r} with n_rr_features={n_rr_features}. "
+                "HeartbeatCNNClassifier.from_pretrained(path) reads the network's own"
             )
         return estimator
 
@@ -1003,20 +1043,35 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         True
         """
         source = pretrained_registry.load(name_or_path)
-        # The network's structure comes with it: its architecture and its rhythm inputs.
+        # The network's structure comes with it, read from the network itself (as the rows it
+        # takes are): its architecture and its rhythm inputs.
         structure = {
             "architecture": source.architecture,
-            "n_rr_features": int(source.metadata.get("params", {}).get("n_rr_features", 0)),
+            "n_rr_features": network_structure(source.model)[1],
         }
         params = {**structure, **params, "pretrained": name_or_path}
         estimator = cls(**params)
-        estimator._set_fitted_state(source.model, source.metadata)
+        estimator._set_fitted_state(
+            source.model, source.metadata, f"pretrained model {str(name_or_path)!r}"
+        )
         return estimator
 
-    def _set_fitted_state(self, model: keras.Model, metadata: dict[str, Any]) -> None:
-        """Adopt a loaded network and the fitted attributes recorded with it."""
-        self.classes_ = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
-        self.n_features_in_ = int(metadata["n_features_in"])
+    def _set_fitted_state(self, model: keras.Model, metadata: dict[str, Any], where: str) -> None:
+        """Adopt a loaded network and the fitted attributes recorded with it.
+
+        Raises :class:`~ecgbeat.exceptions.ModelFileError` (naming ``where``) when the network
+        does not take the recorded number of columns to the recorded number of classes.
+        """
+        classes = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
+        n_features_in = int(metadata["n_features_in"])
+        n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+        if (n_outputs, n_inputs) != (len(classes), n_features_in):
+            raise ModelFileError(
+                f"{where}: the network maps {n_inputs} samples to {n_outputs} classes, but its "
+                f"metadata lists {n_features_in} samples and {len(classes)} classes"
+            )
+        self.classes_ = classes
+        self.n_features_in_ = n_features_in
         self.history_ = {key: list(values) for key, values in metadata["history"].items()}
         self.best_epoch_ = int(metadata["best_epoch"])
         self.n_epochs_ = int(metadata["n_epochs"])

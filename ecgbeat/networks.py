@@ -41,11 +41,14 @@ __all__ = [
     "build_network",
     "build_resnet",
     "feature_layer_names",
+    "network_structure",
     "structure_key",
 ]
 
 #: Name of the final softmax layer, the one replaced when a pretrained network learns new classes.
 OUTPUT_LAYER = "output"
+#: The name of each architecture's network: a network says what it is (see network_structure).
+NETWORK_NAMES = {"cnn": "heartbeat_cnn", "resnet": "heartbeat_resnet"}
 
 
 def _seeds(seed: int | None) -> Iterator[int | None]:
@@ -164,7 +167,7 @@ def build_cnn(
     x = _dense(keras, 64, "dense_1", seeds)(x)
     x = _dense(keras, 64, "dense_2", seeds)(x)
     outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="heartbeat_cnn")
+    return keras.Model(inputs, outputs, name=NETWORK_NAMES["cnn"])
 
 
 def build_resnet(
@@ -229,7 +232,7 @@ def build_resnet(
     x = _dense(keras, 32, "dense_1", seeds)(x)
     x = _dense(keras, 32, "dense_2", seeds)(x)
     outputs = _dense(keras, n_classes, OUTPUT_LAYER, seeds, activation="softmax")(x)
-    return keras.Model(inputs, outputs, name="heartbeat_resnet")
+    return keras.Model(inputs, outputs, name=NETWORK_NAMES["resnet"])
 
 
 #: Builders by the name the estimator's ``architecture`` parameter takes.
@@ -296,6 +299,25 @@ def feature_layer_names(model: keras.Model) -> list[str]:
     ['conv_1', 'conv_2']
     """
     return [layer.name for layer in model.layers if layer.name.startswith("conv_")]
+
+
+def network_structure(model: keras.Model) -> tuple[str | None, int]:
+    """The ``architecture`` and ``n_rr_features`` that ``model`` was built with, read from it.
+
+    The architecture is ``None`` for a network that none of :data:`ARCHITECTURES` builds.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_network, network_structure
+    >>> network_structure(build_network("resnet", 187, 5, seed=0, n_rr_features=7))
+    ('resnet', 7)
+    """
+    by_name = {name: architecture for architecture, name in NETWORK_NAMES.items()}
+    layers = {layer.name: layer for layer in model.layers}
+    # The rhythm features are the columns that the "beat_part" crop cuts off (see _inputs).
+    beat_part = layers.get("beat_part")
+    n_rr_features = int(beat_part.cropping[1]) if beat_part is not None else 0
+    return by_name.get(model.name), n_rr_features
 
 
 def structure_key(model: keras.Model) -> str:

@@ -433,6 +433,9 @@ def test_forged_metadata_that_contradicts_the_network(saved, tmp_path):
         write_entries(template, {**contents, "ecgbeat.json": json.dumps(edited).encode()})
         with pytest.raises(ModelFileError, match=message):
             HeartbeatCNNClassifier.load(template)
+        if key == "classes":  # from_pretrained checks the network against its metadata too
+            with pytest.raises(ModelFileError, match=message):
+                HeartbeatCNNClassifier.from_pretrained(template)
 
 
 def test_lambda_layer_with_code_is_refused_and_never_runs(saved, tmp_path):

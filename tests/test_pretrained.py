@@ -378,3 +378,54 @@ def test_train_head_first_round_trips_and_older_files_load_with_one_stage(source
     chosen = {**params, "train_head_first": True}
     newer = write_model_file(model, {**fields, "params": chosen}, tmp_path / "newer.keras")
     assert HeartbeatCNNClassifier.load(newer).train_head_first is True
+
+
+@pytest.mark.parametrize(
+    ("changed", "match"),
+    [
+        ({"n_rr_features": 7}, r"say architecture='cnn', n_rr_features=7, but .* n_rr_features=0"),
+        (
+            {"architecture": "resnet"},
+            r"say architecture='resnet', .* built with architecture='cnn'",
+        ),
+    ],
+)
+def test_save_refuses_parameters_that_describe_another_network(
+    source_model, tmp_path, changed, match
+):
+    """set_params on a fitted estimator says how the next fit builds; a file says what it holds."""
+    path, _ = source_model
+    clf = HeartbeatCNNClassifier.from_pretrained(path).set_params(**changed)
+    target = tmp_path / "changed.keras"
+    with pytest.raises(ValueError, match=match):
+        clf.save(target)
+    assert not target.exists()
+    clf.set_params(architecture="cnn", n_rr_features=0).save(target)
+    restored = HeartbeatCNNClassifier.load(target)
+    assert (restored.architecture, restored.n_rr_features) == ("cnn", 0)
+
+
+def test_a_file_whose_parameters_contradict_its_network(source_model, tmp_path):
+    """Files that older versions wrote after such a set_params: load refuses them, and
+    from_pretrained reads the structure from the network, so they still start a fit."""
+    from ecgbeat.persistence import read_model_file, write_model_file
+    from ecgbeat.records import beat_cutting
+
+    path, source = source_model
+    model, metadata = read_model_file(path)
+    written_by_the_writer = ("format_version", "ecgbeat_version", "trainable", "sha256")
+    fields = {
+        key: value
+        for key, value in metadata.items()
+        if key not in (*written_by_the_writer, "metadata_sha256")
+    }
+    params = {**metadata["params"], "architecture": "resnet", "n_rr_features": 7}
+    older = write_model_file(model, {**fields, "params": params}, tmp_path / "older.keras")
+    with pytest.raises(ModelFileError, match=r"parameters say architecture='resnet', n_rr_f"):
+        HeartbeatCNNClassifier.load(older)
+    clf = HeartbeatCNNClassifier.from_pretrained(older)
+    assert (clf.architecture, clf.n_rr_features) == ("cnn", 0)
+    assert beat_cutting(clf)["rhythm"] is False
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    np.testing.assert_array_equal(clf.predict_proba(X), source.predict_proba(X))
+    clf.set_params(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)  # the weights copy over

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat.exceptions import ModelFileError
+from ecgbeat.networks import network_structure
 from ecgbeat.persistence import read_model_file
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -137,9 +138,12 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     is_path = isinstance(name_or_path, os.PathLike) or name.endswith(".keras") or os.sep in name
     path = Path(name_or_path) if is_path else _verified_path(name)
     model, metadata = read_model_file(path)
+    # The network says what it is; a file's parameters could say otherwise (written before save
+    # refused parameters changed after fit).
+    architecture = network_structure(model)[0] or metadata["params"]["architecture"]
     return PretrainedModel(
         model=model,
-        architecture=metadata["params"]["architecture"],
+        architecture=architecture,
         classes=metadata["classes"],
         metadata=metadata,
     )
