@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._metadata_requests import SIMPLE_METHODS
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
@@ -868,8 +869,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """Save the fitted classifier to a ``.keras`` file, without pickle.
 
         The file holds the network in Keras' native format plus the estimator's parameters,
-        classes and history, with SHA-256 digests; :meth:`load` verifies them and loads the
-        network in Keras' safe mode, so loading never runs code from the file. A
+        classes and history (and, as a pickle keeps them, the column names of a DataFrame it was
+        fitted on and its metadata requests, ``set_fit_request``), with SHA-256 digests;
+        :meth:`load` verifies them and loads the network in Keras' safe mode, so loading never
+        runs code from the file. A
         ``random_state`` given as a ``RandomState`` is kept in the state it is in now, as a
         pickle keeps it; ``callbacks`` are live objects and are not saved.
 
@@ -924,8 +927,39 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 self, "sampling_rates_", np.ones(len(self.classes_))
             ).tolist(),
             "extra": getattr(self, "model_card_", None),
+            # What pickle keeps too: the columns of a DataFrame fitted on (predict checks them)
+            # and the metadata requests (set_fit_request(groups=True)...).
+            "feature_names_in": (
+                self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None
+            ),
+            "metadata_requests": self._metadata_requests_as_data(),
         }
         write_model_file(self.model_, fields, path)
+
+    def _metadata_requests_as_data(self) -> dict | None:
+        """The requests set with ``set_{method}_request``, as JSON data; ``None`` if none."""
+        if "_metadata_request" not in self.__dict__:
+            return None
+        request = self._metadata_request
+        return {
+            method: dict(getattr(request, method).requests)
+            for method in SIMPLE_METHODS
+            if getattr(request, method).requests
+        }
+
+    def _restore_metadata_requests(self, data: dict) -> None:
+        """The inverse of :meth:`_metadata_requests_as_data`, as ``set_{method}_request`` sets
+        them (without asking for metadata routing to be enabled, which only using them needs)."""
+        request = self._get_metadata_request()
+        for method, requests in data.items():
+            if method not in SIMPLE_METHODS:
+                raise ValueError(f"metadata requests of an unknown method {method!r}")
+            method_request = getattr(request, method)
+            for param, alias in requests.items():
+                if param not in method_request.requests:
+                    raise ValueError(f"{method} takes no metadata {param!r}")
+                method_request.add_request(param=param, alias=alias)
+        self._metadata_request = request
 
     def _check_params_describe_network(self) -> None:
         """Refuse to save parameters that describe another network than :attr:`model_`.
@@ -977,6 +1011,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 params["random_state"] = _random_state_from_data(params["random_state"])
             estimator = cls(**params)
             estimator._set_fitted_state(model, metadata, f"model file {str(path)!r}")
+            # As pickle keeps them (from_pretrained starts a new estimator, without them).
+            if metadata.get("feature_names_in") is not None:
+                estimator.feature_names_in_ = np.asarray(metadata["feature_names_in"], dtype=object)
+            if metadata.get("metadata_requests") is not None:
+                estimator._restore_metadata_requests(metadata["metadata_requests"])
             if isinstance(estimator.class_weight, dict):
                 # JSON keeps a dict's keys as text: give them back the classes' own type.
                 labels = {str(label): label for label in estimator.classes_.tolist()}

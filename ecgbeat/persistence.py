@@ -330,6 +330,24 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         fail("trainable must be a list of true/false, one per layer")
     if not isinstance(metadata.get("extra"), dict | None):
         fail("extra (the model card) must be a mapping or null")
+    # Fields added on 2026-12-01: files written before lack them, and load as they did then.
+    names = metadata.get("feature_names_in")
+    if names is not None and not (
+        isinstance(names, list)
+        and len(names) == n_features
+        and all(isinstance(name, str) for name in names)
+    ):
+        fail(f"feature_names_in must be null or a list of {n_features} column names")
+    requests = metadata.get("metadata_requests")
+    if requests is not None and not (
+        isinstance(requests, dict)
+        and all(
+            isinstance(method, dict)
+            and all(alias is None or isinstance(alias, bool | str) for alias in method.values())
+            for method in requests.values()
+        )
+    ):
+        fail("metadata_requests must be null or map methods to {metadata: request}")
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:

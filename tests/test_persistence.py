@@ -81,6 +81,49 @@ def test_round_trip(fitted, saved):
     )
 
 
+def test_feature_names_and_metadata_requests_load_back_as_pickle_keeps_them(tmp_path):
+    import pandas as pd
+    import sklearn
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24)
+    frame = pd.DataFrame(X, columns=[f"s{i}" for i in range(24)])
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf.set_fit_request(groups=True).set_score_request(sample_weight="weights")
+    clf.fit(frame, y)
+    clf.save(tmp_path / "frame.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "frame.keras")
+    pickled = pickle.loads(pickle.dumps(clf))
+    for estimator in (pickled, restored):
+        np.testing.assert_array_equal(estimator.feature_names_in_, clf.feature_names_in_)
+        assert estimator.feature_names_in_.dtype == object
+        with pytest.raises(ValueError, match="feature names should match"):
+            estimator.predict(frame.rename(columns=str.upper))
+        requests = estimator._get_metadata_request()
+        assert requests.fit.requests == {"groups": True}
+        assert requests.score.requests == {"sample_weight": "weights"}
+    np.testing.assert_array_equal(restored.predict(frame), clf.predict(frame))
+    # Saved again, they are still there; a model fitted on an array and without requests has
+    # none, as have files written before these fields existed.
+    restored.save(tmp_path / "again.keras")
+    assert read_metadata(tmp_path / "again.keras")["metadata_requests"] == {
+        "fit": {"groups": True},
+        "score": {"sample_weight": "weights"},
+    }
+    plain = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(X, y)
+    plain.save(tmp_path / "plain.keras")
+    older = _redigested(
+        tmp_path / "plain.keras",
+        tmp_path / "older.keras",
+        lambda m: [m.pop("feature_names_in"), m.pop("metadata_requests")],
+    )
+    for path in (tmp_path / "plain.keras", older):
+        loaded = HeartbeatCNNClassifier.load(path)
+        assert not hasattr(loaded, "feature_names_in_")
+        assert "_metadata_request" not in vars(loaded)
+        assert loaded._get_metadata_request().fit.requests == {"groups": None}
+
+
 def test_files_from_before_precision_existed_say_float32():
     # The shipped models were saved before the ``precision`` parameter, trained in float32.
     shipped = Path(__file__).resolve().parents[1] / "ecgbeat" / "pretrained" / "mitbih.keras"
@@ -337,6 +380,24 @@ BAD_FIELDS = {
     "sampling rate zero": (lambda m: m.update(sampling_rates=[0, 1, 1]), "sampling_rates"),
     "trainable numbers": (lambda m: m.update(trainable=[1, 0]), "trainable"),
     "params a list": (lambda m: m.update(params=[1]), "params"),
+    "feature names too few": (lambda m: m.update(feature_names_in=["a"]), "feature_names_in"),
+    "feature names numbers": (
+        lambda m: m.update(feature_names_in=list(range(48))),
+        "feature_names_in",
+    ),
+    "metadata requests a list": (lambda m: m.update(metadata_requests=[1]), "metadata_requests"),
+    "metadata request a number": (
+        lambda m: m.update(metadata_requests={"fit": {"groups": 1}}),
+        "metadata_requests",
+    ),
+    "metadata request of unknown metadata": (
+        lambda m: m.update(metadata_requests={"fit": {"weights": True}}),
+        "fit takes no metadata 'weights'",
+    ),
+    "metadata request of an unknown method": (
+        lambda m: m.update(metadata_requests={"explain": {"groups": True}}),
+        "unknown method 'explain'",
+    ),
 }
 
 
