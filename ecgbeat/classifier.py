@@ -462,7 +462,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _warn_if_unscaled(self, X: np.ndarray) -> None:
         """Warn (once per call) when the beats lie far outside [0, 1], their expected scale."""
-        beats = X[:, : X.shape[1] - self.n_rr_features]
+        n_rr = self.n_rr_features
+        # Checked here, where it is used: set_params on a fitted estimator skips fit's check.
+        if isinstance(n_rr, bool) or not isinstance(n_rr, numbers.Integral) or n_rr < 0:
+            raise ValueError(f"n_rr_features must be an integer >= 0, got {n_rr!r}")
+        beats = X[:, : X.shape[1] - int(n_rr)]
         if not beats.size:
             return
         low, high = float(beats.min()), float(beats.max())

@@ -433,6 +433,14 @@ def test_predict_batch_size_is_checked_where_it_is_used(beats, size):
         clf.predict_proba(X)
 
 
+@pytest.mark.parametrize("n_rr", ["7", -1, 2.0, True, None])
+def test_n_rr_features_is_checked_where_predict_uses_it(fitted, n_rr):
+    clf, X, _ = fitted
+    clf = copy.deepcopy(clf).set_params(n_rr_features=n_rr)
+    with pytest.raises(ValueError, match="n_rr_features must be an integer >= 0"):
+        clf.predict_proba(X)
+
+
 def test_a_network_that_learned_nothing_says_so():
     from sklearn.exceptions import ConvergenceWarning
 
