@@ -937,6 +937,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 self.feature_names_in_.tolist() if hasattr(self, "feature_names_in_") else None
             ),
             "metadata_requests": self._metadata_requests_as_data(),
+            # JSON keeps a path as text: the parameters given as paths become paths again.
+            "path_params": sorted(
+                name for name, value in params.items() if isinstance(value, Path)
+            ),
         }
         write_model_file(self.model_, fields, path)
 
@@ -1011,6 +1015,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         model, metadata = read_model_file(path)
         try:
             params = {**EARLIER_DEFAULTS, **metadata["params"]}
+            for name in metadata.get("path_params", []):
+                if not isinstance(params[name], str):
+                    raise TypeError(f"parameter {name} is listed as a path but is not text")
+                params[name] = Path(params[name])
             if isinstance(params.get("random_state"), dict):
                 params["random_state"] = _random_state_from_data(params["random_state"])
             estimator = cls(**params)

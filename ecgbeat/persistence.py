@@ -348,6 +348,9 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         )
     ):
         fail("metadata_requests must be null or map methods to {metadata: request}")
+    path_params = metadata.get("path_params", [])
+    if not (isinstance(path_params, list) and all(isinstance(n, str) for n in path_params)):
+        fail("path_params must be a list of parameter names")
 
 
 def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:

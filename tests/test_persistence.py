@@ -124,6 +124,22 @@ def test_feature_names_and_metadata_requests_load_back_as_pickle_keeps_them(tmp_
         assert loaded._get_metadata_request().fit.requests == {"groups": None}
 
 
+def test_a_path_parameter_loads_back_as_a_path(saved, tmp_path):
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=48, labels=("APB", "PVC", "normal"))
+    clf = HeartbeatCNNClassifier(pretrained=saved, epochs=1, validation_fraction=0, random_state=0)
+    clf.fit(X, y).save(tmp_path / "tuned.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "tuned.keras")
+    assert isinstance(restored.pretrained, Path)
+    assert restored.get_params() == clf.get_params()
+    # A path given as text stays text, and from_pretrained's start is kept as given.
+    for start in (str(saved), saved):
+        tuned = HeartbeatCNNClassifier.from_pretrained(start)
+        tuned.save(tmp_path / "start.keras")
+        assert HeartbeatCNNClassifier.load(tmp_path / "start.keras").get_params() == (
+            tuned.get_params()
+        )
+
+
 def test_files_from_before_precision_existed_say_float32():
     # The shipped models were saved before the ``precision`` parameter, trained in float32.
     shipped = Path(__file__).resolve().parents[1] / "ecgbeat" / "pretrained" / "mitbih.keras"
@@ -393,6 +409,15 @@ BAD_FIELDS = {
     "metadata request of unknown metadata": (
         lambda m: m.update(metadata_requests={"fit": {"weights": True}}),
         "fit takes no metadata 'weights'",
+    ),
+    "path_params not a list": (lambda m: m.update(path_params="pretrained"), "path_params"),
+    "path_params naming no parameter": (
+        lambda m: m.update(path_params=["no_such"]),
+        "does not describe a classifier: KeyError",
+    ),
+    "path_params naming a number": (
+        lambda m: m.update(path_params=["epochs"]),
+        "epochs is listed as a path but is not text",
     ),
     "metadata request of an unknown method": (
         lambda m: m.update(metadata_requests={"explain": {"groups": True}}),
