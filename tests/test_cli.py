@@ -134,14 +134,15 @@ def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
     code, _, err = _run(capsys, "evaluate", str(tiny_model), "--data", str(bad))
     assert code == 1
     assert "expected 188 columns" in err and "Traceback" not in err
+    # Options that do not go together are wrong usage, as argparse's own errors: exit 2.
     code, _, err = _run(capsys, "train", "--data", str(bad), "--split", "random", "-o", "x.keras")
-    assert code == 1
+    assert code == 2
     assert "--split applies to --data mitbih" in err
     code, _, err = _run(capsys, "train", "--data", str(bad), "-o", "model.h5")
-    assert code == 1
+    assert code == 2
     assert "--output must end in .keras" in err
     code, _, err = _run(capsys, "train", "--data", str(bad), "--freeze-conv")
-    assert code == 1
+    assert code == 2
     assert "--freeze-conv keeps pretrained convolutions: give --pretrained too" in err
 
 
@@ -620,7 +621,7 @@ def test_predict_refuses_an_input_given_twice(capsys, mitdb_dir):
     record = str(mitdb_dir / "100")
     for argv in ((record, record), (record, record + ".hea")):
         code, _, err = _run(capsys, "predict", *argv, "--model", "no-such-model")
-        assert code != 0 and "the same input, given twice" in err, err
+        assert code == 2 and "the same input, given twice" in err, err
 
 
 def test_predict_on_dask(capsys, tiny_model, mitdb_dir, tmp_path):
@@ -778,7 +779,7 @@ def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_p
     saved = model.read_bytes()
     argv = ["predict", str(tmp_path / "100"), "--model", str(model), "-o", str(model)]
     code, _, err = _run(capsys, *argv)
-    assert code != 0 and "is the --model file" in err
+    assert code == 2 and "is the --model file" in err
     assert model.read_bytes() == saved
 
 

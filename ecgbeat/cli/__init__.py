@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Sequence
 
 from ecgbeat._backend import import_tensorflow_quietly
-from ecgbeat.cli._common import EXIT_FAILURE, EXIT_USAGE
+from ecgbeat.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
 from ecgbeat.cli._parser import build_parser
 from ecgbeat.exceptions import ECGBeatError
 
@@ -82,7 +82,7 @@ def _stdout_is_gone() -> bool:
 def _failed(args, exc: BaseException) -> int:
     message = str(exc) if not isinstance(exc, KeyError) else f"missing {exc}"
     print(f"ecgbeat {args.command}: error: {message}", file=sys.stderr)
-    return EXIT_FAILURE
+    return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILURE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

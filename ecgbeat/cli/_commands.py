@@ -11,6 +11,7 @@ from ecgbeat._progress import epoch_bar
 from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
+    UsageError,
     check_picture_path,
     check_writable,
     data_codes,
@@ -98,13 +99,13 @@ def cmd_train(args) -> int:
     from ecgbeat import HeartbeatCNNClassifier
 
     if not args.output.endswith(".keras"):
-        raise CommandError(f"--output must end in .keras, got {args.output}")
+        raise UsageError(f"--output must end in .keras, got {args.output}")
     # Before the training: a folder, even with --force, or a place that takes no file.
     check_writable(args.output, "--output")
     if Path(args.output).exists() and not args.force:
         raise CommandError(f"{args.output} exists: pass --force to replace it")
     if args.freeze_conv and args.pretrained is None:
-        raise CommandError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+        raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
     params["class_weight"] = None if args.class_weight == "none" else args.class_weight
     if args.pretrained is not None:
@@ -177,7 +178,7 @@ def cmd_evaluate(args) -> int:
     classifier = load_classifier(args.model, args)
     subset = args.subset if args.data == "mitbih" else "all"
     if args.detector is not None and (args.split or "random") == "random" and subset != "all":
-        raise CommandError(
+        raise UsageError(
             "--detector needs whole records (--split inter-patient, or --subset all): the "
             "random split divides beats, and a detection that matches no beat has no part"
         )

@@ -23,6 +23,11 @@ class CommandError(ECGBeatError):
     """A command cannot run as asked; its message is shown to the user as is."""
 
 
+class UsageError(CommandError):
+    """The command line itself is wrong: options that do not go together, or an output named
+    as an input. The exit code is 2, as for the usage errors that argparse finds."""
+
+
 def progress(items: Iterable[T], *, total: int, desc: str, args, unit: str) -> Iterator[T]:
     """A bar on stderr when it is a terminal and ``--quiet`` is not given."""
     enabled = None if not getattr(args, "quiet", False) else False
@@ -54,7 +59,7 @@ def check_picture_path(path: str, option: str) -> None:
     formats = FigureCanvasBase.get_supported_filetypes()
     suffix = Path(path).suffix[1:].lower()
     if suffix not in formats:
-        raise CommandError(
+        raise UsageError(
             f"{option} {path}: give a picture name ending in one of "
             f"{', '.join('.' + name for name in sorted(formats))}"
         )
@@ -268,12 +273,12 @@ def load_labelled_data(
         from ecgbeat.datasets import load_heartbeat_csv
 
         if args.split is not None:
-            raise CommandError(
+            raise UsageError(
                 "--split applies to --data mitbih; a CSV is used whole (the Kaggle release "
                 "ships its train and test parts as separate files)"
             )
         if args.records:
-            raise CommandError("--records applies to --data mitbih, not to a CSV")
+            raise UsageError("--records applies to --data mitbih, not to a CSV")
         names = args.class_names.split(",") if args.class_names else list(AAMI)
         bunch = load_heartbeat_csv(args.data, target_names=names)
         X, y = bunch.data, bunch.target

@@ -11,6 +11,7 @@ from ecgbeat.cli._common import (
     EXIT_FAILURE,
     EXIT_OK,
     CommandError,
+    UsageError,
     check_picture_path,
     check_writable,
     class_names,
@@ -45,17 +46,17 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
         target = output.resolve()
         file = files.get(target)
         if file is not None:
-            raise CommandError(
+            raise UsageError(
                 f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
                 "over its input; give another file name"
             )
         if model is not None and Path(model).resolve() == target:
-            raise CommandError(
+            raise UsageError(
                 f"{option} {output} is the --model file: ecgbeat never writes over a model; "
                 "give another file name"
             )
         if target in written:
-            raise CommandError(f"{option} and {written[target]} are the same file, {output}")
+            raise UsageError(f"{option} and {written[target]} are the same file, {output}")
         written[target] = option
 
 
@@ -66,7 +67,7 @@ def _refuse_repeated_inputs(items: list[tuple[str, Path]]) -> None:
         first = seen.get(path.resolve())
         if first is not None:
             twice = f"{item} is" if first == item else f"{first} and {item} are"
-            raise CommandError(f"{twice} the same input, given twice: give it once")
+            raise UsageError(f"{twice} the same input, given twice: give it once")
         seen[path.resolve()] = item
 
 
