@@ -129,6 +129,8 @@ def rr_features(
             f"R-R intervals need at least two R peaks; got {peaks.size}: the recording is too "
             "short or no beat was found"
         )
+    if not np.isfinite(peaks).all():
+        raise SignalError("r_peaks must be sample indices: they hold NaN or infinite values")
     rr = np.diff(peaks.astype(np.float64)) / fs
     if np.any(rr <= 0):
         raise SignalError("r_peaks must be strictly increasing")

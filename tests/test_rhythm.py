@@ -72,6 +72,8 @@ def test_features_do_not_depend_on_the_sampling_rate():
         ([5], 360, SignalError, "at least two R peaks"),
         ([], 360, SignalError, "at least two R peaks"),
         ([0, 10, 10], 360, SignalError, "strictly increasing"),
+        ([0, float("nan"), 720, 1080], 360, SignalError, "NaN or infinite"),
+        ([0, 360, float("inf")], 360, SignalError, "NaN or infinite"),
         ([[0, 10]], 360, SignalError, "1-D"),
         ([0, 10], 0, ValueError, "fs must be"),
         ([0, 10], float("nan"), ValueError, "fs must be"),
