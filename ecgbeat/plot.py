@@ -308,6 +308,8 @@ def plot_strip(
     names = _names(labels, class_names)
     if len(names) != len(r_peaks):
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
+    if duration is not None and not (np.isfinite(duration) and duration > 0):
+        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
     first = max(round(start * fs), 0)
     last = signal.size if duration is None else min(signal.size, first + round(duration * fs))
     if first >= last:
@@ -394,6 +396,12 @@ def plot_table_strip(
     fig : matplotlib.figure.Figure
     ax : matplotlib.axes.Axes
 
+    Raises
+    ------
+    ValueError
+        If the table has no sampling rate, or the signal's length is not that of the
+        recording the table was made from (``table.n_samples``, when known).
+
     Examples
     --------
     >>> import numpy as np
@@ -411,6 +419,14 @@ def plot_table_strip(
     if not table.fs > 0:
         raise ValueError(
             f"table {table.record!r} has no sampling rate: its beats were not cut from a recording"
+        )
+    n_samples = np.shape(signal)[0] if np.ndim(signal) else 0
+    if table.n_samples is not None and n_samples != table.n_samples:
+        # Another record's lead, or this one at another rate: the marks would sit on beats
+        # that they were not computed from.
+        raise ValueError(
+            f"the signal has {n_samples} samples; table {table.record!r} was made from "
+            f"{table.n_samples}: give the lead that the table classified"
         )
     readable = None if table.readable is None else np.asarray(table.readable, dtype=bool)
     if start is None:
@@ -443,11 +459,13 @@ def _shade_unreadable(ax: Axes, times: np.ndarray, readable: np.ndarray) -> None
     first, last = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
     gaps = np.diff(times)
     left, right = ax.get_xlim()
+    label = "unreadable"  # on the first span drawn, wherever the first of the record lies
     for i, j in zip(first, last, strict=True):
         a = times[i] - (gaps[i - 1] / 2 if i > 0 else 0.0)
         b = times[j] + (gaps[j] / 2 if j < gaps.size else 0.0)
         if b >= left and a <= right:
-            ax.axvspan(a, b, color="0.85", zorder=0, label="unreadable" if i == first[0] else None)
+            ax.axvspan(a, b, color="0.85", zorder=0, label=label)
+            label = None
     ax.set_xlim(left, right)  # spans past the strip's ends do not widen it
     handles, labels = ax.get_legend_handles_labels()
     if "unreadable" in labels:

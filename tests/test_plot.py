@@ -314,6 +314,29 @@ def test_a_table_strip_shades_unreadable_stretches_and_skips_their_beats():
     assert x0 == pytest.approx(10.0) and x0 + spans[0].get_width() == pytest.approx(20.0)
     assert ax.get_xlim() == pytest.approx((8.0, 22.0), abs=0.01)
     assert "unreadable" in [t.get_text() for t in ax.get_legend().get_texts()]
+    # A later unreadable stretch, when the first lies outside the strip, is named too.
+    later = readable & ~((r >= 50 * fs) & (r < 52 * fs))
+    table.readable = later
+    _, ax = plot_table_strip(table, ecg, start=45.0, duration=10.0)
+    assert len([p for p in ax.patches if isinstance(p, Rectangle)]) == 1
+    assert "unreadable" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_table_strip_refuses_a_signal_of_another_recording():
+    from ecgbeat.plot import plot_strip, plot_table_strip
+    from ecgbeat.records import BeatTable
+
+    fs = 250
+    r = np.arange(125, 60 * fs, 250)
+    ecg = np.zeros(60 * fs)
+    ecg[r] = 1.0
+    table = BeatTable("rec", r, fs, np.full(r.size, "n"), np.zeros((r.size, 1)), ["n"],
+                      n_samples=ecg.size)  # fmt: skip
+    with pytest.raises(ValueError, match="the signal has 7500 samples; table 'rec' was made"):
+        plot_table_strip(table, ecg[::2])
+    for duration in (0.0, -3.0, float("nan")):
+        with pytest.raises(ValueError, match="duration must be a positive number of seconds"):
+            plot_strip(ecg, fs, r, ["n"] * r.size, duration=duration)
 
 
 def test_grad_cam_of_a_rhythm_network_covers_the_beat_only():
