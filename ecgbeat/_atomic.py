@@ -100,10 +100,10 @@ def _link_new(tmp: Path, target: Path, path: str | os.PathLike) -> None:
         os.link(tmp, target)  # fails when the name is taken, at the moment of writing
     except FileExistsError:
         raise FileExistsError(errno.EEXIST, "exists: not replaced", os.fspath(path)) from None
-    except OSError as exc:
-        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-            raise
-        # A file system without hard links: check, then rename (a narrow race remains).
+    except OSError:
+        # A file system without hard links answers in many ways (EPERM, ENOTSUP, ENOSYS on
+        # FUSE mounts, EINVAL, EACCES...): check, then rename (a narrow race remains). A real
+        # failure to write there fails the rename too, with its own error.
         if os.path.lexists(target):
             raise FileExistsError(errno.EEXIST, "exists: not replaced", os.fspath(path)) from None
         os.replace(tmp, target)

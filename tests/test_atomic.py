@@ -1,5 +1,6 @@
 """Files that ecgbeat writes replace the old ones whole, keep their permissions and their links."""
 
+import errno
 import os
 import stat
 
@@ -100,6 +101,23 @@ def test_an_exclusive_write_leaves_a_file_that_appeared_meanwhile(tmp_path):
         tmp.write_text("new")
     assert (tmp_path / "free.keras").read_text() == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["free.keras", "model.keras"]
+
+
+@pytest.mark.parametrize("code", [errno.EPERM, errno.ENOSYS, errno.EINVAL, errno.EACCES])
+def test_an_exclusive_write_where_hard_links_fail_still_writes(tmp_path, monkeypatch, code):
+    # File systems without hard links refuse os.link in many ways (ENOSYS on FUSE mounts): the
+    # file is then checked for and renamed, never lost (an ENOSYS lost a trained model).
+    def no_link(*_):
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(os, "link", no_link)
+    with replacing(tmp_path / "m.keras", exclusive=True) as tmp:
+        tmp.write_text("new")
+    assert (tmp_path / "m.keras").read_text() == "new"
+    with pytest.raises(FileExistsError), replacing(tmp_path / "m.keras", exclusive=True) as tmp:
+        tmp.write_text("newer")
+    assert (tmp_path / "m.keras").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.keras"]
 
 
 def test_interrupted_block_leaves_nothing(tmp_path):
