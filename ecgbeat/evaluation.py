@@ -45,8 +45,9 @@ def named_labels(
     """The labels to score, in order, and their names (see :func:`classification_metrics`).
 
     Integer labels are codes ``0..n-1`` of ``target_names`` (every code, present or not); text
-    labels are named by themselves, in the order of ``target_names``; other labels (floats)
-    get the names in their sorted order.
+    labels are named by themselves, in the order of ``target_names`` (or, when no name is a
+    label, by display names in the labels' sorted order, one each); other labels (floats) get
+    the names in their sorted order.
 
     Parameters
     ----------
@@ -82,13 +83,18 @@ def named_labels(
             )
         labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
     elif labels.dtype.kind in "USO":
+        named = set(labels.tolist()) & set(target_names)
         unnamed = sorted(set(labels.tolist()) - set(target_names))
-        if unnamed:
+        if not named and len(target_names) == labels.size:
+            # Names for display, none of them a label: they name the sorted labels, as before.
+            names = [str(n) for n in target_names]
+        elif unnamed:
             raise ValueError(
-                f"labels {unnamed} are not in target_names {list(target_names)}: the names of "
-                "text labels are the labels themselves"
+                f"labels {unnamed} are not in target_names {list(target_names)}: text labels "
+                "are named by themselves, or all by display names in their sorted order"
             )
-        labels, names = np.asarray(target_names), [str(n) for n in target_names]
+        else:
+            labels, names = np.asarray(target_names), [str(n) for n in target_names]
     else:
         if len(target_names) != labels.size:
             raise ValueError(
@@ -110,8 +116,9 @@ def classification_metrics(
         True and predicted labels.
     target_names : sequence of str, optional
         The classes' names, used as keys, in their order: of the codes ``0..n-1`` for integer
-        labels, of the labels themselves (every one of them, in any order) for text labels.
-        Other labels (floats) are named in their sorted order, one name each.
+        labels, of the labels themselves (every one of them, in any order) for text labels, or
+        display names of the sorted text labels when none of them is a label. Other labels
+        (floats) are named in their sorted order, one name each.
     digits : int, default=4
         Rounding of the reported numbers.
 

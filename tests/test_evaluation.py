@@ -60,3 +60,13 @@ def test_a_label_without_a_name_is_refused(y_true, y_pred, names, message):
 def test_other_labels_are_named_in_their_sorted_order():
     metrics = classification_metrics([2.0, 1.0, 1.0], [2.0, 1.0, 2.0], target_names=["low", "high"])
     assert _recall_and_support(metrics) == {"low": (0.5, 2), "high": (1.0, 1)}
+
+
+def test_display_names_that_are_no_label_name_the_sorted_text_labels():
+    # As before 2026-12-01: names for display, none of them a label, one for each label.
+    metrics = classification_metrics(
+        ["N", "V", "N"], ["N", "V", "V"], target_names=["Normal", "Ventricular"]
+    )
+    assert _recall_and_support(metrics) == {"Normal": (0.5, 2), "Ventricular": (1.0, 1)}
+    with pytest.raises(ValueError, match="are named by themselves, or all by display names"):
+        classification_metrics(["N", "V"], ["N", "N"], target_names=["Normal", "V"])
