@@ -360,11 +360,11 @@ def test_one_stage_when_not_fine_tuning_head_first(source_model, params):
     )
 
 
-def test_train_head_first_round_trips_and_older_files_load_with_one_stage(source_model, tmp_path):
-    """The setting is saved with the model; files written before it existed load with False."""
+def _written_with_params(path, params_of, target):
+    """``path``'s network and metadata written to ``target`` with the parameters
+    ``params_of(params)``, as another (older) version of ecgbeat could have written them."""
     from ecgbeat.persistence import read_model_file, write_model_file
 
-    path, _ = source_model
     model, metadata = read_model_file(path)
     written_by_the_writer = ("format_version", "ecgbeat_version", "trainable", "sha256")
     fields = {
@@ -372,11 +372,21 @@ def test_train_head_first_round_trips_and_older_files_load_with_one_stage(source
         for key, value in metadata.items()
         if key not in (*written_by_the_writer, "metadata_sha256")
     }
-    params = {k: v for k, v in metadata["params"].items() if k != "train_head_first"}
-    older = write_model_file(model, {**fields, "params": params}, tmp_path / "older.keras")
+    return write_model_file(model, {**fields, "params": params_of(metadata["params"])}, target)
+
+
+def test_train_head_first_round_trips_and_older_files_load_with_one_stage(source_model, tmp_path):
+    """The setting is saved with the model; files written before it existed load with False."""
+    path, _ = source_model
+
+    def without_it(params):
+        return {k: v for k, v in params.items() if k != "train_head_first"}
+
+    older = _written_with_params(path, without_it, tmp_path / "older.keras")
     assert HeartbeatCNNClassifier.load(older).train_head_first is False
-    chosen = {**params, "train_head_first": True}
-    newer = write_model_file(model, {**fields, "params": chosen}, tmp_path / "newer.keras")
+    newer = _written_with_params(
+        path, lambda params: {**without_it(params), "train_head_first": True}, tmp_path / "n.keras"
+    )
     assert HeartbeatCNNClassifier.load(newer).train_head_first is True
 
 
@@ -408,19 +418,14 @@ def test_save_refuses_parameters_that_describe_another_network(
 def test_a_file_whose_parameters_contradict_its_network(source_model, tmp_path):
     """Files that older versions wrote after such a set_params: load refuses them, and
     from_pretrained reads the structure from the network, so they still start a fit."""
-    from ecgbeat.persistence import read_model_file, write_model_file
     from ecgbeat.records import beat_cutting
 
     path, source = source_model
-    model, metadata = read_model_file(path)
-    written_by_the_writer = ("format_version", "ecgbeat_version", "trainable", "sha256")
-    fields = {
-        key: value
-        for key, value in metadata.items()
-        if key not in (*written_by_the_writer, "metadata_sha256")
-    }
-    params = {**metadata["params"], "architecture": "resnet", "n_rr_features": 7}
-    older = write_model_file(model, {**fields, "params": params}, tmp_path / "older.keras")
+    older = _written_with_params(
+        path,
+        lambda params: {**params, "architecture": "resnet", "n_rr_features": 7},
+        tmp_path / "older.keras",
+    )
     with pytest.raises(ModelFileError, match=r"parameters say architecture='resnet', n_rr_f"):
         HeartbeatCNNClassifier.load(older)
     clf = HeartbeatCNNClassifier.from_pretrained(older)
