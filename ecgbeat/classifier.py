@@ -896,7 +896,14 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ecgbeat.persistence : The file format.
         """
         check_is_fitted(self)
-        self._check_params_describe_network()
+        unlike = self._structure_unlike_network()
+        if unlike is not None:
+            given, fitted = unlike
+            raise ValueError(
+                f"cannot save: the parameters say {given}, but the fitted network was built "
+                f"with {fitted} (set_params changed them after fit). A saved file describes its "
+                f"own network: set_params({fitted}) to save this one, or fit again first"
+            )
         params = self.get_params()
         if params.get("callbacks"):
             params["callbacks"] = None  # live callback objects are not data; they are not saved
@@ -969,26 +976,24 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 method_request.add_request(param=param, alias=alias)
         self._metadata_request = request
 
-    def _check_params_describe_network(self) -> None:
-        """Refuse to save parameters that describe another network than :attr:`model_`.
+    def _structure_unlike_network(self) -> tuple[str, str] | None:
+        """``architecture`` and ``n_rr_features`` as the parameters give them and as
+        :attr:`model_` was built, each as ``key=value`` text, when the two differ; else None.
 
         ``set_params(n_rr_features=7)`` on a fitted estimator says how the next fit builds its
-        network; a file written so would load as an estimator that cuts its rows for a network it
-        does not hold.
+        network: saved so, a file would load as an estimator that cuts its rows for a network
+        it does not hold.
         """
         architecture, n_rr_features = network_structure(self.model_)
         recorded = {"architecture": self.architecture, "n_rr_features": self.n_rr_features}
         actual = {"architecture": architecture, "n_rr_features": n_rr_features}
         if architecture is None:  # a network of no known architecture: its inputs still tell
             del recorded["architecture"], actual["architecture"]
-        if recorded != actual:
-            given = ", ".join(f"{key}={value!r}" for key, value in recorded.items())
-            fitted = ", ".join(f"{key}={value!r}" for key, value in actual.items())
-            raise ValueError(
-                f"cannot save: the parameters say {given}, but the fitted network was built "
-                f"with {fitted} (set_params changed them after fit). A saved file describes its "
-                f"own network: set_params({fitted}) to save this one, or fit again first"
-            )
+        if recorded == actual:
+            return None
+        given = ", ".join(f"{key}={value!r}" for key, value in recorded.items())
+        fitted = ", ".join(f"{key}={value!r}" for key, value in actual.items())
+        return given, fitted
 
     @classmethod
     def load(cls, path: str | Path) -> HeartbeatCNNClassifier:
@@ -1041,17 +1046,14 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             raise ModelFileError(
                 f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
             ) from error
-        architecture, n_rr_features = network_structure(model)
-        if (architecture or estimator.architecture, n_rr_features) != (
-            estimator.architecture,
-            estimator.n_rr_features,
-        ):
+        unlike = estimator._structure_unlike_network()
+        if unlike is not None:
             # Written before save refused such parameters: they are not the network's.
+            given, fitted = unlike
             raise ModelFileError(
-                f"model file {str(path)!r}: its parameters say architecture="
-                f"{estimator.architecture!r}, n_rr_features={estimator.n_rr_features!r}, but its "
-                f"network is {architecture!r} with n_rr_features={n_rr_features}. "
-                "HeartbeatCNNClassifier.from_pretrained(path) reads the network's own"
+                f"model file {str(path)!r}: its parameters say {given}, but its network was "
+                f"built with {fitted}. HeartbeatCNNClassifier.from_pretrained(path) reads the "
+                "network's own"
             )
         return estimator
 
