@@ -364,6 +364,20 @@ def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
         assert read_beats_csv(tmp_path / "h.csv", 187).shape == (10, 187)
 
 
+def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
+    # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
+    from ecgbeat.datasets import read_beats_csv
+
+    source = kaggle_dir / "mitbih_test_first10.csv"
+    X, y = load_heartbeat_csv(source, return_X_y=True)
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())
+    X_b, y_b = load_heartbeat_csv(path, return_X_y=True)
+    np.testing.assert_array_equal(X_b, X)
+    assert y_b.tolist() == y.tolist()
+    np.testing.assert_array_equal(read_beats_csv(path, 187), X)
+
+
 def test_missing_csv(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nope\.csv"):
         load_heartbeat_csv(tmp_path / "nope.csv")

@@ -139,8 +139,14 @@ def _read_numbers(path: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
+        # utf-8-sig, as the header is read: a spreadsheet's "CSV UTF-8" export starts with a BOM.
         table = np.loadtxt(
-            path, delimiter=",", dtype=np.float64, ndmin=2, skiprows=int(_has_header(path))
+            path,
+            delimiter=",",
+            dtype=np.float64,
+            ndmin=2,
+            skiprows=int(_has_header(path)),
+            encoding="utf-8-sig",
         )
     except ValueError as exc:
         # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
