@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 import os
 from collections.abc import Sequence
 
@@ -13,6 +16,9 @@ from ecgbeat.datasets._records import numbered_header
 from ecgbeat.exceptions import DataFormatError
 
 __all__ = ["load_heartbeat_csv", "read_beats_csv"]
+
+#: The compressed files that np.loadtxt opens by their suffix; the header check must open them so.
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
 
 
 def load_heartbeat_csv(
@@ -31,7 +37,7 @@ def load_heartbeat_csv(
     Parameters
     ----------
     path : str or path-like
-        The CSV file.
+        The CSV file; one ending in ``.gz``, ``.bz2`` or ``.xz`` is decompressed.
     beat_length : int, default=187
         Samples per beat (the file must have ``beat_length + 1`` columns).
     target_names : sequence of str, default=AAMI_CLASSES
@@ -99,7 +105,7 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     Parameters
     ----------
     path : str or path-like
-        The CSV file.
+        The CSV file; one ending in ``.gz``, ``.bz2`` or ``.xz`` is decompressed.
     beat_length : int
         Samples per beat, as the classifier takes them (``n_features_in_``).
 
@@ -164,7 +170,8 @@ def _read_numbers(path: str) -> np.ndarray:
 def _has_header(path: str) -> bool:
     """Whether the first row names the columns: text, or the numbers 0, 1, 2... that pandas'
     ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one)."""
-    with open(path, encoding="utf-8-sig") as f:
+    opener = _OPENERS.get(os.path.splitext(path)[1], open)
+    with opener(path, "rt", encoding="utf-8-sig") as f:
         first = f.readline().strip().split(",")
 
     def number(text: str) -> float | None:
