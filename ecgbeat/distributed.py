@@ -338,7 +338,7 @@ def _error_message(exc: BaseException) -> str:
 
 
 def classify_records(
-    records: Sequence[str | os.PathLike],
+    records: str | os.PathLike | Sequence[str | os.PathLike],
     classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
     *,
     client: distributed.Client | str | None = None,
@@ -363,8 +363,9 @@ def classify_records(
 
     Parameters
     ----------
-    records : sequence of str or path-like
-        Record paths without extension (``data/100`` for ``data/100.hea``). With a cluster, the
+    records : str, path-like or sequence of them
+        Record paths without extension (``data/100`` for ``data/100.hea``); one path is one
+        record. With a cluster, the
         workers must see the same paths (a shared file system); relative paths are made absolute
         here first.
     classifier : HeartbeatCNNClassifier or str, default=DEFAULT_MODEL
@@ -397,6 +398,8 @@ def classify_records(
     (6358, {})
     >>> result.to_csv("beats.csv")  # doctest: +SKIP
     """
+    if isinstance(records, str | os.PathLike):
+        records = [records]  # one record, not the characters of its path
     keys = [os.fspath(record_path(record)) for record in records]
     if len(set(keys)) != len(keys):
         raise ValueError("records lists the same record more than once")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -145,6 +146,21 @@ def test_classify_records_refuses_ambiguous_inputs(tmp_path):
         classify_records(["a/100", "b/100"], "unused", output_dir=tmp_path)
     with pytest.raises(ValueError, match="positive integer"):
         limit_tensorflow_threads(None, threads=0)
+
+
+def test_classify_records_takes_one_record_as_a_string(monkeypatch, tmp_path):
+    # A str is a sequence of str: read as one, "mitdb/123" would be 9 records of one letter.
+    import ecgbeat.distributed as module
+
+    def classify(record, classifier, **options):
+        return _table(os.path.basename(record), ["N"], [[0.9, 0.1]])
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    for record in ("mitdb/123", tmp_path / "123"):
+        result = classify_records(record, "a fitted classifier")
+        assert result.errors == {}
+        assert [table.record for table in result.tables] == ["123"]
 
 
 def test_grid_search_on_dask_matches_serial_and_limits_tensorflow_threads(client):
