@@ -334,6 +334,7 @@ def test_kaggle_csv(kaggle_dir):
         (",".join(["0.1"] * 100 + ["0"]), "expected 188 columns.*found 101"),
         (",".join(["0.1"] * 187 + ["0"]) + "\n" + ",".join(["0.1"] * 186 + ["0"]), "not a CSV"),
         (",".join(["0.1"] * 186 + ["abc", "0"]), "not a CSV of numbers"),
+        (",".join([*map(str, range(186)), "abc", "0"]), "not a CSV of numbers"),
         (",".join(["0.1"] * 187 + ["1.5"]), r"label 1\.5 at row 1 is not an integer"),
         (",".join(["0.1"] * 187 + ["7"]), r"label 7\.0 .* 0\.\.4"),
         (",".join(["0.1"] * 186 + ["nan", "0"]), "NaN or infinite value at row 1, column 187"),
@@ -356,7 +357,11 @@ def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
     source = kaggle_dir / "mitbih_test_first10.csv"
     X, y = load_heartbeat_csv(source, return_X_y=True)
     body = source.read_text()
-    for header in (",".join(map(str, range(188))), ",".join([f"x{k}" for k in range(187)] + ["y"])):
+    for header in (
+        ",".join(map(str, range(188))),
+        ",".join([f"x{k}" for k in range(187)] + ["y"]),
+        ",".join([*map(str, range(187)), "label"]),  # pd.DataFrame(X).assign(label=y).to_csv()
+    ):
         (tmp_path / "h.csv").write_text(header + "\n" + body)
         X_h, y_h = load_heartbeat_csv(tmp_path / "h.csv", return_X_y=True)
         np.testing.assert_array_equal(X_h, X)

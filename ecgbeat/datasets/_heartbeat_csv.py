@@ -31,8 +31,8 @@ def load_heartbeat_csv(
     """Load beats stored as in the Kaggle release (``mitbih_*.csv``, ``ptbdb_*.csv``).
 
     Each row holds ``beat_length`` sample values then the label as a float. A first row of
-    column names, or of the column numbers ``0, 1, 2...`` that pandas' ``to_csv`` writes, is a
-    header and is skipped.
+    column names, or of the column numbers ``0, 1, 2...`` that pandas' ``to_csv`` writes (with
+    or without a name for the label column last), is a header and is skipped.
 
     Parameters
     ----------
@@ -169,7 +169,8 @@ def _read_numbers(path: str) -> np.ndarray:
 
 def _has_header(path: str) -> bool:
     """Whether the first row names the columns: text, or the numbers 0, 1, 2... that pandas'
-    ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one)."""
+    ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one), or
+    those numbers then a name (``0, 1, ..., 186, label``: a frame of beats given a label column)."""
     opener = _OPENERS.get(os.path.splitext(path)[1], open)
     with opener(path, "rt", encoding="utf-8-sig") as f:
         first = f.readline().strip().split(",")
@@ -182,4 +183,6 @@ def _has_header(path: str) -> bool:
 
     if first != [""] and all(number(v) is None for v in first):
         return True  # names; a row of numbers with one bad value is an error, reported later
+    if first[-1].strip() and number(first[-1]) is None:
+        return numbered_header(first[:-1])  # the numbers, then the label column's name
     return numbered_header(first)
