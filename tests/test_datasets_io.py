@@ -313,6 +313,23 @@ def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
         fetch_ptbdb(tmp_path, lead="MLII", download_if_missing=False, cache=False)
 
 
+def test_ptbdb_records_on_disk_need_no_listing(ptbdb_dir, tmp_path, monkeypatch):
+    # Named records on disk, without the RECORDS listing: nothing to download, as for MIT-BIH.
+    folder = tmp_path / "ptbdb"
+    (folder / "patient001").mkdir(parents=True)
+    for ext in ("hea", "dat", "xyz"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / "patient001" / f"s0010_re.{ext}")
+
+    def offline(url, *args, **kwargs):
+        raise AssertionError(f"no download expected, got {url}")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    ptb = fetch_ptbdb(tmp_path, records=["patient001/s0010_re"], cache=False)
+    assert ptb.data.shape == (51, 187)
+    assert set(ptb.groups.tolist()) == {"patient001"}
+    assert sorted(p.name for p in folder.iterdir()) == ["patient001"]
+
+
 # Kaggle CSV layout.
 
 

@@ -64,7 +64,10 @@ def _locate(folder: Path, record: str) -> Path | None:
 
 def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
     listing = folder / "RECORDS"
-    if not listing.is_file() and download:
+    wanted = None if records is None else [records] if isinstance(records, str) else list(records)
+    # Records named and on disk need no listing: nothing to fetch, as for MIT-BIH's files.
+    on_disk = wanted is not None and all(_locate(folder, r) is not None for r in wanted)
+    if not listing.is_file() and download and not on_disk:
         download_physionet(_DATABASE, _VERSION, ["RECORDS"], folder, base_url=base_url)
     if listing.is_file():
         known = listing.read_text().split()
@@ -73,9 +76,8 @@ def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
         known = sorted(
             p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.hea")
         )
-    if records is None:
+    if wanted is None:
         return known
-    wanted = [records] if isinstance(records, str) else list(records)
     by_name = {Path(r).name: r for r in known}
     out = []
     for r in wanted:
