@@ -97,6 +97,21 @@ def test_checksum_mismatch_leaves_no_file(server, tmp_path):
     assert not [p for p in folder.iterdir() if p.name.endswith(".part")]
 
 
+def test_a_page_served_for_the_checksum_list_is_not_kept(server, tmp_path):
+    # A network's sign-in page answers every URL with 200: kept as SHA256SUMS.txt, it would
+    # fail every later download, from the right server too, as "not listed".
+    portal = tmp_path / "portal" / "mitdb" / "1.0.0"
+    portal.mkdir(parents=True)
+    for name in ("SHA256SUMS.txt", *RECORD_FILES):
+        (portal / name).write_text("<html><body>Sign in to continue</body></html>\n")
+    home = tmp_path / "fresh"
+    with pytest.raises(DataFormatError, match=r"not a SHA256SUMS\.txt listing"):
+        fetch_mitbih(home, records=["100"], cache=False, base_url=portal.parents[1].as_uri())
+    assert not (home / "mitdb" / "SHA256SUMS.txt").exists()
+    b = fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    assert b.target.size == 2272
+
+
 def test_interrupted_download_leaves_no_partial_file(server, tmp_path, monkeypatch):
     real_urlopen = urllib.request.urlopen
 

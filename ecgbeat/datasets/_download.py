@@ -8,6 +8,7 @@ never leaves a file under the final name.
 from __future__ import annotations
 
 import hashlib
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 PHYSIONET_URL = "https://physionet.org/files"
 
 CHUNK = 1 << 20
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _url(base_url: str | None, database: str, version: str, name: str) -> str:
@@ -29,13 +31,21 @@ def _url(base_url: str | None, database: str, version: str, name: str) -> str:
 
 
 def _fetch(url: str, target: Path, sha256: str | None) -> None:
-    """Stream ``url`` into ``target`` atomically, verifying ``sha256`` when given."""
+    """Stream ``url`` into ``target`` atomically, verifying ``sha256``; None: the file is the
+    ``SHA256SUMS.txt`` listing, and must list at least one file."""
     digest = hashlib.sha256()
     with replacing(target, suffix=".part") as tmp:
         with tmp.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+        if sha256 is None and not read_sha256sums(tmp):
+            # Kept, a page served in its place (a network's sign-in page, a wrong base_url)
+            # would fail every later download, from any server, as "not listed".
+            raise DataFormatError(
+                f"{url} is not a SHA256SUMS.txt listing (no '<SHA-256> <file>' lines): a "
+                f"sign-in page, or the wrong base_url?; nothing was written to {target}"
+            )
         if sha256 is not None and digest.hexdigest() != sha256:
             raise DataFormatError(
                 f"download of {url} is corrupt: SHA-256 {digest.hexdigest()} differs from "
@@ -59,9 +69,9 @@ def missing_data_error(
 def read_sha256sums(path: Path) -> dict[str, str]:
     """Parse a ``SHA256SUMS.txt`` file into ``{relative path: hex digest}``."""
     sums = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text(errors="replace").splitlines():
         parts = line.split(maxsplit=1)
-        if len(parts) == 2:
+        if len(parts) == 2 and _SHA256.fullmatch(parts[0]):
             sums[parts[1].lstrip("*").strip()] = parts[0].lower()
     return sums
 
@@ -108,6 +118,11 @@ def download_physionet(
             target = target_dir / name
             if target.is_file():
                 continue
+            if not sums:
+                raise DataFormatError(
+                    f"{sums_path} lists no files (no '<SHA-256> <file>' lines); delete it, "
+                    "and it is fetched again"
+                )
             if name not in sums:
                 raise DataFormatError(
                     f"{name} is not listed in {sums_path}: not a file of PhysioNet's {database}"
