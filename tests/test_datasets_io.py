@@ -299,6 +299,12 @@ def test_ptbdb_fixture(ptbdb_dir):
     np.testing.assert_array_equal(X, np.hstack([ptb.data, ptb.rr_features]))
 
 
+def test_ptbdb_record_named_twice_is_read_once(ptbdb_dir):
+    named = ["s0010_re", "patient001/s0010_re", "s0010_re"]
+    X, _ = fetch_ptbdb(ptbdb_dir.parent, records=named, cache=False, return_X_y=True)
+    assert X.shape == (51, 187)
+
+
 def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
     folder = tmp_path / "ptbdb"
     (folder / "patient001").mkdir(parents=True)

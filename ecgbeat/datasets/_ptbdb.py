@@ -87,7 +87,9 @@ def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
             out.append(by_name[r])
         else:
             raise ValueError(f"PTB record {r!r} is not listed in {listing}")
-    return out
+    # Once each, as fetch_mitbih reads them: a record named twice (by path and by name) would
+    # repeat its beats.
+    return list(dict.fromkeys(out))
 
 
 def _ensure_record(folder: Path, record: str, download: bool, base_url) -> Path | None:
