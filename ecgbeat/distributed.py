@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import numbers
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -197,8 +198,12 @@ def limit_tensorflow_threads(
 
 
 def _register_plugin(client, threads: int | None, *, keep_existing: bool) -> dict:
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
+    if threads is not None:
+        # NumPy's integers count; a bool does not (True would reach TF_NUM_INTRAOP_THREADS as
+        # the text "True").
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
+        threads = int(threads)
     plugin_class = __getattr__("_TensorFlowThreads")
     client.register_plugin(plugin_class(threads, idempotent=keep_existing), name=PLUGIN_NAME)
     return client.run(tensorflow_threads)

@@ -163,6 +163,25 @@ def test_classify_records_takes_one_record_as_a_string(monkeypatch, tmp_path):
         assert [table.record for table in result.tables] == ["123"]
 
 
+def test_thread_limit_takes_numpy_integers_and_refuses_bools():
+    pytest.importorskip("distributed")
+
+    class Client:
+        """Records the plugin; runs nothing (no worker, no TensorFlow)."""
+
+        def register_plugin(self, plugin, name=None):
+            self.plugin = plugin
+
+        def run(self, function):
+            return {}
+
+    client = Client()
+    limit_tensorflow_threads(client, threads=np.int64(2))
+    assert client.plugin.threads == 2 and type(client.plugin.threads) is int
+    with pytest.raises(ValueError, match="positive integer"):
+        limit_tensorflow_threads(client, threads=True)
+
+
 def test_grid_search_on_dask_matches_serial_and_limits_tensorflow_threads(client):
     X, y = make_synthetic_beats(n_per_class=12)
     # The workers do not share the test run's fixed precision="auto": name the arithmetic.
