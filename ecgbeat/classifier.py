@@ -176,7 +176,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int, default=128
         Beats per gradient step.
     learning_rate : float, default=1e-3
-        Initial learning rate of the Adam optimiser.
+        Learning rate of the Adam optimiser: with ``lr_schedule="cosine_restarts"`` (the
+        default) the mean of each cycle, which starts at twice it; with ``"plateau"`` the
+        initial rate.
     validation_fraction : float, default=0.1
         Fraction of the training beats held out, stratified by class, to choose the best epoch, decay
         the learning rate and stop early. ``0`` trains for exactly ``epochs`` epochs and keeps the
