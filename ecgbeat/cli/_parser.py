@@ -58,7 +58,8 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         "--class-names",
         metavar="A,B,...",
         type=_class_names,
-        help="names of the CSV's labels 0, 1, ... (default: N,S,V,F,Q; PTB: normal,abnormal)",
+        help="names of the CSV's labels 0, 1, ... "
+        "(default: N,S,V,F,Q; give normal,abnormal for a PTB CSV)",
     )
 
 
