@@ -405,6 +405,7 @@ def classify_records(
     """
     if isinstance(records, str | os.PathLike):
         records = [records]  # one record, not the characters of its path
+    records = list(records)
     keys = [os.fspath(record_path(record)) for record in records]
     if len(set(keys)) != len(keys):
         raise ValueError("records lists the same record more than once")
@@ -449,9 +450,11 @@ def classify_records(
             collect(key, table, exc)
     else:
         _classify_on_cluster(keys, classifier, client, options, collect)
+    # Errors under the record as the user gave it ("data/100.hea"), to be looked up by it.
+    given = dict(zip(keys, map(os.fspath, records), strict=True))
     return RecordsResult(
         tables=[tables[key] for key in keys if key in tables],
-        errors={key: errors[key] for key in keys if key in errors},
+        errors={given[key]: errors[key] for key in keys if key in errors},
     )
 
 

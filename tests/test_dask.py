@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -161,6 +162,20 @@ def test_classify_records_takes_one_record_as_a_string(monkeypatch, tmp_path):
         result = classify_records(record, "a fitted classifier")
         assert result.errors == {}
         assert [table.record for table in result.tables] == ["123"]
+
+
+def test_classify_records_names_a_failed_record_as_given(monkeypatch):
+    import ecgbeat.distributed as module
+
+    def classify(record, classifier, **options):
+        raise FileNotFoundError(f"record {os.path.basename(record)}: no such file")
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    records = ["data/100.hea", Path("data") / "101"]
+    result = classify_records(records, "a fitted classifier")
+    assert list(result.errors) == ["data/100.hea", os.fspath(Path("data") / "101")]
+    assert result.errors["data/100.hea"] == "FileNotFoundError: record 100: no such file"
 
 
 def test_thread_limit_takes_numpy_integers_and_refuses_bools():
