@@ -359,6 +359,10 @@ class StreamClassifier:
             stop = entry.sample + self._tail
             following = pending[k + 1].sample if k + 1 < len(pending) else None
             if last:
+                if following is None:
+                    # The last R peak has no beat, so no cut: on the last sample (an artifact
+                    # rising as the stream ends) it has none, and the error lost every beat.
+                    break
                 stop = min(stop, end)
             elif stop > end or (following is None and self._final_before < stop):
                 break  # its signal has not all come, or a peak inside it may still be found

@@ -272,3 +272,16 @@ def test_without_quality_marks_the_same_beats_and_no_marks(record_119, default_m
     assert all(table.readable is None for table in tables)
     np.testing.assert_array_equal(np.concatenate([t.sample for t in tables]), marked["sample"])
     np.testing.assert_array_equal(np.concatenate([t.label for t in tables]), marked["label"])
+
+
+def test_a_last_r_peak_on_the_last_sample_loses_no_beat():
+    # An artifact rising to the stream's last sample: the detector's last R peak lands on it,
+    # where it has no signal after it for a beat (nor needs one: the last peak has no beat).
+    fs = 360
+    ecg, peaks = _rhythm_with_a_pause(fs, pause_seconds=3)
+    ecg = ecg[: peaks[20] + 13]
+    ecg[-4:] += np.linspace(0.5, 3, 4)
+    streamed, _ = _stream(ecg, fs, _Recorder(), [fs] * 10)
+    batch = classify_signal(ecg, fs, _Recorder())
+    assert len(batch) == 20
+    np.testing.assert_array_equal(streamed["sample"], batch.sample)
