@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ecgbeat.beats import segment_beats
+from ecgbeat.beats import _rate_ratio, segment_beats
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import pan_tompkins_marked, refine_r_peaks
 from ecgbeat.records import (
@@ -154,7 +154,7 @@ class StreamClassifier:
     -----
     A stream is not safe to feed from several threads at once. Memory stays bounded, pauses and
     a lead off included: the stream keeps about the last ``CONTEXT_SECONDS`` of signal (plus
-    up to a hop and the latest chunk), the last :data:`TEMPLATE_BEATS` beats and a few dozen
+    up to a hop, the latest chunk and two periods of the 125 Hz resampler: 0.4 s at 360 Hz), the last :data:`TEMPLATE_BEATS` beats and a few dozen
     R peaks.
 
     Examples
@@ -213,6 +213,12 @@ class StreamClassifier:
         self._refractory = seconds(_REFRACTORY_SECONDS)
         self._margin = seconds(_MARGIN_SECONDS)
         self._before = seconds(self._before_r)
+        # The resampler maps each ``denominator`` samples onto ``numerator`` beat samples: a
+        # span that starts at a multiple of twice that is resampled on the whole recording's
+        # 125 Hz grid, and its R peaks round to the same grid samples (an even shift keeps
+        # rint's ties to even). From another start, a beat is sampled up to 4 ms off that grid,
+        # which changes its QRS's samples (and some classes) against classify_signal.
+        self._grid = 2 * _rate_ratio(self.fs, _BEAT_FS).denominator
         # The signal kept, from absolute sample index ``_start``.
         self._signal = np.zeros(0)
         self._start = 0
@@ -379,6 +385,8 @@ class StreamClassifier:
         """The beat at ``peak``, cut from the ``CONTEXT_SECONDS`` that end at ``stop``, its
         tail's end (1.7 s after it), with the final R peaks before it in that span."""
         start = max(min(stop - self._context, peak - self._before - self._margin), 0)
+        # On the resampler's grid (see __init__), as the whole recording's beats are.
+        start -= start % self._grid
         span = self._span(start, stop)
         known = [p for p in self._recent if start <= p < peak] + [peak]
         # segment_beats leaves the last R peak out: the next one, or the span's end if it
@@ -424,6 +432,7 @@ class StreamClassifier:
         if uncut:  # and what the first beat still to cut reads (see _cut)
             peak = uncut[0]
             keep = min(keep, peak + self._tail - self._context, peak - self._before - self._margin)
+        keep -= keep % self._grid  # as _cut moves a span's start
         drop = min(max(keep, 0) - self._start, self._signal.size)
         if drop > 0:
             self._signal = self._signal[drop:]
