@@ -142,7 +142,11 @@ class LowLatencyPredictor:
             If ``X`` has another number of columns, or NaN or infinite values.
         """
         try:
-            rows = np.asarray(X, dtype=np.float64)
+            rows = np.asarray(X)
+            # Cast to float, complex numbers would only warn and lose their imaginary parts.
+            if np.iscomplexobj(rows):
+                raise TypeError("complex values are not ECG samples")
+            rows = rows.astype(np.float64, copy=False)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"X must hold numbers: {exc}") from exc
         if rows.ndim == 1:

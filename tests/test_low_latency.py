@@ -88,6 +88,9 @@ def test_bad_input_is_named(fitted):
     )
     with pytest.raises(ValueError, match="X must hold numbers"):
         predictor.predict_proba(np.array([["a"] * X.shape[1]]))
+    # As the classifier, which refuses them, rather than dropping their imaginary parts.
+    with pytest.raises(ValueError, match="X must hold numbers: complex"):
+        predictor.predict_proba(X[:2] + 1j)
     np.testing.assert_array_equal(
         predictor.predict_proba(X[:3, :, None]), predictor.predict_proba(X[:3])
     )
