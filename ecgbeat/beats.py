@@ -90,8 +90,17 @@ class BeatSegments(NamedTuple):
     windows: np.ndarray
 
 
-def _rate_ratio(fs: float, target_fs: float) -> Fraction:
-    """``target_fs / fs`` as the fraction that :func:`resample` resamples by."""
+def rate_ratio(fs: float, target_fs: float) -> Fraction:
+    """``target_fs / fs`` as the fraction that :func:`resample` resamples by.
+
+    Its denominator is how many input samples map onto a whole number of output samples: a
+    stretch of signal resampled from a multiple of it lies on the whole signal's output grid.
+
+    Examples
+    --------
+    >>> rate_ratio(360, 125)
+    Fraction(25, 72)
+    """
     return Fraction(target_fs / fs).limit_denominator(1000)
 
 
@@ -122,7 +131,7 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     (125,)
     """
     x = np.asarray(signal, dtype=np.float64)
-    ratio = _rate_ratio(fs, target_fs)
+    ratio = rate_ratio(fs, target_fs)
     if ratio == 1:
         return x.copy()
     # Pad with the edge values so that the filter does not pull the signal's ends toward zero.
@@ -149,7 +158,7 @@ def _to_target_rate(r_peaks: np.ndarray, fs: float, target_fs: float, n: int) ->
     # The resampled signal's rate is fs times the rounded ratio, not target_fs: the R peaks
     # move by that ratio too, or they drift away from their beats over a long recording at a
     # rate whose ratio needs a denominator over 1000 (499.7 Hz: 3 samples a minute).
-    return np.minimum(np.rint(r_peaks * float(_rate_ratio(fs, target_fs))).astype(np.int64), n - 1)
+    return np.minimum(np.rint(r_peaks * float(rate_ratio(fs, target_fs))).astype(np.int64), n - 1)
 
 
 def segment_beats(

@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ecgbeat.beats import _rate_ratio, segment_beats
+from ecgbeat.beats import rate_ratio, segment_beats
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import pan_tompkins_marked, refine_r_peaks
 from ecgbeat.records import (
@@ -154,8 +154,8 @@ class StreamClassifier:
     -----
     A stream is not safe to feed from several threads at once. Memory stays bounded, pauses and
     a lead off included: the stream keeps about the last ``CONTEXT_SECONDS`` of signal (plus
-    up to a hop, the latest chunk and two periods of the 125 Hz resampler: 0.4 s at 360 Hz), the last :data:`TEMPLATE_BEATS` beats and a few dozen
-    R peaks.
+    up to a hop, the latest chunk and two periods of the 125 Hz resampler: 0.4 s at 360 Hz),
+    the last :data:`TEMPLATE_BEATS` beats and a few dozen R peaks.
 
     Examples
     --------
@@ -218,7 +218,7 @@ class StreamClassifier:
         # 125 Hz grid, and its R peaks round to the same grid samples (an even shift keeps
         # rint's ties to even). From another start, a beat is sampled up to 4 ms off that grid,
         # which changes its QRS's samples (and some classes) against classify_signal.
-        self._grid = 2 * _rate_ratio(self.fs, _BEAT_FS).denominator
+        self._grid = 2 * rate_ratio(self.fs, _BEAT_FS).denominator
         # The signal kept, from absolute sample index ``_start``.
         self._signal = np.zeros(0)
         self._start = 0
