@@ -108,8 +108,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     """
     tf = import_tensorflow()
     beats = tf.convert_to_tensor(beats, tf.float32)
-    if seed is None or isinstance(seed, int):
-        seed = tf.constant([0 if seed is None else seed, 0], tf.int64)
+    # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
+    if seed is None or isinstance(seed, numbers.Integral):
+        seed = tf.constant([0 if seed is None else int(seed), 0], tf.int64)
     seeds = tf.random.experimental.stateless_split(seed, 5)
     batch = tf.shape(beats)[0]
     beat, rest = beats[:, :n_beat_samples, 0], beats[:, n_beat_samples:, :]

@@ -48,6 +48,13 @@ def test_same_seed_same_draws():
     assert not np.array_equal(np.asarray(a), np.asarray(c))
 
 
+def test_a_numpy_integer_seed_is_the_same_seed():
+    beats = _spikes(4)
+    a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
+    b = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=np.int64(5))
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def _none():
     return {"shift": 0, "scale": 0.0, "wander": 0.0, "noise": 0.0}
 
