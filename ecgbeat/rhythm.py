@@ -44,6 +44,8 @@ Examples
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ecgbeat.exceptions import SignalError
@@ -104,8 +106,8 @@ def rr_features(
     SignalError
         If there are fewer than two R peaks, or they are not strictly increasing.
     ValueError
-        If ``fs`` is not a positive finite number, ``local_beats`` is below 1 or ``average``
-        is not a positive finite number.
+        If ``fs`` is not a positive finite number, ``local_beats`` is not an integer >= 1, or
+        ``average`` is not a positive finite number.
 
     Examples
     --------
@@ -115,11 +117,13 @@ def rr_features(
     >>> rr_features(np.arange(0, 2500, 250), fs=250, average=0.5)[3, [0, 3, 4]].tolist()
     [1.0, 0.5, 2.0]
     """
-    if not (np.isfinite(fs) and fs > 0):
+    if not (_is_real(fs) and np.isfinite(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    if int(local_beats) != local_beats or local_beats < 1:
+    if not (_is_real(local_beats) and np.isfinite(local_beats)) or (
+        int(local_beats) != local_beats or local_beats < 1
+    ):
         raise ValueError(f"local_beats must be an integer >= 1, got {local_beats!r}")
-    if average is not None and not (np.isfinite(average) and average > 0):
+    if average is not None and not (_is_real(average) and np.isfinite(average) and average > 0):
         raise ValueError(f"average must be a positive number of seconds, got {average!r}")
     peaks = np.asarray(r_peaks)
     if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
@@ -148,6 +152,12 @@ def rr_features(
     return np.column_stack(columns).astype(np.float32)
 
 
+def _is_real(value) -> bool:
+    """Whether ``value`` is a real number; text or None would fail in ``np.isfinite`` with a
+    TypeError that names neither the parameter nor the cause, and a bool is no count or rate."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     """``rr_pre`` and ``rr_post`` of each beat as z-scores within its recording.
 
@@ -174,8 +184,8 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``rr`` does not have the 7 columns of :func:`rr_features`, or ``std`` is negative or
-        not finite.
+        If ``rr`` does not have the 7 columns of :func:`rr_features`, or ``std`` is not a
+        finite number >= 0.
 
     Examples
     --------
@@ -192,7 +202,7 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
         )
     if std is None:
         std = float(rr[:, 1].std()) if len(rr) else 0.0
-    elif not (np.isfinite(std) and std >= 0):
+    elif not (_is_real(std) and np.isfinite(std) and std >= 0):
         raise ValueError(f"std must be a number of seconds >= 0, got {std!r}")
     zscores = np.zeros((len(rr), N_RR_ZSCORES), dtype=np.float32)
     if std > 0:

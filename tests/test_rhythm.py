@@ -11,7 +11,8 @@ from conftest import FAST_PARAMS, make_synthetic_beats
 
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.exceptions import SignalError
-from ecgbeat.rhythm import N_RR_FEATURES, RR_FEATURE_NAMES, rr_features
+from ecgbeat.rhythm import N_RR_FEATURES, RR_FEATURE_NAMES, rr_features, rr_zscores
+from ecgbeat.template import template_features
 
 # ------------------------------------------------------------------ the features, by hand
 
@@ -82,6 +83,27 @@ def test_features_do_not_depend_on_the_sampling_rate():
 def test_bad_input_is_named(peaks, fs, error, message):
     with pytest.raises(error, match=message):
         rr_features(np.asarray(peaks), fs)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"fs": "360"}, "fs must be a positive number"),
+        ({"fs": None}, "fs must be a positive number"),
+        ({"local_beats": float("inf")}, "local_beats must be an integer"),
+        ({"local_beats": float("nan")}, "local_beats must be an integer"),
+        ({"local_beats": None}, "local_beats must be an integer"),
+        ({"average": "0.8"}, "average must be a positive number"),
+    ],
+)
+def test_parameters_that_are_not_numbers_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        rr_features(np.array([0, 360, 720]), **{"fs": 360, **kwargs})
+    if "fs" in kwargs:
+        with pytest.raises(ValueError, match=message):
+            template_features(np.zeros((2, 187)), fs=kwargs["fs"])
+    with pytest.raises(ValueError, match="std must be a number"):
+        rr_zscores(np.ones((2, N_RR_FEATURES)), std="0.1")
 
 
 def test_real_record_against_the_annotations(mitdb_dir):
