@@ -12,9 +12,12 @@ The strengths (:data:`DEFAULT_AUGMENTATION`, the estimator's ``augmentation="ecg
     the beat moves by up to this many samples either way (R-peak jitter; at 125 Hz, 3 samples are
     24 ms); samples moved in from outside repeat the beat's edge;
 ``scale``
-    the amplitude about the beat's median changes by a factor in ``[1 - scale, 1 + scale]``;
+    the amplitude about the row's median (the median of the ``n_beat_samples`` columns, zero
+    padding included: 0 for a beat shorter than half the row) changes by a factor in
+    ``[1 - scale, 1 + scale]``;
 ``wander``
-    a straight baseline drift, up to this much (in the beat's [0, 1] units) over the beat;
+    a straight baseline drift, up to this much (in the beat's [0, 1] units) over the whole row,
+    so less over a beat shorter than the row;
 ``noise``
     Gaussian noise of a standard deviation up to this much.
 
@@ -131,6 +134,8 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
         factor = 1.0 + tf.random.stateless_uniform(
             [batch, 1], seeds[1], -strengths["scale"], strengths["scale"]
         )
+        # Over the row, padding included, as the shipped models were trained (about the beat's
+        # own median would change their recipe).
         median = tf.sort(beat, axis=1)[:, n_beat_samples // 2][:, None]
         beat = median + (beat - median) * factor
     if strengths["wander"]:
