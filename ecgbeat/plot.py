@@ -101,17 +101,33 @@ def class_colors(class_names: Sequence[Any]) -> dict[str, str]:
 
 
 def _names(labels: np.ndarray, class_names: Sequence[str] | None) -> np.ndarray:
-    """Labels as class names: integer codes index ``class_names``; names stay names."""
+    """Labels as class names: integer codes index ``class_names``; names stay names.
+
+    With ``class_names``, every label must be a code or one of the names: the figures draw the
+    classes of ``class_names`` only, and would leave out the beats of any other label.
+    """
     labels = np.asarray(labels)
-    if class_names is not None and np.issubdtype(labels.dtype, np.integer):
-        names = np.asarray([str(n) for n in class_names], dtype=object)
+    if class_names is None:
+        return labels.astype(str)
+    names = np.asarray([str(n) for n in class_names], dtype=object)
+    if labels.dtype.kind in "iub":
+        # Codes, as the evaluation reads them (ecgbeat.evaluation.named_labels): False, True
+        # are 0, 1.
+        labels = labels.astype(np.int64)
         if labels.size and (labels.min() < 0 or labels.max() >= len(names)):
             raise ValueError(
                 f"labels run from {labels.min()} to {labels.max()} but class_names has "
                 f"{len(names)} names"
             )
         return names[labels].astype(str)
-    return labels.astype(str)
+    text = labels.astype(str)
+    unnamed = sorted(set(text.ravel().tolist()) - set(names.tolist()))
+    if unnamed:
+        raise ValueError(
+            f"labels {unnamed} are neither names in class_names {names.tolist()} nor integer "
+            f"codes 0..{len(names) - 1} of them"
+        )
+    return text
 
 
 def plot_beats_by_class(
@@ -141,7 +157,8 @@ def plot_beats_by_class(
     y_pred : array-like of shape (n_beats,), optional
         Predicted classes, coded like ``y``.
     class_names : sequence of str, optional
-        Names of the integer codes ``0..n-1``; rows follow this order.
+        Names of the integer (or bool) codes ``0..n-1``; rows follow this order. Every label
+        must be one of them or its code (a ValueError names the others).
     n_per_class : int, default=4
         Beats drawn per class.
     fs : float, default=125.0
@@ -269,7 +286,8 @@ def plot_strip(
     labels : array-like
         Class of each beat (names, or integer codes with ``class_names``).
     class_names : sequence of str, optional
-        Names of the integer codes; also fixes the legend's order.
+        Names of the integer (or bool) codes; also fixes the legend's order. Every label must
+        be one of them or its code (a ValueError names the others).
     start : float, default=0.0
         Start of the strip in seconds.
     duration : float or None, default=10.0

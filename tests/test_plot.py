@@ -353,3 +353,24 @@ def test_grad_cam_of_a_rhythm_network_covers_the_beat_only():
     _, ax = plot_saliency(clf, row)
     np.testing.assert_allclose(ax.lines[0].get_ydata(), row[:187], rtol=1e-6)
     np.testing.assert_allclose(ax.images[0].get_array()[0], cam)
+
+
+def test_labels_that_class_names_do_not_name_are_refused_not_left_out():
+    # A label outside class_names had no row, marker or legend entry: its beats vanished from
+    # the figure without a word (and float or bool codes made every beat vanish).
+    signal, fs, r = _toy_ecg()
+    labels = np.array(["N"] * len(r))
+    labels[3] = "X"
+    with pytest.raises(ValueError, match=r"labels \['X'\] are neither names in class_names"):
+        plot_strip(signal, fs, r, labels, class_names=["N", "V"])
+    with pytest.raises(ValueError, match=r"labels \['0\.0', '1\.0'\] are neither names"):
+        plot_beats_by_class(np.zeros((4, 10)), [0.0, 1.0, 0.0, 1.0], class_names=["N", "V"])
+    with pytest.raises(ValueError, match=r"labels \['X'\] are neither names"):
+        plot_beats_by_class(
+            np.zeros((4, 10)), ["N", "V"] * 2, y_pred=["N", "X"] * 2, class_names=["N", "V"]
+        )
+    # Bool labels are codes, as the evaluation reads them: False is the first name.
+    abnormal = np.arange(len(r)) % 3 == 0
+    _, ax = plot_strip(signal, fs, r, abnormal, class_names=["normal", "abnormal"], duration=None)
+    drawn = {c.get_label(): len(c.get_offsets()) for c in ax.collections}
+    assert drawn["normal"] == (~abnormal).sum() and drawn["abnormal"] == abnormal.sum()
