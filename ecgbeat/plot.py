@@ -249,8 +249,13 @@ def plot_beats_by_class(
                 ax.set_facecolor(ERROR_FACE)
             ax.grid(alpha=0.3)
         axes[row, 0].set_ylabel(name, rotation=0, ha="right", fontweight="bold")
-    for ax in axes[-1]:
-        ax.set_xlabel("Time (s)")
+    for column in axes.T:
+        # Shared x axes label only the bottom row; when its panel is hidden (a class with too
+        # few beats), the lowest panel drawn carries the time axis instead.
+        shown = [ax for ax in column if ax.get_visible()]
+        if shown:
+            shown[-1].xaxis.set_tick_params(labelbottom=True)
+            shown[-1].set_xlabel("Time (s)")
     if pred is not None:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch

@@ -374,3 +374,20 @@ def test_labels_that_class_names_do_not_name_are_refused_not_left_out():
     _, ax = plot_strip(signal, fs, r, abnormal, class_names=["normal", "abnormal"], duration=None)
     drawn = {c.get_label(): len(c.get_offsets()) for c in ax.collections}
     assert drawn["normal"] == (~abnormal).sum() and drawn["abnormal"] == abnormal.sum()
+
+
+def test_beats_by_class_keeps_its_time_axis_when_the_last_row_is_empty():
+    # Shared x axes label the bottom row only: with no Q beats (a hidden last row) the grid had
+    # no time axis at all, neither ticks nor "Time (s)".
+    X = np.random.default_rng(0).random((23, 50))
+    y = np.array([0] * 20 + [3] * 3)  # F has 3 beats, Q none
+    fig, axes = plot_beats_by_class(X, y, class_names=NAMES, n_per_class=4)
+    fig.canvas.draw()
+
+    def time_axis(ax):
+        ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_visible()]
+        return ax.get_xlabel() == "Time (s)" and any(ticks)
+
+    # Each column's lowest panel drawn carries it: F's first three, N's in the last column.
+    assert [time_axis(axes[3, col]) for col in range(3)] == [True] * 3
+    assert time_axis(axes[0, 3]) and not time_axis(axes[0, 0])
