@@ -287,7 +287,8 @@ def plot_strip(
     fs : float
         Sampling frequency in Hz.
     r_peaks : array-like of int
-        Sample index of each beat's R peak.
+        Sample index of each beat's R peak, strictly increasing, inside the signal (see
+        :func:`ecgbeat.signals.check_r_peaks`).
     labels : array-like
         Class of each beat (names, or integer codes with ``class_names``).
     class_names : sequence of str, optional
@@ -327,7 +328,11 @@ def plot_strip(
         raise ValueError(f"signal must be one lead (1-D); got shape {signal.shape}")
     if not fs > 0:
         raise ValueError(f"fs must be positive, got {fs}")
-    r_peaks = np.asarray(r_peaks, dtype=np.int64)
+    from ecgbeat.signals import check_r_peaks  # here: it imports scipy.signal
+
+    # Refused, not cast: peak times in seconds, or fractional indices, would be truncated to
+    # the first samples and every mark drawn at the start of the strip.
+    r_peaks = check_r_peaks(r_peaks, signal.size, name="signal")
     names = _names(labels, class_names)
     if len(names) != len(r_peaks):
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")

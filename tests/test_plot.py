@@ -391,3 +391,15 @@ def test_beats_by_class_keeps_its_time_axis_when_the_last_row_is_empty():
     # Each column's lowest panel drawn carries it: F's first three, N's in the last column.
     assert [time_axis(axes[3, col]) for col in range(3)] == [True] * 3
     assert time_axis(axes[0, 3]) and not time_axis(axes[0, 0])
+
+
+def test_strip_refuses_r_peaks_that_are_not_sample_indices_of_the_signal():
+    # Peak times in seconds were cast to int: every mark piled up on the strip's first samples.
+    signal, fs, r = _toy_ecg()
+    labels = ["N"] * len(r)
+    with pytest.raises(ValueError, match="r_peaks must be integer sample indices"):
+        plot_strip(signal, fs, r / fs, labels)
+    with pytest.raises(ValueError, match=r"r_peaks must lie in \[0, 2999\]"):
+        plot_strip(signal, fs, r + 500, labels)  # peaks of a longer recording
+    _, ax = plot_strip(signal, fs, r.astype(float), labels, duration=None)  # whole floats
+    np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 0], r / fs)
