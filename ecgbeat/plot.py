@@ -631,8 +631,9 @@ def plot_saliency(
     layer : str, optional
         Convolutional layer for Grad-CAM (see :func:`grad_cam`).
     class_names : sequence of str, optional
-        Names of the classes for the title; by default the model card's ``target_names`` of a
-        pretrained model, else the classes themselves.
+        Names of the classes for the title, one per column of ``classifier.classes_``; by
+        default the model card's ``target_names`` of a pretrained model, else the classes
+        themselves.
     fs : float, default=125.0
         Sampling frequency of the beat.
     ax : matplotlib Axes, optional
@@ -664,18 +665,22 @@ def plot_saliency(
     >>> ax.get_title().startswith("Grad-CAM for class")
     True
     """
+    from sklearn.utils.validation import check_is_fitted
+
+    from ecgbeat.records import resolve_class_names
+
     plt = _pyplot()
+    check_is_fitted(classifier)
+    # One name per column of classes_: the names of codes 0..n-1, for a classifier that lacks
+    # some of them, would name another class.
+    names = resolve_class_names(classifier, class_names)
     beat = np.asarray(beat, dtype=np.float64).reshape(-1)
     proba = classifier.predict_proba(beat[None, :])[0]
     if class_index is None:
         class_index = int(np.argmax(proba))
     cam = grad_cam(classifier, beat, class_index=class_index, layer=layer)
     beat = beat[: cam.size]  # the beat's samples, without the R-R features after them
-    if class_names is None:
-        from ecgbeat.records import resolve_class_names
-
-        class_names = resolve_class_names(classifier)
-    name = str(class_names[class_index])
+    name = names[class_index]
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.0, 3.0), layout="constrained")
     else:

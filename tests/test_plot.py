@@ -403,3 +403,21 @@ def test_strip_refuses_r_peaks_that_are_not_sample_indices_of_the_signal():
         plot_strip(signal, fs, r + 500, labels)  # peaks of a longer recording
     _, ax = plot_strip(signal, fs, r.astype(float), labels, duration=None)  # whole floats
     np.testing.assert_allclose(ax.collections[0].get_offsets()[:, 0], r / fs)
+
+
+def test_plot_saliency_takes_one_class_name_per_class(bump_model):
+    # The title took class_names[column]: the names of codes 0..n-1 (N, S, V for classes_
+    # [0, 2]) named column 1 "S", and too few names raised an IndexError.
+    clf, bumps, _ = bump_model
+    for names in (["x"], ["a", "b", "c"]):
+        with pytest.raises(ValueError, match=f"class_names has {len(names)} names but the"):
+            plot_saliency(clf, bumps[0], class_names=names)
+    bump_class = int(np.flatnonzero(clf.classes_ == "bump")[0])
+    names = ["the bump" if c == "bump" else "flat" for c in clf.classes_]
+    _, ax = plot_saliency(clf, bumps[0], class_names=names)
+    assert ax.get_title().startswith("Grad-CAM for class the bump")
+    assert (
+        plot_saliency(clf, bumps[0], class_index=1 - bump_class)[1]
+        .get_title()
+        .startswith("Grad-CAM for class flat")
+    )
