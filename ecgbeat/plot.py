@@ -130,6 +130,14 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None) -> np.ndarray:
     return text
 
 
+def _check_fs(fs: float) -> float:
+    """The sampling frequency of a time axis, refused unless a finite number of Hz above 0:
+    0 or a negative rate would draw the beats at infinite or negative times."""
+    if not (isinstance(fs, numbers.Real) and np.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    return float(fs)
+
+
 def plot_beats_by_class(
     X,
     y,
@@ -190,6 +198,7 @@ def plot_beats_by_class(
         raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
     if n_per_class < 1:
         raise ValueError(f"n_per_class must be at least 1, got {n_per_class}")
+    fs = _check_fs(fs)
     true = _names(y, class_names)
     if len(true) != len(X):
         raise ValueError(f"X has {len(X)} beats but y has {len(true)} labels")
@@ -326,8 +335,7 @@ def plot_strip(
     signal = np.asarray(signal, dtype=np.float64)
     if signal.ndim != 1:
         raise ValueError(f"signal must be one lead (1-D); got shape {signal.shape}")
-    if not fs > 0:
-        raise ValueError(f"fs must be positive, got {fs}")
+    fs = _check_fs(fs)
     from ecgbeat.signals import check_r_peaks  # here: it imports scipy.signal
 
     # Refused, not cast: peak times in seconds, or fractional indices, would be truncated to
@@ -671,6 +679,7 @@ def plot_saliency(
 
     plt = _pyplot()
     check_is_fitted(classifier)
+    fs = _check_fs(fs)
     # One name per column of classes_: the names of codes 0..n-1, for a classifier that lacks
     # some of them, would name another class.
     names = resolve_class_names(classifier, class_names)
