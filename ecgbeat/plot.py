@@ -346,6 +346,8 @@ def plot_strip(
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
     if duration is not None and not (np.isfinite(duration) and duration > 0):
         raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+    if not (isinstance(start, numbers.Real) and np.isfinite(start)):
+        raise ValueError(f"start must be a finite number of seconds, got {start!r}")
     first = max(round(start * fs), 0)
     last = signal.size if duration is None else min(signal.size, first + round(duration * fs))
     if first >= last:

@@ -151,6 +151,10 @@ def test_strip_integer_labels_and_errors():
         plot_strip(signal, fs, r, ["N"])
     with pytest.raises(ValueError, match="after the end of the signal"):
         plot_strip(signal, fs, r, ["N"] * len(r), start=60.0)
+    # NaN or infinite starts raised "cannot convert float NaN to integer" or an OverflowError.
+    for start in (float("nan"), float("inf"), -float("inf"), None):
+        with pytest.raises(ValueError, match="start must be a finite number of seconds"):
+            plot_strip(signal, fs, r, ["N"] * len(r), start=start)
 
 
 def test_confusion_matrix_counts_and_labels():
