@@ -196,8 +196,8 @@ def plot_beats_by_class(
         X = X[:, :, 0]
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
-    if n_per_class < 1:
-        raise ValueError(f"n_per_class must be at least 1, got {n_per_class}")
+    if not (isinstance(n_per_class, numbers.Integral) and n_per_class >= 1):
+        raise ValueError(f"n_per_class must be an integer >= 1, got {n_per_class!r}")
     fs = _check_fs(fs)
     true = _names(y, class_names)
     if len(true) != len(X):
@@ -210,6 +210,8 @@ def plot_beats_by_class(
         if class_names is not None
         else sorted(set(true) | set(pred if pred is not None else []))
     )
+    if not order:
+        raise ValueError("no beats to draw: y is empty (and no class_names name the rows)")
     colors = class_colors(order)
     rng = np.random.default_rng(random_state)
     t = np.arange(X.shape[1]) / fs

@@ -109,6 +109,11 @@ def test_beats_by_class_shows_errors_first_marked_apart_from_the_class_colours()
 def test_beats_by_class_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="X has 3 beats but y has 2 labels"):
         plot_beats_by_class(np.zeros((3, 10)), [0, 1])
+    # Matplotlib's "Number of rows/columns must be a positive integer" named neither argument.
+    with pytest.raises(ValueError, match="no beats to draw: y is empty"):
+        plot_beats_by_class(np.zeros((0, 10)), [])
+    with pytest.raises(ValueError, match=r"n_per_class must be an integer >= 1, got 2\.5"):
+        plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=2.5)
 
 
 def _toy_ecg(fs=250, seconds=12):
