@@ -67,7 +67,13 @@ def check_signal(
     ...
     ecgbeat.exceptions.SignalError: stream: 1 NaN or infinite sample(s), the first at index 1001
     """
-    arr = np.asarray(signal)
+    try:
+        arr = np.asarray(signal)
+    except ValueError:
+        # numpy's own error (an inhomogeneous shape) would bypass SignalError and the name.
+        raise SignalError(
+            f"{name}: expected a 1-D single-lead signal, got a ragged sequence of sequences"
+        ) from None
     if arr.dtype == bool or not (
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
@@ -108,7 +114,12 @@ def check_r_peaks(r_peaks, n_samples: int, name: str = "signal") -> np.ndarray:
     >>> check_r_peaks([3.0, 10, 42], 50).tolist()
     [3, 10, 42]
     """
-    r = np.asarray(r_peaks)
+    try:
+        r = np.asarray(r_peaks)
+    except ValueError:
+        raise SignalError(
+            f"{name}: r_peaks must be 1-D sample indices, got a ragged sequence"
+        ) from None
     if r.ndim != 1:
         raise SignalError(f"{name}: r_peaks must be 1-D sample indices, got shape {r.shape}")
     if r.size and not np.issubdtype(r.dtype, np.integer):

@@ -129,11 +129,19 @@ def test_too_short_signal_is_rejected():
         (np.zeros(4000), -360, "sampling frequency"),
         (np.zeros(4000, dtype=bool), 360, "real numbers"),
         (np.array(["a"] * 4000), 360, "real numbers"),
+        # Raised numpy's ValueError, neither a SignalError nor naming the record.
+        ([np.zeros(3000), np.zeros(1000)], 360, r"record 123: expected a 1-D .* ragged"),
     ],
 )
 def test_bad_signals(signal, fs, message):
     with pytest.raises(SignalError, match=message):
         segment_beats(signal, fs, name="record 123")
+
+
+def test_ragged_r_peaks_are_a_signal_error_naming_the_record():
+    ecg, _ = synthetic_ecg(250, 10.0)
+    with pytest.raises(SignalError, match=r"record 7: r_peaks must be 1-D .* ragged"):
+        segment_beats(ecg, 250, r_peaks=[[500], [1000, 1500]], name="record 7")
 
 
 def test_error_names_the_record():
