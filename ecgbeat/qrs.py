@@ -152,7 +152,13 @@ def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | Non
     filtered, slope = qrs_slope(x, fs)
     integrated = uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest")
     refractory = round(0.200 * fs)
-    cand, _ = find_peaks(integrated, distance=refractory)
+    # find_peaks never takes a signal's first sample, where the energy of a QRS within about
+    # 40 ms of the start peaks, and that of a settling transient, which then set the learned
+    # level with no beat to start from (no beat was ever heard). A zero (the energy's floor)
+    # before it makes it a candidate. Not after the last sample: a stray last sample (a step to
+    # 0 ends 29 of the 48 MIT-BIH first leads) would be taken for a beat.
+    cand, _ = find_peaks(np.r_[0.0, integrated], distance=refractory)
+    cand -= 1
     if cand.size == 0:
         return np.empty(0, dtype=np.int64), slope
     heights = integrated[cand]

@@ -146,6 +146,30 @@ def test_a_flat_line_away_from_zero_has_no_peaks_and_is_unreadable(level):
     assert pan_tompkins(flat, 360).size == 0
 
 
+@pytest.mark.parametrize("fs", [250, 360])
+def test_a_beat_at_the_very_start_is_found(fs):
+    # The energy of a QRS peaking 30 ms in is largest on the first sample, which find_peaks
+    # never takes: the beat was missed.
+    t = np.arange(10 * fs) / fs
+    r = np.arange(0.03, 10, 0.8)
+    ecg = np.exp(-(((t[:, None] - r) / 0.012) ** 2)).sum(axis=1)
+    np.testing.assert_allclose(pan_tompkins(ecg, fs) / fs, r, atol=0.01)
+
+
+def test_a_settling_transient_at_the_start_does_not_silence_the_detector():
+    # An amplifier settling (20 times the QRS, 30 ms) set the learned level, and, being on the
+    # first sample, was no beat: with no beat heard, the levels never decayed and no beat of the
+    # recording was found.
+    fs = 360
+    t = np.arange(20 * fs) / fs
+    r = np.arange(0.5, 20, 0.8)
+    ecg = np.exp(-(((t[:, None] - r) / 0.012) ** 2)).sum(axis=1) + 20 * np.exp(-t / 0.03)
+    peaks = pan_tompkins(ecg, fs)
+    assert peaks.size > 0
+    found = np.abs(peaks[:, None] - np.round(r * fs)).min(axis=0) <= 0.01 * fs
+    assert found[5:].all()
+
+
 def test_unknown_detector():
     with pytest.raises(ValueError, match="unknown R-peak detector 'foo'"):
         detect_r_peaks(np.zeros(1000), 360, method="foo")
