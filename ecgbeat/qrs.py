@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Real
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
@@ -299,6 +300,11 @@ def threshold_peaks(
     r_peaks : ndarray of shape (n_beats,), int64
         Sorted sample indices of the R peaks.
 
+    Raises
+    ------
+    ValueError
+        If ``threshold`` is not a number in (0, 1) or ``window_seconds`` not a positive number.
+
     Examples
     --------
     >>> import numpy as np
@@ -308,8 +314,16 @@ def threshold_peaks(
     array([100, 400])
     """
     x, fs = check_signal(signal, fs)
-    if not 0 < threshold < 1:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold!r}")
+    if not (isinstance(threshold, Real) and 0 < threshold < 1):
+        raise ValueError(f"threshold must be a number in (0, 1), got {threshold!r}")
+    # A window of zero or fewer seconds was one sample long, and a sample has no local maximum:
+    # no beat at all, silently.
+    if not (
+        isinstance(window_seconds, Real) and np.isfinite(window_seconds) and window_seconds > 0
+    ):
+        raise ValueError(
+            f"window_seconds must be a positive number of seconds, got {window_seconds!r}"
+        )
     x = unit_scale(x)
     win = max(1, round(window_seconds * fs))
     out = []

@@ -170,6 +170,24 @@ def test_a_settling_transient_at_the_start_does_not_silence_the_detector():
     assert found[5:].all()
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"window_seconds": 0}, "window_seconds must be a positive number"),
+        ({"window_seconds": -10.0}, "window_seconds must be a positive number"),
+        ({"window_seconds": float("nan")}, "window_seconds must be a positive number"),
+        ({"window_seconds": None}, "window_seconds must be a positive number"),
+        ({"threshold": None}, r"threshold must be a number in \(0, 1\)"),
+    ],
+)
+def test_threshold_rule_refuses_bad_parameters_by_name(kwargs, message):
+    # A window of 0 or -10 s gave no beat at all, silently; NaN or None, numpy's errors.
+    ecg = np.zeros(1000)
+    ecg[[100, 400, 700]] = 1.0
+    with pytest.raises(ValueError, match=message):
+        threshold_peaks(ecg, 100, **kwargs)
+
+
 def test_unknown_detector():
     with pytest.raises(ValueError, match="unknown R-peak detector 'foo'"):
         detect_r_peaks(np.zeros(1000), 360, method="foo")
