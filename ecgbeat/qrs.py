@@ -414,7 +414,7 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     [200, 500, 805]
     """
     x, fs = check_signal(signal, fs)
-    if not (np.isfinite(radius) and radius >= 0):
+    if not (isinstance(radius, Real) and np.isfinite(radius) and radius >= 0):
         raise ValueError(f"radius must be a number of seconds >= 0, got {radius!r}")
     r = check_r_peaks(r_peaks, x.size)
     if r.size == 0:

@@ -245,6 +245,8 @@ def test_refinement_keeps_peaks_in_order_and_within_the_radius():
         ([1.5, 3.0], 0.1, "integer"),
         ([10, 20], -1, "radius"),
         ([10, 20], float("nan"), "radius"),
+        ([10, 20], None, "radius must be a number"),  # numpy's TypeError about isfinite
+        ([10, 20], "0.1", "radius must be a number"),
     ],
 )
 def test_refinement_names_bad_input(peaks, radius, message):
