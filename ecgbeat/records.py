@@ -129,7 +129,9 @@ class BeatTable:
 
     def duration(self) -> float:
         """The recording's length in seconds; without it, the time of the last beat (0 without
-        beats)."""
+        beats; NaN for beats without times, whose ``fs`` is NaN)."""
+        if self.fs != self.fs:
+            return float("nan")
         if self.n_samples is not None:
             return self.n_samples / self.fs
         return float(self.time[-1]) if len(self) else 0.0
@@ -142,7 +144,8 @@ class BeatTable:
         counts the others per class. The burden is the share of readable beats not in
         ``normal_class``: every other class counts as ectopic (for the AAMI classes: S, V, F
         and Q), and beats found in noise do not. Without a normal class the burden is ``None``;
-        else :func:`ectopic_burden`, exact.
+        else :func:`ectopic_burden`, exact. ``duration_s`` is ``None`` for beats without times
+        (a CSV of beats), so that the summary is valid JSON.
         """
         counts = self.counts()
         readable_counts = counts
@@ -162,7 +165,8 @@ class BeatTable:
         return {
             "record": self.record,
             "beats": len(self),
-            "duration_s": round(self.duration(), 1),
+            # NaN is no JSON value: json.dumps would write a NaN that JSON readers refuse.
+            "duration_s": None if self.fs != self.fs else round(self.duration(), 1),
             "counts": counts,
             "unreadable_beats": (
                 None if self.readable is None else int(len(self) - np.sum(self.readable))

@@ -490,6 +490,23 @@ def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
     assert beats.summary()["duration_s"] == 2.0
 
 
+def test_the_summary_of_beats_without_times_is_valid_json():
+    import json
+
+    from ecgbeat.records import BeatTable
+
+    def no_nan(constant):
+        raise ValueError(f"{constant} is no JSON value")
+
+    # A CSV of beats: no R peaks, so no times and no length (fs NaN), with or without beats.
+    for n in (2, 0):
+        beats = BeatTable(
+            "beats", np.arange(n), float("nan"), np.array(["N", "V"][:n]), np.eye(2)[:n], ["N", "V"]
+        )
+        summary = json.loads(json.dumps(beats.summary()), parse_constant=no_nan)
+        assert summary["duration_s"] is None and summary["beats"] == n
+
+
 def test_annotations_name_an_extension_not_a_path(mitdb_dir, capsys):
     from ecgbeat.cli import main
     from ecgbeat.datasets import read_annotations
