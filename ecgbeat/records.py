@@ -716,12 +716,35 @@ def classify_file(
     from ecgbeat.datasets import read_beats_csv
 
     classifier = fitted_classifier("mitbih" if classifier is None else classifier)
+    try:
+        beats = read_beats_csv(path, classifier.n_features_in_)
+    except DataFormatError as exc:
+        raise DataFormatError(f"{exc}{_not_beats_hint(path, classifier)}") from exc
     return classify_beats(
-        read_beats_csv(path, classifier.n_features_in_),
+        beats,
         classifier,
         name=path.stem,
         class_names=class_names,
         normal_class=normal_class,
+    )
+
+
+def _not_beats_hint(path: Path, classifier) -> str:
+    """What a CSV that failed to read as beats may be instead, for its error: a signal given
+    without its rate reads as rows of a few values, not beats of ``n_features_in_``."""
+    if path.suffix.lower() != ".csv":
+        return ""
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as stream:
+            n_columns = len(stream.readline().split(","))
+    except OSError:
+        return ""
+    n_beat_samples = classifier.n_features_in_ - int(classifier.get_params()["n_rr_features"])
+    if n_columns >= n_beat_samples:
+        return ""
+    return (
+        "; without a sampling rate a CSV holds beats, one per row: for a signal, one column "
+        "per lead, give its rate (fs=..., --fs HZ)"
     )
 
 

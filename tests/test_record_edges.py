@@ -294,7 +294,8 @@ def test_a_bad_csv_is_named_once_in_plain_words(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (
         f"ecgbeat predict: {bad}: not a CSV of numbers: the number of columns changed from 3 "
-        "to 2 at row 2"
+        "to 2 at row 2; without a sampling rate a CSV holds beats, one per row: for a signal, "
+        "one column per lead, give its rate (fs=..., --fs HZ)"
     )
     # An empty signal file: one line that says so, no NumPy warning before it.
     empty = tmp_path / "empty.csv"
@@ -474,6 +475,18 @@ def test_classify_file_reads_each_kind_of_input_as_its_own_function_does(tmp_pat
         classify_file(tmp_path / "lead.npy", "mitbih", fs=FS, annotations="atr")
     with pytest.raises(DataFormatError, match="sampling rate"):
         classify_file(tmp_path / "lead.npy", "mitbih")
+
+
+def test_a_csv_signal_given_without_its_rate_is_told_to_need_one(tmp_path):
+    from ecgbeat.records import classify_file
+
+    # A signal exported as CSV (a time column, a lead) reads as beats without fs: the error
+    # must say what would read it, not only that its rows are short beats.
+    path = tmp_path / "lead.csv"
+    t = np.arange(10 * FS) / FS
+    np.savetxt(path, np.column_stack([t, _ecg(10)]), delimiter=",", header="time,MLII", comments="")
+    with pytest.raises(DataFormatError, match=r"rows have 2 values.*give its rate \(fs="):
+        classify_file(path, "mitbih")
 
 
 def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
