@@ -668,8 +668,9 @@ def classify_file(
     Raises
     ------
     ValueError
-        If ``annotations`` is given for a file that is not a WFDB record, or ``fs`` for a
-        WFDB record or EDF file that states another rate.
+        If ``annotations`` is given for a file that is not a WFDB record, ``fs`` for a
+        WFDB record or EDF file that states another rate, or a classifier that reads R-R
+        features for a CSV of beats.
 
     Examples
     --------
@@ -716,6 +717,15 @@ def classify_file(
     from ecgbeat.datasets import read_beats_csv
 
     classifier = fitted_classifier("mitbih" if classifier is None else classifier)
+    n_rr = int(classifier.get_params().get("n_rr_features", 0))
+    if n_rr:
+        # As 'ecgbeat train' and 'evaluate' refuse such a model for a CSV, before reading it:
+        # read_beats_csv would call its rows beats of n_features_in_ samples.
+        raise ValueError(
+            f"{path}: the model reads {n_rr} R-R interval features after each beat, and a CSV "
+            "of beats has no recording to take R-R intervals from: classify it with a model "
+            "of beats alone, such as 'mitbih'"
+        )
     try:
         beats = read_beats_csv(path, classifier.n_features_in_)
     except DataFormatError as exc:
@@ -739,8 +749,7 @@ def _not_beats_hint(path: Path, classifier) -> str:
             n_columns = len(stream.readline().split(","))
     except OSError:
         return ""
-    n_beat_samples = classifier.n_features_in_ - int(classifier.get_params()["n_rr_features"])
-    if n_columns >= n_beat_samples:
+    if n_columns >= classifier.n_features_in_:
         return ""
     return (
         "; without a sampling rate a CSV holds beats, one per row: for a signal, one column "

@@ -489,6 +489,17 @@ def test_a_csv_signal_given_without_its_rate_is_told_to_need_one(tmp_path):
         classify_file(path, "mitbih")
 
 
+def test_a_csv_of_beats_is_refused_by_a_model_that_reads_rr_features(tmp_path):
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_file
+
+    path = tmp_path / "beats.csv"
+    np.savetxt(path, load_sample().data[:3], delimiter=",")
+    # Not "the model takes beats of 197 samples": the rows are beats, the model wants more.
+    with pytest.raises(ValueError, match=r"beats\.csv: the model reads 10 R-R interval features"):
+        classify_file(path, "mitbih-rhythm-template")
+
+
 def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
     from ecgbeat.records import BeatTable, classify_signal
 
