@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "BeatTable",
     "beat_cutting",
+    "beats_name",
     "check_record_rate",
     "classify_beats",
     "classify_file",
@@ -560,21 +561,40 @@ def classify_beats(
     )
 
 
+#: The suffixes of the compressed CSV files that :func:`ecgbeat.datasets.read_beats_csv` reads.
+_COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")
+
+
+def beats_name(path: str | os.PathLike) -> str:
+    """The record name of a CSV of beats: its name without ``.csv`` (nor ``.csv.gz``...).
+
+    Examples
+    --------
+    >>> beats_name("data/beats.csv"), beats_name("data/mitbih_test.csv.gz")
+    ('beats', 'mitbih_test')
+    """
+    path = Path(path)
+    return Path(path.stem).stem if path.suffix.lower() in _COMPRESSED else path.stem
+
+
 def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
     """What a file holds, as :func:`classify_file` reads it: ``"record"``, ``"signal"``, ``"beats"``.
 
     An EDF or ``.npy`` file is a signal; a CSV is a signal (one column per lead) when its
-    sampling rate ``fs`` is given, else a table of beats (one per row); anything else is a WFDB
-    record (its path without extension, or its ``.hea`` file).
+    sampling rate ``fs`` is given, else a table of beats (one per row; also compressed,
+    ``beats.csv.gz``, as :func:`ecgbeat.datasets.read_beats_csv` reads it); anything else is a
+    WFDB record (its path without extension, or its ``.hea`` file).
 
     Examples
     --------
     >>> [input_kind(p) for p in ("mitdb/100", "mitdb/100.hea", "holter.edf", "beats.csv")]
     ['record', 'record', 'signal', 'beats']
-    >>> input_kind("lead.csv", fs=500)
-    'signal'
+    >>> input_kind("lead.csv", fs=500), input_kind("beats.csv.gz")
+    ('signal', 'beats')
     """
     suffix = Path(path).suffix.lower()
+    if suffix in _COMPRESSED and Path(Path(path).stem).suffix.lower() == ".csv":
+        suffix = ".csv"  # not a record named beats.csv: read_beats_csv decompresses it
     if suffix in (".edf", ".npy") or (suffix == ".csv" and fs is not None):
         return "signal"
     return "beats" if suffix == ".csv" else "record"
@@ -733,7 +753,7 @@ def classify_file(
     return classify_beats(
         beats,
         classifier,
-        name=path.stem,
+        name=beats_name(path),
         class_names=class_names,
         normal_class=normal_class,
     )

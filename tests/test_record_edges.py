@@ -500,6 +500,26 @@ def test_a_csv_of_beats_is_refused_by_a_model_that_reads_rr_features(tmp_path):
         classify_file(path, "mitbih-rhythm-template")
 
 
+def test_predict_reads_a_compressed_csv_of_beats_as_beats(tmp_path, capsys):
+    import gzip
+
+    from ecgbeat.cli import main
+    from ecgbeat.datasets import load_sample
+
+    sample = load_sample()
+    rows = np.column_stack([sample.data[:4], sample.target[:4]])  # the Kaggle layout
+    np.savetxt(tmp_path / "beats.csv", rows, delimiter=",")
+    with gzip.open(tmp_path / "kaggle.csv.gz", "wb") as stream:
+        stream.write((tmp_path / "beats.csv").read_bytes())
+    # read_beats_csv decompresses it; it is no WFDB record named kaggle.csv.gz.
+    code = main(["-q", "predict", str(tmp_path / "kaggle.csv.gz"), str(tmp_path / "beats.csv")])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and len(lines) == 9
+    kaggle = [line.split(",", 1) for line in lines if line.startswith("kaggle,")]
+    plain = [line.split(",", 1) for line in lines if line.startswith("beats,")]
+    assert len(kaggle) == 4 and [row[1] for row in kaggle] == [row[1] for row in plain]
+
+
 def test_the_summary_gives_the_recordings_length_not_the_last_beats_time():
     from ecgbeat.records import BeatTable, classify_signal
 

@@ -89,14 +89,14 @@ def _table_names(items: list[tuple[str, Path]], kinds: dict[str, str]) -> dict[s
     ``mitdb/100``, ``holter.edf``, ``beats`` for ``beats.csv``), or the input as given when
     inputs of one name in different folders (``site1/100``, ``site2/100``) would mix up their
     rows and strips."""
-    from ecgbeat.records import record_path
+    from ecgbeat.records import beats_name, record_path
 
     names = {}
     for item, path in items:
         if item in kinds:
             kind = kinds[item]
             names[item] = {"record": record_path(path).name, "signal": path.name}.get(
-                kind, path.stem
+                kind, beats_name(path)
             )
     taken = list(names.values())
     return {item: item if taken.count(name) > 1 else name for item, name in names.items()}
