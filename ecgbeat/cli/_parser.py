@@ -201,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Classify every beat of WFDB records (path without extension, or the .hea "
         "file) or of CSV files of beats (one beat per row, Kaggle layout; a label column is "
         "ignored). Writes one CSV row per beat: record, sample (R-peak index; the row number "
-        "for CSV input), time_s, label, and one probability column per class. Records that "
+        "for CSV beats), time_s, label, reference (with --annotations), readable (without "
+        "--no-quality), and one probability column per class. Records that "
         "fail are reported on stderr and the others still classified; the exit code is 1 if "
         "any failed.",
     )
