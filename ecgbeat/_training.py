@@ -501,6 +501,9 @@ def _best_weights_callback(
             current = logs.get(monitor)
             if current is None:  # no validation: the last epoch is the one kept
                 result.best_epoch = epoch + 1
+                # Kept, not read off the network at the end: Ctrl-C in the next epoch leaves
+                # the network part-way through it.
+                self.best_weights = self.model.get_weights()
                 return
             at_cycle_end = cycle_ends is not None and epoch in cycle_ends
             if epoch == first_cycle_end:
@@ -712,6 +715,6 @@ def train(
             for callback in config.callbacks:
                 if getattr(callback, "_model", None) is trainer:
                     callback._model = None
-        if validation_data is not None:
+        if validation_data is not None or result.interrupted:
             best.restore()
     return result

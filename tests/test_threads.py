@@ -93,6 +93,31 @@ def test_ctrl_c_during_fit_keeps_the_best_weights_and_warns():
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_ctrl_c_mid_epoch_without_validation_keeps_the_last_whole_epoch():
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30, n_samples=N_SAMPLES)
+    weights_by_epoch = {}
+
+    class CtrlCInThirdEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            weights_by_epoch[epoch + 1] = self.model.get_weights()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if len(weights_by_epoch) == 2 and batch == 2:  # some steps into the third
+                raise KeyboardInterrupt
+
+    clf = HeartbeatCNNClassifier(
+        **FAST_PARAMS, validation_fraction=0, callbacks=[CtrlCInThirdEpoch()]
+    )
+    with pytest.warns(UserWarning, match=r"interrupted after 2 epoch"):
+        clf.fit(X, y)
+    assert clf.best_epoch_ == clf.n_epochs_ == 2
+    # The weights it reports, not those of the third epoch's first steps.
+    for kept, last in zip(clf.model_.get_weights(), weights_by_epoch[2], strict=True):
+        np.testing.assert_array_equal(kept, last)
+
+
 # ------------------------------------------------------------------ records two at a time
 
 
