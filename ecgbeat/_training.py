@@ -45,7 +45,8 @@ def joined(first: TrainingResult, second: TrainingResult) -> TrainingResult:
     """One result for two training stages run one after the other (the second's weights kept).
 
     The histories follow each other, epochs counted on through both: ``best_epoch`` is the
-    second stage's best, counted after the first stage's epochs.
+    second stage's best, counted after the first stage's epochs, or the first stage's best when
+    the second kept no epoch of its own (0: interrupted in its first epoch, it kept its start).
 
     Examples
     --------
@@ -58,7 +59,8 @@ def joined(first: TrainingResult, second: TrainingResult) -> TrainingResult:
     keys = list(dict.fromkeys([*first.history, *second.history]))
     return TrainingResult(
         history={key: [*first.history.get(key, []), *second.history.get(key, [])] for key in keys},
-        best_epoch=first.n_epochs + second.best_epoch,
+        # A second stage interrupted in its first epoch keeps its start: the first's best.
+        best_epoch=first.n_epochs + second.best_epoch if second.best_epoch else first.best_epoch,
         n_epochs=first.n_epochs + second.n_epochs,
         interrupted=first.interrupted or second.interrupted,
         sampling_rates=second.sampling_rates,
@@ -485,6 +487,10 @@ def _best_weights_callback(
         def _rate(self) -> float:
             return float(keras_module.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
+        def on_train_begin(self, logs=None):
+            # Epoch 0, what a fit interrupted before its first epoch ends reports keeping.
+            self.start_weights = self.model.get_weights()
+
         def on_train_batch_begin(self, batch, logs=None):
             # The rate this epoch trains at, once every callback's on_epoch_begin (a user's
             # scheduler among them) has set it: decay on plateau lowers it at the epoch's end,
@@ -529,9 +535,12 @@ def _best_weights_callback(
                     print(f"early stopping after epoch {epoch + 1}; best epoch {result.best_epoch}")
                 self.model.stop_training = True
 
-        def restore(self) -> None:
-            if self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
+        def restore(self, interrupted: bool = False) -> None:
+            weights = self.best_weights
+            if weights is None and interrupted:
+                weights = getattr(self, "start_weights", None)
+            if weights is not None:
+                self.model.set_weights(weights)
 
     return BestWeights()
 
@@ -716,5 +725,5 @@ def train(
                 if getattr(callback, "_model", None) is trainer:
                     callback._model = None
         if validation_data is not None or result.interrupted:
-            best.restore()
+            best.restore(result.interrupted)
     return result

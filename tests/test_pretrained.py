@@ -340,6 +340,33 @@ def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_ra
     assert clf.score(X, y) == 1.0
 
 
+def test_ctrl_c_early_in_the_second_stage_keeps_and_reports_the_first_stages_best(source_model):
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
+
+    class CtrlCInSecondStage(Stages):
+        def on_train_begin(self, logs=None):
+            super().on_train_begin(logs)
+            self.start = self.model.get_weights()  # the second stage's: the first's best
+
+        def on_train_batch_end(self, batch, logs=None):
+            if len(self.epochs) == 2 and batch == 0:  # after its first step
+                raise KeyboardInterrupt
+
+    stages = CtrlCInSecondStage()
+    clf = HeartbeatCNNClassifier.from_pretrained(
+        path, **FAST_PARAMS, train_head_first=True, lr_schedule="plateau", callbacks=[stages]
+    )
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf.fit(X, y)
+    first_stage_epochs = stages.epochs[0]
+    assert clf.n_epochs_ == first_stage_epochs and stages.epochs[1] == 0
+    val_loss = clf.history_["val_loss"]
+    assert clf.best_epoch_ == 1 + int(np.argmin(val_loss))  # the first stage's best, not its last
+    for kept, start in zip(clf.model_.get_weights(), stages.start, strict=True):
+        np.testing.assert_array_equal(kept, start)
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"freeze_conv": True, "train_head_first": True}],

@@ -118,6 +118,28 @@ def test_ctrl_c_mid_epoch_without_validation_keeps_the_last_whole_epoch():
         np.testing.assert_array_equal(kept, last)
 
 
+def test_ctrl_c_in_the_first_epoch_keeps_the_start_it_reports():
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30, n_samples=N_SAMPLES)
+    start = {}
+
+    class CtrlCInFirstEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            start["weights"] = self.model.get_weights()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 2:
+                raise KeyboardInterrupt
+
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, callbacks=[CtrlCInFirstEpoch()])
+    with pytest.warns(UserWarning, match=r"interrupted after 0 epoch.*so far \(0\)"):
+        clf.fit(X, y)
+    assert clf.best_epoch_ == clf.n_epochs_ == 0
+    for kept, initial in zip(clf.model_.get_weights(), start["weights"], strict=True):
+        np.testing.assert_array_equal(kept, initial)
+
+
 # ------------------------------------------------------------------ records two at a time
 
 
