@@ -209,7 +209,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         documentation's Training page says how this default was chosen; :data:`EARLIER_DEFAULTS`
         is the recipe of the older shipped models.
     lr_cycle_epochs : int, default=16
-        Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs.
+        Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs. Not used with
+        ``"plateau"`` (changing it warns).
     dropout : float or None, default=0.05
         Dropout rate of the network after each pooling block (twice that before the dense head
         of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
@@ -442,12 +443,19 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _warn_inert_parameters(self) -> None:
         """Warn when a parameter was changed that the learning-rate schedule does not use."""
-        if self.lr_schedule != "cosine_restarts":
-            return
         defaults = {
             name: parameter.default
             for name, parameter in inspect.signature(type(self).__init__).parameters.items()
         }
+        if self.lr_schedule != "cosine_restarts":
+            if self.lr_cycle_epochs != defaults["lr_cycle_epochs"]:
+                warn_caller(
+                    f"lr_cycle_epochs={self.lr_cycle_epochs!r} changes nothing with "
+                    f"lr_schedule={self.lr_schedule!r}: it is the length of the first cosine "
+                    "cycle. Set lr_schedule='cosine_restarts' to train in cycles",
+                    UserWarning,
+                )
+            return
         changed = [
             f"{name}={getattr(self, name)!r}"
             for name in ("lr_decay_patience", "lr_decay_factor", "early_stopping_patience")

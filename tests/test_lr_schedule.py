@@ -209,7 +209,16 @@ def test_only_parameters_that_act_under_the_schedule_pass_silently():
     X, y = make_synthetic_beats(n_per_class=20)
     params = {**FAST_PARAMS, "epochs": 2}
     cases = [
-        ({"lr_schedule": "plateau", "lr_decay_patience": 1, "early_stopping_patience": 2}, None),
+        (
+            {
+                "lr_schedule": "plateau",
+                "lr_decay_patience": 1,
+                "early_stopping_patience": 2,
+                "lr_cycle_epochs": 16,  # the default (FAST_PARAMS shortens the cycle)
+            },
+            None,
+        ),
+        ({"lr_schedule": "plateau", "lr_cycle_epochs": 4}, "lr_cycle_epochs=4 changes nothing"),
         ({"early_stopping_patience": None}, None),  # turning early stopping off acts
         ({"early_stopping_patience": 3}, "early_stopping_patience=3 changes nothing"),
     ]
