@@ -196,8 +196,8 @@ def grouped_validation_split(
     """Indices of the training and validation beats, no group on both sides.
 
     One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with ``round(1 /
-    fraction)`` folds (at least 2, at most one per group) is held out: about ``fraction`` of the
-    groups, with class proportions as close to the whole as whole groups allow. Of the folds, the
+    fraction)`` folds (at least 2, at most one per group and one per beat of the largest class)
+    is held out: about ``fraction`` of the groups, with class proportions as close to the whole as whole groups allow. Of the folds, the
     first that leaves every class both in training and in validation is taken, else the first that
     trains on every class, else (with a warning naming the classes) the first.
 
@@ -219,7 +219,9 @@ def grouped_validation_split(
             f"({groups[0]!r}): give beats of more patients, groups=None, or "
             "validation_fraction=0"
         )
-    n_splits = min(max(2, round(1 / fraction)), n_groups)
+    # StratifiedGroupKFold refuses more folds than the largest class has beats.
+    largest_class = int(np.unique(y, return_counts=True)[1].max())
+    n_splits = max(2, min(round(1 / fraction), n_groups, largest_class))
     splitter = _model_selection().StratifiedGroupKFold(
         n_splits=n_splits, shuffle=True, random_state=seed
     )

@@ -56,6 +56,16 @@ def test_a_class_that_cannot_be_trained_on_is_named():
     assert not set(groups[train]) & set(groups[val])
 
 
+def test_classes_smaller_than_the_number_of_folds_still_split():
+    # validation_fraction=0.1 asks for 10 folds; no class has 10 beats to stratify them with.
+    X, y = make_synthetic_beats(n_per_class=9)
+    groups = np.arange(len(y)) % 13
+    train, val = grouped_validation_split(y, 0.1, 0, groups)
+    assert len(val) and not set(groups[train]) & set(groups[val])
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y, groups=groups)
+    assert len(clf.history_["val_loss"]) == 1
+
+
 def test_one_patient_cannot_be_split_by_patient():
     X, y = make_synthetic_beats()
     with pytest.raises(ValueError, match="at least 2 groups"):
