@@ -304,6 +304,28 @@ def test_a_random_split_refuses_annotations_other_than_the_published_ones(mitdb_
     assert fetch_mitbih(tmp_path, records=["100"], cache=False).target.size == 2271
 
 
+def test_a_beat_of_no_aami_class_ends_its_neighbours_intervals(mitdb_dir, tmp_path):
+    # An R-on-T beat (r), which MIT-BIH does not hold but other annotations do, is a beat of no
+    # AAMI class: no row of its own, but its neighbours' R-R intervals end at it, and a detection
+    # of it is no false detection. Both used to treat it as no beat at all.
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    symbols = np.array(ann.symbol, dtype=object)
+    k = np.flatnonzero(symbols == "N")[100]
+    symbols[k] = "r"
+    wfdb.wrann("100", "atr", ann.sample, symbols, write_dir=str(folder))
+    common = dict(records=["100"], cache=False, download_if_missing=False)
+    b = fetch_mitbih(tmp_path, **common)
+    r = ann.sample[k]
+    assert b.target.size == 2271 and r not in b.r_peaks
+    after = np.searchsorted(b.r_peaks, r)
+    assert b.rr_features[after - 1, 1] == pytest.approx((r - b.r_peaks[after - 1]) / 360)
+    assert b.rr_features[after, 0] == pytest.approx((b.r_peaks[after] - r) / 360)
+    found = fetch_mitbih(tmp_path, detector="pan-tompkins", **common)
+    assert found.detection["100"]["fp"] == 0
+    assert found.unmatched.r_peaks.size == 0
+
+
 def test_absent_lead(mitdb_dir):
     with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
         fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)

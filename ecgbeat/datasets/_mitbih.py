@@ -47,7 +47,8 @@ MITBIH_RECORDS = (
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
 #: MIT-BIH beat annotation symbol -> AAMI label. Symbols not listed (the beats of
 #: :data:`UNCLASSED_BEAT_SYMBOLS`, and the non-beat annotations such as + ~ | x) are not beats
-#: of an AAMI class, and the loaders skip them.
+#: of an AAMI class, and the loaders give them no row (the unclassed beats still end their
+#: neighbours' R-R intervals).
 AAMI_SYMBOLS = {
     **dict.fromkeys("NLRej", 0),
     **dict.fromkeys("AaJS", 1),
@@ -172,29 +173,37 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
     name = f"mitdb/{record}"
     signal, fs, lead_name, _ = read_lead(folder / record, lead, name)
     samples, symbols = read_annotations(folder / record, "atr", signal.size, name, fs)
-    is_beat = np.isin(symbols, list(AAMI_SYMBOLS))
+    # Every beat is an R peak, with or without an AAMI class: a beat left out would make its
+    # neighbours' R-R intervals span it, and a detection of it a false one.
+    is_beat = np.isin(symbols, [*AAMI_SYMBOLS, *UNCLASSED_BEAT_SYMBOLS])
+    peaks, peak_symbols = samples[is_beat], symbols[is_beat]
+    # The random split's table counts the beats of an AAMI class only: each beat's place there.
+    is_aami = np.isin(peak_symbols, list(AAMI_SYMBOLS))
+    aami_index = np.where(is_aami, np.cumsum(is_aami) - 1, -1)
     cut = {"name": f"record {name}", **cut_params}
     if detector is None:
-        seg, rr = cut_beats(signal, fs, samples[is_beat], **cut)
-        beat_symbols = symbols[is_beat][:-1]
-        beat_index = np.arange(beat_symbols.size)
+        seg, rr = cut_beats(signal, fs, peaks, **cut)
+        beat_symbols = peak_symbols[:-1]
+        beat_index = aami_index[:-1]
         detected = np.zeros(0, dtype=np.int64)
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
         seg, rr = cut_beats(signal, fs, detected, **cut)
-        beat_index = _nearest(seg.r_peaks, samples[is_beat], 0.150 * fs)
-        beat_symbols = np.where(beat_index >= 0, symbols[is_beat][beat_index], "")
+        nearest = _nearest(seg.r_peaks, peaks, 0.150 * fs)
+        beat_symbols = np.where(nearest >= 0, peak_symbols[nearest], "")
+        beat_index = np.where(nearest >= 0, aami_index[nearest], -1)
     return {
         "beats": seg.beats,
         "rr": rr,
         "r_peaks": seg.r_peaks,
+        # The annotation symbol of each row's beat; "" for a detection of no annotated beat.
         "symbol": beat_symbols,
-        # Which annotated beat of the record (in annotation order) each row is; -1 for none.
+        # Which beat of an AAMI class (in annotation order) each row is; -1 for none.
         "beat_index": beat_index,
-        "n_annotated": np.array(int(is_beat.sum())),
+        "n_annotated": np.array(int(is_aami.sum())),
         "lead": np.array(lead_name),
         "detected": detected,
-        "reference": samples[np.isin(symbols, [*AAMI_SYMBOLS, *UNCLASSED_BEAT_SYMBOLS])],
+        "reference": peaks,
     }
 
 
@@ -247,8 +256,10 @@ def fetch_mitbih(
     detector : {None, "pan-tompkins", "threshold"}, default=None
         None takes the R peaks from the reference annotations. A detector name finds them with
         :func:`ecgbeat.qrs.detect_r_peaks` instead; each detected beat then gets the class of the
-        reference beat within 150 ms (one detection per beat: the nearest), and detections with
-        no such beat are dropped.
+        reference beat within 150 ms (one detection per beat: the nearest); detections with
+        no such beat are left out of ``data`` (they are in ``unmatched``), and so are the
+        detections of beats of no AAMI class (:data:`UNCLASSED_BEAT_SYMBOLS`), which are in
+        neither.
     download_if_missing : bool, default=True
         Download missing files from PhysioNet (verified against its SHA256SUMS.txt).
     return_X_y : bool, default=False
@@ -361,7 +372,8 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         rows = feature_rows(arrays["beats"], arrays["rr"], **features)
         if detector is not None:
             # Detections with no reference beat within 150 ms: false positives of the detector.
-            extra = ~keep
+            # (A detection of a beat of no AAMI class is a beat, though not a row to score.)
+            extra = arrays["symbol"] == ""
             unmatched["data"].append(rows[extra])
             unmatched["groups"].append(np.full(int(extra.sum()), record, dtype="U3"))
             unmatched["r_peaks"].append(arrays["r_peaks"][extra])
