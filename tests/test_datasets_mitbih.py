@@ -151,6 +151,12 @@ def test_bad_arguments(mitdb_dir):
         fetch_mitbih(mitdb_dir.parent, records=[])
 
 
+def test_one_record_named_by_a_numpy_integer():
+    records = np.array([100, 114])
+    assert _mitbih._select_records(records[0], None, "all") == ["100"]
+    assert _mitbih._select_records(records, None, "all") == ["100", "114"]
+
+
 def _detected(mitdb_dir, record: str):
     """One record's beats cut at the detector's R peaks, built afresh."""
     return fetch_mitbih(

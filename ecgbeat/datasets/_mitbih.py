@@ -115,7 +115,9 @@ def _select_records(records, split, subset) -> list[str]:
     if records is None:
         chosen = list(MITBIH_RECORDS)
     else:
-        chosen = [str(r) for r in ([records] if isinstance(records, str | int) else records)]
+        # One record may be named by a NumPy integer too (an element of an array of records).
+        one = isinstance(records, str | int | np.integer)
+        chosen = [str(r) for r in ([records] if one else records)]
         unknown = sorted(set(chosen) - set(MITBIH_RECORDS))
         if unknown:
             raise ValueError(f"not MIT-BIH records: {unknown}; the records are {MITBIH_RECORDS}")
