@@ -857,6 +857,17 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             for start in starts:
                 predict_batch(start)
+        finite = np.isfinite(proba).all(axis=1)
+        if not finite.all():
+            # Beats within float32's range can still overflow the network's sums (values near
+            # 1e38): NaN probabilities would make predict return the first class without a word.
+            rows = np.flatnonzero(~finite)
+            raise ValueError(
+                f"the network's output is not finite for {len(rows)} beat(s) (the first in row "
+                f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "
+                "their values overflow the network's float32 arithmetic; beats are expected in "
+                "[0, 1], as ecgbeat.beats.segment_beats makes them"
+            )
         # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
         proba /= proba.sum(axis=1, keepdims=True)
         return proba

@@ -433,6 +433,23 @@ def test_predict_batch_size_is_checked_where_it_is_used(beats, size):
         clf.predict_proba(X)
 
 
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_beats_that_overflow_inside_the_network_are_an_error_not_nan(precision):
+    """Finite float32 beats near its limit made NaN probabilities, and predict the first class."""
+    from ecgbeat.exceptions import InputScaleWarning
+
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih", inference_precision=precision)
+    X = np.zeros((3, clf.n_features_in_), dtype=np.float32)
+    X[1] = 3e38
+    for method in (clf.predict_proba, clf.predict):
+        with (
+            pytest.warns(InputScaleWarning),
+            pytest.raises(ValueError, match=r"not finite for 1 beat\(s\) \(the first in row 1"),
+        ):
+            method(X)
+    assert np.isfinite(clf.predict_proba(X[[0, 2]])).all()
+
+
 @pytest.mark.parametrize("n_rr", ["7", -1, 2.0, True, None])
 def test_n_rr_features_is_checked_where_predict_uses_it(fitted, n_rr):
     clf, X, _ = fitted
