@@ -139,7 +139,8 @@ class LowLatencyPredictor:
         Raises
         ------
         ValueError
-            If ``X`` has another number of columns, or NaN or infinite values.
+            If ``X`` has another number of columns, NaN or infinite values, or values so large
+            that the network's output is not finite.
         """
         try:
             rows = np.asarray(X)
@@ -163,7 +164,17 @@ class LowLatencyPredictor:
             if not np.isfinite(rows).all():
                 raise ValueError("X contains NaN or infinite values")
             raise ValueError("X holds values too large for float32, the network's input type")
-        return self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
+        proba = self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
+        if not np.isfinite(proba).all():
+            # Rows near float32's limit (about 1e38) overflow the network's sums: NaN
+            # probabilities would make predict return the first class without a word.
+            row = int(np.flatnonzero(~np.isfinite(proba).all(axis=1))[0])
+            raise ValueError(
+                f"the network's output is not finite for row {row} (largest value "
+                f"{float(np.abs(rows[row]).max()):.3g}): its values overflow the network's "
+                "float32 arithmetic; beats are expected in [0, 1]"
+            )
+        return proba
 
     def predict(self, X) -> np.ndarray:
         """The class of each row, from :attr:`classes_` (see :meth:`predict_proba`)."""

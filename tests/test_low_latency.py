@@ -104,6 +104,17 @@ def test_bad_input_is_named(fitted):
         LowLatencyPredictor(HeartbeatCNNClassifier())
 
 
+def test_rows_that_overflow_inside_the_network_are_an_error_not_nan():
+    """Finite float32 rows near its limit made NaN probabilities, and predict the first class."""
+    predictor = LowLatencyPredictor(HeartbeatCNNClassifier.from_pretrained("mitbih"))
+    X = np.zeros((3, predictor.n_features_in_), dtype=np.float32)
+    X[1] = 3e38
+    for method in (predictor.predict_proba, predictor.predict):
+        with pytest.raises(ValueError, match="not finite for row 1"):
+            method(X)
+    assert np.isfinite(predictor.predict_proba(X[[0, 2]])).all()
+
+
 def test_a_missing_runtime_names_the_extra(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now fails
     with pytest.raises(ImportError, match=r"tf2onnx: pip install .*\[onnx\]"):
