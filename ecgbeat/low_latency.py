@@ -48,7 +48,8 @@ class LowLatencyPredictor:
     ----------
     classifier : HeartbeatCNNClassifier
         A fitted classifier. Its network is exported when the predictor is made; later changes
-        to the classifier (a new ``fit``) do not reach the predictor.
+        to the classifier (a new ``fit``) do not reach the predictor. The predictor computes in
+        float32 whatever the classifier's ``inference_precision``.
     threads : int, default=1
         ONNX Runtime's intra-op threads. One is fastest for a single beat; more help batches.
 

@@ -133,7 +133,8 @@ class StreamClassifier:
         detector holds back noise either way, as :func:`ecgbeat.qrs.pan_tompkins` does.
     low_latency : bool, default=False
         Run the network in ONNX Runtime (:class:`ecgbeat.low_latency.LowLatencyPredictor`,
-        ``pip install ecgbeat[onnx]``): about 0.2 ms a beat instead of about 1 ms a call.
+        ``pip install ecgbeat[onnx]``): about 0.2 ms a beat instead of about 1 ms a call,
+        in float32 whatever the classifier's ``inference_precision``.
 
     Attributes
     ----------
