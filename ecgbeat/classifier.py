@@ -497,10 +497,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """
         kwargs = {"reset": reset, "dtype": [np.float32, np.float64], "allow_nd": True}
         validate_y = not (isinstance(y, str) and y == "no_validation")
-        if validate_y:
-            X, y = validate_data(self, X, y, **kwargs)
-        else:
-            X = validate_data(self, X, **kwargs)
+        try:
+            if validate_y:
+                X, y = validate_data(self, X, y, **kwargs)
+            else:
+                X = validate_data(self, X, **kwargs)
+        except ValueError as exc:
+            n_rr = getattr(self, "n_rr_features", 0)
+            wrong_width = "is expecting" in str(exc) and "features as input" in str(exc)
+            if reset or not isinstance(n_rr, int) or n_rr < 1 or not wrong_width:
+                raise
+            # Beats alone (a Kaggle CSV, segment_beats' output) given to a rhythm model: the
+            # counts alone do not say which columns are missing.
+            raise ValueError(
+                f"{exc} The model reads {self.n_features_in_ - n_rr} beat samples then "
+                f"{n_rr} rhythm feature columns (n_rr_features): beats alone lack them; "
+                "ecgbeat.beats.feature_rows appends them, classify_record does it for a record"
+            ) from None
         if X.ndim == 3:
             if X.shape[2] != 1:
                 raise ValueError(

@@ -332,6 +332,13 @@ def test_unknown_parameter_values_are_named(params, match):
         HeartbeatCNNClassifier(**params).fit(X, y)
 
 
+def test_beats_alone_given_to_a_rhythm_model_are_told_what_is_missing():
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih-rhythm")
+    beats = np.zeros((2, 187), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"expecting 194 .* 187 beat samples then 7 rhythm"):
+        clf.predict(beats)
+
+
 def test_predict_before_fit_and_wrong_beat_length(fitted):
     clf, X, _ = fitted
     with pytest.raises(NotFittedError):
