@@ -44,10 +44,9 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
+from ecgbeat._checks import is_finite_number
 from ecgbeat.exceptions import SignalError
 
 __all__ = [
@@ -117,13 +116,11 @@ def rr_features(
     >>> rr_features(np.arange(0, 2500, 250), fs=250, average=0.5)[3, [0, 3, 4]].tolist()
     [1.0, 0.5, 2.0]
     """
-    if not (_is_real(fs) and np.isfinite(fs) and fs > 0):
+    if not (is_finite_number(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    if not (_is_real(local_beats) and np.isfinite(local_beats)) or (
-        int(local_beats) != local_beats or local_beats < 1
-    ):
+    if not is_finite_number(local_beats) or int(local_beats) != local_beats or local_beats < 1:
         raise ValueError(f"local_beats must be an integer >= 1, got {local_beats!r}")
-    if average is not None and not (_is_real(average) and np.isfinite(average) and average > 0):
+    if average is not None and not (is_finite_number(average) and average > 0):
         raise ValueError(f"average must be a positive number of seconds, got {average!r}")
     peaks = np.asarray(r_peaks)
     if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
@@ -150,12 +147,6 @@ def rr_features(
     record = np.full(peaks.size, average)
     columns = (pre, post, local, record, pre / average, post / average, local / average)
     return np.column_stack(columns).astype(np.float32)
-
-
-def _is_real(value) -> bool:
-    """Whether ``value`` is a real number; text or None would fail in ``np.isfinite`` with a
-    TypeError that names neither the parameter nor the cause, and a bool is no count or rate."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
@@ -202,7 +193,7 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
         )
     if std is None:
         std = float(rr[:, 1].std()) if len(rr) else 0.0
-    elif not (_is_real(std) and np.isfinite(std) and std >= 0):
+    elif not (is_finite_number(std) and std >= 0):
         raise ValueError(f"std must be a number of seconds >= 0, got {std!r}")
     zscores = np.zeros((len(rr), N_RR_ZSCORES), dtype=np.float32)
     if std > 0:

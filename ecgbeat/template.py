@@ -33,9 +33,9 @@ Examples
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from ecgbeat._checks import is_finite_number
 
 __all__ = [
     "COMPARED_SECONDS",
@@ -158,10 +158,7 @@ def compare_with_template(beats, template, *, fs: float = 125.0) -> np.ndarray:
 def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
     """The beats as an array and the samples of each that the features read (the first
     :data:`COMPARED_SECONDS`); a ValueError naming what is wrong with them or with ``fs``."""
-    # Text or None would fail in np.isfinite with a TypeError that names neither fs nor the cause.
-    if not (
-        isinstance(fs, numbers.Real) and not isinstance(fs, bool) and np.isfinite(fs) and fs > 0
-    ):
+    if not (is_finite_number(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
     x = np.asarray(beats)
     if x.ndim != 2:
