@@ -31,6 +31,7 @@ import numpy as np
 
 from ecgbeat._atomic import replacing
 from ecgbeat.datasets import DEFAULT_LEADS
+from ecgbeat.datasets._heartbeat_csv import COMPRESSED_SUFFIXES
 from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
 
@@ -561,10 +562,6 @@ def classify_beats(
     )
 
 
-#: The suffixes of the compressed CSV files that :func:`ecgbeat.datasets.read_beats_csv` reads.
-_COMPRESSED = (".gz", ".bz2", ".xz", ".lzma")
-
-
 def beats_name(path: str | os.PathLike) -> str:
     """The record name of a CSV of beats: its name without ``.csv`` (nor ``.csv.gz``...).
 
@@ -574,7 +571,7 @@ def beats_name(path: str | os.PathLike) -> str:
     ('beats', 'mitbih_test')
     """
     path = Path(path)
-    return Path(path.stem).stem if path.suffix.lower() in _COMPRESSED else path.stem
+    return Path(path.stem).stem if path.suffix.lower() in COMPRESSED_SUFFIXES else path.stem
 
 
 def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
@@ -593,7 +590,7 @@ def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
     ('signal', 'beats')
     """
     suffix = Path(path).suffix.lower()
-    if suffix in _COMPRESSED and Path(Path(path).stem).suffix.lower() == ".csv":
+    if suffix in COMPRESSED_SUFFIXES and Path(Path(path).stem).suffix.lower() == ".csv":
         suffix = ".csv"  # not a record named beats.csv: read_beats_csv decompresses it
     if suffix in (".edf", ".npy") or (suffix == ".csv" and fs is not None):
         return "signal"

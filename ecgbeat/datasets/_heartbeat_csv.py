@@ -19,6 +19,8 @@ __all__ = ["load_heartbeat_csv", "read_beats_csv"]
 
 #: The compressed files that np.loadtxt opens by their suffix; the header check must open them so.
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+#: The suffixes of the compressed CSV files that these readers decompress.
+COMPRESSED_SUFFIXES = tuple(_OPENERS)
 
 
 def load_heartbeat_csv(
