@@ -505,7 +505,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         except ValueError as exc:
             n_rr = getattr(self, "n_rr_features", 0)
             wrong_width = "is expecting" in str(exc) and "features as input" in str(exc)
-            if reset or not isinstance(n_rr, int) or n_rr < 1 or not wrong_width:
+            if reset or not isinstance(n_rr, numbers.Integral) or n_rr < 1 or not wrong_width:
                 raise
             # Beats alone (a Kaggle CSV, segment_beats' output) given to a rhythm model: the
             # counts alone do not say which columns are missing.

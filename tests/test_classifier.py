@@ -337,6 +337,10 @@ def test_beats_alone_given_to_a_rhythm_model_are_told_what_is_missing():
     beats = np.zeros((2, 187), dtype=np.float32)
     with pytest.raises(ValueError, match=r"expecting 194 .* 187 beat samples then 7 rhythm"):
         clf.predict(beats)
+    # set_params(n_rr_features=np.int64(7)), as a grid of NumPy integers sets it: the same hint.
+    clf.n_rr_features = np.int64(7)
+    with pytest.raises(ValueError, match=r"187 beat samples then 7 rhythm"):
+        clf.predict(beats)
 
 
 def test_predict_before_fit_and_wrong_beat_length(fitted):
