@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._checks import is_finite_number
 from ecgbeat._install import install_hint
 from ecgbeat.evaluation import named_labels
 
@@ -133,7 +134,7 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None) -> np.ndarray:
 def _check_fs(fs: float) -> float:
     """The sampling frequency of a time axis, refused unless a finite number of Hz above 0:
     0 or a negative rate would draw the beats at infinite or negative times."""
-    if not (isinstance(fs, numbers.Real) and np.isfinite(fs) and fs > 0):
+    if not (is_finite_number(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
     return float(fs)
 
@@ -196,7 +197,9 @@ def plot_beats_by_class(
         X = X[:, :, 0]
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
-    if not (isinstance(n_per_class, numbers.Integral) and n_per_class >= 1):
+    if isinstance(n_per_class, bool) or not (
+        isinstance(n_per_class, numbers.Integral) and n_per_class >= 1
+    ):
         raise ValueError(f"n_per_class must be an integer >= 1, got {n_per_class!r}")
     fs = _check_fs(fs)
     true = _names(y, class_names)
@@ -346,9 +349,9 @@ def plot_strip(
     names = _names(labels, class_names)
     if len(names) != len(r_peaks):
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
-    if duration is not None and not (np.isfinite(duration) and duration > 0):
+    if duration is not None and not (is_finite_number(duration) and duration > 0):
         raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
-    if not (isinstance(start, numbers.Real) and np.isfinite(start)):
+    if not is_finite_number(start):
         raise ValueError(f"start must be a finite number of seconds, got {start!r}")
     first = max(round(start * fs), 0)
     last = signal.size if duration is None else min(signal.size, first + round(duration * fs))

@@ -25,12 +25,12 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from numbers import Real
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
+from ecgbeat._checks import is_finite_number
 from ecgbeat.quality import WindowQuality, hold_back_in_noise, window_quality
 from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
@@ -314,13 +314,11 @@ def threshold_peaks(
     array([100, 400])
     """
     x, fs = check_signal(signal, fs)
-    if not (isinstance(threshold, Real) and 0 < threshold < 1):
+    if not (is_finite_number(threshold) and 0 < threshold < 1):
         raise ValueError(f"threshold must be a number in (0, 1), got {threshold!r}")
     # A window of zero or fewer seconds was one sample long, and a sample has no local maximum:
     # no beat at all, silently.
-    if not (
-        isinstance(window_seconds, Real) and np.isfinite(window_seconds) and window_seconds > 0
-    ):
+    if not (is_finite_number(window_seconds) and window_seconds > 0):
         raise ValueError(
             f"window_seconds must be a positive number of seconds, got {window_seconds!r}"
         )
@@ -414,7 +412,7 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     [200, 500, 805]
     """
     x, fs = check_signal(signal, fs)
-    if not (isinstance(radius, Real) and np.isfinite(radius) and radius >= 0):
+    if not (is_finite_number(radius) and radius >= 0):
         raise ValueError(f"radius must be a number of seconds >= 0, got {radius!r}")
     r = check_r_peaks(r_peaks, x.size)
     if r.size == 0:

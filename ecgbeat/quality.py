@@ -52,12 +52,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 from scipy.fft import rfft
 from scipy.signal import get_window
 
+from ecgbeat._checks import is_finite_number
 from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
 
 __all__ = [
@@ -258,7 +258,7 @@ def window_quality(
     """
     x, fs = check_signal(signal, fs)
     r = check_r_peaks(r_peaks, x.size)
-    if not (isinstance(window, Real) and np.isfinite(window) and window > 0):
+    if not (is_finite_number(window) and window > 0):
         raise ValueError(f"window must be a positive number of seconds, got {window!r}")
     starts, stops = _windows(x.size, fs, window)
     if x.size < round(0.5 * fs):  # too short to hold a beat, and to band-pass
@@ -394,7 +394,7 @@ def hold_back_in_noise(
     """
     x, fs = check_signal(signal, fs)
     r = check_r_peaks(r_peaks, x.size)
-    if not (isinstance(rr_fraction, Real) and np.isfinite(rr_fraction) and 0 <= rr_fraction < 1):
+    if not (is_finite_number(rr_fraction) and 0 <= rr_fraction < 1):
         raise ValueError(f"rr_fraction must be a number in [0, 1), got {rr_fraction!r}")
     if r.size < 3 or rr_fraction == 0:
         return r.copy()

@@ -114,6 +114,8 @@ def test_beats_by_class_rejects_mismatched_labels():
         plot_beats_by_class(np.zeros((0, 10)), [])
     with pytest.raises(ValueError, match=r"n_per_class must be an integer >= 1, got 2\.5"):
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=2.5)
+    with pytest.raises(ValueError, match=r"n_per_class must be an integer >= 1, got True"):
+        plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=True)
 
 
 def _toy_ecg(fs=250, seconds=12):
@@ -157,7 +159,7 @@ def test_strip_integer_labels_and_errors():
     with pytest.raises(ValueError, match="after the end of the signal"):
         plot_strip(signal, fs, r, ["N"] * len(r), start=60.0)
     # NaN or infinite starts raised "cannot convert float NaN to integer" or an OverflowError.
-    for start in (float("nan"), float("inf"), -float("inf"), None):
+    for start in (float("nan"), float("inf"), -float("inf"), None, False):
         with pytest.raises(ValueError, match="start must be a finite number of seconds"):
             plot_strip(signal, fs, r, ["N"] * len(r), start=start)
 
@@ -343,7 +345,7 @@ def test_a_table_strip_refuses_a_signal_of_another_recording():
                       n_samples=ecg.size)  # fmt: skip
     with pytest.raises(ValueError, match="the signal has 7500 samples; table 'rec' was made"):
         plot_table_strip(table, ecg[::2])
-    for duration in (0.0, -3.0, float("nan")):
+    for duration in (0.0, -3.0, float("nan"), True, "5"):
         with pytest.raises(ValueError, match="duration must be a positive number of seconds"):
             plot_strip(ecg, fs, r, ["n"] * r.size, duration=duration)
 
@@ -439,3 +441,5 @@ def test_a_sampling_rate_that_is_not_a_positive_number_is_refused():
             plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], fs=fs)
         with pytest.raises(ValueError, match="fs must be a positive number of Hz"):
             plot_strip(np.zeros(1000), fs, [100], ["N"])
+    with pytest.raises(ValueError, match="fs must be a positive number of Hz, got True"):
+        plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], fs=True)  # drew at 1 Hz

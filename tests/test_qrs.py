@@ -177,6 +177,7 @@ def test_a_settling_transient_at_the_start_does_not_silence_the_detector():
         ({"window_seconds": -10.0}, "window_seconds must be a positive number"),
         ({"window_seconds": float("nan")}, "window_seconds must be a positive number"),
         ({"window_seconds": None}, "window_seconds must be a positive number"),
+        ({"window_seconds": True}, "window_seconds must be a positive number"),  # was 1 s
         ({"threshold": None}, r"threshold must be a number in \(0, 1\)"),
     ],
 )
@@ -247,6 +248,7 @@ def test_refinement_keeps_peaks_in_order_and_within_the_radius():
         ([10, 20], float("nan"), "radius"),
         ([10, 20], None, "radius must be a number"),  # numpy's TypeError about isfinite
         ([10, 20], "0.1", "radius must be a number"),
+        ([10, 20], True, "radius must be a number"),  # was 1 s
     ],
 )
 def test_refinement_names_bad_input(peaks, radius, message):

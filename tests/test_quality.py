@@ -134,6 +134,7 @@ def test_real_record_burst_of_noise(mitdb_dir):
         ({"window": 0}, ValueError, "window must be a positive number"),
         ({"window": float("nan")}, ValueError, "window must be a positive number"),
         ({"window": None}, ValueError, "window must be a positive number"),  # was numpy's error
+        ({"window": True}, ValueError, "window must be a positive number"),  # was 1 s
         ({"window": "10"}, ValueError, "window must be a positive number"),
         ({"r_peaks": [5, 3]}, SignalError, "strictly increasing"),
         ({"r_peaks": [10**9]}, SignalError, "must lie in"),
@@ -229,6 +230,8 @@ def test_hold_back_drops_close_weak_peaks_in_noise_only():
         hold_back_in_noise(noisy, FS, peaks, rr_fraction=1.5)
     with pytest.raises(ValueError, match="rr_fraction must be a number in"):
         hold_back_in_noise(noisy, FS, peaks, rr_fraction=None)
+    with pytest.raises(ValueError, match="rr_fraction must be a number in"):
+        hold_back_in_noise(noisy, FS, peaks, rr_fraction=False)  # was 0: the rule off, silently
 
 
 def test_detector_holds_back_noise_on_a_real_record(mitdb_dir):
