@@ -192,14 +192,16 @@ def validation_split(
 
 def grouped_validation_split(
     y: np.ndarray, fraction: float, seed: int, groups: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Indices of the training and validation beats, no group on both sides.
 
     One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with ``round(1 /
     fraction)`` folds (at least 2, at most one per group and one per beat of the largest class)
-    is held out: about ``fraction`` of the groups, with class proportions as close to the whole as whole groups allow. Of the folds, the
-    first that leaves every class both in training and in validation is taken, else the first that
-    trains on every class, else (with a warning naming the classes) the first.
+    is held out: about ``fraction`` of the groups, with class proportions as close to the whole
+    as whole groups allow. Of the folds, the first that leaves every class both in training and
+    in validation is taken, else the first that trains on every class, else (with a warning
+    naming the classes) the first. With one beat per class, nothing can be held out: ``(all
+    indices, None)`` with a warning, as :func:`validation_split` does with too few beats.
 
     Examples
     --------
@@ -221,6 +223,13 @@ def grouped_validation_split(
         )
     # StratifiedGroupKFold refuses more folds than the largest class has beats.
     largest_class = int(np.unique(y, return_counts=True)[1].max())
+    if largest_class < 2:
+        warn_caller(
+            f"too few beats ({len(y)}, one per class) to hold out whole groups for validation: "
+            "training on all of them without validation, early stopping or learning-rate decay",
+            UserWarning,
+        )
+        return np.arange(len(y)), None
     n_splits = max(2, min(round(1 / fraction), n_groups, largest_class))
     splitter = _model_selection().StratifiedGroupKFold(
         n_splits=n_splits, shuffle=True, random_state=seed

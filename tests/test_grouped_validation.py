@@ -66,6 +66,14 @@ def test_classes_smaller_than_the_number_of_folds_still_split():
     assert len(clf.history_["val_loss"]) == 1
 
 
+def test_one_beat_per_class_trains_on_all_with_a_warning():
+    # StratifiedGroupKFold refused 2 folds for classes of one beat, in scikit-learn's words.
+    y = np.array([0, 1, 2])
+    with pytest.warns(UserWarning, match=r"too few beats \(3, one per class\)"):
+        train, val = grouped_validation_split(y, 0.2, 0, np.array(["a", "b", "c"]))
+    assert train.tolist() == [0, 1, 2] and val is None
+
+
 def test_one_patient_cannot_be_split_by_patient():
     X, y = make_synthetic_beats()
     with pytest.raises(ValueError, match="at least 2 groups"):
