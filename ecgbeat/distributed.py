@@ -308,7 +308,8 @@ class RecordsResult:
         """Counts over all records, each record's summary, and the errors.
 
         The ectopic burden is over the readable beats of all records, as each record's is
-        (:meth:`BeatTable.summary`); ``unreadable_beats`` adds up the records' marks.
+        (:meth:`BeatTable.summary`), and ``None`` without a readable beat;
+        ``unreadable_beats`` adds up the records' marks.
         """
         per_record = [table.summary() for table in self.tables]
         counts: dict[str, int] = {}
@@ -320,7 +321,7 @@ class RecordsResult:
         if all(record["normal_class"] is not None for record in per_record):
             normal = sum(record["readable_counts"][record["normal_class"]] for record in per_record)
             readable = sum(sum(record["readable_counts"].values()) for record in per_record)
-            burden = ectopic_burden(normal, readable)
+            burden = ectopic_burden(normal, readable) if readable else None
         return {
             "records": len(self.tables) + len(self.errors),
             "classified": len(self.tables),

@@ -145,8 +145,9 @@ class BeatTable:
         stretches (None when the table has no ``readable`` marks), and ``readable_counts``
         counts the others per class. The burden is the share of readable beats not in
         ``normal_class``: every other class counts as ectopic (for the AAMI classes: S, V, F
-        and Q), and beats found in noise do not. Without a normal class the burden is ``None``;
-        else :func:`ectopic_burden`, exact. ``duration_s`` is ``None`` for beats without times
+        and Q), and beats found in noise do not. Without a normal class, or without a readable
+        beat to count, the burden is ``None`` (a share of no beats is no 0 %); else
+        :func:`ectopic_burden`, exact. ``duration_s`` is ``None`` for beats without times
         (a CSV of beats), so that the summary is valid JSON.
         """
         counts = self.counts()
@@ -161,9 +162,9 @@ class BeatTable:
                     f"normal_class {self.normal_class!r} is not one of the classes "
                     f"{self.class_names}"
                 )
-            burden = ectopic_burden(
-                readable_counts[self.normal_class], sum(readable_counts.values())
-            )
+            n_readable = sum(readable_counts.values())
+            if n_readable:
+                burden = ectopic_burden(readable_counts[self.normal_class], n_readable)
         return {
             "record": self.record,
             "beats": len(self),

@@ -195,6 +195,21 @@ def test_records_result_burden_over_readable_beats():
     assert summary["ectopic_burden"] == 1 - 4 / 7
 
 
+def test_no_readable_beat_gives_no_burden_rather_than_0_percent():
+    from ecgbeat.cli._predict import _format_summary
+    from ecgbeat.distributed import RecordsResult
+
+    unreadable = _table(np.zeros(4, dtype=bool))
+    assert unreadable.summary()["ectopic_burden"] is None
+    assert RecordsResult([unreadable]).summary()["ectopic_burden"] is None
+    assert _format_summary(unreadable).endswith(
+        "4 in unreadable stretches; no readable beat, no ectopic burden"
+    )
+    assert _format_summary(_table(np.array([True, True, False, True]))).endswith(
+        "1 in unreadable stretches; ectopic burden 33.3 % of the 3 readable"
+    )
+
+
 def test_classify_signal_marks_beats_unless_asked_not_to():
     from ecgbeat.records import classify_signal
 

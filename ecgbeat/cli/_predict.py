@@ -133,11 +133,14 @@ def _format_summary(table) -> str:
     summary = table.summary()
     counts = "  ".join(f"{name} {count}" for name, count in summary["counts"].items())
     duration = "" if table.fs != table.fs else f", {summary['duration_s']} s"
-    burden = f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
+    if summary["ectopic_burden"] is None:  # --summary needs a normal class: no beat to count
+        burden = "no readable beat, no ectopic burden"
+    else:
+        burden = f"ectopic burden {100 * summary['ectopic_burden']:.1f} %"
     if summary["unreadable_beats"] is not None:
-        burden = (
-            f"{summary['unreadable_beats']} in unreadable stretches; {burden} of the "
-            f"{summary['beats'] - summary['unreadable_beats']} readable"
+        readable = summary["beats"] - summary["unreadable_beats"]
+        burden = f"{summary['unreadable_beats']} in unreadable stretches; " + (
+            f"{burden} of the {readable} readable" if readable else burden
         )
     return f"{summary['record']}: {summary['beats']} beats{duration}; {counts}; {burden}"
 
