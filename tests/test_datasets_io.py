@@ -203,6 +203,17 @@ def test_cache_keyed_by_the_code_that_shapes_beats(user_home, monkeypatch, tmp_p
     assert calls == ["100", "100"]
 
 
+def test_cache_keyed_by_the_libraries_that_read_and_filter(user_home, monkeypatch):
+    # Another SciPy designs its filters anew, another wfdb reads records anew: other beats.
+    calls = count_builds(monkeypatch)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    versions = {**_cache.library_versions(), "scipy": "0.0.1"}
+    monkeypatch.setattr(_cache, "library_versions", lambda: versions)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    fetch_mitbih(user_home, records=["100"], download_if_missing=False)
+    assert calls == ["100", "100"]
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip"])
 def test_damaged_cache_is_rebuilt(user_home, monkeypatch, damage):
     calls = count_builds(monkeypatch)

@@ -1,9 +1,10 @@
 """On-disk cache of built beat arrays, keyed by what they were built from.
 
 A cache file is ``<folder>/<prefix>-<key>.npz``. The key hashes the preprocessing parameters, the
-cache format version, the package version and a digest of the code that shapes the beats (a
+cache format version, the package version, a digest of the code that shapes the beats (a
 release, or an edited checkout, may cut beats or find R peaks differently, and must not be served
-the beats of another) and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
+the beats of another), the versions of the libraries that read and filter the records (NumPy,
+SciPy, wfdb: another filter design or reader is other beats) and a fingerprint of each source file (PhysioNet's SHA-256 when listed in
 ``SHA256SUMS.txt``, else the file's own SHA-256, always with its size and modification time so
 that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays and of its
 own file name (which holds the key): a cut or edited file, or the valid file of another entry
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.metadata
 import json
 import os
 import warnings
@@ -69,10 +71,26 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+#: The libraries whose code reads the records and shapes the beats with ecgbeat's.
+BEAT_SHAPING_LIBRARIES = ("numpy", "scipy", "wfdb")
+
+
+@functools.cache
+def library_versions() -> dict[str, str | None]:
+    """The installed version of each of :data:`BEAT_SHAPING_LIBRARIES` (None if absent)."""
+    versions: dict[str, str | None] = {}
+    for name in BEAT_SHAPING_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
 def cache_key(params: dict, fingerprints: list) -> str:
     """Hex key of a cache entry."""
     blob = json.dumps(
-        [CACHE_VERSION, __version__, code_digest(), params, fingerprints],
+        [CACHE_VERSION, __version__, code_digest(), library_versions(), params, fingerprints],
         sort_keys=True,
         default=str,
     )
