@@ -31,7 +31,7 @@ import numpy as np
 
 from ecgbeat._atomic import replacing
 from ecgbeat.datasets import DEFAULT_LEADS
-from ecgbeat.datasets._heartbeat_csv import COMPRESSED_SUFFIXES
+from ecgbeat.datasets._compressed import COMPRESSED_SUFFIXES, is_csv
 from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
 
@@ -591,11 +591,10 @@ def input_kind(path: str | os.PathLike, fs: float | None = None) -> str:
     ('signal', 'beats')
     """
     suffix = Path(path).suffix.lower()
-    if suffix in COMPRESSED_SUFFIXES and Path(Path(path).stem).suffix.lower() == ".csv":
-        suffix = ".csv"  # not a record named beats.csv: read_beats_csv decompresses it
-    if suffix in (".edf", ".npy") or (suffix == ".csv" and fs is not None):
+    if suffix in (".edf", ".npy") or (is_csv(path) and fs is not None):
         return "signal"
-    return "beats" if suffix == ".csv" else "record"
+    # beats.csv.gz is no record named beats.csv: read_beats_csv decompresses it.
+    return "beats" if is_csv(path) else "record"
 
 
 def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:

@@ -259,6 +259,14 @@ def test_a_rate_given_for_a_record_must_be_its_own(mitdb_dir, tmp_path, capsys):
     assert main([*argv, "--fs", "250", "--summary"]) == 0
     out = capsys.readouterr().out
     assert "100: 2272 beats, 1805.6 s" in out and "lead.csv: 24 beats, 20.0 s" in out
+    # Compressed, the same signal: it was refused ("must end in .csv, .npy or .edf").
+    import gzip
+
+    gz = tmp_path / "lead.CSV.GZ"
+    gz.write_bytes(gzip.compress((tmp_path / "lead.csv").read_bytes()))
+    argv = ["-q", "predict", str(gz), "--model", "mitbih-rhythm", "--fs", "250", "--summary"]
+    assert main(argv) == 0
+    assert "lead.CSV.GZ: 24 beats, 20.0 s" in capsys.readouterr().out
 
 
 def test_a_wrong_rate_for_a_record_is_refused_before_the_record_is_read(

@@ -22,6 +22,7 @@ from ecgbeat.cli._common import (
     save_figure,
     use_agg,
 )
+from ecgbeat.datasets._compressed import is_csv
 from ecgbeat.exceptions import ECGBeatError
 
 
@@ -119,7 +120,7 @@ def _strip_paths(plot: str, names: dict[str, str], kinds: dict[str, str]) -> dic
 
 def _has_no_rate(path: Path) -> bool:
     """Whether the input is a CSV or .npy file, which states no sampling rate: ``--fs`` is its."""
-    return Path(path).suffix.lower() in (".csv", ".npy")
+    return is_csv(path) or Path(path).suffix.lower() == ".npy"
 
 
 def _rate_applies(path: Path, fs_for_files: bool) -> bool:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import lzma
 import os
 from collections.abc import Sequence
 
 import numpy as np
 from sklearn.utils import Bunch
 
+from ecgbeat.datasets._compressed import open_text
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
 from ecgbeat.datasets._records import numbered_header
 from ecgbeat.exceptions import DataFormatError
 
 __all__ = ["load_heartbeat_csv", "read_beats_csv"]
-
-#: The compressed files that np.loadtxt opens by their suffix; the header check must open them so.
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
-#: The suffixes of the compressed CSV files that these readers decompress.
-COMPRESSED_SUFFIXES = tuple(_OPENERS)
 
 
 def load_heartbeat_csv(
@@ -147,15 +140,9 @@ def _read_numbers(path: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
-        # utf-8-sig, as the header is read: a spreadsheet's "CSV UTF-8" export starts with a BOM.
-        table = np.loadtxt(
-            path,
-            delimiter=",",
-            dtype=np.float64,
-            ndmin=2,
-            skiprows=int(_has_header(path)),
-            encoding="utf-8-sig",
-        )
+        skiprows = int(_has_header(path))
+        with open_text(path) as f:
+            table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows)
     except ValueError as exc:
         # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
         reason = str(exc).split("; use `usecols`")[0]
@@ -173,8 +160,7 @@ def _has_header(path: str) -> bool:
     """Whether the first row names the columns: text, or the numbers 0, 1, 2... that pandas'
     ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one), or
     those numbers then a name (``0, 1, ..., 186, label``: a frame of beats given a label column)."""
-    opener = _OPENERS.get(os.path.splitext(path)[1], open)
-    with opener(path, "rt", encoding="utf-8-sig") as f:
+    with open_text(path) as f:
         first = f.readline().strip().split(",")
 
     def number(text: str) -> float | None:

@@ -15,6 +15,7 @@ import numpy as np
 from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
+from ecgbeat.datasets._compressed import is_csv, open_text
 from ecgbeat.exceptions import DataFormatError
 
 # Bits per sample of the WFDB storage formats, to check a data file's size against its header.
@@ -329,7 +330,8 @@ def read_signal(
     Parameters
     ----------
     path : str or path-like
-        The file; its suffix (``.edf``, ``.csv``, ``.npy``) says how to read it.
+        The file; its suffix (``.edf``, ``.csv``, ``.npy``) says how to read it. A CSV may be
+        compressed (``.csv.gz``, ``.csv.bz2``, ``.csv.xz``).
     lead : str, sequence of str or None, default=None
         The lead (column name, or EDF signal label) or names tried in order; by default the
         preferred leads (:data:`DEFAULT_LEADS`), then the first ECG lead.
@@ -421,7 +423,8 @@ def read_edf_file(
 
 
 def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tuple[np.ndarray, str]:
-    """One lead of a signal exported as CSV or NumPy ``.npy``, one column per lead.
+    """One lead of a signal exported as CSV (also ``.csv.gz``...) or NumPy ``.npy``, one column
+    per lead.
 
     A CSV may start with a header row naming its columns; without one, and in ``.npy`` files,
     the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
@@ -448,8 +451,9 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         except ValueError as exc:
             raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
         names = None
-    elif suffix == ".csv":
-        text = path.read_text(encoding="utf-8-sig").splitlines()
+    elif is_csv(path):
+        with open_text(path) as stream:
+            text = stream.read().splitlines()
         first = text[0].split(",") if text else []
         try:
             [float(v) for v in first]
@@ -467,7 +471,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
                 f"{path}: not a CSV of numbers, one column per lead ({exc})"
             ) from exc
     else:
-        raise DataFormatError(f"{path}: a signal file must end in .csv, .npy or .edf")
+        raise DataFormatError(f"{path}: a signal file must end in .csv (or .csv.gz), .npy or .edf")
     values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
