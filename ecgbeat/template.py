@@ -160,6 +160,11 @@ def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
     :data:`COMPARED_SECONDS`); a ValueError naming what is wrong with them or with ``fs``."""
     if not (is_finite_number(fs) and fs > 0):
         raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    if round(_SHORT_SECONDS * fs) < 2:  # a correlation or an RMS of no samples is NaN
+        raise ValueError(
+            f"fs of {fs} Hz leaves fewer than 2 samples in the {_SHORT_SECONDS} s after R that "
+            "the template features compare: give the beats' own rate (125 Hz for segment_beats')"
+        )
     x = np.asarray(beats)
     if x.ndim != 2:
         raise ValueError(f"beats must be a 2-D array (n_beats, n_samples), got shape {x.shape}")

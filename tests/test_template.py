@@ -74,6 +74,7 @@ def test_a_flat_beat_has_no_correlation_rather_than_nan():
         (np.full((2, 187), np.nan), {}, "NaN"),
         (np.zeros((2, 187)), {"groups": [1]}, "one entry per beat"),
         (np.zeros((2, 187)), {"fs": 0}, "fs must be"),
+        (np.zeros((2, 187)), {"fs": 1.0}, "fewer than 2 samples in the 0.4 s"),  # was NaN
         (np.zeros((2, 60)), {}, "shorter than the 0.75 s"),
     ],
 )
