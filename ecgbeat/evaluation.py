@@ -169,8 +169,9 @@ def aami_metrics(
 ) -> dict[str, Any]:
     """:func:`classification_metrics` plus the literature's summary: macro-F1 over N, S, V, F.
 
-    Adds ``macro_f1_NSVF`` (the mean F1 of the ``scored`` classes that occur in ``y_true``), and ``Se`` and ``+P`` (recall
-    and precision of each scored class), as AAMI-style tables report them. A label beyond
+    Adds ``macro_f1_NSVF`` (the mean F1 of the ``scored`` classes that occur in ``y_true``; None
+    when none does), and ``Se`` and ``+P`` (recall and precision of each scored class that
+    occurs), as AAMI-style tables report them. A label beyond
     ``target_names`` in ``y_true`` (for example a detection that matches no reference beat) is a
     class of its own, named ``"(none)"``: whatever a model calls it counts against that class's
     precision.
@@ -190,7 +191,10 @@ def aami_metrics(
     metrics = classification_metrics(y_true, y_pred, target_names=names)
     per_class = metrics["per_class"]
     present = [c for c in scored if c in per_class and per_class[c]["support"] > 0]
-    metrics["macro_f1_NSVF"] = round(float(np.mean([per_class[c]["f1"] for c in present])), 4)
+    # No scored beat (a record of paced beats only): no mean, rather than NaN, which is no JSON.
+    metrics["macro_f1_NSVF"] = (
+        round(float(np.mean([per_class[c]["f1"] for c in present])), 4) if present else None
+    )
     metrics["Se"] = {c: per_class[c]["recall"] for c in present}
     metrics["+P"] = {c: per_class[c]["precision"] for c in present}
     return metrics
@@ -277,8 +281,10 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
         f"macro-F1   {metrics['macro_f1']:.4f}"
         + (f"   ({', '.join(names)})" if "macro_f1_NSVF" in metrics else ""),
     ]
-    if "macro_f1_NSVF" in metrics:
+    if metrics.get("macro_f1_NSVF") is not None:
         lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, S, V, F)")
+    elif "macro_f1_NSVF" in metrics:
+        lines.append("macro-F1   none   (N, S, V, F: no beat of these classes)")
     lines += [
         "",
         "confusion matrix (rows: true class, columns: predicted class)",

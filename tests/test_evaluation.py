@@ -70,3 +70,21 @@ def test_display_names_that_are_no_label_name_the_sorted_text_labels():
     assert _recall_and_support(metrics) == {"Normal": (0.5, 2), "Ventricular": (1.0, 1)}
     with pytest.raises(ValueError, match="are named by themselves, or all by display names"):
         classification_metrics(["N", "V"], ["N", "N"], target_names=["Normal", "V"])
+
+
+def test_no_scored_class_in_the_data_gives_no_nsvf_mean_not_nan():
+    # Before, the mean of no F1 was NaN (with NumPy's "Mean of empty slice" warning), which
+    # 'ecgbeat evaluate --json' printed as NaN: not JSON.
+    import json
+    import warnings
+
+    from ecgbeat.evaluation import format_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metrics = aami_metrics([4, 4, 4], [4, 0, 4], target_names=AAMI)
+    assert metrics["macro_f1_NSVF"] is None
+    assert metrics["Se"] == {} and metrics["+P"] == {}
+    assert json.loads(json.dumps(metrics, allow_nan=False))["macro_f1_NSVF"] is None
+    report = format_report(metrics)
+    assert "macro-F1   none   (N, S, V, F: no beat of these classes)" in report.splitlines()
