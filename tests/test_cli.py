@@ -229,6 +229,28 @@ def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_
     assert matrix.sum(axis=0).tolist() == np.bincount(y_pred, minlength=5).tolist()
 
 
+def test_max_beats_draws_a_stratified_subsample_whenever_one_can_be_drawn(
+    capsys, tiny_model, sample_csv, tmp_path
+):
+    def supports(*argv):
+        code, out, err = _run(capsys, "-q", "evaluate", str(tiny_model), *argv, "--json")
+        assert code == 0, err
+        report = json.loads(out)
+        return [report["per_class"][c]["support"] for c in "NSVFQ"], report["n_beats"]
+
+    # Before, a class without beats (no F here) turned the stratification off: 27, 26, 22, 25.
+    rows = np.loadtxt(sample_csv, delimiter=",")
+    no_f = tmp_path / "no_f.csv"
+    np.savetxt(no_f, rows[rows[:, -1] != 3], delimiter=",", fmt="%.6f")
+    assert supports("--data", str(no_f), "--max-beats", "100") == ([25, 25, 25, 0, 25], 100)
+    # Before, scikit-learn refused these, in words that named no option ("The test_size = 1
+    # should be greater or equal to the number of classes = 5"): fewer beats than classes, or
+    # fewer left out.
+    for n in (249, 3):
+        counts, n_beats = supports("--data", str(sample_csv), "--max-beats", str(n))
+        assert n_beats == n and sum(counts) == n
+
+
 def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
     from ecgbeat.datasets import fetch_mitbih
 

@@ -285,10 +285,17 @@ def load_labelled_data(
     if args.max_beats is not None and args.max_beats < len(y):
         from sklearn.model_selection import train_test_split
 
+        # Stratified over the classes that have beats (a code without any must not turn it
+        # off), when it can be: two beats of each, and a beat of each both drawn and left out.
+        counts = np.bincount(y)
+        counts = counts[counts > 0]
+        stratified = counts.min() >= 2 and len(counts) <= min(
+            args.max_beats, len(y) - args.max_beats
+        )
         keep, _ = train_test_split(
             np.arange(len(y)),
             train_size=args.max_beats,
-            stratify=y if np.bincount(y).min() >= 2 else None,
+            stratify=y if stratified else None,
             random_state=0,
         )
         X, y = X[np.sort(keep)], y[np.sort(keep)]
