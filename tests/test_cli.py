@@ -203,6 +203,31 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
     assert clf.history_["learning_rate"] == pytest.approx([2e-3])  # a cycle starts at twice
 
 
+def test_train_from_a_rhythm_model_cuts_the_beats_as_it_reads_them(capsys, mitdb_dir, tmp_path):
+    # Before, the beats were cut without R-R features whatever the start read: the fit failed
+    # on the first dense layer's shape, after loading the data; and the saved card lost how the
+    # beats are cut (refined peaks), so that evaluate and predict would have cut them otherwise.
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.pretrained import load
+
+    path = tmp_path / "tuned.keras"
+    argv = ["-q", "train", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
+    argv += ["--split", "inter-patient", "--records", "119", "--max-beats", "60", "--epochs", "1"]
+    code, _, err = _run(capsys, *argv, "--pretrained", "mitbih-rhythm", "--output", str(path))
+    assert code == 0, err
+    clf = HeartbeatCNNClassifier.load(path)
+    start = load("mitbih-rhythm").metadata["extra"]
+    assert clf.n_rr_features == 7 and clf.n_features_in_ == 187 + 7
+    assert clf.model_card_["segmentation"] == start["segmentation"]
+    assert clf.model_card_["fine_tuned_from"] == "mitbih-rhythm"
+    assert clf.model_card_["data"]["n_train"] == 60
+    # A CSV of beats has no R-R intervals: refused before any training, saying why.
+    csv_file = tmp_path / "beats.csv"
+    csv_file.write_text(",".join(["0.5"] * 187 + ["0"]) + "\n")
+    code, _, err = _run(capsys, "train", "--data", str(csv_file), "--pretrained", "mitbih-rhythm")
+    assert code == 1 and "a CSV of beats has no recording to take R-R intervals" in err
+
+
 @pytest.mark.parametrize("bad", ["0.5", "many"])
 def test_train_refuses_a_bad_max_class_ratio(capsys, bad):
     code, _, err = _run(capsys, "train", "--data", "x.csv", "--max-class-ratio", bad)

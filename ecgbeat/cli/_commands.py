@@ -108,13 +108,20 @@ def cmd_train(args) -> int:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
     params["class_weight"] = None if args.class_weight == "none" else args.class_weight
+    cutting = {}
     if args.pretrained is not None:
-        from ecgbeat.pretrained import load
+        from ecgbeat.records import beat_cutting
 
-        source = load(args.pretrained)  # before the data: a wrong name fails at once
-        params["architecture"] = source.architecture
+        # Before the data: a wrong name fails at once. The start's network reads beats cut as
+        # its card says, with its R-R (and template) features: so must the data it goes on with.
+        start = HeartbeatCNNClassifier.from_pretrained(args.pretrained)
+        params["architecture"] = start.architecture
+        params["n_rr_features"] = start.n_rr_features
         params["pretrained"] = args.pretrained
-    X, y, names = load_labelled_data(args, subset="train" if args.data == "mitbih" else "all")
+        cutting = beat_cutting(start)
+    X, y, names = load_labelled_data(
+        args, subset="train" if args.data == "mitbih" else "all", **cutting
+    )
     bar = epoch_bar(enabled=False if args.quiet else None, epochs=args.epochs)
     clf = HeartbeatCNNClassifier(**params, callbacks=[bar] if bar else None)
     counts = ", ".join(
@@ -124,7 +131,9 @@ def cmd_train(args) -> int:
     clf.fit(X, y)
     clf.callbacks = None
     source_name = "MIT-BIH" if args.data == "mitbih" else Path(args.data).name
+    # What the fit kept of the start's card (how the beats are cut, fine_tuned_from) holds.
     clf.model_card_ = {
+        **(getattr(clf, "model_card_", None) or {}),
         "target_names": names,
         "data": {
             "source": source_name,
