@@ -392,6 +392,27 @@ def test_a_model_trained_without_a_class_keeps_its_names(capsys, sample_csv, mit
     assert matrix[:, 3].sum() == 0
 
 
+def test_options_of_the_other_kind_of_data_are_refused_not_ignored(
+    capsys, tiny_model, sample_csv, tmp_path
+):
+    # Before, --subset with a CSV and --class-names with MIT-BIH were ignored without a word
+    # (the whole CSV scored, MIT-BIH's names kept), and --detector with a CSV was a failure
+    # (exit 1) in a message about the model's rhythm features; --split and --records with a
+    # CSV were already wrong usage.
+    model, csv_file = str(tiny_model), str(sample_csv)
+    for argv, message in [
+        (("evaluate", model, "--data", csv_file, "--subset", "train"), "--subset applies to"),
+        (("evaluate", model, "--data", csv_file, "--detector", "threshold"), "--detector applies"),
+        (("evaluate", model, "--data", "mitbih", "--class-names", "a,b"), "--class-names names"),
+        (("train", "--data", "mitbih", "--class-names", "a,b", "-o", str(tmp_path / "m.keras")),
+         "--class-names names"),
+    ]:  # fmt: skip
+        code, out, err = _run(capsys, "-q", *argv)
+        assert code == 2 and out == "", err
+        assert message in err and "Traceback" not in err
+    assert not (tmp_path / "m.keras").exists()
+
+
 def test_detector_needs_whole_records(capsys, tiny_model):
     argv = ["evaluate", str(tiny_model), "--data", "mitbih", "--detector", "pan-tompkins"]
     code, _, err = _run(capsys, *argv)

@@ -185,7 +185,7 @@ def cmd_evaluate(args) -> int:
     from ecgbeat.evaluation import aami_metrics, classification_metrics, format_report
 
     classifier = load_classifier(args.model, args)
-    subset = args.subset if args.data == "mitbih" else "all"
+    subset = (args.subset or "test") if args.data == "mitbih" else "all"
     if args.detector is not None and (args.split or "random") == "random" and subset != "all":
         raise UsageError(
             "--detector needs whole records (--split inter-patient, or --subset all): the "

@@ -242,6 +242,11 @@ def load_labelled_data(
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
+        if args.class_names:
+            raise UsageError(
+                "--class-names names the labels of a CSV; MIT-BIH's beats are labelled with "
+                f"the AAMI classes {', '.join(AAMI)}"
+            )
         split = args.split or "random"
         if subset != "all":
             info(args, f"loading MIT-BIH, {split} split, {subset} part")
@@ -264,21 +269,28 @@ def load_labelled_data(
         X, y = with_unmatched_detections(bunch)
         names = list(bunch.target_names)
     else:
-        if rhythm or detector is not None or before_r:
-            raise CommandError(
-                "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
-                "model reads rhythm features or beats that start before the R peak, or "
-                "--detector was given; use --data mitbih"
-            )
         from ecgbeat.datasets import load_heartbeat_csv
 
-        if args.split is not None:
-            raise UsageError(
-                "--split applies to --data mitbih; a CSV is used whole (the Kaggle release "
-                "ships its train and test parts as separate files)"
-            )
+        # Options that only MIT-BIH takes are wrong usage with a CSV, never ignored.
+        for option, given in (("--split", args.split), ("--subset", getattr(args, "subset", None))):
+            if given is not None:
+                raise UsageError(
+                    f"{option} applies to --data mitbih; a CSV is used whole (the Kaggle "
+                    "release ships its train and test parts as separate files)"
+                )
         if args.records:
             raise UsageError("--records applies to --data mitbih, not to a CSV")
+        if detector is not None:
+            raise UsageError(
+                "--detector applies to --data mitbih: a CSV of beats has no recording to "
+                "detect R peaks in"
+            )
+        if rhythm or before_r:
+            raise CommandError(
+                "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
+                "model reads rhythm features or beats that start before the R peak; use "
+                "--data mitbih"
+            )
         names = args.class_names.split(",") if args.class_names else list(AAMI)
         bunch = load_heartbeat_csv(args.data, target_names=names)
         X, y = bunch.data, bunch.target

@@ -45,8 +45,7 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         parser.add_argument(
             "--subset",
             choices=["test", "train", "all"],
-            default="test",
-            help="part of the split to evaluate on (default: test)",
+            help="part of the MIT-BIH split to evaluate on (default: test)",
         )
     parser.add_argument(
         "--max-beats",
@@ -58,7 +57,7 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         "--class-names",
         metavar="A,B,...",
         type=_class_names,
-        help="names of the CSV's labels 0, 1, ... "
+        help="names of the CSV's labels 0, 1, ... (a CSV only) "
         "(default: N,S,V,F,Q; give normal,abnormal for a PTB CSV)",
     )
 
