@@ -228,6 +228,26 @@ def test_train_from_a_rhythm_model_cuts_the_beats_as_it_reads_them(capsys, mitdb
     assert code == 1 and "a CSV of beats has no recording to take R-R intervals" in err
 
 
+def test_ctrl_c_is_told_with_the_command_and_exit_status_130(capsys, monkeypatch):
+    from ecgbeat.cli import _commands
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_commands, "load_classifier", interrupted)
+    code, _, err = _run(capsys, "evaluate", "mitbih", "--data", "mitbih")
+    assert code == 130 and err == "ecgbeat evaluate: interrupted\n"  # was "ecgbeat: ..."
+
+
+def test_train_refuses_an_architecture_other_than_the_starts(capsys, tmp_path):
+    # It was replaced by the start's without a word: a "resnet" asked for, a "cnn" trained.
+    path = tmp_path / "m.keras"
+    argv = ["train", "--data", "x.csv", "--pretrained", "mitbih", "--output", str(path)]
+    code, _, err = _run(capsys, *argv, "--architecture", "resnet")
+    assert code == 2 and "--pretrained mitbih is a 'cnn' network" in err
+    assert not path.exists()
+
+
 @pytest.mark.parametrize("bad", ["0.5", "many"])
 def test_train_refuses_a_bad_max_class_ratio(capsys, bad):
     code, _, err = _run(capsys, "train", "--data", "x.csv", "--max-class-ratio", bad)
@@ -808,8 +828,9 @@ def test_train_defaults_are_the_estimators():
     # this keeps the two from drifting apart.
     args = build_parser().parse_args(["train", "--data", "mitbih"])
     estimator = HeartbeatCNNClassifier().get_params()
-    for name in ("architecture", "epochs", "batch_size", "learning_rate", "max_class_ratio"):
+    for name in ("epochs", "batch_size", "learning_rate", "max_class_ratio"):
         assert getattr(args, name) == estimator[name], name
+    assert args.architecture is None  # not given: the estimator's default, or --pretrained's
     assert (args.lr_schedule, args.lr_cycle_epochs) == (
         estimator["lr_schedule"],
         estimator["lr_cycle_epochs"],

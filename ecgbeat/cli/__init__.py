@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return args.func(args)
     except KeyboardInterrupt:
-        print("ecgbeat: interrupted", file=sys.stderr)
+        print(f"ecgbeat {args.command}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError as exc:
         if not _stdout_is_gone():

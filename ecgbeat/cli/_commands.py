@@ -108,6 +108,8 @@ def cmd_train(args) -> int:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
     params["class_weight"] = None if args.class_weight == "none" else args.class_weight
+    if args.architecture is None:  # the estimator's default, or the start's below
+        del params["architecture"]
     cutting = {}
     if args.pretrained is not None:
         from ecgbeat.records import beat_cutting
@@ -115,6 +117,12 @@ def cmd_train(args) -> int:
         # Before the data: a wrong name fails at once. The start's network reads beats cut as
         # its card says, with its R-R (and template) features: so must the data it goes on with.
         start = HeartbeatCNNClassifier.from_pretrained(args.pretrained)
+        if args.architecture not in (None, start.architecture):
+            raise UsageError(
+                f"--architecture {args.architecture}: --pretrained {args.pretrained} is a "
+                f"{start.architecture!r} network, and its weights fit no other; leave "
+                "--architecture out"
+            )
         params["architecture"] = start.architecture
         params["n_rr_features"] = start.n_rr_features
         params["pretrained"] = args.pretrained

@@ -320,14 +320,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--architecture",
         choices=["cnn", "resnet"],
-        default="cnn",
-        help="the reference CNN or its residual network (Kachuee et al. 2018; default: cnn)",
+        default=None,
+        help="the reference CNN or its residual network (Kachuee et al. 2018; default: cnn, "
+        "or --pretrained's)",
     )
     train.add_argument(
         "--epochs",
         type=_positive_int,
         default=48,
-        help="at most this many epochs; the best end of a cycle is kept (default: 48)",
+        help="at most this many epochs; the best end of a cycle is kept (with --lr-schedule "
+        "plateau, the best epoch on the validation beats) (default: 48)",
     )
     train.add_argument(
         "--batch-size", type=_positive_int, default=128, help="beats per step (default: 128)"
