@@ -1051,6 +1051,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         >>> HeartbeatCNNClassifier.load(path).get_params() == clf.get_params()
         True
         """
+        path = Path(path)  # any os.PathLike, named in errors by its path, not its repr
         model, metadata = read_model_file(path)
         try:
             params = {**EARLIER_DEFAULTS, **metadata["params"]}

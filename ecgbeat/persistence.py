@@ -364,16 +364,18 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
     """
     keras = import_keras()
 
+    # As a Path: Keras chooses its loader by str(path), which of another os.PathLike is no path.
+    path = Path(path)
     metadata = read_metadata(path)
     try:
-        if Path(path).suffix == ".keras":
+        if path.suffix == ".keras":
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
         else:
             # Keras chooses its loader by the name (.h5: the legacy HDF5 loader); the content
             # was verified as the .keras format, so it is loaded as that, whatever the name.
             with tempfile.TemporaryDirectory() as folder:
                 copy = Path(folder) / "model.keras"
-                copy.write_bytes(Path(path).read_bytes())
+                copy.write_bytes(path.read_bytes())
                 model = keras.saving.load_model(copy, compile=False, safe_mode=True)
     except Exception as error:
         raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error

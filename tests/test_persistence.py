@@ -140,6 +140,35 @@ def test_a_path_parameter_loads_back_as_a_path(saved, tmp_path):
         )
 
 
+class _FsPath:
+    """An ``os.PathLike`` that is not a ``pathlib.Path``, whose ``str`` is not the path."""
+
+    def __init__(self, path):
+        self._path = path
+
+    def __fspath__(self):
+        return str(self._path)
+
+    def __repr__(self):
+        return "_FsPath(...)"
+
+
+def test_any_os_pathlike_saves_and_loads(fitted, tmp_path):
+    # Keras chooses its loader by str(path): an os.PathLike was refused as an unknown format.
+    clf, X = fitted
+    clf.save(_FsPath(tmp_path / "m.keras"))
+    for loaded in (
+        HeartbeatCNNClassifier.load(_FsPath(tmp_path / "m.keras")),
+        HeartbeatCNNClassifier.from_pretrained(_FsPath(tmp_path / "m.keras")),
+    ):
+        np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    with pytest.raises(ModelFileError, match=r"model file '.*nope\.keras' does not exist"):
+        HeartbeatCNNClassifier.load(_FsPath(tmp_path / "nope.keras"))
+    (tmp_path / "bad.keras").write_bytes(b"not a zip")
+    with pytest.raises(ModelFileError, match=r"model file '.*bad\.keras' is damaged"):
+        HeartbeatCNNClassifier.load(_FsPath(tmp_path / "bad.keras"))
+
+
 def test_files_from_before_precision_existed_say_float32():
     # The shipped models were saved before the ``precision`` parameter, trained in float32.
     shipped = Path(__file__).resolve().parents[1] / "ecgbeat" / "pretrained" / "mitbih.keras"
