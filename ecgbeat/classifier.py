@@ -1054,7 +1054,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         path = Path(path)  # any os.PathLike, named in errors by its path, not its repr
         model, metadata = read_model_file(path)
         try:
-            params = {**EARLIER_DEFAULTS, **metadata["params"]}
+            # Files written before ``precision`` existed were trained in float32 (their
+            # precision_ says so); "auto" would train the next fit in bfloat16 on a CPU with it.
+            params = {**EARLIER_DEFAULTS, "precision": "float32", **metadata["params"]}
             for name in metadata.get("path_params", []):
                 if not isinstance(params[name], str):
                     raise TypeError(f"parameter {name} is listed as a path but is not text")

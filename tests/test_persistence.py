@@ -173,7 +173,12 @@ def test_files_from_before_precision_existed_say_float32():
     # The shipped models were saved before the ``precision`` parameter, trained in float32.
     shipped = Path(__file__).resolve().parents[1] / "ecgbeat" / "pretrained" / "mitbih.keras"
     assert "precision" not in read_metadata(shipped)
+    assert "precision" not in read_metadata(shipped)["params"]
     assert HeartbeatCNNClassifier.from_pretrained("mitbih").precision_ == "float32"
+    # load restores the recipe, which was float32: precision="auto" would make the next fit
+    # (clone(load(path)).fit) train in bfloat16 on a CPU that has it.
+    restored = HeartbeatCNNClassifier.load(shipped)
+    assert (restored.precision, restored.precision_) == ("float32", "float32")
 
 
 def test_integer_classes_keep_their_dtype(tmp_path):
