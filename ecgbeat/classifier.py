@@ -1117,6 +1117,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             :meth:`save`.
         **params
             Other parameters of the estimator, e.g. ``freeze_conv=True, epochs=20``.
+            ``architecture`` and ``n_rr_features``, when given, must be the network's.
 
         Returns
         -------
@@ -1139,6 +1140,20 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             "architecture": source.architecture,
             "n_rr_features": network_structure(source.model)[1],
         }
+        contradicting = {
+            key: value
+            for key, value in params.items()
+            if key in structure and value != structure[key]
+        }
+        if contradicting:
+            # Such an estimator would cut rows for another network, and no fit could start.
+            built = ", ".join(f"{key}={value!r}" for key, value in structure.items())
+            given = ", ".join(f"{key}={value!r}" for key, value in contradicting.items())
+            raise ValueError(
+                f"pretrained model {str(name_or_path)!r} is a network built with {built}; it "
+                f"cannot take {given}. These come from the network: leave them out, or fit a "
+                "new network without pretrained"
+            )
         params = {**structure, **params, "pretrained": name_or_path}
         estimator = cls(**params)
         estimator._set_fitted_state(

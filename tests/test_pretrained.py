@@ -157,6 +157,20 @@ def test_architecture_and_length_mismatch_are_clear_errors(source_model):
         HeartbeatCNNClassifier("resnet", pretrained=resnet_path, epochs=1).fit(X, y)
 
 
+def test_from_pretrained_refuses_a_structure_that_is_not_the_networks(source_model):
+    # The network's structure comes from the file: a contradicting parameter made an estimator
+    # that cut rows for another network (beat_cutting appended R-R features to a beats-only
+    # network), that save refused and that no fit could start.
+    path, source = source_model
+    for changed in ({"n_rr_features": 7}, {"architecture": "resnet"}):
+        with pytest.raises(ValueError, match=r"network .*architecture='cnn', n_rr_features=0"):
+            HeartbeatCNNClassifier.from_pretrained(path, **changed)
+    # The network's own values may be given.
+    clf = HeartbeatCNNClassifier.from_pretrained(path, architecture="cnn", n_rr_features=0)
+    X, _ = make_synthetic_beats(n_per_class=5)
+    np.testing.assert_array_equal(clf.predict_proba(X), source.predict_proba(X))
+
+
 def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
     path, _ = source_model
     with pytest.raises(ValueError, match="no pretrained model named 'nope'"):
