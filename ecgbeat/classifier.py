@@ -81,6 +81,19 @@ _HEAD_FIRST_RATE_DIVISOR = 10
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
 
+
+class _Number(Interval):
+    """An :class:`~sklearn.utils._param_validation.Interval` that refuses bools.
+
+    Python counts a bool as an int, so ``Interval`` lets ``epochs=True`` (one epoch),
+    ``learning_rate=True`` (1.0) or ``validation_fraction=False`` (nothing held out) through;
+    a bool is no count, rate or fraction.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+
 # A network whose graph reads state outside its weights traces a predict step of its own (the
 # shared steps of ecgbeat._inference are traced once per structure, without this warning).
 # TensorFlow counts traces across all Keras models and warns of "retracing" after five; the
@@ -345,27 +358,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: ClassVar[dict] = {
         "architecture": [StrOptions(set(ARCHITECTURES))],
-        "n_rr_features": [Interval(numbers.Integral, 0, None, closed="left")],
-        "epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "min_steps_per_epoch": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "n_rr_features": [_Number(numbers.Integral, 0, None, closed="left")],
+        "epochs": [_Number(numbers.Integral, 1, None, closed="left")],
+        "min_steps_per_epoch": [_Number(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [_Number(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [_Number(numbers.Real, 0, None, closed="neither")],
+        "validation_fraction": [_Number(numbers.Real, 0, 1, closed="left")],
         "monitor": [StrOptions(set(_MONITORS))],
-        "early_stopping_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "lr_decay_patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "lr_decay_factor": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "early_stopping_patience": [_Number(numbers.Integral, 1, None, closed="left"), None],
+        "lr_decay_patience": [_Number(numbers.Integral, 1, None, closed="left"), None],
+        "lr_decay_factor": [_Number(numbers.Real, 0, 1, closed="neither")],
         "lr_schedule": [StrOptions(set(_LR_SCHEDULES))],
-        "lr_cycle_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left"), None],
+        "lr_cycle_epochs": [_Number(numbers.Integral, 1, None, closed="left")],
+        "dropout": [_Number(numbers.Real, 0, 1, closed="left"), None],
         "class_weight": [dict, StrOptions({"balanced"}), None],
-        "max_class_ratio": [Interval(numbers.Real, 1, None, closed="left"), None],
+        "max_class_ratio": [_Number(numbers.Real, 1, None, closed="left"), None],
         "augmentation": [StrOptions({"ecg"}), dict, None],
         "freeze_conv": ["boolean"],
         "train_head_first": ["boolean"],
         "keep_pretrained_classes": ["boolean"],
         "pretrained": [str, Path, None],
-        "predict_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "predict_batch_size": [_Number(numbers.Integral, 1, None, closed="left")],
         "precision": [StrOptions({"auto", "float32", "mixed_bfloat16"})],
         "inference_precision": [StrOptions({"auto", "float32", "bfloat16"})],
         "callbacks": [list, None],

@@ -332,6 +332,42 @@ def test_unknown_parameter_values_are_named(params, match):
         HeartbeatCNNClassifier(**params).fit(X, y)
 
 
+#: The numeric parameters, each a count, a rate or a fraction.
+_NUMERIC_PARAMETERS = (
+    "n_rr_features",
+    "epochs",
+    "min_steps_per_epoch",
+    "batch_size",
+    "learning_rate",
+    "validation_fraction",
+    "early_stopping_patience",
+    "lr_decay_patience",
+    "lr_decay_factor",
+    "lr_cycle_epochs",
+    "dropout",
+    "max_class_ratio",
+    "predict_batch_size",
+)
+
+
+@pytest.mark.parametrize("value", [True, False])
+@pytest.mark.parametrize("name", _NUMERIC_PARAMETERS)
+def test_a_bool_is_no_number_of_a_numeric_parameter(name, value):
+    """epochs=True trained one epoch, learning_rate=True at 1.0, validation_fraction=False
+    held nothing out: a bool is an int to Python, but no count, rate or fraction."""
+    X, y = make_synthetic_beats(n_per_class=5)
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter .* Got {value} instead"):
+        HeartbeatCNNClassifier(**{name: value}).fit(X, y)
+
+
+@pytest.mark.parametrize("name", _NUMERIC_PARAMETERS)
+def test_numpy_scalars_are_numbers_of_a_numeric_parameter(name):
+    """A grid of NumPy values (np.arange, np.linspace) sets NumPy scalars: they pass the check."""
+    valid = {"validation_fraction": 0.5, "lr_decay_factor": 0.5, "dropout": 0.5}.get(name, 2)
+    scalar = np.float64(valid) if isinstance(valid, float) else np.int64(valid)
+    HeartbeatCNNClassifier(**{name: scalar})._validate_params()
+
+
 def test_beats_alone_given_to_a_rhythm_model_are_told_what_is_missing():
     clf = HeartbeatCNNClassifier.from_pretrained("mitbih-rhythm")
     beats = np.zeros((2, 187), dtype=np.float32)
