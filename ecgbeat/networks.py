@@ -25,12 +25,14 @@ Examples
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecgbeat._backend import import_keras
+from ecgbeat._checks import is_finite_number
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; keras is imported lazily
     import keras
@@ -49,6 +51,36 @@ __all__ = [
 OUTPUT_LAYER = "output"
 #: The name of each architecture's network: a network says what it is (see network_structure).
 NETWORK_NAMES = {"cnn": "heartbeat_cnn", "resnet": "heartbeat_resnet"}
+
+
+def _integer(name: str, value, minimum: int) -> int:
+    """``value`` as a Python int (Keras refuses NumPy's for ``units``), checked."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _checked(n_samples, n_classes, dropout, seed, n_rr_features):
+    """The builders' arguments, checked and as Python numbers (Keras takes NumPy's badly:
+    ``Dense(np.int64(3))`` is refused, and a NumPy rate stays in the network's configuration,
+    where :func:`structure_key` takes it for another structure).
+
+    Without the check, Keras builds what makes no sense (no sample, one class, a dropout of 1
+    or a bool as 0 or 1) or refuses it in words that name no argument.
+    """
+    if not (is_finite_number(dropout) and 0 <= dropout < 1):
+        raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
+    ):
+        raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
+    return (
+        _integer("n_samples", n_samples, 1),
+        _integer("n_classes", n_classes, 2),
+        float(dropout),
+        None if seed is None else int(seed),
+        _integer("n_rr_features", n_rr_features, 0),
+    )
 
 
 def _seeds(seed: int | None) -> Iterator[int | None]:
@@ -148,6 +180,9 @@ def build_cnn(
     >>> build_cnn(187, 2, seed=0).output_shape
     (None, 2)
     """
+    n_samples, n_classes, dropout, seed, n_rr_features = _checked(
+        n_samples, n_classes, dropout, seed, n_rr_features
+    )
     keras = import_keras()
 
     seeds = _seeds(seed)
@@ -209,6 +244,9 @@ def build_resnet(
     >>> build_resnet(187, 5, seed=0).output_shape
     (None, 5)
     """
+    n_samples, n_classes, dropout, seed, n_rr_features = _checked(
+        n_samples, n_classes, dropout, seed, n_rr_features
+    )
     keras = import_keras()
 
     seeds = _seeds(seed)
