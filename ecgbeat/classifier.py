@@ -631,6 +631,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
         y_encoded = np.searchsorted(classes, y).astype(np.int32)
         sample_weights = self._sample_weights(y, y_encoded, classes)
+        self._check_callbacks()
         # Every check of the input and parameters comes before the draw: a fit refused for bad
         # input does not advance a RandomState passed as random_state.
         rng = check_random_state(self.random_state)
@@ -777,6 +778,17 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "would be 0 and the network would learn nothing; give some class a weight > 0"
             )
         return weights[np.searchsorted(present, y)].astype(np.float32)
+
+    def _check_callbacks(self) -> None:
+        """Refuse what is not a Keras callback (a class, text, None), which Keras would refuse
+        only when training starts, in words that name neither the parameter nor the item."""
+        callback = import_keras().callbacks.Callback
+        for index, item in enumerate(self.callbacks or ()):
+            if not isinstance(item, callback):
+                raise ValueError(
+                    f"callbacks[{index}] is {item!r}, not a keras.callbacks.Callback instance"
+                    + (" (a class: call it)" if isinstance(item, type) else "")
+                )
 
     def _load_pretrained(self):
         """The pretrained start named by ``pretrained``, checked against ``architecture``."""

@@ -183,6 +183,26 @@ def test_class_weight_values_are_checked(beats, weights, match):
         HeartbeatCNNClassifier(**FAST_PARAMS, class_weight=weights).fit(X, y)
 
 
+@pytest.mark.parametrize("item", ["EarlyStopping", "text", None])
+def test_callbacks_that_are_not_callbacks_are_named(beats, item, monkeypatch):
+    """A callback class (not an instance), text or None failed in Keras, after the network was
+    built, as "set_model() missing 1 required positional argument" or "'str' object has no
+    attribute 'set_model'"; no training starts."""
+    import keras
+
+    from ecgbeat import _training
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(_training, "train", never)
+    X, y = beats
+    item = keras.callbacks.EarlyStopping if item == "EarlyStopping" else item
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, callbacks=[keras.callbacks.History(), item])
+    with pytest.raises(ValueError, match=r"callbacks\[1\] is .*, not a keras.callbacks.Callback"):
+        clf.fit(X, y)
+
+
 def test_a_fit_with_callbacks_can_be_cloned_copied_and_pickled(beats):
     import copy
     import pickle
