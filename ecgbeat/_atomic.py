@@ -16,15 +16,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
+def _umask() -> int:
+    """The process's umask, read from the kernel where it tells it (Linux 4.7 and later).
+
+    Elsewhere it can only be read by setting it, which is process-wide: a file that another
+    thread creates in that moment gets no umask at all (world-writable).
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def _mode_for(target: Path) -> int:
     try:
         return stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        # mkstemp makes the file private; a new file gets the user's usual mode. The umask can
-        # only be read by setting it.
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        # mkstemp makes the file private; a new file gets the user's usual mode.
+        return 0o666 & ~_umask()
 
 
 @contextlib.contextmanager

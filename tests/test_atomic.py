@@ -20,6 +20,15 @@ def umask_022():
     os.umask(old)
 
 
+def _umask_readable() -> bool:
+    """Whether the kernel tells the umask without setting it (Linux 4.7 and later)."""
+    try:
+        with open("/proc/self/status") as status:
+            return any(line.startswith("Umask:") for line in status)
+    except OSError:
+        return False
+
+
 def _mode(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
@@ -27,6 +36,24 @@ def _mode(path):
 def test_a_new_file_gets_the_usual_mode(tmp_path, umask_022):
     write_atomic(tmp_path / "new.csv", lambda stream: stream.write("a"))
     assert _mode(tmp_path / "new.csv") == 0o644  # not mkstemp's private 0o600
+
+
+@pytest.mark.skipif(not _umask_readable(), reason="the umask can only be read by setting it")
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_a_new_file_leaves_the_process_umask_alone(tmp_path, monkeypatch, umask):
+    """The umask was read by setting it to 0 and back: a file that another thread created in
+    between (a worker of predict, the user's own) was made world-writable."""
+    old = os.umask(umask)
+    try:
+        set_to = []
+        real_umask = os.umask
+        monkeypatch.setattr(os, "umask", lambda mask: set_to.append(mask) or real_umask(mask))
+        write_atomic(tmp_path / "new.csv", lambda stream: stream.write("a"))
+        monkeypatch.undo()
+        assert set_to == []
+        assert _mode(tmp_path / "new.csv") == 0o666 & ~umask
+    finally:
+        os.umask(old)
 
 
 def test_a_replaced_file_keeps_its_mode(tmp_path, umask_022):
