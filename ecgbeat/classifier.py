@@ -225,8 +225,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Length of the first cycle of ``lr_schedule="cosine_restarts"``, in epochs. Not used with
         ``"plateau"`` (changing it warns).
     dropout : float or None, default=0.05
-        Dropout rate of the network after each pooling block (twice that before the dense head
-        of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
+        Dropout rate of the network after each pooling block (twice that, at most 0.9, before the
+        dense head of ``"cnn"``; ``"resnet"`` has dropout only there, when the rate is not 0). ``None``
         keeps the architecture's published rate: 0.1 for ``"cnn"``, none for ``"resnet"``.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, as in scikit-learn's classifiers. A dict may name

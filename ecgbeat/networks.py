@@ -152,7 +152,7 @@ def build_cnn(
     Conv1D 16, 16 (kernel 5) → max pool → 32, 32 (kernel 3) → max pool → 32, 32 (kernel 3) → max
     pool → 256, 256 (kernel 3) → global max pool → dropout → Dense 64, 64 → softmax, with ReLU
     activations and dropout ``dropout`` after each pooling block (twice that before the dense head,
-    as in the reference project).
+    as in the reference project, at most 0.9).
 
     Parameters
     ----------
@@ -161,7 +161,8 @@ def build_cnn(
     n_classes : int, default=5
         Number of output classes.
     dropout : float, default=0.1
-        Dropout rate after each convolutional block; the head uses ``2 * dropout``.
+        Dropout rate after each convolutional block; the head uses ``2 * dropout``, at most 0.9
+        (a rate of 1 would drop every activation).
     seed : int or None, default=None
         Seed of the weight initialisers and dropout masks; ``None`` draws fresh ones.
     n_rr_features : int, default=0
