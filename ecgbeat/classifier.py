@@ -1276,15 +1276,16 @@ def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | N
     How beats are cut (``segmentation``) still holds, since the network reads the same input;
     the class names and the normal class only when the classes are the start's; the data,
     metrics and command of the start's training describe another model and are dropped. A fit
-    from scratch has no card.
+    from scratch has no card; a fit from a start always says which (``fine_tuned_from``), also
+    when nothing else of its card holds.
     """
-    start = (source.metadata.get("extra") if source is not None else None) or {}
+    if source is None:
+        return None
+    start = source.metadata.get("extra") or {}
     card = {key: start[key] for key in ("segmentation",) if key in start}
-    if source is not None and _same_labels(classes, _source_classes(source)):
+    if _same_labels(classes, _source_classes(source)):
         # The start's output layer is kept (see _initial_model), and so are its names.
         card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})
-    if not card:
-        return None
     return {"fine_tuned_from": str(pretrained), **card}
 
 
