@@ -14,8 +14,8 @@ Two targets, one script:
     the remaining 25 minutes. Rows: no adaptation, from scratch (the patient's 5 minutes only),
     ``freeze_conv`` (dense head only) and full fine-tune. Metrics pooled over all DS2 test beats.
 
-Writes ``benchmarks/results/transfer_<target>.json``. ``--quick`` shrinks everything to seconds
-(smoke test).
+Writes ``benchmarks/results/transfer_<target>.json`` (replacing it). ``--quick`` shrinks everything
+to seconds (smoke test) and writes only where ``--output`` says.
 
 Usage::
 
@@ -171,8 +171,16 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=["patients", "ptbdb"], default="patients")
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
-    parser.add_argument("--quick", action="store_true", help="tiny settings, for a smoke test")
-    parser.add_argument("--output", default=None, help="JSON path (default benchmarks/results/)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny settings, for a smoke test (written only with --output)",
+    )
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="JSON path (default: replace benchmarks/results/transfer_<target>.json)",
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     result = run_patients(args) if args.target == "patients" else run_ptbdb(args)
@@ -182,8 +190,11 @@ def main(argv: list[str] | None = None) -> dict:
         date=datetime.date.today().isoformat(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
     )
-    output = Path(args.output or REPO / "benchmarks" / "results" / f"transfer_{args.target}.json")
-    output.write_text(json.dumps(result, indent=1) + "\n")
+    if not args.quick or args.output:
+        output = Path(
+            args.output or REPO / "benchmarks" / "results" / f"transfer_{args.target}.json"
+        )
+        output.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["results"], indent=1))
     return result
 

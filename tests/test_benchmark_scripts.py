@@ -72,6 +72,20 @@ def test_transfer_script_runs_on_patients(mitdb_dir, tmp_path):
     assert result["results"]["no_adaptation"]["accuracy"] > 0.5
 
 
+def test_transfer_smoke_run_leaves_the_committed_results_alone(monkeypatch, tmp_path):
+    # --quick is a smoke test: like the other benchmarks' quick runs it writes only where
+    # --output says, never over benchmarks/results/transfer_<target>.json.
+    transfer = _script("transfer")
+    monkeypatch.setattr(transfer, "REPO", tmp_path)
+    monkeypatch.setattr(transfer, "run_patients", lambda args: {"results": {}})
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    transfer.main(["--quick"])
+    assert not list(tmp_path.rglob("*.json"))
+    transfer.main(["--quick", "--output", str(tmp_path / "smoke.json")])
+    command = json.loads((tmp_path / "smoke.json").read_text())["command"]
+    assert command.startswith("python -m benchmarks.transfer --quick --output ")
+
+
 def test_inference_benchmark_quick(mitdb_dir):
     result = _script("inference").main(["--quick", "--data-home", str(mitdb_dir.parent)])
     assert result["max_abs_probability_difference"] < 1e-5
