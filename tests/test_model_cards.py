@@ -77,3 +77,13 @@ def test_the_default_model_for_recordings_quotes_its_ds1_twin():
         }
     )
     assert card["training"]["n_rr_features"] == 10 and card["training"]["augmentation"] == "ecg"
+
+
+def test_a_model_without_a_test_part_is_refused_with_the_twin_to_evaluate(capsys):
+    # Trained on all 48 records, its card quotes the DS2 metrics of its DS1 twin: there is no
+    # test part to rebuild, and the message names the model that has one.
+    with pytest.raises(SystemExit) as caught:
+        _evaluate_module().main(["--name", "mitbih-rhythm"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "no test part" in err and "'mitbih-ds1-rhythm'" in err
