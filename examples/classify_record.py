@@ -100,11 +100,17 @@ def main(argv: list[str] | None = None) -> dict:
 
     ventricular = np.flatnonzero(table.label == "V")
     if ventricular.size:
-        from ecgbeat.beats import segment_beats
+        from ecgbeat.beats import cut_beats, feature_rows
+        from ecgbeat.qrs import detect_r_peaks
+        from ecgbeat.records import beat_cutting
 
-        # The same segmentation as classify_record, from the same R peaks: beat i is row i.
-        beats = segment_beats(signal, table.fs, table.sample).beats
-        fig, _ = plot_saliency(clf, beats[ventricular[0]])
+        # The rows classify_record gave the model (the beat, then the R-R and template columns
+        # where the model reads them), cut the same way at the same R peaks: beat i is row i.
+        cut = beat_cutting(clf)
+        columns = {key: cut.pop(key) for key in ("rhythm", "template", "zscores")}
+        segments, rr = cut_beats(signal, table.fs, detect_r_peaks(signal, table.fs), **cut)
+        rows = feature_rows(segments.beats, rr, **columns)
+        fig, _ = plot_saliency(clf, rows[ventricular[0]])
         fig.savefig(out / f"{table.record}-saliency.png", dpi=110)
         print(f"wrote {out / f'{table.record}-saliency.png'}")
     return summary

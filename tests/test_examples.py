@@ -135,6 +135,29 @@ def test_classify_record(quick, monkeypatch, capsys, mitdb_dir, tmp_path):
         assert (tmp_path / "figures" / "208-saliency.png").is_file()
 
 
+def test_classify_record_with_a_rhythm_model(quick, monkeypatch, capsys, tmp_path):
+    # A model that reads R-R and template columns after the beat (as the default model for
+    # recordings does): the Grad-CAM picture needs the row the model read, not the bare beat.
+    from ecgbeat import plot
+
+    titles = []
+
+    def saliency(*args, **kwargs):
+        fig, ax = draw(*args, **kwargs)
+        titles.append(ax.get_title())
+        return fig, ax
+
+    draw = plot.plot_saliency
+    monkeypatch.setattr(plot, "plot_saliency", saliency)
+    excerpt = str(EXAMPLES / "data" / "mitdb208_60s")
+    model = ["--model", "mitbih-ds1-rhythm-template"]
+    out = _run("classify_record.py", monkeypatch, capsys, excerpt, *model, "--out", "figures")
+    assert "mitdb208_60s-saliency.png" in out
+    assert (tmp_path / "figures" / "mitdb208_60s-saliency.png").is_file()
+    # The first beat the table calls V, and the model calls it V again from the same row.
+    assert len(titles) == 1 and titles[0].startswith("Grad-CAM for class V ")
+
+
 def test_notebook(quick):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
