@@ -86,6 +86,23 @@ def test_transfer_smoke_run_leaves_the_committed_results_alone(monkeypatch, tmp_
     assert command.startswith("python -m benchmarks.transfer --quick --output ")
 
 
+@pytest.mark.parametrize("twin", ["no-such-model", "mitbih"])
+def test_train_pretrained_checks_the_twin_before_training(twin, monkeypatch, tmp_path, capsys):
+    # The card of a model trained on all records quotes its twin's DS2 metrics: a twin that
+    # does not exist, or has no DS2 metrics (mitbih: the random split), is refused at once,
+    # not after the training.
+    tool = _script("tools.train_pretrained")
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(tool, "fetch_mitbih", loaded)
+    argv = ["--name", "x", "--split", "all", "--recipe", "new-patients", "--twin", twin]
+    with pytest.raises(SystemExit) as caught:
+        tool.main([*argv, "--out", str(tmp_path)])
+    assert caught.value.code == 2 and f"--twin {twin!r}" in capsys.readouterr().err
+
+
 def test_inference_benchmark_quick(mitdb_dir):
     result = _script("inference").main(["--quick", "--data-home", str(mitdb_dir.parent)])
     assert result["max_abs_probability_difference"] < 1e-5

@@ -123,6 +123,17 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
+    if args.split == "all":
+        # Its card quotes the twin's DS2 metrics: check them now, not after the training.
+        try:
+            twin = model_card(args.twin)
+        except ValueError as exc:
+            parser.error(f"--twin {args.twin!r}: {exc}")
+        if twin["data"]["split"] != "inter-patient":
+            parser.error(
+                f"--twin {args.twin!r} was trained on the split {twin['data']['split']!r}: "
+                "the twin is a DS1 model (--split inter-patient), whose DS2 metrics the card quotes"
+            )
     cut = {}
     if new_patients:
         cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")}
@@ -169,7 +180,6 @@ def main(argv: list[str] | None = None) -> dict:
     names = list(data.target_names)
     extra = {}
     if split is None:
-        twin = model_card(args.twin)
         metrics = twin["test_metrics"]
         extra["expected_on_new_patients"] = (
             f"the DS2 metrics of its DS1 twin {args.twin!r} (same recipe), below; "
