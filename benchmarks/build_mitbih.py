@@ -18,14 +18,13 @@ import datetime
 import json
 import os
 import platform
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import peak_rss_mib
+from benchmarks._common import peak_rss_mib, provenance
 from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih
 
 KAGGLE = {"N": 90589, "S": 2779, "V": 7236, "F": 803, "Q": 8039}
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> dict:
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
         },
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
+        "command": provenance(__file__, argv)["command"],
         "records": 48,
         "annotations": {
             "beats": int(cold.target.size),

@@ -30,12 +30,12 @@ import json
 import logging
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance
 from ecgbeat.classifier import EARLIER_DEFAULTS
 
 DEFAULT_MITDB = Path(__file__).resolve().parents[2] / "shared" / "data" / "mitdb"
@@ -188,7 +188,7 @@ def main(argv: list[str] | None = None) -> dict:
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
         },
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
+        "command": provenance(__file__, argv)["command"],
         "load_before": load_before,
         "load_after": machine_load(),
         "cluster": "distributed.LocalCluster(n_workers=N, threads_per_worker=1, processes=True)",

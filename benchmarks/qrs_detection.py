@@ -17,7 +17,6 @@ import datetime
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 import wfdb
 from wfdb.processing import compare_annotations
 
+from benchmarks._common import provenance
 from ecgbeat.qrs import detect_r_peaks
 
 BEAT_SYMBOLS = frozenset("N L R B A a J S V r F e j n E / f Q ?".split())
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
             "python": platform.python_version(),
             "cpu_count": os.cpu_count(),
         },
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *(argv or sys.argv[1:])]),
+        "command": provenance(__file__, argv)["command"],
         "method": args.method,
         "matching": "one-to-one within 150 ms of a reference beat annotation "
         "(wfdb.processing.compare_annotations); references: beat symbols "

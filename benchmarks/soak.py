@@ -28,12 +28,12 @@ import datetime
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.datasets import load_sample
 
@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     rss_at_start = rss_mib()
     args.load_at_start = round(os.getloadavg()[0], 2)  # other processes share the cores
+    args.command = provenance(__file__, argv)["command"]
     clf, model_source = make_classifier(args.model)
     stream = BeatStream(args.seed)
     clf.predict_proba(stream.chunk(1000))  # first call builds TensorFlow's kernels: not soak
@@ -159,7 +160,7 @@ def summarise(args, samples, elapsed, done, counts, clf, model_source, rss_at_st
             "load_average_1min_at_start": args.load_at_start,
             "load_average_1min_now": round(os.getloadavg()[0], 2),
         },
-        "command": "python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]),
+        "command": args.command,
         "model": model_source,
         "architecture": clf.architecture,
         "beat_length": int(clf.n_features_in_),

@@ -30,7 +30,6 @@ import datetime
 import json
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
+from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import MITBIH_DS2, fetch_mitbih, fetch_ptbdb
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> dict:
     start = time.perf_counter()
     result = run_patients(args) if args.target == "patients" else run_ptbdb(args)
     result.update(
-        command="python -m benchmarks.transfer " + " ".join(argv or sys.argv[1:]),
+        command=provenance(__file__, argv)["command"],
         seconds=round(time.perf_counter() - start, 1),
         date=datetime.date.today().isoformat(),
         machine=f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",

@@ -103,6 +103,23 @@ def test_train_pretrained_checks_the_twin_before_training(twin, monkeypatch, tmp
     assert caught.value.code == 2 and f"--twin {twin!r}" in capsys.readouterr().err
 
 
+def test_results_record_the_command_that_ran(mitdb_dir, tmp_path, monkeypatch):
+    from benchmarks._common import provenance
+
+    monkeypatch.setattr("sys.argv", ["pytest", "-k", "something"])
+    assert provenance("benchmarks/x.py", [])["command"] == "python -m benchmarks.x "
+    assert provenance("benchmarks/x.py", None)["command"] == "python -m benchmarks.x -k something"
+    folder = tmp_path / "mitdb"
+    folder.mkdir()
+    for suffix in ("hea", "dat", "atr"):
+        (folder / f"100.{suffix}").symlink_to(mitdb_dir / f"100.{suffix}")
+    (folder / "RECORDS").write_text("100\n")
+    argv = ["--mitdb", str(folder), "--output", str(tmp_path / "q.json")]
+    result = _script("qrs_detection").main(argv)
+    assert result["command"] == "python -m benchmarks.qrs_detection " + " ".join(argv)
+    assert result["total"]["reference_beats"] == 2273
+
+
 def test_inference_benchmark_quick(mitdb_dir):
     result = _script("inference").main(["--quick", "--data-home", str(mitdb_dir.parent)])
     assert result["max_abs_probability_difference"] < 1e-5
@@ -196,6 +213,8 @@ def test_soak_benchmark_quick(tmp_path):
     assert sum(summary["predicted_class_counts"].values()) == 3000
     assert summary["rss_max_mib"] >= summary["rss_first_chunk_mib"] > 0
     assert json.loads(out.read_text())["summary"]["beats_done"] == 3000
+    # The command that ran, as documented (not this process's own command line).
+    assert result["command"] == f"python -m benchmarks.soak --beats 3000 --chunk 1000 --out {out}"
 
 
 def test_predict_memory_benchmark_quick(tmp_path):

@@ -35,7 +35,7 @@ def provenance(script: str, argv: list[str] | None) -> dict[str, str]:
     the machine, as each results file and model card records them."""
     return {
         "command": f"python -m {Path(script).parent.name}.{Path(script).stem} "
-        + " ".join(argv or sys.argv[1:]),
+        + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
     }
