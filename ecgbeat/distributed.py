@@ -219,6 +219,15 @@ def _client_for(client: distributed.Client | str | None) -> Iterator[distributed
     elif client is None:
         # Raises a ValueError that says to create a Client first when there is none.
         yield distributed.get_client()
+    elif not isinstance(client, distributed.Client):
+        # Else the first use fails far from here: "'int' object has no attribute ...".
+        raise TypeError(
+            "client must be a distributed.Client, a scheduler address (str) or None; "
+            f"got {client!r}"
+        )
+    elif client.status in ("closing", "closed"):
+        # A closed client fails with "'NoneType' object has no attribute ..." on first use.
+        raise ValueError(f"the Dask client is closed ({client!r}): give an open one")
     else:
         yield client
 

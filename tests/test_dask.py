@@ -267,3 +267,28 @@ def test_classify_records_on_cluster_matches_local_and_reports_broken_record(
             assert got[:5] == want[:5]
             np.testing.assert_allclose(np.float64(got[5:]), np.float64(want[5:]), atol=2e-6)
     assert sorted(p.name for p in out.iterdir()) == ["100.csv", "119.csv"]
+
+
+def test_classify_records_refuses_what_is_not_an_open_client(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    import ecgbeat.distributed as module
+
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    # Not a client: said so, not "'bool' object has no attribute 'register_plugin'".
+    for client in (True, 8786):
+        with pytest.raises(TypeError, match=r"client must be a distributed\.Client"):
+            classify_records(["a/100"], "a fitted classifier", client=client)
+        with pytest.raises(TypeError, match=r"client must be a distributed\.Client"):
+            with dask_backend(client):
+                pass
+    # A closed client: said so, not "'NoneType' object has no attribute ...".
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
+    ) as cluster:
+        closed = distributed.Client(cluster)
+        closed.close()
+    with pytest.raises(ValueError, match="client is closed"):
+        classify_records(["a/100"], "a fitted classifier", client=closed)
+    with pytest.raises(ValueError, match="client is closed"):
+        with dask_backend(closed):
+            pass
