@@ -417,7 +417,9 @@ def classify_records(
         records = [records]  # one record, not the characters of its path
     records = list(records)
     keys = [os.fspath(record_path(record)) for record in records]
-    if len(set(keys)) != len(keys):
+    # Resolved, as the command line compares its inputs: "a/100" and "/data/a/100" (or
+    # "a/../a/100") are one record, which would be classified twice.
+    if len({Path(key).resolve() for key in keys}) != len(keys):
         raise ValueError("records lists the same record more than once")
     out = Path(output_dir) if output_dir is not None else None
     if out is not None:

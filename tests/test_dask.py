@@ -143,6 +143,10 @@ def test_classify_records_refuses_ambiguous_inputs(tmp_path):
         classify_records(["a/100", "a/100"], "unused")
     with pytest.raises(ValueError, match="more than once"):  # the record and its header
         classify_records(["a/100", "a/100.hea"], "unused")
+    with pytest.raises(ValueError, match="more than once"):  # relative and absolute
+        classify_records(["a/100", str(Path("a/100").absolute())], "unused")
+    with pytest.raises(ValueError, match="more than once"):
+        classify_records(["a/100", "a/../a/100"], "unused")
     with pytest.raises(ValueError, match=r"same name.*\['100'\]"):
         classify_records(["a/100", "b/100"], "unused", output_dir=tmp_path)
     with pytest.raises(ValueError, match="positive integer"):
