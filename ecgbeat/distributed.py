@@ -429,6 +429,10 @@ def classify_records(
                 "two records have the same name, so their CSV files in output_dir would "
                 f"overwrite each other: {sorted(n for n in set(names) if names.count(n) > 1)}"
             )
+        # Now, not after every record has been classified and each CSV failed to be written.
+        existing = next((path for path in (out, *out.parents) if path.exists()), None)
+        if existing is not None and not existing.is_dir():
+            raise ValueError(f"output_dir {out} cannot be a folder: {existing} is a file")
     classifier = fitted_classifier(classifier)
     options = {
         "lead": lead,

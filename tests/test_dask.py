@@ -296,3 +296,19 @@ def test_classify_records_refuses_what_is_not_an_open_client(monkeypatch):
     with pytest.raises(ValueError, match="client is closed"):
         with dask_backend(closed):
             pass
+
+
+def test_classify_records_refuses_an_output_dir_that_is_a_file_before_the_work(
+    monkeypatch, tmp_path
+):
+    import ecgbeat.distributed as module
+
+    classified = []
+    monkeypatch.setattr(module, "classify_record", lambda record, *a, **k: classified.append(1))
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    (tmp_path / "beats").write_text("not a folder")
+    # Else every record is classified, then each fails with "cannot write CSV: FileExistsError".
+    for out in (tmp_path / "beats", tmp_path / "beats" / "csv"):
+        with pytest.raises(ValueError, match=r"output_dir .* is a file"):
+            classify_records(["a/100", "a/101"], "a fitted classifier", output_dir=out)
+    assert classified == []
