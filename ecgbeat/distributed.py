@@ -318,7 +318,8 @@ class RecordsResult:
 
         The ectopic burden is over the readable beats of all records, as each record's is
         (:meth:`BeatTable.summary`), and ``None`` without a readable beat;
-        ``unreadable_beats`` adds up the records' marks.
+        ``unreadable_beats`` adds up the records' marks, and is ``None`` when no record has
+        marks (``quality=False``), as each record's is.
         """
         per_record = [table.summary() for table in self.tables]
         counts: dict[str, int] = {}
@@ -326,6 +327,7 @@ class RecordsResult:
             for name, n in record["counts"].items():
                 counts[name] = counts.get(name, 0) + n
         beats = sum(record["beats"] for record in per_record)
+        marked = [r["unreadable_beats"] for r in per_record if r["unreadable_beats"] is not None]
         burden = None
         if all(record["normal_class"] is not None for record in per_record):
             normal = sum(record["readable_counts"][record["normal_class"]] for record in per_record)
@@ -336,7 +338,8 @@ class RecordsResult:
             "classified": len(self.tables),
             "failed": len(self.errors),
             "beats": beats,
-            "unreadable_beats": sum(record["unreadable_beats"] or 0 for record in per_record),
+            # 0 would say that the beats were checked and all found readable.
+            "unreadable_beats": sum(marked) if marked else None,
             "counts": counts,
             "ectopic_burden": burden,
             "per_record": per_record,

@@ -312,3 +312,18 @@ def test_classify_records_refuses_an_output_dir_that_is_a_file_before_the_work(
         with pytest.raises(ValueError, match=r"output_dir .* is a file"):
             classify_records(["a/100", "a/101"], "a fitted classifier", output_dir=out)
     assert classified == []
+
+
+def test_records_result_has_no_unreadable_count_without_marks():
+    # quality=False: no beat was checked, as each record's summary says (None), not "0 unreadable".
+    unmarked = [_table("100", ["N", "V"], [[0.9, 0.1], [0.3, 0.7]]), _table("119", ["N"], [[1, 0]])]
+    summary = RecordsResult(tables=unmarked).summary()
+    assert [s["unreadable_beats"] for s in summary["per_record"]] == [None, None]
+    assert summary["unreadable_beats"] is None
+    assert summary["ectopic_burden"] == pytest.approx(1 / 3)
+    # With marks, the records' unreadable beats add up, and the burden is over the readable ones.
+    unmarked[0].readable = np.array([True, False])
+    unmarked[1].readable = np.array([True])
+    summary = RecordsResult(tables=unmarked).summary()
+    assert summary["unreadable_beats"] == 1
+    assert summary["ectopic_burden"] == 0.0
