@@ -492,13 +492,16 @@ def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
                 )
                 futures[future] = key
             for future in distributed.as_completed(futures):
+                # Dropped once collected: while a future is held, its result stays in the
+                # workers' memory, which would hold every table of the run until it ends.
+                key = futures.pop(future)
                 try:
                     table = future.result()
                 except Exception as exc:
                     # A record's own exception, or the loss of its worker (KilledWorker).
-                    collect(futures[future], None, exc)
+                    collect(key, None, exc)
                 else:
-                    collect(futures[future], table, None)
+                    collect(key, table, None)
         finally:
             # On an interruption, do not leave the cluster busy with records nobody awaits.
             active.cancel([f for f in futures if not f.done()] + [model])
