@@ -65,6 +65,13 @@ def _summary(metrics: dict) -> dict:
     return {key: metrics[key] for key in keys}
 
 
+def default_output(model: str) -> Path:
+    """Where the report of ``model`` goes without ``--output``: a shipped model's name, or a
+    model file's name without ``.keras`` (its path would make folders under results/)."""
+    name = Path(model).name.removesuffix(".keras")
+    return REPO / "benchmarks" / "results" / f"new_patients_{name}.json"
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", required=True)
@@ -177,7 +184,7 @@ def _write(args, argv, card, result) -> dict:
         "model_card_command": card.get("command"),
         "results": result,
     }
-    path = Path(args.output or REPO / "benchmarks" / "results" / f"new_patients_{args.model}.json")
+    path = Path(args.output or default_output(args.model))
     path.write_text(json.dumps(output, indent=1) + "\n")
     return output
 

@@ -268,6 +268,14 @@ def test_new_patients_report_quick(mitdb_dir, tmp_path):
     assert 0.4 < burden["ectopic_burden_annotated"] < 0.5
 
 
+def test_new_patients_report_names_its_output_after_the_model():
+    default_output = _script("new_patients_report").default_output
+    results = REPO / "benchmarks" / "results"
+    assert default_output("mitbih-ds1") == results / "new_patients_mitbih-ds1.json"
+    # A model file: its name, not its path under results/ (the write failed after the run).
+    assert default_output("runs/x.keras") == results / "new_patients_x.json"
+
+
 def test_small_data_draws_keep_the_class_mix():
     draw = _script("small_data").draw
     y = np.array(["N"] * 900 + ["S"] * 30 + ["V"] * 69 + ["F"] * 1)
