@@ -187,9 +187,11 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
     argv += ["--epochs", "1", "--class-weight", "balanced", "--max-class-ratio", "1.5"]
     argv += ["--lr-schedule", "cosine_restarts", "--lr-cycle-epochs", "4"]
     argv += ["--output", str(path)]
-    code, out, _ = _run(capsys, *argv)
+    code, out, err = _run(capsys, *argv)
     assert code == 0
     assert out.startswith("trained 1 epoch(s), kept epoch 1") and str(path) in out
+    # Asked for by name, record 100 is left out: said, not silently.
+    assert "records ['100'] are not in the inter-patient 'train' set (DS1)" in err
     clf = HeartbeatCNNClassifier.load(path)
     # Record 100 is in DS2 (test): only DS1 records 119 and 208 were trained on.
     assert clf.model_card_["data"] == {

@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._progress import progress_bar
+from ecgbeat._warnings import warn_caller
 from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
 from ecgbeat.datasets._base import get_data_home
@@ -125,9 +126,18 @@ def _select_records(records, split, subset) -> list[str]:
             raise ValueError("records is empty: name at least one MIT-BIH record")
     if split == "inter-patient":
         allowed = {"train": MITBIH_DS1, "test": MITBIH_DS2, "all": MITBIH_DS1 + MITBIH_DS2}[subset]
+        outside = sorted({r for r in chosen if r not in allowed})
         chosen = [r for r in chosen if r in allowed]
         if not chosen:
             raise ValueError(f"none of the records is in the inter-patient {subset!r} set")
+        if records is not None and outside:
+            # Asked for by name, and left out: say so, or the figures seem to be of them too.
+            held = {"train": "DS1", "test": "DS2", "all": "DS1 and DS2: no paced record"}[subset]
+            warn_caller(
+                f"records {outside} are not in the inter-patient {subset!r} set ({held}) and "
+                "are left out",
+                UserWarning,
+            )
     return sorted(dict.fromkeys(chosen))
 
 
