@@ -321,6 +321,30 @@ def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
     assert int(v_line.split()[-1]) == v_support
 
 
+@pytest.mark.parametrize(
+    ("model", "split", "record", "learned"),
+    [
+        ("mitbih-ds1", "random", "119", "the DS1 patients among these"),
+        ("mitbih-ds1", "random", "100", None),  # a DS2 record: new to the model
+        ("mitbih-rhythm", "inter-patient", "100", "trained on all 48 records"),
+    ],
+)
+def test_evaluate_says_when_the_model_learned_from_the_beats(
+    capsys, mitdb_dir, model, split, record, learned
+):
+    # mitbih-rhythm scored 100 % on DS2 "test" beats, as if on new patients, without a word.
+    argv = ["evaluate", model, "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
+    argv += ["--split", split, "--records", record, "--max-beats", "40", "--json"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 0
+    caution = json.loads(out).get("caution")
+    if learned is None:
+        assert caution is None and "learned from" not in err
+    else:
+        assert learned in caution and "not those of new patients" in caution
+        assert f"ecgbeat evaluate: warning: {caution}" in err
+
+
 def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_model, mitdb_dir):
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.datasets import fetch_mitbih

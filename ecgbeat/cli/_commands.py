@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from ecgbeat._progress import epoch_bar
@@ -220,12 +221,55 @@ def cmd_evaluate(args) -> int:
     )
     if args.detector is not None:
         where += f", beats at {args.detector} peaks"
+    caution = None
+    if args.data == "mitbih":
+        caution = _trained_on(classifier, args.split or "random", subset, args.records)
+    if caution is not None:
+        warnings.warn(caution, UserWarning, stacklevel=1)
     if args.json:
         result = {"model": args.model, "data": where, "n_beats": len(y), **metrics}
+        if caution is not None:
+            result["caution"] = caution
         print(json.dumps(result, indent=1))
     else:
         print(format_report(metrics, title=f"model {args.model} on {where}"))
     return EXIT_OK
+
+
+def _trained_on(classifier, split: str, subset: str, records) -> str | None:
+    """What the model's card says it trained on of the MIT-BIH beats evaluated, or None.
+
+    A model trained on all 48 records, on the random split (whose training part holds beats of
+    every record) or on DS1 scores beats it learned from in some parts: their figures would be
+    read as those of beats it never saw.
+    """
+    from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, MITBIH_RECORDS
+
+    card = getattr(classifier, "model_card_", None) or {}
+    data = card.get("data") or {}
+    if "MIT-BIH" not in str(data.get("database", data.get("source", ""))):
+        return None
+    evaluated = {str(r) for r in records} if records else set(MITBIH_RECORDS)
+    if split == "inter-patient":
+        evaluated &= set(
+            {"train": MITBIH_DS1, "test": MITBIH_DS2}.get(subset, MITBIH_DS1 + MITBIH_DS2)
+        )
+    trained = data.get("split")
+    if trained == "all":
+        learned = "every one of these beats: it was trained on all 48 records"
+    elif trained == "random" and (split, subset) != ("random", "test"):
+        learned = (
+            "beats of these very patients: it was trained on the random split's training part, "
+            "which holds beats of every record"
+        )
+    elif trained == "inter-patient" and evaluated & set(MITBIH_DS1):
+        learned = "the DS1 patients among these: it was trained on DS1"
+    else:
+        return None
+    return (
+        f"the model has learned from {learned}; these figures are not those of new patients "
+        "(evaluate a model on the test part of the split it was trained on)"
+    )
 
 
 def cmd_data(args) -> int:
