@@ -80,6 +80,9 @@ EARLIER_DEFAULTS = {
 _HEAD_FIRST_RATE_DIVISOR = 10
 #: How far beyond [0, 1] beats may reach before fit and predict warn that they are not scaled.
 _SCALE_MARGIN = 0.5
+#: How far from 0 the typical beat's minimum may lie (min-max scaled, it is 0): a beat in mV
+#: less an offset stays within the margin above, yet is no scaled beat.
+_MINIMUM_MARGIN = 0.35
 
 
 class _Number(Interval):
@@ -484,7 +487,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
 
     def _warn_if_unscaled(self, X: np.ndarray) -> None:
-        """Warn (once per call) when the beats lie far outside [0, 1], their expected scale."""
+        """Warn (once per call) when the beats are not min-max scaled to [0, 1]: they reach far
+        beyond it, or the typical beat's minimum lies far from 0 (beats in mV less an offset)."""
         n_rr = self.n_rr_features
         # Checked here, where it is used: set_params on a fitted estimator skips fit's check.
         if isinstance(n_rr, bool) or not isinstance(n_rr, numbers.Integral) or n_rr < 0:
@@ -493,14 +497,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if not beats.size:
             return
         low, high = float(beats.min()), float(beats.max())
-        if low < -_SCALE_MARGIN or high > 1 + _SCALE_MARGIN:
-            warn_caller(
-                f"the beats range from {low:.3g} to {high:.3g}, but the network expects each "
-                "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
-                "them); scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
-                "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline",
-                InputScaleWarning,
-            )
+        typical_minimum = float(np.median(beats.min(axis=1)))
+        in_range = -_SCALE_MARGIN <= low and high <= 1 + _SCALE_MARGIN
+        if in_range and abs(typical_minimum) <= _MINIMUM_MARGIN:
+            return
+        what = (
+            f"the beats' minima lie about {typical_minimum:.3g} (median over the beats), not at 0"
+            if in_range
+            else f"the beats range from {low:.3g} to {high:.3g}"
+        )
+        warn_caller(
+            f"{what}, but the network expects each "
+            "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
+            "them); scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
+            "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline",
+            InputScaleWarning,
+        )
 
     def _validate_X(self, X, y="no_validation", *, reset: bool, cast: bool = True):
         """Validate beats (and labels); return beats of shape (n_beats, n_samples).

@@ -48,7 +48,8 @@ class ModelFileError(ECGBeatError, ValueError):
 
 
 class InputScaleWarning(UserWarning):
-    """Beats given to a classifier lie far outside [0, 1], the scale its networks expect.
+    """Beats given to a classifier are not min-max scaled to [0, 1], the scale its networks
+    expect: they reach far outside it, or their minima lie far from 0.
 
     The beats of §III.A of Kachuee et al. 2018 (and of :func:`ecgbeat.beats.segment_beats`) are
     min-max scaled to [0, 1]; beats in millivolts, ADC units or z-scores make the convolutions see
