@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
+from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import COMPRESSED_SUFFIXES, is_csv
 from ecgbeat.datasets._records import record_path
@@ -491,6 +492,7 @@ def classify_signal(
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
         r_peaks = detect_r_peaks(signal, fs, method=detector)
+    _warn_if_implausible_rate(r_peaks, fs, name)
     segments, rr = cut_beats(signal, fs, r_peaks, name=name, **cut)
     X = feature_rows(segments.beats, rr, **features)
     table = classified_table(
@@ -509,6 +511,27 @@ def classify_signal(
             marks = window_quality(signal, fs, r_peaks)
         table.readable = marks.readable_at(segments.r_peaks)
     return table
+
+
+#: Heart rates (beats a minute, the median over a recording) beyond which fs is likely wrong.
+PLAUSIBLE_HEART_RATES = (30.0, 300.0)
+
+
+def _warn_if_implausible_rate(r_peaks, fs: float, name: str) -> None:
+    """Warn when the R peaks come at a heart rate no recording has: a signal given a wrong
+    sampling rate (a 360 Hz export read at 125 Hz beats at 25 a minute) is classified as
+    plausible-looking nonsense, since the rate is the one thing the file does not say."""
+    r_peaks = np.asarray(r_peaks)
+    if r_peaks.size < 10:
+        return
+    rate = 60.0 * fs / float(np.median(np.diff(r_peaks)))
+    low, high = PLAUSIBLE_HEART_RATES
+    if not low <= rate <= high:
+        warn_caller(
+            f"{name}: the R peaks come {rate:.0f} times a minute (median), outside "
+            f"{low:.0f}-{high:.0f}: is the sampling rate right? ({fs:g} Hz was given)",
+            UserWarning,
+        )
 
 
 def classify_beats(

@@ -577,3 +577,17 @@ def test_annotations_name_an_extension_not_a_path(mitdb_dir, capsys):
     ]
     assert main(argv) == 1
     assert "not a file name or path; got '100.atr'" in capsys.readouterr().err
+
+
+def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
+    # A 360 Hz export read at 125 Hz beat 25 times a minute: classified, without a word.
+    import warnings
+
+    from ecgbeat.records import classify_signal
+
+    ecg = _ecg(60)  # 75 beats a minute at FS
+    with pytest.warns(UserWarning, match=r"times a minute \(median\), outside 30-300: is the"):
+        classify_signal(ecg, FS * 125 / 360, "mitbih", quality=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert len(classify_signal(ecg, FS, "mitbih", quality=False)) > 60
