@@ -394,7 +394,8 @@ def test_bad_csv(tmp_path, content, message):
     path = tmp_path / "bad.csv"
     path.write_text(content + "\n")
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numpy warns about an empty file
+        # NumPy's warning about an empty file named its stream, beside this clear error.
+        warnings.simplefilter("error")
         with pytest.raises(DataFormatError, match=message):
             load_heartbeat_csv(path)
 

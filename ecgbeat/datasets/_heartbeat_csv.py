@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -141,7 +142,9 @@ def _read_numbers(path: str) -> np.ndarray:
         raise FileNotFoundError(f"{path} not found")
     try:
         skiprows = int(_has_header(path))
-        with open_text(path) as f:
+        with open_text(path) as f, warnings.catch_warnings():
+            # An empty file is refused below, in words; NumPy's warning would name its stream.
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
             table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows)
     except ValueError as exc:
         # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
