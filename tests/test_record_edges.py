@@ -591,3 +591,16 @@ def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         assert len(classify_signal(ecg, FS, "mitbih", quality=False)) > 60
+
+
+def test_a_record_named_by_its_data_file_or_folder_is_told_what_to_name(tmp_path, capsys):
+    # "header file .../100.dat.hea not found" did not say that the record has no extension.
+    from ecgbeat.cli import main
+
+    _record(tmp_path, ["MLII"])
+    (dat,) = tmp_path.glob("*.dat")
+    assert main(["predict", str(dat)]) == 1
+    err = capsys.readouterr().err
+    assert f"name the record without extension, {dat.with_suffix('')}" in err
+    assert main(["predict", str(tmp_path)]) == 1
+    assert f"{tmp_path} is a folder; name a record in it" in capsys.readouterr().err

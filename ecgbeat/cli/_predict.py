@@ -23,6 +23,7 @@ from ecgbeat.cli._common import (
     use_agg,
 )
 from ecgbeat.datasets._compressed import is_csv
+from ecgbeat.datasets._records import missing_header
 from ecgbeat.exceptions import ECGBeatError
 
 
@@ -202,8 +203,7 @@ def cmd_predict(args) -> int:
         own_file = input_kind(path) != "record"
         needed = path if own_file else path.with_name(path.name + ".hea")
         if not needed.is_file():
-            where = "" if own_file else f"record {path.name}: header file "
-            errors[item] = f"{where}{needed} not found"
+            errors[item] = f"{needed} not found" if own_file else missing_header(path, path.name)
     kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
     names = _table_names(items, kinds)
     strips = {}

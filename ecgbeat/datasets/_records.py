@@ -106,6 +106,18 @@ def record_path(record: str | os.PathLike) -> Path:
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
 
 
+def missing_header(path: Path, name: str) -> str:
+    """The error of a record whose header is not there, with what was likely meant: the record
+    named by one of its other files (``100.dat``), or a folder of records."""
+    hea = path.with_name(path.name + ".hea")
+    message = f"record {name}: header file {hea} not found"
+    if path.is_dir():
+        return f"{message}: {path} is a folder; name a record in it, e.g. {path / '100'}"
+    if path.is_file() and path.with_suffix(".hea").is_file():
+        return f"{message}: name the record without extension, {path.with_suffix('')}"
+    return message
+
+
 def read_header(record: str | os.PathLike, name: str | None = None):
     r"""The header of a WFDB record (``wfdb.rdheader``), with errors that name the record.
 
@@ -150,7 +162,7 @@ def read_header(record: str | os.PathLike, name: str | None = None):
     name = path.name if name is None else name
     hea = path.with_name(path.name + ".hea")
     if not hea.is_file():
-        raise FileNotFoundError(f"record {name}: header file {hea} not found")
+        raise FileNotFoundError(missing_header(path, name))
     try:
         text = hea.read_text(errors="replace")
     except OSError as exc:
