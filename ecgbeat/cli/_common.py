@@ -147,7 +147,8 @@ def normal_class(classifier, args) -> str | None:
     try:
         return resolve_normal_class(classifier, names, args.normal_class)
     except ValueError as exc:
-        raise CommandError(f"--normal-class: {exc}") from None
+        # A class the model does not have: wrong usage with this model, as cli.md's codes say.
+        raise UsageError(f"--normal-class: {exc}") from None
 
 
 def class_names(classifier) -> list[str]:

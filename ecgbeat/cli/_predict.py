@@ -237,7 +237,7 @@ def cmd_predict(args) -> int:
         model.set_params(inference_precision=args.inference_precision)
         # The burden needs the normal class: refuse before the work, not after it.
         if normal_class(model, args) is None and args.summary:
-            raise CommandError(
+            raise UsageError(
                 f"--summary needs the normal class, and none of the model's classes "
                 f"{class_names(model)} is 'N': give --normal-class NAME"
             )
