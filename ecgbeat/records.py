@@ -520,8 +520,16 @@ PLAUSIBLE_HEART_RATES = (30.0, 300.0)
 def _warn_if_implausible_rate(r_peaks, fs: float, name: str) -> None:
     """Warn when the R peaks come at a heart rate no recording has: a signal given a wrong
     sampling rate (a 360 Hz export read at 125 Hz beats at 25 a minute) is classified as
-    plausible-looking nonsense, since the rate is the one thing the file does not say."""
+    plausible-looking nonsense, since the rate is the one thing the file does not say. Warn
+    too when there is no R peak at all: an empty table would look like a recording without
+    beats."""
     r_peaks = np.asarray(r_peaks)
+    if r_peaks.size == 0:
+        warn_caller(
+            f"{name}: no R peak found, so no beat to classify (a flat signal, another lead, "
+            "or the wrong sampling rate?)",
+            UserWarning,
+        )
     if r_peaks.size < 10:
         return
     rate = 60.0 * fs / float(np.median(np.diff(r_peaks)))
