@@ -41,13 +41,13 @@ True
 from __future__ import annotations
 
 import functools
-import numbers
 from fractions import Fraction
 from typing import NamedTuple
 
 import numpy as np
 from scipy.signal import firwin, resample_poly
 
+from ecgbeat._checks import is_finite_number, is_integer
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
@@ -232,7 +232,7 @@ def segment_beats(
     (1.0, False)
     """
     x, fs = check_signal(signal, fs, name=name)
-    if isinstance(beat_length, bool) or not isinstance(beat_length, numbers.Integral):
+    if not is_integer(beat_length):
         raise ValueError(f"beat_length must be a whole number of samples, got {beat_length!r}")
     if beat_length < 1:
         raise ValueError(f"beat_length must be at least 1 sample, got {beat_length!r}")
@@ -242,9 +242,7 @@ def segment_beats(
         "target_fs": target_fs,
     }
     for parameter, value in positive.items():
-        if isinstance(value, bool) or not (
-            isinstance(value, numbers.Real) and np.isfinite(value) and value > 0
-        ):
+        if not (is_finite_number(value) and value > 0):
             raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
     before = round(before_r * target_fs) if np.isfinite(before_r) else -1
     if before < 0 or before >= beat_length:

@@ -36,6 +36,7 @@ from sklearn.utils.validation import (
 from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
+from ecgbeat._checks import is_integer
 from ecgbeat._inference import PRECISIONS, compile_predict
 from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
@@ -491,7 +492,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         beyond it, or the typical beat's minimum lies far from 0 (beats in mV less an offset)."""
         n_rr = self.n_rr_features
         # Checked here, where it is used: set_params on a fitted estimator skips fit's check.
-        if isinstance(n_rr, bool) or not isinstance(n_rr, numbers.Integral) or n_rr < 0:
+        if not is_integer(n_rr) or n_rr < 0:
             raise ValueError(f"n_rr_features must be an integer >= 0, got {n_rr!r}")
         beats = X[:, : X.shape[1] - int(n_rr)]
         if not beats.size:
@@ -887,7 +888,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         proba = np.empty((n_beats, len(self.classes_)), dtype=np.float64)
         step = self.predict_batch_size
         # Checked here, where it is used: set_params on a fitted estimator skips fit's check.
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 1:
+        if not is_integer(step) or step < 1:
             raise ValueError(f"predict_batch_size must be an integer >= 1, got {step!r}")
         step = int(step)
 

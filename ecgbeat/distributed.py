@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import numbers
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
+from ecgbeat._checks import is_integer
 from ecgbeat._install import install_hint
 from ecgbeat._overlap import each_overlapped
 from ecgbeat.records import (
@@ -201,7 +201,7 @@ def _register_plugin(client, threads: int | None, *, keep_existing: bool) -> dic
     if threads is not None:
         # NumPy's integers count; a bool does not (True would reach TF_NUM_INTRAOP_THREADS as
         # the text "True").
-        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        if not is_integer(threads) or threads < 1:
             raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
         threads = int(threads)
     plugin_class = __getattr__("_TensorFlowThreads")

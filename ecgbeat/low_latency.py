@@ -24,7 +24,6 @@ True
 
 from __future__ import annotations
 
-import numbers
 import os
 import tempfile
 import warnings
@@ -34,6 +33,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ecgbeat._backend import import_tensorflow
+from ecgbeat._checks import is_integer
 from ecgbeat._install import install_hint
 
 __all__ = ["LowLatencyPredictor"]
@@ -86,7 +86,7 @@ class LowLatencyPredictor:
     """
 
     def __init__(self, classifier, *, threads: int = 1) -> None:
-        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+        if not is_integer(threads) or threads < 1:
             raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
         check_is_fitted(classifier)
         _import_runtime()

@@ -25,14 +25,13 @@ Examples
 from __future__ import annotations
 
 import json
-import numbers
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecgbeat._backend import import_keras
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import is_finite_number, is_integer
 
 if TYPE_CHECKING:  # pragma: no cover - typing only; keras is imported lazily
     import keras
@@ -55,7 +54,7 @@ NETWORK_NAMES = {"cnn": "heartbeat_cnn", "resnet": "heartbeat_resnet"}
 
 def _integer(name: str, value, minimum: int) -> int:
     """``value`` as a Python int (Keras refuses NumPy's for ``units``), checked."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+    if not is_integer(value) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
 
@@ -70,9 +69,7 @@ def _checked(n_samples, n_classes, dropout, seed, n_rr_features):
     """
     if not (is_finite_number(dropout) and 0 <= dropout < 1):
         raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}")
-    if seed is not None and (
-        isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0
-    ):
+    if seed is not None and (not is_integer(seed) or seed < 0):
         raise ValueError(f"seed must be an integer >= 0 or None, got {seed!r}")
     return (
         _integer("n_samples", n_samples, 1),

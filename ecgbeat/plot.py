@@ -19,14 +19,13 @@ Examples
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import is_finite_number, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat.evaluation import named_labels
 
@@ -197,9 +196,7 @@ def plot_beats_by_class(
         X = X[:, :, 0]
     if X.ndim != 2:
         raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
-    if isinstance(n_per_class, bool) or not (
-        isinstance(n_per_class, numbers.Integral) and n_per_class >= 1
-    ):
+    if not (is_integer(n_per_class) and n_per_class >= 1):
         raise ValueError(f"n_per_class must be an integer >= 1, got {n_per_class!r}")
     fs = _check_fs(fs)
     true = _names(y, class_names)
@@ -587,11 +584,7 @@ def grad_cam(
             f"{classifier.n_features_in_}"
         )
     n_classes = len(classifier.classes_)
-    if class_index is not None and not (
-        isinstance(class_index, numbers.Integral)
-        and not isinstance(class_index, bool)
-        and 0 <= class_index < n_classes
-    ):
+    if class_index is not None and not (is_integer(class_index) and 0 <= class_index < n_classes):
         raise ValueError(
             f"class_index must be a column of classes_, 0..{n_classes - 1}, got {class_index!r}"
         )
