@@ -151,14 +151,17 @@ def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | Non
         return np.empty(0, dtype=np.int64), None
     x = unit_scale(x)
     filtered, slope = qrs_slope(x, fs)
-    integrated = uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest")
-    refractory = round(0.200 * fs)
     # find_peaks never takes a signal's first sample, where the energy of a QRS within about
     # 40 ms of the start peaks, and that of a settling transient, which then set the learned
     # level with no beat to start from (no beat was ever heard). A zero (the energy's floor)
-    # before it makes it a candidate. Not after the last sample: a stray last sample (a step to
-    # 0 ends 29 of the 48 MIT-BIH first leads) would be taken for a beat.
-    cand, _ = find_peaks(np.r_[0.0, integrated], distance=refractory)
+    # before it makes it a candidate; the energy is written after that zero, not copied behind
+    # it (a day's recording is hundreds of MB). Not after the last sample: a stray last sample
+    # (a step to 0 ends 29 of the 48 MIT-BIH first leads) would be taken for a beat.
+    padded = np.zeros(slope.size + 1)
+    integrated = padded[1:]
+    uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest", output=integrated)
+    refractory = round(0.200 * fs)
+    cand, _ = find_peaks(padded, distance=refractory)
     cand -= 1
     if cand.size == 0:
         return np.empty(0, dtype=np.int64), slope
