@@ -497,8 +497,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         beats = X[:, : X.shape[1] - int(n_rr)]
         if not beats.size:
             return
-        low, high = float(beats.min()), float(beats.max())
-        typical_minimum = float(np.median(beats.min(axis=1)))
+        minima = beats.min(axis=1)  # one pass: the lowest value is the lowest of these
+        low, high = float(minima.min()), float(beats.max())
+        typical_minimum = float(np.median(minima))
         in_range = -_SCALE_MARGIN <= low and high <= 1 + _SCALE_MARGIN
         if in_range and abs(typical_minimum) <= _MINIMUM_MARGIN:
             return
