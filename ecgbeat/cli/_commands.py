@@ -243,7 +243,8 @@ def _trained_on(classifier, split: str, subset: str, records) -> str | None:
     every record) or on DS1 scores beats it learned from in some parts: their figures would be
     read as those of beats it never saw.
     """
-    from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, MITBIH_RECORDS
+    from ecgbeat.datasets import MITBIH_DS1, MITBIH_RECORDS
+    from ecgbeat.datasets._mitbih import inter_patient_part
 
     card = getattr(classifier, "model_card_", None) or {}
     data = card.get("data") or {}
@@ -251,9 +252,7 @@ def _trained_on(classifier, split: str, subset: str, records) -> str | None:
         return None
     evaluated = {str(r) for r in records} if records else set(MITBIH_RECORDS)
     if split == "inter-patient":
-        evaluated &= set(
-            {"train": MITBIH_DS1, "test": MITBIH_DS2}.get(subset, MITBIH_DS1 + MITBIH_DS2)
-        )
+        evaluated &= set(inter_patient_part(subset))
     trained = data.get("split")
     if trained == "all":
         learned = "every one of these beats: it was trained on all 48 records"

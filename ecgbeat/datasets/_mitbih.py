@@ -106,6 +106,12 @@ License: Open Data Commons Attribution License v1.0.
 """.replace("{seed}", str(RANDOM_SPLIT_SEED))
 
 
+def inter_patient_part(subset: str) -> tuple[str, ...]:
+    """The records of a part of the inter-patient split: ``"train"`` DS1, ``"test"`` DS2,
+    ``"all"`` both (no paced record)."""
+    return {"train": MITBIH_DS1, "test": MITBIH_DS2, "all": MITBIH_DS1 + MITBIH_DS2}[subset]
+
+
 def _select_records(records, split, subset) -> list[str]:
     if subset not in ("all", "train", "test"):
         raise ValueError(f"subset must be 'all', 'train' or 'test', got {subset!r}")
@@ -125,7 +131,7 @@ def _select_records(records, split, subset) -> list[str]:
         if not chosen:
             raise ValueError("records is empty: name at least one MIT-BIH record")
     if split == "inter-patient":
-        allowed = {"train": MITBIH_DS1, "test": MITBIH_DS2, "all": MITBIH_DS1 + MITBIH_DS2}[subset]
+        allowed = inter_patient_part(subset)
         outside = sorted({r for r in chosen if r not in allowed})
         chosen = [r for r in chosen if r in allowed]
         if not chosen:
