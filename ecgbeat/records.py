@@ -32,7 +32,7 @@ import numpy as np
 from ecgbeat._atomic import replacing
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
-from ecgbeat.datasets._compressed import COMPRESSED_SUFFIXES, is_csv
+from ecgbeat.datasets._compressed import COMPRESSED_SUFFIXES, is_csv, open_text
 from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
 
@@ -790,10 +790,10 @@ def classify_file(
 def _not_beats_hint(path: Path, classifier) -> str:
     """What a CSV that failed to read as beats may be instead, for its error: a signal given
     without its rate reads as rows of a few values, not beats of ``n_features_in_``."""
-    if path.suffix.lower() != ".csv":
+    if not is_csv(path):
         return ""
     try:
-        with path.open(encoding="utf-8-sig", errors="replace") as stream:
+        with open_text(path, errors="replace") as stream:
             n_columns = len(stream.readline().split(","))
     except OSError:
         return ""

@@ -14,10 +14,11 @@ _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.
 COMPRESSED_SUFFIXES = tuple(_OPENERS)
 
 
-def open_text(path: str | os.PathLike) -> IO[str]:
+def open_text(path: str | os.PathLike, errors: str = "strict") -> IO[str]:
     """``path`` opened as UTF-8 text, decompressed when its suffix says so, in any case.
 
-    ``utf-8-sig``, since a spreadsheet's "CSV UTF-8" export starts with a byte-order mark.
+    ``utf-8-sig``, since a spreadsheet's "CSV UTF-8" export starts with a byte-order mark;
+    ``errors`` as in :func:`open`.
 
     Examples
     --------
@@ -29,7 +30,7 @@ def open_text(path: str | os.PathLike) -> IO[str]:
     ['MLII', '0.5']
     """
     opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
-    return opener(path, "rt", encoding="utf-8-sig")
+    return opener(path, "rt", encoding="utf-8-sig", errors=errors)
 
 
 def is_csv(path: str | os.PathLike) -> bool:
