@@ -12,11 +12,12 @@ data in the same run:
   DS1 holds only 8 Q beats, whose weight of about 1,000 made training collapse to 41 % accuracy.)
 
 Reports the AAMI per-class sensitivity (Se, recall) and positive predictivity (+P, precision) of
-N, S, V, F and macro-F1, and writes ``benchmarks/results/inter_patient.json``.
+N, S, V, F and macro-F1, and writes ``benchmarks/results/inter_patient.json`` (or the file that
+``--output`` names; recipes not run keep the results that file holds).
 
 Usage::
 
-    python -m benchmarks.inter_patient [--data-home ../shared/data]
+    python -m benchmarks.inter_patient [--data-home ../shared/data] [--output PATH]
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from benchmarks._common import provenance
 from tools import train_pretrained
 
 REPO = Path(__file__).resolve().parents[1]
+RESULT = REPO / "benchmarks" / "results" / "inter_patient.json"
 
 RECIPES = {
     "reference": [
@@ -53,8 +55,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
     parser.add_argument("--epochs", default="40")
     parser.add_argument("--recipes", nargs="+", default=list(RECIPES), choices=list(RECIPES))
+    parser.add_argument("--output", type=Path, default=RESULT)
     args = parser.parse_args(argv)
-    path = REPO / "benchmarks" / "results" / "inter_patient.json"
+    path = args.output
     # Recipes not run this time keep their earlier results (each run records its command).
     results = json.loads(path.read_text())["results"] if path.exists() else {}
     for recipe in args.recipes:
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
         **provenance(__file__, argv),
         "results": results,
     }
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(output, indent=1) + "\n")
     print(json.dumps(output, indent=1))
     return output

@@ -12,11 +12,11 @@ the R-R features (``mitbih-ds1-rhythm``'s) and with the template features
 (``mitbih-ds1-rhythm-template``'s), each fitted on DS1 in this run, one after the other, with the
 same seed; loading the beats is not timed.
 
-Writes ``benchmarks/results/rhythm_speed.json``.
+Writes ``benchmarks/results/rhythm_speed.json``, or the file that ``--output`` names.
 
 Usage::
 
-    python -m benchmarks.rhythm_speed [--beats 100000] [--repeat 3] [--train]
+    python -m benchmarks.rhythm_speed [--beats 100000] [--repeat 3] [--train] [--output PATH]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
 
 REPO = Path(__file__).resolve().parents[1]
+RESULT = REPO / "benchmarks" / "results" / "rhythm_speed.json"
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--train", action="store_true", help="time the two recipes' fits on DS1")
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
+    parser.add_argument("--output", type=Path, default=RESULT)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     beats = rng.random((args.beats, 187), dtype=np.float32)
@@ -85,9 +87,8 @@ def main(argv: list[str] | None = None) -> dict:
         **provenance(__file__, argv),
         "results": results,
     }
-    (REPO / "benchmarks" / "results" / "rhythm_speed.json").write_text(
-        json.dumps(output, indent=1) + "\n"
-    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(output, indent=1) + "\n")
     print(json.dumps(results, indent=1))
     return output
 

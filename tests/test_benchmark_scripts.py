@@ -120,6 +120,22 @@ def test_results_record_the_command_that_ran(mitdb_dir, tmp_path, monkeypatch):
     assert result["total"]["reference_beats"] == 2273
 
 
+def test_inter_patient_writes_where_output_says(monkeypatch, tmp_path):
+    # The committed results stay as they are unless the run is meant to replace them.
+    bench = _script("inter_patient")
+    per_class = {c: {"recall": 0.5, "precision": 0.25} for c in "NSVF"}
+    metrics = {"accuracy": 0.9, "macro_f1_NSVF": 0.6, "macro_f1": 0.5}
+    metrics |= {"per_class": per_class, "confusion_matrix": [[1]]}
+    card = {"command": "c", "date": "d", "training": {}, "test_metrics": metrics}
+    monkeypatch.setattr(bench.train_pretrained, "main", lambda argv: card)
+    committed = bench.RESULT.read_bytes()
+    output = tmp_path / "new" / "inter_patient.json"
+    bench.main(["--recipes", "ecgbeat", "--output", str(output)])
+    assert bench.RESULT.read_bytes() == committed
+    written = json.loads(output.read_text())["results"]
+    assert set(written) == {"ecgbeat"} and written["ecgbeat"]["Se"]["S"] == 0.5
+
+
 def test_inference_benchmark_quick(mitdb_dir):
     result = _script("inference").main(["--quick", "--data-home", str(mitdb_dir.parent)])
     assert result["max_abs_probability_difference"] < 1e-5
