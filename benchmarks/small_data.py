@@ -211,15 +211,17 @@ def fit_base_model(data, path: Path, quick: bool, recipe: str = "today") -> str:
     settings for new patients on beats alone: every default (48 epochs), the validation split
     by record, ``augmentation="ecg"`` and square-root-balanced class weights.
     """
+    # A smoke run's start: one pass over its beats, not the 32 steps an epoch that learn.
+    smoke = {"epochs": 1, "min_steps_per_epoch": 1} if quick else {}
     if recipe == "today":
-        clf = HeartbeatCNNClassifier(epochs=1 if quick else 16, random_state=0)
+        clf = HeartbeatCNNClassifier(random_state=0, **(smoke or {"epochs": 16}))
         clf.fit(data.data, data.target)
     else:
         clf = HeartbeatCNNClassifier(
             augmentation="ecg",
             class_weight=sqrt_balanced_class_weight(data.target),
             random_state=0,
-            **({"epochs": 1} if quick else {}),
+            **smoke,
         )
         clf.fit(data.data, data.target, groups=data.groups)
     clf.save(path)
