@@ -16,6 +16,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Lets scikit-learn's array-API check run on NumPy input instead of skipping itself.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
+# Each pytest-xdist worker sizes TensorFlow's thread pools to its share of the cores: by default
+# every process takes them all, and two workers on CI's two cores then contend (test_classifier
+# and test_pretrained side by side took 103 s against 124 s, 2026-12-02). Only the environment,
+# which TensorFlow reads when it starts: tf.config.threading's getters still say "not set", as
+# the Dask test of the thread limit needs.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    _threads = str(max(1, (_cores or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", _threads)
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", _threads)
+
 SHARED_DATA = Path(
     os.environ.get("ECGBEAT_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
