@@ -208,7 +208,10 @@ def bump_model():
     for i in range(n // 2, n):
         X[i] += np.exp(-0.5 * ((t - centres[i]) / 3.0) ** 2)
     y = np.repeat(["flat", "bump"], n // 2)
-    clf = HeartbeatCNNClassifier(epochs=16, batch_size=16, learning_rate=3e-3, random_state=0)
+    # One pass over the beats an epoch (min_steps_per_epoch=1): 7 steps, not 32 draws.
+    clf = HeartbeatCNNClassifier(
+        epochs=16, batch_size=16, learning_rate=3e-3, min_steps_per_epoch=1, random_state=0
+    )
     clf.fit(X, y)
     assert clf.score(X, y) == 1.0
     return clf, X[n // 2 :], centres[n // 2 :]
