@@ -208,6 +208,10 @@ class StreamClassifier:
             self._predictor = LowLatencyPredictor(self.classifier)
         else:
             self._predictor = self.classifier
+        # The probabilities' dtype, given to tables without beats too: classified_table's empty
+        # probabilities are float64, and joined with ONNX Runtime's float32 ones they would make
+        # an update's dtype depend on how its hops fell.
+        self._proba_dtype = np.float32 if low_latency else np.float64
         seconds = self._samples
         self._hop, self._context = seconds(HOP_SECONDS), seconds(CONTEXT_SECONDS)
         self._decision, self._tail = seconds(DECISION_SECONDS), seconds(TAIL_SECONDS)
@@ -468,6 +472,8 @@ class StreamClassifier:
             fs=self.fs,
             lead=self.lead,
         )
+        if not rows:
+            table.proba = table.proba.astype(self._proba_dtype)
         if self.quality:
             table.readable = np.asarray([ok for _, ok in out], dtype=bool)
         return table

@@ -194,6 +194,19 @@ def test_low_latency_gives_the_networks_probabilities(record_119, default_model)
     np.testing.assert_allclose(onnx["proba"], keras["proba"], atol=1e-5)
 
 
+def test_low_latency_probabilities_are_float32_whatever_the_chunks(default_model):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    fs = 250
+    ecg, _ = _rhythm_with_a_pause(fs, pause_seconds=3)
+    stream = StreamClassifier(fs, default_model, low_latency=True)
+    # No samples; 12 s at once, whose hops hold beats or none; the rest; the end.
+    tables = [stream.update(ecg[:0]), stream.update(ecg[: 12 * fs]), stream.update(ecg[12 * fs :])]
+    tables.append(stream.finish())
+    assert len(tables[1]) > 5
+    assert [table.proba.dtype for table in tables] == [np.float32] * 4
+
+
 def test_a_stream_shorter_than_a_beat_has_no_beats(default_model):
     fs = 360
     t = np.arange(round(1.2 * fs)) / fs
