@@ -79,9 +79,14 @@ def check_signal(
     ):
         raise SignalError(f"{name}: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim != 1:
+        if arr.ndim == 0:  # a stream's device loop may hand over one sample as a number
+            hint = "one sample is a sequence of one, e.g. [x]"
+        else:
+            # Leads are columns in wfdb's arrays but rows in MNE's (channels first): signal[:, 0]
+            # alone would turn one lead of shape (1, n) into its first sample, without an error.
+            hint = "pass one lead: signal[:, k] if the leads are columns (wfdb), signal[k] if rows"
         raise SignalError(
-            f"{name}: expected a 1-D single-lead signal, got shape {arr.shape}"
-            " (pass one lead, e.g. signal[:, 0])"
+            f"{name}: expected a 1-D single-lead signal, got shape {arr.shape} ({hint})"
         )
     arr = arr.astype(np.float64, copy=False)
     finite = np.isfinite(arr)

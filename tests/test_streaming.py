@@ -168,6 +168,12 @@ def test_bad_input_is_named(record_119, default_model):
     stream = StreamClassifier(fs, default_model)
     with pytest.raises(ValueError, match="1-D"):
         stream.update(signal[:720].reshape(2, -1))
+    # One lead as a row (channels first, as MNE gives leads): the hint must not be signal[:, 0],
+    # which would feed its first sample alone. One sample as a number: a sequence of one.
+    with pytest.raises(ValueError, match=r"got shape \(1, 360\) .*signal\[k\] if rows"):
+        stream.update(signal[None, :360])
+    with pytest.raises(ValueError, match=r"got shape \(\) \(one sample is a sequence of one"):
+        stream.update(signal[0])
     gap = signal[:720].copy()
     gap[100] = np.nan
     stream.update(signal[:360])
