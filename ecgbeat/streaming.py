@@ -92,6 +92,8 @@ _REFRACTORY_SECONDS = 0.2
 _MARGIN_SECONDS = 0.2
 # Sampling frequency of the beats that the classifiers read (segment_beats' target_fs).
 _BEAT_FS = 125.0
+# Samples of each beat (segment_beats' beat_length).
+_BEAT_SAMPLES = 187
 # R-R intervals before a beat that its rr_local reads (rr_features' default local_beats).
 _LOCAL_BEATS = 10
 
@@ -147,7 +149,8 @@ class StreamClassifier:
     ------
     ValueError
         If ``fs`` is not a number of Hz of at least ``ecgbeat.signals.MIN_FS`` (40), or the
-        classifier's columns are none that a recording gives.
+        classifier's columns are none that a recording gives (its beats not of 187 samples, or
+        feature columns other than a recording's).
     sklearn.exceptions.NotFittedError
         If the classifier is not fitted.
 
@@ -196,6 +199,17 @@ class StreamClassifier:
         self.lead = str(lead)
         self.quality = bool(quality)
         cut = beat_cutting(self.classifier)
+        n_columns = _BEAT_SAMPLES + int(self.classifier.get_params().get("n_rr_features", 0))
+        n_read = getattr(self.classifier, "n_features_in_", n_columns)
+        if n_read != n_columns:
+            # Found here: at the first beat, the classifier's own error would come in the middle
+            # of an update, which would lose the beats of that call.
+            raise ValueError(
+                f"the classifier reads rows of {n_read} columns, but a stream gives "
+                f"{n_columns}: beats of {_BEAT_SAMPLES} samples at {_BEAT_FS:g} Hz, as "
+                "ecgbeat.beats.segment_beats cuts them, and the classifier's n_rr_features "
+                "feature columns"
+            )
         self._rhythm, self._template = cut.pop("rhythm"), cut.pop("template")
         self._zscores = cut.pop("zscores")
         self._refine_radius = cut.pop("refine_radius")

@@ -165,6 +165,11 @@ def test_bad_input_is_named(record_119, default_model):
         StreamClassifier(20, default_model)
     with pytest.raises(NotFittedError):
         StreamClassifier(fs, HeartbeatCNNClassifier())
+    # A classifier fitted on beats of 64 samples: refused at once, not at the first beat.
+    short_beats = _Recorder(n_rr_features=0)
+    short_beats.n_features_in_ = 64
+    with pytest.raises(ValueError, match="reads rows of 64 columns, but a stream gives 187"):
+        StreamClassifier(fs, short_beats)
     stream = StreamClassifier(fs, default_model)
     with pytest.raises(ValueError, match="1-D"):
         stream.update(signal[:720].reshape(2, -1))
