@@ -476,7 +476,7 @@ def classify_signal(
     from ecgbeat.beats import cut_beats, feature_rows
     from ecgbeat.qrs import detect_r_peaks, pan_tompkins_marked
     from ecgbeat.quality import window_quality
-    from ecgbeat.signals import check_signal
+    from ecgbeat.signals import check_r_peaks, check_signal
 
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
@@ -485,10 +485,14 @@ def classify_signal(
         cut["refine_radius"] = refine_radius
     signal, fs = check_signal(signal, fs, name=name)
     marks = None
-    if r_peaks is None and quality and detector == "pan-tompkins":
+    if r_peaks is not None:
+        # Checked before the heart-rate warning reads their intervals: repeated peaks (a median
+        # interval of 0) divided by zero there, and unordered ones warned of a negative rate.
+        r_peaks = check_r_peaks(r_peaks, signal.size, name)
+    elif quality and detector == "pan-tompkins":
         # The detector's quality check marks the beats too (one check, not two).
         r_peaks, marks = pan_tompkins_marked(signal, fs)
-    elif r_peaks is None:
+    else:
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
         r_peaks = detect_r_peaks(signal, fs, method=detector)

@@ -607,3 +607,20 @@ def test_a_record_named_by_its_data_file_or_folder_is_told_what_to_name(tmp_path
     assert f"name the record without extension, {dat.with_suffix('')}" in err
     assert main(["predict", str(tmp_path)]) == 1
     assert f"{tmp_path} is a folder; name a record in it" in capsys.readouterr().err
+
+
+def test_repeated_or_unordered_r_peaks_are_refused_as_such_before_any_warning():
+    # Peaks given twice each (a median interval of 0) raised ZeroDivisionError in the heart-rate
+    # check, and unordered ones warned of a negative heart rate before being refused.
+    import warnings
+
+    from ecgbeat.exceptions import SignalError
+    from ecgbeat.records import classify_signal
+
+    ecg = _ecg(30)
+    peaks = np.array([round(c * FS) for c in np.arange(0.4, 30, 0.8)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        for bad in (np.repeat(peaks, 2), peaks[::-1]):
+            with pytest.raises(SignalError, match="r_peaks must be strictly increasing"):
+                classify_signal(ecg, FS, "mitbih", r_peaks=bad, quality=False)
