@@ -128,7 +128,16 @@ class BeatTable:
 
     def counts(self) -> dict[str, int]:
         """Number of beats predicted in each class."""
-        return {name: int(np.sum(self.label == name)) for name in self.class_names}
+        return self._counts(self._labels())
+
+    def _labels(self) -> np.ndarray:
+        """The labels as an array of text, as :meth:`rows` writes them: a list of labels compared
+        with a name is never equal to it, nor is the integer 0 to the class name ``"0"``, and
+        every count came out 0."""
+        return np.asarray(self.label).astype(str)
+
+    def _counts(self, labels: np.ndarray) -> dict[str, int]:
+        return {name: int(np.sum(labels == str(name))) for name in self.class_names}
 
     def duration(self) -> float:
         """The recording's length in seconds; without it, the time of the last beat (0 without
@@ -154,8 +163,7 @@ class BeatTable:
         counts = self.counts()
         readable_counts = counts
         if self.readable is not None:
-            labels = self.label[np.asarray(self.readable, dtype=bool)]
-            readable_counts = {name: int(np.sum(labels == name)) for name in self.class_names}
+            readable_counts = self._counts(self._labels()[np.asarray(self.readable, dtype=bool)])
         burden = None
         if self.normal_class is not None:
             if self.normal_class not in self.class_names:

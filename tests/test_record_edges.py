@@ -624,3 +624,20 @@ def test_repeated_or_unordered_r_peaks_are_refused_as_such_before_any_warning():
         for bad in (np.repeat(peaks, 2), peaks[::-1]):
             with pytest.raises(SignalError, match="r_peaks must be strictly increasing"):
                 classify_signal(ecg, FS, "mitbih", r_peaks=bad, quality=False)
+
+
+def test_a_table_counts_labels_given_as_a_list_or_as_integer_codes():
+    # A list of labels compared with a class name is never equal to it (nor the code 0 to the
+    # name "0"): every count, and the burden, came out of no beats at all.
+    from ecgbeat.records import BeatTable
+
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])
+    as_list = BeatTable("r", [10, 20, 30], 250.0, ["N", "V", "N"], proba, ["N", "V"])
+    as_list.readable = [True, True, False]
+    summary = as_list.summary()
+    assert summary["counts"] == {"N": 2, "V": 1}
+    assert summary["readable_counts"] == {"N": 1, "V": 1} and summary["ectopic_burden"] == 0.5
+    codes = BeatTable("r", np.array([10, 20, 30]), 250.0, np.array([0, 1, 0]), proba, ["0", "1"])
+    codes.normal_class = "0"
+    assert codes.counts() == {"0": 2, "1": 1}
+    assert codes.summary()["ectopic_burden"] == pytest.approx(1 / 3)
