@@ -244,7 +244,9 @@ def segment_beats(
     for parameter, value in positive.items():
         if not (is_finite_number(value) and value > 0):
             raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
-    before = round(before_r * target_fs) if np.isfinite(before_r) else -1
+    # is_finite_number, not np.isfinite: text or None failed there with a TypeError naming
+    # neither, and True passed as a second before the R peak.
+    before = round(before_r * target_fs) if is_finite_number(before_r) else -1
     if before < 0 or before >= beat_length:
         raise ValueError(
             f"before_r must be a number of seconds >= 0 that leaves room for the R peak in "
