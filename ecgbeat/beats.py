@@ -124,6 +124,12 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     resampled : ndarray of shape (ceil(n_samples * up / down),), float64
         The resampled signal.
 
+    Raises
+    ------
+    ValueError
+        If ``fs`` or ``target_fs`` is not a finite number > 0, or ``target_fs`` is under a
+        2000th of ``fs`` (a ratio that rounds to 0).
+
     Examples
     --------
     >>> import numpy as np
@@ -131,7 +137,17 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     (125,)
     """
     x = np.asarray(signal, dtype=np.float64)
+    # Checked here, as resample is public: a rate of 0 divided by zero, a negative one reached
+    # resample_poly as "up and down must be >= 1", and NaN "cannot convert NaN to integer ratio".
+    for parameter, value in (("fs", fs), ("target_fs", target_fs)):
+        if not (is_finite_number(value) and value > 0):
+            raise ValueError(f"{parameter} must be a finite number of Hz > 0, got {value!r}")
     ratio = rate_ratio(fs, target_fs)
+    if ratio == 0:
+        raise ValueError(
+            f"target_fs of {target_fs:g} Hz is too low a rate for a signal at {fs:g} Hz: the "
+            "ratio rounds to 0"
+        )
     if ratio == 1:
         return x.copy()
     # Pad with the edge values so that the filter does not pull the signal's ends toward zero.

@@ -230,3 +230,21 @@ def test_resample_designs_scipy_default_filter_once(fs, target_fs):
         x = rng.normal(size=n_samples)
         expected = resample_poly(x, ratio.numerator, ratio.denominator, padtype="line")
         np.testing.assert_array_equal(resample(x, fs, target_fs), expected)
+
+
+@pytest.mark.parametrize(
+    ("fs", "target_fs", "message"),
+    [
+        (0, 125, "fs must be a finite number of Hz > 0, got 0"),
+        (-360, 125, "fs must be a finite number of Hz > 0"),
+        (float("nan"), 125, "fs must be a finite number of Hz > 0"),
+        ("360", 125, "fs must be a finite number of Hz > 0"),
+        (360, 0, "target_fs must be a finite number of Hz > 0"),
+        (360, 0.1, "target_fs of 0.1 Hz is too low a rate for a signal at 360 Hz"),
+    ],
+)
+def test_resample_names_a_bad_rate(fs, target_fs, message):
+    # A rate of 0 raised ZeroDivisionError, a negative one resample_poly's "up and down must
+    # be >= 1", naming neither rate.
+    with pytest.raises(ValueError, match=message):
+        resample(np.ones(360), fs, target_fs)
