@@ -124,7 +124,11 @@ def rr_features(
         raise ValueError(f"average must be a positive number of seconds, got {average!r}")
     peaks = np.asarray(r_peaks)
     if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
-        raise SignalError(f"r_peaks must be a 1-D array of sample indices, got shape {peaks.shape}")
+        # The dtype too: bools or text in the right shape were refused for their "shape (3,)".
+        raise SignalError(
+            f"r_peaks must be a 1-D array of sample indices, got shape {peaks.shape} of dtype "
+            f"{peaks.dtype}"
+        )
     if peaks.size < 2:
         raise SignalError(
             f"R-R intervals need at least two R peaks; got {peaks.size}: the recording is too "

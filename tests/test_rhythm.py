@@ -76,6 +76,8 @@ def test_features_do_not_depend_on_the_sampling_rate():
         ([0, float("nan"), 720, 1080], 360, SignalError, "NaN or infinite"),
         ([0, 360, float("inf")], 360, SignalError, "NaN or infinite"),
         ([[0, 10]], 360, SignalError, "1-D"),
+        ([True, False, True], 360, SignalError, "of dtype bool"),
+        (["0", "360"], 360, SignalError, "of dtype <U3"),
         ([0, 10], 0, ValueError, "fs must be"),
         ([0, 10], float("nan"), ValueError, "fs must be"),
     ],
