@@ -456,7 +456,7 @@ def feature_rows(
     ------
     ValueError
         If a group of columns is asked without the groups before it, or ``rr`` does not have one
-        row per beat.
+        row per beat (and, with ``rhythm``, the 7 columns of the R-R features).
 
     Examples
     --------
@@ -472,6 +472,12 @@ def feature_rows(
     rr = np.asarray(rr, dtype=np.float32)
     if len(rr) != len(beats):
         raise ValueError(f"rr has {len(rr)} rows for {len(beats)} beats")
+    if rhythm and (rr.ndim != 2 or rr.shape[1] != N_RR_FEATURES):
+        # Another width made rows of another layout without a word (a model then read its
+        # template features as R-R ones), and a 1-D rr failed in np.hstack.
+        raise ValueError(
+            f"rr must have the {N_RR_FEATURES} columns of rr_features, got shape {rr.shape}"
+        )
     columns = [beats]
     if rhythm:
         columns.append(rr)

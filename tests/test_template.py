@@ -125,6 +125,10 @@ def test_feature_rows_lay_out_beat_rhythm_template():
         feature_rows(beats, rr, template=True)
     with pytest.raises(ValueError, match="rr has 4 rows for 5 beats"):
         feature_rows(beats, rr[:4], rhythm=True)
+    # Another width made rows of another layout, without a word.
+    for bad in (rr[:, :5], rr[:, 0]):
+        with pytest.raises(ValueError, match="rr must have the 7 columns of rr_features"):
+            feature_rows(beats, bad, rhythm=True, template=True)
 
 
 def test_beat_cutting_reads_the_layout_from_n_rr_features():
