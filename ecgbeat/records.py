@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -279,7 +279,7 @@ def ectopic_burden(n_normal: int, n_beats: int) -> float:
 
 
 def write_csv(
-    tables: Sequence[BeatTable],
+    tables: Iterable[BeatTable],
     destination: str | os.PathLike | io.TextIOBase,
     *,
     header: bool = True,
@@ -303,6 +303,9 @@ def write_csv(
     record,sample,time_s,label,p_N,p_V
     100,370,1.0278,N,0.9,0.1
     """
+    # Read three times (names, columns, rows): a generator of tables, read up by the first,
+    # wrote a header and not one row.
+    tables = list(tables)
     for table in tables:
         # Two p_<name> columns of one name: one class's probabilities would be lost.
         _refuse_repeated_names(table.class_names, f"table {table.record}'s class names")

@@ -641,3 +641,24 @@ def test_a_table_counts_labels_given_as_a_list_or_as_integer_codes():
     codes.normal_class = "0"
     assert codes.counts() == {"0": 2, "1": 1}
     assert codes.summary()["ectopic_burden"] == pytest.approx(1 / 3)
+
+
+def test_the_csv_writer_writes_every_row_of_a_generator_of_tables(tmp_path):
+    # The writer read its tables three times: a generator, read up by the check of the class
+    # names, wrote a header without p_ columns and not one row (to a stream or a file).
+    import io
+
+    from ecgbeat.records import BeatTable, write_csv
+
+    tables = [
+        BeatTable(name, np.array([370, 662]), 360.0, np.array(["N", "V"]), np.eye(2), ["N", "V"])
+        for name in ("100", "101")
+    ]
+    expected = io.StringIO()
+    write_csv(tables, expected)
+    assert len(expected.getvalue().splitlines()) == 5
+    stream = io.StringIO()
+    write_csv((table for table in tables), stream)
+    assert stream.getvalue() == expected.getvalue()
+    write_csv(iter(tables), tmp_path / "beats.csv")
+    assert (tmp_path / "beats.csv").read_text() == expected.getvalue()
