@@ -198,7 +198,8 @@ class BeatTable:
         rows = []
         for i in range(len(self)):
             row = {
-                "record": spreadsheet_text(self.record),
+                # str(): a record named by a number (name=100) or a path failed here, at writing.
+                "record": spreadsheet_text(str(self.record)),
                 "sample": int(self.sample[i]),
                 # Beats without R peaks (rows of a CSV of beats, fs NaN) have no time.
                 "time_s": round(float(self.sample[i]) / self.fs, 4) if self.fs == self.fs else "",

@@ -662,3 +662,18 @@ def test_the_csv_writer_writes_every_row_of_a_generator_of_tables(tmp_path):
     assert stream.getvalue() == expected.getvalue()
     write_csv(iter(tables), tmp_path / "beats.csv")
     assert (tmp_path / "beats.csv").read_text() == expected.getvalue()
+
+
+def test_a_table_of_a_record_named_by_a_number_or_a_path_writes_its_name():
+    # spreadsheet_text indexed the name: a record named 100 failed when written, with
+    # "'int' object is not subscriptable".
+    import io
+    from pathlib import Path
+
+    from ecgbeat.records import BeatTable
+
+    for name in (100, Path("data") / "100"):
+        table = BeatTable(name, np.array([370]), 360.0, np.array(["N"]), np.eye(2)[:1], ["N", "V"])
+        stream = io.StringIO()
+        table.to_csv(stream)
+        assert stream.getvalue().splitlines()[1].startswith(f"{name},370,")
