@@ -23,16 +23,50 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ecgbeat._backend import import_keras, import_tensorflow
 from ecgbeat.networks import OUTPUT_LAYER, structure_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["PRECISIONS", "bfloat16_copy", "compile_predict"]
+__all__ = ["PRECISIONS", "bfloat16_copy", "compile_predict", "refuse_non_finite_output"]
 
 #: The arithmetic :func:`compile_predict` can run a network in.
 PRECISIONS = ("float32", "bfloat16")
+
+
+def refuse_non_finite_output(proba: np.ndarray, X: np.ndarray) -> None:
+    """Refuse a network's output that is not finite, naming the rows of ``X`` that gave it.
+
+    Beats within float32's range can still overflow the network's sums (values near 1e38): NaN
+    probabilities would make ``predict`` return the first class without a word.
+
+    Raises
+    ------
+    ValueError
+        If a row of ``proba`` holds NaN or an infinite value.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> refuse_non_finite_output(np.array([[0.2, 0.8]]), np.zeros((1, 3)))
+    >>> refuse_non_finite_output(np.array([[np.nan, np.nan]]), np.full((1, 3), 3e38))
+    Traceback (most recent call last):
+    ...
+    ValueError: the network's output is not finite for 1 beat(s) (the first in row 0, whose ...
+    """
+    finite = np.isfinite(proba).all(axis=1)
+    if finite.all():
+        return
+    rows = np.flatnonzero(~finite)
+    raise ValueError(
+        f"the network's output is not finite for {len(rows)} beat(s) (the first in row "
+        f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "
+        "their values overflow the network's float32 arithmetic; beats are expected in "
+        "[0, 1], as ecgbeat.beats.segment_beats makes them"
+    )
 
 
 def compile_predict(model: keras.Model, precision: str = "float32") -> Callable[[Any], Any]:

@@ -37,7 +37,7 @@ from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
 from ecgbeat._checks import is_integer
-from ecgbeat._inference import PRECISIONS, compile_predict
+from ecgbeat._inference import PRECISIONS, compile_predict, refuse_non_finite_output
 from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
@@ -909,17 +909,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         else:
             for start in starts:
                 predict_batch(start)
-        finite = np.isfinite(proba).all(axis=1)
-        if not finite.all():
-            # Beats within float32's range can still overflow the network's sums (values near
-            # 1e38): NaN probabilities would make predict return the first class without a word.
-            rows = np.flatnonzero(~finite)
-            raise ValueError(
-                f"the network's output is not finite for {len(rows)} beat(s) (the first in row "
-                f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "
-                "their values overflow the network's float32 arithmetic; beats are expected in "
-                "[0, 1], as ecgbeat.beats.segment_beats makes them"
-            )
+        refuse_non_finite_output(proba, X)
         # Softmax in float32 sums to 1 within ~1e-7; renormalise so float64 rows sum to 1.
         proba /= proba.sum(axis=1, keepdims=True)
         return proba

@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import is_integer
+from ecgbeat._inference import refuse_non_finite_output
 from ecgbeat._install import install_hint
 
 __all__ = ["LowLatencyPredictor"]
@@ -166,15 +167,7 @@ class LowLatencyPredictor:
                 raise ValueError("X contains NaN or infinite values")
             raise ValueError("X holds values too large for float32, the network's input type")
         proba = self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
-        if not np.isfinite(proba).all():
-            # Rows near float32's limit (about 1e38) overflow the network's sums: NaN
-            # probabilities would make predict return the first class without a word.
-            row = int(np.flatnonzero(~np.isfinite(proba).all(axis=1))[0])
-            raise ValueError(
-                f"the network's output is not finite for row {row} (largest value "
-                f"{float(np.abs(rows[row]).max()):.3g}): its values overflow the network's "
-                "float32 arithmetic; beats are expected in [0, 1]"
-            )
+        refuse_non_finite_output(proba, rows)
         return proba
 
     def predict(self, X) -> np.ndarray:
