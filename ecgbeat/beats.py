@@ -14,8 +14,8 @@ Choices the paper leaves open, made here and kept stable:
   continuous signal, and each window's [0, 1] scaling is computed over the window *plus the tails
   of the beats that start in it*, so beats never jump at a window edge and stay inside [0, 1].
 * **Last partial window.** The signal's tail shorter than a window is a window of its own.
-* **Windows with fewer than two R peaks** use the median R-R interval of the whole signal; with no
-  R-R interval at all, a beat takes the full ``beat_length``.
+* **Windows with fewer than two R peaks** use the median R-R interval of the whole signal (a
+  signal with fewer than two R peaks has no beats: its one R peak is the last, dropped below).
 * **The last R peak** of the signal is dropped: it has no following R-R interval and its segment
   is usually cut by the end of the recording. This reproduces the Kaggle release exactly in
   count: its 109,446 beats are the 109,494 MIT-BIH beat annotations less the last one of each of
