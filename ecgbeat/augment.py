@@ -117,8 +117,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     seeds = tf.random.experimental.stateless_split(seed, 5)
     batch = tf.shape(beats)[0]
     beat, rest = beats[:, :n_beat_samples, 0], beats[:, n_beat_samples:, :]
-    # The beat runs up to its last non-zero sample; the zero padding after it stays zero.
-    nonzero = tf.cast(beat > 0, tf.int32)
+    # The beat runs up to its last non-zero sample; the zero padding after it stays zero. Not
+    # its last positive one: the negative tail of a beat not scaled to [0, 1] is no padding.
+    nonzero = tf.cast(beat != 0, tf.int32)
     inside = tf.reverse(tf.cumsum(tf.reverse(nonzero, [1]), axis=1), [1]) > 0
     positions = tf.range(n_beat_samples)[None, :]
 

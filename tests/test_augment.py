@@ -39,6 +39,16 @@ def test_scale_wander_and_noise_change_only_the_beat():
     assert 0.8 <= factor.min() < 0.85 and 1.15 < factor.max() <= 1.2
 
 
+def test_a_negative_tail_is_part_of_the_beat():
+    # Only the zeros after the beat are padding: the samples after its last positive one (a beat
+    # scaled to [-1, 1]) were set to 0 as if they were padding.
+    beats = np.zeros((3, 12, 1), np.float32)
+    beats[:, :8, 0] = [0.2, 0.5, 1.0, 0.5, 0.0, -0.3, -0.5, -0.2]
+    out = np.asarray(augment_batch(beats, {**_none(), "scale": 0.2}, n_beat_samples=12, seed=1))
+    assert np.all(out[:, 5:8, 0] < 0)
+    np.testing.assert_array_equal(out[:, 8:], 0)
+
+
 def test_same_seed_same_draws():
     beats = _spikes(20)
     a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
