@@ -40,6 +40,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ecgbeat._backend import import_tensorflow
+from ecgbeat._checks import is_integer
 
 __all__ = ["DEFAULT_AUGMENTATION", "augment_batch", "resolve_augmentation"]
 
@@ -108,9 +109,26 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     Returns
     -------
     tensor of shape (batch, n_columns, 1)
+
+    Raises
+    ------
+    ValueError
+        If ``n_beat_samples`` is not an integer from 1 to the number of columns.
     """
     tf = import_tensorflow()
     beats = tf.convert_to_tensor(beats, tf.float32)
+    # TensorFlow's own errors (a slice or gather out of bounds, a negative range) name neither
+    # the parameter nor the cause; a bool is no count.
+    n_columns = beats.shape[1] if beats.shape.rank == 3 else None  # None: known when run
+    if (
+        not is_integer(n_beat_samples)
+        or n_beat_samples < 1
+        or (n_columns is not None and n_beat_samples > n_columns)
+    ):
+        raise ValueError(
+            f"n_beat_samples must be an integer in [1, {n_columns or 'n_columns'}] (the beat's "
+            f"leading columns), got {n_beat_samples!r}"
+        )
     # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
     if seed is None or isinstance(seed, numbers.Integral):
         seed = tf.constant([0 if seed is None else int(seed), 0], tf.int64)

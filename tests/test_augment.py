@@ -49,6 +49,14 @@ def test_a_negative_tail_is_part_of_the_beat():
     np.testing.assert_array_equal(out[:, 8:], 0)
 
 
+@pytest.mark.parametrize("n_beat_samples", [0, -1, 41, 20.0, True, None])
+def test_a_bad_number_of_beat_samples_is_named(n_beat_samples):
+    # TensorFlow's errors (slice index out of bounds, indices not in [0, 40), a negative range,
+    # an AssertionError for True) named neither the parameter nor the cause.
+    with pytest.raises(ValueError, match="n_beat_samples must be an integer in \\[1, 40\\]"):
+        augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=n_beat_samples, seed=0)
+
+
 def test_same_seed_same_draws():
     beats = _spikes(20)
     a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
