@@ -421,10 +421,12 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if r.size == 0:
         return r.copy()
     # Each window is bounded by the midpoints to the neighbouring peaks (and the signal's ends),
-    # so a radius past the farthest bound (a huge one too) searches the same windows.
+    # so a radius past the farthest bound (a huge one too) searches the same windows. Compared
+    # in seconds: the samples of a huge radius (1e308 s) are infinite, which round() refuses.
     lo = np.r_[0, (r[:-1] + r[1:]) // 2 + 1]
     hi = np.r_[(r[:-1] + r[1:]) // 2, x.size - 1]
-    half = min(round(radius * fs), int(max((r - lo).max(), (hi - r).max())))
+    bound = int(max((r - lo).max(), (hi - r).max()))
+    half = bound if radius >= bound / fs else round(radius * fs)
     if half == 0:
         return r.copy()
     lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)

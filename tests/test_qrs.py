@@ -258,16 +258,18 @@ def test_refinement_names_bad_input(peaks, radius, message):
         refine_r_peaks(np.zeros(5000), 250, np.asarray(peaks), radius=radius)
 
 
-def test_a_radius_past_every_neighbour_searches_the_same_windows():
+@pytest.mark.parametrize("huge", [1e6, 1e308, np.finfo(np.float64).max])
+def test_a_radius_past_every_neighbour_searches_the_same_windows(huge):
     # The windows stop halfway to the neighbours: a huge radius is the largest useful one, and
-    # asks no memory for samples it could never reach (1e6 s asked for terabytes).
+    # asks no memory for samples it could never reach (1e6 s asked for terabytes; 1e308 s, an
+    # infinite number of samples, raised OverflowError).
     from ecgbeat.qrs import refine_r_peaks
 
     rng = np.random.default_rng(0)
     ecg = rng.standard_normal(3000)
     peaks = np.array([40, 700, 1500, 2900])
     widest = refine_r_peaks(ecg, 250, peaks, radius=3000 / 250)
-    np.testing.assert_array_equal(refine_r_peaks(ecg, 250, peaks, radius=1e6), widest)
+    np.testing.assert_array_equal(refine_r_peaks(ecg, 250, peaks, radius=huge), widest)
     assert np.argmax(np.abs(ecg[:370] - np.median(ecg[:370]))) == widest[0]
 
 
