@@ -363,6 +363,11 @@ def detect_r_peaks(signal, fs: float, *, method: str = "pan-tompkins") -> np.nda
     r_peaks : ndarray of shape (n_beats,), int64
         Sorted sample indices of the R peaks.
 
+    Raises
+    ------
+    ValueError
+        If ``method`` is not one of the detectors' names.
+
     Examples
     --------
     >>> import numpy as np
@@ -373,7 +378,7 @@ def detect_r_peaks(signal, fs: float, *, method: str = "pan-tompkins") -> np.nda
     """
     try:
         detector = DETECTORS[method]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable method (a list), named nowhere
         raise ValueError(
             f"unknown R-peak detector {method!r}; choose one of {sorted(DETECTORS)}"
         ) from None

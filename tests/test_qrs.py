@@ -192,6 +192,9 @@ def test_threshold_rule_refuses_bad_parameters_by_name(kwargs, message):
 def test_unknown_detector():
     with pytest.raises(ValueError, match="unknown R-peak detector 'foo'"):
         detect_r_peaks(np.zeros(1000), 360, method="foo")
+    # A list is unhashable: the look-up raised "TypeError: unhashable type: 'list'".
+    with pytest.raises(ValueError, match=r"unknown R-peak detector \['threshold'\]"):
+        detect_r_peaks(np.zeros(1000), 360, method=["threshold"])
 
 
 def test_low_sampling_rate_rejected():
