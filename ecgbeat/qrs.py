@@ -329,12 +329,17 @@ def threshold_peaks(
     win = max(1, round(window_seconds * fs))
     out = []
     for start in range(0, x.size, win):
-        seg = x[start : start + win]
+        stop = min(start + win, x.size)
+        seg = x[start:stop]
         lo, span = seg.min(), np.ptp(seg)
         if span == 0:
             continue
-        peaks, _ = find_peaks((seg - lo) / span, height=threshold)
-        out.append(peaks + start)
+        # Read with a sample of each neighbouring window: find_peaks never takes an array's first
+        # or last sample, so an R peak on a window's edge, a local maximum of the signal, was lost.
+        first = max(start - 1, 0)
+        peaks, _ = find_peaks((x[first : stop + 1] - lo) / span, height=threshold)
+        peaks += first
+        out.append(peaks[(peaks >= start) & (peaks < stop)])
     return np.concatenate(out).astype(np.int64) if out else np.empty(0, dtype=np.int64)
 
 

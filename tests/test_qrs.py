@@ -130,6 +130,14 @@ def test_threshold_rule_misses_small_beats():
     np.testing.assert_array_equal(detect_r_peaks(ecg, fs, method="threshold"), [250, 500, 1000])
 
 
+def test_threshold_rule_finds_peaks_on_the_edges_of_its_windows():
+    # A peak on the last (999) or first (2000) sample of a 10 s window was missed: find_peaks
+    # never takes an array's edges. The signal's own edges are still no local maxima.
+    ecg = np.zeros(3000)
+    ecg[[0, 300, 999, 1500, 2000, 2999]] = 1.0
+    np.testing.assert_array_equal(threshold_peaks(ecg, 100), [300, 999, 1500, 2000])
+
+
 def test_flat_and_short_signals_have_no_peaks():
     assert pan_tompkins(np.zeros(10 * 360), 360).size == 0
     assert pan_tompkins(np.zeros(10), 360).size == 0
