@@ -326,7 +326,9 @@ def threshold_peaks(
             f"window_seconds must be a positive number of seconds, got {window_seconds!r}"
         )
     x = unit_scale(x)
-    win = max(1, round(window_seconds * fs))
+    # A window past the signal's end is the whole signal; compared in seconds, since the samples
+    # of a huge one (1e308 s) are infinite, which round() refuses.
+    win = max(1, x.size) if window_seconds >= x.size / fs else max(1, round(window_seconds * fs))
     out = []
     for start in range(0, x.size, win):
         stop = min(start + win, x.size)

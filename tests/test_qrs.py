@@ -138,6 +138,16 @@ def test_threshold_rule_finds_peaks_on_the_edges_of_its_windows():
     np.testing.assert_array_equal(threshold_peaks(ecg, 100), [300, 999, 1500, 2000])
 
 
+@pytest.mark.parametrize("window_seconds", [30.0, 1e6, 1e308])
+def test_a_threshold_window_past_the_signal_is_the_whole_signal(window_seconds):
+    # 1e308 s is an infinite number of samples, which raised OverflowError.
+    ecg = np.zeros(3000)
+    ecg[[300, 1200, 2500]] = [1.0, 0.5, 0.95]
+    np.testing.assert_array_equal(
+        threshold_peaks(ecg, 100, window_seconds=window_seconds), [300, 2500]
+    )
+
+
 def test_flat_and_short_signals_have_no_peaks():
     assert pan_tompkins(np.zeros(10 * 360), 360).size == 0
     assert pan_tompkins(np.zeros(10), 360).size == 0
