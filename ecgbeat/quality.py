@@ -142,7 +142,9 @@ def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.nda
 
 
 def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.ndarray]:
-    size = max(1, round(window * fs))
+    # A window past the signal's end is the whole signal; compared in seconds, since the samples
+    # of a huge one (1e308 s) are infinite, which round() refuses.
+    size = max(1, n_samples) if window >= n_samples / fs else max(1, round(window * fs))
     if n_samples == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts = np.arange(0, n_samples, size)

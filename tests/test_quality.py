@@ -148,6 +148,15 @@ def test_bad_input_is_refused_by_name(kwargs, error, match):
         window_quality(args.pop("signal"), args.pop("fs"), args.pop("r_peaks"), **args)
 
 
+@pytest.mark.parametrize("window", [64.0, 1e6, 1e308])
+def test_a_window_past_the_signal_is_the_whole_signal(window):
+    # 1e308 s is an infinite number of samples, which raised OverflowError.
+    ecg, r = synthetic_ecg(64.0)
+    quality = window_quality(ecg, FS, r, window=window)
+    assert quality.start.tolist() == [0] and quality.stop.tolist() == [ecg.size]
+    assert quality.readable.tolist() == [True]
+
+
 def test_readable_at_maps_samples_to_their_windows():
     quality = WindowQuality(
         np.array([0, 10]), np.array([10, 25]), np.zeros(2), np.zeros(2), np.array([False, True])
