@@ -141,6 +141,11 @@ def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.nda
     return slope
 
 
+def _check_window(window) -> None:
+    if not (is_finite_number(window) and window > 0):
+        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+
+
 def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.ndarray]:
     # A window past the signal's end is the whole signal; compared in seconds, since the samples
     # of a huge one (1e308 s) are infinite, which round() refuses.
@@ -260,8 +265,7 @@ def window_quality(
     """
     x, fs = check_signal(signal, fs)
     r = check_r_peaks(r_peaks, x.size)
-    if not (is_finite_number(window) and window > 0):
-        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
+    _check_window(window)
     starts, stops = _windows(x.size, fs, window)
     if x.size < round(0.5 * fs):  # too short to hold a beat, and to band-pass
         nothing = np.full(starts.size, np.nan)
@@ -379,7 +383,8 @@ def hold_back_in_noise(
     Raises
     ------
     ValueError
-        If ``rr_fraction`` is not a number in [0, 1).
+        If ``rr_fraction`` is not a number in [0, 1), or (without ``quality``) ``window`` not a
+        positive number of seconds.
 
     Examples
     --------
@@ -398,6 +403,10 @@ def hold_back_in_noise(
     r = check_r_peaks(r_peaks, x.size)
     if not (is_finite_number(rr_fraction) and 0 <= rr_fraction < 1):
         raise ValueError(f"rr_fraction must be a number in [0, 1), got {rr_fraction!r}")
+    if quality is None:
+        # Here, not only in window_quality: with fewer than 3 peaks, or rr_fraction=0, no
+        # window is read, and any window ("10", -1) was taken without a word.
+        _check_window(window)
     if r.size < 3 or rr_fraction == 0:
         return r.copy()
     if quality is None:

@@ -233,6 +233,20 @@ def test_classify_signal_marks_beats_unless_asked_not_to():
     assert classify_signal(noisy, FS, "mitbih", quality=False).readable is None
 
 
+@pytest.mark.parametrize(
+    ("peaks", "kwargs"), [([100, 400], {}), ([100, 400, 700], {"rr_fraction": 0})]
+)
+@pytest.mark.parametrize("window", ["10", -1.0, None])
+def test_hold_back_refuses_a_bad_window_however_few_the_peaks(peaks, kwargs, window):
+    # With fewer than 3 peaks or the rule off no window is read, and a bad one passed silently
+    # (with 3 peaks and more, window_quality refused it).
+    from ecgbeat.quality import hold_back_in_noise
+
+    ecg, _ = synthetic_ecg(5.0)
+    with pytest.raises(ValueError, match="window must be a positive number"):
+        hold_back_in_noise(ecg, FS, peaks, window=window, **kwargs)
+
+
 def test_hold_back_drops_close_weak_peaks_in_noise_only():
     from ecgbeat.quality import hold_back_in_noise
 
