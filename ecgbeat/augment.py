@@ -104,7 +104,8 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     n_beat_samples : int
         How many leading columns are the beat; the rest are left as they are.
     seed : int, tensor of shape (2,) or None
-        Seed of the draws (a stateless seed pair inside a dataset's ``map``).
+        Seed of the draws (a stateless seed pair inside a dataset's ``map``). None is seed 0:
+        the same draws at every call; pass a new seed for new draws.
 
     Returns
     -------
@@ -113,7 +114,8 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     Raises
     ------
     ValueError
-        If ``n_beat_samples`` is not an integer from 1 to the number of columns.
+        If ``n_beat_samples`` is not an integer from 1 to the number of columns, or ``seed`` not
+        an integer, a pair of integers or None.
     """
     tf = import_tensorflow()
     beats = tf.convert_to_tensor(beats, tf.float32)
@@ -130,8 +132,20 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
             f"leading columns), got {n_beat_samples!r}"
         )
     # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
-    if seed is None or isinstance(seed, numbers.Integral):
+    if seed is None or is_integer(seed):
         seed = tf.constant([0 if seed is None else int(seed), 0], tf.int64)
+    else:
+        # TensorFlow's own errors for a float, text or a bool ("Attempt to convert a value
+        # (None)...") name neither the parameter nor what it takes.
+        try:
+            pair = tf.convert_to_tensor(seed)
+        except (TypeError, ValueError):
+            pair = None
+        if pair is None or not pair.dtype.is_integer or pair.shape.as_list() not in ([2], [None]):
+            raise ValueError(
+                f"seed must be an integer, a pair of integers (shape (2,)) or None, got {seed!r}"
+            )
+        seed = pair
     seeds = tf.random.experimental.stateless_split(seed, 5)
     batch = tf.shape(beats)[0]
     beat, rest = beats[:, :n_beat_samples, 0], beats[:, n_beat_samples:, :]

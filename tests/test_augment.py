@@ -57,6 +57,14 @@ def test_a_bad_number_of_beat_samples_is_named(n_beat_samples):
         augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=n_beat_samples, seed=0)
 
 
+@pytest.mark.parametrize("seed", [1.5, "a", True, [1, 2, 3], np.array([1.0, 2.0])])
+def test_a_bad_seed_is_named(seed):
+    # TensorFlow's errors ("Attempt to convert a value (None)...") did not name the seed, and
+    # True was seed 1.
+    with pytest.raises(ValueError, match="seed must be an integer, a pair of integers"):
+        augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=seed)
+
+
 def test_same_seed_same_draws():
     beats = _spikes(20)
     a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
