@@ -145,7 +145,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
             raise ValueError(
                 f"seed must be an integer, a pair of integers (shape (2,)) or None, got {seed!r}"
             )
-        seed = pair
+        # In int64, as an int seed is: the draws of a pair depend on its dtype, and [5, 1] (int32
+        # as a list) drew otherwise than np.array([5, 1]) (int64).
+        seed = tf.cast(pair, tf.int64)
     seeds = tf.random.experimental.stateless_split(seed, 5)
     batch = tf.shape(beats)[0]
     beat, rest = beats[:, :n_beat_samples, 0], beats[:, n_beat_samples:, :]

@@ -65,6 +65,16 @@ def test_a_bad_seed_is_named(seed):
         augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=seed)
 
 
+def test_a_seed_pair_draws_the_same_in_any_integer_dtype():
+    # A list is int32 to TensorFlow, a NumPy array int64: the same pair drew otherwise.
+    draws = [
+        np.asarray(augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=pair))
+        for pair in ([5, 1], np.array([5, 1]), np.array([5, 1], np.int32), (5, 1))
+    ]
+    for other in draws[1:]:
+        np.testing.assert_array_equal(other, draws[0])
+
+
 def test_same_seed_same_draws():
     beats = _spikes(20)
     a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
