@@ -99,8 +99,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     ----------
     beats : tensor of shape (batch, n_columns, 1), float32
         Rows of ``X``: the beat's samples, then any rhythm features.
-    strengths : dict
-        As :func:`resolve_augmentation` returns it.
+    strengths : dict, "ecg" or None
+        As :func:`resolve_augmentation` takes it (a dict may name some of the keys; None: the
+        beats as they are).
     n_beat_samples : int
         How many leading columns are the beat; the rest are left as they are.
     seed : int, tensor of shape (2,) or None
@@ -114,9 +115,13 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     Raises
     ------
     ValueError
-        If ``n_beat_samples`` is not an integer from 1 to the number of columns, or ``seed`` not
-        an integer, a pair of integers or None.
+        If ``strengths`` is refused by :func:`resolve_augmentation`, ``n_beat_samples`` is not an
+        integer from 1 to the number of columns, or ``seed`` not an integer, a pair of integers
+        or None.
     """
+    # Checked here too: a dict naming some keys ({"noise": 0.02}) raised KeyError: 'shift', and
+    # a negative shift failed inside TensorFlow ("Need minval < maxval").
+    strengths = resolve_augmentation(strengths) or {key: 0 for key in DEFAULT_AUGMENTATION}
     tf = import_tensorflow()
     beats = tf.convert_to_tensor(beats, tf.float32)
     # TensorFlow's own errors (a slice or gather out of bounds, a negative range) name neither

@@ -75,6 +75,21 @@ def test_a_seed_pair_draws_the_same_in_any_integer_dtype():
         np.testing.assert_array_equal(other, draws[0])
 
 
+def test_strengths_are_read_as_the_estimator_reads_them():
+    # A dict naming some keys raised KeyError: 'shift'; "ecg" and None, TypeErrors; a negative
+    # shift failed inside TensorFlow.
+    beats = _spikes(4, n_rhythm=5)
+    some = np.asarray(augment_batch(beats, {"noise": 0.02}, n_beat_samples=40, seed=1))
+    every = np.asarray(augment_batch(beats, {**_none(), "noise": 0.02}, n_beat_samples=40, seed=1))
+    np.testing.assert_array_equal(some, every)
+    ecg = augment_batch(beats, "ecg", n_beat_samples=40, seed=1)
+    default = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=1)
+    np.testing.assert_array_equal(np.asarray(ecg), np.asarray(default))
+    np.testing.assert_array_equal(np.asarray(augment_batch(beats, None, n_beat_samples=40)), beats)
+    with pytest.raises(ValueError, match=r"augmentation\['shift'\] must be a number >= 0"):
+        augment_batch(beats, {"shift": -1}, n_beat_samples=40, seed=1)
+
+
 def test_same_seed_same_draws():
     beats = _spikes(20)
     a = augment_batch(beats, DEFAULT_AUGMENTATION, n_beat_samples=40, seed=5)
