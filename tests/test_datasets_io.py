@@ -419,6 +419,21 @@ def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
         assert read_beats_csv(tmp_path / "h.csv", 187).shape == (10, 187)
 
 
+def test_a_header_row_after_blank_lines_is_not_a_beat(kaggle_dir, tmp_path):
+    # NumPy skips blank lines among the rows but counts them in skiprows: the header check must
+    # look at the first line that is not blank, and skip through it.
+    from ecgbeat.datasets import read_beats_csv
+
+    source = kaggle_dir / "mitbih_test_first10.csv"
+    X, y = load_heartbeat_csv(source, return_X_y=True)
+    path = tmp_path / "h.csv"
+    path.write_text("\n\n" + ",".join(map(str, range(188))) + "\n\n" + source.read_text())
+    X_h, y_h = load_heartbeat_csv(path, return_X_y=True)
+    np.testing.assert_array_equal(X_h, X)
+    assert y_h.tolist() == y.tolist()
+    np.testing.assert_array_equal(read_beats_csv(path, 187), X)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

@@ -141,7 +141,7 @@ def _read_numbers(path: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
-        skiprows = int(_has_header(path))
+        skiprows = _header_lines(path)
         with open_text(path) as f, warnings.catch_warnings():
             # An empty file is refused below, in words; NumPy's warning would name its stream.
             warnings.filterwarnings("ignore", "loadtxt: input contained no data")
@@ -159,12 +159,20 @@ def _read_numbers(path: str) -> np.ndarray:
     return table
 
 
-def _has_header(path: str) -> bool:
-    """Whether the first row names the columns: text, or the numbers 0, 1, 2... that pandas'
-    ``to_csv`` writes for unnamed columns (read as a beat, it would be an invented one), or
-    those numbers then a name (``0, 1, ..., 186, label``: a frame of beats given a label column)."""
+def _header_lines(path: str) -> int:
+    """How many lines to skip before the beats: none, or through the first row that is not blank
+    if it names the columns: text, or the numbers 0, 1, 2... that pandas' ``to_csv`` writes for
+    unnamed columns (read as a beat, it would be an invented one), or those numbers then a name
+    (``0, 1, ..., 186, label``: a frame of beats given a label column).
+
+    Blank lines before it are counted: NumPy skips them among the rows, yet ``skiprows`` counts
+    them, and a header after one was read as a beat."""
     with open_text(path) as f:
-        first = f.readline().strip().split(",")
+        lines = enumerate(f, start=1)
+        n_lines, line = next(((n, line) for n, line in lines if line.strip()), (0, ""))
+    if not n_lines:
+        return 0
+    first = line.strip().split(",")
 
     def number(text: str) -> float | None:
         try:
@@ -172,8 +180,10 @@ def _has_header(path: str) -> bool:
         except ValueError:
             return None
 
-    if first != [""] and all(number(v) is None for v in first):
-        return True  # names; a row of numbers with one bad value is an error, reported later
+    if all(number(v) is None for v in first):
+        return n_lines  # names; a row of numbers with one bad value is an error, reported later
     if first[-1].strip() and number(first[-1]) is None:
-        return numbered_header(first[:-1])  # the numbers, then the label column's name
-    return numbered_header(first)
+        header = numbered_header(first[:-1])  # the numbers, then the label column's name
+    else:
+        header = numbered_header(first)
+    return n_lines if header else 0
