@@ -400,6 +400,18 @@ def test_bad_csv(tmp_path, content, message):
             load_heartbeat_csv(path)
 
 
+@pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
+def test_csv_readers_check_beat_length(tmp_path, beat_length):
+    # 0 read a one-column file as beats of no sample; text or None failed in an addition.
+    from ecgbeat.datasets import read_beats_csv
+
+    path = tmp_path / "one.csv"
+    path.write_text("1\n2\n")
+    for read in (read_beats_csv, load_heartbeat_csv):
+        with pytest.raises(ValueError, match="beat_length must be a whole number"):
+            read(path, beat_length=beat_length)
+
+
 def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
     # pandas' to_csv names unnamed columns 0, 1, 2...; a spreadsheet names them in words.
     from ecgbeat.datasets import read_beats_csv

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.utils import Bunch
 
+from ecgbeat._checks import is_integer
 from ecgbeat.datasets._compressed import open_text
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
 from ecgbeat.datasets._records import numbered_header
@@ -55,6 +56,8 @@ def load_heartbeat_csv(
         Wrong column count, non-numeric or missing values, labels that are not integers in range.
     FileNotFoundError
         If the file does not exist.
+    ValueError
+        If ``beat_length`` is not a whole number >= 1.
 
     Examples
     --------
@@ -65,6 +68,7 @@ def load_heartbeat_csv(
     >>> X.shape, y.tolist()
     ((1, 187), [2])
     """
+    _check_beat_length(beat_length)
     path = os.fspath(path)
     table = _read_numbers(path)
     if table.shape[1] != beat_length + 1:
@@ -115,6 +119,8 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
         Another number of columns, non-numeric, missing or infinite values, or no rows.
     FileNotFoundError
         If the file does not exist.
+    ValueError
+        If ``beat_length`` is not a whole number >= 1.
 
     Examples
     --------
@@ -124,6 +130,7 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     >>> read_beats_csv(path, 3).shape
     (2, 3)
     """
+    _check_beat_length(beat_length)
     path = os.fspath(path)
     table = _read_numbers(path)
     if table.shape[1] == beat_length + 1:
@@ -134,6 +141,13 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
             f"samples (or {beat_length + 1} columns with a label last)"
         )
     return table.astype(np.float32)
+
+
+def _check_beat_length(beat_length) -> None:
+    """Refuse a ``beat_length`` that is no number of samples: 0 read a one-column file as beats
+    of no sample (its column taken for the label), text or None failed in an addition."""
+    if not is_integer(beat_length) or beat_length < 1:
+        raise ValueError(f"beat_length must be a whole number of samples >= 1, got {beat_length!r}")
 
 
 def _read_numbers(path: str) -> np.ndarray:
