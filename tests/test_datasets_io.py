@@ -412,6 +412,13 @@ def test_csv_readers_check_beat_length(tmp_path, beat_length):
             read(path, beat_length=beat_length)
 
 
+@pytest.mark.parametrize("target_names", ["normal,abnormal", [], None])
+def test_load_heartbeat_csv_checks_target_names(kaggle_dir, target_names):
+    # A string was read as its letters: "normal,abnormal" made 15 classes named by letters.
+    with pytest.raises(ValueError, match="target_names must be a non-empty sequence"):
+        load_heartbeat_csv(kaggle_dir / "mitbih_test_first10.csv", target_names=target_names)
+
+
 def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
     # pandas' to_csv names unnamed columns 0, 1, 2...; a spreadsheet names them in words.
     from ecgbeat.datasets import read_beats_csv

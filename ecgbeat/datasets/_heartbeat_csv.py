@@ -57,7 +57,7 @@ def load_heartbeat_csv(
     FileNotFoundError
         If the file does not exist.
     ValueError
-        If ``beat_length`` is not a whole number >= 1.
+        If ``beat_length`` is not a whole number >= 1, or ``target_names`` is a string or empty.
 
     Examples
     --------
@@ -69,6 +69,11 @@ def load_heartbeat_csv(
     ((1, 187), [2])
     """
     _check_beat_length(beat_length)
+    if np.ndim(target_names) != 1 or len(target_names) == 0:
+        # A string (ndim 0) is also a sequence, of letters: "normal,abnormal" was 15 classes.
+        raise ValueError(
+            f"target_names must be a non-empty sequence of class names, got {target_names!r}"
+        )
     path = os.fspath(path)
     table = _read_numbers(path)
     if table.shape[1] != beat_length + 1:
