@@ -332,6 +332,17 @@ def test_a_beat_of_no_aami_class_ends_its_neighbours_intervals(mitdb_dir, tmp_pa
     assert found.unmatched.r_peaks.size == 0
 
 
+def test_read_lead_of_a_record_named_by_its_header(mitdb_dir):
+    # As read_header takes it; wfdb.rdrecord looked for 100.hea.hea, blamed on 100.dat.
+    from ecgbeat.datasets import read_lead
+
+    signal, fs, lead, _ = read_lead(mitdb_dir / "100")
+    for path in (mitdb_dir / "100.hea", str(mitdb_dir / "100.HEA")):
+        signal_h, fs_h, lead_h, _ = read_lead(path, name="100")
+        np.testing.assert_array_equal(signal_h, signal)
+        assert (fs_h, lead_h) == (fs, lead)
+
+
 def test_absent_lead(mitdb_dir):
     with pytest.raises(DataFormatError, match=r"record mitdb/100 has no lead 'V9'.*MLII, V5"):
         fetch_mitbih(mitdb_dir.parent, records=["100"], lead="V9", download_if_missing=False)

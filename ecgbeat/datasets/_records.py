@@ -264,7 +264,8 @@ def read_lead(
     Parameters
     ----------
     path : str or path-like
-        Record path without extension (``mitdb/100`` for ``mitdb/100.hea`` and ``.dat``).
+        Record path without extension (``mitdb/100`` for ``mitdb/100.hea`` and ``.dat``), or of
+        its ``.hea`` file.
     lead : str, sequence of str or None, default=None
         Lead name, or names tried in order (case-insensitive; a leading ``ECG``, ``EKG`` or
         ``Lead`` word left out: ``ECG II`` is II). None: :data:`DEFAULT_LEADS`, then the
@@ -295,7 +296,8 @@ def read_lead(
     (360.0, 'MLII')
     """
     wfdb = import_wfdb()
-    path = Path(path)
+    # Its .hea named, as read_header takes it: wfdb.rdrecord would look for 100.hea.hea.
+    path = record_path(path)
     name = path.name if name is None else name
     header = read_header(path, name)
     if lead is None:
