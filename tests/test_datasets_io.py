@@ -453,6 +453,21 @@ def test_a_header_row_after_blank_lines_is_not_a_beat(kaggle_dir, tmp_path):
     np.testing.assert_array_equal(read_beats_csv(path, 187), X)
 
 
+def test_a_signal_csv_with_blank_lines_before_its_header(tmp_path):
+    # The header was looked for on the first line: after a blank one it was read as data and
+    # refused ("could not convert string 'time'"), or the blank line was a header of one name.
+    from ecgbeat.datasets import read_signal
+
+    rows = "".join(f"{k / 250},{k % 7}\n" for k in range(10))
+    expected = np.arange(10) % 7
+    for text, lead in (("time,MLII\n" + rows, "MLII"), (rows, "2")):
+        path = tmp_path / "signal.csv"
+        path.write_text("\n\n" + text)
+        signal, _, name = read_signal(path, lead=lead, fs=250)
+        np.testing.assert_array_equal(signal, expected)
+        assert name == lead
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

@@ -468,13 +468,16 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     elif is_csv(path):
         with open_text(path) as stream:
             text = stream.read().splitlines()
-        first = text[0].split(",") if text else []
+        # The first row that is not blank: NumPy skips blank lines, and a header after one was
+        # taken for data (or a blank line for a header of one empty name).
+        start = next((k for k, line in enumerate(text) if line.strip()), len(text))
+        first = text[start].split(",") if start < len(text) else []
         try:
             [float(v) for v in first]
             # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names.
-            names, skip = None, int(numbered_header(first))
+            names, skip = None, start + int(numbered_header(first))
         except ValueError:
-            names, skip = [v.strip().strip('"') for v in first], 1
+            names, skip = [v.strip().strip('"') for v in first], start + 1
         try:
             with warnings.catch_warnings():
                 # An empty file is refused below, in words; NumPy's warning would say it twice.
