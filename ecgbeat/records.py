@@ -32,7 +32,12 @@ import numpy as np
 from ecgbeat._atomic import replacing
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
-from ecgbeat.datasets._compressed import COMPRESSED_SUFFIXES, is_csv, open_text
+from ecgbeat.datasets._compressed import (
+    COMPRESSED_SUFFIXES,
+    decompression_errors,
+    is_csv,
+    open_text,
+)
 from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
 
@@ -809,9 +814,9 @@ def _not_beats_hint(path: Path, classifier) -> str:
     if not is_csv(path):
         return ""
     try:
-        with open_text(path, errors="replace") as stream:
+        with decompression_errors(path), open_text(path, errors="replace") as stream:
             n_columns = len(stream.readline().split(","))
-    except OSError:
+    except (OSError, DataFormatError):  # a damaged file: its own error says so
         return ""
     if n_columns >= classifier.n_features_in_:
         return ""

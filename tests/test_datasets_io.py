@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import io
 import os
+import re
 import shutil
 import urllib.request
 import warnings
@@ -497,6 +500,34 @@ def test_a_compressed_csv(kaggle_dir, tmp_path, header):
         X_gz, y_gz = load_heartbeat_csv(path, return_X_y=True)
         np.testing.assert_array_equal(X_gz, X)
         assert y_gz.tolist() == y.tolist()
+
+
+@pytest.mark.parametrize(
+    "name, damage",
+    [
+        ("beats.csv.gz", lambda raw: gzip.compress(raw)[:30]),  # an incomplete download
+        ("beats.csv.bz2", lambda raw: bz2.compress(raw)[:-10]),
+        ("beats.csv.xz", lambda raw: raw),  # not compressed at all
+    ],
+)
+def test_a_damaged_compressed_csv_is_named(kaggle_dir, tmp_path, name, damage):
+    # The decompressors name no file, and a file cut short raised a bare EOFError.
+    from types import SimpleNamespace
+
+    from ecgbeat.datasets import read_beats_csv, read_signal
+    from ecgbeat.records import _not_beats_hint
+
+    path = tmp_path / name
+    path.write_bytes(damage((kaggle_dir / "mitbih_test_first10.csv").read_bytes()))
+    match = rf"{re.escape(str(path))}: cannot decompress it"
+    with pytest.raises(DataFormatError, match=match):
+        load_heartbeat_csv(path)
+    with pytest.raises(DataFormatError, match=match):
+        read_beats_csv(path, 187)
+    with pytest.raises(DataFormatError, match=match):
+        read_signal(path, fs=360)
+    # The hint added to the error of a CSV of beats reads the file again, and must not fail.
+    assert _not_beats_hint(path, SimpleNamespace(n_features_in_=187)) == ""
 
 
 def test_missing_csv(tmp_path):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
+import zlib
+from collections.abc import Iterator
 from typing import IO
+
+from ecgbeat.exceptions import DataFormatError
 
 #: How a file with each compressed suffix (in lower case) is opened.
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
@@ -31,6 +36,40 @@ def open_text(path: str | os.PathLike, errors: str = "strict") -> IO[str]:
     """
     opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
     return opener(path, "rt", encoding="utf-8-sig", errors=errors)
+
+
+@contextlib.contextmanager
+def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
+    """Errors of a damaged compressed file read in the block, as a DataFormatError that names it.
+
+    The decompressors name no file, and a file cut short (a partial download) raises
+    ``EOFError``, which callers that catch ``ValueError`` or ``OSError`` let through. Errors of
+    the system (``PermissionError``...) carry an ``errno`` and pass as they are.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "beats.csv.gz"
+    >>> _ = path.write_bytes(b"0.5,1\\n")
+    >>> with decompression_errors(path), open_text(path) as f:
+    ...     f.read()
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.DataFormatError: ...beats.csv.gz: cannot decompress it (Not a gzipped file ...
+    """
+    suffix = os.path.splitext(path)[1]
+    if suffix.lower() not in _OPENERS:
+        yield
+        return
+    try:
+        yield
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
+        raise DataFormatError(
+            f"{os.fspath(path)}: cannot decompress it ({exc}): the file is cut short (an "
+            f"incomplete download?) or damaged, or is not {suffix} data"
+        ) from exc
 
 
 def is_csv(path: str | os.PathLike) -> bool:

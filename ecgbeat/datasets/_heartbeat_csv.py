@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._checks import is_integer
-from ecgbeat.datasets._compressed import open_text
+from ecgbeat.datasets._compressed import decompression_errors, open_text
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
 from ecgbeat.datasets._records import numbered_header
 from ecgbeat.exceptions import DataFormatError
@@ -160,11 +160,14 @@ def _read_numbers(path: str) -> np.ndarray:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
-        skiprows = _header_lines(path)
-        with open_text(path) as f, warnings.catch_warnings():
-            # An empty file is refused below, in words; NumPy's warning would name its stream.
-            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
-            table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows)
+        with decompression_errors(path):
+            skiprows = _header_lines(path)
+            with open_text(path) as f, warnings.catch_warnings():
+                # An empty file is refused below, in words; NumPy's warning would name its stream.
+                warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+                table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows)
+    except DataFormatError:
+        raise
     except ValueError as exc:
         # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
         reason = str(exc).split("; use `usecols`")[0]

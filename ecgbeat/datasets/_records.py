@@ -15,7 +15,7 @@ import numpy as np
 from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
-from ecgbeat.datasets._compressed import is_csv, open_text
+from ecgbeat.datasets._compressed import decompression_errors, is_csv, open_text
 from ecgbeat.exceptions import DataFormatError
 
 # Bits per sample of the WFDB storage formats, to check a data file's size against its header.
@@ -466,7 +466,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
         names = None
     elif is_csv(path):
-        with open_text(path) as stream:
+        with decompression_errors(path), open_text(path) as stream:
             text = stream.read().splitlines()
         # The first row that is not blank: NumPy skips blank lines, and a header after one was
         # taken for data (or a blank line for a header of one empty name).
