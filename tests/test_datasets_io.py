@@ -471,6 +471,16 @@ def test_a_signal_csv_with_blank_lines_before_its_header(tmp_path):
         assert name == lead
 
 
+def test_a_signal_csv_that_is_not_utf8_is_named(tmp_path):
+    # A device's export in Latin-1 ("EKG (µV)") raised a bare UnicodeDecodeError.
+    from ecgbeat.datasets import read_signal
+
+    path = tmp_path / "signal.csv"
+    path.write_bytes("time,EKG (\xb5V)\n0,1\n1,2\n2,3\n".encode("latin-1"))
+    with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}: not UTF-8 text"):
+        read_signal(path, fs=250)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

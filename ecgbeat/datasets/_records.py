@@ -466,8 +466,13 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
         names = None
     elif is_csv(path):
-        with decompression_errors(path), open_text(path) as stream:
-            text = stream.read().splitlines()
+        try:
+            with decompression_errors(path), open_text(path) as stream:
+                text = stream.read().splitlines()
+        except UnicodeDecodeError as exc:  # names no file
+            raise DataFormatError(
+                f"{path}: not UTF-8 text ({exc}); save it as a UTF-8 CSV"
+            ) from exc
         # The first row that is not blank: NumPy skips blank lines, and a header after one was
         # taken for data (or a blank line for a header of one empty name).
         start = next((k for k, line in enumerate(text) if line.strip()), len(text))
