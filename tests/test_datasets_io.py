@@ -481,6 +481,16 @@ def test_a_signal_csv_that_is_not_utf8_is_named(tmp_path):
         read_signal(path, fs=250)
 
 
+def test_an_empty_npy_signal_is_named(tmp_path):
+    # np.load raised a bare EOFError ("No data left in file") that named no file.
+    from ecgbeat.datasets import read_signal
+
+    path = tmp_path / "signal.npy"
+    path.write_bytes(b"")
+    with pytest.raises(DataFormatError, match=rf"{re.escape(str(path))}: not a NumPy array"):
+        read_signal(path, fs=250)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

@@ -462,7 +462,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     if suffix == ".npy":
         try:
             values = np.load(path, allow_pickle=False)
-        except ValueError as exc:
+        except (ValueError, EOFError) as exc:  # EOFError: an empty file (NumPy names no file)
             raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
         names = None
     elif is_csv(path):
