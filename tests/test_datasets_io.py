@@ -491,6 +491,16 @@ def test_an_empty_npy_signal_is_named(tmp_path):
         read_signal(path, fs=250)
 
 
+def test_a_complex_npy_signal_is_refused(tmp_path):
+    # Read as float64, it lost its imaginary part (with NumPy's ComplexWarning alone).
+    from ecgbeat.datasets import read_signal
+
+    path = tmp_path / "signal.npy"
+    np.save(path, np.exp(1j * np.arange(500) / 50))
+    with pytest.raises(DataFormatError, match=r"must be real numbers, got complex128"):
+        read_signal(path, lead="1", fs=250)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

@@ -503,8 +503,9 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         raise DataFormatError(
             f"{path}: expected one column per lead and one row per sample, got shape {values.shape}"
         )
-    if not np.issubdtype(values.dtype, np.number):
-        raise DataFormatError(f"{path}: the signal must be numbers, got {values.dtype}")
+    # Complex numbers are numbers too: cast to float64, they lost their imaginary part.
+    if not np.issubdtype(values.dtype, np.number) or np.iscomplexobj(values):
+        raise DataFormatError(f"{path}: the signal must be real numbers, got {values.dtype}")
     names = names or [str(k + 1) for k in range(values.shape[1])]
     if len(names) != values.shape[1]:
         raise DataFormatError(
