@@ -501,6 +501,17 @@ def test_a_complex_npy_signal_is_refused(tmp_path):
         read_signal(path, lead="1", fs=250)
 
 
+@pytest.mark.parametrize("fs", [0, -250, float("nan"), float("inf"), True, "250"])
+def test_read_signal_checks_fs(tmp_path, fs):
+    # 0, -250, NaN, inf and True were returned as the rate of the signal.
+    from ecgbeat.datasets import read_signal
+
+    path = tmp_path / "signal.npy"
+    np.save(path, np.sin(np.arange(500) / 10))
+    with pytest.raises(ValueError, match="fs must be a finite number of Hz > 0"):
+        read_signal(path, fs=fs)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv
