@@ -319,6 +319,17 @@ def test_ptbdb_record_named_twice_is_read_once(ptbdb_dir):
     assert X.shape == (51, 187)
 
 
+@pytest.mark.parametrize(
+    "records, message",
+    [([], "records is empty"), ([10], "records names PTB records as text.*got 10")],
+)
+def test_ptbdb_checks_records(ptbdb_dir, records, message):
+    # [] was "no usable PTB record ... in <folder>", as if the data were missing; a number
+    # failed in a path join ("unsupported operand type(s) for /").
+    with pytest.raises(ValueError, match=message):
+        fetch_ptbdb(ptbdb_dir.parent, records=records, cache=False, download_if_missing=False)
+
+
 def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
     folder = tmp_path / "ptbdb"
     (folder / "patient001").mkdir(parents=True)

@@ -65,6 +65,14 @@ def _locate(folder: Path, record: str) -> Path | None:
 def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
     listing = folder / "RECORDS"
     wanted = None if records is None else [records] if isinstance(records, str) else list(records)
+    if wanted == []:
+        # Not "no usable PTB record in <folder>": the data are there, none was asked for.
+        raise ValueError("records is empty: name at least one PTB record, or None for all")
+    if wanted is not None and not all(isinstance(r, str) for r in wanted):
+        bad = next(r for r in wanted if not isinstance(r, str))
+        raise ValueError(
+            f"records names PTB records as text ('patient001/s0010_re' or 's0010_re'), got {bad!r}"
+        )
     # Records named and on disk need no listing: nothing to fetch, as for MIT-BIH's files.
     on_disk = wanted is not None and all(_locate(folder, r) is not None for r in wanted)
     if not listing.is_file() and download and not on_disk:
