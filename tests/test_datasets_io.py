@@ -330,6 +330,18 @@ def test_ptbdb_checks_records(ptbdb_dir, records, message):
         fetch_ptbdb(ptbdb_dir.parent, records=records, cache=False, download_if_missing=False)
 
 
+def test_ptbdb_unknown_record_without_a_listing(ptbdb_dir, tmp_path):
+    # Without a RECORDS file the error named it, as if the record were missing from it.
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for name in ("s0010_re.hea", "s0010_re.dat"):
+        shutil.copyfile(ptbdb_dir / name, folder / name)
+    with pytest.raises(
+        ValueError, match=r"'s9999_re' is not among the 1 records in .*ptbdb \(found by"
+    ):
+        fetch_ptbdb(tmp_path, records=["s9999_re"], cache=False, download_if_missing=False)
+
+
 def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
     folder = tmp_path / "ptbdb"
     (folder / "patient001").mkdir(parents=True)

@@ -93,8 +93,13 @@ def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
             out.append(r)
         elif r in by_name:
             out.append(by_name[r])
-        else:
+        elif listing.is_file():
             raise ValueError(f"PTB record {r!r} is not listed in {listing}")
+        else:  # no listing to name: the records are the headers on disk
+            raise ValueError(
+                f"PTB record {r!r} is not among the {len(known)} records in {folder} (found by "
+                "their .hea files: there is no RECORDS listing)"
+            )
     # Once each, as fetch_mitbih reads them: a record named twice (by path and by name) would
     # repeat its beats.
     return list(dict.fromkeys(out))
