@@ -289,6 +289,20 @@ def test_annotations_beyond_signal(mitdb_dir, tmp_path):
         fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
 
 
+def test_an_annotation_before_the_start_is_the_one_named(mitdb_dir, monkeypatch):
+    # The error named the largest sample, inside the signal, for one at a negative sample.
+    from types import SimpleNamespace
+
+    from ecgbeat.datasets import read_annotations
+
+    def rdann(record, extension):
+        return SimpleNamespace(sample=np.array([-5, 100, 200]), symbol=["N", "N", "N"])
+
+    monkeypatch.setattr(wfdb, "rdann", rdann)
+    with pytest.raises(DataFormatError, match=r"annotation at sample -5 but the signal has 650000"):
+        read_annotations(mitdb_dir / "100", "atr", 650000)
+
+
 def test_an_annotation_one_sample_past_the_end_is_left_out(mitdb_dir, tmp_path):
     folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
     ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")

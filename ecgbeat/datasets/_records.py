@@ -700,9 +700,11 @@ def read_annotations(
             stacklevel=3,
         )
         samples, symbols = samples[~past_end], symbols[~past_end]
-    if samples.size and (samples.min() < 0 or samples.max() >= n_samples):
+    outside = samples[(samples < 0) | (samples >= n_samples)]
+    if outside.size:
+        # The first one outside, not the largest: a negative one was reported as the last.
         raise DataFormatError(
             f"record {name}: header and annotations disagree: {ann_path} has an annotation at "
-            f"sample {samples.max()} but the signal has {n_samples} samples"
+            f"sample {outside[0]} but the signal has {n_samples} samples"
         )
     return samples, symbols
