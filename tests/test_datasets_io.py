@@ -535,6 +535,21 @@ def test_read_signal_checks_fs(tmp_path, fs):
         read_signal(path, fs=fs)
 
 
+@pytest.mark.parametrize(
+    "lead, message", [([], "non-empty list of names"), (2, "got 2"), ([2], "got 2")]
+)
+def test_readers_check_lead(mitdb_dir, tmp_path, lead, message):
+    # [] was refused as "has no lead ; its leads are ...", a number failed in list().
+    from ecgbeat.datasets import read_lead, read_signal
+
+    path = tmp_path / "signal.npy"
+    np.save(path, np.sin(np.arange(500) / 10))
+    with pytest.raises(ValueError, match=rf"lead must .*{message}"):
+        read_signal(path, lead=lead, fs=250)
+    with pytest.raises(ValueError, match=rf"lead must .*{message}"):
+        read_lead(mitdb_dir / "100", lead=lead)
+
+
 def test_a_csv_that_starts_with_a_byte_order_mark(kaggle_dir, tmp_path):
     # A spreadsheet's "CSV UTF-8" export starts with a BOM, with or without a header row.
     from ecgbeat.datasets import read_beats_csv

@@ -304,7 +304,7 @@ def read_lead(
     if lead is None:
         wanted = list(DEFAULT_LEADS)
     else:
-        wanted = [lead] if isinstance(lead, str) else list(lead)
+        wanted = _wanted_leads(lead)
     # A signal line may leave out its description (the lead's name): such a lead has no name.
     keys = [_lead_key(s) for s in header.sig_name]
     channel = next((keys.index(_lead_key(c)) for c in wanted if _lead_key(c) in keys), None)
@@ -556,6 +556,20 @@ def _lead_key(name: str | None) -> str:
     return re.sub(r"^(?:ecg|ekg|lead)[\s_:-]+(?=\S)", "", _column_key(name or ""))
 
 
+def _wanted_leads(lead: str | Sequence[str]) -> list[str]:
+    """The leads asked for, in order: a name or names. An empty list was "no lead ;", a number
+    a TypeError from ``list()``."""
+    wanted = [lead] if isinstance(lead, str) else lead
+    if not isinstance(wanted, Sequence | np.ndarray) or not len(wanted):
+        raise ValueError(f"lead must be a lead's name or a non-empty list of names, got {lead!r}")
+    bad = [w for w in wanted if not isinstance(w, str)]
+    if bad:
+        raise ValueError(
+            f"lead must name leads as text (a column without a name is lead '2'), got {bad[0]!r}"
+        )
+    return list(wanted)
+
+
 def _is_clock(name: str) -> bool:
     key = _column_key(name)
     return key in _CLOCKS or key.startswith(("time", "elapsed"))
@@ -605,7 +619,7 @@ def _choose_column(
                 UserWarning,
             )
         return signals[0]
-    wanted = [lead] if isinstance(lead, str) else list(lead)
+    wanted = _wanted_leads(lead)
     exact = [_column_name(n) for n in names]
     column = None
     for w in wanted:
