@@ -115,6 +115,21 @@ def test_a_page_served_for_the_checksum_list_is_not_kept(server, tmp_path):
     assert b.target.size == 2272
 
 
+def test_a_download_never_writes_outside_its_folder(server, tmp_path):
+    # A listing (PTB's RECORDS, SHA256SUMS.txt) that names ../file wrote a new file there.
+    outside = server / "mitdb" / "evil.txt"
+    outside.write_text("not PhysioNet's\n")
+    listing = server / "mitdb" / "1.0.0" / "SHA256SUMS.txt"
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()
+    listing.write_text(listing.read_text() + f"{digest}  ../evil.txt\n")
+    home = tmp_path / "fresh"
+    with pytest.raises(DataFormatError, match=r"'\.\./evil\.txt' is not a file .*leaves"):
+        _download.download_physionet(
+            "mitdb", "1.0.0", ["../evil.txt"], home / "mitdb", base_url=server.as_uri()
+        )
+    assert not home.exists()
+
+
 def test_interrupted_download_leaves_no_partial_file(server, tmp_path, monkeypatch):
     real_urlopen = urllib.request.urlopen
 

@@ -106,6 +106,13 @@ def download_physionet(
     """
     target_dir = Path(target_dir)
     names = list(names)
+    for name in names:
+        # Names come from the server's listings (PTB's RECORDS, SHA256SUMS.txt): one that
+        # leaves the folder would write a new file anywhere the user may write.
+        if Path(name).is_absolute() or ".." in Path(name).parts:
+            raise DataFormatError(
+                f"{name!r} is not a file of PhysioNet's {database}: its path leaves {target_dir}"
+            )
     # Folders this call creates, removed again if it fails before writing a file into them.
     created = [p for p in (target_dir, *target_dir.parents) if not p.exists()]
     sums_path = target_dir / "SHA256SUMS.txt"
