@@ -288,6 +288,10 @@ def read_lead(
     ------
     DataFormatError
         If the record has none of the leads asked for, or its files do not match its header.
+    FileNotFoundError
+        If the record's header or data file is not there.
+    ValueError
+        If ``lead`` is not a name or a non-empty list of names.
 
     Examples
     --------
@@ -363,8 +367,11 @@ def read_signal(
     ------
     DataFormatError
         If the file cannot be read as a signal, has no such lead, or ``fs`` is missing or wrong.
+    FileNotFoundError
+        If the file is not there.
     ValueError
-        If ``fs`` is given and is not a finite number > 0.
+        If ``fs`` is given and is not a finite number > 0, or ``lead`` is not a name or a
+        non-empty list of names.
 
     Examples
     --------
