@@ -136,7 +136,7 @@ def classification_metrics(
     Raises
     ------
     ValueError
-        If a label has no name in ``target_names``.
+        If a label has no name in ``target_names``, or if there is no beat to score.
 
     Examples
     --------
@@ -146,6 +146,10 @@ def classification_metrics(
     (['N', 'S', 'V'], 0.0, 1)
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if not y_true.size and not y_pred.size:
+        # Empty lists are float arrays: named_labels would blame the names ("5 target_names for
+        # 0 labels"), when what is wrong is that there is nothing to score.
+        raise ValueError("y_true and y_pred hold no beat: there is nothing to score")
     labels, names = named_labels(y_true, y_pred, target_names)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0

@@ -88,3 +88,14 @@ def test_no_scored_class_in_the_data_gives_no_nsvf_mean_not_nan():
     assert json.loads(json.dumps(metrics, allow_nan=False))["macro_f1_NSVF"] is None
     report = format_report(metrics)
     assert "macro-F1   none   (N, S, V, F: no beat of these classes)" in report.splitlines()
+
+
+@pytest.mark.parametrize("names", [AAMI, None])
+def test_no_beat_is_refused_as_such(names):
+    # Before, with names, empty lists (float arrays) were refused as "5 target_names for 0
+    # labels: give one name for each label", blaming the names.
+    with pytest.raises(ValueError, match="hold no beat: there is nothing to score"):
+        classification_metrics([], [], target_names=names)
+    if names is not None:
+        with pytest.raises(ValueError, match="hold no beat"):
+            aami_metrics([], [], target_names=names)
