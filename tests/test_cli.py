@@ -938,6 +938,15 @@ def test_predict_checks_the_picture_before_any_work(capsys, mitdb_dir, tmp_path)
     assert code != 0 and "--out" in err and "give a picture name" in err
 
 
+def test_predict_refuses_strip_options_without_a_strip(capsys, mitdb_dir):
+    # Before, --plot-start and --plot-seconds without --plot were accepted and ignored: the
+    # user asked where the strip goes and got no strip, and no word of it.
+    base = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model"]
+    for option in ("--plot-start", "--plot-seconds"):
+        code, _, err = _run(capsys, *base, option, "5")
+        assert code == 2 and f"{option} applies to the strip that --plot draws" in err, err
+
+
 def test_predict_checks_each_strip_before_any_work(capsys, mitdb_dir, tmp_path):
     pytest.importorskip("matplotlib")
     import shutil

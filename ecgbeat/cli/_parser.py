@@ -287,7 +287,6 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--plot-seconds",
         type=_positive_float,
-        default=10.0,
         metavar="SECONDS",
         help="length of the strip (default: 10)",
     )

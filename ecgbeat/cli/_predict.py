@@ -171,9 +171,9 @@ def _plot_strips(
                 signal = read_lead(path, [table.lead], table.record)[0]
             else:
                 signal = read_signal(path, [table.lead], table.fs)[0]
-            fig, _ = plot_table_strip(
-                table, signal, start=args.plot_start, duration=args.plot_seconds
-            )
+            # Without --plot-seconds, plot_table_strip's own length (10 s).
+            length = {} if args.plot_seconds is None else {"duration": args.plot_seconds}
+            fig, _ = plot_table_strip(table, signal, start=args.plot_start, **length)
             fig.tight_layout()
             save_figure(fig, str(out), args)
         except (ECGBeatError, OSError, ValueError, ImportError) as exc:
@@ -193,6 +193,10 @@ def cmd_predict(args) -> int:
     items = [(item, record_path(item)) for item in args.records]
     _refuse_repeated_inputs(items)
     outputs = {} if args.output is None else {"--output": Path(args.output)}
+    for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
+        if given is not None and args.plot is None:
+            # Wrong usage, never ignored: the user asked for a strip and would get none.
+            raise UsageError(f"{option} applies to the strip that --plot draws: give --plot too")
     if args.plot is not None:
         # Fail before the long work when the picture cannot be drawn or written.
         use_agg()
