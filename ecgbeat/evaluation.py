@@ -65,7 +65,7 @@ def named_labels(
     Raises
     ------
     ValueError
-        If a label has no name in ``target_names``.
+        If a label has no name in ``target_names``, or a name is given twice.
 
     Examples
     --------
@@ -73,6 +73,12 @@ def named_labels(
     (array(['N', 'S', 'V'], dtype='<U1'), ['N', 'S', 'V'])
     """
     labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    if target_names is not None:
+        from ecgbeat.records import _refuse_repeated_names
+
+        # Results are keyed by name: of two classes of one name, one's figures would be lost
+        # and the other's reported twice.
+        _refuse_repeated_names(target_names, "target_names")
     if target_names is None:
         names = [str(label) for label in labels]
     elif labels.dtype.kind in "iub":
@@ -136,7 +142,8 @@ def classification_metrics(
     Raises
     ------
     ValueError
-        If a label has no name in ``target_names``, or if there is no beat to score.
+        If a label has no name in ``target_names``, a name is given twice, or there is no
+        beat to score.
 
     Examples
     --------

@@ -99,3 +99,13 @@ def test_no_beat_is_refused_as_such(names):
     if names is not None:
         with pytest.raises(ValueError, match="hold no beat"):
             aami_metrics([], [], target_names=names)
+
+
+@pytest.mark.parametrize(
+    ("y_true", "y_pred"), [([0, 1, 2, 2], [0, 1, 2, 0]), (["N", "V"], ["N", "N"])]
+)
+def test_a_name_given_twice_is_refused(y_true, y_pred):
+    # Before, per_class kept one N of two (the other's figures lost) and format_report printed
+    # that row twice, counting 5 beats of 4.
+    with pytest.raises(ValueError, match=r"target_names \['N', 'V', 'N'\] repeat N"):
+        classification_metrics(y_true, y_pred, target_names=["N", "V", "N"])
