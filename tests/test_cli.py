@@ -947,6 +947,15 @@ def test_predict_refuses_strip_options_without_a_strip(capsys, mitdb_dir):
         assert code == 2 and f"{option} applies to the strip that --plot draws" in err, err
 
 
+def test_predict_refuses_dask_without_a_record(capsys, kaggle_dir):
+    # Before, --dask with only CSV beats (or signal files) was accepted and ignored: they were
+    # classified here, not on the cluster named.
+    beats = str(kaggle_dir / "mitbih_test_first10.csv")
+    argv = ["predict", beats, "--model", "no-such-model", "--dask", "tcp://127.0.0.1:1"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 2 and "--dask classifies WFDB records" in err, err
+
+
 def test_predict_checks_each_strip_before_any_work(capsys, mitdb_dir, tmp_path):
     pytest.importorskip("matplotlib")
     import shutil

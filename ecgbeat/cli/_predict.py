@@ -192,6 +192,12 @@ def cmd_predict(args) -> int:
 
     items = [(item, record_path(item)) for item in args.records]
     _refuse_repeated_inputs(items)
+    if args.dask is not None and not any(input_kind(p) == "record" for _, p in items):
+        # Signal files and CSV beats are classified here: --dask would be ignored.
+        raise UsageError(
+            "--dask classifies WFDB records on the cluster, and none of the inputs is one: "
+            "leave --dask out"
+        )
     outputs = {} if args.output is None else {"--output": Path(args.output)}
     for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
         if given is not None and args.plot is None:
