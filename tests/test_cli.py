@@ -947,6 +947,17 @@ def test_predict_refuses_strip_options_without_a_strip(capsys, mitdb_dir):
         assert code == 2 and f"{option} applies to the strip that --plot draws" in err, err
 
 
+def test_predict_help_names_every_kind_of_input(capsys):
+    # Before, 'ecgbeat --help' and 'predict --help' said WFDB records or CSV files of beats:
+    # EDF files and signal files (with --fs), which predict reads, were left out.
+    assert main(["--help"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.strip().startswith("predict"))
+    assert "EDF or signal files" in line, line
+    assert main(["predict", "--help"]) == 0
+    description = " ".join(capsys.readouterr().out.split("positional arguments")[0].split())
+    assert "of EDF/EDF+ files, of signal files (.csv, .npy, with --fs)" in description
+
+
 def test_predict_refuses_dask_without_a_record(capsys, kaggle_dir):
     # Before, --dask with only CSV beats (or signal files) was accepted and ignored: they were
     # classified here, not on the cluster named.

@@ -196,10 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     predict = sub.add_parser(
         "predict",
         parents=[common],
-        help="classify every beat of WFDB records or CSV files of beats",
+        help="classify every beat of WFDB records, EDF or signal files, or CSV files of beats",
         description="Classify every beat of WFDB records (path without extension, or the .hea "
-        "file) or of CSV files of beats (one beat per row, Kaggle layout; a label column is "
-        "ignored). Writes one CSV row per beat: record, sample (R-peak index; the row number "
+        "file), of EDF/EDF+ files, of signal files (.csv, .npy, with --fs) or of CSV files of "
+        "beats (one beat per row, Kaggle layout; a label column is ignored). Writes one CSV row per beat: record, sample (R-peak index; the row number "
         "for CSV beats), time_s, label, reference (with --annotations), readable (without "
         "--no-quality), and one probability column per class. Records that "
         "fail are reported on stderr and the others still classified; the exit code is 1 if "
