@@ -958,6 +958,14 @@ def test_predict_help_names_every_kind_of_input(capsys):
     assert "of EDF/EDF+ files, of signal files (.csv, .npy, with --fs)" in description
 
 
+def test_predict_refuses_a_npy_signal_without_its_rate(capsys, tmp_path):
+    # Before, the rate missing was a failure of the input (exit 1), told after the model had
+    # loaded for nothing; a missing option is wrong usage.
+    np.save(tmp_path / "sig.npy", np.zeros(3600))
+    code, _, err = _run(capsys, "predict", str(tmp_path / "sig.npy"), "--model", "no-such-model")
+    assert code == 2 and "sig.npy is a .npy signal, which states no sampling rate" in err, err
+
+
 def test_predict_refuses_dask_without_a_record(capsys, kaggle_dir):
     # Before, --dask with only CSV beats (or signal files) was accepted and ignored: they were
     # classified here, not on the cluster named.

@@ -192,6 +192,14 @@ def cmd_predict(args) -> int:
 
     items = [(item, record_path(item)) for item in args.records]
     _refuse_repeated_inputs(items)
+    if args.fs is None:
+        for item, path in items:
+            if path.suffix.lower() == ".npy":
+                # A missing option, as cli.md's codes say, told before the model loads for
+                # nothing: a .npy file is a signal that states no rate.
+                raise UsageError(
+                    f"{item} is a .npy signal, which states no sampling rate: give it with --fs HZ"
+                )
     if args.dask is not None and not any(input_kind(p) == "record" for _, p in items):
         # Signal files and CSV beats are classified here: --dask would be ignored.
         raise UsageError(
