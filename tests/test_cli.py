@@ -966,6 +966,14 @@ def test_predict_refuses_a_npy_signal_without_its_rate(capsys, tmp_path):
     assert code == 2 and "sig.npy is a .npy signal, which states no sampling rate" in err, err
 
 
+def test_predict_help_says_where_the_strip_starts(capsys):
+    # Before, --plot-start's default was 'just before the first non-N beat': the strip starts
+    # before the first readable beat of another class than the normal one (--normal-class).
+    assert main(["predict", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "just before the first readable beat that is not of the normal class" in text
+
+
 def test_predict_refuses_dask_without_a_record(capsys, kaggle_dir):
     # Before, --dask with only CSV beats (or signal files) was accepted and ignored: they were
     # classified here, not on the cluster named.

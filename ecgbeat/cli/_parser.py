@@ -282,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot-start",
         type=_non_negative_float,
         metavar="SECONDS",
-        help="start of the strip (default: just before the first non-N beat)",
+        help="start of the strip in seconds (default: just before the first readable beat "
+        "that is not of the normal class, see --normal-class)",
     )
     predict.add_argument(
         "--plot-seconds",
