@@ -1,4 +1,4 @@
-"""The checks of a numeric parameter that every module's own validation builds on."""
+"""The checks of a parameter that every module's own validation builds on."""
 
 from __future__ import annotations
 
@@ -35,3 +35,29 @@ def is_integer(value) -> bool:
     [True, True, False, False, False, False]
     """
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def refuse_repeated_names(names, what: str) -> None:
+    """Refuse class names of which two are the same: their classes could not be told apart.
+
+    Tables, reports and metrics are keyed by name: of two classes of one name, one's figures
+    would be lost and the other's shown twice.
+
+    Raises
+    ------
+    ValueError
+        If a name is given twice; the message starts with ``what``.
+
+    Examples
+    --------
+    >>> refuse_repeated_names(["N", "V"], "class_names")
+    >>> refuse_repeated_names(["N", "V", "N"], "class_names")
+    Traceback (most recent call last):
+    ...
+    ValueError: class_names ['N', 'V', 'N'] repeat N: each class needs its own
+    """
+    twice = sorted({str(n) for n in names if list(names).count(n) > 1})
+    if twice:
+        raise ValueError(
+            f"{what} {list(names)} repeat {', '.join(twice)}: each class needs its own"
+        )

@@ -25,6 +25,8 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
+from ecgbeat._checks import refuse_repeated_names
+
 __all__ = [
     "AAMI_SCORED",
     "aami_metrics",
@@ -74,11 +76,7 @@ def named_labels(
     """
     labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
     if target_names is not None:
-        from ecgbeat.records import _refuse_repeated_names
-
-        # Results are keyed by name: of two classes of one name, one's figures would be lost
-        # and the other's reported twice.
-        _refuse_repeated_names(target_names, "target_names")
+        refuse_repeated_names(target_names, "target_names")
     if target_names is None:
         names = [str(label) for label in labels]
     elif labels.dtype.kind in "iub":

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
+from ecgbeat._checks import refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -314,7 +315,7 @@ def write_csv(
     tables = list(tables)
     for table in tables:
         # Two p_<name> columns of one name: one class's probabilities would be lost.
-        _refuse_repeated_names(table.class_names, f"table {table.record}'s class names")
+        refuse_repeated_names(table.class_names, f"table {table.record}'s class names")
     if isinstance(destination, (str, os.PathLike)):
         write_atomic(Path(destination), lambda stream: write_csv(tables, stream, header=header))
         return
@@ -929,15 +930,6 @@ def resolve_normal_class(
     return normal_class
 
 
-def _refuse_repeated_names(names: Sequence[str], what: str) -> None:
-    """Refuse class names of which two are the same: their classes could not be told apart."""
-    twice = sorted({str(n) for n in names if list(names).count(n) > 1})
-    if twice:
-        raise ValueError(
-            f"{what} {list(names)} repeat {', '.join(twice)}: each class needs its own"
-        )
-
-
 def resolve_class_names(classifier, class_names: Sequence[str] | None = None) -> list[str]:
     """The names of ``classifier``'s classes, as tables, plots and reports show them.
 
@@ -962,7 +954,7 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
                 f"{len(classifier.classes_)} classes"
             )
         names = [str(n) for n in class_names]
-        _refuse_repeated_names(names, "class_names")
+        refuse_repeated_names(names, "class_names")
         return names
     card = getattr(classifier, "model_card_", None) or {}
     target_names = card.get("target_names")
@@ -973,9 +965,9 @@ def resolve_class_names(classifier, class_names: Sequence[str] | None = None) ->
         # 'ecgbeat train' names every label of its data; a class without a training beat is
         # missing from classes_, and the others keep their codes.
         names = [str(target_names[int(c)]) for c in classifier.classes_]
-        _refuse_repeated_names(names, "the model card's class names")
+        refuse_repeated_names(names, "the model card's class names")
         return names
     # Distinct classes, but 1 and "1" are one name as text.
     names = [str(c) for c in classifier.classes_]
-    _refuse_repeated_names(names, "the classifier's classes")
+    refuse_repeated_names(names, "the classifier's classes")
     return names
