@@ -100,13 +100,21 @@ def class_colors(class_names: Sequence[Any]) -> dict[str, str]:
     return colors
 
 
-def _names(labels: np.ndarray, class_names: Sequence[str] | None) -> np.ndarray:
+def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> np.ndarray:
     """Labels as class names: integer codes index ``class_names``; names stay names.
 
     With ``class_names``, every label must be a code or one of the names: the figures draw the
-    classes of ``class_names`` only, and would leave out the beats of any other label.
+    classes of ``class_names`` only, and would leave out the beats of any other label. ``name``
+    is the parameter's name, for the errors.
     """
     labels = np.asarray(labels)
+    if labels.ndim != 1:
+        # One-hot rows (Keras targets) would be read as one label per cell: the beats picked
+        # by flat index would be other beats, or past the end.
+        raise ValueError(
+            f"{name} must be one label per beat, of shape (n_beats,); got shape {labels.shape}"
+            " (for one-hot rows, give their argmax)"
+        )
     if class_names is None:
         return labels.astype(str)
     names = np.asarray([str(n) for n in class_names], dtype=object)
@@ -199,10 +207,10 @@ def plot_beats_by_class(
     if not (is_integer(n_per_class) and n_per_class >= 1):
         raise ValueError(f"n_per_class must be an integer >= 1, got {n_per_class!r}")
     fs = _check_fs(fs)
-    true = _names(y, class_names)
+    true = _names(y, class_names, "y")
     if len(true) != len(X):
         raise ValueError(f"X has {len(X)} beats but y has {len(true)} labels")
-    pred = None if y_pred is None else _names(y_pred, class_names)
+    pred = None if y_pred is None else _names(y_pred, class_names, "y_pred")
     if pred is not None and len(pred) != len(X):
         raise ValueError(f"X has {len(X)} beats but y_pred has {len(pred)} labels")
     order = (
@@ -343,7 +351,7 @@ def plot_strip(
     # Refused, not cast: peak times in seconds, or fractional indices, would be truncated to
     # the first samples and every mark drawn at the start of the strip.
     r_peaks = check_r_peaks(r_peaks, signal.size, name="signal")
-    names = _names(labels, class_names)
+    names = _names(labels, class_names, "labels")
     if len(names) != len(r_peaks):
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
     if duration is not None and not (is_finite_number(duration) and duration > 0):

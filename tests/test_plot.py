@@ -118,6 +118,20 @@ def test_beats_by_class_rejects_mismatched_labels():
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=True)
 
 
+def test_one_hot_labels_are_refused_naming_the_parameter():
+    # One-hot rows were read cell by cell: beats picked by flat index, past the end of X or
+    # (for the first rows) other classes' beats, drawn under the wrong row.
+    X = np.zeros((6, 10))
+    one_hot = np.eye(2, dtype=int)[[0, 0, 0, 1, 1, 1]]
+    with pytest.raises(ValueError, match=r"y must be one label per beat.*got shape \(6, 2\)"):
+        plot_beats_by_class(X, one_hot, class_names=["N", "V"])
+    with pytest.raises(ValueError, match=r"y_pred must be one label per beat"):
+        plot_beats_by_class(X, one_hot.argmax(1), y_pred=one_hot, class_names=["N", "V"])
+    signal, fs, r = _toy_ecg()
+    with pytest.raises(ValueError, match=r"labels must be one label per beat"):
+        plot_strip(signal, fs, r, np.eye(2, dtype=int)[np.zeros(r.size, int)], class_names="NV")
+
+
 def _toy_ecg(fs=250, seconds=12):
     t = np.arange(seconds * fs) / fs
     r = np.arange(fs // 2, t.size - fs // 2, int(0.8 * fs))
