@@ -213,10 +213,12 @@ def plot_beats_by_class(
     pred = None if y_pred is None else _names(y_pred, class_names, "y_pred")
     if pred is not None and len(pred) != len(X):
         raise ValueError(f"X has {len(X)} beats but y_pred has {len(pred)} labels")
+    # Without names, rows in the labels' own order, as scikit-learn sorts them: code 2 before
+    # code 10 (their text, "10" < "2", put the rows out of order).
     order = (
         [str(n) for n in class_names]
         if class_names is not None
-        else sorted(set(true) | set(pred if pred is not None else []))
+        else named_labels(y, y if y_pred is None else y_pred)[1]
     )
     if not order:
         raise ValueError("no beats to draw: y is empty (and no class_names name the rows)")
@@ -371,7 +373,12 @@ def plot_strip(
     t = np.arange(first, last) / fs
     ax.plot(t, signal[first:last], color="black", linewidth=0.8)
     inside = (r_peaks >= first) & (r_peaks < last)
-    order = [str(n) for n in class_names] if class_names is not None else sorted(set(names))
+    # The legend in the labels' own order (code 2 before 10), as plot_beats_by_class's rows.
+    order = (
+        [str(n) for n in class_names]
+        if class_names is not None
+        else named_labels(labels, labels)[1]
+    )
     colors = class_colors(order)
     amplitude = signal[first:last]
     finite = amplitude[np.isfinite(amplitude)]

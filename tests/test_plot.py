@@ -460,3 +460,14 @@ def test_a_sampling_rate_that_is_not_a_positive_number_is_refused():
             plot_strip(np.zeros(1000), fs, [100], ["N"])
     with pytest.raises(ValueError, match="fs must be a positive number of Hz, got True"):
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], fs=True)  # drew at 1 Hz
+
+
+def test_integer_labels_without_names_keep_their_numeric_order():
+    # Sorted as text, code 10 came before code 2: rows and legend out of order.
+    codes = [0, 2, 10]
+    _fig, axes = plot_beats_by_class(np.zeros((3, 10)), codes, n_per_class=1)
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["0", "2", "10"]
+    signal, fs, r = _toy_ecg()
+    labels = np.resize(codes, r.size)
+    _fig, ax = plot_strip(signal, fs, r, labels, duration=None)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "2", "10"]
