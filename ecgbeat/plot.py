@@ -605,7 +605,8 @@ def grad_cam(
         )
     keras = import_keras()
     convs = [c.name for c in model.layers if isinstance(c, keras.layers.Conv1D)]
-    layer = layer or _last_conv_layer(model)
+    # None only: "" or 0 named no layer, and were silently read as the default one.
+    layer = _last_conv_layer(model) if layer is None else layer
     if layer not in convs:
         raise ValueError(f"the network has no convolution {layer!r}; its convolutions are {convs}")
     output_layer = model.layers[-1]

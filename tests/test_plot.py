@@ -257,6 +257,10 @@ def test_grad_cam_checks_its_input(bump_model):
     dense = next(layer.name for layer in clf.model_.layers if "dense" in layer.name)
     with pytest.raises(ValueError, match=f"no convolution '{dense}'; its convolutions are"):
         grad_cam(clf, np.zeros(96), layer=dense)
+    # A falsy name is no layer of the network, not the default one.
+    for name in ("", 0):
+        with pytest.raises(ValueError, match=f"no convolution {name!r}; its convolutions are"):
+            grad_cam(clf, np.zeros(96), layer=name)
     for column in (2, -1, 1.0, True):
         with pytest.raises(ValueError, match=r"class_index must be a column of classes_, 0\.\.1"):
             grad_cam(clf, np.zeros(96), class_index=column)
