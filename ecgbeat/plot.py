@@ -712,7 +712,9 @@ def plot_saliency(
         fig = ax.figure
     t = np.arange(beat.size) / fs
     ax.plot(t, beat, color="black", linewidth=1.2, zorder=3)
-    low = min(0.0, float(beat.min()))
+    # From 0 or below, to 0 or above: a beat below 0 throughout (max * 1.05 under its max)
+    # had its top outside the strip.
+    low, high = min(0.0, float(beat.min())), max(0.0, float(beat.max()))
     # One coloured column per sample: the saliency as a heat strip behind the beat.
     image = ax.imshow(
         cam[None, :],
@@ -721,7 +723,7 @@ def plot_saliency(
         vmin=0.0,
         vmax=1.0,
         alpha=0.6,
-        extent=(t[0], t[-1] + 1 / fs, low, float(beat.max()) * 1.05 + 1e-9),
+        extent=(t[0], t[-1] + 1 / fs, low, high * 1.05 + 1e-9),
         zorder=1,
     )
     fig.colorbar(image, ax=ax, label="Grad-CAM saliency")

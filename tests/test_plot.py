@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 
+from ecgbeat.exceptions import InputScaleWarning  # noqa: E402
 from ecgbeat.plot import (  # noqa: E402
     CLASS_COLORS,
     ERROR_FACE,
@@ -275,6 +276,12 @@ def test_plot_saliency_draws_beat_and_map(bump_model):
     assert ax.get_title() == f"Grad-CAM for class bump (p = {p:.2f})"
     assert len(fig.axes) == 2  # the beat and the colour bar
     _png(fig)
+    # The heat strip lies behind the whole beat, one below 0 throughout (unscaled) included.
+    below = -np.abs(bumps[0]) - 0.5
+    with pytest.warns(InputScaleWarning, match="min-max scaled"):
+        _fig, ax = plot_saliency(clf, below)
+    _left, _right, bottom, top = ax.images[0].get_extent()
+    assert bottom <= below.min() and top >= below.max()
 
 
 def test_grad_cam_on_resnet():
