@@ -146,6 +146,12 @@ def _check_fs(fs: float) -> float:
     return float(fs)
 
 
+def _check_duration(duration: float | None) -> None:
+    """The length of a strip, refused unless None or a finite number of seconds above 0."""
+    if duration is not None and not (is_finite_number(duration) and duration > 0):
+        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+
+
 def plot_beats_by_class(
     X,
     y,
@@ -356,8 +362,7 @@ def plot_strip(
     names = _names(labels, class_names, "labels")
     if len(names) != len(r_peaks):
         raise ValueError(f"{len(r_peaks)} R peaks but {len(names)} labels")
-    if duration is not None and not (is_finite_number(duration) and duration > 0):
-        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+    _check_duration(duration)
     if not is_finite_number(start):
         raise ValueError(f"start must be a finite number of seconds, got {start!r}")
     first = max(round(start * fs), 0)
@@ -454,8 +459,9 @@ def plot_table_strip(
     Raises
     ------
     ValueError
-        If the table has no sampling rate, or the signal's length is not that of the
-        recording the table was made from (``table.n_samples``, when known).
+        If the table has no sampling rate, the signal's length is not that of the
+        recording the table was made from (``table.n_samples``, when known), or ``duration``
+        is neither None nor a positive number of seconds.
 
     Examples
     --------
@@ -483,6 +489,8 @@ def plot_table_strip(
             f"the signal has {n_samples} samples; table {table.record!r} was made from "
             f"{table.n_samples}: give the lead that the table classified"
         )
+    # Before the default start reads it: a duration given as text failed there, in a division.
+    _check_duration(duration)
     readable = None if table.readable is None else np.asarray(table.readable, dtype=bool)
     if start is None:
         normal = table.normal_class or "N"

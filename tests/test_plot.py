@@ -376,6 +376,9 @@ def test_a_table_strip_refuses_a_signal_of_another_recording():
     for duration in (0.0, -3.0, float("nan"), True, "5"):
         with pytest.raises(ValueError, match="duration must be a positive number of seconds"):
             plot_strip(ecg, fs, r, ["n"] * r.size, duration=duration)
+        # The table's strip too, before its default start reads the duration (a TypeError).
+        with pytest.raises(ValueError, match="duration must be a positive number of seconds"):
+            plot_table_strip(table, ecg, duration=duration)
 
 
 def test_grad_cam_of_a_rhythm_network_covers_the_beat_only():
