@@ -185,8 +185,8 @@ def plot_beats_by_class(
         Beats drawn per class.
     fs : float, default=125.0
         Sampling frequency of the beats, for the time axis in seconds.
-    random_state : int or None, default=0
-        Which beats are drawn.
+    random_state : int, numpy.random.Generator or None, default=0
+        Which beats are drawn (a seed >= 0).
 
     Returns
     -------
@@ -229,6 +229,14 @@ def plot_beats_by_class(
     if not order:
         raise ValueError("no beats to draw: y is empty (and no class_names name the rows)")
     colors = class_colors(order)
+    # NumPy's own errors ("SeedSequence expects int or sequence of ints for entropy", "expected
+    # non-negative integer") named no parameter.
+    if not (
+        random_state is None
+        or isinstance(random_state, np.random.Generator)
+        or (is_integer(random_state) and random_state >= 0)
+    ):
+        raise ValueError(f"random_state must be None or an integer >= 0, got {random_state!r}")
     rng = np.random.default_rng(random_state)
     t = np.arange(X.shape[1]) / fs
     fig, axes = plt.subplots(

@@ -117,6 +117,9 @@ def test_beats_by_class_rejects_mismatched_labels():
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=2.5)
     with pytest.raises(ValueError, match=r"n_per_class must be an integer >= 1, got True"):
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], n_per_class=True)
+    for seed in ("a", -1, 1.5):
+        with pytest.raises(ValueError, match=r"random_state must be None or an integer >= 0"):
+            plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], random_state=seed)
 
 
 def test_one_hot_labels_are_refused_naming_the_parameter():
