@@ -589,8 +589,9 @@ def grad_cam(
     Raises
     ------
     ValueError
-        If the row's length is not the classifier's, ``class_index`` is not a column of
-        ``classes_``, or ``layer`` is not a convolution of the network.
+        If the row's length is not the classifier's, it has NaN or infinite values,
+        ``class_index`` is not a column of ``classes_``, or ``layer`` is not a convolution of
+        the network.
 
     Examples
     --------
@@ -614,6 +615,11 @@ def grad_cam(
             f"the beat has {beat.size} samples; the classifier was trained on "
             f"{classifier.n_features_in_}"
         )
+    bad = np.count_nonzero(~np.isfinite(beat))
+    if bad:
+        # predict refuses them too; here they spread through the convolutions into a map of
+        # NaN, returned as if it were a saliency.
+        raise ValueError(f"beat has {bad} NaN or infinite values: its saliency is not defined")
     n_classes = len(classifier.classes_)
     if class_index is not None and not (is_integer(class_index) and 0 <= class_index < n_classes):
         raise ValueError(

@@ -256,6 +256,9 @@ def test_grad_cam_checks_its_input(bump_model):
     clf = bump_model[0]
     with pytest.raises(ValueError, match="the beat has 10 samples"):
         grad_cam(clf, np.zeros(10))
+    # A map of NaN was returned as a saliency.
+    with pytest.raises(ValueError, match="beat has 1 NaN or infinite values"):
+        grad_cam(clf, np.r_[np.nan, np.zeros(95)])
     with pytest.raises(ValueError, match="the network has no convolution 'conv_99'"):
         grad_cam(clf, np.zeros(96), layer="conv_99")
     dense = next(layer.name for layer in clf.model_.layers if "dense" in layer.name)
