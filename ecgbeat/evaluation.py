@@ -42,7 +42,7 @@ AAMI_SCORED = ("N", "S", "V", "F")
 
 
 def named_labels(
-    y_true, y_pred, target_names: Sequence[str] | None = None
+    y_true, y_pred, target_names: Sequence[str] | None = None, *, name: str = "target_names"
 ) -> tuple[np.ndarray, list[str]]:
     """The labels to score, in order, and their names (see :func:`classification_metrics`).
 
@@ -57,6 +57,8 @@ def named_labels(
         True and predicted labels.
     target_names : sequence of str, optional
         The classes' names; None: each label is its own name.
+    name : str, default="target_names"
+        The caller's name for ``target_names``, for the errors.
 
     Returns
     -------
@@ -83,7 +85,7 @@ def named_labels(
         if labels.size and (labels.min() < 0 or labels.max() >= len(target_names)):
             raise ValueError(
                 f"labels {labels.tolist()} are not all codes 0..{len(target_names) - 1} of "
-                f"target_names {list(target_names)}"
+                f"{name} {list(target_names)}"
             )
         labels, names = np.arange(len(target_names)), [str(n) for n in target_names]
     elif labels.dtype.kind in "USO":
@@ -94,7 +96,7 @@ def named_labels(
             names = [str(n) for n in target_names]
         elif unnamed:
             raise ValueError(
-                f"labels {unnamed} are not in target_names {list(target_names)}: text labels "
+                f"labels {unnamed} are not in {name} {list(target_names)}: text labels "
                 "are named by themselves, or all by display names in their sorted order"
             )
         else:
@@ -102,7 +104,7 @@ def named_labels(
     else:
         if len(target_names) != labels.size:
             raise ValueError(
-                f"{len(target_names)} target_names for {labels.size} labels {labels.tolist()}: "
+                f"{len(target_names)} {name} for {labels.size} labels {labels.tolist()}: "
                 "give one name for each label, in their sorted order"
             )
         names = [str(n) for n in target_names]

@@ -797,7 +797,7 @@ def plot_confusion_matrix(
     from sklearn.metrics import ConfusionMatrixDisplay
 
     # The rows in the names' order, whatever the labels' type (scikit-learn sorts text labels).
-    labels, names = named_labels(y_true, y_pred, class_names)
+    labels, names = named_labels(y_true, y_pred, class_names, name="class_names")
     display = ConfusionMatrixDisplay.from_predictions(
         y_true,
         y_pred,

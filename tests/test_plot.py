@@ -209,7 +209,7 @@ def test_confusion_matrix_of_text_labels_keeps_the_names_order():
     _, by_code = plot_confusion_matrix(codes, [0, 0, 2, 1, 2, 0, 4], class_names=NAMES)
     assert [t.get_text() for t in ax.get_yticklabels()] == NAMES
     assert [t.get_text() for t in ax.texts] == [t.get_text() for t in by_code.texts]
-    with pytest.raises(ValueError, match=r"labels \['X'\] are not in target_names"):
+    with pytest.raises(ValueError, match=r"labels \['X'\] are not in class_names"):
         plot_confusion_matrix(["N", "X"], ["N", "N"], class_names=NAMES)
 
 
@@ -491,3 +491,11 @@ def test_integer_labels_without_names_keep_their_numeric_order():
     labels = np.resize(codes, r.size)
     _fig, ax = plot_strip(signal, fs, r, labels, duration=None)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "2", "10"]
+
+
+def test_confusion_matrix_errors_name_class_names():
+    # They named target_names, the parameter of ecgbeat.evaluation, not of this function.
+    for y_pred, names in ((["N", "X"], ["N", "V"]), ([0, 2], ["N", "V"]), ([0.0, 1.0], ["N"])):
+        with pytest.raises(ValueError, match="class_names") as info:
+            plot_confusion_matrix(y_pred[:1] * 2, y_pred, class_names=names)
+        assert "target_names" not in str(info.value)
