@@ -78,7 +78,7 @@ def named_labels(
     """
     labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
     if target_names is not None:
-        refuse_repeated_names(target_names, "target_names")
+        refuse_repeated_names(target_names, name)
     if target_names is None:
         names = [str(label) for label in labels]
     elif labels.dtype.kind in "iub":
