@@ -237,9 +237,10 @@ def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "ecg.csv: 36 beats" in out and "ecg.npy: 36 beats" in out
-    # A .npy needs its rate; a CSV without --fs holds beats, and this one is no beat file.
+    # A .npy needs its rate: a missing option, wrong usage (exit 2), told before the model
+    # loads; a CSV without --fs holds beats, and this one is no beat file.
     code = main(["-q", "predict", str(tmp_path / "ecg.npy"), "--model", "mitbih"])
-    assert code == 1 and "give its sampling rate with --fs" in capsys.readouterr().err
+    assert code == 2 and "states no sampling rate: give it with --fs" in capsys.readouterr().err
 
 
 def test_a_rate_given_for_a_record_must_be_its_own(mitdb_dir, tmp_path, capsys):
