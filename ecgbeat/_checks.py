@@ -37,6 +37,32 @@ def is_integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def check_rate(value, parameter: str = "fs") -> float:
+    """A sampling frequency as a float, refused unless a finite number of Hz above 0.
+
+    A rate of 0 divides by zero, a negative one puts samples at negative times, NaN makes every
+    later step NaN, and text (``"360"``) is no number: each would fail later with an error that
+    names neither the parameter nor the cause.
+
+    Raises
+    ------
+    ValueError
+        Naming ``parameter`` and the value given.
+
+    Examples
+    --------
+    >>> check_rate(360)
+    360.0
+    >>> check_rate(0, "target_fs")
+    Traceback (most recent call last):
+    ...
+    ValueError: target_fs must be a finite number of Hz > 0, got 0
+    """
+    if not (is_finite_number(value) and value > 0):
+        raise ValueError(f"{parameter} must be a finite number of Hz > 0, got {value!r}")
+    return float(value)
+
+
 def refuse_repeated_names(names, what: str) -> None:
     """Refuse class names of which two are the same: their classes could not be told apart.
 

@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import firwin, resample_poly
 
-from ecgbeat._checks import is_finite_number, is_integer
+from ecgbeat._checks import check_rate, is_finite_number, is_integer
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
@@ -139,9 +139,8 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     x = np.asarray(signal, dtype=np.float64)
     # Checked here, as resample is public: a rate of 0 divided by zero, a negative one reached
     # resample_poly as "up and down must be >= 1", and NaN "cannot convert NaN to integer ratio".
-    for parameter, value in (("fs", fs), ("target_fs", target_fs)):
-        if not (is_finite_number(value) and value > 0):
-            raise ValueError(f"{parameter} must be a finite number of Hz > 0, got {value!r}")
+    check_rate(fs)
+    check_rate(target_fs, "target_fs")
     ratio = rate_ratio(fs, target_fs)
     if ratio == 0:
         raise ValueError(

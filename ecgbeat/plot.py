@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
-from ecgbeat._checks import is_finite_number, is_integer
+from ecgbeat._checks import check_rate, is_finite_number, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat.evaluation import named_labels
 
@@ -138,14 +138,6 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> 
     return text
 
 
-def _check_fs(fs: float) -> float:
-    """The sampling frequency of a time axis, refused unless a finite number of Hz above 0:
-    0 or a negative rate would draw the beats at infinite or negative times."""
-    if not (is_finite_number(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
-    return float(fs)
-
-
 def _check_duration(duration: float | None) -> None:
     """The length of a strip, refused unless None or a finite number of seconds above 0."""
     if duration is not None and not (is_finite_number(duration) and duration > 0):
@@ -212,7 +204,7 @@ def plot_beats_by_class(
         raise ValueError(f"X must have shape (n_beats, n_samples); got {X.shape}")
     if not (is_integer(n_per_class) and n_per_class >= 1):
         raise ValueError(f"n_per_class must be an integer >= 1, got {n_per_class!r}")
-    fs = _check_fs(fs)
+    fs = check_rate(fs)
     true = _names(y, class_names, "y")
     if len(true) != len(X):
         raise ValueError(f"X has {len(X)} beats but y has {len(true)} labels")
@@ -361,7 +353,7 @@ def plot_strip(
     signal = np.asarray(signal, dtype=np.float64)
     if signal.ndim != 1:
         raise ValueError(f"signal must be one lead (1-D); got shape {signal.shape}")
-    fs = _check_fs(fs)
+    fs = check_rate(fs)
     from ecgbeat.signals import check_r_peaks  # here: it imports scipy.signal
 
     # Refused, not cast: peak times in seconds, or fractional indices, would be truncated to
@@ -717,7 +709,7 @@ def plot_saliency(
 
     plt = _pyplot()
     check_is_fitted(classifier)
-    fs = _check_fs(fs)
+    fs = check_rate(fs)
     # One name per column of classes_: the names of codes 0..n-1, for a classifier that lacks
     # some of them, would name another class.
     names = resolve_class_names(classifier, class_names)

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import check_rate, is_finite_number
 from ecgbeat.exceptions import SignalError
 
 __all__ = [
@@ -116,8 +116,7 @@ def rr_features(
     >>> rr_features(np.arange(0, 2500, 250), fs=250, average=0.5)[3, [0, 3, 4]].tolist()
     [1.0, 0.5, 2.0]
     """
-    if not (is_finite_number(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    check_rate(fs)
     if not is_finite_number(local_beats) or int(local_beats) != local_beats or local_beats < 1:
         raise ValueError(f"local_beats must be an integer >= 1, got {local_beats!r}")
     if average is not None and not (is_finite_number(average) and average > 0):

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import check_rate
 
 __all__ = [
     "COMPARED_SECONDS",
@@ -158,8 +158,7 @@ def compare_with_template(beats, template, *, fs: float = 125.0) -> np.ndarray:
 def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
     """The beats as an array and the samples of each that the features read (the first
     :data:`COMPARED_SECONDS`); a ValueError naming what is wrong with them or with ``fs``."""
-    if not (is_finite_number(fs) and fs > 0):
-        raise ValueError(f"fs must be a positive number of Hz, got {fs!r}")
+    check_rate(fs)
     if round(_SHORT_SECONDS * fs) < 2:  # a correlation or an RMS of no samples is NaN
         raise ValueError(
             f"fs of {fs} Hz leaves fewer than 2 samples in the {_SHORT_SECONDS} s after R that "

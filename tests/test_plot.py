@@ -474,11 +474,11 @@ def test_plot_saliency_takes_one_class_name_per_class(bump_model):
 def test_a_sampling_rate_that_is_not_a_positive_number_is_refused():
     # plot_beats_by_class drew the beats at negative or NaN times for fs <= 0, without a word.
     for fs in (0, -125, float("nan"), float("inf")):
-        with pytest.raises(ValueError, match="fs must be a positive number of Hz"):
+        with pytest.raises(ValueError, match="fs must be a finite number of Hz > 0"):
             plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], fs=fs)
-        with pytest.raises(ValueError, match="fs must be a positive number of Hz"):
+        with pytest.raises(ValueError, match="fs must be a finite number of Hz > 0"):
             plot_strip(np.zeros(1000), fs, [100], ["N"])
-    with pytest.raises(ValueError, match="fs must be a positive number of Hz, got True"):
+    with pytest.raises(ValueError, match="fs must be a finite number of Hz > 0, got True"):
         plot_beats_by_class(np.zeros((2, 10)), ["N", "V"], fs=True)  # drew at 1 Hz
 
 

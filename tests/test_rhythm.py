@@ -90,8 +90,8 @@ def test_bad_input_is_named(peaks, fs, error, message):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"fs": "360"}, "fs must be a positive number"),
-        ({"fs": None}, "fs must be a positive number"),
+        ({"fs": "360"}, "fs must be a finite number of Hz > 0"),
+        ({"fs": None}, "fs must be a finite number of Hz > 0"),
         ({"local_beats": float("inf")}, "local_beats must be an integer"),
         ({"local_beats": float("nan")}, "local_beats must be an integer"),
         ({"local_beats": None}, "local_beats must be an integer"),

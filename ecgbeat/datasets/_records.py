@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import check_rate
 from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
@@ -383,9 +383,9 @@ def read_signal(
     >>> signal.shape, fs
     ((500,), 250.0)
     """
-    if fs is not None and not (is_finite_number(fs) and fs > 0):
+    if fs is not None:
         # Returned as the rate, 0, -1 or NaN made every later step wrong; text failed in float().
-        raise ValueError(f"fs must be a finite number of Hz > 0, got {fs!r}")
+        check_rate(fs)
     path = Path(path)
     if path.suffix.lower() == ".edf":
         signal, file_fs, name = read_edf_file(path, lead)
