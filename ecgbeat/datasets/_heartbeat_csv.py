@@ -12,7 +12,7 @@ from sklearn.utils import Bunch
 from ecgbeat._checks import is_integer
 from ecgbeat.datasets._compressed import decompression_errors, open_text
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
-from ecgbeat.datasets._records import numbered_header
+from ecgbeat.datasets._records import first_row, numbered_header
 from ecgbeat.exceptions import DataFormatError
 
 __all__ = ["load_heartbeat_csv", "read_beats_csv"]
@@ -190,11 +190,10 @@ def _header_lines(path: str) -> int:
     Blank lines before it are counted: NumPy skips them among the rows, yet ``skiprows`` counts
     them, and a header after one was read as a beat."""
     with open_text(path) as f:
-        lines = enumerate(f, start=1)
-        n_lines, line = next(((n, line) for n, line in lines if line.strip()), (0, ""))
-    if not n_lines:
+        before, first = first_row(f)
+    if not first:
         return 0
-    first = line.strip().split(",")
+    n_lines = before + 1
 
     def number(text: str) -> float | None:
         try:

@@ -7,7 +7,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -486,10 +486,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             raise DataFormatError(
                 f"{path}: not UTF-8 text ({exc}); save it as a UTF-8 CSV"
             ) from exc
-        # The first row that is not blank: NumPy skips blank lines, and a header after one was
-        # taken for data (or a blank line for a header of one empty name).
-        start = next((k for k, line in enumerate(text) if line.strip()), len(text))
-        first = text[start].split(",") if start < len(text) else []
+        start, first = first_row(text)
         try:
             [float(v) for v in first]
             # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names.
@@ -531,6 +528,24 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     )
     column = _choose_column(path, names, lead, increasing)
     return values[:, column].astype(np.float64), names[column]
+
+
+def first_row(lines: Iterable[str]) -> tuple[int, list[str]]:
+    """The number of lines before a CSV's first row that is not blank, and that row's fields.
+
+    NumPy's ``loadtxt`` skips blank lines among the rows, yet its ``skiprows`` counts them: a
+    header after a blank line was read as data. ``(n_lines, [])`` when every line is blank.
+
+    Examples
+    --------
+    >>> first_row(["", "  ", "MLII,V5", "1,2"])
+    (2, ['MLII', 'V5'])
+    """
+    count = 0
+    for count, line in enumerate(lines, start=1):
+        if line.strip():
+            return count - 1, line.strip().split(",")
+    return count, []
 
 
 def numbered_header(fields: Sequence[str]) -> bool:
