@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import numbers
 
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
@@ -95,10 +96,10 @@ def check_signal(
         raise SignalError(
             f"{name}: {int((~finite).sum())} NaN or infinite sample(s), the first at index {first}"
         )
-    try:
-        fs = float(fs)
-    except (TypeError, ValueError):
-        raise SignalError(f"{name}: sampling frequency must be a number, got {fs!r}") from None
+    # Text is no rate: float("360") took it, where every other check of a rate refuses it.
+    if not isinstance(fs, numbers.Real):
+        raise SignalError(f"{name}: sampling frequency must be a number, got {fs!r}")
+    fs = float(fs)
     if not np.isfinite(fs) or fs < MIN_FS:
         raise SignalError(f"{name}: sampling frequency must be at least {MIN_FS:g} Hz, got {fs!r}")
     return arr, fs

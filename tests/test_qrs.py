@@ -363,3 +363,10 @@ def test_unit_scale_divides_by_a_power_of_two_exactly(dtype, scale):
     np.testing.assert_array_equal(scaled, np.ldexp(x, -np.frexp(np.abs(x).max())[1]))
     assert 0.5 <= np.abs(scaled).max() < 1.0
     assert unit_scale(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("fs", ["360", b"360", None, [360]])
+def test_a_sampling_frequency_that_is_not_a_number_is_refused(fs):
+    # float("360") took text as a rate here, where every other check of a rate refuses it.
+    with pytest.raises(SignalError, match="sampling frequency must be a number, got"):
+        detect_r_peaks(np.zeros(3600), fs)
