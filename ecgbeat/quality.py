@@ -125,9 +125,33 @@ class WindowQuality:
         ...                         np.array([20.0, 3.0]), np.array([True, False]))
         >>> quality.readable_at([5, 99, 100, 150]).tolist()
         [True, True, False, False]
+
+        Raises
+        ------
+        ValueError
+            If a sample is not an integer index, or lies outside the windows: it was taken as
+            in the first or the last window, and 5.7 as 5.
         """
-        which = np.searchsorted(self.stop, np.asarray(samples, dtype=np.int64), side="right")
-        return self.readable[np.minimum(which, len(self) - 1)]
+        index = np.asarray(samples)
+        if index.dtype == bool or not (
+            np.issubdtype(index.dtype, np.integer) or np.issubdtype(index.dtype, np.floating)
+        ):
+            raise ValueError(f"samples must be sample indices (integers), got dtype {index.dtype}")
+        fractional = np.mod(index, 1) != 0  # NaN too
+        if fractional.any():
+            raise ValueError(
+                f"samples must be sample indices (integers), got {index[fractional].flat[0]}"
+            )
+        index = index.astype(np.int64)
+        first, end = (int(self.start[0]), int(self.stop[-1])) if len(self) else (0, 0)
+        outside = (index < first) | (index >= end)
+        if outside.any():
+            raise ValueError(
+                f"sample {int(index[outside].flat[0])} lies outside the windows, which cover "
+                f"samples {first} to {end - 1}"
+            )
+        which = np.searchsorted(self.stop, index, side="right")
+        return self.readable[which]
 
 
 def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.ndarray:

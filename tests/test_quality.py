@@ -359,3 +359,24 @@ def test_window_medians_are_numpys_medians_to_the_last_bit():
             np.median(values[a:b]) if b > a else np.nan for a, b in zip(first, last, strict=True)
         ]
         np.testing.assert_array_equal(_window_medians(values, first, last), expected)
+
+
+@pytest.mark.parametrize(
+    "samples, message",
+    [
+        ([-1], "sample -1 lies outside the windows, which cover samples 0 to 24"),
+        ([3, 25], "sample 25 lies outside the windows, which cover samples 0 to 24"),
+        ([5.7], "must be sample indices .integers., got 5.7"),
+        ([float("nan")], "must be sample indices .integers., got nan"),
+        (["5"], "must be sample indices .integers., got dtype <U1"),
+        ([True], "must be sample indices .integers., got dtype bool"),
+    ],
+)
+def test_readable_at_refuses_what_is_no_sample_of_the_windows(samples, message):
+    # Samples outside were taken as in the first or the last window, and 5.7 as 5.
+    quality = WindowQuality(
+        np.array([0, 10]), np.array([10, 25]), np.zeros(2), np.zeros(2), np.array([False, True])
+    )
+    with pytest.raises(ValueError, match=message):
+        quality.readable_at(samples)
+    assert quality.readable_at(np.array([0.0, 24.0])).tolist() == [False, True]
