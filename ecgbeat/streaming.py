@@ -45,10 +45,10 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -98,7 +98,7 @@ _BEAT_SAMPLES = 187
 _LOCAL_BEATS = 10
 
 
-@dataclass
+@dataclasses.dataclass
 class _Peak:
     """A final R peak of the stream: where, whether readable, the count, sum and sum of squares
     of the R-R intervals up to it (in samples), and its beat once cut."""
@@ -156,7 +156,8 @@ class StreamClassifier:
 
     Notes
     -----
-    A stream is not safe to feed from several threads at once. Memory stays bounded, pauses and
+    A stream is not safe to feed from several threads at once; ``copy.copy(stream)`` gives
+    one that goes on from the same point on its own, sharing the classifier. Memory stays bounded, pauses and
     a lead off included: the stream keeps about the last ``CONTEXT_SECONDS`` of signal (plus
     up to a hop, the latest chunk and two periods of the 125 Hz resampler: 0.4 s at 360 Hz),
     the last :data:`TEMPLATE_BEATS` beats and a few dozen R peaks.
@@ -257,6 +258,18 @@ class StreamClassifier:
         self._template_beats = np.zeros(ring)
         self._n_template_beats = 0
         self._finished = False
+
+    def __copy__(self) -> StreamClassifier:
+        """A stream that goes on from this point on its own: ``copy.copy(stream)`` shares the
+        classifier, and copies what later samples change (the pending R peaks, the recent ones,
+        the template's beats), which a shallow copy shared: feeding one fed the other's state.
+        """
+        twin = object.__new__(type(self))
+        twin.__dict__.update(self.__dict__)
+        twin._pending = deque(dataclasses.replace(peak) for peak in self._pending)
+        twin._recent = self._recent.copy()
+        twin._template_beats = self._template_beats.copy()
+        return twin
 
     def _samples(self, seconds: float) -> int:
         return max(1, round(seconds * self.fs))

@@ -327,3 +327,25 @@ def test_beats_are_sampled_on_the_whole_recordings_125_hz_grid(fs):
 
     # Off the grid, a QRS is sampled up to 4 ms earlier or later: values 0.1-0.4 apart.
     np.testing.assert_allclose(qrs(streamed.rows), qrs(batch.rows), atol=1e-3)
+
+
+def test_a_copied_stream_goes_on_on_its_own(record_119, default_model):
+    # copy.copy shared the pending and recent R peaks and the template's beats: feeding the copy
+    # changed what the original returned.
+    import copy
+
+    signal, fs = record_119
+    signal = signal[: int(60 * fs)]
+    whole, _ = _stream(signal, fs, default_model)
+    half = int(30 * fs)
+    stream = StreamClassifier(fs, default_model)
+    first = stream.update(signal[:half])
+    twin = copy.copy(stream)
+    twin_rest = [twin.update(signal[half:]), twin.finish()]
+    rest = [stream.update(signal[half:]), stream.finish()]
+    for tables in (rest, twin_rest):
+        samples = np.concatenate([t.sample for t in [first, *tables]])
+        labels = np.concatenate([t.label for t in [first, *tables]])
+        np.testing.assert_array_equal(samples, whole["sample"])
+        np.testing.assert_array_equal(labels, whole["label"])
+    assert twin.classifier is stream.classifier
