@@ -1202,3 +1202,22 @@ def test_predict_runs_the_network_in_the_precision_asked(capsys, monkeypatch, mi
     assert len(rows[0]) == len(rows[1]) > 2000
     assert [r[:3] for r in rows[0]] == [r[:3] for r in rows[1]]
     assert sum(a[3] != b[3] for a, b in zip(*rows, strict=True)) < 0.01 * len(rows[0])
+
+
+@pytest.mark.parametrize(
+    "option", [["--lead", "MLII"], ["--annotations", "atr"], ["--detector", "threshold"]]
+)
+def test_predict_refuses_record_options_when_every_input_is_beats(capsys, sample_csv, option):
+    # Before, CSV beats took these options without a word: they were ignored, and the user
+    # believed the beats cut at that lead, those annotations or that detector's peaks.
+    code, out, err = _run(capsys, "predict", str(sample_csv), "--model", "no-such-model", *option)
+    assert code == 2 and out == "", err
+    assert f"{option[0]} applies to records and signal files" in err, err
+
+
+def test_predict_takes_record_options_beside_beats(capsys, sample_csv, mitdb_dir):
+    # With a record among the inputs the options are its own: the model is the first failure.
+    for option in (["--lead", "MLII"], ["--annotations", "atr"], ["--detector", "threshold"]):
+        argv = ["predict", str(sample_csv), str(mitdb_dir / "100"), "--model", "no-such-model"]
+        code, _, err = _run(capsys, *argv, *option)
+        assert code == 1 and "no-such-model" in err, err

@@ -239,7 +239,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     predict.add_argument(
         "--detector",
-        default="pan-tompkins",
         choices=["pan-tompkins", "threshold"],
         help="QRS detector when no annotations are given (default: pan-tompkins)",
     )

@@ -206,6 +206,20 @@ def cmd_predict(args) -> int:
             "--dask classifies WFDB records on the cluster, and none of the inputs is one: "
             "leave --dask out"
         )
+    if not any(input_kind(p, args.fs) in ("record", "signal") for _, p in items):
+        # CSV beats are cut already: these options would be ignored, and the user would think
+        # the beats were cut as asked.
+        for option, given in (
+            ("--lead", args.lead),
+            ("--annotations", args.annotations),
+            ("--detector", args.detector),
+        ):
+            if given is not None:
+                raise UsageError(
+                    f"{option} applies to records and signal files, and every input is a CSV "
+                    "of beats, cut already (give --fs HZ if the CSV is a signal): leave "
+                    f"{option} out"
+                )
     outputs = {} if args.output is None else {"--output": Path(args.output)}
     for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
         if given is not None and args.plot is None:
@@ -278,7 +292,7 @@ def cmd_predict(args) -> int:
             fs=args.fs if _rate_applies(path, fs_for_files) else None,
             lead=args.lead,
             annotations=args.annotations,
-            detector=args.detector,
+            detector=args.detector or "pan-tompkins",
             class_names=class_names(model),
             normal_class=args.normal_class,
             quality=args.quality,
@@ -360,7 +374,7 @@ def _predict_dask(items, classifier, args, fs: float | None):
         client=args.dask,
         lead=args.lead,
         annotations=args.annotations,
-        detector=args.detector,
+        detector=args.detector or "pan-tompkins",
         class_names=class_names(classifier),
         normal_class=args.normal_class,
         quality=args.quality,
