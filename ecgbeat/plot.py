@@ -159,8 +159,8 @@ def plot_beats_by_class(
     With ``y_pred``, each panel's title gives the true and the predicted class, the line takes
     the colour of the predicted class (a legend names the colours), and misclassified beats
     (bold titles marked "wrong", grey panels: no class colour means an error) are shown first
-    in each row when there are some (at most a quarter of the row, unless the class has too few
-    correctly classified beats to fill it).
+    in each row when there are some (``n_per_class // 4`` of them, but at least one; more when the
+    class has too few correctly classified beats to fill the row).
 
     Parameters
     ----------
