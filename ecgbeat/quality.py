@@ -58,7 +58,7 @@ from scipy.fft import rfft
 from scipy.signal import get_window
 
 from ecgbeat._checks import is_finite_number
-from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
+from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale, window_medians
 
 __all__ = [
     "HOLD_BACK_RR_FRACTION",
@@ -229,23 +229,6 @@ def _hf_ratios(x: np.ndarray, fs: float, starts: np.ndarray, stops: np.ndarray) 
     return ratios
 
 
-def _window_medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """``np.median(values[first[k]:last[k]])`` for each window ``k`` (NaN where empty), the
-    same to the last bit, from one sort instead of a call per window. The windows cover
-    ``values`` in order: ``first[0] == 0``, ``first[k + 1] == last[k]``, ``last[-1] == values.size``."""
-    counts = last - first
-    medians = np.full(counts.size, np.nan)
-    full = counts > 0
-    if not full.any():
-        return medians
-    window = np.repeat(np.arange(counts.size), counts)
-    ordered = values[np.lexsort((values, window))]  # by window, then by value
-    low, high = (first + (counts - 1) // 2)[full], (first + counts // 2)[full]
-    # As np.median: the middle value, or the mean of the two middle values.
-    medians[full] = np.where(low == high, ordered[low], (ordered[low] + ordered[high]) / 2)
-    return medians
-
-
 def window_quality(
     signal, fs: float, r_peaks, *, window: float = QUALITY_WINDOW, slope: np.ndarray | None = None
 ) -> WindowQuality:
@@ -318,7 +301,7 @@ def window_quality(
         np.add.reduceat(away, starts, dtype=np.int64) if starts.size else np.zeros(0, np.int64)
     )
     first, last = np.searchsorted(r, starts), np.searchsorted(r, stops)
-    peak = _window_medians(beat_energy, first, last)
+    peak = window_medians(beat_energy, first, last)
     snr = np.full(starts.size, np.nan)
     for k in np.flatnonzero((last > first) & (floor_count > 0)):
         noise = floor_sum[k] / floor_count[k]

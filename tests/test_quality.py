@@ -348,7 +348,7 @@ def test_the_band_powers_are_scipys_welch_densities(fs, seconds):
 
 
 def test_window_medians_are_numpys_medians_to_the_last_bit():
-    from ecgbeat.quality import _window_medians
+    from ecgbeat.signals import window_medians
 
     rng = np.random.default_rng(11)
     for _ in range(200):
@@ -358,7 +358,7 @@ def test_window_medians_are_numpys_medians_to_the_last_bit():
         expected = [
             np.median(values[a:b]) if b > a else np.nan for a, b in zip(first, last, strict=True)
         ]
-        np.testing.assert_array_equal(_window_medians(values, first, last), expected)
+        np.testing.assert_array_equal(window_medians(values, first, last), expected)
 
 
 @pytest.mark.parametrize(
