@@ -412,6 +412,9 @@ def _compiled_copy(
         loss=_prior_shifted_crossentropy(keras, n_classes),
         metrics=["accuracy"],
         jit_compile=False,
+        # ``precision`` chose the layers' arithmetic; a global "mixed_float16" policy of the
+        # user's would wrap the optimizer in a loss scaler whose scale borrow() resets to 0.
+        auto_scale_loss=False,
     )
     # Creating the optimizer's variables here, not inside the traced step, keeps them out of the
     # graph that TensorFlow retains. And the compiled metrics' (Keras builds them in the first

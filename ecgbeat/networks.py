@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
@@ -136,6 +137,30 @@ def _join_rhythm(keras_module, features, rhythm):
     return keras_module.layers.Concatenate(name="with_rhythm")([features, rhythm])
 
 
+def _in_float32(builder: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
+    """Make ``builder`` build its layers in float32, whatever Keras' global dtype policy is.
+
+    A process that called ``keras.mixed_precision.set_global_policy("mixed_float16")`` (for
+    other models) would otherwise build these networks in that policy: their training failed as
+    "diverged" and prediction ignored ``inference_precision``. The estimator's ``precision`` and
+    ``inference_precision`` choose the arithmetic. Keras keeps the policy per thread, and it is
+    put back when the network is built.
+    """
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        policy = import_keras().mixed_precision
+        previous = policy.global_policy()
+        policy.set_global_policy("float32")
+        try:
+            return builder(*args, **kwargs)
+        finally:
+            policy.set_global_policy(previous)
+
+    return build
+
+
+@_in_float32
 def build_cnn(
     n_samples: int = 187,
     n_classes: int = 5,
@@ -203,6 +228,7 @@ def build_cnn(
     return keras.Model(inputs, outputs, name=NETWORK_NAMES["cnn"])
 
 
+@_in_float32
 def build_resnet(
     n_samples: int = 187,
     n_classes: int = 5,

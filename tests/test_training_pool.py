@@ -215,3 +215,24 @@ def test_a_new_structure_traces_its_training_step_once(empty_pool, monkeypatch):
     # would be traced a second time.
     assert len(traced) == 1
     assert clf.n_epochs_ == 2
+
+
+def test_a_global_keras_dtype_policy_changes_nothing(empty_pool):
+    """With keras.mixed_precision.set_global_policy("mixed_float16") set for other models, the
+    networks were built in float16 and their loss scaler's scale reset to 0: every fit failed as
+    "training diverged" (and "mixed_bfloat16" predicted in bfloat16 despite
+    inference_precision="float32")."""
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=10)
+    params = {**FAST_PARAMS, "epochs": 2}
+    expected = HeartbeatCNNClassifier(**params).fit(X, y).predict_proba(X)
+    empty_pool.clear()  # the training copy, too, is made under the global policy
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        clf = HeartbeatCNNClassifier(**params).fit(X, y)
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"  # put back
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert {layer.dtype_policy.name for layer in clf.model_.layers} == {"float32"}
+    np.testing.assert_array_equal(clf.predict_proba(X), expected)
