@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import SIMPLE_METHODS
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    check_array,
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -621,7 +621,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self._warn_if_unscaled(X)
         self._warn_inert_parameters()
         if groups is not None:
-            groups = column_or_1d(groups, warn=True)
+            groups = _groups_1d(groups)
             check_consistent_length(y, groups)
         augmentation = resolve_augmentation(self.augmentation)
         source = self._load_pretrained()
@@ -1262,6 +1262,41 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _groups_1d(groups) -> np.ndarray:
+    """``groups`` as a 1-D array, a column of them raveled with a warning.
+
+    As :func:`~sklearn.utils.validation.column_or_1d`, whose warning and error name ``y``
+    whatever the array: here they name ``groups``.
+
+    Raises
+    ------
+    ValueError
+        If ``groups`` has more than one column.
+    """
+    groups = check_array(
+        groups,
+        ensure_2d=False,
+        dtype=None,
+        input_name="groups",
+        ensure_all_finite=False,
+        ensure_min_samples=0,
+    )
+    if groups.ndim == 2 and groups.shape[1] == 1:
+        warn_caller(
+            "A column-vector groups was passed when a 1d array was expected: one group (patient) "
+            "per beat. Please change the shape of groups to (n_beats,), for example using "
+            "ravel().",
+            DataConversionWarning,
+        )
+        return groups.ravel()
+    if groups.ndim != 1:
+        raise ValueError(
+            "groups should be a 1d array, one group (patient) per beat; got an array of shape "
+            f"{groups.shape} instead"
+        )
+    return groups
 
 
 def _source_classes(source) -> np.ndarray:

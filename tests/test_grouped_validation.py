@@ -86,6 +86,29 @@ def test_groups_must_match_the_beats():
         HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=np.arange(len(y) - 1))
 
 
+def test_groups_of_the_wrong_shape_are_named(monkeypatch):
+    """column_or_1d's warning and error said "y" of the groups: "A column-vector y was passed",
+    "y should be a 1d array"."""
+    from sklearn.exceptions import DataConversionWarning
+
+    from ecgbeat import _training
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained")
+
+    monkeypatch.setattr(_training, "train", never)
+    X, y = make_synthetic_beats(n_per_class=5)
+    groups = _patients(len(y), 3)
+    with pytest.raises(ValueError, match=r"^groups should be a 1d array.*shape \(15, 2\)"):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=np.c_[groups, groups])
+    # A column of groups is raveled, as scikit-learn does, with a warning that names them.
+    with (
+        pytest.warns(DataConversionWarning, match="A column-vector groups was passed"),
+        pytest.raises(AssertionError, match="trained"),
+    ):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=groups[:, None])
+
+
 def test_fit_with_groups_holds_out_whole_patients(monkeypatch):
     from ecgbeat import _training
 
