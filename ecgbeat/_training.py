@@ -214,7 +214,16 @@ def grouped_validation_split(
     >>> len(val), np.unique(y[val]).tolist()
     (4, [0, 1])
     """
-    n_groups = len(np.unique(groups))
+    try:
+        n_groups = len(np.unique(groups))
+    except TypeError:
+        # Text and numbers, or a missing patient (NaN, None) among text, cannot be sorted:
+        # NumPy said only "'<' not supported between instances of 'float' and 'str'".
+        kinds = sorted({type(group).__name__ for group in groups.tolist()})
+        raise ValueError(
+            f"groups must be all numbers or all text, one group (patient) per beat, with none "
+            f"missing; got a mix of {', '.join(kinds)}"
+        ) from None
     if n_groups < 2:
         raise ValueError(
             f"a validation split by groups needs at least 2 groups (patients); got 1 "

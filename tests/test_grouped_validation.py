@@ -109,6 +109,15 @@ def test_groups_of_the_wrong_shape_are_named(monkeypatch):
         HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=groups[:, None])
 
 
+def test_groups_that_cannot_be_told_apart_are_named():
+    # A patient column with a missing value (NaN among text) failed in NumPy's sort, as
+    # "'<' not supported between instances of 'float' and 'str'".
+    y = np.array([0, 1] * 6)
+    groups = np.array(["a", "b", "c", np.nan] * 3, dtype=object)
+    with pytest.raises(ValueError, match=r"^groups must be all numbers or all text.*float, str"):
+        grouped_validation_split(y, 0.5, 0, groups)
+
+
 def test_fit_with_groups_holds_out_whole_patients(monkeypatch):
     from ecgbeat import _training
 
