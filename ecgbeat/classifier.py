@@ -309,8 +309,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         gives identical predictions on a CPU, as long as TensorFlow's global seed is the same:
         the epochs' shuffles and augmentation draws are ``tf.data`` operations, whose seeds
         TensorFlow combines with its global one, so ``tf.random.set_seed`` or
-        ``keras.utils.set_random_seed`` called before ``fit`` gives another model. Global random
-        states are left untouched.
+        ``keras.utils.set_random_seed`` called before ``fit`` gives another model. ``fit`` sets no
+        global seed; with ``None`` it draws its seeds from NumPy's global generator, as
+        scikit-learn's estimators do, which advances it.
     verbose : int, default=0
         0 is silent, 1 prints a progress bar per epoch, 2 one line per epoch.
 
