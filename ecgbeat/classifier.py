@@ -460,7 +460,20 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     def _warn_inert_parameters(self) -> None:
-        """Warn when a parameter was changed that the learning-rate schedule does not use."""
+        """Warn when a parameter was changed that the learning-rate schedule, or the lack of a
+        pretrained start, leaves unused."""
+        without_start = [
+            f"{name}=True"
+            for name in ("keep_pretrained_classes", "train_head_first")
+            if getattr(self, name) is True and self.pretrained is None
+        ]
+        if without_start:
+            warn_caller(
+                f"{', '.join(without_start)} changes nothing without pretrained: it is about "
+                "the pretrained start's output layer or stages. Set pretrained (or use "
+                "HeartbeatCNNClassifier.from_pretrained) to start from a model",
+                UserWarning,
+            )
         defaults = {
             name: parameter.default
             for name, parameter in inspect.signature(type(self).__init__).parameters.items()

@@ -478,3 +478,17 @@ def test_a_file_whose_parameters_contradict_its_network(source_model, tmp_path):
     X, y = make_synthetic_beats(n_per_class=10, seed=3)
     np.testing.assert_array_equal(clf.predict_proba(X), source.predict_proba(X))
     clf.set_params(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)  # the weights copy over
+
+
+@pytest.mark.parametrize("params", [{"keep_pretrained_classes": True}, {"train_head_first": True}])
+def test_start_parameters_without_a_start_warn_that_they_change_nothing(params):
+    # They were taken without a word: the user believed the head kept or trained first.
+    X = np.random.default_rng(0).random((6, 187))
+    name = next(iter(params))
+    with pytest.warns(UserWarning, match=f"{name}=True changes nothing without pretrained"):
+        with pytest.raises(ValueError, match="at least 2 classes"):  # stops before training
+            HeartbeatCNNClassifier(**params).fit(X, np.zeros(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # with a start, no such warning
+        with pytest.raises(ValueError, match=r"at least 2 classes|labels among the pretrained"):
+            HeartbeatCNNClassifier(pretrained="mitbih", **params).fit(X, np.full(6, 7))
