@@ -303,7 +303,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     callbacks : list of keras.callbacks.Callback or None, default=None
         Extra Keras callbacks for ``fit``. Their ``self.model`` is the compiled network being
         trained, a copy that the estimator reuses across fits (so that repeated fits do not grow
-        in memory); its weights are copied into :attr:`model_` when ``fit`` ends.
+        in memory); its weights are copied into :attr:`model_` when ``fit`` ends. A
+        ``keras.callbacks.ModelCheckpoint`` that saves the whole model stores that copy with the
+        estimator's training loss, which Keras cannot rebuild in another process: load such a
+        file with ``keras.saving.load_model(path, compile=False)``, or save the weights only.
     random_state : int, RandomState instance or None, default=None
         Seeds the weight initialisation, dropout, shuffling and validation split. The same integer
         gives identical predictions on a CPU, as long as TensorFlow's global seed is the same:
