@@ -224,6 +224,13 @@ def grouped_validation_split(
             f"groups must be all numbers or all text, one group (patient) per beat, with none "
             f"missing; got a mix of {', '.join(kinds)}"
         ) from None
+    if groups.dtype.kind in "fc" and np.isnan(groups).any():
+        # NumPy counts every NaN as one value: the beats of unknown patients would be held out
+        # or trained on as if they were one patient's.
+        raise ValueError(
+            f"groups must name a group (patient) for every beat; {int(np.isnan(groups).sum())} "
+            "are missing (NaN)"
+        )
     if n_groups < 2:
         raise ValueError(
             f"a validation split by groups needs at least 2 groups (patients); got 1 "

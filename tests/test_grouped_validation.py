@@ -118,6 +118,14 @@ def test_groups_that_cannot_be_told_apart_are_named():
         grouped_validation_split(y, 0.5, 0, groups)
 
 
+def test_missing_groups_are_refused():
+    # NumPy counts every NaN as one value: beats of unknown patients were split as one patient.
+    y = np.array([0, 1] * 6)
+    groups = np.array([1.0, 2.0, 3.0, np.nan] * 3)
+    with pytest.raises(ValueError, match=r"^groups must name a group .patient. for every beat; 3 "):
+        grouped_validation_split(y, 0.5, 0, groups)
+
+
 def test_fit_with_groups_holds_out_whole_patients(monkeypatch):
     from ecgbeat import _training
 
