@@ -803,6 +803,20 @@ def test_data_info_on_a_data_home_still_filling_up(capsys, mitdb_dir, tmp_path):
     assert code != 0 and "102.hea" in err
 
 
+def test_data_counts_a_paced_record_in_the_random_split(capsys, mitdb_dir):
+    # Before, 'ecgbeat data --records 102' failed as a whole (exit 1, "none of the records is in
+    # the inter-patient 'all' set"), without the random split's counts, which it has.
+    argv = ["-q", "data", "--data-home", str(mitdb_dir.parent), "--info", "--records", "102"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 0, err
+    parts = [tuple(line.split()[:3]) for line in out.splitlines()[5:]]
+    assert parts == [("random", "train", "1"), ("random", "test", "1")]
+    assert "not in the inter-patient split" in err and "['102']" in err
+    # Asked for by name, the inter-patient split still says that it has none of them.
+    code, _, err = _run(capsys, *argv, "--split", "inter-patient")
+    assert code == 1 and "none of the records is in the inter-patient" in err
+
+
 def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sample_csv):
     import io
 
