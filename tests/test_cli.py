@@ -223,6 +223,14 @@ def test_train_from_a_rhythm_model_cuts_the_beats_as_it_reads_them(capsys, mitdb
     assert clf.model_card_["segmentation"] == start["segmentation"]
     assert clf.model_card_["fine_tuned_from"] == "mitbih-rhythm"
     assert clf.model_card_["data"]["n_train"] == 60
+    # Its start learned from all 48 records: scored on a DS2 record, the beats are not new to it,
+    # though it was fine-tuned on DS1 alone (before, evaluate said nothing of it).
+    argv = ["-q", "evaluate", str(path), "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
+    argv += ["--split", "inter-patient", "--records", "100", "--max-beats", "40", "--json"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 0, err
+    caution = json.loads(out)["caution"]
+    assert "fine-tuned from mitbih-rhythm, which was trained on all 48 records" in caution
     # A CSV of beats has no R-R intervals: refused before any training, saying why.
     csv_file = tmp_path / "beats.csv"
     csv_file.write_text(",".join(["0.5"] * 187 + ["0"]) + "\n")

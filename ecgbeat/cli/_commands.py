@@ -241,34 +241,75 @@ def _trained_on(classifier, split: str, subset: str, records) -> str | None:
 
     A model trained on all 48 records, on the random split (whose training part holds beats of
     every record) or on DS1 scores beats it learned from in some parts: their figures would be
-    read as those of beats it never saw.
+    read as those of beats it never saw. So does a model fine-tuned from such a model (its
+    card's ``fine_tuned_from``, a shipped name or a saved file), whatever its own data.
     """
-    from ecgbeat.datasets import MITBIH_DS1, MITBIH_RECORDS
+    from ecgbeat.datasets import MITBIH_RECORDS
     from ecgbeat.datasets._mitbih import inter_patient_part
 
-    card = getattr(classifier, "model_card_", None) or {}
-    data = card.get("data") or {}
-    if "MIT-BIH" not in str(data.get("database", data.get("source", ""))):
-        return None
     evaluated = {str(r) for r in records} if records else set(MITBIH_RECORDS)
     if split == "inter-patient":
         evaluated &= set(inter_patient_part(subset))
+    card = getattr(classifier, "model_card_", None) or {}
+    for start, data in _training_data(card):
+        learned = _learned_from(data, split, subset, evaluated)
+        if learned is None:
+            continue
+        if start is not None:
+            beats, why = learned
+            learned = (beats, f"it was fine-tuned from {start}, which {why[len('it ') :]}")
+        return (
+            f"the model has learned from {': '.join(learned)}; these figures are not those of "
+            "new patients (evaluate a model on the test part of the split it was trained on)"
+        )
+    return None
+
+
+def _training_data(card: dict):
+    """The ``data`` of the model's card, then of each start it was fine-tuned from (its name).
+
+    A start that can no longer be read (a file moved since) ends the chain: what it trained on
+    is not known.
+    """
+    from ecgbeat.exceptions import ECGBeatError
+    from ecgbeat.persistence import read_metadata
+    from ecgbeat.pretrained import list_pretrained, model_card
+
+    start, seen = None, set()
+    while True:
+        yield start, card.get("data") or {}
+        start = card.get("fine_tuned_from")
+        if not isinstance(start, str) or start in seen:
+            return
+        seen.add(start)
+        try:
+            if start in list_pretrained():
+                card = model_card(start)
+            else:
+                card = read_metadata(start).get("extra")
+        except (ECGBeatError, OSError, ValueError):
+            return
+        if not isinstance(card, dict):  # a start fitted in Python without a card
+            return
+
+
+def _learned_from(data: dict, split: str, subset: str, evaluated: set) -> tuple | None:
+    """Which of the evaluated beats a training on ``data`` saw, and why: two phrases, or None."""
+    from ecgbeat.datasets import MITBIH_DS1
+
+    if "MIT-BIH" not in str(data.get("database", data.get("source", ""))):
+        return None
     trained = data.get("split")
     if trained == "all":
-        learned = "every one of these beats: it was trained on all 48 records"
-    elif trained == "random" and (split, subset) != ("random", "test"):
-        learned = (
-            "beats of these very patients: it was trained on the random split's training part, "
-            "which holds beats of every record"
+        return "every one of these beats", "it was trained on all 48 records"
+    if trained == "random" and (split, subset) != ("random", "test"):
+        return (
+            "beats of these very patients",
+            "it was trained on the random split's training part, which holds beats of every record",
         )
-    elif trained == "inter-patient" and evaluated & set(MITBIH_DS1):
-        learned = "the DS1 patients among these: it was trained on DS1"
-    else:
-        return None
-    return (
-        f"the model has learned from {learned}; these figures are not those of new patients "
-        "(evaluate a model on the test part of the split it was trained on)"
-    )
+    if trained == "inter-patient" and evaluated & set(MITBIH_DS1):
+        return "the DS1 patients among these", "it was trained on DS1"
+    return None
 
 
 def cmd_data(args) -> int:
