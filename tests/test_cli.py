@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import re
+import shlex
 import subprocess
 import sys
 from collections import Counter
@@ -176,6 +177,13 @@ def test_train_writes_a_model_with_class_names(tiny_model):
     assert clf.model_card_["target_names"] == ["N", "S", "V", "F", "Q"]
     assert clf.model_card_["data"]["n_train"] == 250
     assert clf.callbacks is None  # the progress bar is not part of the saved model
+    # The card's command runs again as written: it said "ecgbeat train -q train --data ...".
+    from ecgbeat.cli import build_parser
+
+    command = shlex.split(clf.model_card_["command"])
+    assert command[:3] == ["ecgbeat", "-q", "train"]
+    args = build_parser().parse_args(command[1:])
+    assert (args.output, args.epochs) == (str(tiny_model), 2)
 
 
 def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -149,7 +150,9 @@ def cmd_train(args) -> int:
             "split": (args.split or "random") if args.data == "mitbih" else None,
             "n_train": len(y),
         },
-        "command": "ecgbeat train " + " ".join(args.argv),
+        # As typed (argv starts with the options before 'train', and 'train' itself), quoted so
+        # that a path with a space runs again as pasted.
+        "command": shlex.join(["ecgbeat", *args.argv]),
     }
     saved = _save_model(clf, Path(args.output), replace=args.force)
     if saved != Path(args.output):
