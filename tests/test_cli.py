@@ -1116,6 +1116,32 @@ def test_train_keeps_a_model_file_that_appears_while_it_trains(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras", "model.new.keras"]
 
 
+def test_ctrl_c_during_the_training_saves_no_model(
+    capsys, sample_csv, tiny_model, tmp_path, monkeypatch
+):
+    # fit carries on after Ctrl-C with the weights so far: 'ecgbeat train --force' then replaced
+    # the user's model with a model of one epoch, said "saved" and exited 0.
+    import signal
+
+    from ecgbeat._backend import import_keras
+    from ecgbeat.cli import _commands
+
+    class CtrlC(import_keras().callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            signal.raise_signal(signal.SIGINT)  # as the terminal sends it, in the training loop
+
+    monkeypatch.setattr(_commands, "epoch_bar", lambda **_: CtrlC())
+    path = tmp_path / "model.keras"
+    path.write_bytes(tiny_model.read_bytes())
+    argv = ["train", "--data", str(sample_csv), "--epochs", "3", "--max-beats", "50", "--force"]
+    code, out, err = _run(capsys, *argv, "-o", str(path))
+    assert code == 130 and out == ""
+    assert f"interrupted after 1 epoch(s); no model saved, {path} is left as it was" in err
+    assert path.read_bytes() == tiny_model.read_bytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # nor a temporary file
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
 def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
     from ecgbeat.records import BeatTable
 

@@ -25,7 +25,7 @@ import warnings
 from collections.abc import Sequence
 
 from ecgbeat._backend import import_tensorflow_quietly
-from ecgbeat.cli._common import EXIT_FAILURE, EXIT_USAGE, UsageError
+from ecgbeat.cli._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from ecgbeat.cli._parser import build_parser
 from ecgbeat.exceptions import ECGBeatError
 
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.func(args)
     except KeyboardInterrupt:
         print(f"ecgbeat {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError as exc:
         if not _stdout_is_gone():
             return _failed(args, exc)

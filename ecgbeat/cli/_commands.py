@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import shlex
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 
 from ecgbeat._progress import epoch_bar
 from ecgbeat.cli._common import (
+    EXIT_INTERRUPTED,
     EXIT_OK,
     CommandError,
     UsageError,
@@ -138,8 +141,19 @@ def cmd_train(args) -> int:
         f"{n} {c}" for n, c in zip(names, np.bincount(y, minlength=len(names)), strict=True)
     )
     info(args, f"training a {clf.architecture!r} network on {len(y)} beats ({counts})")
-    clf.fit(X, y)
+    with _noting_interrupts() as interrupts:
+        clf.fit(X, y)
     clf.callbacks = None
+    if interrupts:
+        # fit keeps going after Ctrl-C (it returns the best weights so far, for Python users);
+        # here Ctrl-C means stop: a half-trained model saved under --output would pass for the
+        # one asked for, and with --force would replace the user's model.
+        print(
+            f"ecgbeat train: interrupted after {clf.n_epochs_} epoch(s); no model saved, "
+            f"{args.output} is left as it was",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     source_name = "MIT-BIH" if args.data == "mitbih" else Path(args.data).name
     # What the fit kept of the start's card (how the beats are cut, fine_tuned_from) holds.
     clf.model_card_ = {
@@ -167,6 +181,34 @@ def cmd_train(args) -> int:
         message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
     print(f"{message}; saved {args.output}")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _noting_interrupts():
+    """A list that gets an entry for each Ctrl-C (SIGINT) in the block, which still raises
+    KeyboardInterrupt as before: for code that catches it, as ``fit`` does, and carries on."""
+    seen: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        previous in (signal.SIG_IGN, None)
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        # Ctrl-C reaches no Python code (a background job), or only the main thread may listen.
+        yield seen
+        return
+
+    def note(signum, frame):
+        seen.append(signum)
+        if callable(previous):  # Python's own handler raises KeyboardInterrupt
+            previous(signum, frame)
+        else:  # SIG_DFL would end the process there and then
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _save_model(clf, output: Path, *, replace: bool) -> Path:

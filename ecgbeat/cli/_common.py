@@ -16,6 +16,8 @@ from ecgbeat.exceptions import ECGBeatError
 T = TypeVar("T")
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+#: A command stopped by Ctrl-C: 128 + SIGINT, as the shell reports a process that it ended.
+EXIT_INTERRUPTED = 130
 AAMI = ("N", "S", "V", "F", "Q")
 
 
