@@ -147,6 +147,26 @@ def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
     assert "--freeze-conv keeps pretrained convolutions: give --pretrained too" in err
 
 
+def test_train_tells_wrong_usage_before_an_existing_output(capsys, tmp_path):
+    # Before, an existing --output came first: "exists: pass --force" (exit 1), and only with
+    # --force given the usage error (exit 2) that had been there all along.
+    output = tmp_path / "model.keras"
+    output.write_text("the user's model")
+    train = ["train", "--data", str(tmp_path / "beats.csv"), "-o", str(output)]
+    for extra, message in [
+        (["--freeze-conv"], "--freeze-conv keeps pretrained convolutions"),
+        (["--split", "random"], "--split applies to --data mitbih"),
+        (["--records", "100"], "--records applies to --data mitbih"),
+    ]:
+        code, _, err = _run(capsys, *train, *extra)
+        assert code == 2 and message in err, err
+    code, _, err = _run(
+        capsys, "train", "--data", "mitbih", "--class-names", "a,b", "-o", str(output)
+    )
+    assert code == 2 and "--class-names names the labels of a CSV" in err
+    assert output.read_text() == "the user's model"
+
+
 def test_unexpected_errors_are_one_line(capsys, monkeypatch):
     import ecgbeat.cli._parser
 

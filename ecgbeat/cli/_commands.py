@@ -17,6 +17,7 @@ from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
     UsageError,
+    check_data_options,
     check_picture_path,
     check_writable,
     data_codes,
@@ -105,12 +106,14 @@ def cmd_train(args) -> int:
 
     if not args.output.endswith(".keras"):
         raise UsageError(f"--output must end in .keras, got {args.output}")
+    # Wrong usage first (exit 2), whatever the output: not "exists" (exit 1) until it is fixed.
+    if args.freeze_conv and args.pretrained is None:
+        raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
+    check_data_options(args)
     # Before the training: a folder, even with --force, or a place that takes no file.
     check_writable(args.output, "--output")
     if Path(args.output).exists() and not args.force:
         raise CommandError(f"{args.output} exists: pass --force to replace it")
-    if args.freeze_conv and args.pretrained is None:
-        raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     params = {name: getattr(args, name) for name in _TRAIN_PARAMETERS}
     params["class_weight"] = None if args.class_weight == "none" else args.class_weight
     if args.architecture is None:  # the estimator's default, or the start's below

@@ -221,6 +221,37 @@ def predict_proba(classifier, X, args, desc: str = "classifying"):
     return np.concatenate(parts)
 
 
+def check_data_options(args, *, detector=None) -> None:
+    """Refuse the options of the other kind of ``--data`` as wrong usage, never ignore them.
+
+    Raises
+    ------
+    UsageError
+        For ``--class-names`` with MIT-BIH, or ``--split``, ``--subset``, ``--records`` or a
+        ``detector`` with a CSV.
+    """
+    if args.data == "mitbih":
+        if args.class_names:
+            raise UsageError(
+                "--class-names names the labels of a CSV; MIT-BIH's beats are labelled with "
+                f"the AAMI classes {', '.join(AAMI)}"
+            )
+        return
+    for option, given in (("--split", args.split), ("--subset", getattr(args, "subset", None))):
+        if given is not None:
+            raise UsageError(
+                f"{option} applies to --data mitbih; a CSV is used whole (the Kaggle "
+                "release ships its train and test parts as separate files)"
+            )
+    if args.records:
+        raise UsageError("--records applies to --data mitbih, not to a CSV")
+    if detector is not None:
+        raise UsageError(
+            "--detector applies to --data mitbih: a CSV of beats has no recording to "
+            "detect R peaks in"
+        )
+
+
 def load_labelled_data(
     args,
     *,
@@ -242,14 +273,10 @@ def load_labelled_data(
     """
     import numpy as np
 
+    check_data_options(args, detector=detector)
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
-        if args.class_names:
-            raise UsageError(
-                "--class-names names the labels of a CSV; MIT-BIH's beats are labelled with "
-                f"the AAMI classes {', '.join(AAMI)}"
-            )
         split = args.split or "random"
         if subset != "all":
             info(args, f"loading MIT-BIH, {split} split, {subset} part")
@@ -274,20 +301,6 @@ def load_labelled_data(
     else:
         from ecgbeat.datasets import load_heartbeat_csv
 
-        # Options that only MIT-BIH takes are wrong usage with a CSV, never ignored.
-        for option, given in (("--split", args.split), ("--subset", getattr(args, "subset", None))):
-            if given is not None:
-                raise UsageError(
-                    f"{option} applies to --data mitbih; a CSV is used whole (the Kaggle "
-                    "release ships its train and test parts as separate files)"
-                )
-        if args.records:
-            raise UsageError("--records applies to --data mitbih, not to a CSV")
-        if detector is not None:
-            raise UsageError(
-                "--detector applies to --data mitbih: a CSV of beats has no recording to "
-                "detect R peaks in"
-            )
         if rhythm or before_r:
             raise CommandError(
                 "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
