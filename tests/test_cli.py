@@ -226,7 +226,16 @@ def test_train_on_mitbih_records(capsys, mitdb_dir, tmp_path):
         "source": "MIT-BIH",
         "split": "inter-patient",
         "n_train": 120,
+        "records": ["119", "208"],
     }
+    # Its card says which patients it saw: a DS1 record it was not trained on is new to it (the
+    # caution said it had learned from "the DS1 patients among these" of any DS1 record).
+    for record, learned in (("101", False), ("119", True)):
+        argv = ["-q", "evaluate", str(path), "--data", "mitbih", "--records", record]
+        argv += ["--data-home", str(mitdb_dir.parent), "--max-beats", "40", "--json"]
+        code, out, err = _run(capsys, *argv)
+        assert code == 0, err
+        assert ("caution" in json.loads(out)) is learned, record
     assert clf.class_weight == "balanced"
     assert clf.max_class_ratio == 1.5
     assert (clf.lr_schedule, clf.lr_cycle_epochs) == ("cosine_restarts", 4)

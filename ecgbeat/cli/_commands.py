@@ -158,15 +158,23 @@ def cmd_train(args) -> int:
         )
         return EXIT_INTERRUPTED
     source_name = "MIT-BIH" if args.data == "mitbih" else Path(args.data).name
+    data = {
+        "source": source_name,
+        "split": (args.split or "random") if args.data == "mitbih" else None,
+        "n_train": len(y),
+    }
+    if args.data == "mitbih" and args.records:
+        from ecgbeat.datasets import MITBIH_RECORDS
+        from ecgbeat.datasets._mitbih import inter_patient_part
+
+        # The patients it saw, so that evaluate warns of these (and only these) as learned.
+        part = inter_patient_part("train") if data["split"] == "inter-patient" else MITBIH_RECORDS
+        data["records"] = sorted({str(r) for r in args.records} & set(part))
     # What the fit kept of the start's card (how the beats are cut, fine_tuned_from) holds.
     clf.model_card_ = {
         **(getattr(clf, "model_card_", None) or {}),
         "target_names": names,
-        "data": {
-            "source": source_name,
-            "split": (args.split or "random") if args.data == "mitbih" else None,
-            "n_train": len(y),
-        },
+        "data": data,
         # As typed (argv starts with the options before 'train', and 'train' itself), quoted so
         # that a path with a space runs again as pasted.
         "command": shlex.join(["ecgbeat", *args.argv]),
@@ -347,6 +355,11 @@ def _learned_from(data: dict, split: str, subset: str, evaluated: set) -> tuple 
 
     if "MIT-BIH" not in str(data.get("database", data.get("source", ""))):
         return None
+    if isinstance(data.get("records"), list):
+        # Trained on these records only ('ecgbeat train --records'): other patients are new.
+        evaluated = evaluated & {str(r) for r in data["records"]}
+        if not evaluated:
+            return None
     trained = data.get("split")
     if trained == "all":
         return "every one of these beats", "it was trained on all 48 records"
