@@ -142,8 +142,8 @@ def classification_metrics(
     Raises
     ------
     ValueError
-        If a label has no name in ``target_names``, a name is given twice, or there is no
-        beat to score.
+        If a label has no name in ``target_names``, a name is given twice, there is no
+        beat to score, or ``y_true`` and ``y_pred`` differ in length.
 
     Examples
     --------
@@ -157,6 +157,12 @@ def classification_metrics(
         # Empty lists are float arrays: named_labels would blame the names ("5 target_names for
         # 0 labels"), when what is wrong is that there is nothing to score.
         raise ValueError("y_true and y_pred hold no beat: there is nothing to score")
+    if y_true.shape != y_pred.shape:
+        # Else one empty list (a float array) got the names blamed: "5 target_names for 2
+        # labels [0.0, 2.0]: give one name for each label".
+        raise ValueError(
+            f"y_true has {y_true.size} labels and y_pred {y_pred.size}: give one of each per beat"
+        )
     labels, names = named_labels(y_true, y_pred, target_names)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0

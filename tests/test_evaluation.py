@@ -101,6 +101,16 @@ def test_no_beat_is_refused_as_such(names):
             aami_metrics([], [], target_names=names)
 
 
+@pytest.mark.parametrize(("y_true", "y_pred"), [([], [0, 2]), ([0, 2], []), ([0, 1, 2], [0, 1])])
+def test_labels_of_two_lengths_are_refused_as_such(y_true, y_pred):
+    # Before, an empty list beside labels was refused as "5 target_names for 2 labels [0.0,
+    # 2.0]: give one name for each label", blaming the names.
+    with pytest.raises(ValueError, match=r"labels and y_pred \d+: give one of each per beat"):
+        classification_metrics(y_true, y_pred, target_names=AAMI)
+    with pytest.raises(ValueError, match="give one of each per beat"):
+        aami_metrics(y_true, y_pred, target_names=AAMI)
+
+
 @pytest.mark.parametrize(
     ("y_true", "y_pred"), [([0, 1, 2, 2], [0, 1, 2, 0]), (["N", "V"], ["N", "N"])]
 )
