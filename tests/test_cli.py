@@ -508,6 +508,15 @@ def test_detector_needs_whole_records(capsys, tiny_model):
     argv = ["evaluate", str(tiny_model), "--data", "mitbih", "--detector", "pan-tompkins"]
     code, _, err = _run(capsys, *argv)
     assert code != 0 and "--detector needs whole records" in err
+    # Told before the model loads: a model that cannot be loaded does not hide it (exit 1).
+    for argv, message in [
+        (["--data", "mitbih", "--detector", "threshold"], "--detector needs whole records"),
+        (["--data", "beats.csv", "--split", "random"], "--split applies to --data mitbih"),
+        (["--data", "beats.csv", "--detector", "threshold"], "--detector applies to --data"),
+        (["--data", "mitbih", "--class-names", "a,b"], "--class-names names the labels of a CSV"),
+    ]:
+        code, _, err = _run(capsys, "evaluate", "no-such-model", *argv)
+        assert code == 2 and message in err, err
 
 
 # ------------------------------------------------------------------ demo

@@ -249,13 +249,16 @@ def cmd_evaluate(args) -> int:
 
     from ecgbeat.evaluation import aami_metrics, classification_metrics, format_report
 
-    classifier = load_classifier(args.model, args)
+    # Wrong usage before the model loads: not "no model named ..." (exit 1) until it is fixed,
+    # nor seconds of loading for an error that the command line alone shows.
+    check_data_options(args, detector=args.detector)
     subset = (args.subset or "test") if args.data == "mitbih" else "all"
     if args.detector is not None and (args.split or "random") == "random" and subset != "all":
         raise UsageError(
             "--detector needs whole records (--split inter-patient, or --subset all): the "
             "random split divides beats, and a detection that matches no beat has no part"
         )
+    classifier = load_classifier(args.model, args)
     from ecgbeat.records import beat_cutting
 
     X, y, names = load_labelled_data(
