@@ -658,7 +658,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(
                 f"HeartbeatCNNClassifier needs beats of at least 2 classes; got 1 class "
-                f"({classes[0]!r})"
+                f"({classes[:1].tolist()[0]!r})"
             )
         y_encoded = np.searchsorted(classes, y).astype(np.int32)
         sample_weights = self._sample_weights(y, y_encoded, classes)
