@@ -234,7 +234,7 @@ def grouped_validation_split(
     if n_groups < 2:
         raise ValueError(
             f"a validation split by groups needs at least 2 groups (patients); got 1 "
-            f"({groups[0]!r}): give beats of more patients, groups=None, or "
+            f"({groups[:1].tolist()[0]!r}): give beats of more patients, groups=None, or "
             "validation_fraction=0"
         )
     # StratifiedGroupKFold refuses more folds than the largest class has beats.

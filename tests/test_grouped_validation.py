@@ -78,6 +78,9 @@ def test_one_patient_cannot_be_split_by_patient():
     X, y = make_synthetic_beats()
     with pytest.raises(ValueError, match="at least 2 groups"):
         HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, groups=np.full(len(y), "p1"))
+    # The group as the user wrote it, not NumPy 2's repr (np.int64(7)).
+    with pytest.raises(ValueError, match=r"at least 2 groups \(patients\); got 1 \(7\):"):
+        grouped_validation_split(np.array([0, 1, 0, 1]), 0.5, 0, np.full(4, 7))
 
 
 def test_groups_must_match_the_beats():
