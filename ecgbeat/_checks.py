@@ -63,6 +63,45 @@ def check_rate(value, parameter: str = "fs") -> float:
     return float(value)
 
 
+def group_codes(groups: np.ndarray, what: str = "group") -> tuple[np.ndarray, np.ndarray]:
+    """The distinct groups (sorted) and each beat's index among them, as ``np.unique`` gives
+    them, refused when a group is missing or the groups cannot be sorted.
+
+    NumPy counts every NaN as one value, so the beats of unknown groups would be taken as one
+    group's; and text mixed with numbers (or with None or NaN, as a pandas column with a gap
+    gives) failed in its sort as "'<' not supported between instances of 'float' and 'str'".
+
+    Raises
+    ------
+    ValueError
+        Naming ``groups``, the missing entries or the kinds of values mixed; ``what`` is what a
+        group stands for (a patient, a recording).
+
+    Examples
+    --------
+    >>> group_codes(np.array(["b", "a", "b"]))[1].tolist()
+    [1, 0, 1]
+    >>> group_codes(np.array([1.0, np.nan]), "patient")
+    Traceback (most recent call last):
+    ...
+    ValueError: groups must name a patient for every beat; 1 are missing (NaN)
+    """
+    try:
+        unique, codes = np.unique(groups, return_inverse=True)
+    except TypeError:
+        kinds = sorted({type(group).__name__ for group in groups.tolist()})
+        raise ValueError(
+            f"groups must be all numbers or all text, one {what} per beat, with none missing; "
+            f"got a mix of {', '.join(kinds)}"
+        ) from None
+    if groups.dtype.kind in "fc" and np.isnan(groups).any():
+        raise ValueError(
+            f"groups must name a {what} for every beat; {int(np.isnan(groups).sum())} are "
+            "missing (NaN)"
+        )
+    return unique, codes
+
+
 def refuse_repeated_names(names, what: str) -> None:
     """Refuse class names of which two are the same: their classes could not be told apart.
 

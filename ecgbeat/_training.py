@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow, random_state_kept
+from ecgbeat._checks import group_codes
 from ecgbeat._warnings import warn_caller
 from ecgbeat.networks import structure_key
 
@@ -214,23 +215,7 @@ def grouped_validation_split(
     >>> len(val), np.unique(y[val]).tolist()
     (4, [0, 1])
     """
-    try:
-        n_groups = len(np.unique(groups))
-    except TypeError:
-        # Text and numbers, or a missing patient (NaN, None) among text, cannot be sorted:
-        # NumPy said only "'<' not supported between instances of 'float' and 'str'".
-        kinds = sorted({type(group).__name__ for group in groups.tolist()})
-        raise ValueError(
-            f"groups must be all numbers or all text, one group (patient) per beat, with none "
-            f"missing; got a mix of {', '.join(kinds)}"
-        ) from None
-    if groups.dtype.kind in "fc" and np.isnan(groups).any():
-        # NumPy counts every NaN as one value: the beats of unknown patients would be held out
-        # or trained on as if they were one patient's.
-        raise ValueError(
-            f"groups must name a group (patient) for every beat; {int(np.isnan(groups).sum())} "
-            "are missing (NaN)"
-        )
+    n_groups = len(group_codes(groups, "group (patient)")[0])
     if n_groups < 2:
         raise ValueError(
             f"a validation split by groups needs at least 2 groups (patients); got 1 "

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import check_rate
+from ecgbeat._checks import check_rate, group_codes
 
 __all__ = [
     "COMPARED_SECONDS",
@@ -98,7 +98,7 @@ def template_features(beats, groups=None, *, fs: float = 125.0) -> np.ndarray:
         return features.astype(np.float32)
     # Only the first 0.75 s are compared: the rest of each beat need not be copied or sorted.
     x = x[:, :long].astype(np.float64)
-    _, code = np.unique(groups, return_inverse=True)
+    _, code = group_codes(groups, "recording")
     order = np.argsort(code, kind="stable")
     for rows in np.split(order, np.flatnonzero(np.diff(code[order])) + 1):
         part = x[rows]

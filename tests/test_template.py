@@ -76,6 +76,10 @@ def test_a_flat_beat_has_no_correlation_rather_than_nan():
         (np.zeros((2, 187)), {"fs": 0}, "fs must be"),
         (np.zeros((2, 187)), {"fs": 1.0}, "fewer than 2 samples in the 0.4 s"),  # was NaN
         (np.zeros((2, 60)), {}, "shorter than the 0.75 s"),
+        # A gap in a recording column: NumPy's sort failed ("'<' not supported between ...").
+        (np.zeros((2, 187)), {"groups": ["a", None]}, "all numbers or all text.*NoneType, str"),
+        # Every NaN was one recording: beats of unknown recordings shared a median beat.
+        (np.zeros((2, 187)), {"groups": [1.0, np.nan]}, "name a recording for every beat; 1 "),
     ],
 )
 def test_bad_input_is_named(beats, kwargs, message):
