@@ -827,15 +827,20 @@ def _not_beats_hint(path: Path, classifier) -> str:
     )
 
 
-def fitted_classifier(classifier: HeartbeatCNNClassifier | str) -> HeartbeatCNNClassifier:
-    """``classifier`` itself, or the pretrained model it names (a name or a ``.keras`` path).
+def fitted_classifier(
+    classifier: HeartbeatCNNClassifier | str | os.PathLike,
+) -> HeartbeatCNNClassifier:
+    """``classifier`` itself, or the pretrained model it names (a name or a ``.keras`` path,
+    as text or path-like).
 
     Examples
     --------
     >>> fitted_classifier("mitbih").classes_.tolist()
     [0, 1, 2, 3, 4]
     """
-    if isinstance(classifier, str):
+    # A pathlib.Path too: it came back as the classifier, and failed later on its missing
+    # classes_ (an AttributeError naming neither the path nor the parameter).
+    if isinstance(classifier, (str, os.PathLike)):
         from ecgbeat.classifier import HeartbeatCNNClassifier
 
         return HeartbeatCNNClassifier.from_pretrained(classifier)

@@ -678,3 +678,19 @@ def test_a_table_of_a_record_named_by_a_number_or_a_path_writes_its_name():
         stream = io.StringIO()
         table.to_csv(stream)
         assert stream.getvalue().splitlines()[1].startswith(f"{name},370,")
+
+
+def test_a_model_file_given_as_a_path_is_loaded_as_its_name_as_text_is():
+    from pathlib import Path
+
+    import ecgbeat.pretrained
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_beats, fitted_classifier
+
+    path = Path(ecgbeat.pretrained.__file__).parent / "mitbih.keras"
+    clf = fitted_classifier(path)
+    assert clf.classes_.tolist() == [0, 1, 2, 3, 4]
+    beats = load_sample().data[:3]
+    np.testing.assert_array_equal(
+        classify_beats(beats, path).label, classify_beats(beats, str(path)).label
+    )
