@@ -379,7 +379,8 @@ def classify_record(
         Names of the classifier's classes; by default the model card's ``target_names`` for a
         pretrained model, else the classes themselves.
     normal_class : str, optional
-        The class (by name) that is normal in the ectopic burden; by default the model card's
+        The class (by name; a class that is not text, such as ``0`` of integer classes, by its
+        text) that is normal in the ectopic burden; by default the model card's
         ``normal_class``, else ``"N"`` when there is a class of that name, else none (the
         summary then has no burden).
     quality : bool, default=True
@@ -924,7 +925,13 @@ def resolve_normal_class(
     --------
     >>> resolve_normal_class(None, ["N", "S", "V"]), resolve_normal_class(None, ["0", "1"])
     ('N', None)
+    >>> resolve_normal_class(None, ["0", "1"], 0)  # a class itself is named by its text
+    '0'
     """
+    if normal_class is not None and not isinstance(normal_class, str):
+        # The names are the classes as text (resolve_class_names): the class 0 of a classifier
+        # of classes [0, 1] was refused as "not one of the classifier's classes ['0', '1']".
+        normal_class = str(normal_class)
     if normal_class is None:
         card = getattr(classifier, "model_card_", None) or {}
         normal_class = card.get("normal_class") or ("N" if "N" in names else None)

@@ -694,3 +694,20 @@ def test_a_model_file_given_as_a_path_is_loaded_as_its_name_as_text_is():
     np.testing.assert_array_equal(
         classify_beats(beats, path).label, classify_beats(beats, str(path)).label
     )
+
+
+def test_the_normal_class_of_integer_or_boolean_classes_is_the_class_itself():
+    # The table names classes by their text: normal_class=0 for classes [0, 1] was refused as
+    # "not one of the classifier's classes ['0', '1']".
+    from types import SimpleNamespace
+
+    from ecgbeat.records import classify_beats, resolve_normal_class
+
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]])
+    for classes, normal in (([0, 1], 0), (np.array([3, 7]), np.int64(3)), ([False, True], False)):
+        clf = SimpleNamespace(classes_=classes, predict_proba=lambda X: proba[: len(X)])
+        table = classify_beats(np.zeros((4, 187)), clf, normal_class=normal)
+        assert table.normal_class == str(normal)
+        assert table.summary()["ectopic_burden"] == 0.25
+    with pytest.raises(ValueError, match=r"normal class '2' is not one of"):
+        resolve_normal_class(None, ["0", "1"], 2)
