@@ -134,7 +134,50 @@ class BeatTable:
 
     def counts(self) -> dict[str, int]:
         """Number of beats predicted in each class."""
+        self._check_columns()
         return self._counts(self._labels())
+
+    def _check_columns(self) -> None:
+        """Raise unless every column has one entry per beat (per ``sample``), and ``proba`` one
+        column per class name.
+
+        The columns are plain arrays that can be filtered one by one: a ``label`` filtered and a
+        ``sample`` not was counted beat by label (more beats than the table has), written as
+        many rows as ``sample`` has (the other labels silently lost), and a ``proba`` of another
+        width failed in the middle of a CSV, after the rows of the tables before it.
+
+        Raises
+        ------
+        ValueError
+            Naming the table, the column and both lengths.
+
+        Examples
+        --------
+        >>> table = BeatTable(record="100", sample=np.array([370, 662]), fs=360.0,
+        ...                   label=np.array(["N"]), proba=np.array([[0.9, 0.1]]),
+        ...                   class_names=["N", "V"])
+        >>> table._check_columns()
+        Traceback (most recent call last):
+        ...
+        ValueError: table 100: label has 1 entries for the 2 beats of sample: filter every column alike
+        """
+        n_beats = len(self)
+        columns = {"label": self.label, "reference": self.reference, "readable": self.readable}
+        for column, values in columns.items():
+            if values is not None and len(values) != n_beats:
+                raise ValueError(
+                    f"table {self.record}: {column} has {len(values)} entries for the "
+                    f"{n_beats} beats of sample: filter every column alike"
+                )
+        shape = np.shape(self.proba)
+        # No beats: an empty proba of any shape is none.
+        if n_beats == 0 and np.size(self.proba) == 0:
+            return
+        if shape != (n_beats, len(self.class_names)):
+            raise ValueError(
+                f"table {self.record}: proba has shape {shape}, not one row per beat of sample "
+                f"and one column per class name ({n_beats}, {len(self.class_names)})"
+            )
 
     def _labels(self) -> np.ndarray:
         """The labels as an array of text, as :meth:`rows` writes them: a list of labels compared
@@ -166,7 +209,7 @@ class BeatTable:
         :func:`ectopic_burden`, exact. ``duration_s`` is ``None`` for beats without times
         (a CSV of beats), so that the summary is valid JSON.
         """
-        counts = self.counts()
+        counts = self.counts()  # checks the columns
         readable_counts = counts
         if self.readable is not None:
             readable_counts = self._counts(self._labels()[np.asarray(self.readable, dtype=bool)])
@@ -201,6 +244,7 @@ class BeatTable:
         (1 or 0) when it has readability marks; ``time_s`` is empty for beats without a time (a
         table of beats from a CSV, whose ``fs`` is NaN).
         """
+        self._check_columns()
         rows = []
         for i in range(len(self)):
             row = {
@@ -316,6 +360,9 @@ def write_csv(
     for table in tables:
         # Two p_<name> columns of one name: one class's probabilities would be lost.
         refuse_repeated_names(table.class_names, f"table {table.record}'s class names")
+        # Every table before any row: a stream is written as it goes, and a table out of step
+        # found at its turn left the rows of the tables before it, as if they were all.
+        table._check_columns()
     if isinstance(destination, (str, os.PathLike)):
         write_atomic(Path(destination), lambda stream: write_csv(tables, stream, header=header))
         return

@@ -711,3 +711,36 @@ def test_the_normal_class_of_integer_or_boolean_classes_is_the_class_itself():
         assert table.summary()["ectopic_burden"] == 0.25
     with pytest.raises(ValueError, match=r"normal class '2' is not one of"):
         resolve_normal_class(None, ["0", "1"], 2)
+
+
+def test_a_table_whose_columns_are_out_of_step_is_refused_before_any_row_is_written():
+    # A label filtered and a sample not was counted beat by label and written as many rows as
+    # sample has; a proba of another width failed halfway, after the rows of the tables before.
+    import io
+
+    from ecgbeat.records import BeatTable, write_csv
+
+    proba = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3]])
+    good = BeatTable(
+        "a", np.array([10, 20, 30]), 250.0, np.array(["N", "V", "N"]), proba, ["N", "V"]
+    )
+    more_labels = BeatTable(
+        "b", np.array([10, 20]), 250.0, np.array(["N", "V", "V"]), proba, ["N", "V"]
+    )
+    wider = BeatTable(
+        "c", np.array([10, 20, 30]), 250.0, good.label, np.c_[proba, proba], ["N", "V"]
+    )
+    fewer_marks = BeatTable("d", good.sample, 250.0, good.label, proba, ["N", "V"], readable=[True])
+    for table, message in (
+        (more_labels, r"table b: label has 3 entries for the 2 beats"),
+        (wider, r"table c: proba has shape \(3, 4\)"),
+        (fewer_marks, r"table d: readable has 1 entries for the 3 beats"),
+    ):
+        stream = io.StringIO()
+        with pytest.raises(ValueError, match=message):
+            write_csv([good, table], stream)
+        assert stream.getvalue() == ""
+        with pytest.raises(ValueError, match=message):
+            table.summary()
+    empty = BeatTable("e", np.zeros(0, int), 250.0, np.zeros(0, str), np.zeros((0, 0)), ["N", "V"])
+    assert empty.summary()["counts"] == {"N": 0, "V": 0}
