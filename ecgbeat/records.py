@@ -358,8 +358,11 @@ def write_csv(
     # wrote a header and not one row.
     tables = list(tables)
     for table in tables:
-        # Two p_<name> columns of one name: one class's probabilities would be lost.
-        refuse_repeated_names(table.class_names, f"table {table.record}'s class names")
+        # Two p_<name> columns of one name: one class's probabilities would be lost. As text,
+        # as the columns are named: classes 1 and "1" wrote p_1 twice, both with one's values.
+        refuse_repeated_names(
+            [str(name) for name in table.class_names], f"table {table.record}'s class names"
+        )
         # Every table before any row: a stream is written as it goes, and a table out of step
         # found at its turn left the rows of the tables before it, as if they were all.
         table._check_columns()

@@ -744,3 +744,17 @@ def test_a_table_whose_columns_are_out_of_step_is_refused_before_any_row_is_writ
             table.summary()
     empty = BeatTable("e", np.zeros(0, int), 250.0, np.zeros(0, str), np.zeros((0, 0)), ["N", "V"])
     assert empty.summary()["counts"] == {"N": 0, "V": 0}
+
+
+def test_class_names_alike_as_text_are_refused_as_columns_of_one_name():
+    # Classes 1 and "1" are two classes but one p_1 column: the CSV wrote p_1 twice, both
+    # with the same class's probabilities, and the other's were lost.
+    import io
+
+    from ecgbeat.records import BeatTable, write_csv
+
+    table = BeatTable("x", np.array([5]), 250.0, np.array(["1"]), np.array([[0.1, 0.9]]), [1, "1"])
+    stream = io.StringIO()
+    with pytest.raises(ValueError, match=r"table x's class names \['1', '1'\] repeat 1"):
+        write_csv([table], stream)
+    assert stream.getvalue() == ""
