@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
-from ecgbeat._checks import refuse_repeated_names
+from ecgbeat._checks import is_finite_number, refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -454,6 +454,7 @@ def classify_record(
     """
     from ecgbeat.datasets import read_annotations, read_lead
 
+    _check_refine_radius(refine_radius)  # before the record is read
     path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
@@ -547,6 +548,7 @@ def classify_signal(
     from ecgbeat.quality import window_quality
     from ecgbeat.signals import check_r_peaks, check_signal
 
+    _check_refine_radius(refine_radius)  # before the model loads
     classifier = fitted_classifier(classifier)
     cut = beat_cutting(classifier)
     features = {key: cut.pop(key) for key in ("rhythm", "template", "zscores")}
@@ -584,6 +586,21 @@ def classify_signal(
             marks = window_quality(signal, fs, r_peaks)
         table.readable = marks.readable_at(segments.r_peaks)
     return table
+
+
+def _check_refine_radius(refine_radius) -> None:
+    """Refuse a ``refine_radius`` that is neither ``"model"``, ``None`` nor seconds >= 0.
+
+    Told under its own name: the peak refinement refused it as "radius must be a number of
+    seconds >= 0", naming no parameter the user gave nor the choices ``"model"`` and None.
+    """
+    if refine_radius is None or (isinstance(refine_radius, str) and refine_radius == "model"):
+        return
+    if not (is_finite_number(refine_radius) and refine_radius >= 0):
+        raise ValueError(
+            "refine_radius must be a number of seconds >= 0, None (the R peaks as they are) "
+            f"or 'model' (as the classifier's training beats were cut), got {refine_radius!r}"
+        )
 
 
 #: Heart rates (beats a minute, the median over a recording) beyond which fs is likely wrong.

@@ -758,3 +758,17 @@ def test_class_names_alike_as_text_are_refused_as_columns_of_one_name():
     with pytest.raises(ValueError, match=r"table x's class names \['1', '1'\] repeat 1"):
         write_csv([table], stream)
     assert stream.getvalue() == ""
+
+
+def test_a_wrong_refine_radius_is_told_by_its_name_before_the_record_is_read(tmp_path):
+    # The peak refinement refused it as "radius must be a number of seconds >= 0": no such
+    # parameter, and neither 'model' nor None named.
+    from ecgbeat.records import classify_signal
+
+    for bad in ("auto", -0.1, float("nan"), True):
+        with pytest.raises(ValueError, match=r"refine_radius must be .* or 'model'.*, got"):
+            classify_signal(_ecg(5.0), FS, "mitbih", refine_radius=bad, quality=False)
+        # The record is never read: a missing one is not what is told.
+        with pytest.raises(ValueError, match=r"^refine_radius must be"):
+            classify_record(tmp_path / "absent", "mitbih", refine_radius=bad)
+    assert len(classify_signal(_ecg(5.0), FS, "mitbih", refine_radius=0, quality=False)) > 0
