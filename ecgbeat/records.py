@@ -795,8 +795,9 @@ def classify_file(
         Sampling rate of a CSV or ``.npy`` signal in Hz. A WFDB record and an EDF file state
         their own; a different ``fs`` is refused.
     lead, annotations, detector, class_names, normal_class, quality
-        As in :func:`classify_record` (``annotations`` for WFDB records only; ``quality`` for
-        recordings: beats from a CSV have no signal around them to assess).
+        As in :func:`classify_record` (``annotations`` for WFDB records only; ``lead``,
+        ``detector`` and ``quality`` for recordings: beats from a CSV are cut already, and have
+        no signal around them to assess).
 
     Returns
     -------
@@ -806,9 +807,9 @@ def classify_file(
     Raises
     ------
     ValueError
-        If ``annotations`` is given for a file that is not a WFDB record, ``fs`` for a
-        WFDB record or EDF file that states another rate, or a classifier that reads R-R
-        features for a CSV of beats.
+        If ``annotations`` is given for a file that is not a WFDB record, ``lead`` for a CSV
+        of beats, ``fs`` for a WFDB record or EDF file that states another rate, or a
+        classifier that reads R-R features for a CSV of beats.
 
     Examples
     --------
@@ -854,6 +855,13 @@ def classify_file(
         )
     from ecgbeat.datasets import read_beats_csv
 
+    if lead is not None:
+        # As 'ecgbeat predict --lead' with beats alone: ignored, the user would believe the
+        # beats read from that lead.
+        raise ValueError(
+            f"{path}: lead applies to records and signal files, and a CSV of beats holds beats "
+            "cut already (give fs if the CSV is a signal, one column per lead): leave lead out"
+        )
     classifier = fitted_classifier("mitbih" if classifier is None else classifier)
     n_rr = int(classifier.get_params().get("n_rr_features", 0))
     if n_rr:

@@ -772,3 +772,23 @@ def test_a_wrong_refine_radius_is_told_by_its_name_before_the_record_is_read(tmp
         with pytest.raises(ValueError, match=r"^refine_radius must be"):
             classify_record(tmp_path / "absent", "mitbih", refine_radius=bad)
     assert len(classify_signal(_ecg(5.0), FS, "mitbih", refine_radius=0, quality=False)) > 0
+
+
+def test_a_lead_given_for_a_csv_of_beats_is_refused_and_left_to_the_records_beside_it(
+    tmp_path, capsys
+):
+    # classify_file ignored it: the user believed the beats read from that lead.
+    from ecgbeat.cli import main
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_file
+
+    record, _ = _record(tmp_path, ["MLII"])
+    np.savetxt(tmp_path / "beats.csv", load_sample().data[:3], delimiter=",")
+    with pytest.raises(ValueError, match=r"beats\.csv: lead applies to records and signal"):
+        classify_file(tmp_path / "beats.csv", "mitbih", lead="MLII")
+    # Beside a record, 'ecgbeat predict --lead' is the record's: the beats are classified too.
+    argv = ["-q", "predict", str(tmp_path / "beats.csv"), str(record), "--model", "mitbih"]
+    code = main([*argv, "--lead", "MLII", "--summary"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "beats: 3 beats" in out and "rec: " in out

@@ -290,7 +290,8 @@ def cmd_predict(args) -> int:
             path,
             model,
             fs=args.fs if _rate_applies(path, fs_for_files) else None,
-            lead=args.lead,
+            # Beside records, --lead is theirs: a CSV of beats, cut already, has no lead.
+            lead=None if input_kind(path, args.fs) == "beats" else args.lead,
             annotations=args.annotations,
             detector=args.detector or "pan-tompkins",
             class_names=class_names(model),
