@@ -611,13 +611,21 @@ def _warn_if_implausible_rate(r_peaks, fs: float, name: str) -> None:
     """Warn when the R peaks come at a heart rate no recording has: a signal given a wrong
     sampling rate (a 360 Hz export read at 125 Hz beats at 25 a minute) is classified as
     plausible-looking nonsense, since the rate is the one thing the file does not say. Warn
-    too when there is no R peak at all: an empty table would look like a recording without
-    beats."""
+    too when there is no R peak at all, or one: an empty table would look like a recording
+    without beats."""
     r_peaks = np.asarray(r_peaks)
     if r_peaks.size == 0:
         warn_caller(
             f"{name}: no R peak found, so no beat to classify (a flat signal, another lead, "
             "or the wrong sampling rate?)",
+            UserWarning,
+        )
+    elif r_peaks.size == 1:
+        # A beat is cut from its R peak to the next one's: the one peak gives none, and the
+        # empty table came without a word.
+        warn_caller(
+            f"{name}: one R peak only, so no beat to classify (a beat needs the next R peak): "
+            "a recording of a few seconds, a flat signal, or another lead?",
             UserWarning,
         )
     if r_peaks.size < 10:

@@ -595,6 +595,13 @@ def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
     # No R peak at all: an empty table, said so (it looked like a recording without beats).
     with pytest.warns(UserWarning, match="no R peak found, so no beat to classify"):
         assert len(classify_signal(np.zeros(5000), 360, "mitbih")) == 0
+    # One R peak gives no beat either (a beat needs the next one): it came without a word.
+    ecg = _ecg(5.0)
+    with pytest.warns(UserWarning, match="one R peak only, so no beat to classify"):
+        assert len(classify_signal(ecg, FS, "mitbih", r_peaks=[100], quality=False)) == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        assert len(classify_signal(ecg, FS, "mitbih", r_peaks=[100, 300], quality=False)) == 1
 
 
 def test_a_record_named_by_its_data_file_or_folder_is_told_what_to_name(tmp_path, capsys):
