@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
-from ecgbeat._checks import is_finite_number, refuse_repeated_names
+from ecgbeat._checks import check_rate, is_finite_number, refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -741,6 +741,8 @@ def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:
 
     Raises
     ------
+    ValueError
+        If ``fs`` is not a finite number of Hz > 0 (told before the header is read).
     DataFormatError
         If ``fs`` differs from the rate of the record's header, or the header cannot be read.
     FileNotFoundError
@@ -762,6 +764,9 @@ def check_record_rate(record: str | os.PathLike, fs: float | None) -> None:
     """
     if fs is None:
         return
+    # As for a signal's rate: text failed in np.isclose with a UFuncTypeError naming neither
+    # fs nor the record, and True was compared as 1 Hz.
+    fs = check_rate(fs)
     from ecgbeat.datasets import read_header
 
     header_fs = float(read_header(record).fs)

@@ -799,3 +799,15 @@ def test_a_lead_given_for_a_csv_of_beats_is_refused_and_left_to_the_records_besi
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "beats: 3 beats" in out and "rec: " in out
+
+
+def test_a_rate_that_is_no_number_is_refused_for_a_record_as_for_a_signal(tmp_path):
+    # Text failed in np.isclose with a UFuncTypeError naming neither fs nor the record, and
+    # True was compared as 1 Hz: a signal's rate is refused as such.
+    from ecgbeat.records import check_record_rate, classify_file
+
+    record, _ = _record(tmp_path, ["MLII"])
+    for bad in (str(FS), True, float("nan"), -FS):
+        with pytest.raises(ValueError, match=r"^fs must be a finite number of Hz > 0, got"):
+            classify_file(record, "mitbih", fs=bad)
+    check_record_rate(record, np.float32(FS))  # its own rate, of any number type
