@@ -301,7 +301,7 @@ def write_atomic(path: Path, write) -> None:
     A reader never sees a half-written file, an interrupted run leaves no partial file that looks
     complete, and a failure leaves whatever was at ``path`` as it was. A new file gets the user's
     usual permissions, a replaced one keeps its own, and a symbolic link stays a link to the new
-    contents.
+    contents. The text is written as UTF-8, whatever the locale.
 
     Examples
     --------
@@ -311,7 +311,10 @@ def write_atomic(path: Path, write) -> None:
     >>> target.read_text()
     'a,b'
     """
-    with replacing(path) as tmp, tmp.open("w", newline="") as stream:
+    # UTF-8, as ecgbeat reads CSV files: in the locale's encoding a record or class name such as
+    # "José" failed to write under an ASCII locale (UnicodeEncodeError), and was written in
+    # cp1252 on Windows, which a UTF-8 reader garbles.
+    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as stream:
         write(stream)
 
 

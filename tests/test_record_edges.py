@@ -811,3 +811,28 @@ def test_a_rate_that_is_no_number_is_refused_for_a_record_as_for_a_signal(tmp_pa
         with pytest.raises(ValueError, match=r"^fs must be a finite number of Hz > 0, got"):
             classify_file(record, "mitbih", fs=bad)
     check_record_rate(record, np.float32(FS))  # its own rate, of any number type
+
+
+def test_a_csv_file_is_written_as_utf8_whatever_the_locale(tmp_path):
+    # Written in the locale's encoding, a name such as "José" failed under an ASCII locale
+    # (UnicodeEncodeError) and came out in cp1252 on Windows, which UTF-8 readers garble.
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np, sys\n"
+        "from ecgbeat.records import BeatTable\n"
+        # Escaped: the command line itself is ASCII under that locale.
+        "n, c = 'Jos\\u00e9', '\\u00b5'\n"
+        "t = BeatTable(n, np.array([1]), 360.0, np.array([c]), np.ones((1, 1)), [c])\n"
+        "t.to_csv(sys.argv[1])\n"
+    )
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0"}
+    env["PYTHONCOERCECLOCALE"] = "0"  # else Python makes the C locale UTF-8 itself
+    out = tmp_path / "beats.csv"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(out)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes().decode("utf-8").splitlines()[1] == "José,1,0.0028,µ,1.0"
