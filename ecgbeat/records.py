@@ -823,9 +823,9 @@ def classify_file(
     Raises
     ------
     ValueError
-        If ``annotations`` is given for a file that is not a WFDB record, ``lead`` for a CSV
-        of beats, ``fs`` for a WFDB record or EDF file that states another rate, or a
-        classifier that reads R-R features for a CSV of beats.
+        If ``annotations`` is given for a file that is not a WFDB record, ``lead`` or another
+        ``detector`` than the default for a CSV of beats, ``fs`` for a WFDB record or EDF file
+        that states another rate, or a classifier that reads R-R features for a CSV of beats.
 
     Examples
     --------
@@ -871,13 +871,16 @@ def classify_file(
         )
     from ecgbeat.datasets import read_beats_csv
 
-    if lead is not None:
-        # As 'ecgbeat predict --lead' with beats alone: ignored, the user would believe the
-        # beats read from that lead.
-        raise ValueError(
-            f"{path}: lead applies to records and signal files, and a CSV of beats holds beats "
-            "cut already (give fs if the CSV is a signal, one column per lead): leave lead out"
-        )
+    # As 'ecgbeat predict --lead/--detector' with beats alone: ignored, the user would believe
+    # the beats read from that lead, or cut at that detector's R peaks (the default detector
+    # cannot be told from one not given).
+    for parameter, given in (("lead", lead is not None), ("detector", detector != "pan-tompkins")):
+        if given:
+            raise ValueError(
+                f"{path}: {parameter} applies to records and signal files, and a CSV of beats "
+                "holds beats cut already (give fs if the CSV is a signal, one column per lead): "
+                f"leave {parameter} out"
+            )
     classifier = fitted_classifier("mitbih" if classifier is None else classifier)
     n_rr = int(classifier.get_params().get("n_rr_features", 0))
     if n_rr:

@@ -793,9 +793,15 @@ def test_a_lead_given_for_a_csv_of_beats_is_refused_and_left_to_the_records_besi
     np.savetxt(tmp_path / "beats.csv", load_sample().data[:3], delimiter=",")
     with pytest.raises(ValueError, match=r"beats\.csv: lead applies to records and signal"):
         classify_file(tmp_path / "beats.csv", "mitbih", lead="MLII")
+    with pytest.raises(ValueError, match=r"beats\.csv: detector applies to records and sig"):
+        classify_file(tmp_path / "beats.csv", "mitbih", detector="threshold")
     # Beside a record, 'ecgbeat predict --lead' is the record's: the beats are classified too.
     argv = ["-q", "predict", str(tmp_path / "beats.csv"), str(record), "--model", "mitbih"]
     code = main([*argv, "--lead", "MLII", "--summary"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "beats: 3 beats" in out and "rec: " in out
+    code = main([*argv, "--detector", "threshold", "--summary"])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "beats: 3 beats" in out and "rec: " in out

@@ -285,15 +285,17 @@ def cmd_predict(args) -> int:
         errors.update(errors_d)
 
     def table_of(path):
-        model = models[input_kind(path, args.fs)]
+        kind = input_kind(path, args.fs)
+        model = models[kind]
+        # Beside records, --lead and --detector are theirs: a CSV of beats is cut already.
+        cut_already = kind == "beats"
         return classify_file(
             path,
             model,
             fs=args.fs if _rate_applies(path, fs_for_files) else None,
-            # Beside records, --lead is theirs: a CSV of beats, cut already, has no lead.
-            lead=None if input_kind(path, args.fs) == "beats" else args.lead,
+            lead=None if cut_already else args.lead,
             annotations=args.annotations,
-            detector=args.detector or "pan-tompkins",
+            detector="pan-tompkins" if cut_already else args.detector or "pan-tompkins",
             class_names=class_names(model),
             normal_class=args.normal_class,
             quality=args.quality,
