@@ -553,6 +553,10 @@ def classify_signal(
 
     _check_refine_radius(refine_radius)  # before the model loads
     classifier = fitted_classifier(classifier)
+    # Told before the R peaks are found and the beats cut: a wrong class_names or normal_class
+    # was refused only after that work, seconds on a long recording.
+    names = resolve_class_names(classifier, class_names)
+    resolve_normal_class(classifier, names, normal_class)
     cut = beat_cutting(classifier)
     features = {key: cut.pop(key) for key in ("rhythm", "template", "zscores")}
     if refine_radius != "model":
@@ -576,7 +580,7 @@ def classify_signal(
     table = classified_table(
         X,
         classifier,
-        resolve_class_names(classifier, class_names),
+        names,
         normal_class,
         record=name,
         sample=segments.r_peaks,

@@ -842,3 +842,21 @@ def test_a_csv_file_is_written_as_utf8_whatever_the_locale(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert out.read_bytes().decode("utf-8").splitlines()[1] == "José,1,0.0028,µ,1.0"
+
+
+def test_wrong_class_names_or_normal_class_are_told_before_any_peak_is_found(monkeypatch):
+    # They were refused only once the recording had been searched for R peaks and cut.
+    import ecgbeat.beats
+    import ecgbeat.qrs
+    from ecgbeat.records import classify_signal
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the recording was searched before the wrong names were told")
+
+    for module, function in ((ecgbeat.qrs, "pan_tompkins_marked"), (ecgbeat.qrs, "detect_r_peaks")):
+        monkeypatch.setattr(module, function, no_work)
+    monkeypatch.setattr(ecgbeat.beats, "cut_beats", no_work)
+    with pytest.raises(ValueError, match="class_names has 2 names but the classifier has 5"):
+        classify_signal(_ecg(5.0), FS, "mitbih", class_names=["N", "V"])
+    with pytest.raises(ValueError, match="normal class 'X' is not one of the classifier's"):
+        classify_signal(_ecg(5.0), FS, "mitbih", normal_class="X", quality=False)
