@@ -807,6 +807,22 @@ def test_a_lead_given_for_a_csv_of_beats_is_refused_and_left_to_the_records_besi
     assert "beats: 3 beats" in out and "rec: " in out
 
 
+def test_annotations_beside_a_csv_of_beats_are_the_records(tmp_path, capsys):
+    # The CSV of beats failed ("annotations ... not a WFDB record") beside a record whose R
+    # peaks --annotations names, where --lead and --detector are left to the record.
+    from ecgbeat.cli import main
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.qrs import detect_r_peaks
+
+    record, _ = _record(tmp_path, ["MLII"], beats=detect_r_peaks(_ecg(), FS))
+    np.savetxt(tmp_path / "beats.csv", load_sample().data[:3], delimiter=",")
+    argv = ["-q", "predict", str(tmp_path / "beats.csv"), str(record), "--model", "mitbih"]
+    code = main([*argv, "--annotations", "atr", "--summary"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "beats: 3 beats" in out and "rec: " in out
+
+
 def test_a_rate_that_is_no_number_is_refused_for_a_record_as_for_a_signal(tmp_path):
     # Text failed in np.isclose with a UFuncTypeError naming neither fs nor the record, and
     # True was compared as 1 Hz: a signal's rate is refused as such.

@@ -287,14 +287,15 @@ def cmd_predict(args) -> int:
     def table_of(path):
         kind = input_kind(path, args.fs)
         model = models[kind]
-        # Beside records, --lead and --detector are theirs: a CSV of beats is cut already.
+        # Beside records, --lead, --annotations and --detector are theirs: a CSV of beats is
+        # cut already.
         cut_already = kind == "beats"
         return classify_file(
             path,
             model,
             fs=args.fs if _rate_applies(path, fs_for_files) else None,
             lead=None if cut_already else args.lead,
-            annotations=args.annotations,
+            annotations=None if cut_already else args.annotations,
             detector="pan-tompkins" if cut_already else args.detector or "pan-tompkins",
             class_names=class_names(model),
             normal_class=args.normal_class,
