@@ -129,6 +129,27 @@ def test_readme_commands_match_ci_and_cli():
     assert shown and shown <= commands, shown - commands
 
 
+def test_cli_synopses_list_every_option():
+    # Each command's synopsis in docs/cli.md names every option its parser takes (the shared
+    # -h, -q and -v aside, which the page's introduction describes).
+    from ecgbeat.cli import build_parser
+
+    page = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for name, parser in commands.items():
+        block = re.search(rf"```text\n(ecgbeat {name} .*?)```", page, re.DOTALL)
+        assert block, f"no synopsis of ecgbeat {name} in docs/cli.md"
+        listed = set(re.findall(r"(?<![\w-])(--?[a-z][\w-]*)", block.group(1)))
+        missing = {
+            max(action.option_strings, key=len)
+            for action in parser._actions
+            if action.option_strings
+            and action.dest not in ("help", "quiet", "verbose")
+            and not listed & set(action.option_strings)  # -o or --output
+        }
+        assert not missing, f"ecgbeat {name}: {sorted(missing)} not in its synopsis"
+
+
 @pytest.fixture(scope="module")
 def data_home_with_mitdb(tmp_path_factory, mitdb_dir):
     """A data home whose mitdb/ is the shared database, its cache of its own (shared by both
