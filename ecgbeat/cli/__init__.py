@@ -4,8 +4,8 @@ Run ``ecgbeat --help`` or ``ecgbeat COMMAND --help``. Heavy libraries (TensorFlo
 wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers at once.
 
 Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
-2 wrong usage (unknown option, bad value), 141 when the reader of the output went away
-(``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
+2 wrong usage (unknown option, bad value), 130 when Ctrl-C stopped it, 141 when the reader of
+the output went away (``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
 ``ECGBEAT_DEBUG=1`` shows the traceback as well.
 
 Examples
@@ -96,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit code: 0 success, 1 failure, 2 wrong usage, 141 when the reader of stdout
-        went away.
+        The exit code: 0 success, 1 failure, 2 wrong usage, 130 when Ctrl-C stopped the
+        command, 141 when the reader of stdout went away.
 
     Examples
     --------
