@@ -150,6 +150,26 @@ def test_cli_synopses_list_every_option():
         assert not missing, f"ecgbeat {name}: {sorted(missing)} not in its synopsis"
 
 
+def test_architecture_page_lists_each_module_after_those_it_imports():
+    # docs/architecture.md lists the modules bottom up: a module imports (at the top or inside
+    # a function) only from modules listed before it.
+    page = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    order = re.findall(r"^\| `ecgbeat\.(\w+)` \|", page, re.MULTILINE)
+    assert len(order) > 10
+    for position, name in enumerate(order):
+        path = REPO / "ecgbeat" / f"{name}.py"
+        files = [path] if path.is_file() else sorted((REPO / "ecgbeat" / name).glob("*.py"))
+        source = "\n".join(
+            line
+            for file in files
+            for line in file.read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith((">>>", "..."))  # doctests use what they like
+        )
+        imported = set(re.findall(r"(?:from|import) ecgbeat\.(\w+)", source))
+        later = [other for other in order[position + 1 :] if other in imported]
+        assert not later, f"ecgbeat.{name} imports {later}, listed after it"
+
+
 @pytest.fixture(scope="module")
 def data_home_with_mitdb(tmp_path_factory, mitdb_dir):
     """A data home whose mitdb/ is the shared database, its cache of its own (shared by both
