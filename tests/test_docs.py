@@ -170,6 +170,21 @@ def test_architecture_page_lists_each_module_after_those_it_imports():
         assert not later, f"ecgbeat.{name} imports {later}, listed after it"
 
 
+def test_benchmarks_page_lists_every_script():
+    # docs/benchmarks.md is the index of the scripts beside the package: each has its row.
+    page = (REPO / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    listed = set(
+        re.findall(r"^\| `((?:benchmarks|tools|experiments)\.\w+)` \|", page, re.MULTILINE)
+    )
+    scripts = {
+        f"{folder}.{path.stem}"
+        for folder in ("benchmarks", "tools", "experiments")
+        for path in (REPO / folder).glob("*.py")
+        if not path.name.startswith("_")
+    }
+    assert scripts <= listed, sorted(scripts - listed)
+
+
 @pytest.fixture(scope="module")
 def data_home_with_mitdb(tmp_path_factory, mitdb_dir):
     """A data home whose mitdb/ is the shared database, its cache of its own (shared by both
