@@ -304,7 +304,10 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
         + (f"   ({', '.join(names)})" if "macro_f1_NSVF" in metrics else ""),
     ]
     if metrics.get("macro_f1_NSVF") is not None:
-        lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, S, V, F)")
+        # The scored classes that the beats hold, which aami_metrics averaged (its Se's keys):
+        # "(N, S, V, F)" beside a mean of N and V alone would misstate it.
+        averaged = ", ".join(metrics.get("Se") or ("N", "S", "V", "F"))
+        lines.append(f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   ({averaged})")
     elif "macro_f1_NSVF" in metrics:
         lines.append("macro-F1   none   (N, S, V, F: no beat of these classes)")
     lines += [

@@ -90,6 +90,19 @@ def test_no_scored_class_in_the_data_gives_no_nsvf_mean_not_nan():
     assert "macro-F1   none   (N, S, V, F: no beat of these classes)" in report.splitlines()
 
 
+def test_report_names_the_classes_its_nsvf_mean_averages():
+    # Before, a record without S or F beats printed "macro-F1 0.6667 (N, S, V, F)" beside a
+    # mean of N's and V's F1 alone.
+    from ecgbeat.evaluation import format_report
+
+    metrics = aami_metrics([0, 0, 2, 2], [0, 2, 2, 2], target_names=AAMI)
+    assert sorted(metrics["Se"]) == ["N", "V"]
+    line = f"macro-F1   {metrics['macro_f1_NSVF']:.4f}   (N, V)"
+    assert line in format_report(metrics).splitlines()
+    every = aami_metrics([0, 1, 2, 3], [0, 1, 2, 3], target_names=AAMI)
+    assert "macro-F1   1.0000   (N, S, V, F)" in format_report(every).splitlines()
+
+
 @pytest.mark.parametrize("names", [AAMI, None])
 def test_no_beat_is_refused_as_such(names):
     # Before, with names, empty lists (float arrays) were refused as "5 target_names for 0
