@@ -38,6 +38,7 @@ from ecgbeat.datasets._compressed import (
     decompression_errors,
     is_csv,
     open_text,
+    open_text_to_write,
 )
 from ecgbeat.datasets._records import record_path
 from ecgbeat.exceptions import DataFormatError
@@ -301,7 +302,8 @@ def write_atomic(path: Path, write) -> None:
     A reader never sees a half-written file, an interrupted run leaves no partial file that looks
     complete, and a failure leaves whatever was at ``path`` as it was. A new file gets the user's
     usual permissions, a replaced one keeps its own, and a symbolic link stays a link to the new
-    contents. The text is written as UTF-8, whatever the locale.
+    contents. The text is written as UTF-8, whatever the locale, and compressed when the
+    suffix of ``path`` says so (``beats.csv.gz``, ``.bz2``, ``.xz``), as ecgbeat reads it back.
 
     Examples
     --------
@@ -314,7 +316,9 @@ def write_atomic(path: Path, write) -> None:
     # UTF-8, as ecgbeat reads CSV files: in the locale's encoding a record or class name such as
     # "José" failed to write under an ASCII locale (UnicodeEncodeError), and was written in
     # cp1252 on Windows, which a UTF-8 reader garbles.
-    with replacing(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as stream:
+    # Compressed as the name says: plain text under a .gz name was written without a word, and
+    # read_beats_csv, gzip and pandas then refused it as no gzip data.
+    with replacing(path) as tmp, open_text_to_write(tmp, compress_as=path) as stream:
         write(stream)
 
 
@@ -343,7 +347,7 @@ def write_csv(
     The columns are ``record, sample, time_s, label``, then ``reference`` when any table has
     reference classes, ``readable`` when any has readability marks, then ``p_<class>`` for every
     class of any table (empty where a table lacks it). A path is written atomically (:func:`write_atomic`): an existing file is replaced only
-    by a complete one.
+    by a complete one; a path ending in ``.gz``, ``.bz2`` or ``.xz`` is compressed so.
 
     Examples
     --------

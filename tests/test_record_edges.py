@@ -876,3 +876,26 @@ def test_wrong_class_names_or_normal_class_are_told_before_any_peak_is_found(mon
         classify_signal(_ecg(5.0), FS, "mitbih", class_names=["N", "V"])
     with pytest.raises(ValueError, match="normal class 'X' is not one of the classifier's"):
         classify_signal(_ecg(5.0), FS, "mitbih", normal_class="X", quality=False)
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2", ".CSV.XZ"])
+def test_a_csv_path_with_a_compressed_suffix_is_written_compressed(tmp_path, suffix):
+    # Plain text went under a .gz name without a word, and read_beats_csv, gzip and pandas then
+    # refused the file as no gzip data.
+    import io
+
+    from ecgbeat.datasets._compressed import open_text
+    from ecgbeat.records import BeatTable, write_csv
+
+    table = BeatTable("r", np.array([5, 9]), 250.0, np.array(["N", "V"]), np.eye(2), ["N", "V"])
+    expected = io.StringIO()
+    write_csv([table], expected)
+    path = tmp_path / f"beats{suffix}"
+    table.to_csv(path)
+    magic = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ"}[path.suffix.lower()]
+    assert path.read_bytes().startswith(magic)
+    with open_text(path) as stream:
+        assert stream.read() == expected.getvalue()
+    plain = tmp_path / "beats.csv"
+    table.to_csv(plain)
+    assert plain.read_text(encoding="utf-8") == expected.getvalue()

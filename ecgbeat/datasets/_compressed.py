@@ -38,6 +38,28 @@ def open_text(path: str | os.PathLike, errors: str = "strict") -> IO[str]:
     return opener(path, "rt", encoding="utf-8-sig", errors=errors)
 
 
+def open_text_to_write(
+    path: str | os.PathLike, compress_as: str | os.PathLike | None = None
+) -> IO[str]:
+    """``path`` opened to write UTF-8 text, compressed as the suffix of ``compress_as`` (by
+    default ``path``'s own) says, as :func:`open_text` reads it back.
+
+    ``compress_as``: for a temporary file that will be renamed to the file meant, whose suffix
+    it does not have. Lines end as written (``newline=""``, as the csv module needs).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "beats.csv.gz"
+    >>> with open_text_to_write(path) as f:
+    ...     _ = f.write("0.5,N\\n")
+    >>> path.read_bytes()[:2] == b"\\x1f\\x8b", open_text(path).read()
+    (True, '0.5,N\\n')
+    """
+    suffix = os.path.splitext(path if compress_as is None else compress_as)[1].lower()
+    return _OPENERS.get(suffix, open)(path, "wt", encoding="utf-8", newline="")
+
+
 @contextlib.contextmanager
 def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
     """Errors of a damaged compressed file read in the block, as a DataFormatError that names it.
