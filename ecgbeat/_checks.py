@@ -37,6 +37,30 @@ def is_integer(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def check_flag(value, parameter: str) -> bool:
+    """``value`` as a bool, refused unless it is one (Python's or NumPy's).
+
+    Text is truthy: ``quality="no"`` or ``"False"`` turned the option on without a word.
+
+    Raises
+    ------
+    ValueError
+        Naming ``parameter`` and the value given.
+
+    Examples
+    --------
+    >>> check_flag(np.True_, "quality")
+    True
+    >>> check_flag("no", "quality")
+    Traceback (most recent call last):
+    ...
+    ValueError: quality must be True or False, got 'no'
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{parameter} must be True or False, got {value!r}")
+    return bool(value)
+
+
 def check_rate(value, parameter: str = "fs") -> float:
     """A sampling frequency as a float, refused unless a finite number of Hz above 0.
 

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
-from ecgbeat._checks import check_rate, is_finite_number, refuse_repeated_names
+from ecgbeat._checks import check_flag, check_rate, is_finite_number, refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -462,6 +462,7 @@ def classify_record(
     from ecgbeat.datasets import read_annotations, read_lead
 
     _check_refine_radius(refine_radius)  # before the record is read
+    check_flag(quality, "quality")
     path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
@@ -556,6 +557,7 @@ def classify_signal(
     from ecgbeat.signals import check_r_peaks, check_signal
 
     _check_refine_radius(refine_radius)  # before the model loads
+    quality = check_flag(quality, "quality")
     classifier = fitted_classifier(classifier)
     # Told before the R peaks are found and the beats cut: a wrong class_names or normal_class
     # was refused only after that work, seconds on a long recording.

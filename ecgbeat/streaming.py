@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ecgbeat._checks import check_flag
 from ecgbeat.beats import rate_ratio, segment_beats
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import pan_tompkins_marked, refine_r_peaks
@@ -198,7 +199,7 @@ class StreamClassifier:
         check_is_fitted(self.classifier)
         self.name = str(name)
         self.lead = str(lead)
-        self.quality = bool(quality)
+        self.quality = check_flag(quality, "quality")
         cut = beat_cutting(self.classifier)
         n_columns = _BEAT_SAMPLES + int(self.classifier.get_params().get("n_rr_features", 0))
         n_read = getattr(self.classifier, "n_features_in_", n_columns)

@@ -899,3 +899,19 @@ def test_a_csv_path_with_a_compressed_suffix_is_written_compressed(tmp_path, suf
     plain = tmp_path / "beats.csv"
     table.to_csv(plain)
     assert plain.read_text(encoding="utf-8") == expected.getvalue()
+
+
+def test_quality_must_be_true_or_false(tmp_path):
+    # Text is truthy: quality="no" marked the beats without a word.
+    from ecgbeat.records import classify_signal
+    from ecgbeat.streaming import StreamClassifier
+
+    for bad in ("no", "False", 0, None):
+        with pytest.raises(ValueError, match=r"^quality must be True or False, got"):
+            classify_signal(_ecg(5.0), FS, "mitbih", quality=bad)
+        with pytest.raises(ValueError, match=r"^quality must be True or False, got"):
+            classify_record(tmp_path / "absent", "mitbih", quality=bad)  # before it is read
+        with pytest.raises(ValueError, match=r"^quality must be True or False, got"):
+            StreamClassifier(FS, "mitbih", quality=bad)
+    table = classify_signal(_ecg(5.0), FS, "mitbih", quality=np.False_)
+    assert len(table) > 0 and table.readable is None
