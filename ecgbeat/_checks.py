@@ -87,6 +87,28 @@ def check_rate(value, parameter: str = "fs") -> float:
     return float(value)
 
 
+def check_seconds(value, parameter: str) -> float:
+    """A duration as a float, refused unless a finite number of seconds above 0.
+
+    Raises
+    ------
+    ValueError
+        Naming ``parameter`` and the value given.
+
+    Examples
+    --------
+    >>> check_seconds(10, "window")
+    10.0
+    >>> check_seconds(0, "window")
+    Traceback (most recent call last):
+    ...
+    ValueError: window must be a positive number of seconds, got 0
+    """
+    if not (is_finite_number(value) and value > 0):
+        raise ValueError(f"{parameter} must be a positive number of seconds, got {value!r}")
+    return float(value)
+
+
 def group_codes(groups: np.ndarray, what: str = "group") -> tuple[np.ndarray, np.ndarray]:
     """The distinct groups (sorted) and each beat's index among them, as ``np.unique`` gives
     them, refused when a group is missing or the groups cannot be sorted.

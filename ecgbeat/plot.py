@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
-from ecgbeat._checks import check_rate, is_finite_number, is_integer
+from ecgbeat._checks import check_rate, check_seconds, is_finite_number, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat.evaluation import named_labels
 
@@ -140,8 +140,8 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> 
 
 def _check_duration(duration: float | None) -> None:
     """The length of a strip, refused unless None or a finite number of seconds above 0."""
-    if duration is not None and not (is_finite_number(duration) and duration > 0):
-        raise ValueError(f"duration must be a positive number of seconds, got {duration!r}")
+    if duration is not None:
+        check_seconds(duration, "duration")
 
 
 def plot_beats_by_class(

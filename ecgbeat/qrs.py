@@ -30,9 +30,9 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from ecgbeat._checks import is_finite_number
+from ecgbeat._checks import check_seconds, is_finite_number
 from ecgbeat.quality import WindowQuality, hold_back_in_noise, window_quality
-from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale
+from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, samples_up_to, unit_scale
 
 __all__ = [
     "DETECTORS",
@@ -321,14 +321,9 @@ def threshold_peaks(
         raise ValueError(f"threshold must be a number in (0, 1), got {threshold!r}")
     # A window of zero or fewer seconds was one sample long, and a sample has no local maximum:
     # no beat at all, silently.
-    if not (is_finite_number(window_seconds) and window_seconds > 0):
-        raise ValueError(
-            f"window_seconds must be a positive number of seconds, got {window_seconds!r}"
-        )
+    check_seconds(window_seconds, "window_seconds")
     x = unit_scale(x)
-    # A window past the signal's end is the whole signal; compared in seconds, since the samples
-    # of a huge one (1e308 s) are infinite, which round() refuses.
-    win = max(1, x.size) if window_seconds >= x.size / fs else max(1, round(window_seconds * fs))
+    win = max(1, samples_up_to(window_seconds, fs, x.size))  # one past the end: the whole signal
     out = []
     for start in range(0, x.size, win):
         stop = min(start + win, x.size)
@@ -433,12 +428,11 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if r.size == 0:
         return r.copy()
     # Each window is bounded by the midpoints to the neighbouring peaks (and the signal's ends),
-    # so a radius past the farthest bound (a huge one too) searches the same windows. Compared
-    # in seconds: the samples of a huge radius (1e308 s) are infinite, which round() refuses.
+    # so a radius past the farthest bound (a huge one too) searches the same windows.
     lo = np.r_[0, (r[:-1] + r[1:]) // 2 + 1]
     hi = np.r_[(r[:-1] + r[1:]) // 2, x.size - 1]
     bound = int(max((r - lo).max(), (hi - r).max()))
-    half = bound if radius >= bound / fs else round(radius * fs)
+    half = samples_up_to(radius, fs, bound)
     if half == 0:
         return r.copy()
     lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)

@@ -57,8 +57,15 @@ import numpy as np
 from scipy.fft import rfft
 from scipy.signal import get_window
 
-from ecgbeat._checks import is_finite_number
-from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, unit_scale, window_medians
+from ecgbeat._checks import check_seconds, is_finite_number
+from ecgbeat.signals import (
+    check_r_peaks,
+    check_signal,
+    qrs_slope,
+    samples_up_to,
+    unit_scale,
+    window_medians,
+)
 
 __all__ = [
     "HOLD_BACK_RR_FRACTION",
@@ -165,15 +172,8 @@ def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.nda
     return slope
 
 
-def _check_window(window) -> None:
-    if not (is_finite_number(window) and window > 0):
-        raise ValueError(f"window must be a positive number of seconds, got {window!r}")
-
-
 def _windows(n_samples: int, fs: float, window: float) -> tuple[np.ndarray, np.ndarray]:
-    # A window past the signal's end is the whole signal; compared in seconds, since the samples
-    # of a huge one (1e308 s) are infinite, which round() refuses.
-    size = max(1, n_samples) if window >= n_samples / fs else max(1, round(window * fs))
+    size = max(1, samples_up_to(window, fs, n_samples))  # one past the end: the whole signal
     if n_samples == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     starts = np.arange(0, n_samples, size)
@@ -272,7 +272,7 @@ def window_quality(
     """
     x, fs = check_signal(signal, fs)
     r = check_r_peaks(r_peaks, x.size)
-    _check_window(window)
+    check_seconds(window, "window")
     starts, stops = _windows(x.size, fs, window)
     if x.size < round(0.5 * fs):  # too short to hold a beat, and to band-pass
         nothing = np.full(starts.size, np.nan)
@@ -413,7 +413,7 @@ def hold_back_in_noise(
     if quality is None:
         # Here, not only in window_quality: with fewer than 3 peaks, or rr_fraction=0, no
         # window is read, and any window ("10", -1) was taken without a word.
-        _check_window(window)
+        check_seconds(window, "window")
     if r.size < 3 or rr_fraction == 0:
         return r.copy()
     if quality is None:

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import check_rate, is_finite_number
+from ecgbeat._checks import check_rate, check_seconds, is_finite_number
 from ecgbeat.exceptions import SignalError
 
 __all__ = [
@@ -119,8 +119,8 @@ def rr_features(
     check_rate(fs)
     if not is_finite_number(local_beats) or int(local_beats) != local_beats or local_beats < 1:
         raise ValueError(f"local_beats must be an integer >= 1, got {local_beats!r}")
-    if average is not None and not (is_finite_number(average) and average > 0):
-        raise ValueError(f"average must be a positive number of seconds, got {average!r}")
+    if average is not None:
+        check_seconds(average, "average")
     peaks = np.asarray(r_peaks)
     if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
         # The dtype too: bools or text in the right shape were refused for their "shape (3,)".

@@ -243,3 +243,17 @@ def window_medians(values: np.ndarray, first: np.ndarray, last: np.ndarray) -> n
     # As np.median: the middle value, or the mean of the two middle values.
     medians[full] = np.where(low == high, ordered[low], (ordered[low] + ordered[high]) / 2)
     return medians
+
+
+def samples_up_to(seconds: float, fs: float, most: int) -> int:
+    """``round(seconds * fs)``, but no more than ``most`` samples.
+
+    Compared in seconds before multiplying: the samples of a huge duration (1e308 s) are
+    infinite, which ``round`` refuses with an OverflowError.
+
+    Examples
+    --------
+    >>> samples_up_to(0.1, 360, 1000), samples_up_to(1e308, 360, 1000)
+    (36, 1000)
+    """
+    return most if seconds >= most / fs else round(seconds * fs)
