@@ -31,7 +31,14 @@ from ecgbeat.networks import OUTPUT_LAYER, structure_key
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
-__all__ = ["PRECISIONS", "bfloat16_copy", "compile_predict", "refuse_non_finite_output"]
+__all__ = [
+    "PRECISIONS",
+    "bfloat16_copy",
+    "compile_predict",
+    "overflow_limit",
+    "refuse_non_finite_output",
+    "refuse_overflowing_input",
+]
 
 #: The arithmetic :func:`compile_predict` can run a network in.
 PRECISIONS = ("float32", "bfloat16")
@@ -66,6 +73,142 @@ def refuse_non_finite_output(proba: np.ndarray, X: np.ndarray) -> None:
         f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "
         "their values overflow the network's float32 arithmetic; beats are expected in "
         "[0, 1], as ecgbeat.beats.segment_beats makes them"
+    )
+
+
+# The largest value the bound of overflow_limit lets any layer reach: float32's largest finite
+# number over a margin that covers the rounding of the sums (and of bfloat16 weights, 2**-8).
+_SAFE_MAGNITUDE = float(np.finfo(np.float32).max) / 2**10
+# Layers whose output is no larger in magnitude than their largest input.
+_MAGNITUDE_KEEPING = (
+    "InputLayer",
+    "Dropout",
+    "MaxPooling1D",
+    "GlobalMaxPooling1D",
+    "AveragePooling1D",
+    "GlobalAveragePooling1D",
+    "Flatten",
+    "Reshape",
+    "Cropping1D",
+    "ZeroPadding1D",
+    "Concatenate",
+    "ReLU",
+)
+# Activations no larger in magnitude than their input, or than 1.
+_BOUNDED_ACTIVATIONS = ("linear", "relu", "softmax", "sigmoid", "tanh")
+
+
+def overflow_limit(model: keras.Model) -> float | None:
+    """The largest input magnitude for which no sum in ``model`` can overflow float32.
+
+    Found from the weights alone, so it does not depend on the CPU: a bound ``a * B + c`` on the
+    magnitude of every layer's values for inputs within ``[-B, B]``, taken through the graph
+    (a convolution or dense layer multiplies it by its largest sum of absolute weights into one
+    unit and adds its largest bias; pooling, dropout and ReLU keep it; an addition adds its
+    inputs'). The network computes every beat within the limit without overflow. Beyond it,
+    what overflow does depends on the CPU's kernels (NaN, or a ReLU that turns NaN into 0 and
+    gives finite but meaningless probabilities), so such beats are refused
+    (:func:`refuse_overflowing_input`).
+
+    Parameters
+    ----------
+    model : keras.Model
+        A functional Keras network.
+
+    Returns
+    -------
+    limit : float or None
+        The limit, or None when a layer of ``model`` is of a kind that the bound does not know.
+
+    Examples
+    --------
+    >>> from ecgbeat.networks import build_network
+    >>> from ecgbeat._inference import overflow_limit
+    >>> 1e20 < overflow_limit(build_network("cnn", 40, 3, seed=0)) < 1e38
+    True
+    """
+    nodes_by_depth = getattr(model, "_nodes_by_depth", None)
+    if not nodes_by_depth:
+        return None
+    bounds: dict[int, tuple[float, float]] = {}  # id(node) -> (a, c)
+    worst: list[tuple[float, float]] = []
+    for depth in sorted(nodes_by_depth, reverse=True):  # inputs first
+        for node in nodes_by_depth[depth]:
+            inputs = [bounds.get(id(parent)) for parent in node.parent_nodes]
+            if any(bound is None for bound in inputs):
+                return None
+            bound = _layer_bound(node.operation, inputs or [(1.0, 0.0)])
+            if bound is None:
+                return None
+            bounds[id(node)] = bound
+            worst.append(bound)
+    limits = [(_SAFE_MAGNITUDE - c) / a for a, c in worst if a > 0]
+    if any(c >= _SAFE_MAGNITUDE for _, c in worst) or not limits:
+        return None
+    return float(min(limits))
+
+
+def _layer_bound(layer, inputs: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """The bound ``(a, c)`` on ``layer``'s output magnitude from those on its inputs."""
+    kind = type(layer).__name__
+    a = max(bound[0] for bound in inputs)
+    c = max(bound[1] for bound in inputs)
+    if kind in _MAGNITUDE_KEEPING:
+        return a, c
+    if kind == "Add":
+        return sum(bound[0] for bound in inputs), sum(bound[1] for bound in inputs)
+    if kind == "Activation" or kind in ("Conv1D", "Dense"):
+        activation = getattr(layer.activation, "__name__", None)
+        if activation not in _BOUNDED_ACTIVATIONS:
+            return None
+        if kind == "Activation":
+            return a, c + 1.0
+        kernel = np.abs(np.asarray(layer.kernel, dtype=np.float64))
+        gain = float(kernel.reshape(-1, kernel.shape[-1]).sum(axis=0).max())
+        bias = (
+            float(np.abs(np.asarray(layer.bias, dtype=np.float64)).max()) if layer.use_bias else 0.0
+        )
+        return gain * a, gain * c + bias + 1.0
+    if kind == "BatchNormalization":
+        scale = np.asarray(layer.gamma, dtype=np.float64) if layer.scale else 1.0
+        scale = np.abs(
+            scale / np.sqrt(np.asarray(layer.moving_variance, np.float64) + layer.epsilon)
+        )
+        gain = float(np.max(scale))
+        shift = float(np.abs(np.asarray(layer.moving_mean, np.float64)).max())
+        beta = float(np.abs(np.asarray(layer.beta, np.float64)).max()) if layer.center else 0.0
+        return gain * a, gain * (c + shift) + beta
+    return None
+
+
+def refuse_overflowing_input(X: np.ndarray, limit: float | None) -> None:
+    """Refuse rows of ``X`` beyond :func:`overflow_limit`, naming the first.
+
+    Raises
+    ------
+    ValueError
+        If a value of ``X`` exceeds ``limit`` in magnitude (None: no limit is known).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> refuse_overflowing_input(np.zeros((2, 3)), 1e30)
+    >>> refuse_overflowing_input(np.full((1, 3), 3e38), 1e30)
+    Traceback (most recent call last):
+    ...
+    ValueError: the network's float32 sums could overflow for 1 beat(s) (the first in row 0, ...
+    """
+    if limit is None or not X.size:
+        return
+    peaks = np.maximum(X.max(axis=1), -X.min(axis=1))
+    rows = np.flatnonzero(peaks > limit)
+    if not rows.size:
+        return
+    raise ValueError(
+        f"the network's float32 sums could overflow for {len(rows)} beat(s) (the first in row "
+        f"{rows[0]}, whose largest value is {float(peaks[rows[0]]):.3g}; its weights keep the "
+        f"sums finite up to {limit:.3g}): beats are expected in [0, 1], as "
+        "ecgbeat.beats.segment_beats makes them"
     )
 
 

@@ -37,7 +37,13 @@ from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
 from ecgbeat._checks import is_integer
-from ecgbeat._inference import PRECISIONS, compile_predict, refuse_non_finite_output
+from ecgbeat._inference import (
+    PRECISIONS,
+    compile_predict,
+    overflow_limit,
+    refuse_non_finite_output,
+    refuse_overflowing_input,
+)
 from ecgbeat._warnings import warn_caller
 from ecgbeat.augment import resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
@@ -859,6 +865,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         # A compiled step: about 1 ms for one beat where an eager call of the model takes about
         # 20. Built here, not lazily, so that threads never race to build it.
         self._predict_fns = {"float32": compile_predict(self.model_)}
+        # From the weights, as the network has them now (reading them costs a few ms: too much
+        # for each call of a monitor's single beat).
+        self._input_limit = overflow_limit(self.model_)
 
     def _predict_step(self):
         """The compiled step of ``inference_precision``; a bfloat16 one is built on first use."""
@@ -878,7 +887,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _release_model(self) -> None:
         """Drop the previous network before building a new one, so repeated fits do not grow."""
-        for name in ("model_", "_predict_fns"):
+        for name in ("model_", "_predict_fns", "_input_limit"):
             if name in self.__dict__:
                 delattr(self, name)
 
@@ -911,6 +920,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         step = int(step)
 
         predict_step = self._predict_step()
+        # What overflow does inside the network depends on the CPU's kernels (NaN, or a ReLU that
+        # turns NaN into 0 and gives finite, meaningless probabilities): refused beforehand.
+        refuse_overflowing_input(X, self._input_limit)
 
         def predict_batch(start: int) -> None:
             with _quiet_retracing():
@@ -1242,6 +1254,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         # Pickle the weights, not live TensorFlow objects: no process-wide patch of Keras needed.
         state = self.__dict__.copy()
         state.pop("_predict_fns", None)
+        state.pop("_input_limit", None)
         model = state.pop("model_", None)
         if model is not None:
             # The network's own configuration, not one rebuilt from today's parameters: a

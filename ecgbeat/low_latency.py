@@ -34,7 +34,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import is_integer
-from ecgbeat._inference import refuse_non_finite_output
+from ecgbeat._inference import (
+    overflow_limit,
+    refuse_non_finite_output,
+    refuse_overflowing_input,
+)
 from ecgbeat._install import install_hint
 
 __all__ = ["LowLatencyPredictor"]
@@ -95,6 +99,8 @@ class LowLatencyPredictor:
         self.classes_ = np.asarray(classifier.classes_)
         self.n_features_in_ = int(classifier.n_features_in_)
         self._graph = _export(classifier.model_, self.n_features_in_)
+        # The network's own bound, from the weights it was exported with.
+        self._input_limit = overflow_limit(classifier.model_)
         self._session = self._make_session()
 
     @property
@@ -166,6 +172,7 @@ class LowLatencyPredictor:
             if not np.isfinite(rows).all():
                 raise ValueError("X contains NaN or infinite values")
             raise ValueError("X holds values too large for float32, the network's input type")
+        refuse_overflowing_input(rows, getattr(self, "_input_limit", None))  # older pickles: none
         proba = self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
         refuse_non_finite_output(proba, rows)
         return proba

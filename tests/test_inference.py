@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from ecgbeat._inference import compile_predict
+from ecgbeat._backend import import_keras
+from ecgbeat._inference import compile_predict, overflow_limit, refuse_overflowing_input
 from ecgbeat.networks import build_network
 
 
@@ -222,3 +223,47 @@ def _saved(clf, folder):
     path = folder / "model.keras"
     clf.save(path)
     return path
+
+
+def _dense_chain(kernels, biases):
+    keras = import_keras()
+    inputs = keras.Input((2,))
+    x = inputs
+    for i, (kernel, bias) in enumerate(zip(kernels, biases, strict=True)):
+        layer = keras.layers.Dense(
+            np.shape(kernel)[1], activation="relu" if i == 0 else "linear", name=f"d{i}"
+        )
+        x = layer(x)
+        layer.set_weights([np.array(kernel, dtype=np.float32), np.array(bias, dtype=np.float32)])
+    return keras.Model(inputs, x)
+
+
+def test_overflow_limit_is_the_bound_of_the_weights():
+    """|d0| <= 3 B + 3: the largest column sum of |W| times the input's bound, plus the largest
+    |bias| and a margin of 1 that covers a bounded activation (softmax's 1). Then
+    |d1| <= 4 (3 B + 3) + 5 + 1. The limit is where the larger reaches float32's largest number
+    over the margin for rounding."""
+    model = _dense_chain([[[1.0, -2.0], [-2.0, 1.0]], [[4.0], [0.0]]], [[2.0, -1.0], [5.0]])
+    safe = float(np.finfo(np.float32).max) / 2**10
+    expected = min((safe - 3.0) / 3.0, (safe - 18.0) / 12.0)
+    assert overflow_limit(model) == pytest.approx(expected, rel=1e-12)
+
+
+def test_overflow_limit_of_an_unknown_layer_is_none():
+    keras = import_keras()
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="exponential")(inputs))
+    assert overflow_limit(model) is None
+    refuse_overflowing_input(np.full((2, 3), 3e38), None)  # no bound known: nothing refused
+
+
+def test_residual_networks_add_the_bounds_of_their_branches():
+    keras = import_keras()
+    inputs = keras.Input((2,))
+    double = keras.layers.Dense(2, use_bias=False, name="double")
+    branch = double(inputs)
+    double.set_weights([np.eye(2, dtype=np.float32) * 2])
+    model = keras.Model(inputs, keras.layers.Add()([inputs, branch]))
+    safe = float(np.finfo(np.float32).max) / 2**10
+    # |double| <= 2 B + 1 (no bias; the +1 of its linear activation's margin); |sum| <= 3 B + 1
+    assert overflow_limit(model) == pytest.approx((safe - 1.0) / 3.0, rel=1e-12)

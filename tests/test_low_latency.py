@@ -110,7 +110,9 @@ def test_rows_that_overflow_inside_the_network_are_an_error_not_nan():
     X = np.zeros((3, predictor.n_features_in_), dtype=np.float32)
     X[1] = 3e38
     for method in (predictor.predict_proba, predictor.predict):
-        with pytest.raises(ValueError, match=r"not finite for 1 beat\(s\) \(the first in row 1"):
+        with pytest.raises(
+            ValueError, match=r"could overflow for 1 beat\(s\) \(the first in row 1"
+        ):
             method(X)
     assert np.isfinite(predictor.predict_proba(X[[0, 2]])).all()
 
