@@ -443,18 +443,39 @@ def _copy_variables(source: keras.Model, target: keras.Model) -> None:
 TRAINERS = TrainerPool()
 
 
+def _held_out_weights(
+    y_val: np.ndarray,
+    rates: np.ndarray,
+    validation_weights: np.ndarray | None,
+    val_idx: np.ndarray,
+) -> np.ndarray | None:
+    """The weights of the held-out beats' losses, None when all are 1.
+
+    With undersampling, each beat's class's sampling rate scores them with what training
+    minimises: the loss on the class mix that the epochs draw. The user's sample weights
+    multiply that.
+    """
+    weights = rates[y_val] if bool((rates < 1).any()) else None
+    if validation_weights is not None:
+        held_out = validation_weights[val_idx]
+        weights = held_out if weights is None else weights * held_out
+    return None if weights is None else np.asarray(weights, dtype=np.float32)
+
+
 def class_prior_loss(
     y_train: np.ndarray,
     y_val: np.ndarray,
     rates: np.ndarray,
     sample_weights: np.ndarray | None = None,
+    val_weights: np.ndarray | None = None,
 ) -> float:
     """Validation loss of a network that learned nothing: it outputs the class mix it trained on.
 
     That mix is what the epochs draw (class counts times ``rates``), each beat counted with its
     sample weight (class weights make the rare classes weigh more, and a network that learned
     nothing then predicts them more often). The held-out beats are scored as in training: with
-    undersampling, weighted by their class's rate (see :func:`_prior_shifted_crossentropy`).
+    undersampling, weighted by their class's rate (see :func:`_prior_shifted_crossentropy`), and
+    by ``val_weights``, their sample weights.
 
     >>> import numpy as np
     >>> y = np.array([0, 0, 0, 1])
@@ -468,6 +489,8 @@ def class_prior_loss(
     log_prior = np.log(np.maximum(drawn / drawn.sum(), 1e-7))
     undersampled = bool((rates < 1).any())
     weights = rates[y_val] if undersampled else np.ones(len(y_val))
+    if val_weights is not None:
+        weights = weights * val_weights
     # Keras averages the weighted losses over the beats.
     return float(np.mean(weights * -log_prior[y_val]))
 
@@ -616,6 +639,7 @@ def train(
     n_classes: int,
     seed: int,
     sample_weights: np.ndarray | None = None,
+    validation_weights: np.ndarray | None = None,
     groups: np.ndarray | None = None,
     n_beat_samples: int | None = None,
 ) -> TrainingResult:
@@ -626,7 +650,9 @@ def train(
     ``config.lr_schedule`` is ``"plateau"`` (decay on plateau) or ``"cosine_restarts"``
     (:func:`cosine_restarts_rate`, first cycle ``config.lr_cycle_epochs``).
     ``config.augmentation`` changes the first ``n_beat_samples`` columns of every training batch
-    (:func:`ecgbeat.augment.augment_batch`), never the validation beats.
+    (:func:`ecgbeat.augment.augment_batch`), never the validation beats. ``sample_weights``
+    weight the training beats' losses, ``validation_weights`` (the user's sample weights, without
+    the class weights) the held-out beats'.
     """
     keras = import_keras()
     tf = import_tensorflow()
@@ -671,10 +697,9 @@ def train(
     validation_data = None
     if val_idx is not None:
         validation = (X[val_idx, :, None], y[val_idx])
-        if undersampled:
-            # Weighting the held-out beats by the sampling rates scores them with what training
-            # minimises: the loss on the class mix that the epochs draw.
-            validation += (rates[y[val_idx]].astype(np.float32),)
+        held_out_weights = _held_out_weights(y[val_idx], rates, validation_weights, val_idx)
+        if held_out_weights is not None:
+            validation += (held_out_weights,)
         validation_data = (
             tf.data.Dataset.from_tensor_slices(validation)
             .batch(max(config.batch_size, 1024))
@@ -688,6 +713,7 @@ def train(
             y[val_idx],
             rates,
             None if sample_weights is None else sample_weights[train_idx],
+            None if validation_weights is None else validation_weights[val_idx],
         )
     restarts = config.lr_schedule == "cosine_restarts"
     best = _best_weights_callback(

@@ -27,6 +27,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
+    _check_sample_weight,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -587,7 +588,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             X = np.ascontiguousarray(X, dtype=np.float32)
         return (X, y) if validate_y else X
 
-    def fit(self, X, y, groups=None) -> HeartbeatCNNClassifier:
+    def fit(self, X, y, groups=None, sample_weight=None) -> HeartbeatCNNClassifier:
         """Train the network on beats ``X`` with labels ``y``.
 
         Parameters
@@ -608,6 +609,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             :func:`~sklearn.model_selection.cross_validate`, route it with metadata routing:
             ``sklearn.set_config(enable_metadata_routing=True)`` and
             ``clf.set_fit_request(groups=True)``.
+        sample_weight : array-like of shape (n_beats,), default=None
+            A weight >= 0 for each beat, multiplying its loss in training (with the weights of
+            ``class_weight``, if any) and in the validation part that chooses the best epoch;
+            a beat of weight 0 teaches nothing. The per-epoch draw of ``max_class_ratio``
+            counts beats, not weights. Weights are not equivalent to repeating beats: the
+            batches differ. In a meta-estimator, route it with
+            ``clf.set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -624,7 +632,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             random_state.get_state() if isinstance(random_state, np.random.RandomState) else None
         )
         try:
-            return self._fit(X, y, groups)
+            return self._fit(X, y, groups, sample_weight)
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(previous)
@@ -632,7 +640,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 random_state.set_state(drawn_from)
             raise
 
-    def _fit(self, X, y, groups) -> HeartbeatCNNClassifier:
+    def _fit(self, X, y, groups, sample_weight) -> HeartbeatCNNClassifier:
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
         check_classification_targets(y)
@@ -646,6 +654,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if groups is not None:
             groups = _groups_1d(groups)
             check_consistent_length(y, groups)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            )
         augmentation = resolve_augmentation(self.augmentation)
         source = self._load_pretrained()
         classes = np.unique(y)
@@ -668,6 +680,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
         y_encoded = np.searchsorted(classes, y).astype(np.int32)
         sample_weights = self._sample_weights(y, y_encoded, classes)
+        if sample_weight is not None:
+            class_weights = 1.0 if sample_weights is None else sample_weights
+            sample_weights = (class_weights * sample_weight).astype(np.float32)
+            if not sample_weights.any():
+                raise ValueError(
+                    "sample_weight and class_weight together give every beat weight 0: the "
+                    "loss would be 0 and the network would learn nothing"
+                )
+            sample_weight = sample_weight.astype(np.float32)
         self._check_callbacks()
         # Every check of the input and parameters comes before the draw: a fit refused for bad
         # input does not advance a RandomState passed as random_state.
@@ -690,6 +711,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 n_classes=len(classes),
                 seed=seed,
                 sample_weights=sample_weights,
+                validation_weights=sample_weight,
                 groups=groups,
                 n_beat_samples=X.shape[1] - self.n_rr_features,
             )
@@ -909,6 +931,33 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         self._warn_if_unscaled(X)
         return self._network_proba(X)
 
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Natural logarithm of the probability of each class for each beat.
+
+        ``np.log(predict_proba(X))``: a probability that float32 rounds to 0 gives ``-inf``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_beats, n_samples) or (n_beats, n_samples, 1)
+            Beats, with as many samples as in ``fit``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_beats, n_classes)
+            Log-probabilities; columns follow :attr:`classes_`.
+
+        Examples
+        --------
+        >>> from ecgbeat import HeartbeatCNNClassifier
+        >>> from ecgbeat.datasets import load_sample
+        >>> clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+        >>> log_proba = clf.predict_log_proba(load_sample().data[:2])
+        >>> log_proba.shape, bool((log_proba <= 0).all())
+        ((2, 5), True)
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
     def _network_proba(self, X: np.ndarray) -> np.ndarray:
         """``predict_proba`` of beats already checked (a 2-D array of ``n_features_in_``)."""
         n_beats = X.shape[0]
@@ -1048,11 +1097,17 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if "_metadata_request" not in self.__dict__:
             return None
         request = self._metadata_request
-        return {
-            method: dict(getattr(request, method).requests)
+        # Only what was set: a request left at None is the default of every method, and a file
+        # then reads the same as before a method took that metadata (fit's sample_weight).
+        data = {
+            method: {
+                param: alias
+                for param, alias in getattr(request, method).requests.items()
+                if alias is not None
+            }
             for method in SIMPLE_METHODS
-            if getattr(request, method).requests
         }
+        return {method: requests for method, requests in data.items() if requests}
 
     def _restore_metadata_requests(self, data: dict) -> None:
         """The inverse of :meth:`_metadata_requests_as_data`, as ``set_{method}_request`` sets

@@ -100,7 +100,7 @@ def test_feature_names_and_metadata_requests_load_back_as_pickle_keeps_them(tmp_
         with pytest.raises(ValueError, match="feature names should match"):
             estimator.predict(frame.rename(columns=str.upper))
         requests = estimator._get_metadata_request()
-        assert requests.fit.requests == {"groups": True}
+        assert requests.fit.requests == {"groups": True, "sample_weight": None}
         assert requests.score.requests == {"sample_weight": "weights"}
     np.testing.assert_array_equal(restored.predict(frame), clf.predict(frame))
     # Saved again, they are still there; a model fitted on an array and without requests has
@@ -121,7 +121,7 @@ def test_feature_names_and_metadata_requests_load_back_as_pickle_keeps_them(tmp_
         loaded = HeartbeatCNNClassifier.load(path)
         assert not hasattr(loaded, "feature_names_in_")
         assert "_metadata_request" not in vars(loaded)
-        assert loaded._get_metadata_request().fit.requests == {"groups": None}
+        assert loaded._get_metadata_request().fit.requests == {"groups": None, "sample_weight": None}
 
 
 def test_a_path_parameter_loads_back_as_a_path(saved, tmp_path):

@@ -22,6 +22,12 @@ _ROUNDING = (
 EXPECTED_FAILURES: dict[str, str] = {
     "check_methods_sample_order_invariance": _ROUNDING,
     "check_methods_subset_invariance": _ROUNDING,
+    "check_sample_weight_equivalence_on_dense_data": (
+        "asks that a weight of 2 give the same model as the beat repeated, to float precision: "
+        "a network trained by stochastic mini-batches on a random validation split does not "
+        "(the batches and the split differ); tests/test_sample_weight.py checks what the "
+        "weights do"
+    ),
 }
 
 

@@ -1,0 +1,69 @@
+"""fit(X, y, sample_weight=...): per-beat weights, checked, combined with class_weight, routed."""
+
+import numpy as np
+import pytest
+import sklearn
+from conftest import FAST_PARAMS, make_synthetic_beats
+from sklearn.model_selection import cross_validate
+
+from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._training import class_prior_loss
+
+
+def test_weights_choose_which_labels_are_learned():
+    """Each beat twice, once with its class and once with the next class's label: the weights
+    alone decide which of the two contradicting rules the network learns."""
+    X, y = make_synthetic_beats()
+    shifted = np.select([y == "N", y == "S", y == "V"], ["S", "V", "N"], default="")
+    X_both = np.vstack([X, X + 0.02 * np.random.default_rng(1).standard_normal(X.shape)])
+    X_both = X_both.astype(np.float32)
+    y_both = np.concatenate([y, shifted])
+    first = np.r_[np.ones(len(y)), np.zeros(len(y))]
+    for weights, truth in ((first, y), (1 - first, shifted)):
+        clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X_both, y_both, sample_weight=weights)
+        assert np.mean(clf.predict(X) == truth) >= 0.9
+
+
+@pytest.mark.parametrize(
+    ("weights", "message"),
+    [
+        (-np.ones(120), "Negative values in data passed to `?sample_weight"),
+        (np.ones(5), r"sample_weight.shape == \(5,\), expected \(120,\)"),
+        (np.full(120, np.nan), "Input sample_weight contains NaN"),
+        (np.zeros(120), "Sample weights must contain at least one non-zero number"),
+    ],
+)
+def test_bad_weights_are_refused_before_training(weights, message):
+    X, y = make_synthetic_beats()
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y, sample_weight=weights)
+    assert not hasattr(clf, "classes_")
+
+
+def test_weights_that_class_weight_zeroes_everywhere_are_refused():
+    X, y = make_synthetic_beats()
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={"N": 0.0, "S": 1.0, "V": 1.0})
+    with pytest.raises(ValueError, match="together give every beat weight 0"):
+        clf.fit(X, y, sample_weight=(y == "N").astype(float))
+
+
+def test_weights_are_routed_by_metadata_routing():
+    """cross_validate hands each fold its slice of the weights: all zero, the fit refuses them."""
+    X, y = make_synthetic_beats()
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = HeartbeatCNNClassifier(**FAST_PARAMS).set_fit_request(sample_weight=True)
+        clf.set_score_request(sample_weight=False)
+        with pytest.raises(ValueError, match="at least one non-zero number"):
+            cross_validate(
+                clf, X, y, cv=2, params={"sample_weight": np.zeros(len(y))}, error_score="raise"
+            )
+
+
+def test_the_prior_loss_weights_the_held_out_beats_as_keras_does():
+    """Keras averages weight * loss over the beats: a held-out beat of weight 0 counts as a 0."""
+    y = np.array([0, 0, 0, 1])
+    full = class_prior_loss(y, y, np.ones(2))
+    halved = class_prior_loss(y, y, np.ones(2), val_weights=np.array([1.0, 1.0, 1.0, 0.0]))
+    assert halved == pytest.approx(-3 * np.log(0.75) / 4)
+    assert full == pytest.approx((-3 * np.log(0.75) - np.log(0.25)) / 4)
