@@ -658,6 +658,23 @@ def train(
     tf = import_tensorflow()
 
     train_idx, val_idx = validation_split(y, config.validation_fraction, seed, groups)
+    if val_idx is not None and sample_weights is not None and validation_weights is not None:
+        weightless = [
+            f"the {len(rows)} beats {part} all have weight 0"
+            for part, rows, weights in (
+                ("held out for validation", val_idx, validation_weights),
+                ("left for training", train_idx, sample_weights),
+            )
+            if not weights[rows].any()
+        ]
+        if weightless:
+            # Held out: every loss 0, and the first epoch kept as the best. Trained: nothing learned.
+            warn_caller(
+                f"with sample_weight, {weightless[0]}: training on all the beats without "
+                "validation, early stopping or learning-rate decay",
+                UserWarning,
+            )
+            train_idx, val_idx = np.arange(len(y)), None
     rates = class_sampling_rates(y[train_idx], n_classes, config.max_class_ratio)
     undersampled = bool((rates < 1).any())
     tensors = (X[train_idx, :, None], y[train_idx])

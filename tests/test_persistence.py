@@ -121,7 +121,10 @@ def test_feature_names_and_metadata_requests_load_back_as_pickle_keeps_them(tmp_
         loaded = HeartbeatCNNClassifier.load(path)
         assert not hasattr(loaded, "feature_names_in_")
         assert "_metadata_request" not in vars(loaded)
-        assert loaded._get_metadata_request().fit.requests == {"groups": None, "sample_weight": None}
+        assert loaded._get_metadata_request().fit.requests == {
+            "groups": None,
+            "sample_weight": None,
+        }
 
 
 def test_a_path_parameter_loads_back_as_a_path(saved, tmp_path):

@@ -67,3 +67,18 @@ def test_the_prior_loss_weights_the_held_out_beats_as_keras_does():
     halved = class_prior_loss(y, y, np.ones(2), val_weights=np.array([1.0, 1.0, 1.0, 0.0]))
     assert halved == pytest.approx(-3 * np.log(0.75) / 4)
     assert full == pytest.approx((-3 * np.log(0.75) - np.log(0.25)) / 4)
+
+
+@pytest.mark.parametrize(("counted", "part"), [(0, "left for training"), (1, "held out for")])
+def test_a_split_that_leaves_one_part_weightless_is_not_made(counted, part):
+    """One patient of ten counts, and the validation split holds out one (group 0, with this
+    seed). Held out alone, the training part would learn nothing; the others held out, their
+    losses would all be 0, and the first epoch would be kept as the best."""
+    X, y = make_synthetic_beats()
+    groups = np.arange(len(y)) % 10
+    weights = (groups == counted).astype(float)
+    clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2})
+    with pytest.warns(UserWarning, match=f"beats {part}.* all have weight 0: training on all"):
+        clf.fit(X, y, groups=groups, sample_weight=weights)
+    assert "val_loss" not in clf.history_
+    assert clf.best_epoch_ == clf.n_epochs_ == 2
