@@ -1051,7 +1051,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if isinstance(self.random_state, np.random.RandomState):
             params["random_state"] = _random_state_as_data(self.random_state)
         classes = self.classes_
-        if classes.dtype == object:
+        as_objects = classes.dtype == object
+        if as_objects:
             # Text labels in an object array (a pandas column) are stored as text.
             if not all(isinstance(label, str) for label in classes):
                 raise ValueError(
@@ -1069,6 +1070,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             "params": params,
             "classes": classes.tolist(),
             "classes_dtype": classes.dtype.str,
+            # Loaded back as the object array fit made (predict then returns objects too).
+            "classes_as_objects": bool(as_objects),
             "n_features_in": int(self.n_features_in_),
             "history": self.history_,
             "best_epoch": int(self.best_epoch_),
@@ -1281,6 +1284,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         does not take the recorded number of columns to the recorded number of classes.
         """
         classes = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
+        if metadata.get("classes_as_objects", False):
+            classes = classes.astype(object)
         n_features_in = int(metadata["n_features_in"])
         n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
         if (n_outputs, n_inputs) != (len(classes), n_features_in):

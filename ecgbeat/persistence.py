@@ -297,6 +297,11 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
         fail(f"classes {classes[:10]} do not fit {dtype_text}")
     if not np.array_equal(np.unique(labels), labels):
         fail("classes must be distinct and sorted, as fit makes them")
+    as_objects = metadata.get("classes_as_objects", False)
+    if not isinstance(as_objects, bool) or (as_objects and dtype.kind != "U"):
+        fail(
+            f"classes_as_objects must be true or false, and true only for text labels; got {as_objects!r}"
+        )
     n_features = metadata.get("n_features_in")
     if not (isinstance(n_features, int) and not isinstance(n_features, bool) and n_features >= 1):
         fail(f"n_features_in must be a positive integer, got {n_features!r}")

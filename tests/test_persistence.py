@@ -246,9 +246,9 @@ def test_a_random_state_instance_saves_and_loads_in_its_state(tmp_path):
 
 def test_boolean_and_object_text_classes_load_back(tmp_path):
     # A file that save writes must load: booleans stay booleans, text in an object array (a
-    # pandas column) is stored as text.
+    # pandas column) is stored as text and loads back in an object array, as fit made it.
     X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
-    for labels, dtype_kind in ((y == 7, "b"), (np.where(y == 7, "V", "N").astype(object), "U")):
+    for labels, dtype_kind in ((y == 7, "b"), (np.where(y == 7, "V", "N").astype(object), "O")):
         clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0)
         clf.fit(X, labels)
         clf.save(tmp_path / "labels.keras")
@@ -256,6 +256,7 @@ def test_boolean_and_object_text_classes_load_back(tmp_path):
         assert restored.classes_.dtype.kind == dtype_kind
         assert restored.classes_.tolist() == clf.classes_.tolist()
         np.testing.assert_array_equal(restored.predict(X), clf.predict(X))
+        assert restored.predict(X).dtype == clf.predict(X).dtype
     # Labels of mixed types (scikit-learn's own checks refuse them in fit) cannot be stored.
     clf.classes_ = np.array([1, "N"], dtype=object)
     with pytest.raises(ValueError, match="cannot save labels"):
@@ -426,6 +427,11 @@ BAD_FIELDS = {
     ),
     "classes dtype enormous": (lambda m: m.update(classes_dtype="S300000000"), "classes_dtype"),
     "classes dtype an object": (lambda m: m.update(classes_dtype="|O"), "classes_dtype"),
+    "classes as objects a number": (lambda m: m.update(classes_as_objects=1), "classes_as_obj"),
+    "classes as objects for numbers": (
+        lambda m: m.update(classes=[1, 2, 3], classes_dtype="<i8", classes_as_objects=True),
+        "classes_as_objects",
+    ),
     "n_features_in text": (lambda m: m.update(n_features_in="48"), "n_features_in"),
     "history of text": (lambda m: m.update(history={"loss": ["low"]}), "history"),
     "best epoch after the last": (lambda m: m.update(best_epoch=99), "best_epoch"),
