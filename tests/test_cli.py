@@ -686,6 +686,25 @@ def test_predict_csv_of_beats(capsys, tiny_model, kaggle_dir):
     assert all(r["time_s"] == "" for r in rows)
 
 
+def test_predict_takes_inputs_after_options(capsys, tiny_model, kaggle_dir, tmp_path):
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    second = tmp_path / "second.csv"
+    second.write_bytes(path.read_bytes())
+    code, out, err = _run(
+        capsys, "-q", "predict", str(path), "--model", str(tiny_model), str(second), "--csv"
+    )
+    assert code == 0, err
+    rows = _parse_csv(out)
+    assert [r["record"] for r in rows] == ["mitbih_test_first10"] * 10 + ["second"] * 10
+    # An unknown option among them is still wrong usage, as are stray words of other commands.
+    for argv in (
+        ("predict", str(path), "--model", str(tiny_model), str(second), "--no-such-option"),
+        ("evaluate", "mitbih", "stray", "--data", "beats.csv"),
+    ):
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and "unrecognized arguments" in err, err
+
+
 def test_predict_defaults_records_to_the_rhythm_model_and_beats_to_mitbih(
     capsys, mitdb_dir, kaggle_dir
 ):

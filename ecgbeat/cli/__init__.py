@@ -108,7 +108,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras:
+            # argparse takes a list of positionals in one run: the records after an option
+            # (ecgbeat predict 100 --lead MLII 101) come back unparsed.
+            if getattr(args, "command", None) != "predict" or any(
+                extra.startswith("-") for extra in extras
+            ):
+                parser.error(f"unrecognized arguments: {' '.join(extras)}")
+            args.records += extras
     except SystemExit as exc:  # --help, --version and usage errors
         return int(exc.code or 0)
     if args.command is None:
