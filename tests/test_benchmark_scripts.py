@@ -120,6 +120,19 @@ def test_results_record_the_command_that_ran(mitdb_dir, tmp_path, monkeypatch):
     assert result["total"]["reference_beats"] == 2273
 
 
+def test_provenance_names_the_cpu_and_its_reduced_precision_flags(tmp_path):
+    from tools._common import cpu_description
+
+    info = tmp_path / "cpuinfo"
+    info.write_text(
+        "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512f avx512_bf16\n"
+    )
+    assert cpu_description(str(info)) == "AMD EPYC; avx512f avx512_bf16"
+    info.write_text("processor\t: 0\nmodel name\t: Old\nflags\t\t: fpu avx2\n")
+    assert cpu_description(str(info)) == "Old; no AVX-512"
+    assert cpu_description(str(tmp_path / "absent")) == "unknown"
+
+
 def test_inter_patient_writes_where_output_says(monkeypatch, tmp_path):
     # The committed results stay as they are unless the run is meant to replace them.
     bench = _script("inter_patient")

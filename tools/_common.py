@@ -38,4 +38,26 @@ def provenance(script: str, argv: list[str] | None) -> dict[str, str]:
         + " ".join(sys.argv[1:] if argv is None else argv),
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "cpu": cpu_description(),
     }
+
+
+#: CPU flags that decide the speed of reduced precision (bfloat16, int8) in oneDNN.
+_PRECISION_FLAGS = ("avx512f", "avx512_bf16", "avx512_vnni", "amx_bf16", "amx_int8")
+
+
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model name and which of its flags decide reduced precision's speed: the same
+    script runs about twice as fast in bfloat16 on a CPU with ``avx512_bf16`` as in float32, and
+    no faster on one without. "unknown" where ``cpuinfo`` cannot be read (not Linux)."""
+    try:
+        text = Path(cpuinfo).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "unknown"
+    fields = dict(
+        (key.strip(), value.strip())
+        for key, _, value in (line.partition(":") for line in text.splitlines()[:40])
+    )
+    flags = set(fields.get("flags", "").split())
+    present = [flag for flag in _PRECISION_FLAGS if flag in flags]
+    return f"{fields.get('model name', 'unknown')}; " + (" ".join(present) or "no AVX-512")
