@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ecgbeat.datasets import read_lead
 from ecgbeat.datasets._records import is_ecg_lead
 from ecgbeat.exceptions import DataFormatError
 from ecgbeat.records import classify_record
@@ -915,3 +916,25 @@ def test_quality_must_be_true_or_false(tmp_path):
             StreamClassifier(FS, "mitbih", quality=bad)
     table = classify_signal(_ecg(5.0), FS, "mitbih", quality=np.False_)
     assert len(table) > 0 and table.readable is None
+
+
+def test_a_lead_of_several_samples_per_frame_is_read_not_refused(tmp_path):
+    # WFDB's "16x2": MLII at two samples per frame beside V5 at one, in one data file. Its
+    # size was checked as one sample per signal per frame, and the record refused as damaged.
+    n = 10 * FS
+    mlii = np.round(1000 * np.sin(2 * np.pi * np.arange(2 * n) / (2 * FS)))
+    v5 = np.round(1000 * np.cos(2 * np.pi * np.arange(n) / FS))
+    frames = np.column_stack([mlii[0::2], mlii[1::2], v5]).astype("<i2")
+    frames.tofile(tmp_path / "rec.dat")
+    (tmp_path / "rec.hea").write_text(
+        f"rec 2 {FS} {n}\nrec.dat 16x2 1000 16 0 0 0 0 MLII\nrec.dat 16 1000 16 0 0 0 0 V5\n"
+    )
+    signal, fs, lead, _ = read_lead(tmp_path / "rec", "V5")
+    assert (lead, fs, signal.shape) == ("V5", FS, (n,))
+    np.testing.assert_allclose(signal, v5 / 1000)
+    signal, fs, lead, _ = read_lead(tmp_path / "rec", "MLII")
+    assert (lead, fs, signal.shape) == ("MLII", FS, (n,))
+    # A file one frame short is still cut short, and counted in frames.
+    (tmp_path / "rec.dat").write_bytes(frames[:-1].tobytes())
+    with pytest.raises(DataFormatError, match=r"truncated.*2500 frames of 3 samples"):
+        read_lead(tmp_path / "rec", "V5")

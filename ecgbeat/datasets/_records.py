@@ -24,7 +24,11 @@ _FORMAT_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 
 
 
 def _check_data_size(path: Path, header, name: str) -> None:
-    """Compare each data file's size with what the header says it holds."""
+    """Compare each data file's size with what the header says it holds.
+
+    A signal may hold several samples per frame (``16x2`` in its header: a lead sampled at
+    twice the record's frame rate); its samples count as many times in its file."""
+    per_frame = header.samps_per_frame or [1] * len(header.file_name)
     for file_name in dict.fromkeys(header.file_name):
         channels = [i for i, f in enumerate(header.file_name) if f == file_name]
         fmt = str(header.fmt[channels[0]])
@@ -35,19 +39,21 @@ def _check_data_size(path: Path, header, name: str) -> None:
         if bits is None or header.sig_len is None:
             continue
         offset = (header.byte_offset or [0])[channels[0]] or 0
-        expected = offset + -(-header.sig_len * len(channels) * bits // 8)
+        samples_per_frame = sum(int(per_frame[i] or 1) for i in channels)
+        expected = offset + -(-header.sig_len * samples_per_frame * bits // 8)
+        layout = f"{header.sig_len} samples x {len(channels)} signals"
+        if samples_per_frame != len(channels):
+            layout = f"{header.sig_len} frames of {samples_per_frame} samples"
         actual = data.stat().st_size
         if actual < expected:
             raise DataFormatError(
                 f"record {name}: data file {data} is truncated: {actual} bytes, but the header "
-                f"({header.sig_len} samples x {len(channels)} signals, format {fmt}) needs "
-                f"{expected}"
+                f"({layout}, format {fmt}) needs {expected}"
             )
         if actual > expected:
             raise DataFormatError(
                 f"record {name}: header and data disagree: {data} has {actual} bytes, the "
-                f"header ({header.sig_len} samples x {len(channels)} signals, format {fmt}) "
-                f"describes {expected}"
+                f"header ({layout}, format {fmt}) describes {expected}"
             )
 
 
@@ -277,8 +283,11 @@ def read_lead(
     Returns
     -------
     signal : ndarray of shape (n_samples,), float64
-        The lead in physical units (NaN where the record marks samples invalid).
+        The lead in physical units (NaN where the record marks samples invalid). A lead of
+        several samples per frame (``16x2`` in the header) is averaged over each frame, as
+        ``wfdb.rdrecord`` reads it: one sample per frame.
     fs : float
+        The record's frame rate.
     lead_name : str
         The lead read.
     header : wfdb.Record
