@@ -441,6 +441,19 @@ def test_bad_csv(tmp_path, content, message):
             load_heartbeat_csv(path)
 
 
+def test_csv_values_beyond_float32_are_refused_not_read_as_infinite(tmp_path):
+    # Finite as float64, the value became inf in the float32 beats, with only NumPy's warning.
+    from ecgbeat.datasets import read_beats_csv
+
+    path = tmp_path / "huge.csv"
+    path.write_text(",".join(["0.1"] * 186 + ["-1e39", "0"]) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for read in (load_heartbeat_csv, read_beats_csv):
+            with pytest.raises(DataFormatError, match=r"-1e\+39 at row 1, column 187 .*float32"):
+                read(path, beat_length=187)
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

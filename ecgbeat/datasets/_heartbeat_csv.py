@@ -53,7 +53,8 @@ def load_heartbeat_csv(
     Raises
     ------
     DataFormatError
-        Wrong column count, non-numeric or missing values, labels that are not integers in range.
+        Wrong column count, non-numeric, missing or infinite values (or values beyond float32's
+        range), labels that are not integers in range.
     FileNotFoundError
         If the file does not exist.
     ValueError
@@ -121,7 +122,8 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     Raises
     ------
     DataFormatError
-        Another number of columns, non-numeric, missing or infinite values, or no rows.
+        Another number of columns, non-numeric, missing or infinite values (or values beyond
+        float32's range), or no rows.
     FileNotFoundError
         If the file does not exist.
     ValueError
@@ -156,7 +158,8 @@ def _check_beat_length(beat_length) -> None:
 
 
 def _read_numbers(path: str) -> np.ndarray:
-    """A CSV of finite numbers, at least one row, as a 2-D float64 array; errors name ``path``."""
+    """A CSV of finite numbers within float32's range, at least one row, as a 2-D float64
+    array; errors name ``path``."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
     try:
@@ -178,6 +181,14 @@ def _read_numbers(path: str) -> np.ndarray:
     if bad.any():
         row, col = np.argwhere(bad)[0]
         raise DataFormatError(f"{path}: NaN or infinite value at row {row + 1}, column {col + 1}")
+    # Both readers return float32: a value beyond its range became inf there, silently.
+    huge = np.abs(table) > np.finfo(np.float32).max
+    if huge.any():
+        row, col = np.argwhere(huge)[0]
+        raise DataFormatError(
+            f"{path}: value {table[row, col]:g} at row {row + 1}, column {col + 1} is beyond "
+            f"the range of float32 (the beats' type, up to {np.finfo(np.float32).max:.3g})"
+        )
     return table
 
 
