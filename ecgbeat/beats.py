@@ -57,6 +57,7 @@ from ecgbeat.template import template_features
 __all__ = [
     "BeatSegments",
     "check_feature_layout",
+    "check_segment_params",
     "cut_beats",
     "feature_rows",
     "resample",
@@ -247,26 +248,13 @@ def segment_beats(
     (1.0, False)
     """
     x, fs = check_signal(signal, fs, name=name)
-    if not is_integer(beat_length):
-        raise ValueError(f"beat_length must be a whole number of samples, got {beat_length!r}")
-    if beat_length < 1:
-        raise ValueError(f"beat_length must be at least 1 sample, got {beat_length!r}")
-    positive = {
-        "segment_factor": segment_factor,
-        "window_seconds": window_seconds,
-        "target_fs": target_fs,
-    }
-    for parameter, value in positive.items():
-        if not (is_finite_number(value) and value > 0):
-            raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
-    # is_finite_number, not np.isfinite: text or None failed there with a TypeError naming
-    # neither, and True passed as a second before the R peak.
-    before = round(before_r * target_fs) if is_finite_number(before_r) else -1
-    if before < 0 or before >= beat_length:
-        raise ValueError(
-            f"before_r must be a number of seconds >= 0 that leaves room for the R peak in "
-            f"{beat_length} samples at {target_fs:g} Hz, got {before_r!r}"
-        )
+    before = check_segment_params(
+        target_fs=target_fs,
+        beat_length=beat_length,
+        window_seconds=window_seconds,
+        segment_factor=segment_factor,
+        before_r=before_r,
+    )
     if x.size * target_fs / fs < beat_length:
         raise SignalError(
             f"{name}: too short to segment: {x.size} samples at {fs:g} Hz "
@@ -382,6 +370,59 @@ def cut_beats(
     if len(segments.beats) == 0:
         return segments, np.zeros((0, N_RR_FEATURES), np.float32)
     return segments, rr_features(r_peaks, fs)[:-1]
+
+
+def check_segment_params(
+    *,
+    target_fs: float = 125.0,
+    beat_length: int = 187,
+    window_seconds: float = 10.0,
+    segment_factor: float = 1.2,
+    before_r: float = 0.0,
+) -> int:
+    """Raise if a parameter of :func:`segment_beats` is out of its range; return the samples
+    of each beat before its R peak.
+
+    :func:`segment_beats` checks them with the signal; the loaders check them before they read
+    (or download) any record.
+
+    Raises
+    ------
+    ValueError
+        If ``beat_length`` is not a whole number >= 1, ``target_fs``, ``window_seconds`` or
+        ``segment_factor`` is not a finite number > 0, or ``before_r`` is not a number of
+        seconds >= 0 that leaves room for the R peak in the beat.
+
+    Examples
+    --------
+    >>> check_segment_params(before_r=0.25)
+    31
+    >>> check_segment_params(target_fs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: target_fs must be a finite number > 0, got 0
+    """
+    if not is_integer(beat_length):
+        raise ValueError(f"beat_length must be a whole number of samples, got {beat_length!r}")
+    if beat_length < 1:
+        raise ValueError(f"beat_length must be at least 1 sample, got {beat_length!r}")
+    positive = {
+        "segment_factor": segment_factor,
+        "window_seconds": window_seconds,
+        "target_fs": target_fs,
+    }
+    for parameter, value in positive.items():
+        if not (is_finite_number(value) and value > 0):
+            raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
+    # is_finite_number, not np.isfinite: text or None failed there with a TypeError naming
+    # neither, and True passed as a second before the R peak.
+    before = round(before_r * target_fs) if is_finite_number(before_r) else -1
+    if before < 0 or before >= beat_length:
+        raise ValueError(
+            f"before_r must be a number of seconds >= 0 that leaves room for the R peak in "
+            f"{beat_length} samples at {target_fs:g} Hz, got {before_r!r}"
+        )
+    return before
 
 
 def check_feature_layout(rhythm: bool, template: bool, zscores: bool = False) -> None:

@@ -128,3 +128,36 @@ def test_install_hints_name_the_checkout_or_the_package(monkeypatch, tmp_path):
     wheel = tmp_path / "site-packages" / "ecgbeat" / "_install.py"
     monkeypatch.setattr(_install, "__file__", str(wheel))
     assert _install.install_hint("edf") == 'pip install "ecgbeat[edf]"'
+
+
+@pytest.mark.parametrize(
+    ("fetch", "wrong", "message"),
+    [
+        (fetch_mitbih, {"beat_length": "187"}, "beat_length must be a whole number"),
+        (fetch_mitbih, {"target_fs": 0}, "target_fs must be a finite number > 0"),
+        (fetch_mitbih, {"before_r": 2.0}, "before_r must be a number of seconds"),
+        (fetch_mitbih, {"detector": "pan_tompkins"}, "detector must be one of None, 'pan-t"),
+        (fetch_mitbih, {"refine_radius": -0.1}, "refine_radius must be None or a number"),
+        (fetch_mitbih, {"lead": []}, "lead must be a lead's name or a non-empty list"),
+        (fetch_mitbih, {"cache": 1}, "cache must be True, False or the path of a folder"),
+        (fetch_ptbdb, {"window_seconds": -10}, "window_seconds must be a finite number > 0"),
+        (fetch_ptbdb, {"detector": None}, "detector must be one of 'pan-tompkins'"),
+        (fetch_ptbdb, {"lead": 2}, "lead must be a lead's name"),
+    ],
+)
+def test_wrong_parameters_are_refused_before_anything_is_downloaded(
+    tmp_path, monkeypatch, fetch, wrong, message
+):
+    # They were checked only when the first record was read: after the download (of the whole
+    # database, by default), and as a missing-data error when downloading was off.
+    from ecgbeat.datasets import _mitbih, _ptbdb
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("downloaded before checking the parameters")
+
+    for module in (_mitbih, _ptbdb):
+        monkeypatch.setattr(module, "download_physionet", no_download)
+    for download in (True, False):
+        with pytest.raises(ValueError, match=message):
+            fetch(tmp_path, download_if_missing=download, progress=False, **wrong)
+    assert not any(tmp_path.iterdir())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ecgbeat._checks import is_finite_number
 from ecgbeat._install import install_hint
 
 __all__ = ["get_data_home"]
@@ -36,6 +37,42 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or Path("~") / "ecgbeat_data"
     return Path(data_home).expanduser().absolute()
+
+
+def check_loader_params(
+    *,
+    lead,
+    detector,
+    refine_radius,
+    cache,
+    segment_params: dict,
+    detector_optional: bool,
+) -> None:
+    """Refuse the loaders' parameters that would only fail once a record is read: before
+    anything is downloaded, and even when the beats come from the cache.
+
+    ``segment_params``: the keywords of :func:`ecgbeat.beats.segment_beats` (``target_fs``,
+    ``beat_length``...); ``detector_optional``: whether ``detector=None`` (annotated R peaks)
+    is allowed.
+    """
+    from ecgbeat.beats import check_segment_params
+    from ecgbeat.datasets._records import _wanted_leads
+    from ecgbeat.qrs import DETECTORS
+
+    check_segment_params(**segment_params)
+    if lead is not None:
+        _wanted_leads(lead)
+    if not (detector is None and detector_optional) and (
+        not isinstance(detector, str) or detector not in DETECTORS
+    ):
+        choices = (["None"] if detector_optional else []) + [repr(d) for d in sorted(DETECTORS)]
+        raise ValueError(f"detector must be one of {', '.join(choices)}; got {detector!r}")
+    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
+        raise ValueError(
+            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
+        )
+    if cache is not None and not isinstance(cache, bool | str | os.PathLike):
+        raise ValueError(f"cache must be True, False or the path of a folder, got {cache!r}")
 
 
 def import_wfdb():

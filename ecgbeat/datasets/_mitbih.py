@@ -15,7 +15,7 @@ from ecgbeat._progress import progress_bar
 from ecgbeat._warnings import warn_caller
 from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
-from ecgbeat.datasets._base import get_data_home
+from ecgbeat.datasets._base import check_loader_params, get_data_home
 from ecgbeat.datasets._download import (
     download_physionet,
     missing_data_error,
@@ -337,18 +337,27 @@ def fetch_mitbih(
     """
     check_feature_layout(rhythm, template, zscores)
     selected = _select_records(records, split, subset)
-    home = get_data_home(data_home)
-    folder = home / _DATABASE
-    _ensure_files(folder, selected, download_if_missing, base_url)
     # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
-    cut_params = {
-        "refine_radius": refine_radius,
+    segment_params = {
         "target_fs": target_fs,
         "beat_length": beat_length,
         "window_seconds": window_seconds,
         "segment_factor": segment_factor,
         "before_r": before_r,
     }
+    # Before any download: a wrong value failed only once the records were fetched and read.
+    check_loader_params(
+        lead=lead,
+        detector=detector,
+        refine_radius=refine_radius,
+        cache=cache,
+        segment_params=segment_params,
+        detector_optional=True,
+    )
+    cut_params = {"refine_radius": refine_radius, **segment_params}
+    home = get_data_home(data_home)
+    folder = home / _DATABASE
+    _ensure_files(folder, selected, download_if_missing, base_url)
     params = {
         "database": _DATABASE,
         "lead": lead,

@@ -13,7 +13,7 @@ from sklearn.utils import Bunch
 from ecgbeat._progress import progress_bar
 from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
-from ecgbeat.datasets._base import get_data_home
+from ecgbeat.datasets._base import check_loader_params, get_data_home
 from ecgbeat.datasets._download import (
     download_physionet,
     missing_data_error,
@@ -201,6 +201,22 @@ def fetch_ptbdb(
     ['healthy control', 'myocardial infarction']
     """
     check_feature_layout(rhythm, template, zscores)
+    segment_params = {
+        "target_fs": target_fs,
+        "beat_length": beat_length,
+        "window_seconds": window_seconds,
+        "segment_factor": segment_factor,
+        "before_r": before_r,
+    }
+    # Before any download: a wrong value failed only once the records were fetched and read.
+    check_loader_params(
+        lead=lead,
+        detector=detector,
+        refine_radius=refine_radius,
+        cache=cache,
+        segment_params=segment_params,
+        detector_optional=False,
+    )
     home = get_data_home(data_home)
     folder = home / _DATABASE
     if not folder.is_dir() and not download_if_missing:
@@ -214,14 +230,7 @@ def fetch_ptbdb(
         )
     listed = _record_list(folder, records, download_if_missing, base_url)
     # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
-    cut_params = {
-        "refine_radius": refine_radius,
-        "target_fs": target_fs,
-        "beat_length": beat_length,
-        "window_seconds": window_seconds,
-        "segment_factor": segment_factor,
-        "before_r": before_r,
-    }
+    cut_params = {"refine_radius": refine_radius, **segment_params}
     params = {
         "database": _DATABASE,
         "lead": lead,
