@@ -938,3 +938,36 @@ def test_a_lead_of_several_samples_per_frame_is_read_not_refused(tmp_path):
     (tmp_path / "rec.dat").write_bytes(frames[:-1].tobytes())
     with pytest.raises(DataFormatError, match=r"truncated.*2500 frames of 3 samples"):
         read_lead(tmp_path / "rec", "V5")
+
+
+def test_a_multi_segment_record_is_read_joined_with_its_segments_files(tmp_path):
+    # wfdb reads its header as a MultiRecord, which names its leads in the segments' headers:
+    # read_lead failed with "'NoneType' object is not iterable", record_files with an
+    # AttributeError.
+    from ecgbeat.datasets import record_files
+
+    ecg = _ecg(20.0)
+    both = np.column_stack([-ecg[:2500], ecg[:2500]])
+    wfdb.wrsamp("a", fs=FS, units=["mV"] * 2, sig_name=["V1", "MLII"], p_signal=both,
+                fmt=["16"] * 2, write_dir=str(tmp_path))  # fmt: skip
+    wfdb.wrsamp("b", fs=FS, units=["mV"], sig_name=["MLII"], p_signal=ecg[3000:, None],
+                fmt=["16"], write_dir=str(tmp_path))  # fmt: skip
+    # A variable layout: the layout header, then V1 and MLII, a gap of 2 s, then MLII alone.
+    (tmp_path / "lay.hea").write_text(
+        f"lay 2 {FS} 0\n~ 0 200 16 0 0 0 0 MLII\n~ 0 200 16 0 0 0 0 V1\n"
+    )
+    (tmp_path / "rec.hea").write_text(f"rec/4 2 {FS} 5000\nlay 0\na 2500\n~ 500\nb 2000\n")
+    signal, fs, lead, _ = read_lead(tmp_path / "rec")
+    assert (lead, fs, signal.shape) == ("MLII", FS, (5000,))
+    expected = np.concatenate([ecg[:2500], np.full(500, np.nan), ecg[3000:]])
+    np.testing.assert_allclose(signal, expected, atol=0.005)
+    v1, _, lead, _ = read_lead(tmp_path / "rec", "V1")
+    assert lead == "V1" and np.isnan(v1[2500:]).all()
+    np.testing.assert_allclose(v1[:2500], -ecg[:2500], atol=0.005)
+    assert [p.name for p in record_files(tmp_path / "rec")] == [
+        "a.dat", "a.hea", "b.dat", "b.hea", "lay.hea", "rec.hea"
+    ]  # fmt: skip
+    # A segment's data cut short is named, as a record's is.
+    (tmp_path / "b.dat").write_bytes((tmp_path / "b.dat").read_bytes()[:-2])
+    with pytest.raises(DataFormatError, match=r"record rec: data file .*b\.dat is truncated"):
+        read_lead(tmp_path / "rec")

@@ -30,6 +30,8 @@ def _check_data_size(path: Path, header, name: str) -> None:
     twice the record's frame rate); its samples count as many times in its file."""
     per_frame = header.samps_per_frame or [1] * len(header.file_name)
     for file_name in dict.fromkeys(header.file_name):
+        if file_name == "~":  # no data: the layout header of a multi-segment record
+            continue
         channels = [i for i, f in enumerate(header.file_name) if f == file_name]
         fmt = str(header.fmt[channels[0]])
         data = path.parent / file_name
@@ -111,6 +113,18 @@ def record_path(record: str | os.PathLike) -> Path:
     """
     path = Path(record)
     return path.with_suffix("") if path.suffix.lower() == ".hea" else path
+
+
+def _segments(path: Path, header, name: str) -> list[tuple[Path, object]]:
+    """The path and header of each segment of a multi-segment record (a gap, ``~``, has none),
+    read and checked as a record's; ``[]`` for a record of one segment."""
+    if getattr(header, "n_seg", None) is None:
+        return []
+    return [
+        (path.parent / seg, read_header(path.parent / seg, f"{name}/{seg}"))
+        for seg in header.seg_name
+        if seg != "~"
+    ]
 
 
 def missing_header(path: Path, name: str) -> str:
@@ -237,7 +251,15 @@ def record_files(record: str | os.PathLike) -> list[Path]:
         header = read_header(path, path.name)
     except (DataFormatError, OSError, ImportError):
         return sorted(files)
-    files.update(path.parent / name for name in header.file_name or [] if name)
+    try:
+        segments = _segments(path, header, path.name)
+    except (DataFormatError, OSError, ImportError):
+        segments = []
+    for file_path, file_header in [(path, header), *segments]:
+        if file_header is not header:  # a segment: its header, and the data files it names
+            files.add(file_path.with_name(file_path.name + ".hea"))
+        names = getattr(file_header, "file_name", None) or []
+        files.update(path.parent / name for name in names if name and name != "~")
     return sorted(files)
 
 
@@ -272,7 +294,8 @@ def read_lead(
     ----------
     path : str or path-like
         Record path without extension (``mitdb/100`` for ``mitdb/100.hea`` and ``.dat``), or of
-        its ``.hea`` file.
+        its ``.hea`` file. A multi-segment record is read whole, its segments joined (NaN in its
+        gaps and where a segment lacks the lead).
     lead : str, sequence of str or None, default=None
         Lead name, or names tried in order (case-insensitive; a leading ``ECG``, ``EKG`` or
         ``Lead`` word left out: ``ECG II`` is II). None: :data:`DEFAULT_LEADS`, then the
@@ -290,7 +313,7 @@ def read_lead(
         The record's frame rate.
     lead_name : str
         The lead read.
-    header : wfdb.Record
+    header : wfdb.Record or wfdb.MultiRecord
         The header, for its comments.
 
     Raises
@@ -314,19 +337,23 @@ def read_lead(
     path = record_path(path)
     name = path.name if name is None else name
     header = read_header(path, name)
+    # A multi-segment record names its leads in its segments' headers (the first is the
+    # layout of a record whose segments hold different leads).
+    segments = _segments(path, header, name)
+    sig_names = list((segments[0][1] if segments else header).sig_name or [])
     if lead is None:
         wanted = list(DEFAULT_LEADS)
     else:
         wanted = _wanted_leads(lead)
     # A signal line may leave out its description (the lead's name): such a lead has no name.
-    keys = [_lead_key(s) for s in header.sig_name]
+    keys = [_lead_key(s) for s in sig_names]
     channel = next((keys.index(_lead_key(c)) for c in wanted if _lead_key(c) in keys), None)
     if channel is None and lead is None:
-        channel = next((i for i, n in enumerate(header.sig_name) if is_ecg_lead(n)), None)
+        channel = next((i for i, n in enumerate(sig_names) if is_ecg_lead(n)), None)
         if channel is not None:
             warnings.warn(
                 f"record {name} has none of the leads {', '.join(DEFAULT_LEADS)}; classifying "
-                f"{header.sig_name[channel]}, its first ECG lead (name one with lead=..., "
+                f"{sig_names[channel]}, its first ECG lead (name one with lead=..., "
                 "--lead on the command line)",
                 UserWarning,
                 stacklevel=3,
@@ -335,15 +362,25 @@ def read_lead(
         raise DataFormatError(
             f"record {name} has no lead {' or '.join(map(repr, wanted))}"
             + (" and no other ECG lead" if lead is None else "")
-            + f"; its leads are {', '.join(s or '(unnamed)' for s in header.sig_name)}"
+            + f"; its leads are {', '.join(s or '(unnamed)' for s in sig_names)}"
         )
-    _check_data_size(path, header, name)
+    for file_path, file_header in segments or [(path, header)]:
+        _check_data_size(file_path, file_header, name)
     try:
-        record = wfdb.rdrecord(str(path), channels=[channel], return_res=64)
+        if segments:
+            # By name: the segments of a variable layout hold the leads in their own orders.
+            record = wfdb.rdrecord(str(path), channel_names=[sig_names[channel]], return_res=64)
+        else:
+            record = wfdb.rdrecord(str(path), channels=[channel], return_res=64)
     except Exception as exc:
-        data = ", ".join(str(path.parent / f) for f in dict.fromkeys(header.file_name))
+        data = ", ".join(
+            str(path.parent / f)
+            for _, h in segments or [(path, header)]
+            for f in dict.fromkeys(h.file_name)
+            if f != "~"
+        )
         raise DataFormatError(f"record {name}: cannot read signal data {data}: {exc}") from exc
-    return record.p_signal[:, 0], float(record.fs), header.sig_name[channel], header
+    return record.p_signal[:, 0], float(record.fs), sig_names[channel], header
 
 
 def read_signal(
