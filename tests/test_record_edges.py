@@ -971,3 +971,15 @@ def test_a_multi_segment_record_is_read_joined_with_its_segments_files(tmp_path)
     (tmp_path / "b.dat").write_bytes((tmp_path / "b.dat").read_bytes()[:-2])
     with pytest.raises(DataFormatError, match=r"record rec: data file .*b\.dat is truncated"):
         read_lead(tmp_path / "rec")
+
+
+def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
+    # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
+    # opens only lower-case extensions, and the file beside it was not mentioned.
+    _record(tmp_path, ["MLII"])
+    for file in list(tmp_path.iterdir()):
+        file.rename(file.with_name(file.stem.upper() + file.suffix.upper()))
+    for given in (tmp_path / "REC.HEA", tmp_path / "REC"):
+        with pytest.raises(FileNotFoundError, match=r"REC\.hea not found: there is REC\.HEA.*"
+                           r"rename the record's files to lower-case extensions"):  # fmt: skip
+            read_lead(given)

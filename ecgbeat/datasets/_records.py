@@ -136,7 +136,17 @@ def missing_header(path: Path, name: str) -> str:
         return f"{message}: {path} is a folder; name a record in it, e.g. {path / '100'}"
     if path.is_file() and path.with_suffix(".hea").is_file():
         return f"{message}: name the record without extension, {path.with_suffix('')}"
-    return message
+    try:
+        other = next(
+            f for f in path.parent.iterdir() if f.name.lower() == hea.name.lower() and f != hea
+        )
+    except (OSError, StopIteration):
+        return message
+    # ("100.HEA", from a case-insensitive file system): wfdb opens "<record>.hea" only.
+    return (
+        f"{message}: there is {other.name}, but WFDB reads the header as {hea.name}, in lower "
+        "case: rename the record's files to lower-case extensions (.hea, .dat, .atr)"
+    )
 
 
 def read_header(record: str | os.PathLike, name: str | None = None):
