@@ -454,6 +454,35 @@ def test_csv_values_beyond_float32_are_refused_not_read_as_infinite(tmp_path):
                 read(path, beat_length=187)
 
 
+@pytest.mark.parametrize("header", [False, True])
+def test_csvs_with_every_field_in_quotes_are_read_whole(tmp_path, header):
+    # csv.QUOTE_ALL (pandas' to_csv(quoting=...)) writes "0.5": every such file was "not a CSV
+    # of numbers", and a first row of quoted numbers was taken for a header.
+    import csv
+
+    from ecgbeat.datasets import read_beats_csv, read_signal
+
+    rows = np.round(np.random.default_rng(0).random((4, 188)), 3)
+    rows[:, -1] = [0, 1, 4, 2]
+    lead = np.round(np.random.default_rng(1).random((50, 2)), 3)
+    for name, table, names in (
+        ("beats.csv", rows, [str(k) for k in range(188)]),
+        ("lead.csv", lead, ["V5", "MLII"]),
+    ):
+        with open(tmp_path / name, "w", newline="") as f:
+            writer = csv.writer(f, quoting=csv.QUOTE_ALL)
+            if header:
+                writer.writerow(names)
+            writer.writerows(table.tolist())
+    X, y = load_heartbeat_csv(tmp_path / "beats.csv", return_X_y=True)
+    np.testing.assert_array_equal(X, rows[:, :187].astype(np.float32))
+    assert y.tolist() == [0, 1, 4, 2]
+    np.testing.assert_array_equal(read_beats_csv(tmp_path / "beats.csv", 187), X)
+    signal, _, name = read_signal(tmp_path / "lead.csv", "MLII" if header else "2", fs=360)
+    np.testing.assert_array_equal(signal, lead[:, 1])
+    assert name == ("MLII" if header else "2")
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

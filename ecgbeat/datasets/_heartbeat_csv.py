@@ -168,7 +168,10 @@ def _read_numbers(path: str) -> np.ndarray:
             with open_text(path) as f, warnings.catch_warnings():
                 # An empty file is refused below, in words; NumPy's warning would name its stream.
                 warnings.filterwarnings("ignore", "loadtxt: input contained no data")
-                table = np.loadtxt(f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows)
+                # (A field in double quotes is a field: csv.QUOTE_ALL writes numbers so.)
+                table = np.loadtxt(
+                    f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows, quotechar='"'
+                )
     except DataFormatError:
         raise
     except ValueError as exc:

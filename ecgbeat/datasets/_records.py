@@ -553,7 +553,8 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             with warnings.catch_warnings():
                 # An empty file is refused below, in words; NumPy's warning would say it twice.
                 warnings.filterwarnings("ignore", "loadtxt: input contained no data")
-                values = np.loadtxt(text[skip:], delimiter=",", ndmin=2)  # the text already read
+                # (A field in double quotes is a field: csv.QUOTE_ALL writes numbers so.)
+                values = np.loadtxt(text[skip:], delimiter=",", ndmin=2, quotechar='"')
         except ValueError as exc:
             raise DataFormatError(
                 f"{path}: not a CSV of numbers, one column per lead ({exc})"
@@ -587,21 +588,30 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
 
 
 def first_row(lines: Iterable[str]) -> tuple[int, list[str]]:
-    """The number of lines before a CSV's first row that is not blank, and that row's fields.
+    """The number of lines before a CSV's first row that is not blank, and that row's fields,
+    without the double quotes around them (``"0.5"`` is a number, as the rows read it).
 
     NumPy's ``loadtxt`` skips blank lines among the rows, yet its ``skiprows`` counts them: a
     header after a blank line was read as data. ``(n_lines, [])`` when every line is blank.
 
     Examples
     --------
-    >>> first_row(["", "  ", "MLII,V5", "1,2"])
+    >>> first_row(["", "  ", '"MLII",V5', "1,2"])
     (2, ['MLII', 'V5'])
     """
     count = 0
     for count, line in enumerate(lines, start=1):
         if line.strip():
-            return count - 1, line.strip().split(",")
+            return count - 1, [_unquoted(field) for field in line.strip().split(",")]
     return count, []
+
+
+def _unquoted(field: str) -> str:
+    """A CSV field without the spaces and the double quotes around it."""
+    field = field.strip()
+    if len(field) >= 2 and field[0] == field[-1] == '"':
+        field = field[1:-1].replace('""', '"')
+    return field
 
 
 def numbered_header(fields: Sequence[str]) -> bool:
