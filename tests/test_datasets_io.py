@@ -686,6 +686,12 @@ def test_ptbdb_download_via_file_url(ptbdb_dir, tmp_path):
     ptb = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
     assert ptb.data.shape == (51, 187)
     assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.dat").is_file()
+    # A download cut off after the header (the .xyz file of the Frank leads missing): the
+    # record was taken as there and failed "data file ... not found" at every later call.
+    (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.xyz").unlink()
+    again = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
+    np.testing.assert_array_equal(again.data, ptb.data)
+    assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.xyz").is_file()
 
 
 def test_progress_bar_only_when_asked(user_home, capsys):

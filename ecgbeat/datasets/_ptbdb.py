@@ -20,6 +20,7 @@ from ecgbeat.datasets._download import (
     read_sha256sums,
 )
 from ecgbeat.datasets._records import read_header, read_lead
+from ecgbeat.exceptions import DataFormatError
 from ecgbeat.rhythm import RR_FEATURE_NAMES
 
 __all__ = ["PTBDB_CLASSES", "fetch_ptbdb"]
@@ -105,9 +106,20 @@ def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def _lacks_data(path: Path) -> bool:
+    """Whether a data file that the record's header names is not on disk (a download cut off
+    after the header). A header that cannot be read is left to the reading, to name why."""
+    try:
+        header = read_header(path, path.name)
+    except (DataFormatError, OSError):
+        return False
+    names = getattr(header, "file_name", None) or []
+    return any(not (path.parent / name).is_file() for name in names if name and name != "~")
+
+
 def _ensure_record(folder: Path, record: str, download: bool, base_url) -> Path | None:
     path = _locate(folder, record)
-    if path is not None or not download:
+    if not download or (path is not None and not _lacks_data(path)):
         return path
     sums_path = folder / "SHA256SUMS.txt"
     if not sums_path.is_file():
