@@ -983,3 +983,20 @@ def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
         with pytest.raises(FileNotFoundError, match=r"REC\.hea not found: there is REC\.HEA.*"
                            r"rename the record's files to lower-case extensions"):  # fmt: skip
             read_lead(given)
+
+
+def test_a_compressed_table_beside_a_record_is_no_file_of_the_record(tmp_path, capsys):
+    # 100.csv.gz (as --output writes it) was listed as a file of record 100 (its suffix .gz is
+    # no table's), so predicting the record again into it was refused: "one of the inputs".
+    from ecgbeat.cli import main
+    from ecgbeat.datasets import record_files
+
+    path, _ = _record(tmp_path, ["MLII"])
+    for name in ("rec.csv.gz", "rec.JSON.XZ", "rec.png", "rec.dat.gz"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in record_files(path)] == ["rec.dat", "rec.dat.gz", "rec.hea"]
+    output = tmp_path / "rec.csv.gz"
+    output.unlink()
+    for _ in range(2):
+        assert main(["predict", str(path), "--output", str(output)]) == 0
+        assert "wrote" in capsys.readouterr().err

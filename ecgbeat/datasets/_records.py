@@ -16,7 +16,12 @@ from ecgbeat._checks import check_rate
 from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
-from ecgbeat.datasets._compressed import decompression_errors, is_csv, open_text
+from ecgbeat.datasets._compressed import (
+    COMPRESSED_SUFFIXES,
+    decompression_errors,
+    is_csv,
+    open_text,
+)
 from ecgbeat.exceptions import DataFormatError
 
 # Bits per sample of the WFDB storage formats, to check a data file's size against its header.
@@ -226,11 +231,20 @@ _NOT_RECORD_FILES = {
 }  # fmt: skip
 
 
+def _kind_suffix(file: Path) -> str:
+    """The suffix that says what a file is, in lower case: that of ``100.csv.gz`` is ``.csv``
+    (ecgbeat writes its tables compressed when their name says so)."""
+    stem, suffix = os.path.splitext(file.name)
+    if suffix.lower() in COMPRESSED_SUFFIXES:
+        suffix = os.path.splitext(stem)[1]
+    return suffix.lower()
+
+
 def record_files(record: str | os.PathLike) -> list[Path]:
     r"""The files of a WFDB record on disk: the files of its name (header, signals, annotations;
-    not tables, pictures or other files that tools write beside it, such as ``100.csv`` or
-    ``100.png``), and the signal files that its header names (a header ``rec.hea`` may keep
-    its samples in ``signal.dat``).
+    not tables, pictures or other files that tools write beside it, such as ``100.csv``,
+    ``100.csv.gz`` or ``100.png``), and the signal files that its header names (a header
+    ``rec.hea`` may keep its samples in ``signal.dat``).
 
     Parameters
     ----------
@@ -255,7 +269,7 @@ def record_files(record: str | os.PathLike) -> list[Path]:
     files = {
         file
         for file in path.parent.glob(glob.escape(path.name) + ".*")
-        if file.suffix.lower() not in _NOT_RECORD_FILES
+        if _kind_suffix(file) not in _NOT_RECORD_FILES
     }
     try:
         header = read_header(path, path.name)
