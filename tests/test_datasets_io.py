@@ -483,6 +483,43 @@ def test_csvs_with_every_field_in_quotes_are_read_whole(tmp_path, header):
     assert name == ("MLII" if header else "2")
 
 
+@pytest.mark.parametrize("names", ["numbers", "names"])
+def test_a_csv_saved_with_pandas_index_is_read_without_it(tmp_path, names):
+    # DataFrame.to_csv writes its index unless index=False: a first column of row numbers under
+    # an empty header cell. The file was "not a CSV of numbers" (the empty cell) or, with named
+    # columns, a file of 189 columns.
+    from ecgbeat.datasets import read_beats_csv
+
+    rows = np.round(np.random.default_rng(2).random((3, 188)), 4)
+    rows[:, -1] = [3, 0, 1]
+    header = [str(k) for k in range(188)] if names == "numbers" else [
+        *(f"x{k}" for k in range(187)), "label"
+    ]  # fmt: skip
+    lines = [",".join(["", *header])]
+    lines += [
+        ",".join([str(i), *map(repr, row.tolist())]) for i, row in zip([7, 2, 9], rows, strict=True)
+    ]
+    path = tmp_path / "frame.csv"
+    path.write_text("\n".join(lines) + "\n")
+    X, y = load_heartbeat_csv(path, return_X_y=True)
+    np.testing.assert_array_equal(X, rows[:, :187].astype(np.float32))
+    assert y.tolist() == [3, 0, 1]
+    np.testing.assert_array_equal(read_beats_csv(path, 187), X)
+    # Beats alone, columns named: the row numbers were read as each beat's first sample, and
+    # its last sample dropped as a label, without a word.
+    lines = [",".join(["", *(f"x{k}" for k in range(187))])]
+    lines += [",".join([str(i), *map(repr, row.tolist())]) for i, row in enumerate(X)]
+    path.write_text("\n".join(lines) + "\n")
+    np.testing.assert_array_equal(read_beats_csv(path, 187), X)
+    # A bad value is placed by its column in the file, the row numbers' column counted.
+    for bad, message in (("x", "could not convert"), ("nan", "NaN or infinite value")):
+        lines[2] = lines[2].replace(repr(float(X[1, 3])), bad, 1)
+        path.write_text("\n".join(lines) + "\n")
+        with pytest.raises(DataFormatError, match=rf"{message}.* at row 2, column 5\b"):
+            read_beats_csv(path, 187)
+        lines[2] = lines[2].replace(bad, repr(float(X[1, 3])), 1)
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

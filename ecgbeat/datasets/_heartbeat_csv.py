@@ -29,7 +29,9 @@ def load_heartbeat_csv(
 
     Each row holds ``beat_length`` sample values then the label as a float. A first row of
     column names, or of the column numbers ``0, 1, 2...`` that pandas' ``to_csv`` writes (with
-    or without a name for the label column last), is a header and is skipped.
+    or without a name for the label column last), is a header and is skipped; under a header
+    whose first column has no name, that column (the row numbers that ``to_csv`` writes unless
+    ``index=False``) is left out.
 
     Parameters
     ----------
@@ -106,7 +108,8 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     """Beats to classify from a CSV: one beat of ``beat_length`` samples per row.
 
     A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns); the label
-    is left out. A header row is skipped, as in :func:`load_heartbeat_csv`.
+    is left out. A header row is skipped, and a column of row numbers under a header cell
+    without a name is left out, as in :func:`load_heartbeat_csv`.
 
     Parameters
     ----------
@@ -164,13 +167,19 @@ def _read_numbers(path: str) -> np.ndarray:
         raise FileNotFoundError(f"{path} not found")
     try:
         with decompression_errors(path):
-            skiprows = _header_lines(path)
+            skiprows, usecols = _header_lines(path)
             with open_text(path) as f, warnings.catch_warnings():
                 # An empty file is refused below, in words; NumPy's warning would name its stream.
                 warnings.filterwarnings("ignore", "loadtxt: input contained no data")
                 # (A field in double quotes is a field: csv.QUOTE_ALL writes numbers so.)
                 table = np.loadtxt(
-                    f, delimiter=",", dtype=np.float64, ndmin=2, skiprows=skiprows, quotechar='"'
+                    f,
+                    delimiter=",",
+                    dtype=np.float64,
+                    ndmin=2,
+                    skiprows=skiprows,
+                    quotechar='"',
+                    usecols=usecols,
                 )
     except DataFormatError:
         raise
@@ -180,34 +189,49 @@ def _read_numbers(path: str) -> np.ndarray:
         raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
     if table.shape[0] == 0:
         raise DataFormatError(f"{path}: no rows")
+    # Columns are named as in the file (as NumPy names them), a column of row numbers left out.
+    first = 1 if usecols is None else usecols.start + 1
     bad = ~np.isfinite(table)
     if bad.any():
         row, col = np.argwhere(bad)[0]
-        raise DataFormatError(f"{path}: NaN or infinite value at row {row + 1}, column {col + 1}")
+        raise DataFormatError(
+            f"{path}: NaN or infinite value at row {row + 1}, column {col + first}"
+        )
     # Both readers return float32: a value beyond its range became inf there, silently.
     huge = np.abs(table) > np.finfo(np.float32).max
     if huge.any():
         row, col = np.argwhere(huge)[0]
         raise DataFormatError(
-            f"{path}: value {table[row, col]:g} at row {row + 1}, column {col + 1} is beyond "
+            f"{path}: value {table[row, col]:g} at row {row + 1}, column {col + first} is beyond "
             f"the range of float32 (the beats' type, up to {np.finfo(np.float32).max:.3g})"
         )
     return table
 
 
-def _header_lines(path: str) -> int:
-    """How many lines to skip before the beats: none, or through the first row that is not blank
-    if it names the columns: text, or the numbers 0, 1, 2... that pandas' ``to_csv`` writes for
-    unnamed columns (read as a beat, it would be an invented one), or those numbers then a name
-    (``0, 1, ..., 186, label``: a frame of beats given a label column).
+def _header_lines(path: str) -> tuple[int, range | None]:
+    """How many lines to skip before the beats, and the columns to read (None: all).
+
+    The lines: none, or through the first row that is not blank if it names the columns: text,
+    or the numbers 0, 1, 2... that pandas' ``to_csv`` writes for unnamed columns (read as a
+    beat, it would be an invented one), or those numbers then a name (``0, 1, ..., 186, label``:
+    a frame of beats given a label column). A header whose first column has no name
+    (``,0,1,...``) heads the row numbers that ``to_csv`` writes by default (its index): that
+    column is left out.
 
     Blank lines before it are counted: NumPy skips them among the rows, yet ``skiprows`` counts
     them, and a header after one was read as a beat."""
     with open_text(path) as f:
         before, first = first_row(f)
     if not first:
-        return 0
+        return 0, None
     n_lines = before + 1
+    if len(first) > 1 and not first[0] and _is_header(first[1:]):
+        return n_lines, range(1, len(first))
+    return (n_lines if _is_header(first) else 0), None
+
+
+def _is_header(first: list[str]) -> bool:
+    """Whether a CSV's first row (its fields) names the columns (see :func:`_header_lines`)."""
 
     def number(text: str) -> float | None:
         try:
@@ -216,9 +240,7 @@ def _header_lines(path: str) -> int:
             return None
 
     if all(number(v) is None for v in first):
-        return n_lines  # names; a row of numbers with one bad value is an error, reported later
+        return True  # names; a row of numbers with one bad value is an error, reported later
     if first[-1].strip() and number(first[-1]) is None:
-        header = numbered_header(first[:-1])  # the numbers, then the label column's name
-    else:
-        header = numbered_header(first)
-    return n_lines if header else 0
+        return numbered_header(first[:-1])  # the numbers, then the label column's name
+    return numbered_header(first)
