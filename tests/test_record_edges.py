@@ -1000,3 +1000,21 @@ def test_a_compressed_table_beside_a_record_is_no_file_of_the_record(tmp_path, c
     for _ in range(2):
         assert main(["predict", str(path), "--output", str(output)]) == 0
         assert "wrote" in capsys.readouterr().err
+
+
+def test_a_gzip_table_names_the_table_not_the_temporary_file_in_its_header(tmp_path):
+    # Written to a temporary file then renamed, the gzip header kept the temporary name
+    # (".beats.csv.gz.x1y2.tmp"), which 7-Zip and "gunzip -N" extract to.
+    import gzip
+
+    from ecgbeat.records import BeatTable
+
+    table = BeatTable("r", np.array([5, 9]), 250.0, np.array(["N", "V"]), np.eye(2), ["N", "V"])
+    for name, stored in (("beats.csv.gz", b"beats.csv"), ("BEATS.CSV.GZ", b"BEATS.CSV")):
+        path = tmp_path / name
+        table.to_csv(path)
+        data = path.read_bytes()
+        assert data[3] & 0x08  # FNAME: the name of the file compressed follows the header
+        assert data[10:].split(b"\0", 1)[0] == stored
+        with gzip.open(path, "rt", encoding="utf-8") as stream:
+            assert stream.read().startswith("record,sample")

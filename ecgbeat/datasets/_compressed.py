@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import contextlib
 import gzip
+import io
 import lzma
 import os
 import zlib
@@ -56,8 +57,33 @@ def open_text_to_write(
     >>> path.read_bytes()[:2] == b"\\x1f\\x8b", open_text(path).read()
     (True, '0.5,N\\n')
     """
-    suffix = os.path.splitext(path if compress_as is None else compress_as)[1].lower()
+    meant = path if compress_as is None else compress_as
+    suffix = os.path.splitext(meant)[1].lower()
+    if suffix == ".gz":
+        # gzip keeps the name of the file it compresses in its header: that of the temporary
+        # file, else, which 7-Zip and ``gunzip -N`` extract to (``.beats.csv.gz.x1y2.tmp``).
+        name = os.path.basename(os.fspath(meant))
+        binary = _NamedGzipFile(path, name[:-3] if name.lower().endswith(".gz") else name)
+        return io.TextIOWrapper(binary, encoding="utf-8", newline="")
     return _OPENERS.get(suffix, open)(path, "wt", encoding="utf-8", newline="")
+
+
+class _NamedGzipFile(gzip.GzipFile):
+    """A gzip file written to ``path`` whose header names the file ``name``."""
+
+    def __init__(self, path: str | os.PathLike, name: str) -> None:
+        self._raw = open(path, "wb")  # closed with the gzip stream
+        try:
+            super().__init__(filename=name, mode="wb", fileobj=self._raw)
+        except BaseException:
+            self._raw.close()
+            raise
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 @contextlib.contextmanager
