@@ -328,6 +328,21 @@ def test_ptbdb_fixture(ptbdb_dir):
     np.testing.assert_array_equal(X, np.hstack([ptb.data, ptb.rr_features]))
 
 
+def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_path):
+    # "no usable PTB record ... in <folder>" as if the data were missing, though they are there.
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for ext in ("dat", "xyz"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / f"s0010_re.{ext}")
+    header = (ptbdb_dir / "s0010_re.hea").read_text()
+    (folder / "s0010_re.hea").write_text(
+        header.replace("Reason for admission: Myocardial infarction", "Reason for admission: Myocarditis")
+    )  # fmt: skip
+    with pytest.raises(FileNotFoundError, match=r"no usable PTB record .*: the 1 record\(s\) read "
+                       r"are of other diagnoses, .*: s0010_re \(myocarditis\)"):  # fmt: skip
+        fetch_ptbdb(tmp_path, records=["s0010_re"], cache=False, download_if_missing=False)
+
+
 def test_ptbdb_record_named_twice_is_read_once(ptbdb_dir):
     named = ["s0010_re", "patient001/s0010_re", "s0010_re"]
     X, _ = fetch_ptbdb(ptbdb_dir.parent, records=named, cache=False, return_X_y=True)

@@ -299,7 +299,16 @@ def fetch_ptbdb(
             stacklevel=2,
         )
     if not parts:
-        raise FileNotFoundError(f"no usable PTB record (healthy control or infarction) in {folder}")
+        message = f"no usable PTB record (healthy control or infarction) in {folder}"
+        if excluded:
+            # The records are there: say what they are, not only that none is usable.
+            shown = [f"{r} ({d or 'no reason for admission'})" for r, d in excluded.items()]
+            more = f" and {len(shown) - 5} more" if len(shown) > 5 else ""
+            message += (
+                f": the {len(excluded)} record(s) read are of other diagnoses, which are left "
+                f"out: {', '.join(shown[:5])}{more}"
+            )
+        raise FileNotFoundError(message)
 
     features = {"rhythm": rhythm, "template": template, "zscores": zscores, "fs": target_fs}
     data = np.concatenate([feature_rows(a["beats"], a["rr"], **features) for *_, a in parts])
