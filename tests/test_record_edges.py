@@ -1018,3 +1018,18 @@ def test_a_gzip_table_names_the_table_not_the_temporary_file_in_its_header(tmp_p
         assert data[10:].split(b"\0", 1)[0] == stored
         with gzip.open(path, "rt", encoding="utf-8") as stream:
             assert stream.read().startswith("record,sample")
+
+
+def test_an_annotation_extension_in_the_other_case_is_named_as_written(tmp_path):
+    # "annotation file rec.ATR not found", with rec.atr beside it (and the other way round).
+    from ecgbeat.datasets import read_annotations
+
+    path, n = _record(tmp_path, ["MLII"], beats=[100, 300, 500])
+    with pytest.raises(FileNotFoundError, match=r"rec\.ATR not found: there is rec\.atr; give "
+                       r"its extension as it is written, 'atr'"):  # fmt: skip
+        read_annotations(path, "ATR", n)
+    (tmp_path / "rec.atr").rename(tmp_path / "rec.ATR")
+    with pytest.raises(FileNotFoundError, match=r"there is rec\.ATR; .* written, 'ATR'"):
+        read_annotations(path, "atr", n)
+    samples, _ = read_annotations(path, "ATR", n)
+    assert samples.tolist() == [100, 300, 500]

@@ -132,6 +132,17 @@ def _segments(path: Path, header, name: str) -> list[tuple[Path, object]]:
     ]
 
 
+def _other_case(path: Path) -> Path | None:
+    """A file beside ``path`` whose name is ``path``'s in other case (``100.ATR`` for
+    ``100.atr``), or None."""
+    try:
+        return next(
+            f for f in path.parent.iterdir() if f.name.lower() == path.name.lower() and f != path
+        )
+    except (OSError, StopIteration):
+        return None
+
+
 def missing_header(path: Path, name: str) -> str:
     """The error of a record whose header is not there, with what was likely meant: the record
     named by one of its other files (``100.dat``), or a folder of records."""
@@ -141,11 +152,8 @@ def missing_header(path: Path, name: str) -> str:
         return f"{message}: {path} is a folder; name a record in it, e.g. {path / '100'}"
     if path.is_file() and path.with_suffix(".hea").is_file():
         return f"{message}: name the record without extension, {path.with_suffix('')}"
-    try:
-        other = next(
-            f for f in path.parent.iterdir() if f.name.lower() == hea.name.lower() and f != hea
-        )
-    except (OSError, StopIteration):
+    other = _other_case(hea)
+    if other is None:
         return message
     # ("100.HEA", from a case-insensitive file system): wfdb opens "<record>.hea" only.
     return (
@@ -796,7 +804,14 @@ def read_annotations(
         )
     ann_path = path.with_name(f"{path.name}.{extension}")
     if not ann_path.is_file():
-        raise FileNotFoundError(f"record {name}: annotation file {ann_path} not found")
+        message = f"record {name}: annotation file {ann_path} not found"
+        other = _other_case(ann_path)
+        if other is not None:  # wfdb opens the extension as given, in its case
+            message += (
+                f": there is {other.name}; give its extension as it is written, "
+                f"{other.name[len(path.name) + 1 :]!r}"
+            )
+        raise FileNotFoundError(message)
     try:
         ann = wfdb.rdann(str(path), extension)
     except Exception as exc:
