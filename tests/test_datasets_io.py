@@ -535,6 +535,25 @@ def test_a_csv_saved_with_pandas_index_is_read_without_it(tmp_path, names):
         lines[2] = lines[2].replace(bad, repr(float(X[1, 3])), 1)
 
 
+@pytest.mark.parametrize("bad", ["x", "nan"])
+def test_a_bad_value_is_placed_at_the_same_row_whatever_its_kind(tmp_path, bad):
+    # NumPy counts the rows of a value it cannot read from 0: "x" in the third beat was "at
+    # row 2", and "nan" at the same place "at row 3".
+    from ecgbeat.datasets import read_signal
+
+    good = ["0.5"] * 187 + ["1"]
+    rows = [good, good, [*good[:100], bad, *good[101:]]]
+    path = tmp_path / "beats.csv"
+    path.write_text("\n".join(",".join(row) for row in [[f"c{k}" for k in range(188)], *rows]))
+    with pytest.raises(DataFormatError, match=r"at row 3, column 101"):
+        load_heartbeat_csv(path)
+    path = tmp_path / "lead.csv"
+    path.write_text(f"MLII,V5\n0.1,0.2\n0.1,0.2\n0.1,{bad}\n")
+    if bad == "x":
+        with pytest.raises(DataFormatError, match=r"at row 3, column 2"):
+            read_signal(path, fs=360)
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

@@ -12,7 +12,7 @@ from sklearn.utils import Bunch
 from ecgbeat._checks import is_integer
 from ecgbeat.datasets._compressed import decompression_errors, open_text
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
-from ecgbeat.datasets._records import first_row, numbered_header
+from ecgbeat.datasets._records import first_row, loadtxt_reason, numbered_header
 from ecgbeat.exceptions import DataFormatError
 
 __all__ = ["load_heartbeat_csv", "read_beats_csv"]
@@ -184,9 +184,7 @@ def _read_numbers(path: str) -> np.ndarray:
     except DataFormatError:
         raise
     except ValueError as exc:
-        # NumPy's advice ("use `usecols`...") is for its Python callers, not for this file.
-        reason = str(exc).split("; use `usecols`")[0]
-        raise DataFormatError(f"{path}: not a CSV of numbers: {reason}") from exc
+        raise DataFormatError(f"{path}: not a CSV of numbers: {loadtxt_reason(exc)}") from exc
     if table.shape[0] == 0:
         raise DataFormatError(f"{path}: no rows")
     # Columns are named as in the file (as NumPy names them), a column of row numbers left out.

@@ -579,7 +579,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
                 values = np.loadtxt(text[skip:], delimiter=",", ndmin=2, quotechar='"')
         except ValueError as exc:
             raise DataFormatError(
-                f"{path}: not a CSV of numbers, one column per lead ({exc})"
+                f"{path}: not a CSV of numbers, one column per lead ({loadtxt_reason(exc)})"
             ) from exc
     else:
         raise DataFormatError(f"{path}: a signal file must end in .csv (or .csv.gz), .npy or .edf")
@@ -634,6 +634,25 @@ def _unquoted(field: str) -> str:
     if len(field) >= 2 and field[0] == field[-1] == '"':
         field = field[1:-1].replace('""', '"')
     return field
+
+
+def loadtxt_reason(exc: ValueError) -> str:
+    """NumPy's reason for refusing a CSV, told to the file's reader: the row of a value it
+    cannot read counted from 1, as every other message counts rows (NumPy counts those from 0,
+    though their columns from 1, and the rows of a changed column count from 1), without its
+    advice to Python callers ("use `usecols`...").
+
+    Examples
+    --------
+    >>> loadtxt_reason(ValueError("could not convert string 'x' to float64 at row 0, column 2."))
+    "could not convert string 'x' to float64 at row 1, column 2."
+    """
+    reason = str(exc).split("; use `usecols`")[0]
+    return re.sub(
+        r"(could not convert string .* at row )(\d+)(, column \d+)",
+        lambda m: f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}",
+        reason,
+    )
 
 
 def numbered_header(fields: Sequence[str]) -> bool:
