@@ -343,6 +343,24 @@ def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_p
         fetch_ptbdb(tmp_path, records=["s0010_re"], cache=False, download_if_missing=False)
 
 
+def test_ptb_records_of_no_known_patient_are_one_group_with_a_warning(ptbdb_dir, tmp_path):
+    # Flat, with no RECORDS listing: every record's group was "unknown", silently one patient.
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for ext in ("hea", "dat", "xyz"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / f"s0010_re.{ext}")
+    with pytest.warns(RuntimeWarning, match=r"the patient of 1 PTB record\(s\) is unknown "
+                      r"\(s0010_re: neither a RECORDS listing nor a folder"):  # fmt: skip
+        ptb = fetch_ptbdb(tmp_path, cache=False, download_if_missing=False)
+    assert set(ptb.groups) == {"unknown"}
+    # Listed, its patient is known, and nothing is said.
+    (folder / "RECORDS").write_text("patient001/s0010_re\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ptb = fetch_ptbdb(tmp_path, cache=False, download_if_missing=False)
+    assert set(ptb.groups) == {"patient001"}
+
+
 def test_ptbdb_record_named_twice_is_read_once(ptbdb_dir):
     named = ["s0010_re", "patient001/s0010_re", "s0010_re"]
     X, _ = fetch_ptbdb(ptbdb_dir.parent, records=named, cache=False, return_X_y=True)

@@ -199,7 +199,8 @@ def fetch_ptbdb(
         ``+ 10`` with ``template`` too, ``+ 12`` with ``zscores``);
         ``rr_features`` (n_beats, 7) R-R interval features (``rr_feature_names``); ``target`` (n_beats,) 0 healthy control,
         1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
-        (e.g. ``"patient001"``); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
+        (e.g. ``"patient001"``; ``"unknown"``, with a warning, for a record whose patient neither
+        the ``RECORDS`` listing nor its folder names); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
         ``excluded`` dict record -> diagnosis of the records left out; ``DESCR``.
     (data, target) : tuple if ``return_X_y`` is True
 
@@ -291,6 +292,18 @@ def fetch_ptbdb(
                 _cache.save(cache_path, arrays)
         patient = Path(record).parent.name or "unknown"
         parts.append((record, patient, _DIAGNOSES[diagnosis], arrays))
+    unknown = [record for record, patient, *_ in parts if patient == "unknown"]
+    if unknown:
+        # One group for all of them: no patient in two parts of a grouped split, and no word
+        # that the patients of "unknown" are not one.
+        warnings.warn(
+            f"the patient of {len(unknown)} PTB record(s) is unknown ({', '.join(unknown[:3])}"
+            f"{'...' if len(unknown) > 3 else ''}: neither a RECORDS listing nor a folder names "
+            "their patientNNN); their groups are 'unknown', one group. Put PhysioNet's RECORDS "
+            f"file in {folder}, or keep the records in their patient folders",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     if absent:
         warnings.warn(
             f"{len(absent)} of {len(listed)} PTB records are not in {folder}; "
