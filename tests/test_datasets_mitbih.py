@@ -389,3 +389,14 @@ def test_signal_too_short(tmp_path):
     wfdb.wrann("100", "atr", np.array([100, 300]), np.array(["N", "N"]), write_dir=str(folder))
     with pytest.raises(SignalError, match=r"record mitdb/100: too short"):
         fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+
+
+def test_records_201_and_202_are_one_patient(mitdb_dir):
+    """The database's directory: records 201 and 202 came from the same subject. Grouped by
+    record, a split could train on one and test on the other."""
+    two = fetch_mitbih(
+        mitdb_dir.parent, records=["201", "202", "100"], cache=False, download_if_missing=False
+    )
+    assert sorted(set(two.patient)) == ["100", "201"]
+    np.testing.assert_array_equal(two.patient == "201", np.isin(two.groups, ["201", "202"]))
+    np.testing.assert_array_equal(two.patient[two.groups == "100"], "100")

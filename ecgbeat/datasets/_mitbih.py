@@ -317,7 +317,8 @@ def fetch_mitbih(
         (n_beats, 7) float32 R-R interval features, columns named by ``rr_feature_names``;
         ``target`` (n_beats,) int64 AAMI labels 0..4; ``target_names`` ``["N", "S", "V", "F", "Q"]``; ``groups`` and ``record``
         (n_beats,) record name of each beat (the patient, except records 201 and 202 which are one
-        subject); ``r_peaks`` (n_beats,) R-peak sample at 360 Hz; ``symbol`` (n_beats,) the MIT-BIH
+        subject); ``patient`` (n_beats,) the subject of each beat: its record, but ``"201"`` for
+        record 202, to pass as ``groups`` where no patient may be on both sides; ``r_peaks`` (n_beats,) R-peak sample at 360 Hz; ``symbol`` (n_beats,) the MIT-BIH
         annotation symbol; ``lead`` dict record -> lead read; ``is_test`` (n_beats,) bool when a
         split is given; ``DESCR`` with the attribution. With ``detector``, also ``detection``:
         per-record true positives, false negatives and false positives (150 ms match), and
@@ -442,6 +443,7 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         rr_feature_names=list(RR_FEATURE_NAMES),
         groups=groups,
         record=groups.copy(),
+        patient=np.where(groups == "202", "201", groups),
         r_peaks=r_peaks,
         symbol=symbol,
         lead=leads,
