@@ -569,7 +569,8 @@ def classify_signal(
         cut["refine_radius"] = refine_radius
     signal, fs = check_signal(signal, fs, name=name)
     marks = None
-    if r_peaks is not None:
+    given = r_peaks is not None
+    if given:
         # Checked before the heart-rate warning reads their intervals: repeated peaks (a median
         # interval of 0) divided by zero there, and unordered ones warned of a negative rate.
         r_peaks = check_r_peaks(r_peaks, signal.size, name)
@@ -580,7 +581,7 @@ def classify_signal(
         # Found here, not in cut_beats, so that the quality check sees every peak: the last one
         # has no beat of its own, but its QRS complex is no noise.
         r_peaks = detect_r_peaks(signal, fs, method=detector)
-    _warn_if_implausible_rate(r_peaks, fs, name)
+    _warn_if_implausible_rate(r_peaks, fs, name, given=given)
     segments, rr = cut_beats(signal, fs, r_peaks, name=name, **cut)
     X = feature_rows(segments.beats, rr, **features)
     table = classified_table(
@@ -620,14 +621,22 @@ def _check_refine_radius(refine_radius) -> None:
 PLAUSIBLE_HEART_RATES = (30.0, 300.0)
 
 
-def _warn_if_implausible_rate(r_peaks, fs: float, name: str) -> None:
+def _warn_if_implausible_rate(r_peaks, fs: float, name: str, *, given: bool = False) -> None:
     """Warn when the R peaks come at a heart rate no recording has: a signal given a wrong
     sampling rate (a 360 Hz export read at 125 Hz beats at 25 a minute) is classified as
     plausible-looking nonsense, since the rate is the one thing the file does not say. Warn
     too when there is no R peak at all, or one: an empty table would look like a recording
-    without beats."""
+    without beats. ``given``: the R peaks came from the caller (annotations), not the detector,
+    whose causes the warning then does not suggest."""
     r_peaks = np.asarray(r_peaks)
-    if r_peaks.size == 0:
+    if given and r_peaks.size < 2:
+        warn_caller(
+            f"{name}: {'no R peak' if r_peaks.size == 0 else 'one R peak only'} given (in the "
+            "annotations, their beat symbols), so no beat to classify (a beat needs the next R "
+            "peak)",
+            UserWarning,
+        )
+    elif r_peaks.size == 0:
         warn_caller(
             f"{name}: no R peak found, so no beat to classify (a flat signal, another lead, "
             "or the wrong sampling rate?)",

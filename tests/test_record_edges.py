@@ -598,8 +598,13 @@ def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
         assert len(classify_signal(np.zeros(5000), 360, "mitbih")) == 0
     # One R peak gives no beat either (a beat needs the next one): it came without a word.
     ecg = _ecg(5.0)
+    one_bump = np.exp(-(((np.arange(5 * FS) / FS - 2.5) / 0.012) ** 2))
     with pytest.warns(UserWarning, match="one R peak only, so no beat to classify"):
-        assert len(classify_signal(ecg, FS, "mitbih", r_peaks=[100], quality=False)) == 0
+        assert len(classify_signal(one_bump, FS, "mitbih", quality=False)) == 0
+    # R peaks given (annotations) are not blamed on a flat signal or the lead: they are few.
+    for given in ([100], []):
+        with pytest.warns(UserWarning, match=r"R peak.* given \(in the annotations, their beat"):
+            assert len(classify_signal(ecg, FS, "mitbih", r_peaks=given, quality=False)) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         assert len(classify_signal(ecg, FS, "mitbih", r_peaks=[100, 300], quality=False)) == 1
