@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from ecgbeat import HeartbeatCNNClassifier
@@ -36,6 +37,11 @@ EXPECTED_FAILURES: dict[str, str] = {
     expected_failed_checks=lambda estimator: EXPECTED_FAILURES,
 )
 def test_sklearn_compatible_estimator(estimator, check):
+    if check.func.__name__ == "check_classifiers_train":
+        # It asks for a training accuracy above 0.83 on blobs. After 16 epochs that was 0.5 to
+        # 0.98 from one seed (or one CPU's rounding, or bfloat16) to the next: under 0.83 in 4
+        # of 24 fits of seeds 0-7. After two cycles of 16 epochs, 0.90 at the lowest in 32.
+        estimator = clone(estimator).set_params(epochs=32)
     check(estimator)
 
 
