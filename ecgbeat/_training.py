@@ -278,6 +278,17 @@ def epoch_indices(tf, y: np.ndarray, rates: np.ndarray, seed: int):
     return indices.shuffle(n_drawn, seed=seed, reshuffle_each_iteration=True)
 
 
+def _softmax_logits(probabilities):
+    """The logits of a softmax's output tensor, as TensorFlow's Keras finds them; else None."""
+    logits = getattr(probabilities, "_keras_logits", None)
+    if logits is not None:
+        return logits
+    op = getattr(probabilities, "op", None)
+    if op is not None and getattr(op, "type", None) == "Softmax" and len(op.inputs) == 1:
+        return op.inputs[0]
+    return None
+
+
 def _prior_shifted_crossentropy(keras_module, n_classes: int):
     """Cross-entropy for training on undersampled classes, as a Keras loss.
 
@@ -299,8 +310,15 @@ def _prior_shifted_crossentropy(keras_module, n_classes: int):
 
         def call(self, y_true, y_pred):
             y_true = ops.reshape(ops.cast(y_true, "int32"), (-1, 1))
-            # Probabilities in, like Keras' own loss for a softmax output, clipped the same way.
-            log_shifted = ops.log(ops.clip(y_pred, 1e-7, 1.0)) + self.log_rates
+            logits = _softmax_logits(y_pred)
+            if logits is not None:
+                # As Keras' own loss does for a softmax output: from its logits. Clipped
+                # probabilities give no gradient where the network is sure and wrong (a new
+                # head on a pretrained network can start so), and such a fit never moved.
+                log_probabilities = ops.log_softmax(ops.cast(logits, y_pred.dtype), axis=-1)
+            else:
+                log_probabilities = ops.log(ops.clip(y_pred, 1e-7, 1.0))
+            log_shifted = log_probabilities + self.log_rates
             picked = ops.take_along_axis(log_shifted, y_true, axis=-1)[:, 0]
             return ops.logsumexp(log_shifted, axis=-1) - picked
 

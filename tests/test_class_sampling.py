@@ -195,3 +195,27 @@ def test_undersampling_is_the_default_and_none_draws_every_beat():
 def test_models_saved_before_sampling_existed_say_they_used_every_beat():
     clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
     assert clf.sampling_rates_.tolist() == [1.0] * 5
+
+
+def test_the_loss_moves_a_network_that_is_sure_and_wrong():
+    # From clipped probabilities the loss had no gradient there: a new head on a pretrained
+    # network that started so never moved (whether it did start so depended on the CPU's
+    # rounding of the pretrained weights).
+    import tensorflow as tf
+
+    from ecgbeat._backend import import_keras
+    from ecgbeat._training import _prior_shifted_crossentropy
+
+    keras = import_keras()
+    loss = _prior_shifted_crossentropy(keras, 2)
+    logits = tf.Variable([[40.0, -40.0]])
+
+    @tf.function
+    def value_and_gradient():
+        with tf.GradientTape() as tape:
+            value = loss(tf.constant([1]), keras.activations.softmax(logits))
+        return value, tape.gradient(value, logits)
+
+    value, gradient = value_and_gradient()
+    assert float(value) == pytest.approx(80.0, rel=1e-5)
+    np.testing.assert_allclose(gradient.numpy(), [[1.0, -1.0]], atol=1e-6)
