@@ -789,3 +789,22 @@ def test_progress_bar_only_when_asked(user_home, capsys):
     assert "MIT-BIH" not in capsys.readouterr().err  # stderr is not a terminal under pytest
     fetch_mitbih(user_home, records=["100"], cache=False, download_if_missing=False, progress=True)
     assert "MIT-BIH" in capsys.readouterr().err
+
+
+def test_the_sample_gives_what_fetch_mitbih_gives():
+    from ecgbeat.datasets import load_sample
+
+    sample = load_sample()
+    assert sample.r_peaks.dtype == np.int64  # stored as int32; fetch_mitbih's are int64
+    np.testing.assert_array_equal(
+        sample.patient, np.where(sample.record == "202", "201", sample.record)
+    )
+
+
+def test_target_names_given_in_an_array_come_back_as_plain_text(kaggle_dir):
+    from ecgbeat.datasets import load_heartbeat_csv
+
+    names = np.array(["N", "S", "V", "F", "Q"])
+    data = load_heartbeat_csv(kaggle_dir / "mitbih_test_first10.csv", target_names=names)
+    assert data.target_names == ["N", "S", "V", "F", "Q"]
+    assert all(type(name) is str for name in data.target_names)

@@ -99,7 +99,8 @@ def load_heartbeat_csv(
     return Bunch(
         data=data,
         target=target,
-        target_names=list(target_names),
+        # Plain str, not NumPy's np.str_, for names given in an array.
+        target_names=[str(n) if isinstance(n, str) else n for n in target_names],
         DESCR=f"Heartbeats read from {path} (Kaggle CSV layout: {beat_length} samples + label).",
     )
 

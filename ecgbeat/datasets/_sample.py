@@ -31,8 +31,8 @@ def load_sample(*, return_X_y: bool = False):
     -------
     data : Bunch
         ``data`` (n_beats, 187) float32 in [0, 1]; ``target`` (n_beats,) int64 AAMI labels;
-        ``target_names``; ``groups`` and ``record`` record of each beat; ``r_peaks`` R-peak sample
-        at 360 Hz; ``symbol`` MIT-BIH annotation symbol; ``DESCR``.
+        ``target_names``; ``groups`` and ``record`` record of each beat; ``patient`` its subject,
+        as :func:`fetch_mitbih` gives it; ``r_peaks`` (n_beats,) int64 R-peak sample at 360 Hz; ``symbol`` MIT-BIH annotation symbol; ``DESCR``.
     (data, target) : tuple if ``return_X_y`` is True
 
     Examples
@@ -57,7 +57,8 @@ def load_sample(*, return_X_y: bool = False):
         target_names=list(AAMI_CLASSES),
         groups=arrays["record"],
         record=arrays["record"].copy(),
-        r_peaks=arrays["r_peaks"],
+        patient=np.where(arrays["record"] == "202", "201", arrays["record"]),
+        r_peaks=arrays["r_peaks"].astype(np.int64),  # as fetch_mitbih's (stored as int32)
         symbol=arrays["symbol"],
         DESCR=(folder / f"{SAMPLE_NAME}.txt").read_text(encoding="utf-8"),
     )
