@@ -120,6 +120,21 @@ def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
         ) from exc
 
 
+def content_suffix(path: str | os.PathLike) -> str:
+    """The suffix that says what a file holds, in lower case: that of ``100.csv.gz`` is
+    ``.csv`` (ecgbeat writes its tables compressed when their name says so).
+
+    Examples
+    --------
+    >>> [content_suffix(p) for p in ("a.CSV", "a.csv.GZ", "a.json.xz", "a.gz", "mitdb/100")]
+    ['.csv', '.csv', '.json', '', '']
+    """
+    stem, suffix = os.path.splitext(os.fspath(path))
+    if suffix.lower() in COMPRESSED_SUFFIXES:
+        suffix = os.path.splitext(stem)[1]
+    return suffix.lower()
+
+
 def is_csv(path: str | os.PathLike) -> bool:
     """Whether ``path`` names a CSV file, compressed (``beats.csv.gz``) or not, in any case.
 
@@ -128,7 +143,4 @@ def is_csv(path: str | os.PathLike) -> bool:
     >>> [is_csv(p) for p in ("a.csv", "a.CSV.GZ", "a.csv.bz2", "a.gz", "mitdb/100")]
     [True, True, True, False, False]
     """
-    stem, suffix = os.path.splitext(os.fspath(path))
-    if suffix.lower() in COMPRESSED_SUFFIXES:
-        suffix = os.path.splitext(stem)[1]
-    return suffix.lower() == ".csv"
+    return content_suffix(path) == ".csv"

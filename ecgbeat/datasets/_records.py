@@ -17,7 +17,7 @@ from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import import_wfdb
 from ecgbeat.datasets._compressed import (
-    COMPRESSED_SUFFIXES,
+    content_suffix,
     decompression_errors,
     is_csv,
     open_text,
@@ -239,15 +239,6 @@ _NOT_RECORD_FILES = {
 }  # fmt: skip
 
 
-def _kind_suffix(file: Path) -> str:
-    """The suffix that says what a file is, in lower case: that of ``100.csv.gz`` is ``.csv``
-    (ecgbeat writes its tables compressed when their name says so)."""
-    stem, suffix = os.path.splitext(file.name)
-    if suffix.lower() in COMPRESSED_SUFFIXES:
-        suffix = os.path.splitext(stem)[1]
-    return suffix.lower()
-
-
 def record_files(record: str | os.PathLike) -> list[Path]:
     r"""The files of a WFDB record on disk: the files of its name (header, signals, annotations;
     not tables, pictures or other files that tools write beside it, such as ``100.csv``,
@@ -277,7 +268,7 @@ def record_files(record: str | os.PathLike) -> list[Path]:
     files = {
         file
         for file in path.parent.glob(glob.escape(path.name) + ".*")
-        if _kind_suffix(file) not in _NOT_RECORD_FILES
+        if content_suffix(file.name) not in _NOT_RECORD_FILES
     }
     try:
         header = read_header(path, path.name)
