@@ -45,15 +45,16 @@ def check_loader_params(
     detector,
     refine_radius,
     cache,
-    segment_params: dict,
     detector_optional: bool,
-) -> None:
+    **segment_params,
+) -> dict:
     """Refuse the loaders' parameters that would only fail once a record is read: before
     anything is downloaded, and even when the beats come from the cache.
 
     ``segment_params``: the keywords of :func:`ecgbeat.beats.segment_beats` (``target_fs``,
     ``beat_length``...); ``detector_optional``: whether ``detector=None`` (annotated R peaks)
-    is allowed.
+    is allowed. Returns how the beats are cut: ``refine_radius`` and ``segment_params``, the
+    keywords of :func:`ecgbeat.beats.cut_beats` (with the rest, the cache's key).
     """
     from ecgbeat.beats import check_segment_params
     from ecgbeat.datasets._records import _wanted_leads
@@ -73,6 +74,7 @@ def check_loader_params(
         )
     if cache is not None and not isinstance(cache, bool | str | os.PathLike):
         raise ValueError(f"cache must be True, False or the path of a folder, got {cache!r}")
+    return {"refine_radius": refine_radius, **segment_params}
 
 
 def import_wfdb():

@@ -338,24 +338,19 @@ def fetch_mitbih(
     """
     check_feature_layout(rhythm, template, zscores)
     selected = _select_records(records, split, subset)
-    # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
-    segment_params = {
-        "target_fs": target_fs,
-        "beat_length": beat_length,
-        "window_seconds": window_seconds,
-        "segment_factor": segment_factor,
-        "before_r": before_r,
-    }
     # Before any download: a wrong value failed only once the records were fetched and read.
-    check_loader_params(
+    cut_params = check_loader_params(
         lead=lead,
         detector=detector,
         refine_radius=refine_radius,
         cache=cache,
-        segment_params=segment_params,
         detector_optional=True,
+        target_fs=target_fs,
+        beat_length=beat_length,
+        window_seconds=window_seconds,
+        segment_factor=segment_factor,
+        before_r=before_r,
     )
-    cut_params = {"refine_radius": refine_radius, **segment_params}
     home = get_data_home(data_home)
     folder = home / _DATABASE
     _ensure_files(folder, selected, download_if_missing, base_url)

@@ -214,21 +214,18 @@ def fetch_ptbdb(
     ['healthy control', 'myocardial infarction']
     """
     check_feature_layout(rhythm, template, zscores)
-    segment_params = {
-        "target_fs": target_fs,
-        "beat_length": beat_length,
-        "window_seconds": window_seconds,
-        "segment_factor": segment_factor,
-        "before_r": before_r,
-    }
     # Before any download: a wrong value failed only once the records were fetched and read.
-    check_loader_params(
+    cut_params = check_loader_params(
         lead=lead,
         detector=detector,
         refine_radius=refine_radius,
         cache=cache,
-        segment_params=segment_params,
         detector_optional=False,
+        target_fs=target_fs,
+        beat_length=beat_length,
+        window_seconds=window_seconds,
+        segment_factor=segment_factor,
+        before_r=before_r,
     )
     home = get_data_home(data_home)
     folder = home / _DATABASE
@@ -242,8 +239,7 @@ def fetch_ptbdb(
             "--no-download)",
         )
     listed = _record_list(folder, records, download_if_missing, base_url)
-    # How beats are cut (keyword arguments of cut_beats); with the rest, the cache key.
-    cut_params = {"refine_radius": refine_radius, **segment_params}
+    # The cache's key: the database, lead and detector, and how the beats are cut.
     params = {
         "database": _DATABASE,
         "lead": lead,
