@@ -151,7 +151,8 @@ class StreamClassifier:
     ValueError
         If ``fs`` is not a number of Hz of at least ``ecgbeat.signals.MIN_FS`` (40), or the
         classifier's columns are none that a recording gives (its beats not of 187 samples, or
-        feature columns other than a recording's).
+        feature columns other than a recording's), or ``quality`` or ``low_latency`` is not
+        True or False.
     sklearn.exceptions.NotFittedError
         If the classifier is not fitted.
 
@@ -200,6 +201,9 @@ class StreamClassifier:
         self.name = str(name)
         self.lead = str(lead)
         self.quality = check_flag(quality, "quality")
+        # Text is truthy: low_latency="no" ran the network in ONNX Runtime (or asked for it to
+        # be installed) without a word, as quality="no" marked the beats.
+        low_latency = check_flag(low_latency, "low_latency")
         cut = beat_cutting(self.classifier)
         n_columns = _BEAT_SAMPLES + int(self.classifier.get_params().get("n_rr_features", 0))
         n_read = getattr(self.classifier, "n_features_in_", n_columns)

@@ -193,6 +193,15 @@ def test_bad_input_is_named(record_119, default_model):
         stream.update(signal[:10])
 
 
+def test_low_latency_must_be_true_or_false():
+    # Text is truthy: low_latency="no" turned ONNX Runtime on, and failed on a classifier that
+    # has no Keras network to export, naming none of this.
+    for flag in ("no", "False", 0, None):
+        with pytest.raises(ValueError, match=r"low_latency must be True or False, got"):
+            StreamClassifier(360, _Recorder(), low_latency=flag)
+    assert StreamClassifier(360, _Recorder(), low_latency=np.False_).classifier is not None
+
+
 def test_low_latency_gives_the_networks_probabilities(record_119, default_model):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tf2onnx")
