@@ -73,6 +73,8 @@ class LowLatencyPredictor:
         If ``onnxruntime`` or ``tf2onnx`` is not installed.
     sklearn.exceptions.NotFittedError
         If ``classifier`` is not fitted.
+    TypeError
+        If ``classifier`` has no Keras network (``model_``): another kind of estimator.
 
     Notes
     -----
@@ -94,6 +96,13 @@ class LowLatencyPredictor:
         if not is_integer(threads) or threads < 1:
             raise ValueError(f"threads must be an integer >= 1, got {threads!r}")
         check_is_fitted(classifier)
+        if getattr(classifier, "model_", None) is None:
+            # Any other fitted estimator failed on a missing n_features_in_ or model_ (an
+            # AttributeError that named neither the predictor nor what it needs).
+            raise TypeError(
+                "LowLatencyPredictor exports a fitted HeartbeatCNNClassifier's Keras network "
+                f"(its model_); {type(classifier).__name__} has none"
+            )
         _import_runtime()
         self.threads = int(threads)
         self.classes_ = np.asarray(classifier.classes_)

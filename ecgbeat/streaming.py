@@ -155,6 +155,9 @@ class StreamClassifier:
         True or False.
     sklearn.exceptions.NotFittedError
         If the classifier is not fitted.
+    TypeError
+        With ``low_latency``, if the classifier has no Keras network to export (another kind
+        of estimator than HeartbeatCNNClassifier).
 
     Notes
     -----

@@ -117,6 +117,16 @@ def test_rows_that_overflow_inside_the_network_are_an_error_not_nan():
     assert np.isfinite(predictor.predict_proba(X[[0, 2]])).all()
 
 
+def test_a_classifier_without_a_keras_network_is_named():
+    # Another fitted estimator (a StreamClassifier's, with low_latency=True) failed on its
+    # missing model_, an AttributeError naming neither the predictor nor what it needs.
+    from sklearn.dummy import DummyClassifier
+
+    dummy = DummyClassifier().fit(np.zeros((4, 187)), [0, 1, 0, 1])
+    with pytest.raises(TypeError, match=r"Keras network \(its model_\); DummyClassifier has none"):
+        LowLatencyPredictor(dummy)
+
+
 def test_a_missing_runtime_names_the_extra(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now fails
     with pytest.raises(ImportError, match=r"tf2onnx: pip install .*\[onnx\]"):
