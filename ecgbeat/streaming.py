@@ -231,9 +231,10 @@ class StreamClassifier:
             self._predictor = LowLatencyPredictor(self.classifier)
         else:
             self._predictor = self.classifier
-        # The probabilities' dtype, given to tables without beats too: classified_table's empty
-        # probabilities are float64, and joined with ONNX Runtime's float32 ones they would make
-        # an update's dtype depend on how its hops fell.
+        # The probabilities' dtype, given to every table: classified_table's empty probabilities
+        # are float64, and joined with a network's float32 ones (ONNX Runtime's, or any
+        # classifier's that returns float32) they made an update's dtype depend on how its
+        # hops fell. float32 probabilities are float64 ones exactly, so no value changes.
         self._proba_dtype = np.float32 if low_latency else np.float64
         seconds = self._samples
         self._hop, self._context = seconds(HOP_SECONDS), seconds(CONTEXT_SECONDS)
@@ -507,8 +508,7 @@ class StreamClassifier:
             fs=self.fs,
             lead=self.lead,
         )
-        if not rows:
-            table.proba = table.proba.astype(self._proba_dtype)
+        table.proba = np.asarray(table.proba).astype(self._proba_dtype, copy=False)
         if self.quality:
             table.readable = np.asarray([ok for _, ok in out], dtype=bool)
         return table

@@ -227,6 +227,24 @@ def test_low_latency_probabilities_are_float32_whatever_the_chunks(default_model
     assert [table.proba.dtype for table in tables] == [np.float32] * 4
 
 
+def test_probabilities_of_one_dtype_whatever_the_classifiers_and_chunks():
+    # A classifier giving float32 probabilities (a Keras model wrapped by scikeras): a table of
+    # one hop with beats was float32, one of several hops or none float64, by the chunks.
+    class Float32(_Recorder):
+        def predict_proba(self, X):
+            return super().predict_proba(X).astype(np.float32)
+
+    fs = 250
+    ecg, _ = _rhythm_with_a_pause(fs, pause_seconds=3)
+    stream = StreamClassifier(fs, Float32())
+    # No samples; 12 s (hops with beats and without); one hop with a beat; the rest; the end.
+    tables = [stream.update(ecg[:0]), stream.update(ecg[: 12 * fs])]
+    tables.append(stream.update(ecg[12 * fs : 12 * fs + fs // 2]))
+    tables += [stream.update(ecg[12 * fs + fs // 2 :]), stream.finish()]
+    assert [len(table) > 0 for table in tables] == [False, True, True, True, False]
+    assert [table.proba.dtype for table in tables] == [np.float64] * 5
+
+
 def test_a_stream_shorter_than_a_beat_has_no_beats(default_model):
     fs = 360
     t = np.arange(round(1.2 * fs)) / fs
