@@ -1130,6 +1130,18 @@ def test_train_replaces_a_model_only_with_force(capsys, sample_csv, tiny_model, 
     assert code == 0 and path.read_bytes() != tiny_model.read_bytes()
 
 
+def test_train_never_writes_over_the_model_it_starts_from(capsys, sample_csv, tiny_model, tmp_path):
+    # With --force the start was replaced by its fine-tune, whose card then named itself as its
+    # start: the start, and what it had trained on, were gone.
+    path = tmp_path / "model.keras"
+    path.write_bytes(tiny_model.read_bytes())
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "1", "--max-beats", "50"]
+    argv += ["--force", "--pretrained", str(path), "-o", str(tmp_path / "." / "model.keras")]
+    code, _, err = _run(capsys, *argv)
+    assert code == 2 and "is the --pretrained model" in err
+    assert path.read_bytes() == tiny_model.read_bytes()
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mitdb_dir, tmp_path):
     (tmp_path / "folder.keras").mkdir()
     (tmp_path / "file").write_text("a file")

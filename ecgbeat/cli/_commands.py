@@ -110,6 +110,16 @@ def cmd_train(args) -> int:
     if args.freeze_conv and args.pretrained is None:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     check_data_options(args)
+    if (
+        args.pretrained is not None
+        and Path(args.output).resolve() == Path(args.pretrained).resolve()
+    ):
+        # With --force the start was replaced by its own fine-tune, whose card then says it was
+        # fine-tuned from itself: what the start trained on (evaluate's caution) was lost with it.
+        raise UsageError(
+            f"--output {args.output} is the --pretrained model: ecgbeat never writes over the "
+            "model it starts from; give another file name"
+        )
     # Before the training: a folder, even with --force, or a place that takes no file.
     check_writable(args.output, "--output")
     if Path(args.output).exists() and not args.force:
