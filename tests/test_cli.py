@@ -295,11 +295,20 @@ def test_train_refuses_an_architecture_other_than_the_starts(capsys, tmp_path):
     assert not path.exists()
 
 
-@pytest.mark.parametrize("bad", ["0.5", "many"])
+@pytest.mark.parametrize("bad", ["0.5", "many", "inf", "1e400"])
 def test_train_refuses_a_bad_max_class_ratio(capsys, bad):
     code, _, err = _run(capsys, "train", "--data", "x.csv", "--max-class-ratio", bad)
     assert code == 2
     assert "argument --max-class-ratio: " in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("bad", ["-1", str(2**32), "1.5"])
+def test_train_refuses_a_seed_that_numpy_does_not_take(capsys, bad):
+    # Taken, then refused by the estimator once the data were read (exit 1, naming the Python
+    # parameter random_state rather than the option).
+    code, _, err = _run(capsys, "train", "--data", "x.csv", "--random-state", bad)
+    assert code == 2
+    assert "argument --random-state: " in err and "Traceback" not in err
 
 
 def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_csv):

@@ -122,6 +122,24 @@ def _class_ratio(text: str) -> float | None:
         raise argparse.ArgumentTypeError(f"not a number or 'none': {text!r}") from None
     if not value >= 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    if not math.isfinite(value):
+        # The estimator refuses it, but only once the data are loaded, naming its parameter.
+        raise argparse.ArgumentTypeError(f"must be a finite number or 'none', got {text}")
+    return value
+
+
+#: The seeds that NumPy (and so the estimator's random_state) takes.
+_MAX_SEED = 2**32 - 1
+
+
+def _seed(text: str) -> int:
+    """``--random-state``, checked as the estimator checks it, before the data are loaded."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if not 0 <= value <= _MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to {_MAX_SEED}, got {value}")
     return value
 
 
@@ -367,7 +385,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--random-state",
-        type=int,
+        type=_seed,
         default=0,
         help="seed of the validation split, the draws and the network (default: 0); the same "
         "seed gives the same model on the same kind of CPU",
