@@ -36,6 +36,7 @@ import json
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -221,6 +222,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
+        zlib.error,  # a damaged compressed entry, before its CRC is checked
         EOFError,
         OSError,
         UnicodeDecodeError,

@@ -386,6 +386,21 @@ def test_truncated_file_is_refused(saved, tmp_path, keep):
         HeartbeatCNNClassifier.load(path)
 
 
+def test_a_damaged_compressed_entry_is_a_model_file_error(saved, tmp_path):
+    # zlib's own error escaped (the CLI: "error: Error -3 while decompressing data"), naming
+    # neither the file nor what was wrong with it.
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("ecgbeat.json")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start] |= 0b110  # the first block's type: 3, which deflate reserves
+    path = tmp_path / "damaged.keras"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match=r"damaged\.keras' is damaged or not a model file"):
+        HeartbeatCNNClassifier.load(path)
+
+
 def test_an_older_format_cannot_skip_the_metadata_digest(saved, tmp_path):
     # Version 1 had no digest of the metadata: a file claiming it could carry edited metadata.
     contents = entries(saved)
