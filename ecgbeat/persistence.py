@@ -223,6 +223,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
         zlib.error,  # a damaged compressed entry, before its CRC is checked
+        NotImplementedError,  # an entry compressed by a method that zipfile does not read
+        RuntimeError,  # an encrypted entry (and RecursionError, deeply nested JSON)
         EOFError,
         OSError,
         UnicodeDecodeError,
@@ -230,7 +232,6 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         KeyError,
         ValueError,
         TypeError,
-        RecursionError,
     ) as error:
         if isinstance(error, ModelFileError):
             raise

@@ -401,6 +401,32 @@ def test_a_damaged_compressed_entry_is_a_model_file_error(saved, tmp_path):
         HeartbeatCNNClassifier.load(path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [(8, 99, "compression method is not supported"), (6, 1, "is encrypted")],
+)
+def test_an_entry_that_zipfile_cannot_read_is_a_model_file_error(
+    saved, tmp_path, field, value, why
+):
+    # NotImplementedError and RuntimeError escaped: not a ModelFileError, no file named.
+    import struct
+
+    data = bytearray(saved.read_bytes())
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("ecgbeat.json")
+    central = data.index(b"ecgbeat.json", data.index(b"PK\x01\x02")) - 46
+    # The same field of the local header and of the central directory's entry (2 bytes more
+    # in: its "version made by"): the compression method, or the flags (bit 0: encrypted).
+    for at in (info.header_offset + field, central + field + 2):
+        data[at : at + 2] = struct.pack("<H", value)
+    path = tmp_path / "odd.keras"
+    path.write_bytes(bytes(data))
+    with pytest.raises(
+        ModelFileError, match=rf"odd\.keras' is damaged or not a model file: .*{why}"
+    ):
+        HeartbeatCNNClassifier.load(path)
+
+
 def test_an_older_format_cannot_skip_the_metadata_digest(saved, tmp_path):
     # Version 1 had no digest of the metadata: a file claiming it could carry edited metadata.
     contents = entries(saved)
