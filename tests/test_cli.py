@@ -275,6 +275,31 @@ def test_train_from_a_rhythm_model_cuts_the_beats_as_it_reads_them(capsys, mitdb
     assert code == 1 and "a CSV of beats has no recording to take R-R intervals" in err
 
 
+def test_a_fine_tune_names_its_saved_start_wherever_it_is_evaluated(
+    capsys, sample_csv, tiny_model, tmp_path, monkeypatch
+):
+    # The card named the start as typed ("start.keras"): evaluated from another folder, that
+    # named no file (or another model), and the caution that the start had learned from the
+    # beats was lost.
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.cli._commands import _trained_on
+
+    start = HeartbeatCNNClassifier.load(tiny_model)
+    start.model_card_["data"] = {"source": "MIT-BIH", "split": "random"}
+    (tmp_path / "a").mkdir()
+    start.save(tmp_path / "a" / "start.keras")
+    monkeypatch.chdir(tmp_path / "a")
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "1", "--max-beats", "50"]
+    code, _, err = _run(capsys, *argv, "--pretrained", "start.keras", "-o", "tuned.keras")
+    assert code == 0, err
+    monkeypatch.chdir(tmp_path)
+    tuned = HeartbeatCNNClassifier.load(tmp_path / "a" / "tuned.keras")
+    assert tuned.model_card_["fine_tuned_from"] == str(tmp_path / "a" / "start.keras")
+    assert tuned.pretrained == "start.keras"  # the parameter as given, as the command is
+    caution = _trained_on(tuned, "inter-patient", "test", None)
+    assert caution is not None and "it was fine-tuned from" in caution
+
+
 def test_ctrl_c_is_told_with_the_command_and_exit_status_130(capsys, monkeypatch):
     from ecgbeat.cli import _commands
 

@@ -103,6 +103,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.pretrained import list_pretrained
 
     if not args.output.endswith(".keras"):
         raise UsageError(f"--output must end in .keras, got {args.output}")
@@ -181,8 +182,13 @@ def cmd_train(args) -> int:
         part = inter_patient_part("train") if data["split"] == "inter-patient" else MITBIH_RECORDS
         data["records"] = sorted({str(r) for r in args.records} & set(part))
     # What the fit kept of the start's card (how the beats are cut, fine_tuned_from) holds.
+    card = getattr(clf, "model_card_", None) or {}
+    if args.pretrained is not None and args.pretrained not in list_pretrained():
+        # A saved start as an absolute path: evaluate reads its card to tell what it learned
+        # from, and a relative one read from another folder named no file, or another model.
+        card["fine_tuned_from"] = str(Path(args.pretrained).absolute())
     clf.model_card_ = {
-        **(getattr(clf, "model_card_", None) or {}),
+        **card,
         "target_names": names,
         "data": data,
         # As typed (argv starts with the options before 'train', and 'train' itself), quoted so
