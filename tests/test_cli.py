@@ -129,6 +129,17 @@ def test_unknown_model_is_a_clear_error(capsys):
     assert "model file missing/model.keras not found" in err
 
 
+def test_a_model_file_named_without_a_folder_or_suffix_is_read(
+    capsys, tiny_model, sample_csv, tmp_path, monkeypatch
+):
+    # It was taken for a shipped name: "no model named 'backup'", though the file was there.
+    (tmp_path / "backup").write_bytes(tiny_model.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    code, out, err = _run(capsys, "-q", "evaluate", "backup", "--data", str(sample_csv), "--json")
+    assert code == 0, err
+    assert json.loads(out)["n_beats"] == 250
+
+
 def test_bad_input_files_are_clear_errors(capsys, tiny_model, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("1,2,3\n")

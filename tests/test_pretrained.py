@@ -232,7 +232,9 @@ def test_model_cards_are_reached_by_name_only_and_damage_is_named(tmp_path, monk
         pretrained.model_card("mitbih-ds1")
 
 
-def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tmp_path):
+def test_a_model_file_is_recognised_by_its_content_not_its_name(
+    source_model, tmp_path, monkeypatch
+):
 
     path, clf = source_model
     h5 = tmp_path / "model.h5"
@@ -240,6 +242,12 @@ def test_a_model_file_is_recognised_by_its_content_not_its_name(source_model, tm
     X, _ = make_synthetic_beats(n_per_class=5)
     np.testing.assert_array_equal(
         HeartbeatCNNClassifier.load(h5).predict_proba(X), clf.predict_proba(X)
+    )
+    # Named as a relative path without a folder: from_pretrained read it as a shipped name
+    # ("no pretrained model named 'model.h5'"), though load reads it.
+    monkeypatch.chdir(tmp_path)
+    np.testing.assert_array_equal(
+        HeartbeatCNNClassifier.from_pretrained("model.h5").predict_proba(X), clf.predict_proba(X)
     )
     hdf5 = tmp_path / "legacy.h5"
     hdf5.write_bytes(b"\x89HDF\r\n\x1a\n" + bytes(1000))  # an HDF5 signature, not ours

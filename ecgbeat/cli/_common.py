@@ -128,7 +128,12 @@ def load_classifier(name_or_path: str, args):
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.pretrained import list_pretrained
 
-    looks_like_path = name_or_path.endswith(".keras") or os.sep in name_or_path
+    # As ecgbeat.pretrained.load: a shipped name first, then any file (a model.h5 copy too).
+    looks_like_path = (
+        name_or_path.endswith(".keras")
+        or os.sep in name_or_path
+        or (name_or_path not in list_pretrained() and os.path.lexists(name_or_path))
+    )
     if not looks_like_path and name_or_path not in list_pretrained():
         shipped = ", ".join(list_pretrained()) or "none"
         raise CommandError(

@@ -128,14 +128,22 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     Parameters
     ----------
     name_or_path : str or path-like
-        A name from :func:`list_pretrained`, or the path of a ``.keras`` file.
+        A name from :func:`list_pretrained`, or the path of a file saved with
+        ``HeartbeatCNNClassifier.save`` (a name that is both means the shipped model).
 
     Returns
     -------
     PretrainedModel
     """
     name = str(name_or_path)
-    is_path = isinstance(name_or_path, os.PathLike) or name.endswith(".keras") or os.sep in name
+    # A shipped name first; any other name of a file is a path ('model.h5' in the working folder
+    # was "no pretrained model named 'model.h5'", though HeartbeatCNNClassifier.load reads it).
+    is_path = (
+        isinstance(name_or_path, os.PathLike)
+        or name.endswith(".keras")
+        or os.sep in name
+        or (name not in list_pretrained() and os.path.lexists(name))
+    )
     path = Path(name_or_path) if is_path else _verified_path(name)
     model, metadata = read_model_file(path)
     # The network says what it is; a file's parameters could say otherwise (written before save
