@@ -311,6 +311,27 @@ def test_a_fine_tune_names_its_saved_start_wherever_it_is_evaluated(
     assert caution is not None and "it was fine-tuned from" in caution
 
 
+def test_a_fine_tune_under_other_class_names_keeps_no_normal_class_of_the_start(
+    capsys, sample_csv, tiny_model, tmp_path
+):
+    # The start's normal class "N" was kept with its labels 0..4, though the data named them
+    # a..e: every predict then refused the model ("normal class 'N' is not one of ...").
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.records import resolve_class_names, resolve_normal_class
+
+    start = HeartbeatCNNClassifier.load(tiny_model)
+    start.model_card_["normal_class"] = "N"
+    start.save(tmp_path / "start.keras")
+    argv = ["-q", "train", "--data", str(sample_csv), "--epochs", "1", "--max-beats", "50"]
+    argv += ["--class-names", "a,b,c,d,e", "--pretrained", str(tmp_path / "start.keras")]
+    code, _, err = _run(capsys, *argv, "-o", str(tmp_path / "tuned.keras"))
+    assert code == 0, err
+    tuned = HeartbeatCNNClassifier.load(tmp_path / "tuned.keras")
+    names = resolve_class_names(tuned)
+    assert names == ["a", "b", "c", "d", "e"]
+    assert resolve_normal_class(tuned, names, None) is None
+
+
 def test_ctrl_c_is_told_with_the_command_and_exit_status_130(capsys, monkeypatch):
     from ecgbeat.cli import _commands
 

@@ -187,6 +187,10 @@ def cmd_train(args) -> int:
         # A saved start as an absolute path: evaluate reads its card to tell what it learned
         # from, and a relative one read from another folder named no file, or another model.
         card["fine_tuned_from"] = str(Path(args.pretrained).absolute())
+    if card.get("normal_class") not in (None, *names):
+        # The start's normal class, kept with its labels, is a name of the start's data: under
+        # these data's names it names no class, and predict refused the model for it.
+        del card["normal_class"]
     clf.model_card_ = {
         **card,
         "target_names": names,
