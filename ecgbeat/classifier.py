@@ -1050,6 +1050,14 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             params["callbacks"] = None  # live callback objects are not data; they are not saved
         if isinstance(self.random_state, np.random.RandomState):
             params["random_state"] = _random_state_as_data(self.random_state)
+        if isinstance(params.get("class_weight"), dict):
+            # A key equal to a class but of another type (3.0 for the class 3, 0 for False), as
+            # fit took it, is written as that class: JSON keeps keys as text, and load reads
+            # them back by the classes' text ("3.0" matched no class and stayed text).
+            own = {label: label for label in self.classes_.tolist()}
+            params["class_weight"] = {
+                own.get(key, key): weight for key, weight in params["class_weight"].items()
+            }
         classes = self.classes_
         as_objects = classes.dtype == object
         if as_objects:

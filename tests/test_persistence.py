@@ -213,6 +213,26 @@ def test_a_class_weight_dict_loads_with_the_labels_own_keys(tmp_path):
     clone(restored).fit(X, y)
 
 
+@pytest.mark.parametrize(
+    ("labels", "class_weight"),
+    [(lambda y: y, {3.0: 1.0, 7.0: 2.5}), (lambda y: y == 7, {0: 1.0, 1: 2.5})],
+    ids=["float-keys-of-int-classes", "int-keys-of-bool-classes"],
+)
+def test_class_weight_keys_equal_to_the_classes_load_back_as_them(tmp_path, labels, class_weight):
+    # fit takes 3.0 for the class 3 and 0 for False; the file kept the keys as "3.0" and "0",
+    # which load gave back as text: other parameters than saved, and a clone's fit failed.
+    from sklearn.base import clone
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
+    params = dict(epochs=1, validation_fraction=0, random_state=0, class_weight=class_weight)
+    clf = HeartbeatCNNClassifier(**params).fit(X, labels(y))
+    clf.save(tmp_path / "weighted.keras")
+    restored = HeartbeatCNNClassifier.load(tmp_path / "weighted.keras")
+    assert restored.get_params() == clf.get_params()
+    assert [type(key) for key in restored.class_weight] == [type(c) for c in clf.classes_.tolist()]
+    clone(restored).fit(X, labels(y))
+
+
 def test_long_text_labels_load_back_and_longer_ones_are_refused_before_writing(tmp_path):
     # NumPy text takes 4 bytes a character: the limit is in characters, the same for both.
     X, y = make_synthetic_beats(n_per_class=10, n_samples=24, labels=(3, 7))
