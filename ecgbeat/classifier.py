@@ -1423,7 +1423,12 @@ def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | N
     if _same_labels(classes, _source_classes(source)):
         # The start's output layer is kept (see _initial_model), and so are its names.
         card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})
-    return {"fine_tuned_from": str(pretrained), **card}
+    start_name = str(pretrained)
+    if start_name not in pretrained_registry.list_pretrained():
+        # A saved start as an absolute path: evaluate reads its card to tell what it learned
+        # from, and a relative one, read from another folder, named no file or another model.
+        start_name = str(Path(start_name).absolute())
+    return {"fine_tuned_from": start_name, **card}
 
 
 def _label_from_text(text: str, classes: np.ndarray):

@@ -326,6 +326,12 @@ def test_a_fit_keeps_only_what_still_holds_of_the_starts_card(source_model, tmp_
     # A start without a card: which start it was still holds (it was left out, no card at all).
     plain = HeartbeatCNNClassifier.from_pretrained(path, epochs=1).fit(X, binary)
     assert plain.model_card_ == {"fine_tuned_from": str(path)}
+    # A start named by a relative path is named by its absolute one: read from another folder,
+    # the relative name found no file (or another model) and what the start learned was lost.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(path.parent)
+        relative = HeartbeatCNNClassifier.from_pretrained(path.name, epochs=1).fit(X, binary)
+    assert relative.model_card_ == {"fine_tuned_from": str(path)}
     # Float labels 0.0, 1.0 are not a start's integer classes 0, 1: a new head, no old names.
     Xi, yi = make_synthetic_beats(n_per_class=10, labels=(0, 1))
     coded = HeartbeatCNNClassifier(epochs=1, validation_fraction=0).fit(Xi, yi)

@@ -103,7 +103,6 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from ecgbeat import HeartbeatCNNClassifier
-    from ecgbeat.pretrained import list_pretrained
 
     if not args.output.endswith(".keras"):
         raise UsageError(f"--output must end in .keras, got {args.output}")
@@ -183,10 +182,6 @@ def cmd_train(args) -> int:
         data["records"] = sorted({str(r) for r in args.records} & set(part))
     # What the fit kept of the start's card (how the beats are cut, fine_tuned_from) holds.
     card = getattr(clf, "model_card_", None) or {}
-    if args.pretrained is not None and args.pretrained not in list_pretrained():
-        # A saved start as an absolute path: evaluate reads its card to tell what it learned
-        # from, and a relative one read from another folder named no file, or another model.
-        card["fine_tuned_from"] = str(Path(args.pretrained).absolute())
     if card.get("normal_class") not in (None, *names):
         # The start's normal class, kept with its labels, is a name of the start's data: under
         # these data's names it names no class, and predict refused the model for it.
