@@ -1206,6 +1206,11 @@ def test_train_never_writes_over_the_model_it_starts_from(capsys, sample_csv, ti
     code, _, err = _run(capsys, *argv)
     assert code == 2 and "is the --pretrained model" in err
     assert path.read_bytes() == tiny_model.read_bytes()
+    # Two names of one file (a hard link) are one model too.
+    (tmp_path / "link.keras").hardlink_to(path)
+    code, _, err = _run(capsys, *argv[:-1], str(tmp_path / "link.keras"))
+    assert code == 2 and "is the --pretrained model" in err
+    assert path.read_bytes() == tiny_model.read_bytes()
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mitdb_dir, tmp_path):

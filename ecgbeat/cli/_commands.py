@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import signal
 import sys
@@ -110,10 +111,7 @@ def cmd_train(args) -> int:
     if args.freeze_conv and args.pretrained is None:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     check_data_options(args)
-    if (
-        args.pretrained is not None
-        and Path(args.output).resolve() == Path(args.pretrained).resolve()
-    ):
+    if args.pretrained is not None and _same_file(args.output, args.pretrained):
         # With --force the start was replaced by its own fine-tune, whose card then says it was
         # fine-tuned from itself: what the start trained on (evaluate's caution) was lost with it.
         raise UsageError(
@@ -207,6 +205,14 @@ def cmd_train(args) -> int:
         message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
     print(f"{message}; saved {args.output}")
     return EXIT_OK
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two names are one file: the same path, or two links to one file."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them is no file (yet): only the same path could be
+        return Path(a).resolve() == Path(b).resolve()
 
 
 @contextlib.contextmanager
