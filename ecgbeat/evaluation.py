@@ -213,9 +213,19 @@ def aami_metrics(
     metrics = classification_metrics(y_true, y_pred, target_names=names)
     per_class = metrics["per_class"]
     present = [c for c in scored if c in per_class and per_class[c]["support"] > 0]
+    # The mean of the unrounded F1s, as f1_score(average="macro") gives it: the mean of the
+    # rounded ones was off in the last digit (N 0.5, S 0.66667 gave 0.5834, not 0.5833).
+    labels, _ = named_labels(y_true, y_pred, names)
+    f1 = dict(
+        zip(
+            metrics["labels"],
+            f1_score(y_true, y_pred, labels=labels, average=None, zero_division=0),
+            strict=True,
+        )
+    )
     # No scored beat (a record of paced beats only): no mean, rather than NaN, which is no JSON.
     metrics["macro_f1_NSVF"] = (
-        round(float(np.mean([per_class[c]["f1"] for c in present])), 4) if present else None
+        round(float(np.mean([f1[c] for c in present])), 4) if present else None
     )
     metrics["Se"] = {c: per_class[c]["recall"] for c in present}
     metrics["+P"] = {c: per_class[c]["precision"] for c in present}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import f1_score
 
 from ecgbeat.evaluation import aami_metrics, classification_metrics
 
@@ -132,3 +133,12 @@ def test_a_name_given_twice_is_refused(y_true, y_pred):
     # that row twice, counting 5 beats of 4.
     with pytest.raises(ValueError, match=r"target_names \['N', 'V', 'N'\] repeat N"):
         classification_metrics(y_true, y_pred, target_names=["N", "V", "N"])
+
+
+def test_nsvf_mean_is_of_the_unrounded_f1s():
+    # N's F1 is 0.5 and S's 2/3: their mean is 0.58333, which the mean of the rounded F1s
+    # (0.5, 0.6667) put at 0.5834.
+    y_true, y_pred = [0, 0, 1, 5], [0, 1, 1, 0]
+    m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
+    expected = f1_score(y_true, y_pred, labels=[0, 1], average="macro", zero_division=0)
+    assert m["macro_f1_NSVF"] == round(float(expected), 4) == 0.5833
