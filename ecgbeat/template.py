@@ -198,4 +198,7 @@ def _correlation(beats: np.ndarray, template: np.ndarray) -> np.ndarray:
     a = beats - beats.mean(axis=1, keepdims=True)
     b = template - template.mean()
     norm = np.sqrt((a**2).sum(axis=1) * (b**2).sum())
-    return np.divide(a @ b, norm, out=np.zeros(len(a)), where=norm > 0)
+    # Constant by its samples, not by its deviations: a flat row's mean is off its value by a
+    # rounding error, and two flat lines (0.3 throughout) were then correlated +1 or -1.
+    flat = (beats.max(axis=1) == beats.min(axis=1)) | (template.max() == template.min())
+    return np.divide(a @ b, norm, out=np.zeros(len(a)), where=(norm > 0) & ~flat)

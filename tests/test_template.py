@@ -67,6 +67,18 @@ def test_a_flat_beat_has_no_correlation_rather_than_nan():
     assert np.isfinite(f).all() and f[0, 0] == 0.0 and f[0, 2] > 0
 
 
+def test_flat_beats_against_a_flat_template_have_no_correlation():
+    # A flat line's mean is off its value by a rounding error: two flat lines of 0.3 were
+    # correlated 1.0 (or -1.0), where the columns promise 0 for a flat beat or template.
+    flat = np.full((3, 187), 0.3)
+    assert template_features(flat)[:, :2].tolist() == [[0.0, 0.0]] * 3
+    assert compare_with_template(flat, np.full(187, 0.3))[:, :2].tolist() == [[0.0, 0.0]] * 3
+    assert (
+        compare_with_template(np.tile(np.hanning(187), (2, 1)), np.full(187, 0.3))[:, :2].tolist()
+        == [[0.0, 0.0]] * 2
+    )
+
+
 @pytest.mark.parametrize(
     "beats, kwargs, message",
     [
