@@ -366,6 +366,12 @@ def plot_strip(
     if not is_finite_number(start):
         raise ValueError(f"start must be a finite number of seconds, got {start!r}")
     first = max(round(start * fs), 0)
+    if duration is not None and round(duration * fs) < 1:
+        # Else an empty strip, refused as one that starts "after the end of the signal".
+        raise ValueError(
+            f"a strip of duration {duration} s holds no sample at {fs:g} Hz: give at least "
+            f"{1 / fs:.3g} s"
+        )
     last = signal.size if duration is None else min(signal.size, first + round(duration * fs))
     if first >= last:
         raise ValueError(

@@ -182,6 +182,14 @@ def test_strip_integer_labels_and_errors():
             plot_strip(signal, fs, r, ["N"] * len(r), start=start)
 
 
+def test_a_strip_shorter_than_a_sample_is_refused_as_such():
+    # It was refused as starting "at 0.0 s, after the end of the signal".
+    signal, fs, r = _toy_ecg()
+    with pytest.raises(ValueError, match=r"duration 0\.001 s holds no sample") as info:
+        plot_strip(signal, fs, r, ["N"] * len(r), duration=0.001)
+    assert "after the end" not in str(info.value)
+
+
 def test_confusion_matrix_counts_and_labels():
     y_true = [0, 0, 0, 1, 2, 2, 4]
     y_pred = [0, 0, 2, 1, 2, 0, 4]
