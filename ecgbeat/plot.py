@@ -211,6 +211,11 @@ def plot_beats_by_class(
     pred = None if y_pred is None else _names(y_pred, class_names, "y_pred")
     if pred is not None and len(pred) != len(X):
         raise ValueError(f"X has {len(X)} beats but y_pred has {len(pred)} labels")
+    if pred is not None and class_names is None:
+        # Named in their common type, as the rows (named_labels) and the metrics compare
+        # them: float true classes and integer predictions were "0.0" and "0", every beat wrong.
+        both = np.concatenate([np.asarray(y), np.asarray(y_pred)]).astype(str)
+        true, pred = both[: len(true)], both[len(true) :]
     # Without names, rows in the labels' own order, as scikit-learn sorts them: code 2 before
     # code 10 (their text, "10" < "2", put the rows out of order).
     order = (

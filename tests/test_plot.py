@@ -107,6 +107,19 @@ def test_beats_by_class_shows_errors_first_marked_apart_from_the_class_colours()
     _png(fig)
 
 
+def test_beats_by_class_compares_float_classes_with_integer_predictions_by_value():
+    # y 0.0 and y_pred 0 were named "0.0" and "0": every beat was drawn as misclassified.
+    X = np.zeros((4, 10))
+    _fig, axes = plot_beats_by_class(X, [0.0, 0.0, 1.0, 1.0], y_pred=[0, 0, 1, 0], n_per_class=2)
+    titles = sorted(ax.get_title() for ax in axes.ravel())
+    assert titles == [
+        "true 0.0 / pred 0.0",
+        "true 0.0 / pred 0.0",
+        "true 1.0 / pred 0.0 (wrong)",
+        "true 1.0 / pred 1.0",
+    ]
+
+
 def test_beats_by_class_rejects_mismatched_labels():
     with pytest.raises(ValueError, match="X has 3 beats but y has 2 labels"):
         plot_beats_by_class(np.zeros((3, 10)), [0, 1])
