@@ -115,15 +115,22 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     Raises
     ------
     ValueError
-        If ``strengths`` is refused by :func:`resolve_augmentation`, ``n_beat_samples`` is not an
-        integer from 1 to the number of columns, or ``seed`` not an integer, a pair of integers
-        or None.
+        If ``beats`` is not of shape (batch, n_columns, 1), ``strengths`` is refused by
+        :func:`resolve_augmentation`, ``n_beat_samples`` is not an integer from 1 to the
+        number of columns, or ``seed`` not an integer, a pair of integers or None.
     """
     # Checked here too: a dict naming some keys ({"noise": 0.02}) raised KeyError: 'shift', and
     # a negative shift failed inside TensorFlow ("Need minval < maxval").
     strengths = resolve_augmentation(strengths) or {key: 0 for key in DEFAULT_AUGMENTATION}
     tf = import_tensorflow()
     beats = tf.convert_to_tensor(beats, tf.float32)
+    rank, channels = beats.shape.rank, beats.shape[-1] if beats.shape.rank else None
+    if (rank is not None and rank != 3) or channels not in (1, None):
+        # TensorFlow's own errors ("Index out of range using input dim 2", "ConcatOp:
+        # Dimension 2 in both shapes must be equal") named neither the parameter nor its shape.
+        raise ValueError(
+            f"beats must have shape (batch, n_columns, 1), got shape {tuple(beats.shape)}"
+        )
     # TensorFlow's own errors (a slice or gather out of bounds, a negative range) name neither
     # the parameter nor the cause; a bool is no count.
     n_columns = beats.shape[1] if beats.shape.rank == 3 else None  # None: known when run

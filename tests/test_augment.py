@@ -57,6 +57,14 @@ def test_a_bad_number_of_beat_samples_is_named(n_beat_samples):
         augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=n_beat_samples, seed=0)
 
 
+@pytest.mark.parametrize("shape", [(4, 40), (4, 40, 2), (40,)])
+def test_beats_of_another_shape_are_named(shape):
+    # TensorFlow's errors ("Index out of range using input dim 2", "ConcatOp: Dimension 2 in
+    # both shapes must be equal") named neither beats nor the shape it takes.
+    with pytest.raises(ValueError, match=r"beats must have shape \(batch, n_columns, 1\)"):
+        augment_batch(np.zeros(shape, np.float32), DEFAULT_AUGMENTATION, n_beat_samples=20)
+
+
 @pytest.mark.parametrize("seed", [1.5, "a", True, [1, 2, 3], np.array([1.0, 2.0])])
 def test_a_bad_seed_is_named(seed):
     # TensorFlow's errors ("Attempt to convert a value (None)...") did not name the seed, and
