@@ -25,7 +25,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from ecgbeat._checks import refuse_repeated_names
+from ecgbeat._checks import is_integer, refuse_repeated_names
 
 __all__ = [
     "AAMI_SCORED",
@@ -143,7 +143,8 @@ def classification_metrics(
     ------
     ValueError
         If a label has no name in ``target_names``, a name is given twice, there is no
-        beat to score, or ``y_true`` and ``y_pred`` differ in length.
+        beat to score, ``y_true`` and ``y_pred`` differ in length, or ``digits`` is not an
+        integer >= 0.
 
     Examples
     --------
@@ -152,6 +153,10 @@ def classification_metrics(
     >>> m["labels"], m["per_class"]["S"]["recall"], m["per_class"]["N"]["support"]
     (['N', 'S', 'V'], 0.0, 1)
     """
+    if not (is_integer(digits) and digits >= 0):
+        # round() took True as 1 digit and -1 as tens (every figure 0.0), and failed for 2.5
+        # with "'float' object cannot be interpreted as an integer", naming no parameter.
+        raise ValueError(f"digits must be an integer >= 0, got {digits!r}")
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if not y_true.size and not y_pred.size:
         # Empty lists are float arrays: named_labels would blame the names ("5 target_names for

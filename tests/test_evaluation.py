@@ -142,3 +142,11 @@ def test_nsvf_mean_is_of_the_unrounded_f1s():
     m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
     expected = f1_score(y_true, y_pred, labels=[0, 1], average="macro", zero_division=0)
     assert m["macro_f1_NSVF"] == round(float(expected), 4) == 0.5833
+
+
+@pytest.mark.parametrize("digits", [-1, 2.5, True, "4"])
+def test_a_bad_number_of_digits_is_refused_by_name(digits):
+    # -1 rounded every figure to 0.0 and True to one digit; 2.5 failed in round() with
+    # "'float' object cannot be interpreted as an integer".
+    with pytest.raises(ValueError, match="digits must be an integer >= 0"):
+        classification_metrics([0, 1], [0, 1], target_names=["N", "V"], digits=digits)
