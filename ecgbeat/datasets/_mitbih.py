@@ -167,24 +167,23 @@ def _ensure_files(folder: Path, records: list[str], download: bool, base_url: st
     download_physionet(_DATABASE, _VERSION, missing, folder, base_url=base_url)
 
 
-def _nearest(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.ndarray:
-    """Index of the nearest of ``samples`` (sorted) within ``tolerance`` of each R peak, or -1;
-    one R peak per sample: of two near one sample, the nearer (or the first) takes it."""
-    pos = np.searchsorted(samples, r_peaks)
-    best = np.full(r_peaks.size, -1)
-    best_dist = np.full(r_peaks.size, np.inf)
-    for cand in (pos - 1, pos):
-        ok = (cand >= 0) & (cand < samples.size)
-        dist = np.full(r_peaks.size, np.inf)
-        dist[ok] = np.abs(samples[cand[ok]] - r_peaks[ok])
-        better = (dist < best_dist) & (dist <= tolerance)
-        best[better], best_dist[better] = cand[better], dist[better]
-    # One detection per reference beat, as the detector's counts match them: a second one near
-    # the same beat is a false positive, not a second beat of its class.
-    order = np.lexsort((best_dist, best))  # by beat, the nearest first (stable: then the first)
-    claimed = best[order]
-    best[order[1:][(claimed[1:] == claimed[:-1]) & (claimed[1:] >= 0)]] = -1
-    return best
+def _matched_beats(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -> np.ndarray:
+    """Index of the annotated beat (of ``samples``, sorted) matched to each R peak, or -1.
+
+    The one-to-one match within ``tolerance`` samples that ``wfdb.processing.compare_annotations``
+    makes, the one the detector's counts (:func:`_detection_counts`) come from: a second peak
+    near one beat is a false positive, not a second beat of its class, and a peak whose
+    nearest beat a nearer peak took is matched to the next beat within reach, if that is free.
+    """
+    from wfdb.processing import compare_annotations
+
+    matched = np.full(r_peaks.size, -1)
+    if r_peaks.size == 0 or samples.size == 0:
+        return matched
+    cmp = compare_annotations(samples, r_peaks, window_width=round(tolerance))
+    beats = np.flatnonzero(cmp.matching_sample_nums >= 0)
+    matched[cmp.matching_sample_nums[beats]] = beats
+    return matched
 
 
 def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict[str, np.ndarray]:
@@ -207,7 +206,7 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
         seg, rr = cut_beats(signal, fs, detected, **cut)
-        nearest = _nearest(seg.r_peaks, peaks, 0.150 * fs)
+        nearest = _matched_beats(seg.r_peaks, peaks, 0.150 * fs)
         beat_symbols = np.where(nearest >= 0, peak_symbols[nearest], "")
         beat_index = np.where(nearest >= 0, aami_index[nearest], -1)
     return {
@@ -274,7 +273,8 @@ def fetch_mitbih(
     detector : {None, "pan-tompkins", "threshold"}, default=None
         None takes the R peaks from the reference annotations. A detector name finds them with
         :func:`ecgbeat.qrs.detect_r_peaks` instead; each detected beat then gets the class of the
-        reference beat within 150 ms (one detection per beat: the nearest); detections with
+        reference beat within 150 ms, matched one to one as ``wfdb.processing.compare_annotations``
+        matches them for the detector's counts; detections with
         no such beat are left out of ``data`` (they are in ``unmatched``), and so are the
         detections of beats of no AAMI class (:data:`UNCLASSED_BEAT_SYMBOLS`), which are in
         neither.
