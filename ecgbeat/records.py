@@ -225,7 +225,10 @@ class BeatTable:
             if n_readable:
                 burden = ectopic_burden(readable_counts[self.normal_class], n_readable)
         return {
-            "record": self.record,
+            # As text, as rows() writes it: a table named by a path (classify_signal(...,
+            # name=Path(...))) gave a summary that json.dumps refused, and one named 100 a
+            # number where the CSV has the text "100".
+            "record": str(self.record),
             "beats": len(self),
             # NaN is no JSON value: json.dumps would write a NaN that JSON readers refuse.
             "duration_s": None if self.fs != self.fs else round(self.duration(), 1),

@@ -561,6 +561,20 @@ def test_the_summary_of_beats_without_times_is_valid_json():
         assert summary["duration_s"] is None and summary["beats"] == n
 
 
+def test_the_summary_of_a_table_named_by_a_path_or_a_number_is_json_of_its_name():
+    # The record was given back as it was: json.dumps refused a Path ("Object of type PosixPath
+    # is not JSON serializable"), and the summary named 100 a number where the CSV has "100".
+    import json
+    from pathlib import Path
+
+    from ecgbeat.records import BeatTable
+
+    for name in (100, Path("data") / "100"):
+        table = BeatTable(name, np.array([370]), 360.0, np.array(["N"]), np.eye(2)[:1], ["N", "V"])
+        summary = json.loads(json.dumps(table.summary()))
+        assert summary["record"] == str(name) == table.rows()[0]["record"]
+
+
 def test_annotations_name_an_extension_not_a_path(mitdb_dir, capsys):
     from ecgbeat.cli import main
     from ecgbeat.datasets import read_annotations
