@@ -30,6 +30,8 @@ import contextlib
 import io
 import logging
 import os
+import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import is_integer
 from ecgbeat._install import install_hint
 from ecgbeat._overlap import each_overlapped
+from ecgbeat._warnings import warn_caller
 from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
@@ -377,7 +380,8 @@ def classify_records(
     one, two records are in work at once here, so that one is read and its R peaks found while
     the other's beats go through the network (the same tables, sooner). A record that fails
     (missing or truncated file, unknown lead...) is listed in :attr:`RecordsResult.errors` with
-    its message; the others are unaffected.
+    its message; the others are unaffected. The warnings a record raises on a worker (a lead
+    other than the one asked for, no R peak found...) are raised again here, as without one.
 
     Parameters
     ----------
@@ -477,6 +481,43 @@ def classify_records(
     )
 
 
+#: The warnings of the record that this worker thread classifies (None when it classifies none).
+_kept = threading.local()
+_keeping_installed = threading.Lock()
+
+
+def _show_or_keep(message, category, filename, lineno, file=None, line=None) -> None:
+    """``warnings.showwarning`` of a worker: a warning raised while this thread classifies a
+    record is kept for the caller; any other is shown as before."""
+    kept = getattr(_kept, "warnings", None)
+    if kept is None:
+        _show_or_keep.shown(message, category, filename, lineno, file, line)
+    else:
+        kept.append((str(message), category))
+
+
+def _classify_record_keeping_warnings(record, classifier, **options):
+    """``classify_record`` on a Dask worker, with the warnings it raised there, as ``(text,
+    category)`` pairs, for :func:`classify_records` to raise again in the caller's process.
+
+    A worker's warnings went to the worker's log, never to the user: a record classified from
+    another lead than the one asked for, or without a single R peak, or at a heart rate that
+    says the sampling rate is wrong, came back as a table like any other. Kept per thread
+    (``warnings.catch_warnings`` is one state for the whole process, and a worker runs several
+    tasks at once); the hook is put in place once per worker process.
+    """
+    with _keeping_installed:
+        if not hasattr(_show_or_keep, "shown"):
+            _show_or_keep.shown = warnings.showwarning
+            warnings.showwarning = _show_or_keep
+    _kept.warnings = kept = []
+    try:
+        table = classify_record(record, classifier, **options)
+    finally:
+        _kept.warnings = None
+    return table, kept
+
+
 def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
     distributed = _import_distributed()
     with _client_for(client) as active:
@@ -488,7 +529,11 @@ def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
         try:
             for key in keys:
                 future = active.submit(
-                    classify_record, os.path.abspath(key), model, pure=False, **options
+                    _classify_record_keeping_warnings,
+                    os.path.abspath(key),
+                    model,
+                    pure=False,
+                    **options,
                 )
                 futures[future] = key
             for future in distributed.as_completed(futures):
@@ -496,11 +541,13 @@ def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
                 # workers' memory, which would hold every table of the run until it ends.
                 key = futures.pop(future)
                 try:
-                    table = future.result()
+                    table, raised = future.result()
                 except Exception as exc:
                     # A record's own exception, or the loss of its worker (KilledWorker).
                     collect(key, None, exc)
                 else:
+                    for message, category in raised:  # here, as classify_record raises them
+                        warn_caller(message, category)
                     collect(key, table, None)
         finally:
             # On an interruption, do not leave the cluster busy with records nobody awaits.

@@ -277,6 +277,29 @@ def test_classify_records_on_cluster_matches_local_and_reports_broken_record(
     assert sorted(p.name for p in out.iterdir()) == ["100.csv", "119.csv"]
 
 
+def test_classify_records_on_cluster_raises_the_workers_warnings_here(
+    client, mitdb_dir, record_classifier, tmp_path
+):
+    # They went to the worker's log: the user was never told that the record was classified
+    # from another lead than MLII, as classify_record tells it here.
+    wfdb = pytest.importorskip("wfdb")
+    lead = wfdb.rdrecord(str(mitdb_dir / "100"), sampto=3600, channels=[0]).p_signal
+    wfdb.wrsamp(
+        "ecg1",
+        fs=360,
+        units=["mV"],
+        sig_name=["ECG1"],
+        p_signal=lead,
+        fmt=["16"],
+        write_dir=str(tmp_path),
+    )
+    with pytest.warns(UserWarning, match=r"record ecg1 has none of the leads .*classifying ECG1"):
+        result = classify_records(
+            [str(tmp_path / "ecg1")], record_classifier, client=client, class_names=AAMI
+        )
+    assert result.errors == {} and len(result.tables[0]) > 5
+
+
 def test_classify_records_refuses_what_is_not_an_open_client(monkeypatch):
     distributed = pytest.importorskip("distributed")
     import ecgbeat.distributed as module
