@@ -430,7 +430,8 @@ def classify_record(
         table leaves out, :data:`ecgbeat.datasets.UNCLASSED_BEAT_SYMBOLS`); by default the QRS
         detector finds them.
     detector : str, default="pan-tompkins"
-        QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`).
+        QRS detector when ``annotations`` is not given (see :func:`ecgbeat.qrs.detect_r_peaks`);
+        another than the default beside ``annotations``, which give the R peaks, is refused.
     refine_radius : float, None or "model", default="model"
         Move each R peak to the dominant extremum within this many seconds before cutting its
         beat (:func:`ecgbeat.beats.cut_beats`). ``"model"``: as the classifier's training beats
@@ -466,6 +467,12 @@ def classify_record(
 
     _check_refine_radius(refine_radius)  # before the record is read
     check_flag(quality, "quality")
+    if annotations is not None and detector != "pan-tompkins":
+        # The annotations give the R peaks: the detector was ignored without a word.
+        raise ValueError(
+            f"detector {detector!r} finds the R peaks that annotations={annotations!r} gives: "
+            "give one of them"
+        )
     path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
@@ -561,6 +568,11 @@ def classify_signal(
 
     _check_refine_radius(refine_radius)  # before the model loads
     quality = check_flag(quality, "quality")
+    if r_peaks is not None and detector != "pan-tompkins":
+        # The R peaks are given: the detector was ignored without a word.
+        raise ValueError(
+            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
+        )
     classifier = fitted_classifier(classifier)
     # Told before the R peaks are found and the beats cut: a wrong class_names or normal_class
     # was refused only after that work, seconds on a long recording.

@@ -1052,3 +1052,28 @@ def test_an_annotation_extension_in_the_other_case_is_named_as_written(tmp_path)
         read_annotations(path, "atr", n)
     samples, _ = read_annotations(path, "ATR", n)
     assert samples.tolist() == [100, 300, 500]
+
+
+def test_a_detector_beside_the_r_peaks_it_would_find_is_refused(tmp_path, capsys, monkeypatch):
+    # The annotations (or r_peaks) give the R peaks: the detector was ignored without a word,
+    # and the user believed the beats cut at its peaks.
+    from ecgbeat import cli
+    from ecgbeat.cli import _predict
+    from ecgbeat.records import classify_signal
+
+    path, _ = _record(tmp_path, ["MLII"], beats=np.arange(100, 7000, 200))
+    with pytest.raises(ValueError, match=r"detector 'threshold' finds the R peaks that annot"):
+        classify_record(path, "mitbih", annotations="atr", detector="threshold")
+    with pytest.raises(ValueError, match=r"signal: detector 'threshold' finds the R peaks that r_"):
+        classify_signal(
+            _ecg(), FS, "mitbih", r_peaks=np.arange(100, 7000, 200), detector="threshold"
+        )
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded for a command line that is wrong usage")
+
+    monkeypatch.setattr(_predict, "load_classifier", no_model)
+    argv = ["-q", "predict", str(path), "--annotations", "atr", "--model", "mitbih"]
+    assert cli.main([*argv, "--detector", "threshold"]) == 2
+    err = capsys.readouterr().err
+    assert "--detector finds the R peaks that --annotations atr gives" in err

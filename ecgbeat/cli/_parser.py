@@ -258,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--detector",
         choices=["pan-tompkins", "threshold"],
-        help="QRS detector when no annotations are given (default: pan-tompkins)",
+        help="QRS detector when no annotations are given (default: pan-tompkins; refused "
+        "with --annotations)",
     )
     predict.add_argument(
         "--no-quality",

@@ -220,6 +220,13 @@ def cmd_predict(args) -> int:
                     "of beats, cut already (give --fs HZ if the CSV is a signal): leave "
                     f"{option} out"
                 )
+    if args.annotations is not None and args.detector is not None:
+        # The annotations give the R peaks: the detector was ignored without a word, and the
+        # user believed the beats cut at its peaks.
+        raise UsageError(
+            f"--detector finds the R peaks that --annotations {args.annotations} gives: "
+            "give one of them"
+        )
     outputs = {} if args.output is None else {"--output": Path(args.output)}
     for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
         if given is not None and args.plot is None:
