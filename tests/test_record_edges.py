@@ -1077,3 +1077,19 @@ def test_a_detector_beside_the_r_peaks_it_would_find_is_refused(tmp_path, capsys
     assert cli.main([*argv, "--detector", "threshold"]) == 2
     err = capsys.readouterr().err
     assert "--detector finds the R peaks that --annotations atr gives" in err
+
+
+def test_annotations_for_signal_files_alone_are_wrong_usage(tmp_path, capsys, monkeypatch):
+    # Signal files have no annotation files: the model loaded, then each input failed (exit 1).
+    from ecgbeat import cli
+    from ecgbeat.cli import _predict
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model was loaded for a command line that is wrong usage")
+
+    monkeypatch.setattr(_predict, "load_classifier", no_model)
+    signal = tmp_path / "lead.csv"
+    np.savetxt(signal, _ecg(10), delimiter=",")
+    argv = ["-q", "predict", str(signal), "--fs", str(FS), "--annotations", "atr"]
+    assert cli.main(argv) == 2
+    assert "none of the inputs is one (signal files have none)" in capsys.readouterr().err

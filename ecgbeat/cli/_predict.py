@@ -227,6 +227,14 @@ def cmd_predict(args) -> int:
             f"--detector finds the R peaks that --annotations {args.annotations} gives: "
             "give one of them"
         )
+    kinds_given = [input_kind(p, args.fs) for _, p in items]
+    if args.annotations is not None and "signal" in kinds_given and "record" not in kinds_given:
+        # Only WFDB records have annotation files: the model loaded for nothing, then every
+        # signal file failed on its own (exit 1), as if each input were at fault.
+        raise UsageError(
+            f"--annotations {args.annotations} names the annotation files of WFDB records, and "
+            "none of the inputs is one (signal files have none): leave --annotations out"
+        )
     outputs = {} if args.output is None else {"--output": Path(args.output)}
     for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
         if given is not None and args.plot is None:
