@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
-from ecgbeat._checks import is_integer
+from ecgbeat._checks import check_flag, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat._overlap import each_overlapped
 from ecgbeat._warnings import warn_caller
@@ -367,6 +367,7 @@ def classify_records(
     annotations: str | None = None,
     detector: str = "pan-tompkins",
     output_dir: str | os.PathLike | None = None,
+    overwrite: bool = False,
     class_names: Sequence[str] | None = None,
     normal_class: str | None = None,
     quality: bool = True,
@@ -401,11 +402,23 @@ def classify_records(
         If given, each record's table is also written to ``<output_dir>/<record name>.csv`` as
         soon as it arrives, atomically (a temporary file renamed into place). Record names must
         then be distinct.
+    overwrite : bool, default=False
+        Whether a ``<record name>.csv`` already in ``output_dir`` may be replaced. False: any
+        such file is an error before anything is classified (a CSV of a run before, or a
+        user's own export of the record, was replaced without a word).
 
     Returns
     -------
     RecordsResult
         The tables of the classified records, in the given order, and the errors.
+
+    Raises
+    ------
+    ValueError
+        If a record is listed twice; with ``output_dir``, if two records share a name or the
+        folder's place is a file.
+    FileExistsError
+        With ``output_dir`` and not ``overwrite``, if a record's CSV file is already there.
 
     See Also
     --------
@@ -428,6 +441,7 @@ def classify_records(
     # "a/../a/100") are one record, which would be classified twice.
     if len({Path(key).resolve() for key in keys}) != len(keys):
         raise ValueError("records lists the same record more than once")
+    overwrite = check_flag(overwrite, "overwrite")
     out = Path(output_dir) if output_dir is not None else None
     if out is not None:
         names = [Path(key).name for key in keys]
@@ -440,6 +454,14 @@ def classify_records(
         existing = next((path for path in (out, *out.parents) if path.exists()), None)
         if existing is not None and not existing.is_dir():
             raise ValueError(f"output_dir {out} cannot be a folder: {existing} is a file")
+        there = [name for name in names if os.path.lexists(out / f"{name}.csv")]
+        if there and not overwrite:
+            raise FileExistsError(
+                f"output_dir {out} already holds the CSV file of {len(there)} of the records "
+                f"({', '.join(f'{name}.csv' for name in there[:5])}"
+                f"{', ...' if len(there) > 5 else ''}): pass overwrite=True to replace them, "
+                "or choose another folder"
+            )
     classifier = fitted_classifier(classifier)
     options = {
         "lead": lead,

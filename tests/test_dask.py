@@ -341,6 +341,42 @@ def test_classify_records_refuses_an_output_dir_that_is_a_file_before_the_work(
     assert classified == []
 
 
+def test_classify_records_never_replaces_a_csv_in_output_dir_unasked(monkeypatch, tmp_path):
+    import ecgbeat.distributed as module
+
+    classified = []
+
+    def classify(record, *args, **kwargs):
+        classified.append(record)
+        return BeatTable(
+            record=Path(record).name,
+            sample=np.array([10]),
+            fs=360.0,
+            label=np.array(["N"]),
+            proba=np.ones((1, 1)),
+            class_names=["N"],
+        )
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    mine = tmp_path / "100.csv"
+    mine.write_text("my own export of record 100")
+    # The user's file was replaced by the table without a word.
+    with pytest.raises(FileExistsError, match=r"100\.csv.*overwrite=True"):
+        classify_records(["a/100", "a/101"], "a fitted classifier", output_dir=tmp_path)
+    assert classified == []  # refused before any work
+    assert mine.read_text() == "my own export of record 100"
+    with pytest.raises(ValueError, match="overwrite must be True or False"):
+        classify_records(["a/100"], "a fitted classifier", output_dir=tmp_path, overwrite="no")
+
+    result = classify_records(
+        ["a/100", "a/101"], "a fitted classifier", output_dir=tmp_path, overwrite=True
+    )
+    assert [table.record for table in result.tables] == ["100", "101"]
+    assert mine.read_text().startswith("record,")
+    assert (tmp_path / "101.csv").exists()
+
+
 def test_records_result_has_no_unreadable_count_without_marks():
     # quality=False: no beat was checked, as each record's summary says (None), not "0 unreadable".
     unmarked = [_table("100", ["N", "V"], [[0.9, 0.1], [0.3, 0.7]]), _table("119", ["N"], [[1, 0]])]
