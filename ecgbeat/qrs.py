@@ -436,6 +436,10 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if half == 0:
         return r.copy()
     lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)
+    # The distances are invariant to the scale, but near the float64 limits (a baseline of
+    # 1e308) the median's sum of two samples and the distances overflow to inf: every sample
+    # tied, and no peak moved.
+    x = unit_scale(x)
     # Nearest first (0, -1, 1, -2, 2...): on a tie, argmax keeps the peak closest to where it was.
     offsets = np.stack([-np.arange(half + 1), np.arange(half + 1)], axis=1).ravel()[1:]
     idx = r[:, None] + offsets

@@ -294,6 +294,17 @@ def test_a_radius_past_every_neighbour_searches_the_same_windows(huge):
     assert np.argmax(np.abs(ecg[:370] - np.median(ecg[:370]))) == widest[0]
 
 
+@pytest.mark.parametrize("scale, offset", [(1.0, 0.0), (1e307, 1.6e308), (-1e307, -1.6e308)])
+def test_refinement_is_the_same_near_the_float64_limits(scale, offset):
+    # A baseline of 1.6e308: the window's median (the mean of two samples) and the distances
+    # from it overflowed to inf, every sample tied, and no peak moved.
+    from ecgbeat.qrs import refine_r_peaks
+
+    ecg, truth = _qrs_train()
+    refined = refine_r_peaks(ecg * scale + offset, 360, truth + 7, radius=0.12)
+    np.testing.assert_array_equal(refined, truth)
+
+
 def test_refined_detections_meet_refined_annotations_on_wide_pvcs(mitdb_dir):
     # Record 208: the detector's peak sits about 32 samples from the annotation on PVCs.
     wfdb = pytest.importorskip("wfdb")
