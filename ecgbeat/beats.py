@@ -288,8 +288,10 @@ def segment_beats(
 
     # The last R peak is dropped (see the module docstring).
     r, w_idx, r_keep = r_all[:-1], win_all[:-1], r_orig[:-1]
-    length = np.rint(segment_factor * rr_median[w_idx]).astype(np.int64)
-    length = np.minimum(length, np.minimum(beat_length - before, n - r))
+    # Bounded before the cast: a huge segment_factor (1e17) is past int64, which the cast
+    # turned into a negative length, and every beat into zeros.
+    length = np.minimum(segment_factor * rr_median[w_idx], beat_length - before)
+    length = np.minimum(np.rint(length).astype(np.int64), n - r)
 
     # Each window is scaled over itself and the tails of its beats, so no beat leaves [0, 1].
     starts = np.arange(n_windows) * win

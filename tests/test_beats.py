@@ -114,6 +114,17 @@ def test_bad_cutting_parameters_are_named(params, message):
         segment_beats(ecg, 250, r_peaks=r, **params)
 
 
+@pytest.mark.parametrize("segment_factor", [1e17, 1e300])
+def test_a_huge_segment_factor_fills_every_beat(segment_factor):
+    # 1e17 R-R intervals are past int64 samples: the cast made each beat's length negative, and
+    # every beat zeros, without an error.
+    ecg, r = synthetic_ecg(360, 20.0)
+    whole = segment_beats(ecg, 360, r_peaks=r, segment_factor=10.0)
+    huge = segment_beats(ecg, 360, r_peaks=r, segment_factor=segment_factor)
+    assert np.mean(whole.beats[:-1, 150:] > 0) > 0.9  # past 1.2 R-R: taken, not padded
+    np.testing.assert_array_equal(huge.beats, whole.beats)
+
+
 def test_too_short_signal_is_rejected():
     with pytest.raises(SignalError, match=r"too short.*1\.00 s"):
         segment_beats(np.zeros(360), 360, name="record 999")
