@@ -51,7 +51,13 @@ from ecgbeat._checks import check_rate, is_finite_number, is_integer
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
-from ecgbeat.signals import check_r_peaks, check_signal, unit_scale, window_medians
+from ecgbeat.signals import (
+    check_r_peaks,
+    check_signal,
+    samples_up_to,
+    unit_scale,
+    window_medians,
+)
 from ecgbeat.template import template_features
 
 __all__ = [
@@ -274,7 +280,9 @@ def segment_beats(
     y = resample(unit_scale(x), fs, target_fs)
     n = y.size
     r_all = _to_target_rate(r_orig, fs, target_fs, n)
-    win = max(1, round(window_seconds * target_fs))
+    # One past the end is the whole signal: 1e308 s, an infinite number of samples, raised
+    # OverflowError.
+    win = max(1, samples_up_to(window_seconds, target_fs, n))
     win_all = r_all // win
     n_windows = -(-n // win)
 

@@ -125,6 +125,16 @@ def test_a_huge_segment_factor_fills_every_beat(segment_factor):
     np.testing.assert_array_equal(huge.beats, whole.beats)
 
 
+@pytest.mark.parametrize("window_seconds", [1e300, 1e308])
+def test_a_window_past_the_signal_is_one_window(window_seconds):
+    # 1e308 s is an infinite number of samples at 125 Hz, which raised OverflowError.
+    ecg, r = synthetic_ecg(360, 20.0)
+    whole = segment_beats(ecg, 360, r_peaks=r, window_seconds=30.0)
+    huge = segment_beats(ecg, 360, r_peaks=r, window_seconds=window_seconds)
+    assert not huge.windows.any()
+    np.testing.assert_array_equal(huge.beats, whole.beats)
+
+
 def test_too_short_signal_is_rejected():
     with pytest.raises(SignalError, match=r"too short.*1\.00 s"):
         segment_beats(np.zeros(360), 360, name="record 999")
