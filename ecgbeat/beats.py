@@ -426,7 +426,12 @@ def check_segment_params(
             raise ValueError(f"{parameter} must be a finite number > 0, got {value!r}")
     # is_finite_number, not np.isfinite: text or None failed there with a TypeError naming
     # neither, and True passed as a second before the R peak.
-    before = round(before_r * target_fs) if is_finite_number(before_r) else -1
+    # Negative seconds are refused before rounding (-0.001 s rounded to 0 samples, and passed),
+    # and bounded by the beat (1e308 s is an infinite number of samples: OverflowError).
+    if is_finite_number(before_r) and before_r >= 0:
+        before = samples_up_to(before_r, target_fs, beat_length)
+    else:
+        before = -1
     if before < 0 or before >= beat_length:
         raise ValueError(
             f"before_r must be a number of seconds >= 0 that leaves room for the R peak in "

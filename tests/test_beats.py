@@ -230,7 +230,8 @@ def test_beats_can_start_before_the_r_peak(fs):
     )
 
 
-@pytest.mark.parametrize("before_r", [-0.1, 1.5, float("nan"), None, "0.1", True])
+# -0.001 s rounded to 0 samples and passed; 1e308 s raised OverflowError, naming nothing.
+@pytest.mark.parametrize("before_r", [-0.1, -0.001, 1.5, 1e308, float("nan"), None, "0.1", True])
 def test_before_r_must_leave_room_for_the_beat(before_r):
     ecg, r = synthetic_ecg(360, 20.0)
     with pytest.raises(ValueError, match="before_r must be"):
