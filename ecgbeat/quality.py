@@ -108,7 +108,8 @@ class WindowQuality:
     hf_ratio : ndarray of float
         Power density of 40-55 Hz over that of 5-15 Hz; NaN when ``fs`` is under 122 Hz.
     qrs_snr_db : ndarray of float
-        The detector's in-band signal-to-noise ratio, in dB; NaN in a window without R peaks.
+        The detector's in-band signal-to-noise ratio, in dB; NaN in a window without R peaks,
+        -inf in one without any energy (a flat line).
     readable : ndarray of bool
         Whether each window passes both thresholds.
     """
@@ -305,7 +306,13 @@ def window_quality(
     snr = np.full(starts.size, np.nan)
     for k in np.flatnonzero((last > first) & (floor_count > 0)):
         noise = floor_sum[k] / floor_count[k]
-        snr[k] = np.inf if noise <= 0 else 10 * np.log10(max(peak[k], 1e-300) / noise)
+        if noise <= 0:
+            # No energy between the beats: clean if the beats have some, but a window with
+            # none at all (a lead off at 0) has no QRS to read. Below 122 Hz there is no
+            # hf_ratio to say so: it was readable.
+            snr[k] = np.inf if peak[k] > 0 else -np.inf
+        else:
+            snr[k] = 10 * np.log10(max(peak[k], 1e-300) / noise)
     with np.errstate(invalid="ignore"):
         readable = (np.isnan(hf) | (hf <= MAX_HF_RATIO)) & (snr >= MIN_QRS_SNR_DB)
     return WindowQuality(starts, stops, hf, snr, readable)

@@ -98,6 +98,16 @@ def test_a_window_without_beats_or_without_signal_is_not_readable():
     assert len(window_quality(np.zeros(0), FS, [])) == 0
 
 
+@pytest.mark.parametrize("fs", [100, FS])
+def test_a_signal_of_zeros_is_not_readable_even_with_r_peaks(fs):
+    # No energy anywhere read as an infinite SNR; below 122 Hz no hf_ratio says otherwise, so a
+    # lead off at 0 with annotated beats was readable.
+    r = np.arange(fs // 2, 30 * fs, round(0.8 * fs))
+    quality = window_quality(np.zeros(30 * fs), fs, r)
+    assert not quality.readable.any()
+    assert not readable_beats(np.zeros(30 * fs, np.int16), fs, r).any()
+
+
 def test_the_indices_read_the_same_at_125_hz():
     ecg, r = synthetic_ecg(60.0)
     noisy = ecg.copy()
