@@ -369,7 +369,8 @@ def hold_back_in_noise(
     median R-R interval apart, the one with less QRS energy (mean squared slope of
     :func:`ecgbeat.signals.qrs_slope` within 75 ms) is dropped, walking from the first peak to
     the last. The median R-R interval comes from the readable windows when they hold more than
-    ten intervals, else from all peaks.
+    ten intervals, else from all peaks. A signal shorter than half a second, too short to hold
+    a beat or to band-pass, is not read: its peaks are kept.
 
     Parameters
     ----------
@@ -421,7 +422,9 @@ def hold_back_in_noise(
         # Here, not only in window_quality: with fewer than 3 peaks, or rr_fraction=0, no
         # window is read, and any window ("10", -1) was taken without a word.
         check_seconds(window, "window")
-    if r.size < 3 or rr_fraction == 0:
+    if r.size < 3 or rr_fraction == 0 or x.size < round(0.5 * fs):
+        # window_quality reads nothing in under half a second, and the band-pass of the QRS
+        # energy failed on a few samples with scipy's padlen error.
         return r.copy()
     if quality is None:
         quality = window_quality(x, fs, r, window=window, slope=slope)

@@ -257,6 +257,17 @@ def test_hold_back_refuses_a_bad_window_however_few_the_peaks(peaks, kwargs, win
         hold_back_in_noise(ecg, FS, peaks, window=window, **kwargs)
 
 
+@pytest.mark.parametrize("n_samples", [3, 15, 100])
+def test_hold_back_keeps_the_peaks_of_a_signal_too_short_to_read(n_samples):
+    # Under half a second no window is read; a few samples failed in the band-pass with
+    # scipy's "must be greater than padlen".
+    from ecgbeat.quality import hold_back_in_noise
+
+    signal = np.random.default_rng(0).standard_normal(n_samples)
+    peaks = [0, 1, n_samples - 1]
+    np.testing.assert_array_equal(hold_back_in_noise(signal, FS, peaks), peaks)
+
+
 def test_hold_back_drops_close_weak_peaks_in_noise_only():
     from ecgbeat.quality import hold_back_in_noise
 
