@@ -157,12 +157,14 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     if ratio == 1:
         return x.copy()
     # Pad with the edge values so that the filter does not pull the signal's ends toward zero.
+    # The line through one sample is its value: scipy's line fit divides by n - 1, and one
+    # sample came back NaN.
     return resample_poly(
         x,
         ratio.numerator,
         ratio.denominator,
         window=_anti_aliasing_filter(ratio.numerator, ratio.denominator),
-        padtype="line",
+        padtype="line" if x.size > 1 else "edge",
     )
 
 

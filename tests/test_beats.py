@@ -254,6 +254,14 @@ def test_resample_designs_scipy_default_filter_once(fs, target_fs):
         np.testing.assert_array_equal(resample(x, fs, target_fs), expected)
 
 
+@pytest.mark.parametrize(("fs", "target_fs"), [(360, 125), (125, 360)])
+def test_resampling_one_sample_gives_its_value(fs, target_fs):
+    # scipy's line padding fits a line through the samples, dividing by n - 1: NaN.
+    out = resample([2.0], fs, target_fs)
+    assert out.shape == (-(-target_fs // fs),)
+    np.testing.assert_allclose(out, 2.0, rtol=1e-2)
+
+
 @pytest.mark.parametrize(
     ("fs", "target_fs", "message"),
     [
