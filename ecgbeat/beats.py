@@ -360,6 +360,12 @@ def cut_beats(
         The R-R interval features of each beat, columns as
         :data:`ecgbeat.rhythm.RR_FEATURE_NAMES`.
 
+    Raises
+    ------
+    ValueError
+        If ``refine_radius`` is neither None nor a number of seconds >= 0 (before any R peak is
+        detected), or a segment parameter is out of its range.
+
     Examples
     --------
     >>> import numpy as np
@@ -372,6 +378,12 @@ def cut_beats(
     (True, (36, 7), 0.8)
     """
     x, fs = check_signal(signal, fs, name=name)
+    # Before the detector, and under its own name: the refinement refused it after the whole
+    # record was searched, as "radius must be a number of seconds", a parameter no one passed.
+    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
+        raise ValueError(
+            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
+        )
     if r_peaks is None:
         r_peaks = detect_r_peaks(x, fs, method=detector)
     else:

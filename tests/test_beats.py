@@ -135,6 +135,21 @@ def test_a_window_past_the_signal_is_one_window(window_seconds):
     np.testing.assert_array_equal(huge.beats, whole.beats)
 
 
+@pytest.mark.parametrize("refine_radius", [-0.1, float("nan"), "0.1", True])
+def test_cut_beats_names_a_bad_refine_radius_before_detecting(refine_radius, monkeypatch):
+    # It was refused after the detector had run, as "radius must be...", a parameter of
+    # refine_r_peaks that the caller never passed.
+    import ecgbeat.beats
+
+    def no_detector(*args, **kwargs):
+        raise AssertionError("the detector ran")
+
+    monkeypatch.setattr(ecgbeat.beats, "detect_r_peaks", no_detector)
+    ecg, _ = synthetic_ecg(360, 20.0)
+    with pytest.raises(ValueError, match=r"^refine_radius must be None or a number of seconds"):
+        ecgbeat.beats.cut_beats(ecg, 360, refine_radius=refine_radius)
+
+
 def test_too_short_signal_is_rejected():
     with pytest.raises(SignalError, match=r"too short.*1\.00 s"):
         segment_beats(np.zeros(360), 360, name="record 999")
