@@ -173,7 +173,8 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     Parameters
     ----------
     x : ndarray of shape (n_samples,)
-        One lead, checked (:func:`ecgbeat.signals.check_signal`).
+        One lead, checked (:func:`ecgbeat.signals.check_signal`); integer samples are read as
+        float64.
     fs : float
         Sampling frequency in Hz.
 
@@ -191,7 +192,9 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     (360, True)
     """
     sos, zi = _qrs_band(float(fs))
-    filtered = _zero_phase(np.array(sos), np.array(zi), np.asarray(x))
+    # In float64: the odd padding (2 x[0] - x[k]) of integer ADC counts wrapped around in their
+    # own type (uint8 0 - 10 is 246), and the filtered edges were wrong by the full scale.
+    filtered = _zero_phase(np.array(sos), np.array(zi), np.asarray(x, dtype=np.float64))
     return filtered, np.gradient(filtered) * fs
 
 

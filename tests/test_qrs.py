@@ -352,6 +352,21 @@ def test_the_band_pass_is_scipys_zero_phase_filter_to_the_last_bit(fs, n_samples
     np.testing.assert_array_equal(slope, np.gradient(sosfiltfilt(sos, x)) * fs)
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8, ">i2"])
+def test_the_band_pass_of_adc_counts_is_that_of_their_values(dtype):
+    # The odd padding at the ends (2 x[0] - x[k]) was computed in the samples' own type, where
+    # it wrapped around (uint8: 0 - 10 is 246, int16: 2 * 30000 is -5536).
+    from ecgbeat.signals import qrs_slope
+
+    x = np.zeros(720, dtype)
+    x[:3], x[-2] = 120, 10
+    if np.dtype(dtype).kind == "i":
+        x[:3] = 30000
+    expected = qrs_slope(x.astype(np.float64), 360)
+    for got, want in zip(qrs_slope(x, 360), expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
 FLOAT64_SCALES = [5e-324, 1e-310, 1e-300, 1e-5, 1.0, 3e4, 1e300, 1.7e308]
 FLOAT32_SCALES = [1e-40, 1e-30, 1.0, 3e4, 1e30, 3e38]
 
