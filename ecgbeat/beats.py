@@ -525,8 +525,9 @@ def feature_rows(
     Raises
     ------
     ValueError
-        If a group of columns is asked without the groups before it, or ``rr`` does not have one
-        row per beat (and, with ``rhythm``, the 7 columns of the R-R features).
+        If a group of columns is asked without the groups before it, ``beats`` is not 2-D, or
+        ``rr`` does not have one row per beat (and, with ``rhythm``, the 7 columns of the R-R
+        features).
 
     Examples
     --------
@@ -540,6 +541,14 @@ def feature_rows(
     check_feature_layout(rhythm, template, zscores)
     beats = np.asarray(beats, dtype=np.float32)
     rr = np.asarray(rr, dtype=np.float32)
+    if beats.ndim != 2:
+        # One beat as a 1-D array was read as that many beats of one sample: "rr has 7 rows
+        # for 187 beats", or (without rhythm) a 1-D row instead of a table.
+        raise ValueError(
+            f"beats must be 2-D, one beat a row (n_beats, beat_length), got shape {beats.shape}"
+        )
+    if rr.ndim == 0:  # None, or a number: len() raised "len() of unsized object"
+        raise ValueError(f"rr has no rows (shape ()) for {len(beats)} beats")
     if len(rr) != len(beats):
         raise ValueError(f"rr has {len(rr)} rows for {len(beats)} beats")
     if rhythm and (rr.ndim != 2 or rr.shape[1] != N_RR_FEATURES):

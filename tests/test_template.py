@@ -147,6 +147,19 @@ def test_feature_rows_lay_out_beat_rhythm_template():
             feature_rows(beats, bad, rhythm=True, template=True)
 
 
+def test_feature_rows_refuse_beats_that_are_no_table_and_rr_that_is_no_rows():
+    # One beat as a 1-D array was taken for 187 beats of one sample ("rr has 7 rows for 187
+    # beats"), or without rhythm came back as a 1-D row; rr=None raised a TypeError.
+    beats, *_ = _shapes()
+    rr = np.zeros((5, N_RR_FEATURES), np.float32)
+    with pytest.raises(ValueError, match=r"beats must be 2-D.*got shape \(187,\)"):
+        feature_rows(beats[0], rr[0], rhythm=True)
+    with pytest.raises(ValueError, match=r"beats must be 2-D.*got shape \(187,\)"):
+        feature_rows(beats[0], np.zeros(187))
+    with pytest.raises(ValueError, match=r"rr has no rows \(shape \(\)\) for 5 beats"):
+        feature_rows(beats, None)
+
+
 def test_beat_cutting_reads_the_layout_from_n_rr_features():
     assert beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_RR_FEATURES))["template"] is False
     cut = beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_FEATURES))
