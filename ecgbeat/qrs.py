@@ -30,7 +30,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import find_peaks
 
-from ecgbeat._checks import check_seconds, is_finite_number
+from ecgbeat._checks import check_flag, check_seconds, is_finite_number
 from ecgbeat.quality import WindowQuality, hold_back_in_noise, window_quality
 from ecgbeat.signals import check_r_peaks, check_signal, qrs_slope, samples_up_to, unit_scale
 
@@ -89,6 +89,13 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     r_peaks : ndarray of shape (n_beats,), int64
         Sorted sample indices of the R peaks.
 
+    Raises
+    ------
+    SignalError
+        If the signal or ``fs`` is invalid.
+    ValueError
+        If ``hold_back_noise`` is not True or False.
+
     Examples
     --------
     >>> import numpy as np
@@ -99,6 +106,8 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     array([100, 300, 500])
     """
     x, fs = check_signal(signal, fs)
+    # Text is truthy: hold_back_noise="False" held back, and None did not, without a word.
+    hold_back_noise = check_flag(hold_back_noise, "hold_back_noise")
     r, slope = _found_peaks(x, fs)
     return hold_back_in_noise(x, fs, r, slope=slope) if hold_back_noise else r
 

@@ -207,6 +207,13 @@ def test_threshold_rule_refuses_bad_parameters_by_name(kwargs, message):
         threshold_peaks(ecg, 100, **kwargs)
 
 
+@pytest.mark.parametrize("flag", ["False", "no", None, 0])
+def test_hold_back_noise_must_be_a_bool(flag):
+    # Text is truthy: "False" held back noise, None did not, without a word.
+    with pytest.raises(ValueError, match="hold_back_noise must be True or False"):
+        pan_tompkins(np.zeros(3600), 360, hold_back_noise=flag)
+
+
 def test_unknown_detector():
     with pytest.raises(ValueError, match="unknown R-peak detector 'foo'"):
         detect_r_peaks(np.zeros(1000), 360, method="foo")
