@@ -212,7 +212,8 @@ def segment_beats(
         Reference R-peak sample indices at the original rate (e.g. from annotations). When
         omitted, R peaks are found by ``detector`` on the original signal.
     detector : {"pan-tompkins", "threshold"}, default="pan-tompkins"
-        R-peak detector used when ``r_peaks`` is None, see :func:`ecgbeat.qrs.detect_r_peaks`.
+        R-peak detector used when ``r_peaks`` is None, see :func:`ecgbeat.qrs.detect_r_peaks`;
+        another than the default beside ``r_peaks``, which give the R peaks, is refused.
     target_fs : float, default=125.0
         Sampling frequency of the beats.
     beat_length : int, default=187
@@ -241,6 +242,9 @@ def segment_beats(
     SignalError
         For NaN/inf, a non-1-D signal, a bad ``fs``, a signal shorter than ``beat_length`` samples
         at ``target_fs``, or R peaks outside the signal / not increasing.
+    ValueError
+        For a segment parameter out of its range, or a ``detector`` other than the default
+        beside ``r_peaks``.
 
     Examples
     --------
@@ -263,6 +267,11 @@ def segment_beats(
         segment_factor=segment_factor,
         before_r=before_r,
     )
+    if r_peaks is not None and detector != "pan-tompkins":
+        # The R peaks are given: the detector was ignored without a word (an unknown name too).
+        raise ValueError(
+            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
+        )
     if x.size * target_fs / fs < beat_length:
         raise SignalError(
             f"{name}: too short to segment: {x.size} samples at {fs:g} Hz "
@@ -364,7 +373,8 @@ def cut_beats(
     ------
     ValueError
         If ``refine_radius`` is neither None nor a number of seconds >= 0 (before any R peak is
-        detected), or a segment parameter is out of its range.
+        detected), a segment parameter is out of its range, or ``detector`` is other than the
+        default beside ``r_peaks``.
 
     Examples
     --------
@@ -378,6 +388,11 @@ def cut_beats(
     (True, (36, 7), 0.8)
     """
     x, fs = check_signal(signal, fs, name=name)
+    if r_peaks is not None and detector != "pan-tompkins":
+        # The R peaks are given: the detector was ignored without a word (an unknown name too).
+        raise ValueError(
+            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
+        )
     # Before the detector, and under its own name: the refinement refused it after the whole
     # record was searched, as "radius must be a number of seconds", a parameter no one passed.
     if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):

@@ -150,6 +150,17 @@ def test_cut_beats_names_a_bad_refine_radius_before_detecting(refine_radius, mon
         ecgbeat.beats.cut_beats(ecg, 360, refine_radius=refine_radius)
 
 
+@pytest.mark.parametrize("detector", ["threshold", "no such detector"])
+def test_a_detector_beside_the_r_peaks_is_refused(detector):
+    # The R peaks are given, so the detector was ignored without a word, a misspelt one too.
+    from ecgbeat.beats import cut_beats
+
+    ecg, r = synthetic_ecg(360, 20.0)
+    for cut in (segment_beats, cut_beats):
+        with pytest.raises(ValueError, match="finds the R peaks that r_peaks gives"):
+            cut(ecg, 360, r, detector=detector)
+
+
 def test_too_short_signal_is_rejected():
     with pytest.raises(SignalError, match=r"too short.*1\.00 s"):
         segment_beats(np.zeros(360), 360, name="record 999")
