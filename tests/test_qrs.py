@@ -138,6 +138,18 @@ def test_threshold_rule_finds_peaks_on_the_edges_of_its_windows():
     np.testing.assert_array_equal(threshold_peaks(ecg, 100), [300, 999, 1500, 2000])
 
 
+@pytest.mark.parametrize("extra", [5, 20, 100])
+def test_threshold_rule_takes_no_beat_from_a_short_tail_of_baseline(extra):
+    # The samples past the last full window were scaled to [0, 1] on their own: their largest
+    # wiggle of baseline became a beat.
+    fs = 360
+    t = np.arange(10 * fs + extra) / fs
+    centres = np.arange(0.4, 9.9, 0.8)
+    ecg = np.exp(-(((t[:, None] - centres) / 0.012) ** 2)).sum(axis=1)
+    ecg += 0.01 * np.random.default_rng(1).standard_normal(t.size)
+    np.testing.assert_array_equal(threshold_peaks(ecg, fs), np.round(centres * fs))
+
+
 @pytest.mark.parametrize("window_seconds", [30.0, 1e6, 1e308])
 def test_a_threshold_window_past_the_signal_is_the_whole_signal(window_seconds):
     # 1e308 s is an infinite number of samples, which raised OverflowError.
