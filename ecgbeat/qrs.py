@@ -410,8 +410,11 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     peak (which sits on the QRS energy, up to tens of milliseconds from the R wave on wide PVCs) or
     the same peak shifted by a resampling. The dominant extremum is the sample that lies farthest,
     in either direction, from the median of its window, so a negative (QS) complex is found as
-    well as a positive one. As wfdb's ``processing.correct_peaks`` does, without its dependency.
-    Each search stops halfway to the neighbouring peaks, so the peaks stay in order and distinct.
+    well as a positive one. Close to wfdb's ``processing.correct_peaks`` with ``peak_dir="both"``,
+    without its dependency; but the baseline is each window's median, not a moving average, and
+    each peak takes its own direction (wfdb's default, ``"compare"``, takes one for all).
+    Each search stops halfway to the neighbouring peaks, so the peaks stay in order and distinct
+    (wfdb's may cross or meet).
 
     Parameters
     ----------
