@@ -150,7 +150,10 @@ def unit_scale(x: np.ndarray) -> np.ndarray:
     A power of two is exact in binary floating point, so ordinary signals give bit-identical
     results.
     """
-    peak = float(np.max(np.abs(x), initial=0.0))
+    # Not np.abs: the most negative integer has no absolute value in its type (int16 -32768,
+    # WFDB's invalid sample, stays -32768), so it was never the peak: [-32768, 100] was scaled
+    # by 2**-7, to -256, and int8 [-128] not at all.
+    peak = max(float(np.max(x, initial=0)), -float(np.min(x, initial=0)))
     if peak == 0.0:
         return x
     exponent = int(np.frexp(peak)[1])

@@ -410,6 +410,18 @@ def test_unit_scale_divides_by_a_power_of_two_exactly(dtype, scale):
     assert unit_scale(np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64])
+def test_unit_scale_reads_the_most_negative_integer_as_the_peak(dtype):
+    # np.abs of the type's minimum (int16 -32768, WFDB's invalid sample) is itself: the peak was
+    # the next largest magnitude, and [-32768, 100] came out as [-256, 0.78].
+    from ecgbeat.signals import unit_scale
+
+    low = np.iinfo(dtype).min
+    scaled = unit_scale(np.array([low, 100, -3], dtype))
+    np.testing.assert_array_equal(scaled, np.array([low, 100, -3], np.float64) / -low / 2)
+    assert np.abs(scaled).max() == 0.5
+
+
 @pytest.mark.parametrize("fs", ["360", b"360", None, [360]])
 def test_a_sampling_frequency_that_is_not_a_number_is_refused(fs):
     # float("360") took text as a rate here, where every other check of a rate refuses it.
