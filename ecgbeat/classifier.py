@@ -362,7 +362,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     >>> import numpy as np
     >>> from ecgbeat import HeartbeatCNNClassifier
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.random((60, 32)); X[30:, 10:20] += 2.0
+    >>> X = rng.random((60, 32)) / 2; X[30:, 10:20] += 0.5  # beats within [0, 1]
     >>> y = np.array(["normal"] * 30 + ["ectopic"] * 30)
     >>> clf = HeartbeatCNNClassifier(epochs=5, batch_size=16, random_state=0).fit(X, y)
     >>> clf.classes_

@@ -589,3 +589,19 @@ def test_validation_loss_above_the_class_prior_says_so():
     prior = float(message.split("below ")[1].split(",")[0])
     assert min(clf.history_["val_loss"]) >= 0.99 * prior
     assert prior == pytest.approx(np.log(2), abs=0.05)
+
+
+def test_the_class_example_runs_without_warnings():
+    # The first code a user copies: its beats reached 3, so its fit and predict warned that they
+    # were not scaled to [0, 1], the very mistake the warning exists to catch.
+    import doctest
+
+    finder = doctest.DocTestFinder(recurse=False)
+    (example,) = finder.find(HeartbeatCNNClassifier, "HeartbeatCNNClassifier")
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    report = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=DeprecationWarning)  # TensorFlow's own
+        runner.run(example, out=report.append)
+    assert runner.summarize(verbose=False).failed == 0, "".join(report)
