@@ -484,6 +484,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 "HeartbeatCNNClassifier.from_pretrained) to start from a model",
                 UserWarning,
             )
+        if self.pretrained is not None and self.freeze_conv and self.train_head_first:
+            # The docstring says so, and a user who asked for both believed the network fine-tuned
+            # after its head: only the head trained, in one stage, without a word.
+            warn_caller(
+                "train_head_first=True changes nothing with freeze_conv=True: the convolutional "
+                "layers stay frozen, so only the head trains, in one stage. Set freeze_conv=False "
+                "to fine-tune the whole network after the head",
+                UserWarning,
+            )
         defaults = {
             name: parameter.default
             for name, parameter in inspect.signature(type(self).__init__).parameters.items()

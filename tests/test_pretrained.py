@@ -506,3 +506,17 @@ def test_start_parameters_without_a_start_warn_that_they_change_nothing(params):
         warnings.simplefilter("error", UserWarning)  # with a start, no such warning
         with pytest.raises(ValueError, match=r"at least 2 classes|labels among the pretrained"):
             HeartbeatCNNClassifier(pretrained="mitbih", **params).fit(X, np.full(6, 7))
+
+
+def test_train_head_first_with_frozen_convolutions_warns_that_it_changes_nothing():
+    # Documented as not used with freeze_conv=True, but taken without a word: the user believed
+    # the whole network was fine-tuned after the head.
+    X = np.random.default_rng(0).random((6, 187))
+    params = {"pretrained": "mitbih", "train_head_first": True}
+    with pytest.warns(UserWarning, match="train_head_first=True changes nothing with freeze_conv"):
+        with pytest.raises(ValueError, match="at least 2 classes"):  # stops before training
+            HeartbeatCNNClassifier(**params, freeze_conv=True).fit(X, np.full(6, 7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # fine-tuning in two stages: no warning
+        with pytest.raises(ValueError, match="at least 2 classes"):
+            HeartbeatCNNClassifier(**params).fit(X, np.full(6, 7))
