@@ -475,7 +475,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         without_start = [
             f"{name}=True"
             for name in ("keep_pretrained_classes", "train_head_first")
-            if getattr(self, name) is True and self.pretrained is None
+            if getattr(self, name) and self.pretrained is None  # True or NumPy's True_
         ]
         if without_start:
             warn_caller(

@@ -494,7 +494,16 @@ def test_a_file_whose_parameters_contradict_its_network(source_model, tmp_path):
     clf.set_params(**{**FAST_PARAMS, "epochs": 1}).fit(X, y)  # the weights copy over
 
 
-@pytest.mark.parametrize("params", [{"keep_pretrained_classes": True}, {"train_head_first": True}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"keep_pretrained_classes": True},
+        {"train_head_first": True},
+        # NumPy's True, as a grid of np.array([True, False]) gives it, is True too.
+        {"keep_pretrained_classes": np.True_},
+        {"train_head_first": np.True_},
+    ],
+)
 def test_start_parameters_without_a_start_warn_that_they_change_nothing(params):
     # They were taken without a word: the user believed the head kept or trained first.
     X = np.random.default_rng(0).random((6, 187))
