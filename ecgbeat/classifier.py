@@ -28,6 +28,7 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
+    _num_features,
     check_array,
     check_consistent_length,
     check_is_fitted,
@@ -569,10 +570,22 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 raise
             # Beats alone (a Kaggle CSV, segment_beats' output) given to a rhythm model: the
             # counts alone do not say which columns are missing.
+            n_beat_samples = self.n_features_in_ - n_rr
+            if _num_features(X) == n_beat_samples:
+                hint = (
+                    ": beats alone lack them; ecgbeat.beats.feature_rows appends them, "
+                    "classify_record does it for a record"
+                )
+            else:
+                # Rows of another layout (rhythm and template features for a rhythm model):
+                # they hold feature columns, and "beats alone" sent the user to look for them.
+                hint = (
+                    "; ecgbeat.beats.feature_rows makes that layout (rhythm=True for 7 such "
+                    "columns, template=True for 10, zscores=True for 12)"
+                )
             raise ValueError(
-                f"{exc} The model reads {self.n_features_in_ - n_rr} beat samples then "
-                f"{n_rr} rhythm feature columns (n_rr_features): beats alone lack them; "
-                "ecgbeat.beats.feature_rows appends them, classify_record does it for a record"
+                f"{exc} The model reads {n_beat_samples} beat samples then {n_rr} rhythm "
+                f"feature columns (n_rr_features){hint}"
             ) from None
         if X.ndim == 3:
             if X.shape[2] != 1:

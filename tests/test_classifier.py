@@ -422,6 +422,17 @@ def test_beats_alone_given_to_a_rhythm_model_are_told_what_is_missing():
         clf.predict(beats)
 
 
+def test_rows_of_another_feature_layout_are_not_called_beats_alone():
+    # Rows with rhythm and template features (feature_rows(template=True), 10 columns) given to
+    # a rhythm model (7): the error said "beats alone lack them" of rows that hold features.
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih-rhythm")
+    rows = np.zeros((2, 197), dtype=np.float32)
+    with pytest.raises(ValueError, match="187 beat samples then 7 rhythm") as error:
+        clf.predict(rows)
+    assert "beats alone" not in str(error.value)
+    assert "template=True for 10" in str(error.value)
+
+
 def test_predict_before_fit_and_wrong_beat_length(fitted):
     clf, X, _ = fitted
     with pytest.raises(NotFittedError):
