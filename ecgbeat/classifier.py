@@ -333,6 +333,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     n_features_in_ : int
         Number of columns of ``X`` seen during ``fit``: the beat's samples plus
         ``n_rr_features``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the columns of ``X`` seen during ``fit``. Defined only when ``X`` has column
+        names that are all text (a pandas DataFrame); :meth:`predict` then checks them.
     model_ : keras.Model
         The trained network.
     history_ : dict of str to list of float

@@ -616,3 +616,19 @@ def test_the_class_example_runs_without_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning)  # TensorFlow's own
         runner.run(example, out=report.append)
     assert runner.summarize(verbose=False).failed == 0, "".join(report)
+
+
+def test_every_fitted_attribute_is_documented():
+    # feature_names_in_, set by a fit on a DataFrame (and kept by save and pickle), was missing
+    # from the Attributes section.
+    pd = pytest.importorskip("pandas")
+    X, y = make_synthetic_beats(n_per_class=5)
+    frame = pd.DataFrame(X, columns=[f"t{i}" for i in range(X.shape[1])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a one-epoch fit learns nothing, and says so
+        clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(frame, y)
+    fitted = sorted(name for name in vars(clf) if name.endswith("_") and not name.startswith("_"))
+    assert "feature_names_in_" in fitted
+    attributes = HeartbeatCNNClassifier.__doc__.split("Attributes\n    ----------")[1]
+    attributes = attributes.split("See Also")[0]
+    assert [name for name in fitted if f"\n    {name} : " not in attributes] == []
