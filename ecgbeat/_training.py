@@ -156,6 +156,12 @@ def _cycle_of(epoch: int, first_cycle: int, epochs: int) -> tuple[int, int]:
         start, length = start + length, 2 * length
 
 
+#: What training without validation means, in the warnings that say so. Not "without learning-rate
+#: decay": the default cosine schedule anneals the rate all the same; only decay on plateau needs
+#: the validation loss.
+_WITHOUT_VALIDATION = "the last epoch is kept; no early stopping, no decay on plateau"
+
+
 def validation_split(
     y: np.ndarray, fraction: float, seed: int, groups: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -180,8 +186,8 @@ def validation_split(
     ):
         warn_caller(
             f"too few beats ({len(y)}, smallest class {counts[counts > 0].min()}) for a stratified "
-            f"validation fraction of {fraction}: training on all of them without validation, "
-            "early stopping or learning-rate decay",
+            f"validation fraction of {fraction}: training on all of them without validation "
+            f"({_WITHOUT_VALIDATION})",
             UserWarning,
         )
         return indices, None
@@ -227,7 +233,7 @@ def grouped_validation_split(
     if largest_class < 2:
         warn_caller(
             f"too few beats ({len(y)}, one per class) to hold out whole groups for validation: "
-            "training on all of them without validation, early stopping or learning-rate decay",
+            f"training on all of them without validation ({_WITHOUT_VALIDATION})",
             UserWarning,
         )
         return np.arange(len(y)), None
@@ -689,7 +695,7 @@ def train(
             # Held out: every loss 0, and the first epoch kept as the best. Trained: nothing learned.
             warn_caller(
                 f"with sample_weight, {weightless[0]}: training on all the beats without "
-                "validation, early stopping or learning-rate decay",
+                f"validation ({_WITHOUT_VALIDATION})",
                 UserWarning,
             )
             train_idx, val_idx = np.arange(len(y)), None

@@ -205,9 +205,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         default) the mean of each cycle, which starts at twice it; with ``"plateau"`` the
         initial rate.
     validation_fraction : float, default=0.1
-        Fraction of the training beats held out, stratified by class, to choose the best epoch, decay
-        the learning rate and stop early. ``0`` trains for exactly ``epochs`` epochs and keeps the
-        last weights.
+        Fraction of the training beats held out, stratified by class, to choose the best epoch,
+        stop early and, with ``lr_schedule="plateau"``, decay the learning rate (the default
+        cosine schedule anneals it either way). ``0`` trains for exactly ``epochs`` epochs and
+        keeps the last weights.
     monitor : {"val_loss", "val_accuracy"}, default="val_loss"
         Validation quantity that decides the best epoch, the decay and the stop.
     early_stopping_patience : int or None, default=8

@@ -174,3 +174,16 @@ def test_groups_reach_fit_through_metadata_routing(monkeypatch):
         search = GridSearchCV(clf, {"batch_size": [8, 16]}, cv=cv)
         search.fit(X, y, groups=groups)  # routed to the splitter and to every fit
         assert len(received) == 2 * 3 + 1 and None not in received
+
+
+def test_too_few_beats_to_validate_does_not_claim_a_constant_learning_rate():
+    # The warning said "without validation, early stopping or learning-rate decay", but the
+    # default cosine schedule anneals the rate without validation: the user believed it constant.
+    y = np.array([0, 0, 1])
+    with pytest.warns(UserWarning, match="too few beats") as record:
+        assert validation_split(y, 0.1, seed=0)[1] is None
+    with pytest.warns(UserWarning, match="too few beats") as grouped:
+        assert grouped_validation_split(np.array([0, 1]), 0.5, 0, np.array([1, 2]))[1] is None
+    for message in (str(record[0].message), str(grouped[0].message)):
+        assert "learning-rate decay" not in message
+        assert "the last epoch is kept; no early stopping, no decay on plateau" in message
