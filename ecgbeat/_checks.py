@@ -140,11 +140,19 @@ def group_codes(groups: np.ndarray, what: str = "group") -> tuple[np.ndarray, np
             f"groups must be all numbers or all text, one {what} per beat, with none missing; "
             f"got a mix of {', '.join(kinds)}"
         ) from None
-    if groups.dtype.kind in "fc" and np.isnan(groups).any():
-        raise ValueError(
-            f"groups must name a {what} for every beat; {int(np.isnan(groups).sum())} are "
-            "missing (NaN)"
+    if groups.dtype.kind in "fc":
+        n_missing = int(np.isnan(groups).sum())
+    elif groups.dtype.kind == "O":
+        # Numbers in an object array (a pandas column cast to object) sort with NaN among them,
+        # and np.unique made the beats of unknown groups one group.
+        n_missing = sum(
+            isinstance(group, float | np.floating) and bool(np.isnan(group))
+            for group in groups.tolist()
         )
+    else:
+        n_missing = 0
+    if n_missing:
+        raise ValueError(f"groups must name a {what} for every beat; {n_missing} are missing (NaN)")
     return unique, codes
 
 

@@ -187,3 +187,12 @@ def test_too_few_beats_to_validate_does_not_claim_a_constant_learning_rate():
     for message in (str(record[0].message), str(grouped[0].message)):
         assert "learning-rate decay" not in message
         assert "the last epoch is kept; no early stopping, no decay on plateau" in message
+
+
+def test_missing_groups_among_numbers_of_an_object_array_are_refused():
+    # A pandas column of patient numbers with a gap, cast to object: NumPy sorts its NaN among
+    # the numbers, and the beats of unknown patients were held out or trained on as one patient.
+    y = np.array([0, 1] * 6)
+    groups = np.array([1, 2, 3, 4, 5, np.nan] * 2, dtype=object)
+    with pytest.raises(ValueError, match="2 are missing"):
+        grouped_validation_split(y, 0.5, 0, groups)
