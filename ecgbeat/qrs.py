@@ -455,15 +455,15 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if half == 0:
         return r.copy()
     lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)
-    # The distances are invariant to the scale, but near the float64 limits (a baseline of
-    # 1e308) the median's sum of two samples and the distances overflow to inf: every sample
-    # tied, and no peak moved.
-    x = unit_scale(x)
     # Nearest first (0, -1, 1, -2, 2...): on a tie, argmax keeps the peak closest to where it was.
     offsets = np.stack([-np.arange(half + 1), np.arange(half + 1)], axis=1).ravel()[1:]
     idx = r[:, None] + offsets
     inside = (idx >= lo[:, None]) & (idx <= hi[:, None])
-    values = x[np.clip(idx, 0, x.size - 1)]
+    # Scaled by a power of two (exact; the distances are invariant to it), only the samples the
+    # windows read, not the whole recording: near the float64 limits (a baseline of 1e308) the
+    # median's sum of two samples and the distances overflowed to inf, every sample tied, and
+    # no peak moved.
+    values = unit_scale(x[np.clip(idx, 0, x.size - 1)])
     # The median of each window's samples (np.nanmedian's result, ten times faster: NaN sort
     # last, so the middle of each row's ``count`` samples is where it is in a full row).
     ordered = np.sort(np.where(inside, values, np.nan), axis=1)
