@@ -267,11 +267,8 @@ def segment_beats(
         segment_factor=segment_factor,
         before_r=before_r,
     )
-    if r_peaks is not None and detector != "pan-tompkins":
-        # The R peaks are given: the detector was ignored without a word (an unknown name too).
-        raise ValueError(
-            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
-        )
+    if r_peaks is not None:
+        refuse_detector_beside_r_peaks(detector, "r_peaks", name)
     if x.size * target_fs / fs < beat_length:
         raise SignalError(
             f"{name}: too short to segment: {x.size} samples at {fs:g} Hz "
@@ -388,17 +385,9 @@ def cut_beats(
     (True, (36, 7), 0.8)
     """
     x, fs = check_signal(signal, fs, name=name)
-    if r_peaks is not None and detector != "pan-tompkins":
-        # The R peaks are given: the detector was ignored without a word (an unknown name too).
-        raise ValueError(
-            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
-        )
-    # Before the detector, and under its own name: the refinement refused it after the whole
-    # record was searched, as "radius must be a number of seconds", a parameter no one passed.
-    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
-        raise ValueError(
-            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
-        )
+    if r_peaks is not None:
+        refuse_detector_beside_r_peaks(detector, "r_peaks", name)
+    check_refine_radius(refine_radius)
     if r_peaks is None:
         r_peaks = detect_r_peaks(x, fs, method=detector)
     else:
@@ -409,6 +398,27 @@ def cut_beats(
     if len(segments.beats) == 0:
         return segments, np.zeros((0, N_RR_FEATURES), np.float32)
     return segments, rr_features(r_peaks, fs)[:-1]
+
+
+def refuse_detector_beside_r_peaks(detector, given: str, name: str | None = None) -> None:
+    """Refuse a ``detector`` other than the default where the R peaks are given (``given``
+    names them): it was ignored without a word, an unknown name too, and the user believed the
+    beats cut at its peaks."""
+    if detector != "pan-tompkins":
+        where = f"{name}: " if name is not None else ""
+        raise ValueError(
+            f"{where}detector {detector!r} finds the R peaks that {given} gives: give one of them"
+        )
+
+
+def check_refine_radius(refine_radius) -> None:
+    """Refuse a ``refine_radius`` that is neither None nor a number of seconds >= 0, under its
+    own name and before any R peak is found: :func:`ecgbeat.qrs.refine_r_peaks` refused it only
+    after the detector had searched the whole record, as "radius", a parameter no one passed."""
+    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
+        raise ValueError(
+            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
+        )
 
 
 def check_segment_params(

@@ -467,12 +467,10 @@ def classify_record(
 
     _check_refine_radius(refine_radius)  # before the record is read
     check_flag(quality, "quality")
-    if annotations is not None and detector != "pan-tompkins":
-        # The annotations give the R peaks: the detector was ignored without a word.
-        raise ValueError(
-            f"detector {detector!r} finds the R peaks that annotations={annotations!r} gives: "
-            "give one of them"
-        )
+    if annotations is not None:
+        from ecgbeat.beats import refuse_detector_beside_r_peaks
+
+        refuse_detector_beside_r_peaks(detector, f"annotations={annotations!r}")
     path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
@@ -561,18 +559,15 @@ def classify_signal(
     >>> len(table), table.fs
     (36, 500.0)
     """
-    from ecgbeat.beats import cut_beats, feature_rows
+    from ecgbeat.beats import cut_beats, feature_rows, refuse_detector_beside_r_peaks
     from ecgbeat.qrs import detect_r_peaks, pan_tompkins_marked
     from ecgbeat.quality import window_quality
     from ecgbeat.signals import check_r_peaks, check_signal
 
     _check_refine_radius(refine_radius)  # before the model loads
     quality = check_flag(quality, "quality")
-    if r_peaks is not None and detector != "pan-tompkins":
-        # The R peaks are given: the detector was ignored without a word.
-        raise ValueError(
-            f"{name}: detector {detector!r} finds the R peaks that r_peaks gives: give one of them"
-        )
+    if r_peaks is not None:
+        refuse_detector_beside_r_peaks(detector, "r_peaks", name)
     classifier = fitted_classifier(classifier)
     # Told before the R peaks are found and the beats cut: a wrong class_names or normal_class
     # was refused only after that work, seconds on a long recording.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ecgbeat._checks import is_finite_number
 from ecgbeat._install import install_hint
 
 __all__ = ["get_data_home"]
@@ -56,7 +55,7 @@ def check_loader_params(
     is allowed. Returns how the beats are cut: ``refine_radius`` and ``segment_params``, the
     keywords of :func:`ecgbeat.beats.cut_beats` (with the rest, the cache's key).
     """
-    from ecgbeat.beats import check_segment_params
+    from ecgbeat.beats import check_refine_radius, check_segment_params
     from ecgbeat.datasets._records import _wanted_leads
     from ecgbeat.qrs import DETECTORS
 
@@ -68,10 +67,7 @@ def check_loader_params(
     ):
         choices = (["None"] if detector_optional else []) + [repr(d) for d in sorted(DETECTORS)]
         raise ValueError(f"detector must be one of {', '.join(choices)}; got {detector!r}")
-    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
-        raise ValueError(
-            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
-        )
+    check_refine_radius(refine_radius)
     if cache is not None and not isinstance(cache, bool | str | os.PathLike):
         raise ValueError(f"cache must be True, False or the path of a folder, got {cache!r}")
     return {"refine_radius": refine_radius, **segment_params}
