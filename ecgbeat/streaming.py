@@ -255,6 +255,10 @@ class StreamClassifier:
         self._next_hop = self._hop
         self._final_before = 0  # peaks before this sample index are decided
         self._pending: deque[_Peak] = deque()  # final R peaks not yet classified
+        # Each hop's cut rows and (sample, readable) pairs, until classified; then their
+        # tables, until returned (see _classified).
+        self._ready: deque[tuple[list, list]] = deque()
+        self._classified_tables: list[BeatTable] = []
         self._rr_count, self._rr_sum, self._rr_squares = 0, 0.0, 0.0
         self._last_peak: int | None = None
         # The latest final peaks: enough for a beat's cut (10 s at 300 beats a minute) and for
@@ -276,6 +280,8 @@ class StreamClassifier:
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
         twin._pending = deque(dataclasses.replace(peak) for peak in self._pending)
+        twin._ready = self._ready.copy()
+        twin._classified_tables = list(self._classified_tables)
         twin._recent = self._recent.copy()
         twin._template_beats = self._template_beats.copy()
         return twin
@@ -296,7 +302,7 @@ class StreamClassifier:
         BeatTable
             The beats completed by these samples, in order (often none), with their classes,
             probabilities and, with ``quality``, readable marks; ``sample`` counts from the
-            stream's first sample.
+            stream's first sample. Beats that an earlier call could not classify come first.
 
         Raises
         ------
@@ -304,21 +310,22 @@ class StreamClassifier:
             If the chunk is not one-dimensional or holds NaN or infinite values.
         RuntimeError
             If :meth:`finish` was called.
+        Exception
+            Whatever the classifier raises (an interruption, a lack of memory). The chunk's
+            samples are kept (do not send them again), and so are the beats being classified:
+            the next call returns them.
         """
         self._check_open()
         chunk = self._checked(chunk)
         self._signal = np.concatenate([self._signal, chunk])
         self.n_samples_seen += chunk.size
-        tables = []
         while self._next_hop <= self.n_samples_seen:
             end = self._next_hop
             self._decide(end, end - self._decision)
-            # Each hop's beats are classified together: the network sees the same batches
-            # whatever the chunks, so the probabilities are the same to the last bit.
-            tables.append(self._table(*self._emit(end)))
+            self._ready.append(self._emit(end))
             self._next_hop += self._hop
         self._forget()
-        return self._joined(tables)
+        return self._classified()
 
     def finish(self) -> BeatTable:
         """End the stream; the beats still held back, but for the last one.
@@ -338,20 +345,43 @@ class StreamClassifier:
         ------
         RuntimeError
             If the stream is already finished.
+        Exception
+            Whatever the classifier raises; calling :meth:`finish` again returns the beats.
         """
-        self._check_open()
-        self._finished = True
-        end = self.n_samples_seen
-        self._decide(end, end + 1)
-        try:
-            table = self._table(*self._emit(end, last=True))
-        except SignalError:  # a stream shorter than one beat's cut (1.5 s) has no beats
-            table = self._table([], [])
-        self._signal = np.zeros(0)
-        return table
+        if not self._finished:
+            self._finished = True
+            end = self.n_samples_seen
+            self._decide(end, end + 1)
+            try:
+                self._ready.append(self._emit(end, last=True))
+            except SignalError:  # a stream shorter than one beat's cut (1.5 s) has no beats
+                pass
+            self._signal = np.zeros(0)
+        elif not (self._ready or self._classified_tables):
+            self._check_open()
+        return self._classified()
+
+    def _classified(self) -> BeatTable:
+        """Classify the ready beats, hop by hop; the tables of every beat not yet returned.
+
+        Each hop's beats are classified together: the network sees the same batches whatever
+        the chunks, so the probabilities are the same to the last bit. A hop leaves the queue
+        only once classified, and its table only once returned: if the classifier raises (an
+        interruption, memory), nothing is lost, and the next call returns these beats first.
+        """
+        while self._ready:
+            self._classified_tables.append(self._table(*self._ready[0]))
+            self._ready.popleft()
+        tables, self._classified_tables = self._classified_tables, []
+        return self._joined(tables)
 
     def _check_open(self) -> None:
         if self._finished:
+            if self._ready or self._classified_tables:
+                raise RuntimeError(
+                    "the stream is finished, but the classifier failed on its last beats: "
+                    "call finish() again for them"
+                )
             raise RuntimeError(
                 "the stream is finished: make a new StreamClassifier for another recording"
             )

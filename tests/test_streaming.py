@@ -376,3 +376,50 @@ def test_a_copied_stream_goes_on_on_its_own(record_119, default_model):
         np.testing.assert_array_equal(samples, whole["sample"])
         np.testing.assert_array_equal(labels, whole["label"])
     assert twin.classifier is stream.classifier
+
+
+def test_a_classifier_that_fails_loses_no_beat():
+    # An interruption (Ctrl-C) or a lack of memory inside the network: the beats being
+    # classified were dropped with the call, and the stream went on without them.
+    class Failing(_Recorder):
+        fail = 0  # how many of the next calls raise
+
+        def predict_proba(self, X):
+            if self.fail:
+                self.fail -= 1
+                raise MemoryError("no memory for the batch")
+            return super().predict_proba(X)
+
+    fs = 250
+    ecg, _ = _rhythm_with_a_pause(fs, pause_seconds=3)
+    parts = [ecg[: 10 * fs], ecg[10 * fs : 20 * fs], ecg[20 * fs : 40 * fs]]
+    plain = StreamClassifier(fs, _Recorder())
+    expected = [plain.update(part) for part in parts] + [plain.finish()]
+
+    classifier = Failing()
+    stream = StreamClassifier(fs, classifier)
+    tables = [stream.update(parts[0])]
+    classifier.fail = 1
+    with pytest.raises(MemoryError):
+        stream.update(parts[1])
+    tables.append(stream.update(parts[2]))
+    classifier.fail = 1
+    with pytest.raises(MemoryError):
+        stream.finish()
+    with pytest.raises(RuntimeError, match="call finish"):
+        stream.update(ecg[40 * fs :])
+    tables.append(stream.finish())
+    with pytest.raises(RuntimeError, match="make a new"):
+        stream.finish()
+    # The failed calls' beats come with the next ones: the same beats, in the same order.
+    assert [len(t) for t in tables] == [
+        len(expected[0]),
+        len(expected[1]) + len(expected[2]),
+        len(expected[3]),
+    ]
+    assert min(len(t) for t in expected) > 0
+    for column in ("sample", "label", "proba", "readable"):
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(t, column) for t in tables]),
+            np.concatenate([getattr(t, column) for t in expected]),
+        )
