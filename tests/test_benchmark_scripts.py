@@ -86,6 +86,34 @@ def test_transfer_smoke_run_leaves_the_committed_results_alone(monkeypatch, tmp_
     assert command.startswith("python -m benchmarks.transfer --quick --output ")
 
 
+def _labels_of(matrix):
+    """True and predicted codes of the beats that a confusion matrix counts."""
+    matrix = np.asarray(matrix)
+    true, pred = np.nonzero(matrix)
+    counts = matrix[true, pred]
+    return np.repeat(true, counts), np.repeat(pred, counts)
+
+
+def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
+    # The freeze_conv row of the committed transfer_patients.json: its four F1s rounded to 4
+    # digits average to 0.8729, the F1s themselves to 0.8728 (as f1_score(average="macro")).
+    y_true, y_pred = _labels_of(
+        [
+            [36729, 137, 29, 9, 1],
+            [420, 1167, 17, 3, 0],
+            [103, 1, 2499, 83, 0],
+            [39, 0, 20, 229, 0],
+            [5, 0, 2, 0, 0],
+        ]
+    )
+    from sklearn.metrics import f1_score
+
+    row = _script("transfer").pooled_row(y_true, y_pred, ["N", "S", "V", "F", "Q"])
+    exact = f1_score(y_true, y_pred, labels=[0, 1, 2, 3], average="macro")
+    assert row["macro_f1_NSVF"] == round(exact, 4) == 0.8728
+    assert row["accuracy"] == 0.9791 and row["S"] == {"Se": 0.7262, "+P": 0.8943}
+
+
 @pytest.mark.parametrize("twin", ["no-such-model", "mitbih"])
 def test_train_pretrained_checks_the_twin_before_training(twin, monkeypatch, tmp_path, capsys):
     # The card of a model trained on all records quotes its twin's DS2 metrics: a twin that
