@@ -114,6 +114,26 @@ def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
     assert row["accuracy"] == 0.9791 and row["S"] == {"Se": 0.7262, "+P": 0.8943}
 
 
+def test_evaluate_pretrained_takes_the_mean_of_the_unrounded_f1s():
+    # A beat-only card (no "Se") with macro_f1_NSVF, as tools.train_pretrained writes it: from
+    # aami_metrics. The mean of the rounded F1s (0.8729 here) reported a mismatch.
+    y_true, y_pred = _labels_of(
+        [
+            [36729, 137, 29, 9, 1],
+            [420, 1167, 17, 3, 0],
+            [103, 1, 2499, 83, 0],
+            [39, 0, 20, 229, 0],
+            [5, 0, 2, 0, 0],
+        ]
+    )
+    names = ["N", "S", "V", "F", "Q"]
+    card_metrics = _script("evaluate_pretrained").card_metrics
+    measured = card_metrics(y_true, y_pred, {"accuracy": 0, "macro_f1_NSVF": 0}, names)
+    assert measured["macro_f1_NSVF"] == 0.8728
+    assert "Se" not in measured and measured["per_class"]["S"]["f1"] == 0.8015
+    assert "macro_f1_NSVF" not in card_metrics(y_true, y_pred, {"accuracy": 0}, names)
+
+
 @pytest.mark.parametrize("twin", ["no-such-model", "mitbih"])
 def test_train_pretrained_checks_the_twin_before_training(twin, monkeypatch, tmp_path, capsys):
     # The card of a model trained on all records quotes its twin's DS2 metrics: a twin that
