@@ -368,6 +368,18 @@ def test_small_data_draws_keep_the_class_mix():
     }
 
 
+def test_small_data_report_tests_on_patients_that_no_draw_came_from():
+    from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2
+
+    split_records = _script("small_data").split_records
+    train, test = split_records("report")
+    assert sorted(train) == sorted(MITBIH_DS1)
+    # DS2's record 202 is the patient of DS1's 201: no new patient for a model trained on DS1.
+    assert test == sorted(set(MITBIH_DS2) - {"202"})
+    train, test = split_records("select")
+    assert not set(train) & set(test) and set(train) | set(test) == set(MITBIH_DS1)
+
+
 def test_small_data_benchmark_quick(mitdb_dir, tmp_path):
     import subprocess
     import sys
