@@ -14,7 +14,9 @@ Tasks (``TASKS``): MIT-BIH beats (lead MLII, annotated R peaks) with the labels
 
 each at every size, plus ``ptbdb-leads``: the PTB fixture record (1000 Hz, another device) cut by
 ``fetch_ptbdb`` from four leads, the lead being the label (series that are not MIT-BIH beats;
-one patient, so training takes the first 60 % of the recording and testing the rest).
+one patient, so training takes the first 60 % of the recording and testing the rest). That task
+is the same in both modes below: in report mode its row repeats what select mode chose on, and
+only the MIT-BIH tasks are scored on patients that guided no choice.
 
 Training beats are drawn from some patients and all the beats of other patients are the test set
 (grouped by patient, as a new patient meets the model). The draw is stratified: each class at its
