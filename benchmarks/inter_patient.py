@@ -9,7 +9,9 @@ data in the same run:
   weights, the square root of scikit-learn's "balanced" ones, so rare classes (S, F) count. The
   pretrained ``"mitbih-ds1"`` was trained so; the benchmark measures, it never replaces a shipped
   model. (Plain "balanced" weights were tried first:
-  DS1 holds only 8 Q beats, whose weight of about 1,000 made training collapse to 41 % accuracy.)
+  DS1 holds only 8 Q beats, whose weight of about 1,000 made training collapse to 41 % accuracy
+  on DS2. That DS2 figure chose the square-root weights, so this recipe's DS2 result is no
+  untouched test: docs/results.md says so.)
 
 Reports the AAMI per-class sensitivity (Se, recall) and positive predictivity (+P, precision) of
 N, S, V, F and macro-F1, and writes ``benchmarks/results/inter_patient.json`` (or the file that
