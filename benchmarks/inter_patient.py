@@ -1,4 +1,7 @@
-"""Inter-patient evaluation (de Chazal et al. 2004): train on DS1, test on 22 other patients (DS2).
+"""Inter-patient evaluation (de Chazal et al. 2004): train on DS1, test on the 22 DS2 records.
+
+DS2's record 202 comes from the patient of DS1's record 201: as published, the split keeps them
+apart by record, not by patient, so 21 of the 22 test records are new patients.
 
 The honest clinical evaluation, which the reference project never ran. Two recipes on the same
 data in the same run:

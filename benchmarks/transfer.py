@@ -10,7 +10,7 @@ Two targets, one script:
 
 ``--target patients`` (default)
     Patient-adaptive learning on real data available here: start from ``"mitbih-ds1"`` (trained on
-    DS1 only); for each DS2 record, adapt on the annotated beats of its first 5 minutes and test on
+    DS1 only, record 201 among them, whose patient is that of DS2's 202); for each DS2 record, adapt on the annotated beats of its first 5 minutes and test on
     the remaining 25 minutes. Rows: no adaptation, from scratch (the patient's 5 minutes only),
     ``freeze_conv`` (dense head only) and full fine-tune. Metrics pooled over all DS2 test beats.
 
