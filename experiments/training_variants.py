@@ -13,9 +13,12 @@ cycle from twice ``learning_rate`` down to 0, the first lasting ``N`` epochs.
 Each run is added under ``--name`` to ``experiments/results/training_variants.json``.
 
 ``--holdout F`` scores on the last fraction ``F`` of the shuffled training rows instead of the
-test part, and trains on the rest: the test part is then never scored, so the run can guide a
-choice (the runs without it scored the test part after each epoch, and some defaults were chosen
-on those numbers: see docs/training.md).
+test part, and trains on the rest: the test part is then never scored (the runs without it
+scored the test part after each epoch, and some defaults were chosen on those numbers: see
+docs/training.md). The holdout is drawn by beat, not by patient: its beats come from the
+patients the fit trains on, as the random split's test part does. It tells how a setting does
+on that split without reading its test part; it holds out no patient, so it is not the
+validation by patient that a choice needs (``experiments.ds1_selection`` is).
 
 Usage::
 
@@ -52,7 +55,8 @@ def main(argv: list[str] | None = None) -> dict:
         type=float,
         default=None,
         metavar="F",
-        help="score on this fraction of the training rows, never on the test part",
+        help="score on this fraction of the training rows (by beat: the training patients' "
+        "beats), never on the test part",
     )
     parser.add_argument(
         "--output", default=str(REPO / "experiments/results/training_variants.json")
