@@ -345,6 +345,12 @@ def test_new_patients_report_quick(mitdb_dir, tmp_path):
     assert 0.4 < burden["ectopic_burden_annotated"] < 0.5
 
 
+def test_new_patients_report_shift_range_is_that_of_the_unrounded_accuracies():
+    report = _script("new_patients_report")
+    # Rounded to 4 digits they would read 0.9015 and 0.9017: 0.02 points apart, not 0.01.
+    assert report.range_points([0.901549, 0.90166, 0.9016]) == 0.01
+
+
 def test_new_patients_report_names_its_output_after_the_model():
     default_output = _script("new_patients_report").default_output
     results = REPO / "benchmarks" / "results"
