@@ -2,7 +2,9 @@
 curve, and record 208's ectopic burden on the default path.
 
 This reads DS2 (de Chazal et al. 2004's test patients): run it once per finished candidate, to
-report, never to choose (choices are made on DS1 by ``experiments/ds1_selection.py``).
+report, never to choose (choices are made on DS1 by ``experiments/ds1_selection.py``). Of its 22
+records, 202 is no new patient to a DS1 model: it comes from the patient of DS1's record 201, as
+the published split has it.
 
 * ``annotated`` / ``detected``: Se, +P, F1 per AAMI class and macro-F1 over N, S, V, F on DS2, with
   beats cut at the reference annotations and at Pan-Tompkins peaks (each detected beat takes the
