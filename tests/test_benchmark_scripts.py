@@ -72,6 +72,15 @@ def test_transfer_script_runs_on_patients(mitdb_dir, tmp_path):
     assert result["results"]["no_adaptation"]["accuracy"] > 0.5
 
 
+def test_transfer_adapts_to_new_patients_only():
+    from ecgbeat.datasets import MITBIH_DS2
+
+    records = _script("transfer").patient_records()
+    # DS2's record 202 is the patient of DS1's 201, on which the start model (mitbih-ds1) trained.
+    assert records == [r for r in MITBIH_DS2 if r != "202"] and len(records) == 21
+    assert _script("transfer").patient_records(quick=True) == list(MITBIH_DS2[:2])
+
+
 def test_transfer_smoke_run_leaves_the_committed_results_alone(monkeypatch, tmp_path):
     # --quick is a smoke test: like the other benchmarks' quick runs it writes only where
     # --output says, never over benchmarks/results/transfer_<target>.json.
