@@ -201,7 +201,8 @@ def aami_metrics(
     occurs), as AAMI-style tables report them. A label beyond
     ``target_names`` in ``y_true`` (for example a detection that matches no reference beat) is a
     class of its own, named ``"(none)"``: whatever a model calls it counts against that class's
-    precision.
+    precision. ``macro_f1`` then averages the F1 of the ``target_names`` classes alone: no model
+    predicts ``"(none)"``, so its F1 is always 0 and would only pull the mean down.
 
     Examples
     --------
@@ -212,6 +213,7 @@ def aami_metrics(
     (0.5, 0.5, 0.6667)
     """
     names = list(target_names)
+    model_classes = len(names)
     codes = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
     if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):
         names.append("(none)")
@@ -225,6 +227,11 @@ def aami_metrics(
     with np.errstate(divide="ignore", invalid="ignore"):
         f1_each = 2 * np.diag(counts) / (counts.sum(axis=0) + counts.sum(axis=1))
     f1 = dict(zip(metrics["labels"], f1_each.tolist(), strict=True))
+    if len(names) > model_classes:
+        # Over the model's classes, as f1_score(labels=their codes, average="macro",
+        # zero_division=0) gives it (the unmatched detections still count as false positives of
+        # the classes they were called): "(none)" made a fifth of a 5-class mean always 0.
+        metrics["macro_f1"] = round(float(np.nan_to_num(f1_each[:model_classes]).mean()), 4)
     # No scored beat (a record of paced beats only): no mean, rather than NaN, which is no JSON.
     metrics["macro_f1_NSVF"] = (
         round(float(np.mean([f1[c] for c in present])), 4) if present else None
@@ -313,7 +320,11 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
         "",
         f"accuracy   {metrics['accuracy']:.4f}   ({total} beats)",
         f"macro-F1   {metrics['macro_f1']:.4f}"
-        + (f"   ({', '.join(names)})" if "macro_f1_NSVF" in metrics else ""),
+        + (
+            f"   ({', '.join(n for n in names if n != '(none)')})"
+            if "macro_f1_NSVF" in metrics
+            else ""
+        ),
     ]
     if metrics.get("macro_f1_NSVF") is not None:
         # The scored classes that the beats hold, which aami_metrics averaged (its Se's keys):

@@ -150,3 +150,19 @@ def test_a_bad_number_of_digits_is_refused_by_name(digits):
     # "'float' object cannot be interpreted as an integer".
     with pytest.raises(ValueError, match="digits must be an integer >= 0"):
         classification_metrics([0, 1], [0, 1], target_names=["N", "V"], digits=digits)
+
+
+def test_macro_f1_at_detected_peaks_averages_the_models_classes_not_none():
+    # Detections of no beat (code 5, "(none)") count against the classes they are called, but
+    # "(none)" itself, which no model predicts (F1 always 0), was averaged in: with every beat
+    # right but one false detection, the 5-class macro-F1 was 5/6 of its value.
+    from ecgbeat.evaluation import format_report
+
+    y_true = [0, 0, 0, 1, 2, 3, 4, 5]
+    y_pred = [0, 0, 0, 1, 2, 3, 4, 2]
+    metrics = aami_metrics(y_true, y_pred, target_names=AAMI)
+    expected = f1_score(y_true, y_pred, labels=range(5), average="macro", zero_division=0)
+    assert metrics["macro_f1"] == round(expected, 4) == 0.9333
+    assert metrics["per_class"]["(none)"]["support"] == 1
+    assert metrics["+P"]["V"] == 0.5
+    assert "macro-F1   0.9333   (N, S, V, F, Q)" in format_report(metrics).splitlines()
