@@ -103,18 +103,20 @@ def _labels_of(matrix):
     return np.repeat(true, counts), np.repeat(pred, counts)
 
 
+#: The confusion matrix of the freeze_conv row of the committed transfer_patients.json.
+FREEZE_CONV_PATIENTS = [
+    [36729, 137, 29, 9, 1],
+    [420, 1167, 17, 3, 0],
+    [103, 1, 2499, 83, 0],
+    [39, 0, 20, 229, 0],
+    [5, 0, 2, 0, 0],
+]
+
+
 def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
     # The freeze_conv row of the committed transfer_patients.json: its four F1s rounded to 4
     # digits average to 0.8729, the F1s themselves to 0.8728 (as f1_score(average="macro")).
-    y_true, y_pred = _labels_of(
-        [
-            [36729, 137, 29, 9, 1],
-            [420, 1167, 17, 3, 0],
-            [103, 1, 2499, 83, 0],
-            [39, 0, 20, 229, 0],
-            [5, 0, 2, 0, 0],
-        ]
-    )
+    y_true, y_pred = _labels_of(FREEZE_CONV_PATIENTS)
     from sklearn.metrics import f1_score
 
     row = _script("transfer").pooled_row(y_true, y_pred, ["N", "S", "V", "F", "Q"])
@@ -126,15 +128,7 @@ def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
 def test_evaluate_pretrained_takes_the_mean_of_the_unrounded_f1s():
     # A beat-only card (no "Se") with macro_f1_NSVF, as tools.train_pretrained writes it: from
     # aami_metrics. The mean of the rounded F1s (0.8729 here) reported a mismatch.
-    y_true, y_pred = _labels_of(
-        [
-            [36729, 137, 29, 9, 1],
-            [420, 1167, 17, 3, 0],
-            [103, 1, 2499, 83, 0],
-            [39, 0, 20, 229, 0],
-            [5, 0, 2, 0, 0],
-        ]
-    )
+    y_true, y_pred = _labels_of(FREEZE_CONV_PATIENTS)
     names = ["N", "S", "V", "F", "Q"]
     card_metrics = _script("evaluate_pretrained").card_metrics
     measured = card_metrics(y_true, y_pred, {"accuracy": 0, "macro_f1_NSVF": 0}, names)
