@@ -24,7 +24,7 @@ from ecgbeat.datasets import (
     fetch_ptbdb,
     load_heartbeat_csv,
 )
-from ecgbeat.exceptions import DataFormatError
+from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 
 pytest.importorskip("wfdb")
 
@@ -161,6 +161,47 @@ def test_interrupted_download_leaves_no_partial_file(server, tmp_path, monkeypat
     monkeypatch.setattr(urllib.request, "urlopen", real_urlopen)
     b = fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
     assert b.target.size == 2272
+
+
+def test_a_listing_cut_short_in_transfer_is_not_kept(mitdb_dir, tmp_path):
+    # A connection dropped mid-body ends http.client's reads without an error: the first lines
+    # of SHA256SUMS.txt were kept as the listing, and every later download of a file past the
+    # cut failed as "not listed: not a file of PhysioNet's mitdb", until the user deleted it.
+    import http.server
+    import threading
+
+    listing = (mitdb_dir / "SHA256SUMS.txt").read_bytes()
+    first_lines = b"".join(listing.splitlines(keepends=True)[:3])  # 100.atr, 100.dat, 100.hea
+
+    class CutShort(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(listing)))
+            self.end_headers()
+            self.wfile.write(first_lines)  # then the connection closes
+            self.close_connection = True
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CutShort)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    home = tmp_path / "fresh"
+    try:
+        cut = f"cut short: {len(first_lines)} of {len(listing)} bytes"
+        with pytest.raises(DataNotFoundError, match=cut):
+            fetch_mitbih(
+                home,
+                records=["114"],
+                cache=False,
+                base_url=f"http://127.0.0.1:{server.server_address[1]}",
+            )
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert not home.exists()
 
 
 # The beat cache.

@@ -34,11 +34,23 @@ def _fetch(url: str, target: Path, sha256: str | None) -> None:
     """Stream ``url`` into ``target`` atomically, verifying ``sha256``; None: the file is the
     ``SHA256SUMS.txt`` listing, and must list at least one file."""
     digest = hashlib.sha256()
+    received = 0
     with replacing(target, suffix=".part") as tmp:
         with tmp.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
+                received += len(chunk)
+            expected = response.headers.get("Content-Length")
+        if expected is not None and expected.strip().isdigit() and received < int(expected):
+            # A connection dropped mid-body ends http.client's reads without an error: the
+            # first lines of SHA256SUMS.txt were kept as the listing (every file past the cut
+            # then "not listed"), and a data file cut short was called corrupt.
+            raise urllib.error.ContentTooShortError(
+                f"the download of {url} was cut short: {received} of {expected.strip()} bytes; "
+                f"nothing was written to {target}",
+                None,
+            )
         if sha256 is None and not read_sha256sums(tmp):
             # Kept, a page served in its place (a network's sign-in page, a wrong base_url)
             # would fail every later download, from any server, as "not listed".
@@ -140,9 +152,10 @@ def download_physionet(
         _remove_empty(created)
         missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
         url = _url(base_url, database, version, "")
-        raise missing_data_error(
-            database, version, target_dir, missing, f"{url} could not be reached ({exc.reason})"
-        ) from exc
+        why = f"{url} could not be reached ({exc.reason})"
+        if isinstance(exc, urllib.error.ContentTooShortError):
+            why = f"{exc.reason}: try again"  # reached, but the transfer broke off
+        raise missing_data_error(database, version, target_dir, missing, why) from exc
     except BaseException:
         _remove_empty(created)
         raise
