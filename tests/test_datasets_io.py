@@ -369,6 +369,32 @@ def test_ptbdb_fixture(ptbdb_dir):
     np.testing.assert_array_equal(X, np.hstack([ptb.data, ptb.rr_features]))
 
 
+def test_a_lead_is_read_without_the_data_files_of_the_other_leads(ptbdb_dir, tmp_path):
+    # PTB keeps the 12 standard leads in s0010_re.dat and the Frank leads in s0010_re.xyz: lead
+    # ii was refused ("data file ... s0010_re.xyz not found") where only the .dat was copied,
+    # or where the .xyz was cut short, though wfdb reads lead ii from the .dat alone.
+    from ecgbeat.datasets import read_lead
+
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for ext in ("hea", "dat"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / f"s0010_re.{ext}")
+    whole, fs, lead, _ = read_lead(ptbdb_dir / "s0010_re", "ii")
+    signal, _, _, _ = read_lead(folder / "s0010_re", "ii")
+    np.testing.assert_array_equal(signal, whole)
+    assert (fs, lead, signal.size) == (1000.0, "ii", 38400)
+    # The file of the lead asked for is still checked.
+    with pytest.raises(FileNotFoundError, match=r"s0010_re\.xyz not found"):
+        read_lead(folder / "s0010_re", "vx")
+    (folder / "s0010_re.xyz").write_bytes((ptbdb_dir / "s0010_re.xyz").read_bytes()[:1000])
+    np.testing.assert_array_equal(read_lead(folder / "s0010_re", "ii")[0], whole)
+    with pytest.raises(DataFormatError, match=r"s0010_re\.xyz is truncated"):
+        read_lead(folder / "s0010_re", "vx")
+    (folder / "s0010_re.dat").write_bytes((ptbdb_dir / "s0010_re.dat").read_bytes()[:1000])
+    with pytest.raises(DataFormatError, match=r"s0010_re\.dat is truncated"):
+        read_lead(folder / "s0010_re", "ii")
+
+
 def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_path):
     # "no usable PTB record ... in <folder>" as if the data were missing, though they are there.
     folder = tmp_path / "ptbdb"

@@ -28,16 +28,21 @@ from ecgbeat.exceptions import DataFormatError
 _FORMAT_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12}
 
 
-def _check_data_size(path: Path, header, name: str) -> None:
+def _check_data_size(path: Path, header, name: str, lead: str | None = None) -> None:
     """Compare each data file's size with what the header says it holds.
 
     A signal may hold several samples per frame (``16x2`` in its header: a lead sampled at
-    twice the record's frame rate); its samples count as many times in its file."""
+    twice the record's frame rate); its samples count as many times in its file. With
+    ``lead``, only the files that hold a signal of that name: the others are not read (PTB's
+    Frank leads, in ``.xyz`` beside the ``.dat``, need not be there to read lead ii)."""
     per_frame = header.samps_per_frame or [1] * len(header.file_name)
+    sig_names = header.sig_name or [None] * len(header.file_name)
     for file_name in dict.fromkeys(header.file_name):
         if file_name == "~":  # no data: the layout header of a multi-segment record
             continue
         channels = [i for i, f in enumerate(header.file_name) if f == file_name]
+        if lead is not None and lead not in [sig_names[i] for i in channels]:
+            continue
         fmt = str(header.fmt[channels[0]])
         data = path.parent / file_name
         if not data.is_file():
@@ -344,7 +349,8 @@ def read_lead(
     DataFormatError
         If the record has none of the leads asked for, or its files do not match its header.
     FileNotFoundError
-        If the record's header or data file is not there.
+        If the record's header, or the data file that holds the lead, is not there (the files
+        of its other leads need not be).
     ValueError
         If ``lead`` is not a name or a non-empty list of names.
 
@@ -388,7 +394,7 @@ def read_lead(
             + f"; its leads are {', '.join(s or '(unnamed)' for s in sig_names)}"
         )
     for file_path, file_header in segments or [(path, header)]:
-        _check_data_size(file_path, file_header, name)
+        _check_data_size(file_path, file_header, name, sig_names[channel])
     try:
         if segments:
             # By name: the segments of a variable layout hold the leads in their own orders.
