@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -155,6 +156,17 @@ def test_one_record_named_by_a_numpy_integer():
     records = np.array([100, 114])
     assert _mitbih._select_records(records[0], None, "all") == ["100"]
     assert _mitbih._select_records(records, None, "all") == ["100", "114"]
+
+
+def test_one_record_named_by_a_path_or_in_a_0d_array_or_by_no_name():
+    # A list of paths was read, one path alone failed in a loop ("'PosixPath' object is not
+    # iterable"), a 0-d array in NumPy ("iteration over a 0-d array"), a float as "not iterable".
+    assert _mitbih._select_records(Path("100"), None, "all") == ["100"]
+    assert _mitbih._select_records([Path("100"), Path("114")], None, "all") == ["100", "114"]
+    assert _mitbih._select_records(np.array("114"), None, "all") == ["114"]
+    assert _mitbih._select_records(np.array(114), None, "all") == ["114"]
+    with pytest.raises(TypeError, match=r"records must be .* got 100\.0"):
+        _mitbih._select_records(100.0, None, "all")
 
 
 def _detected(mitdb_dir, record: str):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -122,8 +122,16 @@ def _select_records(records, split, subset) -> list[str]:
     if records is None:
         chosen = list(MITBIH_RECORDS)
     else:
-        # One record may be named by a NumPy integer too (an element of an array of records).
-        one = isinstance(records, str | int | np.integer)
+        if isinstance(records, np.ndarray) and records.ndim == 0:
+            records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
+        # One record may be named by a NumPy integer too (an element of an array of records),
+        # or by a path, as in a list of them.
+        one = isinstance(records, str | int | np.integer | os.PathLike)
+        if not one and not isinstance(records, Iterable):
+            raise TypeError(
+                f"records must be a record's name or a list of names (such as '100'), got "
+                f"{records!r}"
+            )
         chosen = [str(r) for r in ([records] if one else records)]
         unknown = sorted(set(chosen) - set(MITBIH_RECORDS))
         if unknown:
@@ -268,8 +276,9 @@ def fetch_mitbih(
     lead : str or sequence of str, default=("MLII", "V5")
         Lead name, or names tried in order. Records 102 and 104 have no MLII; the default uses V5
         there so that all 48 records are read, as the Kaggle release did.
-    records : sequence of str, optional
-        Records to read (default: all 48; with the inter-patient split, those of the subset).
+    records : str or sequence of str, optional
+        Records to read, by name (``"100"``; a number or a path is read as its text); default:
+        all 48; with the inter-patient split, those of the subset.
     detector : {None, "pan-tompkins", "threshold"}, default=None
         None takes the R peaks from the reference annotations. A detector name finds them with
         :func:`ecgbeat.qrs.detect_r_peaks` instead; each detected beat then gets the class of the
