@@ -151,6 +151,23 @@ def test_signal_files_name_their_columns_or_are_numbered(tmp_path):
         read_signal_file(tmp_path / "h.csv", "V9")
 
 
+def test_a_quoted_column_name_with_a_comma_is_one_name(tmp_path):
+    # The csv module (and spreadsheets) write a name that holds a comma in double quotes; the
+    # header was split at every comma: "5 names in the header, 3 columns".
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(5)
+    t = np.arange(ecg.size) / FS
+    rows = "\n".join(f"{a},{b},{-b}" for a, b in zip(t, ecg, strict=True))
+    (tmp_path / "q.csv").write_text('"Time, s",MLII,"V5, mV"\n' + rows)
+    signal, lead = read_signal_file(tmp_path / "q.csv")
+    assert lead == "MLII"
+    np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    signal, lead = read_signal_file(tmp_path / "q.csv", "V5, mV")
+    assert lead == "V5, mV"
+    np.testing.assert_allclose(signal, -ecg, rtol=1e-12)
+
+
 def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
     # EDF+'s standard labels ("ECG II") and spreadsheets' "Lead II (mV)": lead II is read, not
     # the first lead, which was read without a word before.

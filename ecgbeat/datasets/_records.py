@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import glob
 import math
 import os
@@ -608,29 +609,23 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
 
 def first_row(lines: Iterable[str]) -> tuple[int, list[str]]:
     """The number of lines before a CSV's first row that is not blank, and that row's fields,
-    without the double quotes around them (``"0.5"`` is a number, as the rows read it).
+    without the spaces and the double quotes around them (``"0.5"`` is a number, as the rows
+    read it; ``"V5, mV"`` is one name, as the csv module writes a name that holds a comma).
 
     NumPy's ``loadtxt`` skips blank lines among the rows, yet its ``skiprows`` counts them: a
     header after a blank line was read as data. ``(n_lines, [])`` when every line is blank.
 
     Examples
     --------
-    >>> first_row(["", "  ", '"MLII",V5', "1,2"])
-    (2, ['MLII', 'V5'])
+    >>> first_row(["", "  ", '"MLII", "V5, mV"', "1,2"])
+    (2, ['MLII', 'V5, mV'])
     """
     count = 0
     for count, line in enumerate(lines, start=1):
         if line.strip():
-            return count - 1, [_unquoted(field) for field in line.strip().split(",")]
+            fields = next(csv.reader([line.strip()], skipinitialspace=True))
+            return count - 1, [field.strip() for field in fields]
     return count, []
-
-
-def _unquoted(field: str) -> str:
-    """A CSV field without the spaces and the double quotes around it."""
-    field = field.strip()
-    if len(field) >= 2 and field[0] == field[-1] == '"':
-        field = field[1:-1].replace('""', '"')
-    return field
 
 
 def loadtxt_reason(exc: ValueError) -> str:
