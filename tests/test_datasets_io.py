@@ -457,6 +457,33 @@ def test_ptbdb_unknown_record_without_a_listing(ptbdb_dir, tmp_path):
         fetch_ptbdb(tmp_path, records=["s9999_re"], cache=False, download_if_missing=False)
 
 
+@pytest.mark.parametrize("download", [False, True])
+def test_ptbdb_record_kept_flat_without_a_listing_is_named_with_its_patient(
+    ptbdb_dir, tmp_path, download
+):
+    # The docstring's two spellings of a record and two layouts: a record kept flat
+    # (s0010_re.hea), with no RECORDS file, named as PhysioNet names it, was refused as "not
+    # among the 1 records" though it was there, and its patient, named, was not taken.
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for ext in ("hea", "dat", "xyz"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / f"s0010_re.{ext}")
+    named = ["patient001/s0010_re", "s0010_re"]  # one record, named twice
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "patient ... is unknown"
+        ptb = fetch_ptbdb(tmp_path, records=named, cache=False, download_if_missing=download)
+    assert ptb.data.shape == (51, 187)
+    assert set(ptb.groups.tolist()) == {"patient001"}
+    assert set(ptb.record.tolist()) == {"patient001/s0010_re"}
+    with pytest.raises(ValueError, match=r"'\.\./s0010_re' is not among the 1 records"):
+        fetch_ptbdb(tmp_path, records=["../s0010_re"], cache=False, download_if_missing=False)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "s0010_re.dat",
+        "s0010_re.hea",
+        "s0010_re.xyz",
+    ]
+
+
 def test_ptbdb_layout_and_labels(ptbdb_dir, tmp_path):
     folder = tmp_path / "ptbdb"
     (folder / "patient001").mkdir(parents=True)

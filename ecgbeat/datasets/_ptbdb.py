@@ -87,6 +87,13 @@ def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
         )
     if wanted is None:
         return known
+    if not listing.is_file():
+        # A record kept flat (s0010_re.hea) and named with its patient folder, as PhysioNet
+        # names it ("patient001/s0010_re"): that name is the record's, and tells its patient.
+        for r in wanted:
+            parts = Path(r).parts  # one folder, a patient's: not "..", nor a path elsewhere
+            if r not in known and len(parts) == 2 and parts[0] != ".." and parts[1] in known:
+                known[known.index(parts[1])] = r
     by_name = {Path(r).name: r for r in known}
     out = []
     for r in wanted:
@@ -200,7 +207,8 @@ def fetch_ptbdb(
         ``rr_features`` (n_beats, 7) R-R interval features (``rr_feature_names``); ``target`` (n_beats,) 0 healthy control,
         1 myocardial infarction; ``target_names`` :data:`PTBDB_CLASSES`; ``groups`` patient id
         (e.g. ``"patient001"``; ``"unknown"``, with a warning, for a record whose patient neither
-        the ``RECORDS`` listing nor its folder names); ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
+        the ``RECORDS`` listing, its folder nor ``records`` (``"patient001/s0010_re"``) names);
+        ``record`` record path; ``r_peaks`` R-peak sample at 1000 Hz;
         ``excluded`` dict record -> diagnosis of the records left out; ``DESCR``.
     (data, target) : tuple if ``return_X_y`` is True
 
@@ -296,7 +304,8 @@ def fetch_ptbdb(
             f"the patient of {len(unknown)} PTB record(s) is unknown ({', '.join(unknown[:3])}"
             f"{'...' if len(unknown) > 3 else ''}: neither a RECORDS listing nor a folder names "
             "their patientNNN); their groups are 'unknown', one group. Put PhysioNet's RECORDS "
-            f"file in {folder}, or keep the records in their patient folders",
+            f"file in {folder}, keep the records in their patient folders, or name each with its "
+            "patient folder (records=['patient001/s0010_re'])",
             RuntimeWarning,
             stacklevel=2,
         )
