@@ -214,7 +214,11 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
         seg, rr = cut_beats(signal, fs, detected, **cut)
-        nearest = _matched_beats(seg.r_peaks, peaks, 0.150 * fs)
+        # Row i is cut at detection i (refined, it moves, and keeps its order): matched where
+        # it was detected, with all the detections, as the detector's counts match them. At
+        # the refined peaks a true detection could fall out of reach of its beat, an
+        # "unmatched" row that the counts call no false detection.
+        nearest = _matched_beats(detected, peaks, 0.150 * fs)[: len(seg.r_peaks)]
         beat_symbols = np.where(nearest >= 0, peak_symbols[nearest], "")
         beat_index = np.where(nearest >= 0, aami_index[nearest], -1)
     return {
