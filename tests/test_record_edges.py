@@ -938,6 +938,22 @@ def test_a_csv_path_with_a_compressed_suffix_is_written_compressed(tmp_path, suf
     assert plain.read_text(encoding="utf-8") == expected.getvalue()
 
 
+def test_a_csv_path_ending_in_lzma_is_written_as_lzma_not_xz(tmp_path):
+    # ".lzma" is read (and so written) as a compressed suffix, but was written in the .xz
+    # format: unlzma, and xz --format=lzma, refused it as "File format not recognized".
+    import lzma
+
+    from ecgbeat.datasets._compressed import open_text, open_text_to_write
+
+    path = tmp_path / "beats.csv.lzma"
+    with open_text_to_write(path) as stream:
+        stream.write("record,class\n100,N\n")
+    raw = path.read_bytes()
+    assert lzma.decompress(raw, format=lzma.FORMAT_ALONE) == b"record,class\n100,N\n"
+    with open_text(path) as stream:  # and read back as it was written
+        assert stream.read() == "record,class\n100,N\n"
+
+
 def test_quality_must_be_true_or_false(tmp_path):
     # Text is truthy: quality="no" marked the beats without a word.
     from ecgbeat.records import classify_signal

@@ -65,6 +65,9 @@ def open_text_to_write(
         name = os.path.basename(os.fspath(meant))
         binary = _NamedGzipFile(path, name[:-3] if name.lower().endswith(".gz") else name)
         return io.TextIOWrapper(binary, encoding="utf-8", newline="")
+    if suffix == ".lzma":
+        # lzma.open writes the .xz format by default, which unlzma (xz --format=lzma) refuses.
+        return lzma.open(path, "wt", format=lzma.FORMAT_ALONE, encoding="utf-8", newline="")
     return _OPENERS.get(suffix, open)(path, "wt", encoding="utf-8", newline="")
 
 
