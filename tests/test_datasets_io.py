@@ -115,6 +115,24 @@ def test_a_page_served_for_the_checksum_list_is_not_kept(server, tmp_path):
     assert b.target.size == 2272
 
 
+def test_a_file_missing_from_a_partial_listing_says_to_delete_the_listing(server, tmp_path):
+    # A SHA256SUMS.txt of some records only (copied with them, or written by hand) stops the
+    # download of any other record: the error said record 114 was "not a file of PhysioNet's
+    # mitdb", and not what to do.
+    shutil.copyfile(server / "mitdb" / "1.0.0" / "SHA256SUMS.txt", tmp_path / "full.txt")
+    folder = tmp_path / "home" / "mitdb"
+    folder.mkdir(parents=True)
+    lines = (tmp_path / "full.txt").read_text().splitlines()
+    listing = folder / "SHA256SUMS.txt"
+    listing.write_text("\n".join(line for line in lines if " 100." in line) + "\n")
+    before = listing.read_bytes()
+    with pytest.raises(
+        DataFormatError, match=r"114\.hea is not listed in .*there before: .*delete it"
+    ):
+        fetch_mitbih(folder.parent, records=["114"], cache=False, base_url=server.as_uri())
+    assert listing.read_bytes() == before  # the user's file is left as it is
+
+
 def test_a_download_never_writes_outside_its_folder(server, tmp_path):
     # A listing (PTB's RECORDS, SHA256SUMS.txt) that names ../file wrote a new file there.
     outside = server / "mitdb" / "evil.txt"

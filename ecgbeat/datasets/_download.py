@@ -130,7 +130,8 @@ def download_physionet(
     sums_path = target_dir / "SHA256SUMS.txt"
     written = []
     try:
-        if not sums_path.is_file():
+        fetched = not sums_path.is_file()
+        if fetched:
             _fetch(_url(base_url, database, version, "SHA256SUMS.txt"), sums_path, None)
         sums = read_sha256sums(sums_path)
         for name in names:
@@ -142,9 +143,16 @@ def download_physionet(
                     f"{sums_path} lists no files (no '<SHA-256> <file>' lines); delete it, "
                     "and it is fetched again"
                 )
-            if name not in sums:
+            if name not in sums and fetched:
                 raise DataFormatError(
                     f"{name} is not listed in {sums_path}: not a file of PhysioNet's {database}"
+                )
+            if name not in sums:
+                # A listing that was there (copied with some records, or written by hand) may
+                # list part of the database only; it is the user's, and left as it is.
+                raise DataFormatError(
+                    f"{name} is not listed in {sums_path}, which was there before: if it does "
+                    f"not list all of PhysioNet's {database}, delete it, and it is fetched again"
                 )
             _fetch(_url(base_url, database, version, name), target, sums[name])
             written.append(target)
