@@ -133,6 +133,16 @@ def test_a_file_missing_from_a_partial_listing_says_to_delete_the_listing(server
     assert listing.read_bytes() == before  # the user's file is left as it is
 
 
+def test_a_data_home_that_is_the_database_folder_is_refused_not_downloaded_into(server, user_home):
+    # data_home="/data/mitdb" (the records' own folder, not the one that holds mitdb/): the
+    # records there were not seen, and the whole database was downloaded again into
+    # /data/mitdb/mitdb/ without a word.
+    folder = user_home / "mitdb"
+    with pytest.raises(ValueError, match=r"holds the mitdb records itself.*data_home=.*home'"):
+        fetch_mitbih(folder, records=["100"], cache=False, base_url=server.as_uri())
+    assert not (folder / "mitdb").exists()
+
+
 def test_a_download_never_writes_outside_its_folder(server, tmp_path):
     # A listing (PTB's RECORDS, SHA256SUMS.txt) that names ../file wrote a new file there.
     outside = server / "mitdb" / "evil.txt"

@@ -164,6 +164,14 @@ def _ensure_files(folder: Path, records: list[str], download: bool, base_url: st
     ]
     if not missing:
         return
+    if all((folder.parent / name).is_file() for name in missing):
+        # data_home named the records' own folder: they were not seen, and the database was
+        # downloaded again into <folder>/mitdb/.
+        raise ValueError(
+            f"data_home {folder.parent} holds the {_DATABASE} records itself; give the folder "
+            f"that holds {_DATABASE}/: data_home={str(folder.parent.parent)!r} (--data-home on "
+            "the command line)"
+        )
     if not download:
         raise missing_data_error(
             _DATABASE,
