@@ -905,6 +905,25 @@ def test_ptbdb_download_via_file_url(ptbdb_dir, tmp_path):
     assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.xyz").is_file()
 
 
+@pytest.mark.parametrize("layout", ["flat", "patient folders"])
+def test_a_data_home_that_is_the_ptb_folder_is_refused_not_downloaded_into(
+    ptbdb_dir, tmp_path, layout
+):
+    # As for MIT-BIH: data_home="/data/ptbdb" was searched for /data/ptbdb/ptbdb/, and the
+    # records beside it fetched again into it (here: told unreachable).
+    folder = tmp_path / "ptbdb"
+    records = folder if layout == "flat" else folder / "patient001"
+    records.mkdir(parents=True)
+    for ext in ("hea", "dat", "xyz"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", records / f"s0010_re.{ext}")
+    shutil.copyfile(ptbdb_dir / "RECORDS", folder / "RECORDS")
+    empty = tmp_path / "no-server"
+    empty.mkdir()
+    with pytest.raises(ValueError, match=r"holds the ptbdb records itself.*data_home="):
+        fetch_ptbdb(folder, records=["s0010_re"], cache=False, base_url=empty.as_uri())
+    assert not (folder / "ptbdb").exists()
+
+
 def test_progress_bar_only_when_asked(user_home, capsys):
     pytest.importorskip("tqdm")
     fetch_mitbih(user_home, records=["100"], cache=False, download_if_missing=False)

@@ -237,6 +237,15 @@ def fetch_ptbdb(
     )
     home = get_data_home(data_home)
     folder = home / _DATABASE
+    record_headers = ("s[0-9][0-9][0-9][0-9]*.hea", "patient[0-9][0-9][0-9]/s[0-9]*.hea")
+    if not folder.is_dir() and any(next(home.glob(p), None) for p in record_headers):
+        # data_home named the records' own folder: they were not seen, and the database was
+        # downloaded again into <folder>/ptbdb/.
+        raise ValueError(
+            f"data_home {home} holds the {_DATABASE} records itself; give the folder that "
+            f"holds {_DATABASE}/: data_home={str(home.parent)!r} (--data-home on the command "
+            "line)"
+        )
     if not folder.is_dir() and not download_if_missing:
         raise missing_data_error(
             _DATABASE,
