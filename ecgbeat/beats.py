@@ -108,7 +108,8 @@ def rate_ratio(fs: float, target_fs: float) -> Fraction:
     >>> rate_ratio(360, 125)
     Fraction(25, 72)
     """
-    return Fraction(target_fs / fs).limit_denominator(1000)
+    # As Python floats: NumPy 2 keeps float32 / float in float32, which Fraction refuses.
+    return Fraction(float(target_fs) / float(fs)).limit_denominator(1000)
 
 
 def resample(signal, fs: float, target_fs: float) -> np.ndarray:

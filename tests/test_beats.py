@@ -304,3 +304,17 @@ def test_resample_names_a_bad_rate(fs, target_fs, message):
     # be >= 1", naming neither rate.
     with pytest.raises(ValueError, match=message):
         resample(np.ones(360), fs, target_fs)
+
+
+def test_rates_given_as_numpy_float32_cut_the_same_beats():
+    # fetch_mitbih(target_fs=np.float32(125)) passed the checks, then failed in the resampler
+    # with "argument should be a string or a Rational instance" (NumPy 2 keeps float32 / float
+    # a float32, which fractions.Fraction refuses).
+    fs = 360
+    t = np.arange(12 * fs) / fs
+    ecg = sum(np.exp(-(((t - c) / 0.01) ** 2)) for c in np.arange(0.3, 12, 1.0))
+    plain = segment_beats(ecg, fs, target_fs=125.0)
+    typed = segment_beats(ecg, np.float32(fs), target_fs=np.float32(125))
+    assert plain.beats.shape == (11, 187)
+    np.testing.assert_array_equal(typed.beats, plain.beats)
+    np.testing.assert_array_equal(typed.r_peaks, plain.r_peaks)
