@@ -32,8 +32,9 @@ Two modes, so that test patients never guide a choice:
     settings in the defaults row, to compare candidates (``--min-epoch-steps N`` is
     ``{"min_steps_per_epoch": N}``).
 ``--mode report``
-    Training beats from DS1, scored on DS2 but record 202 (:data:`SAME_PATIENT`: its patient is
-    that of DS1's record 201, which de Chazal's split keeps on the other side): run once, on the
+    Training beats from DS1, scored on DS2 but record 202 (its patient is that of DS1's record
+    201, which de Chazal's split keeps on the other side:
+    :data:`ecgbeat.datasets.MITBIH_SAME_PATIENT`): run once, on the
     finished defaults, for the committed table. Also reports the reference project's transfer
     table on the same draws: ``freeze_conv=True`` and a full fine-tune, both from the shipped
     ``"mitbih-ds1"`` model (trained on DS1 only, 201 included). The fine-tune is the estimator's
@@ -74,7 +75,13 @@ from sklearn.utils import Bunch
 from benchmarks._common import provenance, sqrt_balanced_class_weight
 from benchmarks.train_speed import reference_callbacks, reference_model
 from ecgbeat import HeartbeatCNNClassifier
-from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, fetch_mitbih, fetch_ptbdb
+from ecgbeat.datasets import (
+    MITBIH_DS1,
+    MITBIH_DS2,
+    MITBIH_SAME_PATIENT,
+    fetch_mitbih,
+    fetch_ptbdb,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -83,10 +90,6 @@ LABEL_SETS = ("aami5-int", "binary-str", "nsv3-float")
 PTB_LEADS = ("i", "ii", "v1", "v6")
 #: Each class keeps at least this many beats in a draw (scikit-learn's stratified splits need 2).
 MIN_CLASS_BEATS = 2
-#: Records of one subject on both sides of de Chazal's split (the database's directory): DS2's
-#: 202 is the patient of DS1's 201. Report mode leaves 202 out of its test patients, whom no
-#: draw, and no start model, may have trained on.
-SAME_PATIENT = {"202": "201"}
 
 
 def relabel(target: np.ndarray, label_set: str) -> tuple[np.ndarray, np.ndarray]:
@@ -159,8 +162,10 @@ def split_records(mode: str, quick: bool = False) -> tuple[list[str], list[str]]
         return ["201", "208"], ["203", "209"]
     if mode == "select":
         return ds1[::2], ds1[1::2]
-    # Until 2026-12-02 the test records were all of DS2, 202 among them (see SAME_PATIENT).
-    return ds1, [record for record in sorted(MITBIH_DS2) if SAME_PATIENT.get(record) not in ds1]
+    # Until 2026-12-02 the test records were all of DS2, 202 among them (see MITBIH_SAME_PATIENT).
+    return ds1, [
+        record for record in sorted(MITBIH_DS2) if MITBIH_SAME_PATIENT.get(record) not in ds1
+    ]
 
 
 def mitbih_tasks(data_home: str, records: tuple[list[str], list[str]], sizes, label_sets):

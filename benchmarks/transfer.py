@@ -10,8 +10,8 @@ Two targets, one script:
 
 ``--target patients`` (default)
     Patient-adaptive learning on real data available here: start from ``"mitbih-ds1"`` (trained on
-    DS1 only); for each DS2 record but 202 (:data:`SAME_PATIENT`: its patient is that of DS1's
-    201, which the start model trained on), adapt on the annotated beats of its first 5 minutes
+    DS1 only); for each DS2 record but 202 (its patient is that of DS1's 201, which the start
+    model trained on: :data:`ecgbeat.datasets.MITBIH_SAME_PATIENT`), adapt on the annotated beats of its first 5 minutes
     and test on the remaining 25 minutes. Rows: no adaptation, from scratch (the patient's 5
     minutes only), ``freeze_conv`` (dense head only) and full fine-tune. Metrics pooled over the
     records' test beats. (The committed ``transfer_patients.json``, 2026-11-26, took all 22.)
@@ -43,20 +43,23 @@ from sklearn.model_selection import train_test_split
 from benchmarks._common import provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.classifier import EARLIER_DEFAULTS
-from ecgbeat.datasets import MITBIH_DS1, MITBIH_DS2, fetch_mitbih, fetch_ptbdb
+from ecgbeat.datasets import (
+    MITBIH_DS1,
+    MITBIH_DS2,
+    MITBIH_SAME_PATIENT,
+    fetch_mitbih,
+    fetch_ptbdb,
+)
 from ecgbeat.evaluation import aami_metrics
 
 REPO = Path(__file__).resolve().parents[1]
 
 ADAPT_SECONDS = 300
-#: DS2 records whose patient is that of a DS1 record (the database's directory): 202 is 201's.
-#: The start model trained on DS1, so such a record is no new patient and is left out.
-SAME_PATIENT = {"202": "201"}
 
 
 def patient_records(quick: bool = False) -> list[str]:
     """The DS2 records to adapt to: new patients to a model trained on DS1."""
-    records = [r for r in MITBIH_DS2 if SAME_PATIENT.get(r) not in MITBIH_DS1]
+    records = [r for r in MITBIH_DS2 if MITBIH_SAME_PATIENT.get(r) not in MITBIH_DS1]
     return records[:2] if quick else records
 
 

@@ -22,9 +22,11 @@ from ecgbeat.datasets._mitbih import (
     MITBIH_DS2,
     MITBIH_PACED,
     MITBIH_RECORDS,
+    MITBIH_SAME_PATIENT,
     RANDOM_SPLIT_SEED,
     UNCLASSED_BEAT_SYMBOLS,
     fetch_mitbih,
+    mitbih_patients,
 )
 from ecgbeat.datasets._ptbdb import PTBDB_CLASSES, fetch_ptbdb
 from ecgbeat.datasets._records import (
@@ -45,6 +47,7 @@ __all__ = [
     "MITBIH_DS2",
     "MITBIH_PACED",
     "MITBIH_RECORDS",
+    "MITBIH_SAME_PATIENT",
     "PTBDB_CLASSES",
     "RANDOM_SPLIT_SEED",
     "UNCLASSED_BEAT_SYMBOLS",
@@ -53,6 +56,7 @@ __all__ = [
     "get_data_home",
     "load_heartbeat_csv",
     "load_sample",
+    "mitbih_patients",
     "read_annotations",
     "read_beats_csv",
     "read_header",

@@ -74,6 +74,10 @@ MITBIH_DS2 = tuple(
     "100 103 105 111 113 117 121 123 200 202 210 "
     "212 213 214 219 221 222 228 231 232 233 234".split()
 )
+#: Records that come from the patient of another record, by the database's directory: 201 and
+#: 202 are one subject, whom de Chazal's split keeps on both sides (201 in DS1, 202 in DS2). The
+#: ``patient`` of :func:`fetch_mitbih` maps them so (:func:`mitbih_patients`).
+MITBIH_SAME_PATIENT = {"202": "201"}
 #: Seed of the Kaggle-style stratified random 80/20 split.
 RANDOM_SPLIT_SEED = 20180517
 _DATABASE, _VERSION = "mitdb", "1.0.0"
@@ -104,6 +108,21 @@ Peng C-K, Stanley HE. PhysioBank, PhysioToolkit, and PhysioNet: Components of a 
 Resource for Complex Physiologic Signals. Circulation 101(23):e215-e220 (2000).
 License: Open Data Commons Attribution License v1.0.
 """.replace("{seed}", str(RANDOM_SPLIT_SEED))
+
+
+def mitbih_patients(records) -> np.ndarray:
+    """The patient of each MIT-BIH record name: the name itself, but ``"201"`` for ``"202"``
+    (:data:`MITBIH_SAME_PATIENT`), to pass as ``groups`` where no patient may be on both sides.
+
+    Examples
+    --------
+    >>> mitbih_patients(["100", "201", "202"]).tolist()
+    ['100', '201', '201']
+    """
+    patients = np.array(records, dtype=str)
+    for record, patient in MITBIH_SAME_PATIENT.items():
+        patients[patients == record] = patient
+    return patients
 
 
 def inter_patient_part(subset: str) -> tuple[str, ...]:
@@ -459,7 +478,7 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         rr_feature_names=list(RR_FEATURE_NAMES),
         groups=groups,
         record=groups.copy(),
-        patient=np.where(groups == "202", "201", groups),
+        patient=mitbih_patients(groups),
         r_peaks=r_peaks,
         symbol=symbol,
         lead=leads,

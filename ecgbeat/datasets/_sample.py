@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
-from ecgbeat.datasets._mitbih import AAMI_CLASSES
+from ecgbeat.datasets._mitbih import AAMI_CLASSES, mitbih_patients
 
 __all__ = ["load_sample"]
 
@@ -57,7 +57,7 @@ def load_sample(*, return_X_y: bool = False):
         target_names=list(AAMI_CLASSES),
         groups=arrays["record"],
         record=arrays["record"].copy(),
-        patient=np.where(arrays["record"] == "202", "201", arrays["record"]),
+        patient=mitbih_patients(arrays["record"]),
         r_peaks=arrays["r_peaks"].astype(np.int64),  # as fetch_mitbih's (stored as int32)
         symbol=arrays["symbol"],
         DESCR=(folder / f"{SAMPLE_NAME}.txt").read_text(encoding="utf-8"),
