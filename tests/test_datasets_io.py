@@ -949,3 +949,19 @@ def test_target_names_given_in_an_array_come_back_as_plain_text(kaggle_dir):
     data = load_heartbeat_csv(kaggle_dir / "mitbih_test_first10.csv", target_names=names)
     assert data.target_names == ["N", "S", "V", "F", "Q"]
     assert all(type(name) is str for name in data.target_names)
+
+
+@pytest.mark.parametrize("where", ["data_home", "cache"])
+def test_an_empty_data_home_or_cache_is_refused_not_the_current_folder(
+    user_home, monkeypatch, tmp_path, where
+):
+    # Path("") is the current folder: an unset shell variable (--data-home "$DIR") searched for
+    # the database, downloaded it and wrote the cache files wherever the program ran.
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    home = "" if where == "data_home" else user_home
+    cache = "" if where == "cache" else True
+    with pytest.raises(ValueError, match=f"{where} is empty"):
+        fetch_mitbih(home, records=["100"], cache=cache, download_if_missing=True)
+    assert list(cwd.iterdir()) == []

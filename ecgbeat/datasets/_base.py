@@ -28,6 +28,11 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     Path
         The absolute, user-expanded folder.
 
+    Raises
+    ------
+    ValueError
+        If ``data_home`` is an empty text, which would be the current folder.
+
     Examples
     --------
     >>> get_data_home("/tmp/ecg").as_posix()
@@ -35,6 +40,13 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     """
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or Path("~") / "ecgbeat_data"
+    elif isinstance(data_home, str) and not data_home.strip():
+        # Path("") is the current folder: databases were searched for, and downloaded into,
+        # whichever folder the program ran from (an unset shell variable: --data-home "$DIR").
+        raise ValueError(
+            f"data_home is empty ({data_home!r}): give a folder, or None for the default "
+            f"(${DATA_HOME_ENV}, else ~/ecgbeat_data)"
+        )
     return Path(data_home).expanduser().absolute()
 
 
@@ -70,6 +82,11 @@ def check_loader_params(
     check_refine_radius(refine_radius)
     if cache is not None and not isinstance(cache, bool | str | os.PathLike):
         raise ValueError(f"cache must be True, False or the path of a folder, got {cache!r}")
+    if isinstance(cache, str) and not cache.strip():
+        # Path("") is the current folder, which took the cache files of every run.
+        raise ValueError(
+            f"cache is empty ({cache!r}): give a folder, True (<data_home>/cache) or False"
+        )
     return {"refine_radius": refine_radius, **segment_params}
 
 
