@@ -456,6 +456,17 @@ def test_ptb_records_of_no_known_patient_are_one_group_with_a_warning(ptbdb_dir,
     assert set(ptb.groups) == {"patient001"}
 
 
+def test_ptbdb_records_named_by_paths_as_by_their_text(ptbdb_dir):
+    # fetch_mitbih took paths; fetch_ptbdb refused them as "not text".
+    from pathlib import PurePosixPath
+
+    named = fetch_ptbdb(ptbdb_dir.parent, records=["patient001/s0010_re"], cache=False)
+    for records in (PurePosixPath("patient001/s0010_re"), [Path("patient001") / "s0010_re"]):
+        by_path = fetch_ptbdb(ptbdb_dir.parent, records=records, cache=False)
+        np.testing.assert_array_equal(by_path.data, named.data)
+        assert by_path.data.shape == (51, 187) and set(by_path.groups) == {"patient001"}
+
+
 def test_ptbdb_record_named_twice_is_read_once(ptbdb_dir):
     named = ["s0010_re", "patient001/s0010_re", "s0010_re"]
     X, _ = fetch_ptbdb(ptbdb_dir.parent, records=named, cache=False, return_X_y=True)

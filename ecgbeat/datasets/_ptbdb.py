@@ -65,7 +65,12 @@ def _locate(folder: Path, record: str) -> Path | None:
 
 def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
     listing = folder / "RECORDS"
-    wanted = None if records is None else [records] if isinstance(records, str) else list(records)
+    one = isinstance(records, str | os.PathLike)
+    wanted = None if records is None else [records] if one else list(records)
+    if wanted is not None:
+        # A path names a record as its text does ("patient001/s0010_re"), as fetch_mitbih takes
+        # them; on every system with forward slashes, as PhysioNet names the records.
+        wanted = [Path(r).as_posix() if isinstance(r, os.PathLike) else r for r in wanted]
     if wanted == []:
         # Not "no usable PTB record in <folder>": the data are there, none was asked for.
         raise ValueError("records is empty: name at least one PTB record, or None for all")
@@ -170,8 +175,9 @@ def fetch_ptbdb(
         Folder holding ``ptbdb/``; default: ``$ECGBEAT_DATA`` or ``~/ecgbeat_data``.
     lead : str or sequence of str, default="ii"
         Lead name (case-insensitive), or names tried in order.
-    records : sequence of str, optional
-        Records (``"patient001/s0010_re"`` or ``"s0010_re"``); default: all listed.
+    records : str or sequence of str, optional
+        Records (``"patient001/s0010_re"`` or ``"s0010_re"``; a path is read as its text);
+        default: all listed.
     detector : {"pan-tompkins", "threshold"}, default="pan-tompkins"
         R-peak detector (PTB has no beat annotations).
     download_if_missing : bool, default=True
