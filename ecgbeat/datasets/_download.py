@@ -8,6 +8,7 @@ never leaves a file under the final name.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import urllib.error
 import urllib.request
@@ -163,6 +164,14 @@ def download_physionet(
         why = f"{url} could not be reached ({exc.reason})"
         if isinstance(exc, urllib.error.ContentTooShortError):
             why = f"{exc.reason}: try again"  # reached, but the transfer broke off
+        raise missing_data_error(database, version, target_dir, missing, why) from exc
+    except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
+        # Reached, then broken off mid-transfer (reset, timed out, a malformed reply): a bare
+        # "Connection reset by peer" named no server and no file, and said nothing of what to do.
+        _remove_empty(created)
+        missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
+        url = _url(base_url, database, version, "")
+        why = f"the transfer from {url} broke off ({type(exc).__name__}: {exc}): try again"
         raise missing_data_error(database, version, target_dir, missing, why) from exc
     except BaseException:
         _remove_empty(created)
