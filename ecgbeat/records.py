@@ -71,7 +71,8 @@ __all__ = [
 
 #: The shipped model that classifies recordings by default: trained on all 48 MIT-BIH records
 #: with the new-patients recipe (refined R peaks, R-R and template features, validation by
-#: patient); its card quotes its DS1 twin's results on new patients.
+#: record: 201 and 202, one patient, were two groups); its card quotes its DS1 twin's results
+#: on new patients.
 DEFAULT_MODEL = "mitbih-rhythm-template"
 
 
