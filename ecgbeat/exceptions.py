@@ -1,8 +1,10 @@
 """Exceptions raised by ecgbeat.
 
-Every error that ecgbeat raises on purpose derives from :class:`ECGBeatError`, so a caller can catch
-them all at once, and also from the built-in exception a Python user would expect (``ValueError``,
-``FileNotFoundError``...), so ordinary ``except ValueError`` code keeps working.
+The errors about a signal, a data file or a model file derive from :class:`ECGBeatError`, so a
+caller can catch them at once, and also from the built-in exception a Python user would expect
+(``ValueError``, ``FileNotFoundError``...), so ordinary ``except ValueError`` code keeps working.
+A parameter out of its range or of the wrong type is a plain ``ValueError`` (or ``TypeError``)
+naming it, as in scikit-learn, and a record file that is absent a plain ``FileNotFoundError``.
 
 Examples
 --------
@@ -24,7 +26,7 @@ __all__ = [
 
 
 class ECGBeatError(Exception):
-    """Base class of every error that ecgbeat raises on purpose."""
+    """Base class of ecgbeat's errors about a signal, a data file or a model file."""
 
 
 class SignalError(ECGBeatError, ValueError):
