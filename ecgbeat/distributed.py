@@ -430,7 +430,7 @@ def classify_records(
     >>> paths = [f"mitdb/{n}" for n in (100, 101, 102)]
     >>> result = classify_records(paths, "mitbih", client="tcp://scheduler:8786")  # doctest: +SKIP
     >>> result.summary()["beats"], result.errors  # doctest: +SKIP
-    (6358, {})
+    (6324, {})
     >>> result.to_csv("beats.csv")  # doctest: +SKIP
     """
     if isinstance(records, str | os.PathLike):
