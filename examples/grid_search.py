@@ -2,7 +2,8 @@
 
 The estimator is a plain scikit-learn classifier, so GridSearchCV clones it for each fold; the
 ``pretrained`` parameter travels with the clone, so "start from the pretrained weights" is a grid
-point like any other. Folds are grouped by record: a patient's beats never sit on both sides.
+point like any other. Folds are grouped by patient (records 201 and 202 are one): a patient's
+beats never sit on both sides.
 
     python examples/grid_search.py
 """
@@ -31,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     sample = load_sample()
-    X, y, groups = sample.data, sample.target, sample.groups
+    X, y, groups = sample.data, sample.target, sample.patient
     if QUICK:
         rng = np.random.default_rng(0)
         keep = np.sort(rng.choice(len(y), 160, replace=False))

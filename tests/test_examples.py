@@ -91,6 +91,33 @@ def test_grid_search(quick, monkeypatch, capsys):
     assert float(best.group(1)) == max(float(s[1]) for s in scores)
 
 
+def test_grid_search_keeps_each_patient_on_one_side_of_every_fold(monkeypatch, capsys):
+    # The example's folds keep a patient's beats on one side: records 201 and 202 are one
+    # patient (the sample's ``patient``), which folds grouped by record put on both sides.
+    from sklearn.model_selection import GridSearchCV
+
+    from ecgbeat.datasets import load_sample
+
+    class Stop(Exception):
+        pass
+
+    seen = {}
+
+    def fit(self, X, y, groups=None, **params):
+        seen.update(X=X, y=y, groups=groups, cv=self.cv)
+        raise Stop  # the folds are what is checked: no network is trained
+
+    monkeypatch.delenv("ECGBEAT_EXAMPLE_QUICK", raising=False)
+    monkeypatch.setattr(GridSearchCV, "fit", fit)
+    with pytest.raises(Stop):
+        _run("grid_search.py", monkeypatch, capsys)
+    sample = load_sample()
+    patient_of = {row.tobytes(): p for row, p in zip(sample.data, sample.patient, strict=True)}
+    patients = np.array([patient_of[row.tobytes()] for row in seen["X"]])
+    for train, test in seen["cv"].split(seen["X"], seen["y"], seen["groups"]):
+        assert not set(patients[train]) & set(patients[test])
+
+
 def test_reproduce_results(quick, monkeypatch, capsys, mitdb_dir, tmp_path):
     monkeypatch.setenv("ECGBEAT_DATA", str(mitdb_dir.parent))
     out = _run("reproduce_results.py", monkeypatch, capsys, "--output", "results.json")
