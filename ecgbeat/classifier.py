@@ -186,9 +186,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         :func:`ecgbeat.rhythm.rr_features` (a beat's timing, which its shape barely shows; what
         tells a premature S beat from an N beat), possibly followed by the template features of
         :func:`ecgbeat.template.template_features` (the beat against its recording's median
-        beat): 7 or 10 as :func:`ecgbeat.beats.feature_rows` lays them out. The network reads
-        them beside its convolutional features, before the dense head. ``0``: every column is a
-        beat sample.
+        beat), then by the R-R z-scores of :func:`ecgbeat.rhythm.rr_zscores`: 7, 10 or 12 as
+        :func:`ecgbeat.beats.feature_rows` lays them out (the layouts that records, streams and
+        loaders build). The network reads them beside its convolutional features, before the
+        dense head. ``0``: every column is a beat sample.
     epochs : int, default=48
         Maximum number of epochs (with ``max_class_ratio``, an epoch is one draw of the
         undersampled training data). 48 is two whole cycles of the default ``lr_schedule``.
