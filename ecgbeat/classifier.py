@@ -356,7 +356,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Present for a shipped or saved model that has a card: what it was trained on, how its
         beats are cut (``segmentation``), its class names and results. After a fit from a
         pretrained start it keeps only what still holds (``fine_tuned_from``, how the beats are
-        cut, and the class names when the classes are the start's); a fit from scratch has none.
+        cut, and the class names and normal class when the classes are the start's); a fit from
+        scratch has none.
 
     See Also
     --------
