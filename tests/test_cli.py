@@ -1412,7 +1412,13 @@ def test_predict_refuses_record_options_when_every_input_is_beats(capsys, sample
     # believed the beats cut at that lead, those annotations or that detector's peaks.
     code, out, err = _run(capsys, "predict", str(sample_csv), "--model", "no-such-model", *option)
     assert code == 2 and out == "", err
-    assert f"{option[0]} applies to records and signal files" in err, err
+    if option[0] == "--annotations":
+        # Only WFDB records have annotation files: not signal files, which --fs would make of
+        # the CSV (and which the next refusal then turned down).
+        assert "--annotations atr names the annotation files of WFDB records" in err, err
+        assert "signal" not in err, err
+    else:
+        assert f"{option[0]} applies to records and signal files" in err, err
 
 
 def test_predict_takes_record_options_beside_beats(capsys, sample_csv, mitdb_dir):

@@ -209,11 +209,14 @@ def cmd_predict(args) -> int:
     if not any(input_kind(p, args.fs) in ("record", "signal") for _, p in items):
         # CSV beats are cut already: these options would be ignored, and the user would think
         # the beats were cut as asked.
-        for option, given in (
-            ("--lead", args.lead),
-            ("--annotations", args.annotations),
-            ("--detector", args.detector),
-        ):
+        if args.annotations is not None:
+            # Only WFDB records have annotation files: not a signal file either, which --fs
+            # would make of the CSV.
+            raise UsageError(
+                f"--annotations {args.annotations} names the annotation files of WFDB records, "
+                "and every input is a CSV of beats, cut already: leave --annotations out"
+            )
+        for option, given in (("--lead", args.lead), ("--detector", args.detector)):
             if given is not None:
                 raise UsageError(
                     f"{option} applies to records and signal files, and every input is a CSV "
