@@ -816,6 +816,19 @@ def test_read_signal_checks_fs(tmp_path, fs):
         read_signal(path, fs=fs)
 
 
+def test_a_signal_without_its_rate_is_told_to_give_fs_in_python_too(tmp_path):
+    # From Python (read_signal, classify_file) the error named only the command line's --fs HZ,
+    # an option these functions do not take.
+    from ecgbeat.datasets import read_signal
+    from ecgbeat.records import classify_file
+
+    path = tmp_path / "signal.npy"
+    np.save(path, np.sin(np.arange(500) / 10))
+    for read in (read_signal, classify_file):
+        with pytest.raises(DataFormatError, match=r"fs=\.\.\. in Python, --fs HZ"):
+            read(path)
+
+
 @pytest.mark.parametrize(
     "lead, message", [([], "non-empty list of names"), (2, "got 2"), ([2], "got 2")]
 )

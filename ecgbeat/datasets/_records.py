@@ -472,7 +472,10 @@ def read_signal(
             )
         return signal, file_fs, name
     if fs is None:
-        raise DataFormatError(f"{path} is a signal file: give its sampling rate with --fs HZ")
+        raise DataFormatError(
+            f"{path} is a signal file: give its sampling rate (fs=... in Python, --fs HZ on the "
+            "command line)"
+        )
     signal, name = read_signal_file(path, lead)
     return signal, float(fs), name
 
