@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -630,6 +631,19 @@ def test_demo_without_matplotlib_still_reports(capsys, tiny_model, tmp_path, mon
     assert "macro-F1" in out
     assert re.search(r'pip install (-e )?"[^"]*\[plot\]"', err)
     assert not picture.exists()
+
+
+def test_demo_never_draws_over_its_model(capsys, tiny_model, tmp_path):
+    # An output that names the model is wrong usage (docs/cli.md's exit codes), as in predict:
+    # a model file is read by its content whatever its name, and --out of that name replaced
+    # the model with the picture.
+    model = tmp_path / "model.png"
+    shutil.copyfile(tiny_model, model)
+    before = model.read_bytes()
+    code, out, err = _run(capsys, "demo", "--model", str(model), "--out", str(model))
+    assert code == 2 and out == "", err
+    assert "is the --model file" in err
+    assert model.read_bytes() == before
 
 
 def test_progress_bar_only_on_a_terminal(capsys, tiny_model, monkeypatch):

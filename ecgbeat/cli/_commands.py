@@ -42,6 +42,12 @@ def cmd_demo(args) -> int:
         with contextlib.suppress(ImportError):  # without Matplotlib: the report, no picture
             use_agg()
             check_picture_path(args.out, "--out")
+            if Path(args.out).resolve() == Path(args.model).resolve():
+                # A model file is read by its content, whatever its name: the picture replaced it.
+                raise UsageError(
+                    f"--out {args.out} is the --model file: ecgbeat never writes over a model; "
+                    "give another file name"
+                )
     classifier = load_classifier(args.model, args)
     sample = load_sample()
     codes = data_codes(classifier, args.model, sample.target_names, "the demo's sample beats")
