@@ -1227,6 +1227,21 @@ def test_train_never_writes_over_the_model_it_starts_from(capsys, sample_csv, ti
     assert path.read_bytes() == tiny_model.read_bytes()
 
 
+def test_train_never_writes_over_its_data(capsys, sample_csv, tmp_path):
+    # An output that names an input is wrong usage (docs/cli.md's exit codes): a CSV of beats
+    # read under a .keras name, or through a symbolic link of that name (a replaced link is
+    # written through), was replaced by the model with --force.
+    data = tmp_path / "beats.keras"
+    shutil.copyfile(sample_csv, data)
+    (tmp_path / "link.keras").symlink_to(data)
+    before = data.read_bytes()
+    for output in (data, tmp_path / "link.keras"):
+        argv = ["-q", "train", "--data", str(data), "--epochs", "1", "--force", "-o", str(output)]
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and "is the --data file" in err, err
+        assert data.read_bytes() == before
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mitdb_dir, tmp_path):
     (tmp_path / "folder.keras").mkdir()
     (tmp_path / "file").write_text("a file")

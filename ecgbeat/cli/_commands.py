@@ -117,6 +117,13 @@ def cmd_train(args) -> int:
     if args.freeze_conv and args.pretrained is None:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
     check_data_options(args)
+    if args.data != "mitbih" and _same_file(args.output, args.data):
+        # With --force the CSV of beats trained on was replaced by the model (a .keras name,
+        # or a symbolic link of one, which is written through, reads as a CSV all the same).
+        raise UsageError(
+            f"--output {args.output} is the --data file: ecgbeat never writes over its input; "
+            "give another file name"
+        )
     if args.pretrained is not None and _same_file(args.output, args.pretrained):
         # With --force the start was replaced by its own fine-tune, whose card then says it was
         # fine-tuned from itself: what the start trained on (evaluate's caution) was lost with it.
