@@ -867,6 +867,9 @@ def classify_file(
     ['N', 'N']
     """
     path = Path(path)
+    # Checked for every kind: a CSV of beats takes no quality marks, but quality="no" (truthy
+    # text) passed there silently, where a recording refuses it.
+    check_flag(quality, "quality")
     kind = input_kind(path, fs)
     if kind == "record":
         check_record_rate(path, fs)

@@ -1126,3 +1126,14 @@ def test_annotations_for_signal_files_alone_are_wrong_usage(tmp_path, capsys, mo
     argv = ["-q", "predict", str(signal), "--fs", str(FS), "--annotations", "atr"]
     assert cli.main(argv) == 2
     assert "none of the inputs is one (signal files have none)" in capsys.readouterr().err
+
+
+def test_classify_file_checks_quality_for_a_csv_of_beats_too(tmp_path):
+    # A recording refuses quality="no" (text is truthy); a CSV of beats took it silently.
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_file
+
+    np.savetxt(tmp_path / "beats.csv", load_sample().data[:3], delimiter=",")
+    with pytest.raises(ValueError, match="quality"):
+        classify_file(tmp_path / "beats.csv", "mitbih", quality="no")
+    assert len(classify_file(tmp_path / "beats.csv", "mitbih", quality=False)) == 3
