@@ -1058,7 +1058,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ------
         ValueError
             If ``architecture`` or ``n_rr_features`` were changed with ``set_params`` since the
-            network was fitted: a file describes its own network, so it is not written.
+            network was fitted (a file describes its own network, so it is not written), the
+            path does not end in ``.keras``, or the network's weights are NaN or infinite.
+        TypeError
+            If a parameter holds a value that the file cannot keep (an object other than a
+            number, text, bool, None, a path, a list or a dict of them; ``callbacks`` apart).
+        sklearn.exceptions.NotFittedError
+            If the classifier is not fitted.
 
         See Also
         --------
