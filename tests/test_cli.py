@@ -344,6 +344,27 @@ def test_ctrl_c_is_told_with_the_command_and_exit_status_130(capsys, monkeypatch
     assert code == 130 and err == "ecgbeat evaluate: interrupted\n"  # was "ecgbeat: ..."
 
 
+def test_ctrl_c_or_a_broken_tensorflow_while_it_starts_is_one_line(capsys, monkeypatch):
+    # TensorFlow takes seconds to import, before the command runs: Ctrl-C there was a
+    # traceback through importlib (exit -2), and so was a broken installation.
+    import ecgbeat.cli
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ecgbeat.cli, "import_tensorflow_quietly", interrupted)
+    code, out, err = _run(capsys, "demo", "--no-plot")
+    assert (code, out, err) == (130, "", "ecgbeat demo: interrupted\n")
+
+    def broken():
+        raise ImportError("libcudart.so.12: cannot open shared object file")
+
+    monkeypatch.setattr(ecgbeat.cli, "import_tensorflow_quietly", broken)
+    code, out, err = _run(capsys, "predict", "r.csv")
+    assert (code, out) == (1, "")
+    assert err == "ecgbeat predict: error: libcudart.so.12: cannot open shared object file\n"
+
+
 def test_train_refuses_an_architecture_other_than_the_starts(capsys, tmp_path):
     # It was replaced by the start's without a word: a "resnet" asked for, a "cnn" trained.
     path = tmp_path / "m.keras"

@@ -123,9 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     args.argv = argv
-    if not args.verbose:
-        _quiet_libraries(args.command)
     try:
+        if not args.verbose:
+            # Inside the try: TensorFlow's import takes seconds, in which Ctrl-C or a broken
+            # installation must end the command as any other, in one line.
+            _quiet_libraries(args.command)
         with warnings.catch_warnings():
             # A library's warning is one line that names the command, as errors are, not a
             # path inside ecgbeat and a line of its source.
