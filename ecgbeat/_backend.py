@@ -74,7 +74,8 @@ def import_tensorflow_quietly() -> ModuleType:
     TensorFlow's native code writes its first log lines (oneDNN notices, "Could not find cuda
     drivers") straight to file descriptor 2 before its logging is configured, where neither
     ``TF_CPP_MIN_LOG_LEVEL`` nor Python can filter them. They go to a temporary file instead and
-    are written out after all if the import fails, so that a broken installation still says why.
+    are written out after all if the import fails, so that a broken installation still says why
+    (not after Ctrl-C: nothing failed, and they would read as the reason it stopped).
     """
     if sys.modules.get("tensorflow") is not None:
         return sys.modules["tensorflow"]
@@ -84,7 +85,7 @@ def import_tensorflow_quietly() -> ModuleType:
         os.dup2(held.fileno(), 2)
         try:
             return import_tensorflow()
-        except BaseException:
+        except Exception:
             os.dup2(saved, 2)
             held.seek(0)
             sys.stderr.write(held.read().decode(errors="replace"))

@@ -102,6 +102,24 @@ def test_a_failing_tensorflow_import_still_shows_its_output(monkeypatch, capfd):
     assert "libfoo.so not found" in capfd.readouterr().err
 
 
+def test_ctrl_c_during_the_tensorflow_import_shows_none_of_its_output(monkeypatch, capfd):
+    # The held start-up lines (oneDNN, "Could not find cuda drivers") say why an import failed;
+    # after Ctrl-C they were written out all the same, above "interrupted", as if they had.
+    import os
+
+    from ecgbeat import _backend
+
+    def interrupted():
+        os.write(2, b"Could not find cuda drivers on your machine\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.delitem(__import__("sys").modules, "tensorflow", raising=False)
+    monkeypatch.setattr(_backend, "import_tensorflow", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _backend.import_tensorflow_quietly()
+    assert capfd.readouterr().err == ""
+
+
 def test_data_info_only_reads(tmp_path, mitdb_dir, capsys):
     import shutil
 
