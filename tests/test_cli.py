@@ -78,6 +78,19 @@ def test_help_and_version_do_not_import_tensorflow():
     assert version.stdout.strip() == f"ecgbeat {__version__}"
 
 
+def test_help_does_not_import_scikit_learn_scipy_or_pandas():
+    # The module says that 'ecgbeat --help' answers at once; predict's module imported the
+    # datasets package at start-up, and with it scikit-learn, SciPy and pandas (two seconds, in
+    # which Ctrl-C was a traceback), for every command and for --help.
+    code = (
+        "import sys; from ecgbeat.cli import main; rc = main(['predict', '--help']); "
+        "print(rc, sorted(m for m in ('sklearn', 'scipy', 'pandas', 'wfdb') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "0 []"
+
+
 @pytest.mark.parametrize(
     ("command", "option"),
     [

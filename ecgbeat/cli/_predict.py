@@ -22,8 +22,6 @@ from ecgbeat.cli._common import (
     save_figure,
     use_agg,
 )
-from ecgbeat.datasets._compressed import is_csv
-from ecgbeat.datasets._records import missing_header
 from ecgbeat.exceptions import ECGBeatError
 
 
@@ -121,6 +119,10 @@ def _strip_paths(plot: str, names: dict[str, str], kinds: dict[str, str]) -> dic
 
 def _has_no_rate(path: Path) -> bool:
     """Whether the input is a CSV or .npy file, which states no sampling rate: ``--fs`` is its."""
+    # Here, not at the top: ecgbeat.datasets loads scikit-learn, SciPy and pandas, which
+    # 'ecgbeat --help' and the other commands must not wait for.
+    from ecgbeat.datasets._compressed import is_csv
+
     return is_csv(path) or Path(path).suffix.lower() == ".npy"
 
 
@@ -248,6 +250,8 @@ def cmd_predict(args) -> int:
         use_agg()
         check_picture_path(args.plot, "--plot")
     # Inputs that are not there fail now, before the model loads (seconds) for nothing.
+    from ecgbeat.datasets._records import missing_header
+
     errors = {}
     for item, path in items:
         own_file = input_kind(path) != "record"
