@@ -657,6 +657,18 @@ def test_demo_quiet_and_no_plot(capsys, tiny_model, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_demo_refuses_a_picture_name_beside_no_plot(capsys, tmp_path):
+    # --out was ignored without a word: the user asked for a picture and got none.
+    picture = tmp_path / "beats.png"
+    code, out, err = _run(capsys, "demo", "--no-plot", "--out", str(picture))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"ecgbeat demo: error: --out {picture} names the picture that --no-plot leaves out: "
+        "give one or the other\n"
+    )
+    assert not picture.exists()
+
+
 def test_demo_without_matplotlib_still_reports(capsys, tiny_model, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the [plot] extra were missing
     picture = tmp_path / "demo.png"

@@ -38,6 +38,12 @@ def cmd_demo(args) -> int:
     from ecgbeat.datasets import load_sample
     from ecgbeat.evaluation import classification_metrics, format_report
 
+    if args.no_plot and args.out is not None:
+        # Wrong usage, never ignored: the user named a picture and would get none.
+        raise UsageError(
+            f"--out {args.out} names the picture that --no-plot leaves out: give one or the other"
+        )
+    args.out = args.out or "ecgbeat-demo.png"
     if not args.no_plot:
         with contextlib.suppress(ImportError):  # without Matplotlib: the report, no picture
             use_agg()

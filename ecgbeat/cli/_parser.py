@@ -206,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", default="mitbih", help="model name or .keras file (default: mitbih)"
     )
     demo.add_argument(
-        "--out", default="ecgbeat-demo.png", help="picture to write (default: ecgbeat-demo.png)"
+        "--out",
+        metavar="PNG",
+        help="picture to write (default: ecgbeat-demo.png; refused with --no-plot)",
     )
     demo.add_argument("--no-plot", action="store_true", help="print the report only")
     demo.set_defaults(func=cmd_demo)
