@@ -588,6 +588,18 @@ def test_a_model_trained_without_a_class_keeps_its_names(capsys, sample_csv, mit
     assert matrix[:, 3].sum() == 0
 
 
+def test_class_names_are_read_without_the_spaces_around_them(capsys, tiny_model, sample_csv):
+    # "N, S, V, F, Q" named the classes " S", " V"...: the model's S, V... were refused as
+    # classes the data did not have, and a model trained so wrote columns "p_ S".
+    argv = ["-q", "evaluate", str(tiny_model), "--data", str(sample_csv), "--json"]
+    code, out, err = _run(capsys, *argv, "--class-names", "N, S, V, F, Q")
+    assert code == 0, err
+    assert list(json.loads(out)["per_class"]) == ["N", "S", "V", "F", "Q"]
+    code, out, err = _run(capsys, *argv, "--class-names", "N,S,V,F ,F")
+    assert (code, out) == (2, "")
+    assert "F named twice in 'N,S,V,F ,F'" in err
+
+
 def test_options_of_the_other_kind_of_data_are_refused_not_ignored(
     capsys, tiny_model, sample_csv, tmp_path
 ):

@@ -64,9 +64,10 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
 
 def _class_names(text: str) -> str:
     """``--class-names``, refused when a name is empty or given twice: two classes of one name
-    could not be told apart (a table would get two ``p_N`` columns)."""
-    names = text.split(",")
-    empty = [i for i, name in enumerate(names) if not name.strip()]
+    could not be told apart (a table would get two ``p_N`` columns). The spaces around a name
+    are not part of it: ``N, S, V`` names N, S and V, as the model's classes are named."""
+    names = [name.strip() for name in text.split(",")]
+    empty = [i for i, name in enumerate(names) if not name]
     if empty:
         raise argparse.ArgumentTypeError(
             f"name {empty[0] + 1} of {text!r} is empty: give one name per label, A,B,..."
@@ -76,7 +77,7 @@ def _class_names(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"{', '.join(twice)} named twice in {text!r}: each label needs its own name"
         )
-    return text
+    return ",".join(names)
 
 
 def _positive_int(text: str) -> int:
