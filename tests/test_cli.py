@@ -600,6 +600,21 @@ def test_class_names_are_read_without_the_spaces_around_them(capsys, tiny_model,
     assert "F named twice in 'N,S,V,F ,F'" in err
 
 
+def test_records_that_mitbih_does_not_have_are_wrong_usage(capsys, tiny_model, tmp_path):
+    # They were a failure (exit 1) found once the data loaded: evaluate loaded the model first.
+    output = str(tmp_path / "m.keras")
+    for argv in [
+        ("evaluate", str(tiny_model), "--data", "mitbih", "--records", "100", "1000"),
+        ("train", "--data", "mitbih", "--records", "1000", "100", "-o", output),
+        ("data", "--info", "--records", "100", "1000"),
+    ]:
+        code, out, err = _run(capsys, *argv, "--data-home", str(tmp_path), "--no-download")
+        assert (code, out) == (2, ""), err
+        assert err.startswith(f"ecgbeat {argv[0]}: error: --records: 1000 is not a MIT-BIH record")
+        assert "loading model" not in err
+    assert not (tmp_path / "m.keras").exists()
+
+
 def test_options_of_the_other_kind_of_data_are_refused_not_ignored(
     capsys, tiny_model, sample_csv, tmp_path
 ):

@@ -20,6 +20,7 @@ from ecgbeat.cli._common import (
     UsageError,
     check_data_options,
     check_picture_path,
+    check_records,
     check_writable,
     data_codes,
     info,
@@ -420,9 +421,10 @@ def cmd_data(args) -> int:
     """Build the MIT-BIH beat cache, or show what it holds, with the counts per class."""
     import numpy as np
 
-    from ecgbeat.datasets import AAMI_CLASSES, MITBIH_RECORDS, fetch_mitbih, get_data_home
+    from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih, get_data_home
     from ecgbeat.exceptions import DataNotFoundError
 
+    check_records(args.records)
     home = get_data_home(args.data_home)
     splits = [args.split] if args.split else ["random", "inter-patient"]
     if args.split is None and args.records:
@@ -431,15 +433,14 @@ def cmd_data(args) -> int:
         if not {str(r) for r in args.records} & set(inter_patient_part("all")):
             # Only paced records: the inter-patient split has none of them, which must not cost
             # the random split's counts that were not asked away (--split inter-patient still
-            # fails, naming it). Unknown names are left to the random split's error.
+            # fails, naming it).
             splits = ["random"]
-            if set(args.records) <= set(MITBIH_RECORDS):
-                warnings.warn(
-                    f"records {sorted(set(args.records))} are not in the inter-patient split "
-                    "(it leaves out the paced records): only the random split is counted",
-                    UserWarning,
-                    stacklevel=1,
-                )
+            warnings.warn(
+                f"records {sorted(set(args.records))} are not in the inter-patient split "
+                "(it leaves out the paced records): only the random split is counted",
+                UserWarning,
+                stacklevel=1,
+            )
     download = not (args.info or args.no_download)
     if args.info:
         cache = home / "cache"

@@ -236,6 +236,7 @@ def check_data_options(args, *, detector=None) -> None:
         ``detector`` with a CSV.
     """
     if args.data == "mitbih":
+        check_records(args.records)
         if args.class_names:
             raise UsageError(
                 "--class-names names the labels of a CSV; MIT-BIH's beats are labelled with "
@@ -254,6 +255,24 @@ def check_data_options(args, *, detector=None) -> None:
         raise UsageError(
             "--detector applies to --data mitbih: a CSV of beats has no recording to "
             "detect R peaks in"
+        )
+
+
+def check_records(records: Sequence[str] | None) -> None:
+    """Refuse, before any work, ``--records`` that the MIT-BIH database does not have.
+
+    Raises
+    ------
+    UsageError
+        Naming the first unknown record and the records there are.
+    """
+    from ecgbeat.datasets import MITBIH_RECORDS
+
+    unknown = [record for record in records or () if record not in MITBIH_RECORDS]
+    if unknown:
+        raise UsageError(
+            f"--records: {unknown[0]} is not a MIT-BIH record; the records are "
+            f"{' '.join(MITBIH_RECORDS)}"
         )
 
 
