@@ -471,6 +471,24 @@ def test_evaluate_on_a_mitbih_split(capsys, tiny_model, mitdb_dir):
     assert int(v_line.split()[-1]) == v_support
 
 
+def test_evaluate_names_the_records_and_the_draw_it_scored(
+    capsys, tiny_model, mitdb_dir, sample_csv
+):
+    # The data read "MIT-BIH, inter-patient split, test part" for record 100 alone, and a CSV's
+    # name for 30 of its beats: a metrics.json read later passed for the whole part or file.
+    argv = ["-q", "evaluate", str(tiny_model), "--json", "--data", "mitbih", "--no-download"]
+    argv += ["--data-home", str(mitdb_dir.parent), "--split", "inter-patient"]
+    code, out, err = _run(capsys, *argv, "--records", "119", "100")  # 119 is DS1: left out
+    assert code == 0, err
+    assert json.loads(out)["data"] == "MIT-BIH, inter-patient split, test part, record 100"
+    argv = ["-q", "evaluate", str(tiny_model), "--json", "--data", str(sample_csv)]
+    code, out, err = _run(capsys, *argv, "--max-beats", "30")
+    assert code == 0, err
+    assert json.loads(out)["data"] == f"{sample_csv}, 30 of its 250 beats drawn at random"
+    code, out, err = _run(capsys, *argv, "--max-beats", "250")  # all of them: no draw
+    assert json.loads(out)["data"] == str(sample_csv)
+
+
 @pytest.mark.parametrize(
     ("model", "split", "record", "learned"),
     [
@@ -504,7 +522,7 @@ def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_mo
     code, out, _ = _run(capsys, *argv, "--detector", "pan-tompkins", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["data"].endswith("test part, beats at pan-tompkins peaks")
+    assert report["data"].endswith("test part, record 100, beats at pan-tompkins peaks")
     part = fetch_mitbih(
         mitdb_dir.parent,
         split="inter-patient",

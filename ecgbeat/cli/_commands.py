@@ -319,8 +319,14 @@ def cmd_evaluate(args) -> int:
         if args.data == "mitbih"
         else args.data
     )
+    if args.data == "mitbih" and args.records:
+        # The records scored, not the whole part: a metrics.json read later must not pass for it.
+        scored = sorted(_evaluated(args.split or "random", subset, args.records))
+        where += f", record{'s' if len(scored) > 1 else ''} {' '.join(scored)}"
     if args.detector is not None:
         where += f", beats at {args.detector} peaks"
+    if getattr(args, "drawn_from", None) is not None:
+        where += f", {len(y)} of its {args.drawn_from} beats drawn at random"
     caution = None
     if args.data == "mitbih":
         caution = _trained_on(classifier, args.split or "random", subset, args.records)
@@ -344,12 +350,7 @@ def _trained_on(classifier, split: str, subset: str, records) -> str | None:
     read as those of beats it never saw. So does a model fine-tuned from such a model (its
     card's ``fine_tuned_from``, a shipped name or a saved file), whatever its own data.
     """
-    from ecgbeat.datasets import MITBIH_RECORDS
-    from ecgbeat.datasets._mitbih import inter_patient_part
-
-    evaluated = {str(r) for r in records} if records else set(MITBIH_RECORDS)
-    if split == "inter-patient":
-        evaluated &= set(inter_patient_part(subset))
+    evaluated = _evaluated(split, subset, records)
     card = getattr(classifier, "model_card_", None) or {}
     for start, data in _training_data(card):
         learned = _learned_from(data, split, subset, evaluated)
@@ -363,6 +364,17 @@ def _trained_on(classifier, split: str, subset: str, records) -> str | None:
             "new patients (evaluate a model on the test part of the split it was trained on)"
         )
     return None
+
+
+def _evaluated(split: str, subset: str, records) -> set[str]:
+    """The MIT-BIH records whose beats are scored: ``records`` (all by default) in the part."""
+    from ecgbeat.datasets import MITBIH_RECORDS
+    from ecgbeat.datasets._mitbih import inter_patient_part
+
+    evaluated = {str(r) for r in records} if records else set(MITBIH_RECORDS)
+    if split == "inter-patient":
+        evaluated &= set(inter_patient_part(subset))
+    return evaluated
 
 
 def _training_data(card: dict):

@@ -293,7 +293,8 @@ def load_labelled_data(
     ``zscores`` the R-R z-scores after those, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
     are then rows of one more label, ``len(names)``: see
-    :func:`ecgbeat.evaluation.with_unmatched_detections`).
+    :func:`ecgbeat.evaluation.with_unmatched_detections`). When ``--max-beats`` draws from more
+    beats, ``args.drawn_from`` is set to their number.
     """
     import numpy as np
 
@@ -350,6 +351,8 @@ def load_labelled_data(
             stratify=y if stratified else None,
             random_state=0,
         )
+        # What the beats were drawn from, for the reports that name the data.
+        args.drawn_from = len(y)
         X, y = X[np.sort(keep)], y[np.sort(keep)]
     if len(y) == 0:
         raise CommandError(f"no beats in {args.data}")
