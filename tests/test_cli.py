@@ -702,6 +702,20 @@ def test_demo_quiet_and_no_plot(capsys, tiny_model, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_demo_compares_only_with_the_test_part_the_sample_comes_from(capsys):
+    # mitbih-ds1 was scored on DS2 (82.52 %), not on the random split's test part that the
+    # sample is drawn from, whose DS1 beats it trained on: the demo quoted that figure as "the
+    # whole test part" and said nothing of the beats it had learned.
+    code, out, err = _run(capsys, "-q", "demo", "--model", "mitbih-ds1", "--no-plot")
+    assert code == 0, err
+    assert "model card" not in out and "82.52" not in out
+    assert out.rstrip().endswith("its accuracy weighs the rare, harder classes far more.")
+    assert err.startswith(
+        "ecgbeat demo: warning: the model has learned from the DS1 patients among these: it "
+        "was trained on DS1; these figures are not those of new patients"
+    )
+
+
 def test_demo_refuses_a_picture_name_beside_no_plot(capsys, tmp_path):
     # --out was ignored without a word: the user asked for a picture and got none.
     picture = tmp_path / "beats.png"
