@@ -716,6 +716,27 @@ def test_demo_compares_only_with_the_test_part_the_sample_comes_from(capsys):
     )
 
 
+def test_demo_refuses_a_model_that_reads_beats_cut_otherwise(capsys, tiny_model, tmp_path):
+    # A model that reads beats starting before the R peak was scored on the sample's beats,
+    # cut at it, without a word; a rhythm model failed on "X has 187 features, but ... 197".
+    from ecgbeat import HeartbeatCNNClassifier
+
+    clf = HeartbeatCNNClassifier.from_pretrained(str(tiny_model))
+    clf.model_card_ = {**clf.model_card_, "segmentation": {"before_r": 0.1}}
+    clf.save(tmp_path / "early.keras")
+    for model, how in [
+        (str(tmp_path / "early.keras"), "beats that start 0.1 s before the R peak"),
+        ("mitbih-rhythm", "R-R features, R peaks refined"),
+    ]:
+        code, out, err = _run(capsys, "-q", "demo", "--model", model, "--no-plot")
+        assert (code, out) == (1, ""), err
+        assert err == (
+            f"ecgbeat demo: error: model {model} reads {how}; the demo's sample beats are cut at "
+            "the annotated R peaks, with nothing else: try the model on a record (ecgbeat "
+            "predict) or on MIT-BIH (ecgbeat evaluate --data mitbih)\n"
+        )
+
+
 def test_demo_refuses_a_picture_name_beside_no_plot(capsys, tmp_path):
     # --out was ignored without a word: the user asked for a picture and got none.
     picture = tmp_path / "beats.png"

@@ -56,6 +56,7 @@ def cmd_demo(args) -> int:
                     "give another file name"
                 )
     classifier = load_classifier(args.model, args)
+    _check_sample_cutting(classifier, args.model)
     sample = load_sample()
     codes = data_codes(classifier, args.model, sample.target_names, "the demo's sample beats")
     proba = predict_proba(classifier, sample.data, args)
@@ -109,6 +110,33 @@ def cmd_demo(args) -> int:
     save_figure(fig, args.out, args)
     print(f"\npicture of example beats (true and predicted class): {args.out}")
     return EXIT_OK
+
+
+def _check_sample_cutting(classifier, model: str) -> None:
+    """Refuse a model that reads beats cut otherwise than the sample's: at the annotated R peaks,
+    with no feature after the beat. Scored on them it would be scored on beats it never reads.
+
+    Raises
+    ------
+    CommandError
+        Naming how the model's beats are cut.
+    """
+    from ecgbeat.records import beat_cutting
+
+    cutting = beat_cutting(classifier)
+    how = []
+    if cutting["rhythm"]:
+        how.append("R-R features" + (" and template features" if cutting["template"] else ""))
+    if cutting["refine_radius"] is not None:
+        how.append("R peaks refined")
+    if cutting["before_r"]:
+        how.append(f"beats that start {cutting['before_r']:g} s before the R peak")
+    if how:
+        raise CommandError(
+            f"model {model} reads {', '.join(how)}; the demo's sample beats are cut at the "
+            "annotated R peaks, with nothing else: try the model on a record (ecgbeat predict) "
+            "or on MIT-BIH (ecgbeat evaluate --data mitbih)"
+        )
 
 
 #: The estimator's parameters that ``ecgbeat train`` sets, each from the option of its name.
