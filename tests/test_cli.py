@@ -207,6 +207,10 @@ def test_unexpected_errors_are_one_line(capsys, monkeypatch):
     monkeypatch.setenv("ECGBEAT_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         main(["data", "--info"])
+    # ECGBEAT_DEBUG=0 is off, as an empty value is: it showed the traceback.
+    monkeypatch.setenv("ECGBEAT_DEBUG", "0")
+    code, _, err = _run(capsys, "data", "--info")
+    assert code == 1 and err.startswith("ecgbeat data: unexpected error: RuntimeError: boom")
 
 
 # ------------------------------------------------------------------ train / evaluate

@@ -6,7 +6,7 @@ wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers
 Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
 2 wrong usage (unknown option, bad value), 130 when Ctrl-C stopped it, 141 when the reader of
 the output went away (``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
-``ECGBEAT_DEBUG=1`` shows the traceback as well.
+``ECGBEAT_DEBUG=1`` shows the traceback as well (``0``, or empty, does not).
 
 Examples
 --------
@@ -77,6 +77,11 @@ def _stdout_is_gone() -> bool:
         return any(event & select.POLLERR for _, event in poller.poll(0))
     except (OSError, AttributeError):  # no poll (Windows): believe the error
         return True
+
+
+def _debugging() -> bool:
+    """Whether ``ECGBEAT_DEBUG`` asks for tracebacks: ``0`` turns it off, as an empty value."""
+    return os.environ.get("ECGBEAT_DEBUG", "").strip() not in ("", "0")
 
 
 def _failed(args, exc: BaseException) -> int:
@@ -150,11 +155,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.close(devnull)
         return EXIT_BROKEN_PIPE
     except (ECGBeatError, OSError, ValueError, ImportError, KeyError) as exc:
-        if os.environ.get("ECGBEAT_DEBUG"):
+        if _debugging():
             raise
         return _failed(args, exc)
     except Exception as exc:  # a bug or a library's surprise: still one line, with its type
-        if os.environ.get("ECGBEAT_DEBUG"):
+        if _debugging():
             raise
         print(
             f"ecgbeat {args.command}: unexpected error: {type(exc).__name__}: {exc} "
