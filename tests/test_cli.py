@@ -741,6 +741,24 @@ def test_demo_refuses_a_model_that_reads_beats_cut_otherwise(capsys, tiny_model,
         )
 
 
+def test_a_pgf_picture_without_its_tex_is_refused_before_any_work(
+    capsys, tiny_model, tmp_path, monkeypatch
+):
+    # Matplotlib writes .pgf through a TeX installation: without one, the picture passed the
+    # check and failed once the work was done ("unexpected error: RuntimeError: 'xelatex' not
+    # found").
+    (tmp_path / "bin").mkdir()
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))  # no TeX there, whatever the machine has
+    picture = tmp_path / "beats.pgf"
+    code, out, err = _run(capsys, "-q", "demo", "--model", str(tiny_model), "--out", str(picture))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"ecgbeat demo: error: --out {picture}: Matplotlib writes .pgf pictures with "
+        "xelatex, which is not installed: give another format (.png, .pdf, .svg...)\n"
+    )
+    assert not picture.exists()
+
+
 def test_demo_refuses_a_picture_name_beside_no_plot(capsys, tmp_path):
     # --out was ignored without a word: the user asked for a picture and got none.
     picture = tmp_path / "beats.png"

@@ -65,6 +65,19 @@ def check_picture_path(path: str, option: str) -> None:
             f"{option} {path}: give a picture name ending in one of "
             f"{', '.join('.' + name for name in sorted(formats))}"
         )
+    if suffix == "pgf":
+        import shutil
+
+        import matplotlib
+
+        # Matplotlib writes PGF through a TeX installation: without it, the picture failed
+        # only once the work was done.
+        tex = matplotlib.rcParams["pgf.texsystem"]
+        if shutil.which(tex) is None:
+            raise CommandError(
+                f"{option} {path}: Matplotlib writes .pgf pictures with {tex}, which is not "
+                "installed: give another format (.png, .pdf, .svg...)"
+            )
     check_writable(path, option)
 
 
