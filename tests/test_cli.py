@@ -779,6 +779,10 @@ def test_demo_without_matplotlib_still_reports(capsys, tiny_model, tmp_path, mon
     assert "macro-F1" in out
     assert re.search(r'pip install (-e )?"[^"]*\[plot\]"', err)
     assert not picture.exists()
+    # One line naming the command, as every warning: it was "\nno picture: ...".
+    (line,) = [line for line in err.splitlines() if "no picture" in line]
+    assert line.startswith("ecgbeat demo: warning: no picture: pictures need the optional ")
+    assert "\n\n" not in err
 
 
 def test_demo_never_draws_over_its_model(capsys, tiny_model, tmp_path):

@@ -96,7 +96,7 @@ def cmd_demo(args) -> int:
         use_agg()
     except ImportError as exc:
         # The report is the main result; the picture is a bonus that needs an extra.
-        print(f"\nno picture: {exc}", file=sys.stderr)
+        warnings.warn(f"no picture: {exc}", UserWarning, stacklevel=1)
         return EXIT_OK
     from ecgbeat.plot import plot_beats_by_class
 
