@@ -637,6 +637,18 @@ def test_records_that_mitbih_does_not_have_are_wrong_usage(capsys, tiny_model, t
     assert not (tmp_path / "m.keras").exists()
 
 
+def test_data_that_is_no_file_is_refused_before_the_model_loads(capsys, tiny_model, tmp_path):
+    # evaluate loaded the model (seconds), then said "/tmp/... not found" of a folder that is
+    # there, and "MITBIH not found" without a word of what --data takes.
+    for data, what in [(str(tmp_path), "is a folder"), ("MITBIH", "not found")]:
+        code, out, err = _run(capsys, "evaluate", str(tiny_model), "--data", data)
+        assert (code, out) == (1, "")
+        assert err == (
+            f"ecgbeat evaluate: error: --data {data} {what}: give 'mitbih' or a CSV file of "
+            "labelled beats\n"
+        )
+
+
 def test_options_of_the_other_kind_of_data_are_refused_not_ignored(
     capsys, tiny_model, sample_csv, tmp_path
 ):

@@ -18,6 +18,7 @@ from ecgbeat.cli._common import (
     EXIT_OK,
     CommandError,
     UsageError,
+    check_data_file,
     check_data_options,
     check_picture_path,
     check_records,
@@ -333,6 +334,7 @@ def cmd_evaluate(args) -> int:
             "--detector needs whole records (--split inter-patient, or --subset all): the "
             "random split divides beats, and a detection that matches no beat has no part"
         )
+    check_data_file(args)  # before the model loads (seconds) for nothing
     classifier = load_classifier(args.model, args)
     from ecgbeat.records import beat_cutting
 

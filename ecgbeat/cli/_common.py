@@ -271,6 +271,22 @@ def check_data_options(args, *, detector=None) -> None:
         )
 
 
+def check_data_file(args) -> None:
+    """Refuse a ``--data`` that is neither ``mitbih`` nor a file, saying what it takes: a
+    folder was "not found", and so was MITBIH, typed for mitbih.
+
+    Raises
+    ------
+    CommandError
+        If ``--data`` is a folder or is not there.
+    """
+    if args.data != "mitbih" and not os.path.isfile(args.data):
+        what = "is a folder" if os.path.isdir(args.data) else "not found"
+        raise CommandError(
+            f"--data {args.data} {what}: give 'mitbih' or a CSV file of labelled beats"
+        )
+
+
 def check_records(records: Sequence[str] | None) -> None:
     """Refuse, before any work, ``--records`` that the MIT-BIH database does not have.
 
@@ -312,6 +328,7 @@ def load_labelled_data(
     import numpy as np
 
     check_data_options(args, detector=detector)
+    check_data_file(args)
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
