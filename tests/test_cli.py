@@ -949,6 +949,22 @@ def test_predict_takes_inputs_after_options(capsys, tiny_model, kaggle_dir, tmp_
         assert code == 2 and "unrecognized arguments" in err, err
 
 
+def test_predict_takes_inputs_after_a_double_dash(capsys, tiny_model, kaggle_dir, tmp_path):
+    # "--" ends the options, as for every Unix command: a file whose name starts with "-" came
+    # after it, and the inputs after an option were refused ("unrecognized arguments").
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    dashed = tmp_path / "-dashed.csv"
+    dashed.write_bytes(path.read_bytes())
+    argv = ["-q", "predict", str(path), "--model", str(tiny_model), "--csv", "--", "-dashed.csv"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        code, out, err = _run(capsys, *argv)
+    assert code == 0, err
+    # (A name that starts with "-" gets a leading "'" in a CSV: no spreadsheet formula.)
+    expected = ["mitbih_test_first10"] * 10 + ["'-dashed"] * 10
+    assert [r["record"] for r in _parse_csv(out)] == expected
+
+
 def test_predict_defaults_records_to_the_rhythm_model_and_beats_to_mitbih(
     capsys, mitdb_dir, kaggle_dir
 ):

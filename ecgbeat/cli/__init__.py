@@ -116,12 +116,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extras = parser.parse_known_args(argv)
         if extras:
             # argparse takes a list of positionals in one run: the records after an option
-            # (ecgbeat predict 100 --lead MLII 101) come back unparsed.
+            # (ecgbeat predict 100 --lead MLII 101) come back unparsed, and so do those after
+            # the "--" that ends the options (a file named -x.csv), with the "--".
+            end = extras.index("--") if "--" in extras else len(extras)
             if getattr(args, "command", None) != "predict" or any(
-                extra.startswith("-") for extra in extras
+                extra.startswith("-") for extra in extras[:end]
             ):
                 parser.error(f"unrecognized arguments: {' '.join(extras)}")
-            args.records += extras
+            args.records += extras[:end] + extras[end + 1 :]
     except SystemExit as exc:  # --help, --version and usage errors
         return int(exc.code or 0)
     if args.command is None:
