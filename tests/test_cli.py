@@ -1173,6 +1173,24 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sa
     assert capsys.readouterr().err == ""
 
 
+def test_a_closed_stderr_keeps_messages_out_of_stdout(tmp_path):
+    # With stderr closed (2>&-) Python sets sys.stderr to None, and print(..., file=None)
+    # writes to stdout: warnings and progress messages went into the table or JSON.
+    import os
+
+    argv = ["data", "--info", "--records", "102", "--data-home", str(tmp_path)]
+    code = f"import sys; from ecgbeat.cli import main; sys.exit(main({argv!r}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(2),
+    )
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[0] == f"data home   {tmp_path}"
+    assert "warning" not in result.stdout
+
+
 def test_a_broken_pipe_that_is_not_stdout_is_an_error(capsys, monkeypatch):
     from ecgbeat.cli import _parser
 

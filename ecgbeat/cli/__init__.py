@@ -57,6 +57,24 @@ def _quiet_libraries(command: str) -> None:
         import_tensorflow_quietly()
 
 
+def _keep_stderr_open() -> None:
+    """Give a closed stderr (``2>&-``) somewhere to go: /dev/null.
+
+    Python then sets ``sys.stderr`` to None, and ``print(..., file=None)`` writes to stdout: the
+    messages went into the table or the JSON. File descriptor 2 would also go to the next file
+    opened (an output), where TensorFlow's native log lines would land.
+    """
+    try:
+        os.fstat(2)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 2:
+            os.dup2(fd, 2)
+            os.close(fd)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", closefd=False)
+
+
 def _stdout_is_gone() -> bool:
     """Whether stdout is a pipe whose reader went away."""
     try:
@@ -111,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     2
     """
     argv = list(sys.argv[1:] if argv is None else argv)
+    _keep_stderr_open()
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(argv)
