@@ -2,7 +2,9 @@
 
 A reader never sees a half-written file, an interrupted run leaves no partial file that looks
 complete, and a failure leaves whatever was there as it was. A file that is replaced keeps its
-permissions, and a symbolic link stays a link to the new contents (as ``cp`` writes through it).
+permissions, its group and its owner (as far as the user may set them: as ``cp`` keeps them,
+writing into the file), and a symbolic link stays a link to the new contents (as ``cp`` writes
+through it).
 """
 
 from __future__ import annotations
@@ -34,12 +36,27 @@ def _umask() -> int:
     return umask
 
 
-def _mode_for(target: Path) -> int:
+def _take_over(tmp: Path, target: Path) -> None:
+    """Give ``tmp`` the mode, and as far as allowed the owner and group, of ``target``.
+
+    A new file gets the user's usual mode (mkstemp makes it private). A replaced one kept its
+    mode but took the writer's owner and group: a team's file (group ``team``, mode 0660) left
+    the team without access, and one written over by root became root's.
+    """
     try:
-        return stat.S_IMODE(os.stat(target).st_mode)
+        old = os.stat(target)
     except FileNotFoundError:
-        # mkstemp makes the file private; a new file gets the user's usual mode.
-        return 0o666 & ~_umask()
+        os.chmod(tmp, 0o666 & ~_umask())
+        return
+    new = os.stat(tmp)
+    if (new.st_uid, new.st_gid) != (old.st_uid, old.st_gid):
+        for uid in (old.st_uid, -1):  # the owner (root may), else the group alone
+            try:
+                os.chown(tmp, uid, old.st_gid)
+                break
+            except OSError:  # not allowed, or a file system without owners: as it is
+                continue
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))  # after chown, which may clear setgid
 
 
 @contextlib.contextmanager
@@ -96,7 +113,7 @@ def replacing(
         yield tmp
         with tmp.open("r+b") as written:
             os.fsync(written.fileno())  # on disk before the rename makes it the file
-        os.chmod(tmp, _mode_for(target))
+        _take_over(tmp, target)
         if exclusive:
             _link_new(tmp, target, path)
         else:

@@ -1,4 +1,5 @@
-"""Files that ecgbeat writes replace the old ones whole, keep their permissions and their links."""
+"""Files that ecgbeat writes replace the old ones whole, keep their permissions, owner, group and
+links."""
 
 import errno
 import os
@@ -62,6 +63,59 @@ def test_a_replaced_file_keeps_its_mode(tmp_path, umask_022):
     os.chmod(path, 0o664)
     write_atomic(path, lambda stream: stream.write("new"))
     assert path.read_text() == "new" and _mode(path) == 0o664
+
+
+def _another_owner() -> tuple[int, int] | None:
+    """An owner and group that this process may give a file, other than its own: any (nobody's)
+    as root, else one of its other groups (with its own uid); None when it has none."""
+    if os.geteuid() == 0:
+        return 65534, 65534
+    others = [g for g in os.getgroups() if g != os.getegid()]
+    return (os.geteuid(), others[0]) if others else None
+
+
+def test_a_replaced_file_keeps_its_owner_and_group(tmp_path):
+    # A team's file (group "team", mode 0660) came back in the writer's own group, and the team
+    # lost access to it; one that root wrote over became root's.
+    owner = _another_owner()
+    if owner is None:
+        pytest.skip("this user may give a file no other owner or group")
+    path = tmp_path / "shared.csv"
+    path.write_text("old")
+    os.chown(path, *owner)
+    os.chmod(path, 0o660)
+    write_atomic(path, lambda stream: stream.write("new"))
+    info = os.stat(path)
+    assert path.read_text() == "new"
+    assert (info.st_uid, info.st_gid, _mode(path)) == (*owner, 0o660)
+
+
+def test_a_file_system_without_owners_still_replaces_the_file(tmp_path, monkeypatch):
+    path = tmp_path / "shared.csv"
+    path.write_text("old")
+    os.chmod(path, 0o640)
+    real_stat = os.stat
+    calls = []
+
+    def other_owner(target, *args, **kwargs):  # the old file seems another's
+        info = real_stat(target, *args, **kwargs)
+        if os.fspath(target) == os.fspath(path):
+            return os.stat_result(
+                (info.st_mode, *info[1:4], info.st_uid + 1, info.st_gid + 1, *info[6:])
+            )
+        return info
+
+    def refused(*args):
+        calls.append(args[1:])
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "stat", other_owner)
+    monkeypatch.setattr(os, "chown", refused)
+    write_atomic(path, lambda stream: stream.write("new"))
+    monkeypatch.undo()
+    assert path.read_text() == "new" and _mode(path) == 0o640
+    owner = real_stat(path)
+    assert calls == [(owner.st_uid + 1, owner.st_gid + 1), (-1, owner.st_gid + 1)]
 
 
 def test_a_symbolic_link_stays_a_link_to_the_new_contents(tmp_path):
