@@ -60,6 +60,15 @@ SPLITS = {
     "all": "all 48 records, no test part (the expected performance on new patients is that of "
     "the DS1 twin named in the card, on DS2)",
 }
+#: The options of ``--recipe earlier`` and their defaults (the other recipes refuse them).
+EARLIER_OPTIONS = {
+    "epochs": 40,
+    "batch_size": 128,
+    "learning_rate": 1e-3,
+    "monitor": "val_loss",
+    "early_stopping_patience": 8,
+    "lr_decay_patience": 3,
+}
 #: The new-patients recipe: segmentation and estimator parameters (see the module docstring).
 NEW_PATIENTS = {
     "refine_radius": 0.12,
@@ -78,18 +87,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--split", choices=sorted(SPLITS), required=True)
     parser.add_argument("--architecture", default="cnn", choices=["cnn", "resnet"])
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
-    parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    # The options of the earlier recipe (default None: not given; EARLIER_OPTIONS fills them).
+    parser.add_argument("--epochs", type=int, help="default: 40")
+    parser.add_argument("--batch-size", type=int, help="default: 128")
+    parser.add_argument("--learning-rate", type=float, help="default: 0.001")
     parser.add_argument(
         "--class-weight",
         default=None,
         help="'balanced', or 'sqrt-balanced' (square root of the balanced weights: rare classes "
         "count more without the extreme weights that destabilise training)",
     )
-    parser.add_argument("--monitor", default="val_loss", choices=["val_loss", "val_accuracy"])
-    parser.add_argument("--early-stopping-patience", type=int, default=8)
-    parser.add_argument("--lr-decay-patience", type=int, default=3)
+    parser.add_argument("--monitor", choices=["val_loss", "val_accuracy"], help="default: val_loss")
+    parser.add_argument("--early-stopping-patience", type=int, help="default: 8")
+    parser.add_argument("--lr-decay-patience", type=int, help="default: 3")
     parser.add_argument(
         "--max-class-ratio",
         type=float,
@@ -102,7 +112,8 @@ def main(argv: list[str] | None = None) -> dict:
         "--recipe",
         choices=["earlier", "new-patients", "new-patients-template", "new-patients-zscores"],
         default="earlier",
-        help="'earlier': the shipped models' recipe (the options above); 'new-patients': refined "
+        help="'earlier': the shipped beat-only models' recipe (the options above, which the "
+        "other recipes refuse); 'new-patients': refined "
         "peaks, R-R features, validation by record, augmentation, the current defaults; "
         "'new-patients-template': those and the template features; 'new-patients-zscores': "
         "those and the R-R z-scores",
@@ -118,6 +129,18 @@ def main(argv: list[str] | None = None) -> dict:
     new_patients = args.recipe.startswith("new-patients")
     zscores = args.recipe == "new-patients-zscores"
     template = zscores or args.recipe == "new-patients-template"
+    given = [
+        name for name in (*EARLIER_OPTIONS, "max_class_ratio") if getattr(args, name) is not None
+    ]
+    if new_patients and given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        parser.error(
+            f"{options}: options of --recipe earlier; --recipe {args.recipe} trains with the "
+            "estimator's current defaults"
+        )
+    for name, default in EARLIER_OPTIONS.items():
+        if getattr(args, name) is None:
+            setattr(args, name, default)
     out = Path(args.out)
     if not (args.no_save or args.overwrite) and (out / f"{args.name}.keras").exists():
         parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
