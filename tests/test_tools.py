@@ -100,3 +100,32 @@ def test_the_earlier_recipe_trains_with_the_options_given_and_its_defaults(tool,
     assert training["early_stopping_patience"] == 8 and training["lr_decay_patience"] == 3
     assert training["max_class_ratio"] is None
     assert json.loads((tmp_path / "x.json").read_text())["training"]["epochs"] == 5
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        # The twin has the R-R features only; this recipe adds the template features.
+        ["--recipe", "new-patients-template", "--class-weight", "sqrt-balanced"],
+        # The twin was trained with the sqrt-balanced class weights.
+        ["--recipe", "new-patients"],
+        ["--recipe", "new-patients", "--class-weight", "sqrt-balanced", "--architecture", "resnet"],
+    ],
+)
+def test_a_twin_of_another_recipe_is_refused(tool, tmp_path, capsys, argv):
+    # The card quotes the twin's DS2 metrics as those of "its DS1 twin (same recipe)": a twin
+    # trained otherwise was quoted all the same.
+    twin = ["--twin", "mitbih-ds1-rhythm", "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as caught:
+        tool.main(["--name", "x", "--split", "all", *argv, *twin])
+    assert caught.value.code == 2 and "--twin 'mitbih-ds1-rhythm'" in capsys.readouterr().err
+    assert not FakeClassifier.instances and not list(tmp_path.iterdir())
+
+
+def test_a_twin_of_the_same_recipe_is_quoted(tool, tmp_path):
+    from ecgbeat.pretrained import model_card
+
+    argv = ["--name", "x", "--split", "all", "--recipe", "new-patients-template"]
+    argv += ["--class-weight", "sqrt-balanced", "--twin", "mitbih-ds1-rhythm-template"]
+    card = tool.main([*argv, "--out", str(tmp_path)])
+    assert card["test_metrics"] == model_card("mitbih-ds1-rhythm-template")["test_metrics"]

@@ -81,6 +81,23 @@ TEMPLATE_PARAMS = {"n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES}
 ZSCORE_PARAMS = {"n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES + N_RR_ZSCORES}
 
 
+def recipe_of(new_patients: bool, template: bool, zscores: bool) -> dict:
+    """The ``segmentation`` of a card: how the beats were cut and which features follow them
+    (a card without it, or without some of its keys, was cut as the earlier recipe cuts)."""
+    return {
+        "refine_radius": NEW_PATIENTS["refine_radius"] if new_patients else None,
+        "before_r": NEW_PATIENTS["before_r"] if new_patients else 0.0,
+        "rr_features": new_patients,
+        "template_features": template,
+        "rr_zscores": zscores,
+    }
+
+
+def _weighting(class_weight) -> str | None:
+    """The ``--class-weight`` that gave a card's class weights (a dict: "sqrt-balanced")."""
+    return "sqrt-balanced" if isinstance(class_weight, dict) else class_weight
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", required=True)
@@ -156,6 +173,28 @@ def main(argv: list[str] | None = None) -> dict:
             parser.error(
                 f"--twin {args.twin!r} was trained on the split {twin['data']['split']!r}: "
                 "the twin is a DS1 model (--split inter-patient), whose DS2 metrics the card quotes"
+            )
+        # The card says "same recipe": the twin's cut, features, network and class weights.
+        theirs = {
+            **recipe_of(False, False, False),
+            **twin.get("segmentation", {}),
+            "architecture": twin.get("architecture"),
+            "class_weight": _weighting(twin.get("training", {}).get("class_weight")),
+        }
+        ours = {
+            **recipe_of(new_patients, template, zscores),
+            "architecture": args.architecture,
+            "class_weight": args.class_weight,
+        }
+        unlike = [
+            f"{key} {theirs.get(key)!r} (here {value!r})"
+            for key, value in ours.items()
+            if theirs.get(key) != value
+        ]
+        if unlike:
+            parser.error(
+                f"--twin {args.twin!r} was trained with another recipe: {', '.join(unlike)}; "
+                "the card quotes its DS2 metrics as those of the same recipe"
             )
     cut = {}
     if new_patients:
@@ -267,13 +306,7 @@ def main(argv: list[str] | None = None) -> dict:
             if new_patients
             else ""
         ),
-        "segmentation": {
-            "refine_radius": NEW_PATIENTS["refine_radius"] if new_patients else None,
-            "before_r": NEW_PATIENTS["before_r"] if new_patients else 0.0,
-            "rr_features": new_patients,
-            "template_features": template,
-            "rr_zscores": zscores,
-        },
+        "segmentation": recipe_of(new_patients, template, zscores),
         "training": {
             **{k: v for k, v in clf.get_params().items() if k not in ("callbacks", "verbose")},
             "best_epoch": clf.best_epoch_,
