@@ -129,3 +129,12 @@ def test_a_twin_of_the_same_recipe_is_quoted(tool, tmp_path):
     argv += ["--class-weight", "sqrt-balanced", "--twin", "mitbih-ds1-rhythm-template"]
     card = tool.main([*argv, "--out", str(tmp_path)])
     assert card["test_metrics"] == model_card("mitbih-ds1-rhythm-template")["test_metrics"]
+
+
+def test_a_twin_is_refused_where_the_card_quotes_none(tool, tmp_path, capsys):
+    # Only a model trained on all records quotes a twin: elsewhere --twin was dropped unseen.
+    argv = ["--name", "x", "--split", "inter-patient", "--recipe", "new-patients"]
+    with pytest.raises(SystemExit) as caught:
+        tool.main([*argv, "--twin", "mitbih-ds1-rhythm", "--out", str(tmp_path)])
+    assert caught.value.code == 2 and "--twin" in capsys.readouterr().err
+    assert not FakeClassifier.instances

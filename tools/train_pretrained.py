@@ -163,6 +163,11 @@ def main(argv: list[str] | None = None) -> dict:
         parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
+    if args.twin and args.split != "all":
+        parser.error(
+            f"--twin is for --split all (a model with no test part quotes its twin's); "
+            f"--split {args.split} measures its own test part"
+        )
     if args.split == "all":
         # Its card quotes the twin's DS2 metrics: check them now, not after the training.
         try:
