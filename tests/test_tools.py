@@ -138,3 +138,13 @@ def test_a_twin_is_refused_where_the_card_quotes_none(tool, tmp_path, capsys):
         tool.main([*argv, "--twin", "mitbih-ds1-rhythm", "--out", str(tmp_path)])
     assert caught.value.code == 2 and "--twin" in capsys.readouterr().err
     assert not FakeClassifier.instances
+
+
+def test_the_card_records_the_arithmetic_the_model_was_trained_in(tool, tmp_path):
+    # precision="auto" trains in bfloat16 on a CPU with bfloat16 instructions, in float32
+    # elsewhere: the card said "auto", not which.
+    card = tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
+    assert card["training"]["precision"] == "mixed_bfloat16"
+    assert json.loads((tmp_path / "x.json").read_text())["training"]["precision"] == (
+        "mixed_bfloat16"
+    )

@@ -314,6 +314,8 @@ def main(argv: list[str] | None = None) -> dict:
         "segmentation": recipe_of(new_patients, template, zscores),
         "training": {
             **{k: v for k, v in clf.get_params().items() if k not in ("callbacks", "verbose")},
+            # What precision="auto" chose on this machine (bfloat16 on a CPU that has it).
+            "precision": clf.precision_,
             "best_epoch": clf.best_epoch_,
             "n_epochs": clf.n_epochs_,
             "train_seconds": round(train_seconds, 1),
