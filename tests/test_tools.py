@@ -148,3 +148,17 @@ def test_the_card_records_the_arithmetic_the_model_was_trained_in(tool, tmp_path
     assert json.loads((tmp_path / "x.json").read_text())["training"]["precision"] == (
         "mixed_bfloat16"
     )
+
+
+def test_the_card_says_how_the_validation_part_was_held_out(tool, tmp_path):
+    # The new-patients recipe holds whole patients out of the epoch's choice (records 201 and
+    # 202 together); the models of 2026-11-29/30 held whole records out. The card said neither.
+    argv = ["--name", "x", "--split", "all", "--recipe", "new-patients-template"]
+    argv += ["--class-weight", "sqrt-balanced", "--twin", "mitbih-ds1-rhythm-template"]
+    card = tool.main([*argv, "--out", str(tmp_path)])
+    assert card["training"]["validation_groups"] == "patient"
+    groups = FakeClassifier.instances[-1].fit_groups
+    assert "202" not in groups and (groups == "201").sum() == 8
+    earlier = tool.main(["--name", "y", "--split", "random", "--out", str(tmp_path)])
+    assert earlier["training"]["validation_groups"] is None
+    assert FakeClassifier.instances[-1].fit_groups is None

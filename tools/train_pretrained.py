@@ -3,11 +3,12 @@
 Writes ``ecgbeat/pretrained/<name>.keras`` and ``ecgbeat/pretrained/<name>.json`` (the model card:
 data and split, preprocessing, training settings, test metrics, SHA-256 of the weights).
 
-Model selection uses only the training part (the estimator's stratified validation split); the
-test part is touched once, after training, to measure the card's metrics.
+Model selection uses only the training part (the estimator's stratified validation split, of
+whole patients in the new-patients recipes: the card's ``validation_groups``); the test part
+is touched once, after training, to measure the card's metrics.
 
 The new-patients recipe (``--recipe new-patients``): beats cut at R peaks refined to their dominant
-extremum (0.12 s), the 7 R-R interval features beside each beat, the validation split by record,
+extremum (0.12 s), the 7 R-R interval features beside each beat, the validation split by patient,
 ``augmentation="ecg"`` and the estimator's current training defaults; chosen on DS1 alone
 (``experiments/ds1_selection.py``, ``experiments/peak_alignment.py``). ``--recipe
 new-patients-template`` adds the 3 template features of :mod:`ecgbeat.template` after the R-R ones
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict:
         default="earlier",
         help="'earlier': the shipped beat-only models' recipe (the options above, which the "
         "other recipes refuse); 'new-patients': refined "
-        "peaks, R-R features, validation by record, augmentation, the current defaults; "
+        "peaks, R-R features, validation by patient, augmentation, the current defaults; "
         "'new-patients-template': those and the template features; 'new-patients-zscores': "
         "those and the R-R z-scores",
     )
@@ -316,6 +317,9 @@ def main(argv: list[str] | None = None) -> dict:
             **{k: v for k, v in clf.get_params().items() if k not in ("callbacks", "verbose")},
             # What precision="auto" chose on this machine (bfloat16 on a CPU that has it).
             "precision": clf.precision_,
+            # What the validation part that picks the epoch holds out whole (fit's groups):
+            # "patient" (data.patient), or None for a stratified split of the beats.
+            "validation_groups": "patient" if groups is not None else None,
             "best_epoch": clf.best_epoch_,
             "n_epochs": clf.n_epochs_,
             "train_seconds": round(train_seconds, 1),
