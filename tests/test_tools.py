@@ -162,3 +162,41 @@ def test_the_card_says_how_the_validation_part_was_held_out(tool, tmp_path):
     earlier = tool.main(["--name", "y", "--split", "random", "--out", str(tmp_path)])
     assert earlier["training"]["validation_groups"] is None
     assert FakeClassifier.instances[-1].fit_groups is None
+
+
+def _digest(path):
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_failure_while_writing_leaves_the_model_card_and_manifest_as_they_were(
+    tool, tmp_path, monkeypatch
+):
+    # The weights were replaced first, then the card written: a card that failed to write (here
+    # a value JSON cannot hold; a full disk, an interrupt) left the new weights beside the old
+    # card, whose SHA-256 no longer matched them, and the shipped model no longer loaded.
+    argv = ["--name", "x", "--split", "random", "--out", str(tmp_path)]
+    tool.main(argv)
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    assert set(before) == {"x.keras", "x.json", "SHA256SUMS"}
+    assert json.loads(before["x.json"])["sha256"] == _digest(tmp_path / "x.keras")
+
+    class Unwritable(FakeClassifier):
+        def save(self, path):
+            path.write_bytes(b"other weights")
+
+        def get_params(self, deep=True):
+            return {**super().get_params(), "learning_rate": np.float32(1e-3)}
+
+    monkeypatch.setattr(tool, "HeartbeatCNNClassifier", Unwritable)
+    with pytest.raises(TypeError, match="JSON serializable"):
+        tool.main([*argv, "--overwrite"])
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
+def test_the_manifest_lists_every_card_of_the_folder(tool, tmp_path):
+    tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
+    tool.main(["--name", "y", "--split", "random", "--out", str(tmp_path)])
+    lines = (tmp_path / "SHA256SUMS").read_text().splitlines()
+    assert lines == [f"{_digest(tmp_path / n)}  {n}" for n in ("x.json", "y.json")]

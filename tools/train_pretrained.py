@@ -1,7 +1,9 @@
 """Train a pretrained model on MIT-BIH, evaluate it on the held-out part, ship it with its card.
 
 Writes ``ecgbeat/pretrained/<name>.keras`` and ``ecgbeat/pretrained/<name>.json`` (the model card:
-data and split, preprocessing, training settings, test metrics, SHA-256 of the weights).
+data and split, preprocessing, training settings, test metrics, SHA-256 of the weights), and
+rewrites ``ecgbeat/pretrained/SHA256SUMS``, the cards' SHA-256. A failure while writing them leaves
+the three as they were.
 
 Model selection uses only the training part (the estimator's stratified validation split, of
 whole patients in the new-patients recipes: the card's ``validation_groups``); the test part
@@ -43,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat._atomic import replacing
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import fetch_mitbih
 from ecgbeat.evaluation import aami_metrics
@@ -332,20 +335,30 @@ def main(argv: list[str] | None = None) -> dict:
     if args.no_save:
         print(json.dumps(metrics, indent=1))
         return card
-    model_path = out / card["file"]
     clf.model_card_ = {k: v for k, v in card.items() if k not in ("file",)}
-    clf.save(model_path)
-    card["sha256"] = hashlib.sha256(model_path.read_bytes()).hexdigest()
-    (out / f"{args.name}.json").write_text(json.dumps(card, indent=1) + "\n")
-    # The manifest that model_card() checks each shipped card against.
-    (out / "SHA256SUMS").write_text(
-        "".join(
-            f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-            for p in sorted(out.glob("*.json"))
-        )
-    )
+    card_name = f"{args.name}.json"
+    # The weights, the card and the manifest that model_card() checks each card against are
+    # all written before any replaces its file: a failure on the way leaves the three as they
+    # were, never new weights beside the card of the old ones. They are moved into place as the
+    # blocks end, innermost first: the weights, then the card, then the manifest.
+    with (
+        replacing(out / "SHA256SUMS") as sums_tmp,
+        replacing(out / card_name) as card_tmp,
+        replacing(out / card["file"], suffix=".keras") as model_tmp,
+    ):
+        clf.save(model_tmp)
+        card["sha256"] = _sha256(model_tmp.read_bytes())
+        card_text = (json.dumps(card, indent=1) + "\n").encode()
+        card_tmp.write_bytes(card_text)
+        digests = {p.name: _sha256(p.read_bytes()) for p in out.glob("*.json")}
+        digests[card_name] = _sha256(card_text)
+        sums_tmp.write_text("".join(f"{digests[n]}  {n}\n" for n in sorted(digests)))
     print(json.dumps(metrics, indent=1))
     return card
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 if __name__ == "__main__":
