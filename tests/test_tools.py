@@ -200,3 +200,14 @@ def test_the_manifest_lists_every_card_of_the_folder(tool, tmp_path):
     tool.main(["--name", "y", "--split", "random", "--out", str(tmp_path)])
     lines = (tmp_path / "SHA256SUMS").read_text().splitlines()
     assert lines == [f"{_digest(tmp_path / n)}  {n}" for n in ("x.json", "y.json")]
+
+
+@pytest.mark.parametrize("name", ["sub/x", "x.keras", "../x", ".x", "x y", ""])
+def test_a_name_the_registry_cannot_load_is_refused(tool, tmp_path, capsys, name):
+    # ecgbeat.pretrained loads a model by the name of a card in its folder, and reads a name
+    # with a "/" or ending in ".keras" as a path: "sub/x" was written where no card is looked
+    # for, "x.keras" as x.keras.keras, which load("x.keras") never finds.
+    with pytest.raises(SystemExit) as caught:
+        tool.main(["--name", name, "--split", "random", "--out", str(tmp_path / "out")])
+    assert caught.value.code == 2 and "--name" in capsys.readouterr().err
+    assert not FakeClassifier.instances and not (tmp_path / "out").exists()

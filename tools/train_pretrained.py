@@ -39,6 +39,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -147,6 +148,13 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = parser.parse_args(argv)
 
+    # A name ecgbeat.pretrained.load finds: a card in its folder (no "/"), not read as a path
+    # (".keras"), listed in SHA256SUMS (no space).
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", args.name) or args.name.endswith(".keras"):
+        parser.error(
+            f"--name {args.name!r}: a model's name is letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit, and does not end in '.keras'"
+        )
     new_patients = args.recipe.startswith("new-patients")
     zscores = args.recipe == "new-patients-zscores"
     template = zscores or args.recipe == "new-patients-template"
