@@ -211,3 +211,47 @@ def test_a_name_the_registry_cannot_load_is_refused(tool, tmp_path, capsys, name
         tool.main(["--name", name, "--split", "random", "--out", str(tmp_path / "out")])
     assert caught.value.code == 2 and "--name" in capsys.readouterr().err
     assert not FakeClassifier.instances and not (tmp_path / "out").exists()
+
+
+def _fake_database(*args, **kwargs):
+    from ecgbeat.datasets import MITBIH_RECORDS
+
+    groups = np.repeat(np.array(MITBIH_RECORDS), 10)
+    return Bunch(target=np.tile([0, 0, 0, 1, 2], groups.size // 5), groups=groups)
+
+
+@pytest.fixture
+def split_tool(monkeypatch, tmp_path):
+    module = importlib.import_module("tools.make_random_split")
+    monkeypatch.setattr(module, "fetch_mitbih", _fake_database)
+    monkeypatch.setattr(module, "OUT", tmp_path / "mitbih_random_split.npz")
+    return module
+
+
+def _table(path):
+    with np.load(path) as npz:
+        return {record: npz[record] for record in npz.files}
+
+
+def test_make_random_split_replaces_a_different_table_only_when_asked(split_tool, capsys):
+    # The shipped table fixes every shipped model's test part: a fresh build that differs (a
+    # scikit-learn that shuffles otherwise, other annotation files) replaced it without a word,
+    # and every card's n_test and metrics then described another split.
+    beats = _fake_database()
+    fresh = split_tool.random_split_table(beats.target, beats.groups)
+    shipped = {record: np.zeros_like(flags) for record, flags in fresh.items()}
+    np.savez_compressed(split_tool.OUT, **shipped)
+    before = split_tool.OUT.read_bytes()
+    with pytest.raises(SystemExit) as caught:
+        split_tool.main([])
+    assert caught.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    assert split_tool.OUT.read_bytes() == before
+    assert split_tool.main(["--overwrite"]) == 0
+    written = _table(split_tool.OUT)
+    assert written.keys() == fresh.keys()
+    assert all(np.array_equal(written[r], fresh[r]) for r in fresh)
+    assert split_tool.main([]) == 0  # the same table again: nothing to replace
+
+
+def test_make_random_split_writes_a_missing_table(split_tool):
+    assert split_tool.main([]) == 0 and split_tool.OUT.is_file()
