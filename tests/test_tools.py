@@ -255,3 +255,35 @@ def test_make_random_split_replaces_a_different_table_only_when_asked(split_tool
 
 def test_make_random_split_writes_a_missing_table(split_tool):
     assert split_tool.main([]) == 0 and split_tool.OUT.is_file()
+
+
+def _fake_sample(n):
+    arrays = {"data": np.full((n, 3), 0.5, dtype=np.float32), "target": np.zeros(n, np.int8)}
+    return arrays, f"ecgbeat sample: {n} beats\n"
+
+
+@pytest.fixture
+def sample_tool(monkeypatch, tmp_path):
+    module = importlib.import_module("tools.make_sample")
+    monkeypatch.setattr(module, "OUT_DIR", tmp_path)
+    return module
+
+
+def _files(folder):
+    return {path.name: path.read_bytes() for path in folder.iterdir()}
+
+
+def test_make_sample_writes_the_beats_and_their_description_together(
+    sample_tool, tmp_path, monkeypatch
+):
+    # The beats were written, then their description: a description that failed to write left
+    # the new beats beside the old text (their counts and records), or a truncated file.
+    monkeypatch.setattr(sample_tool, "build", lambda data_home: _fake_sample(4))
+    assert sample_tool.main([]) == 0
+    before = _files(tmp_path)
+    assert set(before) == {"mitbih_sample.npz", "mitbih_sample.txt"}
+    arrays, _ = _fake_sample(5)
+    monkeypatch.setattr(sample_tool, "build", lambda data_home: (arrays, "beats \udc80\n"))
+    with pytest.raises(UnicodeEncodeError):
+        sample_tool.main([])
+    assert _files(tmp_path) == before

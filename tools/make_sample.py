@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ecgbeat._atomic import replacing
 from ecgbeat.datasets import AAMI_CLASSES, RANDOM_SPLIT_SEED, fetch_mitbih
 
 SAMPLE_SEED = 0
@@ -98,9 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         same = same and txt.read_text(encoding="utf-8") == text
         print("sample is reproducible" if same else "sample DIFFERS from a fresh build")
         return 0 if same else 1
-    OUT_DIR.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(npz, **arrays)
-    txt.write_text(text, encoding="utf-8")
+    # Both written before either replaces its file: the beats never sit beside the description
+    # of others, and a failure leaves the two as they were.
+    with replacing(txt) as txt_tmp, replacing(npz, suffix=".npz") as npz_tmp:
+        np.savez_compressed(npz_tmp, **arrays)
+        txt_tmp.write_text(text, encoding="utf-8")
     print(f"wrote {npz} ({npz.stat().st_size} bytes) and {txt}")
     return 0
 
