@@ -285,5 +285,23 @@ def test_make_sample_writes_the_beats_and_their_description_together(
     arrays, _ = _fake_sample(5)
     monkeypatch.setattr(sample_tool, "build", lambda data_home: (arrays, "beats \udc80\n"))
     with pytest.raises(UnicodeEncodeError):
-        sample_tool.main([])
+        sample_tool.main(["--overwrite"])
     assert _files(tmp_path) == before
+
+
+def test_make_sample_replaces_a_different_sample_only_when_asked(
+    sample_tool, tmp_path, monkeypatch, capsys
+):
+    # The shipped sample is what load_sample gives every user: a fresh build that differs (a
+    # changed split table, other records) replaced it without a word.
+    monkeypatch.setattr(sample_tool, "build", lambda data_home: _fake_sample(4))
+    assert sample_tool.main([]) == 0
+    before = _files(tmp_path)
+    assert sample_tool.main([]) == 0 and _files(tmp_path) == before  # the same sample again
+    monkeypatch.setattr(sample_tool, "build", lambda data_home: _fake_sample(5))
+    with pytest.raises(SystemExit) as caught:
+        sample_tool.main([])
+    assert caught.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    assert _files(tmp_path) == before
+    assert sample_tool.main(["--overwrite"]) == 0
+    assert (tmp_path / "mitbih_sample.txt").read_text() == _fake_sample(5)[1]

@@ -3,11 +3,12 @@
 The sample is drawn only from the test part of ``fetch_mitbih(split="random")``: per AAMI class,
 a fixed number of beats chosen by ``numpy.random.default_rng(SAMPLE_SEED)`` without replacement,
 kept in their original order (record, then time). The same data and code give the same sample;
-``--check`` verifies the shipped file against a fresh build.
+``--check`` verifies the shipped file against a fresh build, and a sample that differs from the
+shipped one replaces it only with ``--overwrite``.
 
 Usage::
 
-    python -m tools.make_sample [--data-home ../shared/data] [--check]
+    python -m tools.make_sample [--data-home ../shared/data] [--check | --overwrite]
 """
 
 from __future__ import annotations
@@ -83,22 +84,39 @@ def build(data_home: Path) -> tuple[dict[str, np.ndarray], str]:
     return arrays, text
 
 
+def _same_sample(npz: Path, txt: Path, arrays: dict[str, np.ndarray], text: str) -> bool:
+    with np.load(npz) as shipped:
+        same = set(shipped.files) == set(arrays) and all(
+            np.array_equal(shipped[k], arrays[k]) for k in arrays
+        )
+    return same and txt.read_text(encoding="utf-8") == text
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write (or with ``--check`` verify) the sample files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-home", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--check", action="store_true", help="compare with the shipped files")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--check", action="store_true", help="compare with the shipped files")
+    what.add_argument(
+        "--overwrite", action="store_true", help="replace a shipped sample that differs"
+    )
     args = parser.parse_args(argv)
     arrays, text = build(args.data_home)
     npz, txt = OUT_DIR / "mitbih_sample.npz", OUT_DIR / "mitbih_sample.txt"
+    shipped = npz.exists() or txt.exists()
+    same = npz.exists() and txt.exists() and _same_sample(npz, txt, arrays, text)
     if args.check:
-        with np.load(npz) as shipped:
-            same = set(shipped.files) == set(arrays) and all(
-                np.array_equal(shipped[k], arrays[k]) for k in arrays
-            )
-        same = same and txt.read_text(encoding="utf-8") == text
         print("sample is reproducible" if same else "sample DIFFERS from a fresh build")
         return 0 if same else 1
+    if same:
+        print(f"{npz} and {txt} are already this sample: nothing to write")
+        return 0
+    if shipped and not args.overwrite:
+        parser.error(
+            f"the fresh sample differs from the shipped {npz.name} and {txt.name}, which "
+            "load_sample gives every user: pass --overwrite to replace them"
+        )
     # Both written before either replaces its file: the beats never sit beside the description
     # of others, and a failure leaves the two as they were.
     with replacing(txt) as txt_tmp, replacing(npz, suffix=".npz") as npz_tmp:
