@@ -305,3 +305,16 @@ def test_make_sample_replaces_a_different_sample_only_when_asked(
     assert _files(tmp_path) == before
     assert sample_tool.main(["--overwrite"]) == 0
     assert (tmp_path / "mitbih_sample.txt").read_text() == _fake_sample(5)[1]
+
+
+def test_the_recorded_command_runs_again_as_it_ran():
+    # A folder with a space was recorded unquoted: the card's command named two arguments.
+    from tools._common import provenance
+
+    argv = ["--name", "x", "--data-home", "/data/my ecg", "--class-weight", "it's"]
+    command = provenance("tools/train_pretrained.py", argv)["command"]
+    assert command.startswith("python -m tools.train_pretrained ")
+    import shlex
+
+    assert shlex.split(command)[3:] == argv
+    assert provenance("tools/x.py", [])["command"] == "python -m tools.x "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -31,11 +32,13 @@ def sqrt_balanced_class_weight(y, digits: int | None = None) -> dict[int, float]
 
 
 def provenance(script: str, argv: list[str] | None) -> dict[str, str]:
-    """The command that made a result (``script`` is the script's ``__file__``), its date and
-    the machine, as each results file and model card records them."""
+    """The command that made a result (``script`` is the script's ``__file__``; the arguments
+    quoted as a shell reads them), its date and the machine, as each results file and model card
+    records them."""
     return {
         "command": f"python -m {Path(script).parent.name}.{Path(script).stem} "
-        + " ".join(sys.argv[1:] if argv is None else argv),
+        # Quoted as a shell reads it back: a folder with a space is one argument.
+        + shlex.join(sys.argv[1:] if argv is None else argv),
         "date": datetime.date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
         "cpu": cpu_description(),
