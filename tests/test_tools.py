@@ -318,3 +318,18 @@ def test_the_recorded_command_runs_again_as_it_ran():
 
     assert shlex.split(command)[3:] == argv
     assert provenance("tools/x.py", [])["command"] == "python -m tools.x "
+
+
+def test_an_unknown_class_weighting_is_refused_before_the_data_are_loaded(
+    tool, tmp_path, capsys, monkeypatch
+):
+    # "sqrt_balanced" reached the estimator, which refused it only once the whole database had
+    # been loaded and cut.
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(tool, "fetch_mitbih", loaded)
+    argv = ["--name", "x", "--split", "random", "--class-weight", "sqrt_balanced"]
+    with pytest.raises(SystemExit) as caught:
+        tool.main([*argv, "--out", str(tmp_path)])
+    assert caught.value.code == 2 and "--class-weight" in capsys.readouterr().err

@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument(
         "--class-weight",
         default=None,
+        choices=["balanced", "sqrt-balanced"],
         help="'balanced', or 'sqrt-balanced' (square root of the balanced weights: rare classes "
         "count more without the extreme weights that destabilise training)",
     )
