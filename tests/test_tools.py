@@ -333,3 +333,13 @@ def test_an_unknown_class_weighting_is_refused_before_the_data_are_loaded(
     with pytest.raises(SystemExit) as caught:
         tool.main([*argv, "--out", str(tmp_path)])
     assert caught.value.code == 2 and "--class-weight" in capsys.readouterr().err
+
+
+def test_an_existing_card_is_not_replaced_unless_asked(tool, tmp_path, capsys):
+    # Only the weights were looked for: a card of that name (its weights not there, or named
+    # otherwise) was replaced without --overwrite.
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(SystemExit) as caught:
+        tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
+    assert caught.value.code == 2 and "--overwrite" in capsys.readouterr().err
+    assert (tmp_path / "x.json").read_text() == "{}" and not FakeClassifier.instances

@@ -172,8 +172,10 @@ def main(argv: list[str] | None = None) -> dict:
         if getattr(args, name) is None:
             setattr(args, name, default)
     out = Path(args.out)
-    if not (args.no_save or args.overwrite) and (out / f"{args.name}.keras").exists():
-        parser.error(f"{out / args.name}.keras exists; pass --overwrite to replace it")
+    if not (args.no_save or args.overwrite):
+        for existing in (out / f"{args.name}.keras", out / f"{args.name}.json"):
+            if existing.exists():
+                parser.error(f"{existing} exists; pass --overwrite to replace it")
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
     if args.twin and args.split != "all":
