@@ -31,7 +31,10 @@ class FakeClassifier:
         self.fit_groups = groups
         self.classes_ = np.unique(y)
         self.best_epoch_, self.n_epochs_ = 1, 2
-        self.precision_ = "mixed_bfloat16"
+        # What precision="auto" gives on a CPU with bfloat16 instructions.
+        self.precision_ = (
+            "mixed_bfloat16" if self.params["precision"] == "auto" else (self.params["precision"])
+        )
         return self
 
     def predict(self, X):
@@ -143,11 +146,21 @@ def test_a_twin_is_refused_where_the_card_quotes_none(tool, tmp_path, capsys):
 def test_the_card_records_the_arithmetic_the_model_was_trained_in(tool, tmp_path):
     # precision="auto" trains in bfloat16 on a CPU with bfloat16 instructions, in float32
     # elsewhere: the card said "auto", not which.
-    card = tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
+    argv = ["--name", "x", "--split", "inter-patient", "--recipe", "new-patients"]
+    card = tool.main([*argv, "--out", str(tmp_path)])
     assert card["training"]["precision"] == "mixed_bfloat16"
     assert json.loads((tmp_path / "x.json").read_text())["training"]["precision"] == (
         "mixed_bfloat16"
     )
+
+
+def test_the_earlier_recipe_trains_in_float32_as_the_shipped_models_were(tool, tmp_path):
+    # The beat-only models were trained before precision existed, in float32; the earlier
+    # recipe, "the shipped models' recipe", trained in bfloat16 on a CPU with bfloat16
+    # instructions (precision="auto").
+    card = tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
+    assert FakeClassifier.instances[-1].params["precision"] == "float32"
+    assert card["training"]["precision"] == "float32"
 
 
 def test_the_card_says_how_the_validation_part_was_held_out(tool, tmp_path):
