@@ -126,7 +126,8 @@ def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
 
 
 def test_evaluate_pretrained_takes_the_mean_of_the_unrounded_f1s():
-    # A beat-only card (no "Se") with macro_f1_NSVF, as tools.train_pretrained writes it: from
+    # A beat-only card (no "Se") with macro_f1_NSVF, as the shipped mitbih-ds1's (an earlier
+    # tools.train_pretrained wrote it; today's writes "Se" too): its macro_f1_NSVF from
     # aami_metrics. The mean of the rounded F1s (0.8729 here) reported a mismatch.
     y_true, y_pred = _labels_of(FREEZE_CONV_PATIENTS)
     names = ["N", "S", "V", "F", "Q"]
