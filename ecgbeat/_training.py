@@ -9,6 +9,7 @@ undersampling of the largest classes with the loss that makes up for it.
 from __future__ import annotations
 
 import math
+import signal
 import threading
 import warnings
 from collections import OrderedDict
@@ -519,6 +520,31 @@ def class_prior_loss(
     return float(np.mean(weights * -log_prior[y_val]))
 
 
+@contextmanager
+def ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C until the block ends, then raise it: the block's bookkeeping is never cut in two.
+
+    An epoch's end records its history, then the best weights and epoch: Ctrl-C in between left
+    a history whose best validation loss was not the best epoch's. Only in the main thread with
+    Python's own handler (another thread never gets KeyboardInterrupt; a handler of the user's is
+    left alone).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received = []
+    signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
+
+
 def _best_weights_callback(
     keras_module,
     monitor: str,
@@ -561,6 +587,10 @@ def _best_weights_callback(
                 self.epoch_rate = self._rate()
 
         def on_epoch_end(self, epoch, logs=None):
+            with ctrl_c_held():
+                self._record(epoch, logs)
+
+        def _record(self, epoch, logs) -> None:
             logs = dict(logs or {})
             logs["learning_rate"] = getattr(self, "epoch_rate", None) or self._rate()
             for key, value in logs.items():

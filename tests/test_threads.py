@@ -181,3 +181,42 @@ def test_a_consumer_that_stops_early_starts_no_more_work():
     next(results)
     results.close()  # as when ecgbeat predict is interrupted
     assert len(called) <= 3  # the first, the one in flight, the one started when it was taken
+
+
+def test_ctrl_c_while_an_epoch_is_recorded_waits_for_the_record(monkeypatch):
+    # Ctrl-C landing between an epoch's history and its best weights (in the get_weights of the
+    # epoch's end) left the history and best_epoch_ at epoch 2 and the network at epoch 1.
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is handled by someone else in this process")
+    import keras
+
+    X, y = make_synthetic_beats(n_per_class=30, n_samples=N_SAMPLES)
+    taken = []  # the weights that the end of epoch 2 takes
+    real_get_weights = keras.Model.get_weights
+
+    class ArmAtEpoch2(keras.callbacks.Callback):
+        armed = False
+
+        def on_epoch_begin(self, epoch, logs=None):
+            ArmAtEpoch2.armed = epoch == 1
+
+    def get_weights(model):
+        weights = real_get_weights(model)
+        if ArmAtEpoch2.armed:
+            ArmAtEpoch2.armed = False
+            taken.append(weights)
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, in the middle of the record
+        return weights
+
+    monkeypatch.setattr(keras.Model, "get_weights", get_weights)
+    clf = HeartbeatCNNClassifier(
+        **{**FAST_PARAMS, "epochs": 50}, validation_fraction=0.0, callbacks=[ArmAtEpoch2()]
+    )
+    with pytest.warns(UserWarning, match=r"interrupted after 2 epoch"):
+        clf.fit(X, y)
+    monkeypatch.undo()
+    assert len(taken) == 1
+    assert clf.n_epochs_ == clf.best_epoch_ == len(clf.history_["loss"]) == 2
+    for kept, at_epoch_2 in zip(clf.model_.get_weights(), taken[0], strict=True):
+        np.testing.assert_array_equal(kept, at_epoch_2)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
