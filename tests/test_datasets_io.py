@@ -9,6 +9,7 @@ import io
 import os
 import re
 import shutil
+import sys
 import urllib.request
 import warnings
 from pathlib import Path
@@ -155,6 +156,16 @@ def test_a_download_never_writes_outside_its_folder(server, tmp_path):
         _download.download_physionet(
             "mitdb", "1.0.0", ["../evil.txt"], home / "mitdb", base_url=server.as_uri()
         )
+    assert not home.exists()
+
+
+def test_without_wfdb_nothing_is_downloaded(server, tmp_path, monkeypatch):
+    # The records are read with wfdb (the data extra): without it the whole selection was
+    # downloaded first (about 100 MB for MIT-BIH), and the first read then said to install it.
+    monkeypatch.setitem(sys.modules, "wfdb", None)  # import wfdb raises ImportError
+    home = tmp_path / "fresh"
+    with pytest.raises(ImportError, match=r"optional package 'wfdb'.*data"):
+        fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
     assert not home.exists()
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ecgbeat._atomic import replacing
+from ecgbeat.datasets._base import import_wfdb
 from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 
 #: Base URL of the PhysioNet files; ``<base>/<database>/<version>/<file>``. Tests point it at a
@@ -116,7 +117,16 @@ def download_physionet(
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    ImportError
+        Before anything is fetched, when ``wfdb`` (the ``data`` extra), which reads the files,
+        is not installed.
     """
+    # What is fetched is read with wfdb: without it, a whole database (about 100 MB for
+    # MIT-BIH) was downloaded before the first read said to install it.
+    import_wfdb()
     target_dir = Path(target_dir)
     names = list(names)
     for name in names:
