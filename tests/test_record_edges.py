@@ -1137,3 +1137,28 @@ def test_classify_file_checks_quality_for_a_csv_of_beats_too(tmp_path):
     with pytest.raises(ValueError, match="quality"):
         classify_file(tmp_path / "beats.csv", "mitbih", quality="no")
     assert len(classify_file(tmp_path / "beats.csv", "mitbih", quality=False)) == 3
+
+
+def test_a_record_in_the_data_folder_named_relatively_is_pointed_there(
+    tmp_path, mitdb_dir, monkeypatch
+):
+    # "ecgbeat predict mitdb/100" with the database in $ECGBEAT_DATA: "header file
+    # mitdb/100.hea not found", naming neither the working folder nor the data folder.
+    from ecgbeat.records import classify_record
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("ECGBEAT_DATA", str(mitdb_dir.parent))
+    with pytest.raises(FileNotFoundError) as error:
+        classify_record("mitdb/100", "mitbih")
+    message = str(error.value)
+    assert f"not found in the working folder {work}" in message
+    assert (
+        f"the data folder has {mitdb_dir / '100.hea'}: name the record {mitdb_dir / '100'}"
+        in message
+    )
+    monkeypatch.setenv("ECGBEAT_DATA", str(tmp_path))  # no mitdb/ there
+    with pytest.raises(FileNotFoundError, match="not found in the working folder") as error:
+        classify_record("mitdb/100", "mitbih")
+    assert "data folder" not in str(error.value)

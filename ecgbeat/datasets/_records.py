@@ -16,7 +16,7 @@ import numpy as np
 from ecgbeat._checks import check_rate
 from ecgbeat._install import install_hint
 from ecgbeat._warnings import warn_caller
-from ecgbeat.datasets._base import import_wfdb
+from ecgbeat.datasets._base import get_data_home, import_wfdb
 from ecgbeat.datasets._compressed import (
     content_suffix,
     decompression_errors,
@@ -154,6 +154,14 @@ def missing_header(path: Path, name: str) -> str:
     named by one of its other files (``100.dat``), or a folder of records."""
     hea = path.with_name(path.name + ".hea")
     message = f"record {name}: header file {hea} not found"
+    if not hea.is_absolute():
+        # A record is a path, never looked up in the data folder: "mitdb/100" with the
+        # database in ~/ecgbeat_data was "not found", naming neither folder.
+        message += f" in the working folder {os.getcwd()}"
+        in_home = get_data_home() / hea
+        if in_home.is_file():
+            message += f"; the data folder has {in_home}: name the record {in_home.with_suffix('')}"
+            return message
     if path.is_dir():
         return f"{message}: {path} is a folder; name a record in it, e.g. {path / '100'}"
     if path.is_file() and path.with_suffix(".hea").is_file():
