@@ -206,7 +206,8 @@ def grouped_validation_split(
     One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with ``round(1 /
     fraction)`` folds (at least 2, at most one per group and one per beat of the largest class)
     is held out: about ``fraction`` of the groups, with class proportions as close to the whole
-    as whole groups allow. Of the folds, the first that leaves every class both in training and
+    as whole groups allow. Above one half, all folds but one of ``round(1 / (1 - fraction))``
+    are held out. Of the folds, the first that leaves every class both in training and
     in validation is taken, else the first that trains on every class, else (with a warning
     naming the classes) the first. With one beat per class, nothing can be held out: ``(all
     indices, None)`` with a warning, as :func:`validation_split` does with too few beats.
@@ -238,7 +239,10 @@ def grouped_validation_split(
             UserWarning,
         )
         return np.arange(len(y)), None
-    n_splits = max(2, min(round(1 / fraction), n_groups, largest_class))
+    # Above one half, the held-out part is all folds but one: round(1 / 0.9) folds is 2, and
+    # one of them held out half the groups, not 90 %.
+    smaller_part = min(fraction, 1 - fraction)
+    n_splits = max(2, min(round(1 / smaller_part), n_groups, largest_class))
     splitter = _model_selection().StratifiedGroupKFold(
         n_splits=n_splits, shuffle=True, random_state=seed
     )
@@ -247,6 +251,8 @@ def grouped_validation_split(
         # Classes rarer than the number of folds are expected here: whole patients decide.
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
         folds = list(splitter.split(np.zeros(len(y)), y, groups))
+    if fraction > 0.5:
+        folds = [(val_idx, train_idx) for train_idx, val_idx in folds]
     for needs_validation in (True, False):
         for train_idx, val_idx in folds:
             trains_all = np.isin(classes, y[train_idx]).all()

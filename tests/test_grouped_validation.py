@@ -29,6 +29,17 @@ def test_no_patient_on_both_sides(fraction, seed):
     assert len(set(groups[val])) == pytest.approx(15 * fraction, abs=2)
 
 
+@pytest.mark.parametrize("fraction", [0.8, 0.9])
+def test_a_fraction_above_one_half_holds_out_that_share_of_the_patients(fraction):
+    # round(1 / 0.9) is 1, raised to 2 folds: half the patients were held out, not 90 %.
+    y = np.repeat([0, 1], 50)
+    groups = np.tile(np.arange(10), 10)
+    train, val = grouped_validation_split(y, fraction, 0, groups)
+    assert not set(groups[train]) & set(groups[val])
+    assert len(val) / len(y) == pytest.approx(fraction)
+    assert np.unique(y[train]).tolist() == [0, 1] == np.unique(y[val]).tolist()
+
+
 def test_every_class_is_trained_on_when_whole_patients_allow():
     # Class 1 lives in two patients only; a fold that holds both out would never train on it.
     y = np.zeros(200, dtype=int)
