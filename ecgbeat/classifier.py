@@ -1275,7 +1275,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             :meth:`save`.
         **params
             Other parameters of the estimator, e.g. ``freeze_conv=True, epochs=20``.
-            ``architecture`` and ``n_rr_features``, when given, must be the network's.
+            ``architecture`` and ``n_rr_features``, when given, must be the network's, and
+            ``pretrained`` must be ``name_or_path``.
 
         Returns
         -------
@@ -1311,6 +1312,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"pretrained model {str(name_or_path)!r} is a network built with {built}; it "
                 f"cannot take {given}. These come from the network: leave them out, or fit a "
                 "new network without pretrained"
+            )
+        if "pretrained" in params and str(params["pretrained"]) != str(name_or_path):
+            # It was overwritten without a word: the weights came from another start.
+            raise ValueError(
+                f"from_pretrained({str(name_or_path)!r}) cannot take "
+                f"pretrained={params['pretrained']!r}: the start is name_or_path. Leave "
+                "pretrained out, or name that start as name_or_path"
             )
         params = {**structure, **params, "pretrained": name_or_path}
         estimator = cls(**params)

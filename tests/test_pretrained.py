@@ -171,6 +171,17 @@ def test_from_pretrained_refuses_a_structure_that_is_not_the_networks(source_mod
     np.testing.assert_array_equal(clf.predict_proba(X), source.predict_proba(X))
 
 
+def test_from_pretrained_refuses_another_start_given_as_pretrained(source_model):
+    # from_pretrained(path, pretrained="mitbih") set pretrained to path without a word: the
+    # weights, classes and every later fit came from another start than the one named.
+    path, _ = source_model
+    with pytest.raises(ValueError, match=r"pretrained='mitbih'.*name_or_path"):
+        HeartbeatCNNClassifier.from_pretrained(path, pretrained="mitbih")
+    # The same start, as text or as a path, may be given.
+    clf = HeartbeatCNNClassifier.from_pretrained(path, pretrained=str(path))
+    assert clf.pretrained == path
+
+
 def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
     path, _ = source_model
     with pytest.raises(ValueError, match="no pretrained model named 'nope'"):
