@@ -209,7 +209,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Fraction of the training beats held out, stratified by class, to choose the best epoch,
         stop early and, with ``lr_schedule="plateau"``, decay the learning rate (the default
         cosine schedule anneals it either way). ``0`` trains for exactly ``epochs`` epochs and
-        keeps the last weights.
+        keeps the last weights (``monitor``, ``early_stopping_patience`` and the decay's
+        parameters are then not used; changing them warns).
     monitor : {"val_loss", "val_accuracy"}, default="val_loss"
         Validation quantity that decides the best epoch, the decay and the stop.
     early_stopping_patience : int or None, default=8
@@ -478,7 +479,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
 
     def _warn_inert_parameters(self) -> None:
         """Warn when a parameter was changed that the learning-rate schedule, or the lack of a
-        pretrained start, leaves unused."""
+        pretrained start or of validation beats, leaves unused."""
         without_start = [
             f"{name}=True"
             for name in ("keep_pretrained_classes", "train_head_first")
@@ -504,7 +505,26 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             name: parameter.default
             for name, parameter in inspect.signature(type(self).__init__).parameters.items()
         }
-        if self.lr_schedule != "cosine_restarts":
+        plateau = self.lr_schedule != "cosine_restarts"
+        without_validation = []
+        if self.validation_fraction == 0:
+            # Nothing held out: early_stopping_patience=1 ran every epoch without a word.
+            without_validation = [
+                name
+                for name in ("monitor", "early_stopping_patience")
+                + (("lr_decay_patience", "lr_decay_factor") if plateau else ())
+                if getattr(self, name) not in (defaults[name], None)
+            ]
+        if without_validation:
+            warn_caller(
+                ", ".join(f"{name}={getattr(self, name)!r}" for name in without_validation)
+                + " changes nothing with validation_fraction=0: no beats are held out to "
+                "monitor, so training runs every epoch and keeps the last weights"
+                + (", and the learning rate never decays on plateau" if plateau else "")
+                + ". Set validation_fraction > 0 to use them",
+                UserWarning,
+            )
+        if plateau:
             if self.lr_cycle_epochs != defaults["lr_cycle_epochs"]:
                 warn_caller(
                     f"lr_cycle_epochs={self.lr_cycle_epochs!r} changes nothing with "
@@ -516,7 +536,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         changed = [
             f"{name}={getattr(self, name)!r}"
             for name in ("lr_decay_patience", "lr_decay_factor", "early_stopping_patience")
-            if getattr(self, name) not in (defaults[name], None)
+            if getattr(self, name) not in (defaults[name], None) and name not in without_validation
         ]
         if changed:
             warn_caller(

@@ -230,3 +230,37 @@ def test_only_parameters_that_act_under_the_schedule_pass_silently():
         inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
         assert len(inert) == (message is not None), extra
         assert message is None or inert[0].startswith(message)
+
+
+def test_parameters_that_need_validation_warn_without_it():
+    # validation_fraction=0 holds nothing out: monitor, early stopping and decay on plateau have
+    # nothing to read, and a fit with early_stopping_patience=1 ran every epoch without a word.
+    import warnings
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=32)
+    params = {**FAST_PARAMS, "epochs": 2, "validation_fraction": 0}
+    cases = [
+        ({}, None),
+        (
+            {
+                "lr_schedule": "plateau",
+                "lr_cycle_epochs": 16,
+                "monitor": "val_accuracy",
+                "early_stopping_patience": 1,
+                "lr_decay_patience": 1,
+            },
+            "monitor='val_accuracy', early_stopping_patience=1, lr_decay_patience=1 changes "
+            "nothing with validation_fraction=0",
+        ),
+        # Named once, not again by the cosine schedule's warning.
+        ({"early_stopping_patience": 3}, "early_stopping_patience=3 changes nothing with vali"),
+    ]
+    for extra, message in cases:
+        clf = HeartbeatCNNClassifier(**{**params, **extra})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            clf.fit(X, y)
+        inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
+        assert len(inert) == (message is not None), (extra, inert)
+        assert message is None or inert[0].startswith(message)
+        assert clf.n_epochs_ == 2
