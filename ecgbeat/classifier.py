@@ -898,7 +898,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 )
 
     def _load_pretrained(self):
-        """The pretrained start named by ``pretrained``, checked against ``architecture``."""
+        """The pretrained start named by ``pretrained``, checked against ``architecture`` and
+        ``n_rr_features``."""
         if self.pretrained is None:
             return None
         source = pretrained_registry.load(self.pretrained)
@@ -907,6 +908,14 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"pretrained model {self.pretrained!r} is a {source.architecture!r} network "
                 f"but architecture={self.architecture!r}; set architecture="
                 f"{source.architecture!r}"
+            )
+        n_rr_features = network_structure(source.model)[1]
+        if n_rr_features != self.n_rr_features:
+            # Else the copy of the weights failed on the dense head's shapes, naming neither.
+            raise ValueError(
+                f"pretrained model {self.pretrained!r} reads {n_rr_features} rhythm feature "
+                f"columns, n_rr_features={n_rr_features} but n_rr_features="
+                f"{self.n_rr_features!r}; set n_rr_features={n_rr_features}"
             )
         return source
 

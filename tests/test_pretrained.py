@@ -157,6 +157,18 @@ def test_architecture_and_length_mismatch_are_clear_errors(source_model):
         HeartbeatCNNClassifier("resnet", pretrained=resnet_path, epochs=1).fit(X, y)
 
 
+def test_a_start_with_other_rhythm_inputs_names_n_rr_features():
+    # HeartbeatCNNClassifier(pretrained="mitbih-rhythm") with the default n_rr_features=0 failed
+    # "cannot copy weights of layer 8 (Dense): shapes [(263, 64), (64,)] and [(256, 64), (64,)]
+    # differ": neither the setting nor its value was named, as architecture's are.
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=194)
+    for n_rr in (0, 3):
+        clf = HeartbeatCNNClassifier(pretrained="mitbih-rhythm", n_rr_features=n_rr, epochs=1)
+        with pytest.raises(ValueError, match=rf"n_rr_features=7 but n_rr_features={n_rr}; set"):
+            clf.fit(X, y)
+        assert not hasattr(clf, "classes_")
+
+
 def test_from_pretrained_refuses_a_structure_that_is_not_the_networks(source_model):
     # The network's structure comes from the file: a contradicting parameter made an estimator
     # that cut rows for another network (beat_cutting appended R-R features to a beats-only
