@@ -659,8 +659,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             ``clf.set_fit_request(groups=True)``.
         sample_weight : array-like of shape (n_beats,), default=None
             A weight >= 0 for each beat, multiplying its loss in training (with the weights of
-            ``class_weight``, if any) and in the validation part that chooses the best epoch;
-            a beat of weight 0 teaches nothing. The per-epoch draw of ``max_class_ratio``
+            ``class_weight``, if any) and in the validation loss that chooses the best epoch
+            (with ``monitor="val_accuracy"`` every held-out beat counts alike: Keras' compiled
+            accuracy takes no weights); a beat of weight 0 teaches nothing. The per-epoch draw of ``max_class_ratio``
             counts beats, not weights. Weights are not equivalent to repeating beats: the
             batches differ. In a meta-estimator, route it with
             ``clf.set_fit_request(sample_weight=True)``.
