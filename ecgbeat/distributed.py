@@ -289,6 +289,10 @@ class RecordsResult:
         One table per classified record, in the order the records were given.
     errors : dict of str to str
         Record (as given) -> ``"ExceptionType: message"`` for each record that failed.
+    unwritten : dict of str to str
+        Record (as given) -> ``"cannot write CSV: ExceptionType: message"`` for each record
+        that was classified but whose CSV file in ``output_dir`` could not be written; its
+        table is in ``tables`` all the same.
 
     Examples
     --------
@@ -308,6 +312,7 @@ class RecordsResult:
 
     tables: list[BeatTable]
     errors: dict[str, str] = field(default_factory=dict)
+    unwritten: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.tables)
@@ -347,6 +352,7 @@ class RecordsResult:
             "ectopic_burden": burden,
             "per_record": per_record,
             "errors": dict(self.errors),
+            "unwritten": dict(self.unwritten),
         }
 
     def to_csv(self, path: str | os.PathLike | io.TextIOBase) -> None:
@@ -401,7 +407,9 @@ def classify_records(
     output_dir : str or path-like, optional
         If given, each record's table is also written to ``<output_dir>/<record name>.csv`` as
         soon as it arrives, atomically (a temporary file renamed into place). Record names must
-        then be distinct.
+        then be distinct. A table whose file cannot be written (a full disk, no permission) is
+        kept in the result all the same, its error in :attr:`RecordsResult.unwritten`, with a
+        warning.
     overwrite : bool, default=False
         Whether a ``<record name>.csv`` already in ``output_dir`` may be replaced. False: any
         such file is an error before anything is classified (a CSV of a run before, or a
@@ -474,6 +482,7 @@ def classify_records(
 
     tables: dict[str, BeatTable] = {}
     errors: dict[str, str] = {}
+    unwritten: dict[str, str] = {}
 
     def collect(key: str, table: BeatTable | None, error: BaseException | None) -> None:
         if error is not None:
@@ -483,8 +492,9 @@ def classify_records(
             try:
                 table.to_csv(out / f"{Path(key).name}.csv")
             except OSError as exc:
-                errors[key] = f"cannot write CSV: {_error_message(exc)}"
-                return
+                # Kept: the record was classified (an hour's work on a long recording), and
+                # dropping its table as if it had failed lost it.
+                unwritten[key] = f"cannot write CSV: {_error_message(exc)}"
         tables[key] = table
 
     if client is None:
@@ -497,9 +507,18 @@ def classify_records(
         _classify_on_cluster(keys, classifier, client, options, collect)
     # Errors under the record as the user gave it ("data/100.hea"), to be looked up by it.
     given = dict(zip(keys, map(os.fspath, records), strict=True))
+    unwritten = {given[key]: unwritten[key] for key in keys if key in unwritten}
+    if unwritten:
+        warn_caller(
+            f"output_dir {out}: the CSV file of {len(unwritten)} classified record(s) could not "
+            "be written; their tables are in the result (RecordsResult.unwritten): "
+            + "; ".join(f"{record}: {message}" for record, message in unwritten.items()),
+            UserWarning,
+        )
     return RecordsResult(
         tables=[tables[key] for key in keys if key in tables],
         errors={given[key]: errors[key] for key in keys if key in errors},
+        unwritten=unwritten,
     )
 
 

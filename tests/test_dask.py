@@ -377,6 +377,33 @@ def test_classify_records_never_replaces_a_csv_in_output_dir_unasked(monkeypatch
     assert (tmp_path / "101.csv").exists()
 
 
+def test_classify_records_keeps_the_table_of_a_record_whose_csv_cannot_be_written(
+    monkeypatch, tmp_path
+):
+    import ecgbeat.distributed as module
+
+    def classify(record, *args, **kwargs):
+        return _table(Path(record).name, ["N", "V"], [[0.9, 0.1], [0.3, 0.7]])
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    (tmp_path / "101.csv").mkdir()  # a folder where 101's CSV goes: the write fails
+    # The record was classified, then dropped from the result as if it had failed, its table
+    # (an hour's work on a long recording) lost.
+    with pytest.warns(UserWarning, match=r"RecordsResult\.unwritten.*a/101: cannot write CSV"):
+        result = classify_records(
+            ["a/100", "a/101"], "a fitted classifier", output_dir=tmp_path, overwrite=True
+        )
+    assert [table.record for table in result.tables] == ["100", "101"]
+    assert result.errors == {}
+    assert list(result.unwritten) == ["a/101"]
+    assert result.unwritten["a/101"].startswith("cannot write CSV: IsADirectoryError")
+    summary = result.summary()
+    assert (summary["classified"], summary["failed"], summary["beats"]) == (2, 0, 4)
+    assert list(summary["unwritten"]) == ["a/101"]
+    assert (tmp_path / "100.csv").read_text().startswith("record,")
+
+
 def test_records_result_has_no_unreadable_count_without_marks():
     # quality=False: no beat was checked, as each record's summary says (None), not "0 unreadable".
     unmarked = [_table("100", ["N", "V"], [[0.9, 0.1], [0.3, 0.7]]), _table("119", ["N"], [[1, 0]])]
