@@ -1025,6 +1025,33 @@ def test_a_multi_segment_record_is_read_joined_with_its_segments_files(tmp_path)
         read_lead(tmp_path / "rec")
 
 
+def test_a_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(tmp_path):
+    # read_lead gives NaN in the gap, and classify_record refused the record as "rec: 500 NaN
+    # or infinite sample(s), the first at index 2500", NaN that no file of the record holds.
+    from types import SimpleNamespace
+
+    from ecgbeat.exceptions import SignalError
+
+    ecg = _ecg(20.0)
+    for name, part in (("a", ecg[:2500]), ("b", ecg[3000:])):
+        wfdb.wrsamp(name, fs=FS, units=["mV"], sig_name=["MLII"], p_signal=part[:, None],
+                    fmt=["16"], write_dir=str(tmp_path))  # fmt: skip
+    (tmp_path / "lay.hea").write_text(f"lay 1 {FS} 0\n~ 0 200 16 0 0 0 0 MLII\n")
+    (tmp_path / "rec.hea").write_text(f"rec/4 1 {FS} 5000\nlay 0\na 2500\n~ 500\nb 2000\n")
+    clf = SimpleNamespace(
+        classes_=np.array(["N", "V"]),
+        get_params=lambda: {"n_rr_features": 0},
+        predict_proba=lambda X: np.tile([0.9, 0.1], (len(X), 1)),
+    )
+    with pytest.raises(
+        SignalError,
+        match=r"record rec: lead MLII has no valid value at 500 samples \(the first at sample "
+        r"2500, 10\.00 s\): a gap between the record's segments, or samples the record marks "
+        r"invalid",
+    ):
+        classify_record(tmp_path / "rec", clf)
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
