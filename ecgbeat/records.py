@@ -307,7 +307,9 @@ def write_atomic(path: Path, write) -> None:
     complete, and a failure leaves whatever was at ``path`` as it was. A new file gets the user's
     usual permissions, a replaced one keeps its own, and a symbolic link stays a link to the new
     contents. The text is written as UTF-8, whatever the locale, and compressed when the
-    suffix of ``path`` says so (``beats.csv.gz``, ``.bz2``, ``.xz``), as ecgbeat reads it back.
+    suffix of ``path`` says so (``beats.csv.gz``, ``.bz2``, ``.xz``, ``.lzma``), as ecgbeat
+    reads it back; the suffix of another compression (``.zip``, ``.zst``...) is refused
+    (pandas and unzip would find no archive in it).
 
     Examples
     --------
@@ -322,8 +324,41 @@ def write_atomic(path: Path, write) -> None:
     # cp1252 on Windows, which a UTF-8 reader garbles.
     # Compressed as the name says: plain text under a .gz name was written without a word, and
     # read_beats_csv, gzip and pandas then refused it as no gzip data.
+    _refuse_unwritten_compression(path)
     with replacing(path) as tmp, open_text_to_write(tmp, compress_as=path) as stream:
         write(stream)
+
+
+#: Suffixes of compression formats that ecgbeat does not write (pandas reads them as such).
+_UNWRITTEN_COMPRESSION = (".zip", ".zst", ".7z", ".tar", ".tgz")
+
+
+def _refuse_unwritten_compression(path: str | os.PathLike) -> None:
+    """Refuse a file name that says a compression ecgbeat does not write (``beats.csv.zip``).
+
+    Such a file got plain text under its name without a word, which pandas (that infers the
+    compression from the name), unzip and ecgbeat itself then refused as no archive.
+
+    Raises
+    ------
+    ValueError
+        Naming the file, its suffix and the suffixes that are written compressed.
+
+    Examples
+    --------
+    >>> _refuse_unwritten_compression("beats.csv.gz")
+    >>> _refuse_unwritten_compression("beats.csv.zip")
+    Traceback (most recent call last):
+    ...
+    ValueError: beats.csv.zip: ecgbeat does not write .zip files; name it .csv, or .csv.gz, .csv.bz2, .csv.xz or .csv.lzma to compress it
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in _UNWRITTEN_COMPRESSION:
+        raise ValueError(
+            f"{path}: ecgbeat does not write {suffix} files; name it .csv, or "
+            f"{', '.join('.csv' + s for s in COMPRESSED_SUFFIXES[:-1])} or "
+            f".csv{COMPRESSED_SUFFIXES[-1]} to compress it"
+        )
 
 
 def ectopic_burden(n_normal: int, n_beats: int) -> float:

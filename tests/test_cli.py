@@ -1236,6 +1236,21 @@ def test_train_defaults_are_the_estimators():
 # ------------------------------------------------------------------ files the user did not ask to lose
 
 
+def test_predict_refuses_an_output_named_for_a_compression_it_does_not_write(capsys, tmp_path):
+    # "-o beats.csv.zip" got plain CSV under a zip name, after the work: pandas.read_csv and
+    # unzip then found no archive in it. Refused before any work (a model that does not exist
+    # is not even looked for).
+    for name in ("beats.csv.zip", "beats.csv.ZST"):
+        argv = ["predict", str(tmp_path / "100"), "--model", "no-such-model"]
+        code, _, err = _run(capsys, *argv, "-o", str(tmp_path / name))
+        assert code == 2 and re.search(
+            rf"--output .*{name}: ecgbeat does not write \.{name[-3:].lower()} files; name it "
+            r"\.csv, or \.csv\.gz, \.csv\.bz2, \.csv\.xz or \.csv\.lzma",
+            err,
+        ), err
+        assert not (tmp_path / name).exists()
+
+
 def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_path):
     import shutil
 

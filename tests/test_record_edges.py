@@ -1052,6 +1052,21 @@ def test_a_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(tmp_
         classify_record(tmp_path / "rec", clf)
 
 
+def test_a_table_is_not_written_as_plain_text_under_a_zip_name(tmp_path):
+    # beats.csv.zip got plain CSV without a word: pandas.read_csv (which infers the compression
+    # from the name) and unzip refused it as no zip file.
+    from ecgbeat.records import BeatTable
+
+    table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
+                      proba=np.array([[0.9, 0.1]]), class_names=["N", "V"])  # fmt: skip
+    for name in ("beats.csv.zip", "beats.csv.zst", "beats.tar"):
+        with pytest.raises(ValueError, match=r"beats.*: ecgbeat does not write \.\w+ files"):
+            table.to_csv(tmp_path / name)
+        assert not (tmp_path / name).exists()
+    table.to_csv(tmp_path / "beats.csv.xz")
+    assert (tmp_path / "beats.csv.xz").read_bytes()[:6] == b"\xfd7zXZ\x00"
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.

@@ -35,6 +35,13 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
         return  # nothing is written: no input's files need listing
     for option, output in outputs.items():
         check_writable(output, option)  # a folder, or where nothing can be written
+    if "--output" in outputs:
+        from ecgbeat.records import _refuse_unwritten_compression
+
+        try:  # before the work, not after every input has been classified
+            _refuse_unwritten_compression(outputs["--output"])
+        except ValueError as exc:
+            raise UsageError(f"--output {exc}") from None
     # A WFDB record is several files (100.hea, 100.dat, 100.atr...); a CSV is itself. Listed
     # and resolved once for every output.
     files: dict[Path, Path] = {}
