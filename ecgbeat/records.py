@@ -478,7 +478,7 @@ def classify_record(
     normal_class : str, optional
         The class (by name; a class that is not text, such as ``0`` of integer classes, by its
         text) that is normal in the ectopic burden; by default the model card's
-        ``normal_class``, else ``"N"`` when there is a class of that name, else none (the
+        ``normal_class`` (with ``class_names``, the name given to that class), else ``"N"`` when there is a class of that name, else none (the
         summary then has no burden).
     quality : bool, default=True
         Mark the beats of stretches too noisy to read (:func:`ecgbeat.quality.window_quality`
@@ -1103,6 +1103,9 @@ def resolve_normal_class(
 ) -> str | None:
     """The class that counts as normal: ``normal_class``, the card's, ``"N"``, or ``None``.
 
+    The card's is the name of its class in ``names`` (the names given, ``class_names``, name
+    the classes otherwise than the card).
+
     Examples
     --------
     >>> resolve_normal_class(None, ["N", "S", "V"]), resolve_normal_class(None, ["0", "1"])
@@ -1116,7 +1119,16 @@ def resolve_normal_class(
         normal_class = str(normal_class)
     if normal_class is None:
         card = getattr(classifier, "model_card_", None) or {}
-        normal_class = card.get("normal_class") or ("N" if "N" in names else None)
+        normal_class = card.get("normal_class")
+        if normal_class is not None:
+            # The card names it as the card names the classes: under the names given
+            # (class_names=["normal", ...]) it is the name of the same class, and 'N' was
+            # refused as none of them though the user gave no normal class.
+            own = resolve_class_names(classifier)
+            if normal_class in own and len(own) == len(names):
+                normal_class = names[own.index(normal_class)]
+        else:
+            normal_class = "N" if "N" in names else None
     if normal_class is not None and normal_class not in names:
         raise ValueError(
             f"normal class {normal_class!r} is not one of the classifier's classes {list(names)}"

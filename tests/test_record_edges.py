@@ -1067,6 +1067,25 @@ def test_a_table_is_not_written_as_plain_text_under_a_zip_name(tmp_path):
     assert (tmp_path / "beats.csv.xz").read_bytes()[:6] == b"\xfd7zXZ\x00"
 
 
+def test_the_cards_normal_class_follows_the_class_names_given():
+    # The card names its normal class by its own target names: with the classes renamed
+    # (class_names=...), the model was refused as "normal class 'N' is not one of the
+    # classifier's classes ['normal', 'ectopic']", though no normal_class was given.
+    from types import SimpleNamespace
+
+    from ecgbeat.records import resolve_class_names, resolve_normal_class
+
+    clf = SimpleNamespace(
+        classes_=np.array([0, 1]), model_card_={"target_names": ["V", "N"], "normal_class": "N"}
+    )
+    names = resolve_class_names(clf, ["ectopic", "normal"])
+    assert resolve_normal_class(clf, names) == "normal"
+    assert resolve_normal_class(clf, resolve_class_names(clf)) == "N"
+    assert resolve_normal_class(clf, names, "ectopic") == "ectopic"  # given: as given
+    # Names that swap the card's: its normal class is the class, not the text.
+    assert resolve_normal_class(clf, resolve_class_names(clf, ["N", "V"])) == "V"
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
