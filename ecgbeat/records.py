@@ -135,9 +135,23 @@ class BeatTable:
         return len(self.sample)
 
     def counts(self) -> dict[str, int]:
-        """Number of beats predicted in each class."""
+        """Number of beats predicted in each class.
+
+        Raises
+        ------
+        ValueError
+            If a label is none of ``class_names``: its beats were counted in no class, and the
+            ectopic burden left them out without a word.
+        """
         self._check_columns()
-        return self._counts(self._labels())
+        labels = self._labels()
+        unknown = sorted(set(labels.tolist()) - {str(name) for name in self.class_names})
+        if unknown:
+            raise ValueError(
+                f"table {self.record}: label {unknown[0]!r} is none of the class names "
+                f"{[str(name) for name in self.class_names]}: relabel every column alike"
+            )
+        return self._counts(labels)
 
     def _check_columns(self) -> None:
         """Raise unless every column has one entry per beat (per ``sample``), and ``proba`` one

@@ -1086,6 +1086,22 @@ def test_the_cards_normal_class_follows_the_class_names_given():
     assert resolve_normal_class(clf, resolve_class_names(clf, ["N", "V"])) == "V"
 
 
+def test_a_label_of_no_class_is_not_left_out_of_the_counts_and_burden():
+    # A label relabelled ("VEB") was counted in no class: 1 beat of 2 counted, and a burden of
+    # 0 % where half the beats are ectopic.
+    from ecgbeat.records import BeatTable
+
+    table = BeatTable(record="100", sample=np.array([370, 662]), fs=360.0,
+                      label=np.array(["N", "VEB"]), proba=np.array([[0.9, 0.1], [0.2, 0.8]]),
+                      class_names=["N", "V"])  # fmt: skip
+    for count in (table.counts, table.summary):
+        with pytest.raises(ValueError, match=r"table 100: label 'VEB' is none of the class "
+                           r"names \['N', 'V'\]"):  # fmt: skip
+            count()
+    table.label = np.array(["N", "V"])
+    assert table.summary()["ectopic_burden"] == 0.5
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
