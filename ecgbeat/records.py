@@ -275,7 +275,8 @@ class BeatTable:
                 "label": spreadsheet_text(str(self.label[i])),
             }
             if self.reference is not None:
-                row["reference"] = str(self.reference[i])
+                # As the label: a user's table may carry any text here.
+                row["reference"] = spreadsheet_text(str(self.reference[i]))
             if self.readable is not None:
                 row["readable"] = int(bool(self.readable[i]))
             row.update(

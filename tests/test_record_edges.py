@@ -1102,6 +1102,20 @@ def test_a_label_of_no_class_is_not_left_out_of_the_counts_and_burden():
     assert table.summary()["ectopic_burden"] == 0.5
 
 
+def test_a_reference_class_is_written_as_text_never_a_formula():
+    # The record and label cells were guarded against CSV injection, the reference not.
+    import io
+
+    from ecgbeat.records import BeatTable
+
+    table = BeatTable(record="100", sample=np.array([370]), fs=360.0, label=np.array(["N"]),
+                      proba=np.array([[0.9, 0.1]]), class_names=["N", "V"],
+                      reference=np.array(["=HYPERLINK(1)"]))  # fmt: skip
+    stream = io.StringIO()
+    table.to_csv(stream)
+    assert stream.getvalue().splitlines()[1] == "100,370,1.0278,N,'=HYPERLINK(1),0.9,0.1"
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
