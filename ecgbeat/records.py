@@ -249,7 +249,11 @@ class BeatTable:
             "duration_s": None if self.fs != self.fs else round(self.duration(), 1),
             "counts": counts,
             "unreadable_beats": (
-                None if self.readable is None else int(len(self) - np.sum(self.readable))
+                # As booleans, as readable_counts and rows() read them: a mark of 2 (truthy)
+                # was counted as two readable beats, and another beat's 0 lost from this count.
+                None
+                if self.readable is None
+                else int(np.count_nonzero(~np.asarray(self.readable, dtype=bool)))
             ),
             "readable_counts": readable_counts,
             "normal_class": self.normal_class,

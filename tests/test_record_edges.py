@@ -1116,6 +1116,19 @@ def test_a_reference_class_is_written_as_text_never_a_formula():
     assert stream.getvalue().splitlines()[1] == "100,370,1.0278,N,'=HYPERLINK(1),0.9,0.1"
 
 
+def test_the_unreadable_count_reads_the_marks_as_the_readable_counts_do():
+    from ecgbeat.records import BeatTable
+
+    table = BeatTable(record="100", sample=np.array([370, 662]), fs=360.0,
+                      label=np.array(["N", "V"]), proba=np.array([[0.9, 0.1], [0.2, 0.8]]),
+                      class_names=["N", "V"], readable=np.array([2, 0]))  # fmt: skip
+    summary = table.summary()
+    # 2 - (2 + 0): no unreadable beat, beside one readable beat of two.
+    assert summary["unreadable_beats"] == 1
+    assert summary["readable_counts"] == {"N": 1, "V": 0}
+    assert [row["readable"] for row in table.rows()] == [1, 0]
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
