@@ -787,6 +787,16 @@ def classify_beats(
     """
     classifier = fitted_classifier(classifier)
     beats = np.asarray(beats, dtype=np.float32)
+    n_features = getattr(classifier, "n_features_in_", None)
+    if len(beats) == 0 and (
+        beats.ndim != 2 or (n_features is not None and beats.shape[1] != n_features)
+    ):
+        # With rows the classifier refuses another shape; without, an empty table came back
+        # for beats of any shape, as if the right ones had held no beat.
+        raise ValueError(
+            f"{name}: beats must be an array of shape (n_beats, {n_features}), one beat of "
+            f"{n_features} samples per row; got shape {beats.shape}"
+        )
     return classified_table(
         beats,
         classifier,

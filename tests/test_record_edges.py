@@ -1129,6 +1129,22 @@ def test_the_unreadable_count_reads_the_marks_as_the_readable_counts_do():
     assert [row["readable"] for row in table.rows()] == [1, 0]
 
 
+def test_no_beats_of_the_wrong_shape_are_taken_for_no_beats():
+    # With rows, beats of 100 samples are refused; without, an empty table came back.
+    import re
+    from types import SimpleNamespace
+
+    from ecgbeat.records import classify_beats
+
+    clf = SimpleNamespace(classes_=np.array(["N", "V"]), n_features_in_=187,
+                          predict_proba=lambda X: np.tile([0.9, 0.1], (len(X), 1)))  # fmt: skip
+    for shape in ((0, 100), (0,), (0, 187, 2)):
+        message = r"beats: beats must be an array of shape \(n_beats, 187\).*got shape "
+        with pytest.raises(ValueError, match=message + re.escape(str(shape))):
+            classify_beats(np.zeros(shape), clf)
+    assert len(classify_beats(np.zeros((0, 187)), clf)) == 0
+
+
 def test_a_record_with_upper_case_extensions_is_told_to_rename_them(tmp_path):
     # Named by its header, "REC.HEA", the record was said to have no header "REC.hea": wfdb
     # opens only lower-case extensions, and the file beside it was not mentioned.
