@@ -203,9 +203,22 @@ def test_files_saved_before_the_schedule_existed_load_as_trained():
     assert HeartbeatCNNClassifier().lr_schedule == "cosine_restarts"
 
 
-def test_only_parameters_that_act_under_the_schedule_pass_silently():
+def _assert_inert_warning(params, extra, message, X, y):
+    """Fit with ``params`` and ``extra``: one "changes nothing" warning starting with
+    ``message`` (none when it is None); the fitted estimator."""
     import warnings
 
+    clf = HeartbeatCNNClassifier(**{**params, **extra})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clf.fit(X, y)
+    inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
+    assert len(inert) == (message is not None), (extra, inert)
+    assert message is None or inert[0].startswith(message)
+    return clf
+
+
+def test_only_parameters_that_act_under_the_schedule_pass_silently():
     X, y = make_synthetic_beats(n_per_class=20)
     params = {**FAST_PARAMS, "epochs": 2}
     cases = [
@@ -223,19 +236,12 @@ def test_only_parameters_that_act_under_the_schedule_pass_silently():
         ({"early_stopping_patience": 3}, "early_stopping_patience=3 changes nothing"),
     ]
     for extra, message in cases:
-        clf = HeartbeatCNNClassifier(**{**params, **extra})
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            clf.fit(X, y)
-        inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
-        assert len(inert) == (message is not None), extra
-        assert message is None or inert[0].startswith(message)
+        _assert_inert_warning(params, extra, message, X, y)
 
 
 def test_parameters_that_need_validation_warn_without_it():
     # validation_fraction=0 holds nothing out: monitor, early stopping and decay on plateau have
     # nothing to read, and a fit with early_stopping_patience=1 ran every epoch without a word.
-    import warnings
 
     X, y = make_synthetic_beats(n_per_class=10, n_samples=32)
     params = {**FAST_PARAMS, "epochs": 2, "validation_fraction": 0}
@@ -256,11 +262,4 @@ def test_parameters_that_need_validation_warn_without_it():
         ({"early_stopping_patience": 3}, "early_stopping_patience=3 changes nothing with vali"),
     ]
     for extra, message in cases:
-        clf = HeartbeatCNNClassifier(**{**params, **extra})
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            clf.fit(X, y)
-        inert = [str(w.message) for w in caught if "changes nothing" in str(w.message)]
-        assert len(inert) == (message is not None), (extra, inert)
-        assert message is None or inert[0].startswith(message)
-        assert clf.n_epochs_ == 2
+        assert _assert_inert_warning(params, extra, message, X, y).n_epochs_ == 2
