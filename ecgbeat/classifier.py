@@ -915,8 +915,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             # Else the copy of the weights failed on the dense head's shapes, naming neither.
             raise ValueError(
                 f"pretrained model {self.pretrained!r} reads {n_rr_features} rhythm feature "
-                f"columns, n_rr_features={n_rr_features} but n_rr_features="
-                f"{self.n_rr_features!r}; set n_rr_features={n_rr_features}"
+                f"columns after each beat (n_rr_features={n_rr_features}), but "
+                f"n_rr_features={self.n_rr_features!r}; set n_rr_features={n_rr_features}"
             )
         return source
 

@@ -164,7 +164,9 @@ def test_a_start_with_other_rhythm_inputs_names_n_rr_features():
     X, y = make_synthetic_beats(n_per_class=10, n_samples=194)
     for n_rr in (0, 3):
         clf = HeartbeatCNNClassifier(pretrained="mitbih-rhythm", n_rr_features=n_rr, epochs=1)
-        with pytest.raises(ValueError, match=rf"n_rr_features=7 but n_rr_features={n_rr}; set"):
+        with pytest.raises(
+            ValueError, match=rf"\(n_rr_features=7\), but n_rr_features={n_rr}; set n_rr_features=7"
+        ):
             clf.fit(X, y)
         assert not hasattr(clf, "classes_")
 
