@@ -167,21 +167,19 @@ def download_physionet(
                 )
             _fetch(_url(base_url, database, version, name), target, sums[name])
             written.append(target)
-    except urllib.error.URLError as exc:  # no network, no such host, refused, not found
+    # URLError: no network, no such host, refused, not found. The others: reached, then broken
+    # off mid-transfer (reset, timed out, a malformed reply), where a bare "Connection reset by
+    # peer" named no server and no file, and said nothing of what to do.
+    except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as exc:
         _remove_empty(created)
         missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
         url = _url(base_url, database, version, "")
-        why = f"{url} could not be reached ({exc.reason})"
         if isinstance(exc, urllib.error.ContentTooShortError):
             why = f"{exc.reason}: try again"  # reached, but the transfer broke off
-        raise missing_data_error(database, version, target_dir, missing, why) from exc
-    except (ConnectionError, TimeoutError, http.client.HTTPException) as exc:
-        # Reached, then broken off mid-transfer (reset, timed out, a malformed reply): a bare
-        # "Connection reset by peer" named no server and no file, and said nothing of what to do.
-        _remove_empty(created)
-        missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
-        url = _url(base_url, database, version, "")
-        why = f"the transfer from {url} broke off ({type(exc).__name__}: {exc}): try again"
+        elif isinstance(exc, urllib.error.URLError):
+            why = f"{url} could not be reached ({exc.reason})"
+        else:
+            why = f"the transfer from {url} broke off ({type(exc).__name__}: {exc}): try again"
         raise missing_data_error(database, version, target_dir, missing, why) from exc
     except BaseException:
         _remove_empty(created)
