@@ -930,6 +930,42 @@ def test_predict_csv_of_beats(capsys, tiny_model, kaggle_dir):
     assert all(r["time_s"] == "" for r in rows)
 
 
+def test_sigterm_while_writing_leaves_the_output_as_it_was(
+    capsys, tiny_model, kaggle_dir, tmp_path, monkeypatch
+):
+    # SIGTERM (kill, timeout, a job scheduler) ended the process at once: the table half
+    # written stayed beside the output as a hidden temporary file. It now stops the command as
+    # Ctrl-C does, in one line, with the shell's exit status for it.
+    import contextlib
+    import signal
+
+    import ecgbeat.records
+
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    written = ecgbeat.records.open_text_to_write
+
+    @contextlib.contextmanager
+    def terminated_while_writing(*args, **kwargs):
+        with written(*args, **kwargs) as stream:
+            stream.write("record,sample")
+            if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:  # it would end pytest
+                raise AssertionError("SIGTERM would have ended the process")
+            signal.raise_signal(signal.SIGTERM)
+            yield stream
+
+    monkeypatch.setattr(ecgbeat.records, "open_text_to_write", terminated_while_writing)
+    output = tmp_path / "beats.csv"
+    output.write_text("the user's table\n")
+    path = kaggle_dir / "mitbih_test_first10.csv"
+    code, out, err = _run(
+        capsys, "-q", "predict", str(path), "--model", str(tiny_model), "-o", str(output)
+    )
+    assert (code, out, err) == (143, "", "ecgbeat predict: terminated\n")
+    assert output.read_text() == "the user's table\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beats.csv"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # given back
+
+
 def test_predict_takes_inputs_after_options(capsys, tiny_model, kaggle_dir, tmp_path):
     path = kaggle_dir / "mitbih_test_first10.csv"
     second = tmp_path / "second.csv"

@@ -4,8 +4,9 @@ Run ``ecgbeat --help`` or ``ecgbeat COMMAND --help``. Heavy libraries (TensorFlo
 wfdb) are imported by the command that needs them, so ``ecgbeat --help`` answers at once.
 
 Exit codes: 0 success, 1 a command failed (bad input file, a record that could not be read...),
-2 wrong usage (unknown option, bad value), 130 when Ctrl-C stopped it, 141 when the reader of
-the output went away (``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
+2 wrong usage (unknown option, bad value), 130 when Ctrl-C stopped it, 143 when SIGTERM did
+(``kill``, ``timeout``, a job scheduler), 141 when the reader of the output went away
+(``| head``), silently. Errors and warnings are one line on stderr, never a traceback;
 ``ECGBEAT_DEBUG=1`` shows the traceback as well (``0``, or empty, does not).
 
 Examples
@@ -20,7 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 
@@ -35,6 +38,10 @@ __all__ = ["build_parser", "main"]
 #: The exit code when the reader of stdout went away (``| head``): that of a command killed by
 #: SIGPIPE, as the shell reports it.
 EXIT_BROKEN_PIPE = 128 + 13
+
+#: The exit code of a command stopped by SIGTERM (``kill``, ``timeout``, a job scheduler), as
+#: the shell reports a process that it ended.
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 #: The commands that run a network, and so load TensorFlow.
 _TENSORFLOW_COMMANDS = {"demo", "predict", "train", "evaluate"}
@@ -97,6 +104,35 @@ def _stdout_is_gone() -> bool:
         return True
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised where the command was, so that the files it was writing are cleaned up
+    as on Ctrl-C: SIGTERM's default action ended the process at once, and left a hidden
+    temporary file beside each output being written."""
+
+
+@contextlib.contextmanager
+def _stopping_cleanly_on_sigterm():
+    """Turn SIGTERM into :class:`_Terminated` for the block, if it would end the process.
+
+    A handler that the caller set is left to them, and only the main thread may set one.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _Terminated
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _debugging() -> bool:
     """Whether ``ECGBEAT_DEBUG`` asks for tracebacks: ``0`` turns it off, as an empty value."""
     return os.environ.get("ECGBEAT_DEBUG", "").strip() not in ("", "0")
@@ -120,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The exit code: 0 success, 1 failure, 2 wrong usage, 130 when Ctrl-C stopped the
-        command, 141 when the reader of stdout went away.
+        command, 143 when SIGTERM did, 141 when the reader of stdout went away.
 
     Examples
     --------
@@ -149,6 +185,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     args.argv = argv
+    with _stopping_cleanly_on_sigterm():
+        return _run(args)
+
+
+def _run(args) -> int:
+    """Run the parsed command; its exit code, every failure told in one line."""
     try:
         if not args.verbose:
             # Inside the try: TensorFlow's import takes seconds, in which Ctrl-C or a broken
@@ -164,6 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"ecgbeat {args.command}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print(f"ecgbeat {args.command}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError as exc:
         if not _stdout_is_gone():
             return _failed(args, exc)
