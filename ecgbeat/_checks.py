@@ -15,12 +15,14 @@ def is_finite_number(value) -> bool:
 
     Examples
     --------
-    >>> [is_finite_number(v) for v in (360, 0.5, float("nan"), "360", None, True)]
-    [True, True, False, False, False, False]
+    >>> [is_finite_number(v) for v in (360, 0.5, float("nan"), "360", None, True, 2**70)]
+    [True, True, False, False, False, False, True]
     """
-    return (
-        isinstance(value, numbers.Real) and not isinstance(value, bool) and bool(np.isfinite(value))
-    )
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return False
+    # Every integer is finite; np.isfinite raised a TypeError for one past int64 (2**70), so a
+    # check built on this one failed with an error that named neither the parameter nor why.
+    return isinstance(value, numbers.Integral) or bool(np.isfinite(value))
 
 
 def is_integer(value) -> bool:
