@@ -145,7 +145,9 @@ def rr_features(
     # Mean of the last ``local_beats`` intervals ending at each peak, from a running sum.
     cumulative = np.concatenate([[0.0], np.cumsum(rr)])
     ends = np.arange(1, peaks.size)
-    starts = np.maximum(ends - int(local_beats), 0)
+    # Bounded by the intervals there are: more reads them all, and a huge count (1e300) raised
+    # OverflowError in the int64 subtraction.
+    starts = np.maximum(ends - min(int(local_beats), peaks.size), 0)
     local = np.concatenate([[average], (cumulative[ends] - cumulative[starts]) / (ends - starts)])
     record = np.full(peaks.size, average)
     columns = (pre, post, local, record, pre / average, post / average, local / average)

@@ -288,3 +288,13 @@ def test_an_early_beat_stands_out_in_a_steady_rhythm_not_in_an_irregular_one():
         z[name] = rr_zscores(rr_features(peaks, fs=360)[:-1])[41, 0]  # the beat after 0.5 s
     # rr_pre_norm is about the same (0.5 s against a mean near 0.8 s); the z-score is not.
     assert z["steady"] < -5 < -1.5 < z["irregular"]
+
+
+@pytest.mark.parametrize("local_beats", [1e300, 2**70, np.uint64(2**64 - 1)])
+def test_a_local_average_of_more_intervals_than_there_are_reads_them_all(local_beats):
+    # 1e300 raised OverflowError in the int64 subtraction, 2**70 a TypeError from np.isfinite:
+    # neither named local_beats, and both are counts >= 1, larger than the intervals there are.
+    peaks = np.array([0, 360, 720, 936, 1440])  # intervals of 1, 1, 0.6 and 1.4 s
+    local = rr_features(peaks, fs=360, local_beats=local_beats)[:, 2]
+    np.testing.assert_allclose(local, [1.0, 1.0, 1.0, 2.6 / 3, 1.0], rtol=1e-6)
+    np.testing.assert_array_equal(local, rr_features(peaks, fs=360, local_beats=4)[:, 2])
