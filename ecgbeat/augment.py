@@ -10,7 +10,8 @@ The strengths (:data:`DEFAULT_AUGMENTATION`, the estimator's ``augmentation="ecg
 
 ``shift``
     the beat moves by up to this many samples either way (R-peak jitter; at 125 Hz, 3 samples are
-    24 ms); samples moved in from outside repeat the beat's edge;
+    24 ms), fewer than the beat's ``n_beat_samples``; samples moved in from outside repeat the
+    beat's edge;
 ``scale``
     the amplitude about the row's median (the median of the ``n_beat_samples`` columns, zero
     padding included: 0 for a beat shorter than half the row) changes by a factor in
@@ -116,8 +117,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     ------
     ValueError
         If ``beats`` is not of shape (batch, n_columns, 1), ``strengths`` is refused by
-        :func:`resolve_augmentation`, ``n_beat_samples`` is not an integer from 1 to the
-        number of columns, or ``seed`` not an integer, a pair of integers or None.
+        :func:`resolve_augmentation` or shifts by ``n_beat_samples`` or more, ``n_beat_samples``
+        is not an integer from 1 to the number of columns, or ``seed`` not an integer, a pair of
+        integers or None.
     """
     # Checked here too: a dict naming some keys ({"noise": 0.02}) raised KeyError: 'shift', and
     # a negative shift failed inside TensorFlow ("Need minval < maxval").
@@ -142,6 +144,13 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
         raise ValueError(
             f"n_beat_samples must be an integer in [1, {n_columns or 'n_columns'}] (the beat's "
             f"leading columns), got {n_beat_samples!r}"
+        )
+    if strengths["shift"] >= n_beat_samples:
+        # A shift past the beat moved it out of its row, leaving the edge sample throughout, and
+        # one past int32 failed inside TensorFlow ("Need minval < maxval").
+        raise ValueError(
+            f"augmentation['shift'] of {strengths['shift']} samples moves the beat out of its "
+            f"{n_beat_samples} samples: it must be below {n_beat_samples}"
         )
     # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
     if seed is None or is_integer(seed):

@@ -57,6 +57,16 @@ def test_a_bad_number_of_beat_samples_is_named(n_beat_samples):
         augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=n_beat_samples, seed=0)
 
 
+@pytest.mark.parametrize("shift", [40, 41, 2**31, 10**12])
+def test_a_shift_past_the_beat_is_named(shift):
+    # A shift of the beat's length or more moved it out of its row (every sample the edge's),
+    # and one past int32 failed inside TensorFlow with "Need minval < maxval".
+    with pytest.raises(ValueError, match=r"augmentation\['shift'\] of \d+ samples moves the beat"):
+        augment_batch(_spikes(4), {"shift": shift}, n_beat_samples=40, seed=0)
+    out = np.asarray(augment_batch(_spikes(4), {"shift": 39}, n_beat_samples=40, seed=0))
+    assert out.shape == (4, 40, 1) and np.all(np.isfinite(out))
+
+
 @pytest.mark.parametrize("shape", [(4, 40), (4, 40, 2), (40,)])
 def test_beats_of_another_shape_are_named(shape):
     # TensorFlow's errors ("Index out of range using input dim 2", "ConcatOp: Dimension 2 in
