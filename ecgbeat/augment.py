@@ -118,8 +118,8 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     ValueError
         If ``beats`` is not of shape (batch, n_columns, 1), ``strengths`` is refused by
         :func:`resolve_augmentation` or shifts by ``n_beat_samples`` or more, ``n_beat_samples``
-        is not an integer from 1 to the number of columns, or ``seed`` not an integer, a pair of
-        integers or None.
+        is not an integer from 1 to the number of columns, or ``seed`` not an integer in
+        [-2**63, 2**63), a pair of integers or None.
     """
     # Checked here too: a dict naming some keys ({"noise": 0.02}) raised KeyError: 'shift', and
     # a negative shift failed inside TensorFlow ("Need minval < maxval").
@@ -154,6 +154,9 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
         )
     # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
     if seed is None or is_integer(seed):
+        if seed is not None and not -(2**63) <= int(seed) < 2**63:
+            # TensorFlow's "Can't convert Python sequence with out-of-range integer" named neither.
+            raise ValueError(f"seed must be an integer in [-2**63, 2**63), got {seed!r}")
         seed = tf.constant([0 if seed is None else int(seed), 0], tf.int64)
     else:
         # TensorFlow's own errors for a float, text or a bool ("Attempt to convert a value

@@ -83,6 +83,16 @@ def test_a_bad_seed_is_named(seed):
         augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=seed)
 
 
+@pytest.mark.parametrize("seed", [2**63, -(2**63) - 1, 2**70, np.uint64(2**64 - 1)])
+def test_a_seed_past_int64_is_named(seed):
+    # TensorFlow's "Can't convert Python sequence with out-of-range integer to Tensor" named
+    # neither the seed nor its range.
+    with pytest.raises(ValueError, match=r"seed must be an integer in \[-2\*\*63, 2\*\*63\)"):
+        augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=seed)
+    edge = augment_batch(_spikes(4), DEFAULT_AUGMENTATION, n_beat_samples=40, seed=2**63 - 1)
+    assert np.asarray(edge).shape == (4, 40, 1)
+
+
 def test_a_seed_pair_draws_the_same_in_any_integer_dtype():
     # A list is int32 to TensorFlow, a NumPy array int64: the same pair drew otherwise.
     draws = [
