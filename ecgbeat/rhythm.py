@@ -180,8 +180,8 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``rr`` does not have the 7 columns of :func:`rr_features`, or ``std`` is not a
-        finite number >= 0.
+        If ``rr`` does not have the 7 columns of :func:`rr_features` or holds NaN or infinite
+        values, or ``std`` is not a finite number >= 0.
 
     Examples
     --------
@@ -196,6 +196,9 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
         raise ValueError(
             f"rr must have the {N_RR_FEATURES} columns of rr_features, got shape {rr.shape}"
         )
+    if not np.isfinite(rr).all():
+        # A NaN made the standard deviation NaN, which is not > 0: every z-score came back 0.
+        raise ValueError("rr must be finite numbers; it holds NaN or infinite values")
     if std is None:
         std = float(rr[:, 1].std()) if len(rr) else 0.0
     elif not (is_finite_number(std) and std >= 0):

@@ -275,6 +275,20 @@ def test_zscores_by_hand():
         rr_zscores(rr, std=-1.0)
 
 
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_zscores_of_intervals_that_are_not_finite_are_refused(bad):
+    from ecgbeat.rhythm import rr_zscores
+
+    # One NaN interval made the standard deviation NaN, which is not > 0: every z-score of the
+    # recording came back 0, as if its rhythm did not vary.
+    rr = rr_features(np.array([0, 360, 720, 936, 1440, 1800]), fs=360)[:-1]
+    rr[2, 1] = bad
+    with pytest.raises(ValueError, match="rr must be finite numbers"):
+        rr_zscores(rr)
+    with pytest.raises(ValueError, match="rr must be finite numbers"):
+        rr_zscores(rr, std=0.2)
+
+
 def test_an_early_beat_stands_out_in_a_steady_rhythm_not_in_an_irregular_one():
     from ecgbeat.rhythm import rr_zscores
 
