@@ -122,8 +122,10 @@ def rr_features(
     if average is not None:
         check_seconds(average, "average")
     peaks = np.asarray(r_peaks)
-    if peaks.ndim != 1 or (peaks.size and not np.issubdtype(peaks.dtype, np.number)):
-        # The dtype too: bools or text in the right shape were refused for their "shape (3,)".
+    real = np.issubdtype(peaks.dtype, np.integer) or np.issubdtype(peaks.dtype, np.floating)
+    if peaks.ndim != 1 or (peaks.size and not real):
+        # The dtype too: bools or text in the right shape were refused for their "shape (3,)";
+        # complex indices lost their imaginary part in the cast, with a mere ComplexWarning.
         raise SignalError(
             f"r_peaks must be a 1-D array of sample indices, got shape {peaks.shape} of dtype "
             f"{peaks.dtype}"

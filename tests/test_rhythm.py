@@ -78,6 +78,7 @@ def test_features_do_not_depend_on_the_sampling_rate():
         ([[0, 10]], 360, SignalError, "1-D"),
         ([True, False, True], 360, SignalError, "of dtype bool"),
         (["0", "360"], 360, SignalError, "of dtype <U3"),
+        ([0, 360 + 5j, 720], 360, SignalError, "of dtype complex128"),
         ([0, 10], 0, ValueError, "fs must be"),
         ([0, 10], float("nan"), ValueError, "fs must be"),
     ],
