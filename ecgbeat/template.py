@@ -178,9 +178,12 @@ def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
 
 
 def _check_finite(values: np.ndarray, name: str) -> None:
-    if not np.issubdtype(values.dtype, np.number) or not np.all(np.isfinite(values)):
+    # Complex samples too: the cast to float64 dropped their imaginary part with a mere warning.
+    real = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
+    if not real or not np.all(np.isfinite(values)):
         raise ValueError(
-            f"{name} must be finite numbers; they contain NaN, infinite or non-numbers"
+            f"{name} must be finite real numbers; they contain NaN, infinite or non-real values"
+            f" (dtype {values.dtype})"
         )
 
 

@@ -84,6 +84,8 @@ def test_flat_beats_against_a_flat_template_have_no_correlation():
     [
         (np.zeros(187), {}, "2-D"),
         (np.full((2, 187), np.nan), {}, "NaN"),
+        # Complex samples lost their imaginary part in the cast, with a mere warning.
+        (np.ones((2, 187), complex), {}, r"beats must be finite real numbers.*complex128"),
         (np.zeros((2, 187)), {"groups": [1]}, "one entry per beat"),
         (np.zeros((2, 187)), {"fs": 0}, "fs must be"),
         (np.zeros((2, 187)), {"fs": 1.0}, "fewer than 2 samples in the 0.4 s"),  # was NaN
@@ -120,6 +122,7 @@ def test_a_template_kept_by_the_caller_gives_the_same_columns():
         (np.zeros(187), np.zeros(187), "beats must be a 2-D"),
         (np.zeros((2, 187)), np.zeros((1, 187)), "template must be a 1-D"),
         (np.zeros((2, 187)), np.full(187, np.inf), "template must be finite"),
+        (np.zeros((2, 187)), np.ones(187, complex), "template must be finite real"),
         (np.zeros((2, 187)), np.zeros(60), "template of 60 samples is shorter"),
         (np.zeros((2, 60)), np.zeros(187), "beats of 60 samples are shorter"),
     ],
