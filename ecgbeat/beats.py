@@ -551,9 +551,9 @@ def feature_rows(
     Raises
     ------
     ValueError
-        If a group of columns is asked without the groups before it, ``beats`` is not 2-D, or
-        ``rr`` does not have one row per beat (and, with ``rhythm``, the 7 columns of the R-R
-        features).
+        If a group of columns is asked without the groups before it, ``beats`` or ``rr`` are not
+        real numbers, ``beats`` is not 2-D, or ``rr`` does not have one row per beat (and, with
+        ``rhythm``, the 7 columns of the R-R features).
 
     Examples
     --------
@@ -565,8 +565,7 @@ def feature_rows(
     (5, 199)
     """
     check_feature_layout(rhythm, template, zscores)
-    beats = np.asarray(beats, dtype=np.float32)
-    rr = np.asarray(rr, dtype=np.float32)
+    beats, rr = np.asarray(beats), np.asarray(rr)
     if beats.ndim != 2:
         # One beat as a 1-D array was read as that many beats of one sample: "rr has 7 rows
         # for 187 beats", or (without rhythm) a 1-D row instead of a table.
@@ -583,6 +582,14 @@ def feature_rows(
         raise ValueError(
             f"rr must have the {N_RR_FEATURES} columns of rr_features, got shape {rr.shape}"
         )
+    for name, values in (("beats", beats), ("rr", rr)):
+        # The cast to float32 read text ("0.5") and bools as numbers, and dropped the imaginary
+        # part of complex values with a mere warning: rows of another meaning, without an error.
+        if values.size and not (
+            np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
+        ):
+            raise ValueError(f"{name} must be real numbers, got dtype {values.dtype}")
+    beats, rr = beats.astype(np.float32), rr.astype(np.float32)
     columns = [beats]
     if rhythm:
         columns.append(rr)

@@ -163,6 +163,19 @@ def test_feature_rows_refuse_beats_that_are_no_table_and_rr_that_is_no_rows():
         feature_rows(beats, None)
 
 
+@pytest.mark.parametrize(
+    "what, dtype", [("beats", complex), ("beats", str), ("beats", bool), ("rr", complex)]
+)
+def test_feature_rows_refuse_values_that_are_not_real_numbers(what, dtype):
+    # The cast to float32 read text ("0.5") and bools as numbers and dropped the imaginary part
+    # of complex values with a mere warning: rows of another meaning, without an error.
+    given = {"beats": np.ones((5, 187)), "rr": np.ones((5, N_RR_FEATURES))}
+    given[what] = given[what].astype(dtype)
+    with pytest.raises(ValueError, match=rf"{what} must be real numbers, got dtype"):
+        feature_rows(given["beats"], given["rr"], rhythm=True)
+    assert feature_rows(np.ones((5, 187), np.int16), np.ones((5, 7)), rhythm=True).shape == (5, 194)
+
+
 def test_beat_cutting_reads_the_layout_from_n_rr_features():
     assert beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_RR_FEATURES))["template"] is False
     cut = beat_cutting(HeartbeatCNNClassifier(n_rr_features=N_FEATURES))
