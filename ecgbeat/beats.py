@@ -370,9 +370,11 @@ def cut_beats(
     Raises
     ------
     ValueError
-        If ``refine_radius`` is neither None nor a number of seconds >= 0 (before any R peak is
-        detected), a segment parameter is out of its range, or ``detector`` is other than the
-        default beside ``r_peaks``.
+        If ``refine_radius`` is neither None nor a number of seconds >= 0 or a segment
+        parameter is out of its range (both before any R peak is detected), or ``detector`` is
+        other than the default beside ``r_peaks``.
+    TypeError
+        If ``segment_params`` names a parameter that :func:`segment_beats` does not take.
 
     Examples
     --------
@@ -389,6 +391,12 @@ def cut_beats(
     if r_peaks is not None:
         refuse_detector_beside_r_peaks(detector, "r_peaks", name)
     check_refine_radius(refine_radius)
+    # Checked before any R peak is found too: a bad one was refused only after the detector and
+    # the refinement had gone through the whole record.
+    unknown = sorted(set(segment_params) - _SEGMENT_PARAMS)
+    if unknown:
+        raise TypeError(f"cut_beats() got an unexpected keyword argument {unknown[0]!r}")
+    check_segment_params(**segment_params)
     if r_peaks is None:
         r_peaks = detect_r_peaks(x, fs, method=detector)
     else:
@@ -399,6 +407,11 @@ def cut_beats(
     if len(segments.beats) == 0:
         return segments, np.zeros((0, N_RR_FEATURES), np.float32)
     return segments, rr_features(r_peaks, fs)[:-1]
+
+
+_SEGMENT_PARAMS = frozenset(
+    {"target_fs", "beat_length", "window_seconds", "segment_factor", "before_r"}
+)
 
 
 def refuse_detector_beside_r_peaks(detector, given: str, name: str | None = None) -> None:

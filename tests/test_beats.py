@@ -150,6 +150,29 @@ def test_cut_beats_names_a_bad_refine_radius_before_detecting(refine_radius, mon
         ecgbeat.beats.cut_beats(ecg, 360, refine_radius=refine_radius)
 
 
+@pytest.mark.parametrize(
+    ("params", "error", "message"),
+    [
+        ({"beat_length": 0}, ValueError, "beat_length must be at least 1 sample"),
+        ({"before_r": -0.1}, ValueError, "before_r must be a number of seconds >= 0"),
+        ({"segment_factr": 1.2}, TypeError, "cut_beats.. got an unexpected keyword argument"),
+    ],
+)
+def test_cut_beats_names_a_bad_segment_parameter_before_detecting(params, error, message):
+    # They were refused only after the detector (and the refinement) had gone through the
+    # whole record.
+    import ecgbeat.beats
+
+    def no_detector(*args, **kwargs):
+        raise AssertionError("the detector ran")
+
+    ecg, _ = synthetic_ecg(360, 20.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ecgbeat.beats, "detect_r_peaks", no_detector)
+        with pytest.raises(error, match=message):
+            ecgbeat.beats.cut_beats(ecg, 360, refine_radius=0.1, **params)
+
+
 @pytest.mark.parametrize("detector", ["threshold", "no such detector"])
 def test_a_detector_beside_the_r_peaks_is_refused(detector):
     # The R peaks are given, so the detector was ignored without a word, a misspelt one too.
