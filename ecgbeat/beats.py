@@ -135,8 +135,8 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``fs`` or ``target_fs`` is not a finite number > 0, or ``target_fs`` is under a
-        2000th of ``fs`` (a ratio that rounds to 0).
+        If ``signal`` is not a 1-D array of real numbers, ``fs`` or ``target_fs`` is not a finite
+        number > 0, or ``target_fs`` is under a 2000th of ``fs`` (a ratio that rounds to 0).
 
     Examples
     --------
@@ -144,7 +144,15 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     >>> resample(np.ones(360), 360, 125).shape
     (125,)
     """
-    x = np.asarray(signal, dtype=np.float64)
+    x = np.asarray(signal)
+    real = np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
+    if x.ndim != 1 or not real:
+        # resample_poly resamples along the first axis: a (2, n) array of two leads came back as
+        # one row of n samples, without an error; complex samples lost their imaginary part.
+        raise ValueError(
+            f"signal must be a 1-D array of real numbers, got shape {x.shape} of dtype {x.dtype}"
+        )
+    x = x.astype(np.float64, copy=False)
     # Checked here, as resample is public: a rate of 0 divided by zero, a negative one reached
     # resample_poly as "up and down must be >= 1", and NaN "cannot convert NaN to integer ratio".
     check_rate(fs)

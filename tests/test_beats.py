@@ -329,6 +329,24 @@ def test_resample_names_a_bad_rate(fs, target_fs, message):
         resample(np.ones(360), fs, target_fs)
 
 
+@pytest.mark.parametrize(
+    "signal",
+    [
+        np.ones((2, 360)),
+        np.ones((360, 1)),
+        np.float64(1.0),
+        np.ones(360, complex),
+        np.ones(360, bool),
+    ],
+)
+def test_resample_names_a_signal_that_is_not_one_lead_of_real_numbers(signal):
+    # Two leads as rows (2, 360) were resampled along the first axis into one row of 360
+    # samples; a number raised IndexError; complex samples lost their imaginary part.
+    with pytest.raises(ValueError, match=r"signal must be a 1-D array of real numbers, got shape"):
+        resample(signal, 360, 125)
+    assert resample(np.ones(360, np.int16), 360, 125).shape == (125,)
+
+
 def test_rates_given_as_numpy_float32_cut_the_same_beats():
     # fetch_mitbih(target_fs=np.float32(125)) passed the checks, then failed in the resampler
     # with "argument should be a string or a Rational instance" (NumPy 2 keeps float32 / float
