@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import firwin, resample_poly
 
-from ecgbeat._checks import check_rate, is_finite_number, is_integer
+from ecgbeat._checks import check_flag, check_rate, is_finite_number, is_integer
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
@@ -511,8 +511,8 @@ def check_feature_layout(rhythm: bool, template: bool, zscores: bool = False) ->
     Raises
     ------
     ValueError
-        If ``template`` is true and ``rhythm`` is not, or ``zscores`` is true and ``template``
-        is not.
+        If a flag is not True or False, ``template`` is true and ``rhythm`` is not, or
+        ``zscores`` is true and ``template`` is not.
 
     Examples
     --------
@@ -522,6 +522,10 @@ def check_feature_layout(rhythm: bool, template: bool, zscores: bool = False) ->
     ...
     ValueError: the template features follow the R-R features in a row: pass rhythm=True too
     """
+    # Text is truthy: rhythm="no" (or "False") appended the columns without a word.
+    rhythm = check_flag(rhythm, "rhythm")
+    template = check_flag(template, "template")
+    zscores = check_flag(zscores, "zscores")
     if template and not rhythm:
         raise ValueError(
             "the template features follow the R-R features in a row: pass rhythm=True too"

@@ -163,6 +163,21 @@ def test_feature_rows_refuse_beats_that_are_no_table_and_rr_that_is_no_rows():
         feature_rows(beats, None)
 
 
+@pytest.mark.parametrize("flag", ["rhythm", "template", "zscores"])
+@pytest.mark.parametrize("value", ["no", "False", 1, None])
+def test_feature_rows_refuse_a_layout_flag_that_is_not_a_bool(flag, value):
+    # Text is truthy: rhythm="no" appended the R-R columns without a word.
+    from ecgbeat.beats import check_feature_layout
+
+    beats, rr = np.ones((5, 187)), np.ones((5, N_RR_FEATURES))
+    flags = {"rhythm": True, "template": True, "zscores": False, flag: value}
+    with pytest.raises(ValueError, match=rf"^{flag} must be True or False, got {value!r}$"):
+        feature_rows(beats, rr, **flags)
+    with pytest.raises(ValueError, match=rf"^{flag} must be True or False"):
+        check_feature_layout(**flags)
+    assert feature_rows(beats, rr, rhythm=np.True_).shape == (5, 194)
+
+
 @pytest.mark.parametrize(
     "what, dtype", [("beats", complex), ("beats", str), ("beats", bool), ("rr", complex)]
 )
