@@ -14,8 +14,8 @@ The strengths (:data:`DEFAULT_AUGMENTATION`, the estimator's ``augmentation="ecg
     beat's edge;
 ``scale``
     the amplitude about the row's median (the median of the ``n_beat_samples`` columns, zero
-    padding included: 0 for a beat shorter than half the row) changes by a factor in
-    ``[1 - scale, 1 + scale]``;
+    padding included: 0 for a beat shorter than half the row; of an even number of columns, the
+    upper of the two middle values) changes by a factor in ``[1 - scale, 1 + scale]``;
 ``wander``
     a straight baseline drift, up to this much (in the beat's [0, 1] units) over the whole row,
     so less over a beat shorter than the row;
