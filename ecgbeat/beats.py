@@ -235,7 +235,9 @@ def segment_beats(
         Start each beat this many seconds before its R peak, so that it shows what precedes
         the QRS complex (the P wave: absent or abnormal in many supraventricular ectopic beats).
         The beat keeps ``beat_length`` samples in all: the part before the R peak, then up to
-        ``segment_factor`` R-R intervals from it. ``0`` is the paper's segmentation.
+        ``segment_factor`` R-R intervals from it; a beat whose R peak lies less than
+        ``before_r`` after the signal's start repeats the signal's first sample before it.
+        ``0`` is the paper's segmentation.
     name : str, default="signal"
         How error messages name the signal (e.g. ``"record 100"``).
 

@@ -279,6 +279,15 @@ def test_beats_can_start_before_the_r_peak(fs):
     )
 
 
+def test_a_beat_too_close_to_the_start_for_before_r_repeats_the_first_sample():
+    # As the before_r parameter says: nothing exists before the signal's first sample.
+    ecg, r = synthetic_ecg(125, 20.0, first=0.1)  # the first R peak 0.1 s in, 12 samples
+    seg = segment_beats(ecg, 125, r_peaks=r, before_r=0.25)  # 31 samples before R
+    assert r[0] == 12
+    np.testing.assert_array_equal(seg.beats[0, : 31 - 12], seg.beats[0, 31 - 12])
+    np.testing.assert_array_equal(seg.beats[1:, 31], seg.beats[1:, :40].max(axis=1))
+
+
 # -0.001 s rounded to 0 samples and passed; 1e308 s raised OverflowError, naming nothing.
 @pytest.mark.parametrize("before_r", [-0.1, -0.001, 1.5, 1e308, float("nan"), None, "0.1", True])
 def test_before_r_must_leave_room_for_the_beat(before_r):
