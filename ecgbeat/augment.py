@@ -93,6 +93,28 @@ def resolve_augmentation(augmentation) -> dict[str, float] | None:
     return resolved
 
 
+def check_shift(strengths: dict[str, float], n_beat_samples: int) -> None:
+    """Refuse a resolved ``strengths["shift"]`` of ``n_beat_samples`` or more.
+
+    Such a shift moved the beat out of its row (the edge sample throughout), and one past int32
+    failed inside TensorFlow ("Need minval < maxval"). The estimator checks it before training:
+    inside a dataset's ``map`` the error comes wrapped in TensorFlow's "in user code".
+
+    Examples
+    --------
+    >>> check_shift(resolve_augmentation("ecg"), 187)
+    >>> check_shift({"shift": 200}, 187)
+    Traceback (most recent call last):
+    ...
+    ValueError: augmentation['shift'] of 200 samples moves the beat out of its 187 samples: it must be below 187
+    """
+    if strengths["shift"] >= n_beat_samples:
+        raise ValueError(
+            f"augmentation['shift'] of {strengths['shift']} samples moves the beat out of its "
+            f"{n_beat_samples} samples: it must be below {n_beat_samples}"
+        )
+
+
 def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, seed=None):
     """A randomly changed copy of a batch of beats (a TensorFlow function of the batch).
 
@@ -145,13 +167,7 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
             f"n_beat_samples must be an integer in [1, {n_columns or 'n_columns'}] (the beat's "
             f"leading columns), got {n_beat_samples!r}"
         )
-    if strengths["shift"] >= n_beat_samples:
-        # A shift past the beat moved it out of its row, leaving the edge sample throughout, and
-        # one past int32 failed inside TensorFlow ("Need minval < maxval").
-        raise ValueError(
-            f"augmentation['shift'] of {strengths['shift']} samples moves the beat out of its "
-            f"{n_beat_samples} samples: it must be below {n_beat_samples}"
-        )
+    check_shift(strengths, n_beat_samples)
     # A NumPy integer (``rng.integers(...)``) is an int too, not a seed pair.
     if seed is None or is_integer(seed):
         if seed is not None and not -(2**63) <= int(seed) < 2**63:

@@ -47,7 +47,7 @@ from ecgbeat._inference import (
     refuse_overflowing_input,
 )
 from ecgbeat._warnings import warn_caller
-from ecgbeat.augment import resolve_augmentation
+from ecgbeat.augment import check_shift, resolve_augmentation
 from ecgbeat.exceptions import InputScaleWarning, ModelFileError
 from ecgbeat.networks import (
     ARCHITECTURES,
@@ -708,6 +708,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
         augmentation = resolve_augmentation(self.augmentation)
+        if augmentation is not None:
+            check_shift(augmentation, X.shape[1] - self.n_rr_features)
         source = self._load_pretrained()
         classes = np.unique(y)
         if source is not None:

@@ -169,3 +169,18 @@ def test_the_estimator_augments_its_training_beats_only():
     assert first.get_params()["augmentation"] == "ecg"
     with pytest.raises(ValueError, match="unknown keys"):
         HeartbeatCNNClassifier(**FAST_PARAMS, augmentation={"jitter": 1}).fit(X, y)
+
+
+def test_the_estimator_names_a_shift_past_the_beat_before_training(monkeypatch):
+    # Refused inside the training dataset's map, the message came wrapped in TensorFlow's
+    # "in user code:" and a traceback, after the network had been built.
+    import ecgbeat._training
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("training began")
+
+    monkeypatch.setattr(ecgbeat._training, "train", no_training)
+    X, y = make_synthetic_beats()
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS, augmentation={"shift": X.shape[1]})
+    with pytest.raises(ValueError, match=rf"^augmentation\['shift'\] of {X.shape[1]} samples"):
+        clf.fit(X, y)
