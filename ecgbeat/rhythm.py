@@ -182,8 +182,8 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``rr`` does not have the 7 columns of :func:`rr_features` or holds NaN or infinite
-        values, or ``std`` is not a finite number >= 0.
+        If ``rr`` is not real numbers, does not have the 7 columns of :func:`rr_features` or
+        holds NaN or infinite values, or ``std`` is not a finite number >= 0.
 
     Examples
     --------
@@ -193,7 +193,14 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     >>> rr_zscores(rr).astype(float).round(2).tolist()
     [[0.0, 0.0], [0.0, 0.0], [0.0, -1.58], [-1.58, 1.58], [1.58, 0.0]]
     """
-    rr = np.asarray(rr, dtype=np.float64)
+    rr = np.asarray(rr)
+    if rr.size and not (
+        np.issubdtype(rr.dtype, np.integer) or np.issubdtype(rr.dtype, np.floating)
+    ):
+        # The cast to float64 read text ("0.8") and bools as numbers, and dropped the imaginary
+        # part of complex values with a mere warning.
+        raise ValueError(f"rr must be real numbers, got dtype {rr.dtype}")
+    rr = rr.astype(np.float64)
     if rr.ndim != 2 or rr.shape[1] != N_RR_FEATURES:
         raise ValueError(
             f"rr must have the {N_RR_FEATURES} columns of rr_features, got shape {rr.shape}"

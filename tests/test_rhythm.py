@@ -276,6 +276,18 @@ def test_zscores_by_hand():
         rr_zscores(rr, std=-1.0)
 
 
+@pytest.mark.parametrize("dtype", [complex, str, bool])
+def test_zscores_of_intervals_that_are_not_real_numbers_are_refused(dtype):
+    from ecgbeat.rhythm import rr_zscores
+
+    # The cast to float64 read text and bools as numbers, and dropped complex values' imaginary
+    # part with a mere warning.
+    rr = rr_features(np.array([0, 360, 720, 936, 1440, 1800]), fs=360)[:-1]
+    with pytest.raises(ValueError, match="rr must be real numbers, got dtype"):
+        rr_zscores(rr.astype(dtype))
+    assert rr_zscores(np.ones((3, 7), np.int64)).tolist() == [[0.0, 0.0]] * 3
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_zscores_of_intervals_that_are_not_finite_are_refused(bad):
     from ecgbeat.rhythm import rr_zscores
