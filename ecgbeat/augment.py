@@ -138,7 +138,7 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     Raises
     ------
     ValueError
-        If ``beats`` is not of shape (batch, n_columns, 1), ``strengths`` is refused by
+        If ``beats`` is not real numbers of shape (batch, n_columns, 1), ``strengths`` is refused by
         :func:`resolve_augmentation` or shifts by ``n_beat_samples`` or more, ``n_beat_samples``
         is not an integer from 1 to the number of columns, or ``seed`` not an integer in
         [-2**63, 2**63), a pair of integers or None.
@@ -147,6 +147,12 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     # a negative shift failed inside TensorFlow ("Need minval < maxval").
     strengths = resolve_augmentation(strengths) or {key: 0 for key in DEFAULT_AUGMENTATION}
     tf = import_tensorflow()
+    if not tf.is_tensor(beats):
+        kind = np.asarray(beats).dtype
+        if not (np.issubdtype(kind, np.integer) or np.issubdtype(kind, np.floating)):
+            # The cast to float32 read bools as numbers, and dropped complex values' imaginary
+            # part with a mere warning.
+            raise ValueError(f"beats must be real numbers, got dtype {kind}")
     beats = tf.convert_to_tensor(beats, tf.float32)
     rank, channels = beats.shape.rank, beats.shape[-1] if beats.shape.rank else None
     if (rank is not None and rank != 3) or channels not in (1, None):

@@ -75,6 +75,16 @@ def test_beats_of_another_shape_are_named(shape):
         augment_batch(np.zeros(shape, np.float32), DEFAULT_AUGMENTATION, n_beat_samples=20)
 
 
+@pytest.mark.parametrize("dtype", [complex, bool, str])
+def test_beats_that_are_not_real_numbers_are_named(dtype):
+    # The cast to float32 read bools as numbers and dropped complex values' imaginary part with
+    # a mere warning; text failed as "could not convert string to float".
+    with pytest.raises(ValueError, match="beats must be real numbers, got dtype"):
+        augment_batch(_spikes(4).astype(dtype), DEFAULT_AUGMENTATION, n_beat_samples=40)
+    out = augment_batch(_spikes(4).astype(np.float64), DEFAULT_AUGMENTATION, n_beat_samples=40)
+    assert out.dtype == "float32"
+
+
 @pytest.mark.parametrize("seed", [1.5, "a", True, [1, 2, 3], np.array([1.0, 2.0])])
 def test_a_bad_seed_is_named(seed):
     # TensorFlow's errors ("Attempt to convert a value (None)...") did not name the seed, and
