@@ -435,14 +435,35 @@ def refuse_detector_beside_r_peaks(detector, given: str, name: str | None = None
         )
 
 
-def check_refine_radius(refine_radius) -> None:
+def check_refine_radius(refine_radius, *, model: bool = False) -> None:
     """Refuse a ``refine_radius`` that is neither None nor a number of seconds >= 0, under its
     own name and before any R peak is found: :func:`ecgbeat.qrs.refine_r_peaks` refused it only
-    after the detector had searched the whole record, as "radius", a parameter no one passed."""
-    if refine_radius is not None and not (is_finite_number(refine_radius) and refine_radius >= 0):
+    after the detector had searched the whole record, as "radius", a parameter no one passed.
+
+    With ``model``, ``"model"`` is taken too (:mod:`ecgbeat.records`: the radius that the
+    classifier's training beats were cut with), and the error names that choice.
+
+    Examples
+    --------
+    >>> check_refine_radius(0.12)
+    >>> check_refine_radius("model", model=True)
+    >>> check_refine_radius(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: refine_radius must be None or a number of seconds >= 0, got -1
+    """
+    if model and isinstance(refine_radius, str) and refine_radius == "model":
+        return
+    if refine_radius is None or (is_finite_number(refine_radius) and refine_radius >= 0):
+        return
+    if model:
         raise ValueError(
-            f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
+            "refine_radius must be a number of seconds >= 0, None (the R peaks as they are) "
+            f"or 'model' (as the classifier's training beats were cut), got {refine_radius!r}"
         )
+    raise ValueError(
+        f"refine_radius must be None or a number of seconds >= 0, got {refine_radius!r}"
+    )
 
 
 def check_segment_params(

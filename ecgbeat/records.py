@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
-from ecgbeat._checks import check_flag, check_rate, is_finite_number, refuse_repeated_names
+from ecgbeat._checks import check_flag, check_rate, refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -524,9 +524,10 @@ def classify_record(
     >>> table.summary()["counts"]  # doctest: +SKIP
     {'N': 2237, 'S': 33, 'V': 1, 'F': 0, 'Q': 0}
     """
+    from ecgbeat.beats import check_refine_radius
     from ecgbeat.datasets import read_annotations, read_lead
 
-    _check_refine_radius(refine_radius)  # before the record is read
+    check_refine_radius(refine_radius, model=True)  # before the record is read
     check_flag(quality, "quality")
     if annotations is not None:
         from ecgbeat.beats import refuse_detector_beside_r_peaks
@@ -634,12 +635,17 @@ def classify_signal(
     >>> len(table), table.fs
     (36, 500.0)
     """
-    from ecgbeat.beats import cut_beats, feature_rows, refuse_detector_beside_r_peaks
+    from ecgbeat.beats import (
+        check_refine_radius,
+        cut_beats,
+        feature_rows,
+        refuse_detector_beside_r_peaks,
+    )
     from ecgbeat.qrs import detect_r_peaks, pan_tompkins_marked
     from ecgbeat.quality import window_quality
     from ecgbeat.signals import check_r_peaks, check_signal
 
-    _check_refine_radius(refine_radius)  # before the model loads
+    check_refine_radius(refine_radius, model=True)  # before the model loads
     quality = check_flag(quality, "quality")
     if r_peaks is not None:
         refuse_detector_beside_r_peaks(detector, "r_peaks", name)
@@ -685,21 +691,6 @@ def classify_signal(
             marks = window_quality(signal, fs, r_peaks)
         table.readable = marks.readable_at(segments.r_peaks)
     return table
-
-
-def _check_refine_radius(refine_radius) -> None:
-    """Refuse a ``refine_radius`` that is neither ``"model"``, ``None`` nor seconds >= 0.
-
-    Told under its own name: the peak refinement refused it as "radius must be a number of
-    seconds >= 0", naming no parameter the user gave nor the choices ``"model"`` and None.
-    """
-    if refine_radius is None or (isinstance(refine_radius, str) and refine_radius == "model"):
-        return
-    if not (is_finite_number(refine_radius) and refine_radius >= 0):
-        raise ValueError(
-            "refine_radius must be a number of seconds >= 0, None (the R peaks as they are) "
-            f"or 'model' (as the classifier's training beats were cut), got {refine_radius!r}"
-        )
 
 
 #: Heart rates (beats a minute, the median over a recording) beyond which fs is likely wrong.
