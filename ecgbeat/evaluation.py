@@ -111,6 +111,53 @@ def named_labels(
     return labels, names
 
 
+def _checked_labels(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
+    """``y_true`` and ``y_pred`` as arrays of one label per beat, refused unless they can be scored.
+
+    A column of labels, of shape ``(n_beats, 1)``, is read as its one label per beat, as
+    scikit-learn's metrics read it.
+
+    Raises
+    ------
+    ValueError
+        If either holds more than one label per beat (one-hot rows), there is no beat, or they
+        differ in length; naming the problem, not the class names.
+
+    Examples
+    --------
+    >>> y_true, y_pred = _checked_labels([[0], [2]], [0, 1])
+    >>> y_true.tolist(), y_pred.tolist()
+    ([0, 2], [0, 1])
+    """
+    arrays = []
+    for name, labels in (("y_true", y_true), ("y_pred", y_pred)):
+        labels = np.asarray(labels)
+        if labels.ndim == 2 and labels.shape[1] == 1:
+            labels = labels[:, 0]
+        if labels.ndim != 1:
+            # One-hot rows were read as labels 0.0 and 1.0, and the names blamed ("5
+            # target_names for 2 labels [0.0, 1.0]"), or failed in scikit-learn with
+            # "multilabel-indicator is not supported"; a single label in "zero-dimensional
+            # arrays cannot be concatenated".
+            raise ValueError(
+                f"{name} must be one label per beat, of shape (n_beats,); got shape "
+                f"{labels.shape} (for one-hot rows, give their argmax)"
+            )
+        arrays.append(labels)
+    y_true, y_pred = arrays
+    if not y_true.size and not y_pred.size:
+        # Empty lists are float arrays: named_labels would blame the names ("5 target_names for
+        # 0 labels"), when what is wrong is that there is nothing to score.
+        raise ValueError("y_true and y_pred hold no beat: there is nothing to score")
+    if y_true.size != y_pred.size:
+        # Else one empty list (a float array) got the names blamed: "5 target_names for 2
+        # labels [0.0, 2.0]: give one name for each label".
+        raise ValueError(
+            f"y_true has {y_true.size} labels and y_pred {y_pred.size}: give one of each per beat"
+        )
+    return y_true, y_pred
+
+
 def classification_metrics(
     y_true, y_pred, *, target_names: Sequence[str] | None = None, digits: int = 4
 ) -> dict[str, Any]:
@@ -143,8 +190,8 @@ def classification_metrics(
     ------
     ValueError
         If a label has no name in ``target_names``, a name is given twice, there is no
-        beat to score, ``y_true`` and ``y_pred`` differ in length, or ``digits`` is not an
-        integer >= 0.
+        beat to score, ``y_true`` and ``y_pred`` differ in length or are not one label per
+        beat (one-hot rows), or ``digits`` is not an integer >= 0.
 
     Examples
     --------
@@ -157,17 +204,7 @@ def classification_metrics(
         # round() took True as 1 digit and -1 as tens (every figure 0.0), and failed for 2.5
         # with "'float' object cannot be interpreted as an integer", naming no parameter.
         raise ValueError(f"digits must be an integer >= 0, got {digits!r}")
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if not y_true.size and not y_pred.size:
-        # Empty lists are float arrays: named_labels would blame the names ("5 target_names for
-        # 0 labels"), when what is wrong is that there is nothing to score.
-        raise ValueError("y_true and y_pred hold no beat: there is nothing to score")
-    if y_true.shape != y_pred.shape:
-        # Else one empty list (a float array) got the names blamed: "5 target_names for 2
-        # labels [0.0, 2.0]: give one name for each label".
-        raise ValueError(
-            f"y_true has {y_true.size} labels and y_pred {y_pred.size}: give one of each per beat"
-        )
+    y_true, y_pred = _checked_labels(y_true, y_pred)
     labels, names = named_labels(y_true, y_pred, target_names)
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
@@ -212,9 +249,10 @@ def aami_metrics(
     >>> m["Se"]["N"], m["+P"]["V"], m["macro_f1_NSVF"]
     (0.5, 0.5, 0.6667)
     """
+    y_true, y_pred = _checked_labels(y_true, y_pred)
     names = list(target_names)
     model_classes = len(names)
-    codes = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
+    codes = np.concatenate([y_true, y_pred])
     if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):
         names.append("(none)")
     metrics = classification_metrics(y_true, y_pred, target_names=names)

@@ -166,3 +166,29 @@ def test_macro_f1_at_detected_peaks_averages_the_models_classes_not_none():
     assert metrics["per_class"]["(none)"]["support"] == 1
     assert metrics["+P"]["V"] == 0.5
     assert "macro-F1   0.9333   (N, S, V, F, Q)" in format_report(metrics).splitlines()
+
+
+@pytest.mark.parametrize("score", [classification_metrics, aami_metrics])
+def test_one_hot_labels_are_refused_as_such_not_blamed_on_the_names(score):
+    # Before, one-hot rows on both sides were read as the labels 0.0 and 1.0 and refused as "5
+    # target_names for 2 labels [0.0, 1.0]: give one name for each label", blaming the names;
+    # on one side, as "y_true has 15 labels and y_pred 3" (15 cells, not labels).
+    one_hot = np.eye(5)[[0, 1, 2]]
+    with pytest.raises(ValueError, match=r"y_true must be one label per beat.*\(3, 5\)"):
+        score(one_hot, one_hot, target_names=AAMI)
+    with pytest.raises(ValueError, match=r"y_true must be one label per beat.*\(3, 5\)"):
+        score(one_hot, [0, 1, 1], target_names=AAMI)
+    with pytest.raises(ValueError, match=r"y_pred must be one label per beat.*argmax"):
+        score([0, 1, 2], one_hot, target_names=AAMI)
+
+
+@pytest.mark.parametrize("score", [classification_metrics, aami_metrics])
+def test_a_column_of_labels_is_one_label_per_beat(score):
+    # Before, a column of true labels beside a flat list of predictions was refused as "y_true
+    # has 3 labels and y_pred 3" (aami_metrics: NumPy's "all the input arrays must have same
+    # number of dimensions"); scikit-learn's metrics read a column as one label per beat.
+    column = np.array([[0], [1], [2]])
+    metrics = score(column, [0, 1, 1], target_names=AAMI)
+    assert metrics == score([0, 1, 2], [0, 1, 1], target_names=AAMI)
+    assert metrics["per_class"]["V"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+    assert metrics["confusion_matrix"][2] == [0, 1, 0, 0, 0]
