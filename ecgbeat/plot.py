@@ -27,7 +27,7 @@ import numpy as np
 from ecgbeat._backend import import_keras, import_tensorflow
 from ecgbeat._checks import check_rate, check_seconds, is_finite_number, is_integer
 from ecgbeat._install import install_hint
-from ecgbeat.evaluation import named_labels
+from ecgbeat.evaluation import _checked_labels, named_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -789,6 +789,12 @@ def plot_confusion_matrix(
     ax : matplotlib.axes.Axes
         Rows are the true classes, columns the predicted ones.
 
+    Raises
+    ------
+    ValueError
+        If there is no beat, ``y_true`` and ``y_pred`` differ in length or are not one label per
+        beat (one-hot rows), or a label has no name in ``class_names``.
+
     Examples
     --------
     >>> from ecgbeat.plot import plot_confusion_matrix
@@ -799,6 +805,10 @@ def plot_confusion_matrix(
     _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay
 
+    # As the metrics refuse them: no beat, or one-hot rows, were blamed on the names ("5
+    # class_names for 0 labels"), and labels of two lengths got scikit-learn's "inconsistent
+    # numbers of samples: [3, 2, 3]".
+    y_true, y_pred = _checked_labels(y_true, y_pred)
     # The rows in the names' order, whatever the labels' type (scikit-learn sorts text labels).
     labels, names = named_labels(y_true, y_pred, class_names, name="class_names")
     display = ConfusionMatrixDisplay.from_predictions(

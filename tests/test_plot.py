@@ -520,3 +520,20 @@ def test_confusion_matrix_errors_name_class_names():
         with pytest.raises(ValueError, match="class_names") as info:
             plot_confusion_matrix(y_pred[:1] * 2, y_pred, class_names=names)
         assert "target_names" not in str(info.value)
+
+
+def test_confusion_matrix_refuses_unscorable_labels_as_the_metrics_do():
+    # Before, no beat and one-hot rows were blamed on the names ("5 class_names for 0 labels",
+    # "5 class_names for 2 labels [0.0, 1.0]"), and labels of two lengths got scikit-learn's
+    # "inconsistent numbers of samples: [3, 2, 3]".
+    with pytest.raises(ValueError, match="hold no beat: there is nothing to score"):
+        plot_confusion_matrix([], [], class_names=NAMES)
+    with pytest.raises(ValueError, match="y_true has 3 labels and y_pred 2"):
+        plot_confusion_matrix([0, 1, 2], [0, 1], class_names=NAMES)
+    one_hot = np.eye(5)[[0, 1]]
+    with pytest.raises(ValueError, match=r"y_true must be one label per beat.*\(2, 5\)"):
+        plot_confusion_matrix(one_hot, one_hot, class_names=NAMES)
+    assert plt.get_fignums() == []
+    # A column of labels is one label per beat, as for the metrics.
+    _fig, ax = plot_confusion_matrix(np.array([[0], [2]]), [0, 1], class_names=NAMES)
+    assert [t.get_text() for t in ax.get_yticklabels()] == NAMES
