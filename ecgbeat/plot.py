@@ -470,9 +470,10 @@ def plot_table_strip(
     Raises
     ------
     ValueError
-        If the table has no sampling rate, the signal's length is not that of the
-        recording the table was made from (``table.n_samples``, when known), or ``duration``
-        is neither None nor a positive number of seconds.
+        If the table has no sampling rate, its columns do not hold one entry per beat, the
+        signal's length is not that of the recording the table was made from
+        (``table.n_samples``, when known), or ``duration`` is neither None nor a positive
+        number of seconds.
 
     Examples
     --------
@@ -502,11 +503,16 @@ def plot_table_strip(
         )
     # Before the default start reads it: a duration given as text failed there, in a division.
     _check_duration(duration)
+    # One entry per beat in every column, as the table's own methods check: a readable column
+    # filtered apart from the beats failed in NumPy ("operands could not be broadcast").
+    table._check_columns()
     readable = None if table.readable is None else np.asarray(table.readable, dtype=bool)
     if start is None:
         normal = table.normal_class or "N"
-        # Not a beat that noise made up: the first readable one of another class.
-        shown = (table.label != normal) & (True if readable is None else readable)
+        # Not a beat that noise made up: the first readable one of another class. The labels as
+        # text, as the table counts them: a list of labels compared with a name is never equal
+        # to it, and the strip started at the first beat, whatever its class.
+        shown = (table._labels() != str(normal)) & (True if readable is None else readable)
         abnormal = np.flatnonzero(shown)
         third = (duration if duration is not None else 30.0) / 3
         start = max(0.0, float(table.time[abnormal[0]]) - third) if abnormal.size else 0.0

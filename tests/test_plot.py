@@ -537,3 +537,24 @@ def test_confusion_matrix_refuses_unscorable_labels_as_the_metrics_do():
     # A column of labels is one label per beat, as for the metrics.
     _fig, ax = plot_confusion_matrix(np.array([[0], [2]]), [0, 1], class_names=NAMES)
     assert [t.get_text() for t in ax.get_yticklabels()] == NAMES
+
+
+def test_a_table_strip_reads_list_labels_and_refuses_columns_of_other_lengths():
+    from ecgbeat.plot import plot_table_strip
+    from ecgbeat.records import BeatTable
+
+    fs = 250
+    r = np.arange(125, 60 * fs, 250)
+    ecg = np.zeros(60 * fs)
+    ecg[r] = 1.0
+    label = ["abnormal" if k == 40 else "normal" for k in range(r.size)]
+    table = BeatTable("rec", r, fs, label, np.zeros((r.size, 2)), ["abnormal", "normal"],
+                      normal_class="normal")  # fmt: skip
+    # A list of labels compared with "normal" was never equal to it: the strip started at the
+    # first beat (0 s), not 2 s before beat 40 (40.5 s).
+    _, ax = plot_table_strip(table, ecg, duration=6.0)
+    assert ax.get_xlim()[0] == pytest.approx(38.5, abs=0.01)
+    # A readable column of another length failed in NumPy: "operands could not be broadcast".
+    table.readable = np.ones(r.size - 1, dtype=bool)
+    with pytest.raises(ValueError, match=r"readable has 59 entries for the 60 beats"):
+        plot_table_strip(table, ecg)
