@@ -808,7 +808,7 @@ def plot_confusion_matrix(
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['N', 'V']
     """
-    _pyplot()
+    plt = _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay
 
     # As the metrics refuse them: no beat, or one-hot rows, were blamed on the names ("5
@@ -817,17 +817,27 @@ def plot_confusion_matrix(
     y_true, y_pred = _checked_labels(y_true, y_pred)
     # The rows in the names' order, whatever the labels' type (scikit-learn sorts text labels).
     labels, names = named_labels(y_true, y_pred, class_names, name="class_names")
-    display = ConfusionMatrixDisplay.from_predictions(
-        y_true,
-        y_pred,
-        labels=labels,
-        display_labels=names,
-        normalize=normalize,
-        cmap=cmap,
-        ax=ax,
-        colorbar=True,
-        values_format=".2f" if normalize else "d",
-    )
+    # The figure scikit-learn would make (plt.subplots()), made here so that it is closed when
+    # drawing fails: a refused cmap left it open in pyplot, never returned, for every call.
+    created = None
+    if ax is None:
+        created, ax = plt.subplots()
+    try:
+        display = ConfusionMatrixDisplay.from_predictions(
+            y_true,
+            y_pred,
+            labels=labels,
+            display_labels=names,
+            normalize=normalize,
+            cmap=cmap,
+            ax=ax,
+            colorbar=True,
+            values_format=".2f" if normalize else "d",
+        )
+    except BaseException:
+        if created is not None:
+            plt.close(created)
+        raise
     display.ax_.set_xlabel("Predicted class")
     display.ax_.set_ylabel("True class")
     return display.figure_, display.ax_

@@ -558,3 +558,14 @@ def test_a_table_strip_reads_list_labels_and_refuses_columns_of_other_lengths():
     table.readable = np.ones(r.size - 1, dtype=bool)
     with pytest.raises(ValueError, match=r"readable has 59 entries for the 60 beats"):
         plot_table_strip(table, ecg)
+
+
+@pytest.mark.parametrize("bad", [{"cmap": "Bluez"}, {"normalize": "rows"}])
+def test_a_confusion_matrix_that_cannot_be_drawn_leaves_no_figure_open(bad):
+    # Before, a refused cmap failed after scikit-learn had made the figure: left open in pyplot,
+    # never returned to be closed (matplotlib warns past 20 of them).
+    with pytest.raises(ValueError, match=r"Bluez|normalize"):
+        plot_confusion_matrix([0, 1], [0, 1], class_names=["N", "V"], **bad)
+    assert plt.get_fignums() == []
+    fig, ax = plot_confusion_matrix([0, 1], [0, 1], class_names=["N", "V"])
+    assert plt.get_fignums() == [fig.number] and ax.figure is fig
