@@ -253,15 +253,13 @@ def plot_beats_by_class(
             # Errors first, but at most a quarter of the row: the grid should show what the
             # errors look like without suggesting that a good model is mostly wrong.
             n_wrong = min(len(wrong), max(1, n_per_class // 4)) if len(wrong) else 0
+            n_right = min(len(right), n_per_class - n_wrong)
+            # More errors where too few right beats fill the row, and first too, as the
+            # docstring says: they were drawn after the right ones ("wrong, right, wrong").
+            n_wrong = min(len(wrong), n_per_class - n_right)
             chosen = np.concatenate(
-                [
-                    rng.permutation(wrong)[:n_wrong],
-                    rng.permutation(right)[: n_per_class - n_wrong],
-                ]
+                [rng.permutation(wrong)[:n_wrong], rng.permutation(right)[:n_right]]
             ).astype(int)
-            if len(chosen) < n_per_class:
-                rest = np.setdiff1d(members, chosen)
-                chosen = np.concatenate([chosen, rng.permutation(rest)])[:n_per_class]
         else:
             chosen = rng.permutation(members)[:n_per_class]
         for col in range(n_per_class):

@@ -569,3 +569,17 @@ def test_a_confusion_matrix_that_cannot_be_drawn_leaves_no_figure_open(bad):
     assert plt.get_fignums() == []
     fig, ax = plot_confusion_matrix([0, 1], [0, 1], class_names=["N", "V"])
     assert plt.get_fignums() == [fig.number] and ax.figure is fig
+
+
+def test_beats_by_class_shows_every_error_of_a_row_before_its_right_beats():
+    # A class with one right beat of four: the errors that fill the row were drawn after it
+    # ("wrong, right, wrong, wrong"), though errors come first in each row.
+    X = np.arange(40.0).reshape(4, 10)
+    _fig, axes = plot_beats_by_class(
+        X, [0, 0, 0, 0], y_pred=[1, 1, 0, 1], class_names=["N", "V"], n_per_class=4
+    )
+    titles = [ax.get_title() for ax in axes[0]]
+    assert titles == ["true N / pred V (wrong)"] * 3 + ["true N / pred N"]
+    np.testing.assert_array_equal(axes[0, 3].lines[0].get_ydata(), X[2])
+    drawn = sorted(int(ax.lines[0].get_ydata()[0]) // 10 for ax in axes[0])
+    assert drawn == [0, 1, 2, 3]  # each beat once
