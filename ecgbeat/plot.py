@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
-from ecgbeat._checks import check_rate, check_seconds, is_finite_number, is_integer
+from ecgbeat._checks import (
+    check_rate,
+    check_seconds,
+    is_finite_number,
+    is_integer,
+    refuse_repeated_names,
+)
 from ecgbeat._install import install_hint
 from ecgbeat.evaluation import _checked_labels, named_labels
 
@@ -104,8 +110,8 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> 
     """Labels as class names: integer codes index ``class_names``; names stay names.
 
     With ``class_names``, every label must be a code or one of the names: the figures draw the
-    classes of ``class_names`` only, and would leave out the beats of any other label. ``name``
-    is the parameter's name, for the errors.
+    classes of ``class_names`` only, and would leave out the beats of any other label. A name
+    given twice is refused. ``name`` is the parameter's name, for the errors.
     """
     labels = np.asarray(labels)
     if labels.ndim != 1:
@@ -117,6 +123,9 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> 
         )
     if class_names is None:
         return labels.astype(str)
+    # As the metrics refuse them: the beats of codes 0 and 2 of ["N", "V", "N"] were one class,
+    # drawn in two rows (and twice in the legend) as if they were two.
+    refuse_repeated_names([str(n) for n in class_names], "class_names")
     names = np.asarray([str(n) for n in class_names], dtype=object)
     if labels.dtype.kind in "iub":
         # Codes, as the evaluation reads them (ecgbeat.evaluation.named_labels): False, True
@@ -171,8 +180,8 @@ def plot_beats_by_class(
     y_pred : array-like of shape (n_beats,), optional
         Predicted classes, coded like ``y``.
     class_names : sequence of str, optional
-        Names of the integer (or bool) codes ``0..n-1``; rows follow this order. Every label
-        must be one of them or its code (a ValueError names the others).
+        Names of the integer (or bool) codes ``0..n-1``, each once; rows follow this order.
+        Every label must be one of them or its code (a ValueError names the others).
     n_per_class : int, default=4
         Beats drawn per class.
     fs : float, default=125.0
@@ -322,8 +331,8 @@ def plot_strip(
     labels : array-like
         Class of each beat (names, or integer codes with ``class_names``).
     class_names : sequence of str, optional
-        Names of the integer (or bool) codes; also fixes the legend's order. Every label must
-        be one of them or its code (a ValueError names the others).
+        Names of the integer (or bool) codes, each once; also fixes the legend's order. Every
+        label must be one of them or its code (a ValueError names the others).
     start : float, default=0.0
         Start of the strip in seconds.
     duration : float or None, default=10.0

@@ -583,3 +583,14 @@ def test_beats_by_class_shows_every_error_of_a_row_before_its_right_beats():
     np.testing.assert_array_equal(axes[0, 3].lines[0].get_ydata(), X[2])
     drawn = sorted(int(ax.lines[0].get_ydata()[0]) // 10 for ax in axes[0])
     assert drawn == [0, 1, 2, 3]  # each beat once
+
+
+def test_a_class_name_given_twice_is_refused():
+    # Before, the beats of codes 0 and 2 of ["N", "V", "N"] were drawn as one class, in two
+    # rows (each with both beats) and twice in a strip's legend.
+    names = ["N", "V", "N"]
+    with pytest.raises(ValueError, match=r"class_names \['N', 'V', 'N'\] repeat N"):
+        plot_beats_by_class(np.zeros((3, 10)), [0, 1, 2], class_names=names)
+    with pytest.raises(ValueError, match=r"class_names \['N', 'V', 'N'\] repeat N"):
+        plot_strip(np.zeros(1000), 100, [100, 300, 500], [0, 1, 2], class_names=names)
+    assert plt.get_fignums() == []
