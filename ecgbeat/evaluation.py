@@ -241,6 +241,12 @@ def aami_metrics(
     precision. ``macro_f1`` then averages the F1 of the ``target_names`` classes alone: no model
     predicts ``"(none)"``, so its F1 is always 0 and would only pull the mean down.
 
+    Raises
+    ------
+    ValueError
+        As :func:`classification_metrics`, and if none of the ``scored`` classes is one of
+        ``target_names``.
+
     Examples
     --------
     >>> from ecgbeat.evaluation import aami_metrics
@@ -251,6 +257,13 @@ def aami_metrics(
     """
     y_true, y_pred = _checked_labels(y_true, y_pred)
     names = list(target_names)
+    if not set(scored) & set(names):
+        # Else no mean, and the report's "no beat of these classes", for beats of every class:
+        # the classes were named otherwise ("Normal", "SVEB", ...), not absent.
+        raise ValueError(
+            f"none of the scored classes {list(scored)} is in target_names {names}: give "
+            "scored= the names of the classes to average"
+        )
     model_classes = len(names)
     codes = np.concatenate([y_true, y_pred])
     if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):

@@ -192,3 +192,14 @@ def test_a_column_of_labels_is_one_label_per_beat(score):
     assert metrics == score([0, 1, 2], [0, 1, 1], target_names=AAMI)
     assert metrics["per_class"]["V"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
     assert metrics["confusion_matrix"][2] == [0, 1, 0, 0, 0]
+
+
+def test_scored_classes_that_are_no_class_name_are_refused():
+    # Before, with the classes named otherwise, there was no NSVF mean and the report said
+    # "no beat of these classes" of beats of every class.
+    names = ["Normal", "SVEB", "VEB", "Fusion", "Unknown"]
+    with pytest.raises(ValueError, match=r"none of the scored classes \['N', 'S', 'V', 'F'\]"):
+        aami_metrics([0, 1, 2, 3], [0, 1, 2, 2], target_names=names)
+    metrics = aami_metrics([0, 1, 2, 3], [0, 1, 2, 2], target_names=names, scored=["Normal", "VEB"])
+    assert metrics["Se"] == {"Normal": 1.0, "VEB": 1.0}
+    assert metrics["macro_f1_NSVF"] == round((1.0 + 2 / 3) / 2, 4) == 0.8333
