@@ -559,6 +559,22 @@ def _shade_unreadable(ax: Axes, times: np.ndarray, readable: np.ndarray) -> None
         ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
 
 
+def _one_beat(beat, dtype) -> np.ndarray:
+    """One row of features as a flat array, refused when it holds several beats.
+
+    A row given as ``(1, n)`` or ``(n, 1)`` is one beat. Several rows were read as one: two
+    halves of the classifier's length explained as one beat without a word, other sizes
+    refused as "X has 80 features", which named neither the parameter nor the cause.
+    """
+    beat = np.asarray(beat, dtype=dtype)
+    if sum(size > 1 for size in beat.shape) > 1:
+        raise ValueError(
+            f"beat must be one row of shape (n_features,), got shape {beat.shape}: give the "
+            "beats one at a time (beat=X[i])"
+        )
+    return beat.reshape(-1)
+
+
 def _last_conv_layer(model) -> str:
     keras = import_keras()
 
@@ -605,9 +621,9 @@ def grad_cam(
     Raises
     ------
     ValueError
-        If the row's length is not the classifier's, it has NaN or infinite values,
-        ``class_index`` is not a column of ``classes_``, or ``layer`` is not a convolution of
-        the network.
+        If ``beat`` holds more than one row, the row's length is not the classifier's, it has
+        NaN or infinite values, ``class_index`` is not a column of ``classes_``, or ``layer``
+        is not a convolution of the network.
 
     Examples
     --------
@@ -625,7 +641,7 @@ def grad_cam(
 
     check_is_fitted(classifier)
     model = classifier.model_
-    beat = np.asarray(beat, dtype=np.float32).reshape(-1)
+    beat = _one_beat(beat, np.float32)
     if beat.size != classifier.n_features_in_:
         raise ValueError(
             f"the beat has {beat.size} samples; the classifier was trained on "
@@ -737,7 +753,7 @@ def plot_saliency(
     # One name per column of classes_: the names of codes 0..n-1, for a classifier that lacks
     # some of them, would name another class.
     names = resolve_class_names(classifier, class_names)
-    beat = np.asarray(beat, dtype=np.float64).reshape(-1)
+    beat = _one_beat(beat, np.float64)
     proba = classifier.predict_proba(beat[None, :])[0]
     if class_index is None:
         class_index = int(np.argmax(proba))

@@ -594,3 +594,17 @@ def test_a_class_name_given_twice_is_refused():
     with pytest.raises(ValueError, match=r"class_names \['N', 'V', 'N'\] repeat N"):
         plot_strip(np.zeros(1000), 100, [100, 300, 500], [0, 1, 2], class_names=names)
     assert plt.get_fignums() == []
+
+
+def test_several_beats_are_refused_not_read_as_one_row(bump_model):
+    # Two halves of beats (2, 48) were read as one row of 96 samples, the classifier's length,
+    # and explained as one beat without a word.
+    clf, bumps, _ = bump_model
+    halves = bumps[:2, :48]
+    for explain in (grad_cam, plot_saliency):
+        with pytest.raises(ValueError, match=r"beat must be one row .* got shape \(2, 48\)"):
+            explain(clf, halves)
+    # One row, as a row or a column, is one beat.
+    for row in (bumps[:1], bumps[0][:, None]):
+        np.testing.assert_array_equal(grad_cam(clf, row), grad_cam(clf, bumps[0]))
+    assert plt.get_fignums() == []
