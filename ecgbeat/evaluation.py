@@ -41,6 +41,27 @@ __all__ = [
 AAMI_SCORED = ("N", "S", "V", "F")
 
 
+def _refuse_missing_labels(labels, name: str) -> None:
+    """Refuse labels of which some are missing (None or NaN), naming ``name`` and their count.
+
+    A column of classes read with pandas holds NaN where a class is missing: among names, it
+    made NumPy's sort fail ("'<' not supported between instances of 'float' and 'str'"), and
+    among codes it became a class of its own, "nan", in the figures.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f":
+        missing = int(np.count_nonzero(np.isnan(labels)))
+    elif labels.dtype.kind == "O":
+        missing = sum(v is None or (isinstance(v, float) and v != v) for v in labels.ravel())
+    else:
+        return
+    if missing:
+        raise ValueError(
+            f"{name} holds {missing} missing label{'s' if missing > 1 else ''} (None or NaN): "
+            "give every beat a class"
+        )
+
+
 def named_labels(
     y_true, y_pred, target_names: Sequence[str] | None = None, *, name: str = "target_names"
 ) -> tuple[np.ndarray, list[str]]:
@@ -69,14 +90,27 @@ def named_labels(
     Raises
     ------
     ValueError
-        If a label has no name in ``target_names``, or a name is given twice.
+        If a label is missing (None or NaN), the labels mix names and numbers, a label has no
+        name in ``target_names``, or a name is given twice.
 
     Examples
     --------
     >>> named_labels(["V", "N"], ["N", "N"], ["N", "S", "V"])
     (array(['N', 'S', 'V'], dtype='<U1'), ['N', 'S', 'V'])
     """
-    labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    _refuse_missing_labels(y_true, "y_true")
+    _refuse_missing_labels(y_pred, "y_pred")
+    both = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
+    try:
+        labels = np.unique(both)
+    except TypeError:
+        # Names and numbers in one object array cannot be sorted; NumPy's error ("'<' not
+        # supported between instances of 'int' and 'str'") named neither labels nor cause.
+        kinds = sorted({type(v).__name__ for v in both.ravel()})
+        raise ValueError(
+            f"the labels mix {' and '.join(kinds)} values, which cannot be ordered: give "
+            "every class as a name, or every class as an integer code"
+        ) from None
     if target_names is not None:
         refuse_repeated_names(target_names, name)
     if target_names is None:

@@ -203,3 +203,25 @@ def test_scored_classes_that_are_no_class_name_are_refused():
     metrics = aami_metrics([0, 1, 2, 3], [0, 1, 2, 2], target_names=names, scored=["Normal", "VEB"])
     assert metrics["Se"] == {"Normal": 1.0, "VEB": 1.0}
     assert metrics["macro_f1_NSVF"] == round((1.0 + 2 / 3) / 2, 4) == 0.8333
+
+
+@pytest.mark.parametrize("names", [AAMI, None])
+def test_missing_labels_are_refused_by_name(names):
+    # A pandas column of classes holds NaN where one is missing: among names NumPy's sort
+    # failed with "'<' not supported between instances of 'float' and 'str'", and among codes
+    # the names were blamed ("5 target_names for 4 labels") or scikit-learn said "Input y_true
+    # contains NaN".
+    with_nan = np.array(["N", np.nan, "V"], dtype=object)
+    with pytest.raises(ValueError, match=r"y_true holds 1 missing label \(None or NaN\)"):
+        classification_metrics(with_nan, ["N", "N", "V"], target_names=names)
+    with pytest.raises(ValueError, match=r"y_pred holds 2 missing labels"):
+        classification_metrics([0, 1, 2], [0.0, np.nan, np.nan], target_names=names)
+    with pytest.raises(ValueError, match=r"y_pred holds 1 missing label"):
+        classification_metrics(["N", "V"], np.array(["N", None], dtype=object))
+
+
+def test_labels_that_mix_names_and_numbers_are_refused_as_such():
+    # NumPy's sort failed: "'<' not supported between instances of 'int' and 'str'".
+    mixed = np.array(["N", 2, "V"], dtype=object)
+    with pytest.raises(ValueError, match="the labels mix int and str values"):
+        classification_metrics(mixed, ["N", "N", "V"], target_names=AAMI)
