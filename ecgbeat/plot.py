@@ -461,9 +461,9 @@ def plot_table_strip(
     signal : array-like of shape (n_samples,)
         The lead that was classified, at ``table.fs``.
     start : float, optional
-        Start of the strip in seconds. None: a third of the strip before the first readable beat
-        that is not of the table's normal class, so that the strip shows one (0 when there is
-        none).
+        Start of the strip in seconds. None: a third of the strip (10 s when ``duration`` is
+        None) before the first readable beat that is not of the table's normal class, so that
+        the strip shows one (0 when there is none).
     duration : float or None, default=10.0
         Length of the strip in seconds; None draws to the end of the signal.
     title : str, optional
