@@ -577,6 +577,33 @@ def _one_beat(beat, dtype) -> np.ndarray:
     return beat.reshape(-1)
 
 
+def _check_network_classifier(classifier) -> None:
+    """Refuse an estimator other than a :class:`~ecgbeat.HeartbeatCNNClassifier`.
+
+    Grad-CAM reads the classifier's network (``model_``): a Pipeline that ends in one, or another
+    scikit-learn classifier, failed with "'Pipeline' object has no attribute 'model_'".
+
+    Raises
+    ------
+    TypeError
+        Naming the estimator's type; for a Pipeline, how to reach its classifier.
+    """
+    from ecgbeat.classifier import HeartbeatCNNClassifier
+
+    if isinstance(classifier, HeartbeatCNNClassifier):
+        return
+    hint = (
+        ": give its last step (pipeline[-1]) and the beat as that step takes it (pipeline[:-1]"
+        ".transform(X))"
+        if hasattr(classifier, "steps")
+        else ""
+    )
+    raise TypeError(
+        "Grad-CAM explains the network of a HeartbeatCNNClassifier, not a "
+        f"{type(classifier).__name__}{hint}"
+    )
+
+
 def _last_conv_layer(model) -> str:
     keras = import_keras()
 
@@ -622,6 +649,9 @@ def grad_cam(
 
     Raises
     ------
+    TypeError
+        If ``classifier`` is not a :class:`~ecgbeat.HeartbeatCNNClassifier` (a Pipeline that
+        ends in one included: give its last step).
     ValueError
         If ``beat`` holds more than one row, the row's length is not the classifier's, it has
         NaN or infinite values, ``class_index`` is not a column of ``classes_``, or ``layer``
@@ -641,6 +671,7 @@ def grad_cam(
     tf = import_tensorflow()
     from sklearn.utils.validation import check_is_fitted
 
+    _check_network_classifier(classifier)
     check_is_fitted(classifier)
     model = classifier.model_
     beat = _one_beat(beat, np.float32)
@@ -750,6 +781,7 @@ def plot_saliency(
     from ecgbeat.records import resolve_class_names
 
     plt = _pyplot()
+    _check_network_classifier(classifier)
     check_is_fitted(classifier)
     fs = check_rate(fs)
     # One name per column of classes_: the names of codes 0..n-1, for a classifier that lacks

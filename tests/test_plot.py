@@ -623,3 +623,21 @@ def test_missing_labels_are_refused_not_drawn_as_a_class_nan():
     with pytest.raises(ValueError, match="y_true holds 1 missing label"):
         plot_confusion_matrix(with_nan, ["N", "N", "V"])
     assert plt.get_fignums() == []
+
+
+def test_an_estimator_without_a_network_is_refused_by_its_type(bump_model):
+    # A Pipeline ending in the classifier failed with "'Pipeline' object has no attribute
+    # 'model_'", naming neither the cause nor how to reach the classifier.
+    from sklearn.dummy import DummyClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    clf, bumps, _ = bump_model
+    pipeline = make_pipeline(FunctionTransformer(), clf)
+    for explain in (grad_cam, plot_saliency):
+        with pytest.raises(TypeError, match=r"not a Pipeline: give its last step \(pipeline\[-1\]"):
+            explain(pipeline, bumps[0])
+        with pytest.raises(TypeError, match=r"HeartbeatCNNClassifier, not a DummyClassifier$"):
+            explain(DummyClassifier().fit(bumps, np.zeros(len(bumps))), bumps[0])
+    np.testing.assert_array_equal(grad_cam(pipeline[-1], bumps[0]), grad_cam(clf, bumps[0]))
+    assert plt.get_fignums() == []
