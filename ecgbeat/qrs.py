@@ -332,6 +332,9 @@ def threshold_peaks(
     # A window of zero or fewer seconds was one sample long, and a sample has no local maximum:
     # no beat at all, silently.
     check_seconds(window_seconds, "window_seconds")
+    if x.size == 0:
+        # No window at all: the one stop past the (missing) starts made zip(strict=True) fail.
+        return np.empty(0, dtype=np.int64)
     x = unit_scale(x)
     win = max(1, samples_up_to(window_seconds, fs, x.size))  # one past the end: the whole signal
     starts = list(range(0, x.size, win))

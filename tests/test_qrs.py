@@ -166,6 +166,13 @@ def test_flat_and_short_signals_have_no_peaks():
     assert threshold_peaks(np.zeros(10 * 360), 360).size == 0
 
 
+@pytest.mark.parametrize("detector", [pan_tompkins, threshold_peaks])
+def test_an_empty_signal_has_no_peaks(detector):
+    # threshold_peaks failed on it with "zip() argument 2 is longer than argument 1".
+    peaks = detector(np.zeros(0), 360)
+    assert peaks.size == 0 and peaks.dtype == np.int64
+
+
 @pytest.mark.parametrize("level", [1.0, -250.0, np.int16(32767)])
 def test_a_flat_line_away_from_zero_has_no_peaks_and_is_unreadable(level):
     # A lead off, or an ADC held at its limit: the band-passed constant is rounding noise, which
