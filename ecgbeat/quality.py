@@ -150,15 +150,16 @@ class WindowQuality:
             raise ValueError(
                 f"samples must be sample indices (integers), got {index[fractional].flat[0]}"
             )
-        index = index.astype(np.int64)
         first, end = (int(self.start[0]), int(self.stop[-1])) if len(self) else (0, 0)
+        # Compared before the cast to int64, which turned 1e30 or a uint64 of 2**63 into
+        # -9223372036854775808, the sample the message then named.
         outside = (index < first) | (index >= end)
         if outside.any():
             raise ValueError(
                 f"sample {int(index[outside].flat[0])} lies outside the windows, which cover "
                 f"samples {first} to {end - 1}"
             )
-        which = np.searchsorted(self.stop, index, side="right")
+        which = np.searchsorted(self.stop, index.astype(np.int64), side="right")
         return self.readable[which]
 
 
