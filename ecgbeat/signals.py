@@ -96,13 +96,17 @@ def check_signal(
         raise SignalError(
             f"{name}: {int((~finite).sum())} NaN or infinite sample(s), the first at index {first}"
         )
-    # Text is no rate: float("360") took it, where every other check of a rate refuses it.
-    if not isinstance(fs, numbers.Real):
+    # Text is no rate: float("360") took it, where every other check of a rate refuses it. Nor
+    # is a bool, which Python counts as a number: True was refused as "got 1.0", a value the
+    # caller never wrote (NumPy's bool, no number to Python, was named as given).
+    if not isinstance(fs, numbers.Real) or isinstance(fs, bool):
         raise SignalError(f"{name}: sampling frequency must be a number, got {fs!r}")
-    fs = float(fs)
-    if not np.isfinite(fs) or fs < MIN_FS:
-        raise SignalError(f"{name}: sampling frequency must be at least {MIN_FS:g} Hz, got {fs!r}")
-    return arr, fs
+    rate = float(fs)
+    if not np.isfinite(rate) or rate < MIN_FS:
+        raise SignalError(
+            f"{name}: sampling frequency must be at least {MIN_FS:g} Hz, got {rate!r}"
+        )
+    return arr, rate
 
 
 def check_r_peaks(r_peaks, n_samples: int, name: str = "signal") -> np.ndarray:

@@ -429,8 +429,9 @@ def test_unit_scale_reads_the_most_negative_integer_as_the_peak(dtype):
     assert np.abs(scaled).max() == 0.5
 
 
-@pytest.mark.parametrize("fs", ["360", b"360", None, [360]])
+@pytest.mark.parametrize("fs", ["360", b"360", None, [360], True, np.True_])
 def test_a_sampling_frequency_that_is_not_a_number_is_refused(fs):
-    # float("360") took text as a rate here, where every other check of a rate refuses it.
+    # float("360") took text as a rate here, where every other check of a rate refuses it; True
+    # was refused as a rate under 40 Hz, "got 1.0".
     with pytest.raises(SignalError, match="sampling frequency must be a number, got"):
         detect_r_peaks(np.zeros(3600), fs)
