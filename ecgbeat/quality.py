@@ -51,7 +51,7 @@ Examples
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy.fft import rfft
@@ -122,6 +122,20 @@ class WindowQuality:
 
     def __len__(self) -> int:
         return len(self.start)
+
+    def __eq__(self, other: object) -> bool:
+        """Whether ``other`` holds the same windows and indices (NaN equal to NaN).
+
+        The dataclass's own ``==`` compared the fields as tuples of arrays, which raised NumPy's
+        "truth value of an array ... is ambiguous".
+        """
+        if not isinstance(other, WindowQuality):
+            return NotImplemented
+        for field in fields(self):
+            mine, theirs = np.asarray(getattr(self, field.name)), getattr(other, field.name)
+            if not np.array_equal(mine, theirs, equal_nan=mine.dtype.kind == "f"):
+                return False
+        return True
 
     def readable_at(self, samples) -> np.ndarray:
         """Whether the window of each sample index (e.g. each beat's R peak) is readable.

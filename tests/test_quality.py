@@ -404,3 +404,16 @@ def test_readable_at_refuses_what_is_no_sample_of_the_windows(samples, message):
     with pytest.raises(ValueError, match=message):
         quality.readable_at(samples)
     assert quality.readable_at(np.array([0.0, 24.0])).tolist() == [False, True]
+
+
+def test_window_qualities_compare_equal_when_their_windows_and_indices_do():
+    # The dataclass's == compared tuples of arrays, and raised NumPy's "truth value of an
+    # array with more than one element is ambiguous".
+    x, r_peaks = synthetic_ecg(30)
+    quality = window_quality(x, FS, r_peaks)
+    assert quality == window_quality(x, FS, r_peaks)
+    # NaN indices (no R peak in the window) are equal too.
+    assert window_quality(x, FS, r_peaks[:5]) == window_quality(x, FS, r_peaks[:5])
+    assert quality != window_quality(x, FS, r_peaks[:5])
+    assert quality != window_quality(x[: 20 * FS], FS, r_peaks[r_peaks < 20 * FS])
+    assert quality != "quality"
