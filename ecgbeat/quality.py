@@ -154,7 +154,13 @@ class WindowQuality:
             If a sample is not an integer index, or lies outside the windows: it was taken as
             in the first or the last window, and 5.7 as 5.
         """
-        index = np.asarray(samples)
+        try:
+            index = np.asarray(samples)
+        except ValueError:
+            # NumPy's own error ("inhomogeneous shape") named neither samples nor what they are.
+            raise ValueError(
+                "samples must be sample indices (integers), got a ragged sequence"
+            ) from None
         if index.dtype == bool or not (
             np.issubdtype(index.dtype, np.integer) or np.issubdtype(index.dtype, np.floating)
         ):

@@ -394,6 +394,8 @@ def test_window_medians_are_numpys_medians_to_the_last_bit():
         # Cast to int64 first, these were named as sample -9223372036854775808.
         ([1e30], "sample 1000000000000000019884624838656 lies outside the windows"),
         (np.array([2**63], np.uint64), "sample 9223372036854775808 lies outside the windows"),
+        # NumPy's "inhomogeneous shape" error, which named neither samples nor the cause.
+        ([[1, 2], [3]], "must be sample indices .integers., got a ragged sequence"),
     ],
 )
 def test_readable_at_refuses_what_is_no_sample_of_the_windows(samples, message):
