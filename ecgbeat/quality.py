@@ -10,8 +10,8 @@ window gets two indices:
     the mean power spectral density of 40-55 Hz (mains 50 Hz ± 2 Hz left out; 60 Hz lies above)
     over that of the QRS band (5-15 Hz), by Welch's method with 2 s segments. Muscle noise is
     broadband; an ECG has little power above 40 Hz. The same bands at every sampling rate that
-    has them (``fs`` of about 122 Hz or more; below that the index is NaN and does not count),
-    so that it reads the same at 125 Hz as at 360 Hz.
+    has them (``fs`` of about 122 Hz or more; below that the index is NaN and does not count, as
+    in a window shorter than one 2 s segment), so that it reads the same at 125 Hz as at 360 Hz.
 ``qrs_snr_db``
     the in-band signal-to-noise ratio that the QRS detector sees:
     ``10 log10(median QRS energy of the window's beats / mean energy elsewhere)``, the energy
@@ -106,7 +106,8 @@ class WindowQuality:
     start, stop : ndarray of int
         First and one-past-last sample of each window.
     hf_ratio : ndarray of float
-        Power density of 40-55 Hz over that of 5-15 Hz; NaN when ``fs`` is under 122 Hz.
+        Power density of 40-55 Hz over that of 5-15 Hz; NaN when ``fs`` is under 122 Hz, or the
+        window shorter than 2 s (Welch's segment); inf in a window without any power.
     qrs_snr_db : ndarray of float
         The detector's in-band signal-to-noise ratio, in dB; NaN in a window without R peaks,
         -inf in one without any energy (a flat line).
