@@ -67,10 +67,12 @@ def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarr
     signal and noise levels decay (halving every 0.3 s; the first beat heard then sets the signal
     level afresh), so that the detector recovers within seconds after a burst of noise has
     raised them; a candidate within 360 ms of the previous beat whose slope is under half that
-    beat's slope is rejected as a T wave. Each accepted QRS is then located at the largest
-    absolute deflection of the band-passed signal within ±75 ms. Last, in the stretches that
-    :mod:`ecgbeat.quality` finds unreadable, of two peaks far closer together than the
-    recording's usual R-R interval the weaker is held back
+    beat's slope is rejected as a T wave; then an accepted beat whose slope is under half, or
+    whose energy under 0.35 times, that of a neighbour within 360 ms (before or after it) is
+    dropped (a tall P wave). Each accepted QRS is then located at the largest absolute deflection
+    of the band-passed signal within ±75 ms. Last, in the stretches that :mod:`ecgbeat.quality`
+    finds unreadable, of two peaks far closer together than the recording's usual R-R interval
+    the weaker is held back
     (:func:`ecgbeat.quality.hold_back_in_noise`): in a burst of noise they are mostly spikes
     taken for beats.
 
@@ -193,7 +195,8 @@ def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | Non
 def _drop_weak_neighbours(
     qrs: np.ndarray, slopes: np.ndarray, heights: np.ndarray, gap: int
 ) -> np.ndarray:
-    """Drop a beat closer than ``gap`` to a neighbour with over twice its slope or 3x its energy.
+    """Drop a beat closer than ``gap`` to a neighbour with over twice its slope or over
+    1 / HEIGHT_RATIO (about 2.9) times its energy.
 
     The state machine only compares a candidate with the beat before it (T waves); a tall P wave
     just before its QRS (e.g. MIT-BIH record 108) is caught here, looking at both neighbours.
@@ -224,7 +227,7 @@ def _classify_candidates(
     decay_after = SIGNAL_DECAY_AFTER * fs
     decayed = False  # whether the signal level has decayed since the last beat
     rr_recent: list[float] = []
-    rr_avg = fs  # until 8 intervals are known, assume 60 bpm
+    rr_avg = fs  # 60 bpm until two beats give an interval; then the mean of the last 8 (or fewer)
     last = -1  # index into cand of the last accepted QRS
     last_searched = -1
     cand_list = cand.tolist()
