@@ -444,6 +444,20 @@ def hold_back_in_noise(
         # Here, not only in window_quality: with fewer than 3 peaks, or rr_fraction=0, no
         # window is read, and any window ("10", -1) was taken without a word.
         check_seconds(window, "window")
+    elif not isinstance(quality, WindowQuality):
+        # Anything else failed later as "'str' object has no attribute 'readable_at'".
+        raise ValueError(
+            f"quality must be window_quality's result (a WindowQuality) or None, got {quality!r}"
+        )
+    else:
+        first, end = (int(quality.start[0]), int(quality.stop[-1])) if len(quality) else (0, 0)
+        if first != 0 or end != x.size:
+            # The quality of another signal: its windows were read as this one's, or a peak past
+            # them was named as lying outside windows the caller never made.
+            raise ValueError(
+                f"quality covers samples {first} to {end - 1}, but the signal has {x.size}: it "
+                "is the quality of another signal"
+            )
     if r.size < 3 or rr_fraction == 0 or x.size < round(0.5 * fs):
         # window_quality reads nothing in under half a second, and the band-pass of the QRS
         # energy failed on a few samples with scipy's padlen error.

@@ -171,6 +171,8 @@ def test_an_empty_signal_has_no_peaks(detector):
     # threshold_peaks failed on it with "zip() argument 2 is longer than argument 1".
     peaks = detector(np.zeros(0), 360)
     assert peaks.size == 0 and peaks.dtype == np.int64
+    peaks, quality = pan_tompkins_marked(np.zeros(0), 360)
+    assert peaks.size == 0 and len(quality) == 0
 
 
 @pytest.mark.parametrize("level", [1.0, -250.0, np.int16(32767)])

@@ -257,6 +257,23 @@ def test_hold_back_refuses_a_bad_window_however_few_the_peaks(peaks, kwargs, win
         hold_back_in_noise(ecg, FS, peaks, window=window, **kwargs)
 
 
+def test_hold_back_refuses_a_quality_that_is_not_this_signals():
+    # A quality that was no WindowQuality failed as "'str' object has no attribute
+    # 'readable_at'"; one of a shorter signal named a peak as outside its windows, one of a
+    # longer signal was read as this one's.
+    from ecgbeat.quality import hold_back_in_noise
+
+    ecg, peaks = synthetic_ecg(30.0)
+    with pytest.raises(ValueError, match=r"quality must be window_quality's result .* got 'x'"):
+        hold_back_in_noise(ecg, FS, peaks, quality="x")
+    for other in (ecg[: 20 * FS], np.r_[ecg, ecg]):
+        quality = window_quality(other, FS, peaks[peaks < 20 * FS])
+        with pytest.raises(ValueError, match=f"quality covers samples 0 to {other.size - 1}, but"):
+            hold_back_in_noise(ecg, FS, peaks, quality=quality)
+    quality = window_quality(ecg, FS, peaks)
+    np.testing.assert_array_equal(hold_back_in_noise(ecg, FS, peaks, quality=quality), peaks)
+
+
 @pytest.mark.parametrize("n_samples", [3, 15, 100])
 def test_hold_back_keeps_the_peaks_of_a_signal_too_short_to_read(n_samples):
     # Under half a second no window is read; a few samples failed in the band-pass with
