@@ -189,9 +189,18 @@ def _checked_slope(x: np.ndarray, fs: float, slope: np.ndarray | None) -> np.nda
     ``x`` scaled as the detector scales it)."""
     if slope is None:
         return qrs_slope(unit_scale(x), fs)[1]
-    slope = np.asarray(slope, dtype=np.float64)
+    try:
+        slope = np.asarray(slope, dtype=np.float64)
+    except (TypeError, ValueError):
+        # NumPy's own errors ("could not convert string to float") named no parameter.
+        raise ValueError(
+            f"slope must be the detector's slope of the signal (numbers), got {slope!r:.80}"
+        ) from None
     if slope.shape != x.shape:
         raise ValueError(f"slope has shape {slope.shape}; the signal has {x.shape}")
+    if not np.isfinite(slope).all():
+        # NaN energies compare false: no window was readable, and no peak held back, silently.
+        raise ValueError("slope holds NaN or infinite values; the detector's slope has none")
     return slope
 
 

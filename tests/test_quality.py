@@ -274,6 +274,24 @@ def test_hold_back_refuses_a_quality_that_is_not_this_signals():
     np.testing.assert_array_equal(hold_back_in_noise(ecg, FS, peaks, quality=quality), peaks)
 
 
+@pytest.mark.parametrize(
+    ("slope", "message"),
+    [
+        ("abc", "slope must be the detector's slope of the signal"),  # NumPy's "could not convert"
+        (np.full(30 * FS, np.nan), "slope holds NaN or infinite values"),  # none readable
+        (np.zeros(5), r"slope has shape \(5,\); the signal has \(10800,\)"),
+    ],
+)
+def test_a_slope_that_is_not_the_signals_is_refused_by_name(slope, message):
+    from ecgbeat.quality import hold_back_in_noise
+
+    ecg, peaks = synthetic_ecg(30.0)
+    with pytest.raises(ValueError, match=message):
+        window_quality(ecg, FS, peaks, slope=slope)
+    with pytest.raises(ValueError, match=message):
+        hold_back_in_noise(ecg, FS, peaks, slope=slope)
+
+
 @pytest.mark.parametrize("n_samples", [3, 15, 100])
 def test_hold_back_keeps_the_peaks_of_a_signal_too_short_to_read(n_samples):
     # Under half a second no window is read; a few samples failed in the band-pass with
