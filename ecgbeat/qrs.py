@@ -60,21 +60,20 @@ SEARCH_BACK_RESETS = True
 def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarray:
     """Detect R peaks with a Pan-Tompkins-style detector.
 
-    The signal is band-passed (5-20 Hz, zero phase), differentiated, squared and integrated over
-    150 ms. Candidate peaks of the integrated signal at least 200 ms apart are classified with
-    adaptive signal/noise levels; a gap longer than 1.66 times the recent mean R-R interval
-    triggers a search-back at half the threshold, and a gap that also lasts over 1.5 s lets the
-    signal and noise levels decay (halving every 0.3 s; the first beat heard then sets the signal
-    level afresh), so that the detector recovers within seconds after a burst of noise has
-    raised them; a candidate within 360 ms of the previous beat whose slope is under half that
-    beat's slope is rejected as a T wave; then an accepted beat whose slope is under half, or
-    whose energy under 0.35 times, that of a neighbour within 360 ms (before or after it) is
-    dropped (a tall P wave). Each accepted QRS is then located at the largest absolute deflection
-    of the band-passed signal within ±75 ms. Last, in the stretches that :mod:`ecgbeat.quality`
-    finds unreadable, of two peaks far closer together than the recording's usual R-R interval
-    the weaker is held back
-    (:func:`ecgbeat.quality.hold_back_in_noise`): in a burst of noise they are mostly spikes
-    taken for beats.
+    The signal is band-passed (5-20 Hz, zero phase; at a rate under 44.4 Hz, 5 Hz to 0.45 ``fs``),
+    differentiated, squared and integrated over 150 ms. Candidate peaks of the integrated signal at
+    least 200 ms apart are classified with adaptive signal/noise levels; a gap longer than 1.66
+    times the recent mean R-R interval triggers a search-back at half the threshold, and a gap that
+    also lasts over 1.5 s lets the signal and noise levels decay (halving every 0.3 s; the first
+    beat heard then sets the signal level afresh), so that the detector recovers within seconds
+    after a burst of noise has raised them; a candidate within 360 ms of the previous beat whose
+    slope is under half that beat's slope is rejected as a T wave; then an accepted beat whose slope
+    is under half, or whose energy under 0.35 times, that of a neighbour within 360 ms (before or
+    after it) is dropped (a tall P wave). Each accepted QRS is then located at the largest absolute
+    deflection of the band-passed signal within ±75 ms. Last, in the stretches that
+    :mod:`ecgbeat.quality` finds unreadable, of two peaks far closer together than the recording's
+    usual R-R interval the weaker is held back (:func:`ecgbeat.quality.hold_back_in_noise`): in a
+    burst of noise they are mostly spikes taken for beats.
 
     Parameters
     ----------

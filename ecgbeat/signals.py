@@ -173,7 +173,8 @@ def qrs_slope(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
     """The detector's view of a signal: band-passed to 5-20 Hz, and its slope.
 
     The signal is band-passed (second order, zero phase, so that the QRS complexes stay where
-    they are) and differentiated (per second). :func:`ecgbeat.qrs.pan_tompkins` squares the
+    they are; below 44.4 Hz the upper edge is 0.45 ``fs``, as 20 Hz would reach Nyquist) and
+    differentiated (per second). :func:`ecgbeat.qrs.pan_tompkins` squares the
     slope and averages it over 150 ms: QRS complexes are the peaks of that energy. Shared with
     :mod:`ecgbeat.quality`, which reads the same energy.
 
