@@ -176,9 +176,14 @@ class WindowQuality:
         # -9223372036854775808, the sample the message then named.
         outside = (index < first) | (index >= end)
         if outside.any():
+            # No window at all (an empty signal's) was said to cover "samples 0 to -1".
+            cover = (
+                f"which cover samples {first} to {end - 1}"
+                if len(self)
+                else "of which there are none (the signal is empty)"
+            )
             raise ValueError(
-                f"sample {int(index[outside].flat[0])} lies outside the windows, which cover "
-                f"samples {first} to {end - 1}"
+                f"sample {int(index[outside].flat[0])} lies outside the windows, {cover}"
             )
         which = np.searchsorted(self.stop, index.astype(np.int64), side="right")
         return self.readable[which]

@@ -443,6 +443,14 @@ def test_readable_at_refuses_what_is_no_sample_of_the_windows(samples, message):
     assert quality.readable_at(np.array([0.0, 24.0])).tolist() == [False, True]
 
 
+def test_readable_at_of_an_empty_signal_says_there_is_no_window():
+    # The windows of an empty signal were said to cover "samples 0 to -1".
+    quality = window_quality(np.zeros(0), FS, [])
+    assert len(quality) == 0 and quality.readable_at([]).size == 0
+    with pytest.raises(ValueError, match=r"sample 0 lies outside the windows, of which there are "):
+        quality.readable_at([0])
+
+
 def test_window_qualities_compare_equal_when_their_windows_and_indices_do():
     # The dataclass's == compared tuples of arrays, and raised NumPy's "truth value of an
     # array with more than one element is ambiguous".
