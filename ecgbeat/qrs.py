@@ -55,6 +55,8 @@ T_WAVE_SECONDS = 0.360
 SIGNAL_HALF_LIFE = 0.3
 SIGNAL_DECAY_AFTER = 1.5
 SEARCH_BACK_RESETS = True
+#: Samples read at a time by :func:`refine_r_peaks` (a few arrays of this many: tens of MB).
+_REFINE_BLOCK = 1 << 20
 
 
 def pan_tompkins(signal, fs: float, *, hold_back_noise: bool = True) -> np.ndarray:
@@ -460,6 +462,29 @@ def refine_r_peaks(signal, fs: float, r_peaks, *, radius: float = 0.05) -> np.nd
     if half == 0:
         return r.copy()
     lo, hi = np.maximum(r - half, lo), np.minimum(r + half, hi)
+    # The windows are read as rows of one width, so a peak far from both neighbours (the first
+    # beat after a lead was off for an hour, read with a huge radius) made every row that wide:
+    # peaks of alike reach (in powers of two) are read together, a block of rows at a time, so
+    # that memory stays within a few times the samples the windows hold, and bounded on a day's
+    # peaks. Each row's result is the same as before.
+    reach = np.maximum(r - lo, hi - r)
+    refined = r.copy()
+    bucket = np.frexp(reach)[1]
+    for b in np.unique(bucket[reach > 0]):
+        rows = np.flatnonzero(bucket == b)
+        width = int(reach[rows].max())
+        step = max(1, _REFINE_BLOCK // (2 * width + 1))
+        for first in range(0, rows.size, step):
+            block = rows[first : first + step]
+            refined[block] = _dominant_extrema(x, r[block], lo[block], hi[block], width)
+    return refined
+
+
+def _dominant_extrema(
+    x: np.ndarray, r: np.ndarray, lo: np.ndarray, hi: np.ndarray, half: int
+) -> np.ndarray:
+    """The sample of ``x[lo[k]:hi[k] + 1]`` farthest from that window's median, for each ``k``;
+    each window lies within ``half`` samples of its peak ``r[k]``."""
     # Nearest first (0, -1, 1, -2, 2...): on a tie, argmax keeps the peak closest to where it was.
     offsets = np.stack([-np.arange(half + 1), np.arange(half + 1)], axis=1).ravel()[1:]
     idx = r[:, None] + offsets

@@ -322,6 +322,32 @@ def test_a_radius_past_every_neighbour_searches_the_same_windows(huge):
     assert np.argmax(np.abs(ecg[:370] - np.median(ecg[:370]))) == widest[0]
 
 
+def test_a_lone_far_peak_does_not_widen_every_window():
+    # The windows were rows of one width, the widest's: one peak far from its neighbours (a beat
+    # after a lead was off, read with a huge radius) made every row 40,001 samples wide, 100
+    # rows of them: 164 MB here, and on a day's recording more than a machine has.
+    import tracemalloc
+
+    from ecgbeat.qrs import refine_r_peaks
+
+    ecg = np.random.default_rng(0).standard_normal(40_000)
+    peaks = np.r_[20_000, np.arange(39_000, 39_990, 10)]
+    tracemalloc.start()
+    try:
+        refined = refine_r_peaks(ecg, 250, peaks, radius=1e6)
+        peak_memory = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak_memory < 20e6  # the lone peak's row is 40,001 samples: 320 kB an array
+    # Each peak's window runs halfway to its neighbours (a radius past them all).
+    middles = (peaks[:-1] + peaks[1:]) // 2
+    for first, last, found in zip(
+        np.r_[0, middles + 1], np.r_[middles, 39_999], refined, strict=True
+    ):
+        window = ecg[first : last + 1]
+        assert found == first + np.argmax(np.abs(window - np.median(window)))
+
+
 @pytest.mark.parametrize("scale, offset", [(1.0, 0.0), (1e307, 1.6e308), (-1e307, -1.6e308)])
 def test_refinement_is_the_same_near_the_float64_limits(scale, offset):
     # A baseline of 1.6e308: the window's median (the mean of two samples) and the distances
