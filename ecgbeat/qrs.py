@@ -348,18 +348,19 @@ def threshold_peaks(
         # wiggle as a beat (10 s and 20 samples at 360 Hz: two beats that are not there).
         starts.pop()
     stops = [*starts[1:], x.size]
+    # The local maxima of the whole signal, each window then keeping its own: read window by
+    # window (even with a sample of each neighbour), an R peak on a window's edge was lost, as
+    # was a flat (clipped) top across two windows, which find_peaks took for no maximum in
+    # either. A flat top counts once, at its middle, in the window that holds that middle.
+    maxima, _ = find_peaks(x)
     out = []
     for start, stop in zip(starts, stops, strict=True):
         seg = x[start:stop]
         lo, span = seg.min(), np.ptp(seg)
         if span == 0:
             continue
-        # Read with a sample of each neighbouring window: find_peaks never takes an array's first
-        # or last sample, so an R peak on a window's edge, a local maximum of the signal, was lost.
-        first = max(start - 1, 0)
-        peaks, _ = find_peaks((x[first : stop + 1] - lo) / span, height=threshold)
-        peaks += first
-        out.append(peaks[(peaks >= start) & (peaks < stop)])
+        peaks = maxima[np.searchsorted(maxima, start) : np.searchsorted(maxima, stop)]
+        out.append(peaks[(x[peaks] - lo) / span >= threshold])
     return np.concatenate(out).astype(np.int64) if out else np.empty(0, dtype=np.int64)
 
 

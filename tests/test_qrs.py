@@ -138,6 +138,18 @@ def test_threshold_rule_finds_peaks_on_the_edges_of_its_windows():
     np.testing.assert_array_equal(threshold_peaks(ecg, 100), [300, 999, 1500, 2000])
 
 
+@pytest.mark.parametrize("top", [(997, 1001), (998, 1002), (999, 1003), (996, 1000), (999, 1000)])
+def test_threshold_rule_finds_a_flat_top_across_two_windows(top):
+    # A clipped R wave whose flat top runs across the edge of two 10 s windows (at 1000) was
+    # no local maximum in either window: find_peaks never takes a flat top that touches the
+    # end of what it reads. It is one beat, at the middle of its top.
+    ecg = np.zeros(3000)
+    for centre in (300, 1500, 2500):
+        ecg[centre - 2 : centre + 3] = 1.0
+    ecg[top[0] : top[1] + 1] = 1.0
+    np.testing.assert_array_equal(threshold_peaks(ecg, 100), [300, sum(top) // 2, 1500, 2500])
+
+
 @pytest.mark.parametrize("extra", [5, 20, 100])
 def test_threshold_rule_takes_no_beat_from_a_short_tail_of_baseline(extra):
     # The samples past the last full window were scaled to [0, 1] on their own: their largest
