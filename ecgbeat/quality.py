@@ -295,7 +295,8 @@ def window_quality(
     SignalError
         If the signal, ``fs`` or ``r_peaks`` are invalid.
     ValueError
-        If ``window`` is not a positive number of seconds.
+        If ``window`` is not a positive number of seconds, or ``slope`` not finite numbers of
+        the signal's shape.
 
     Examples
     --------
@@ -434,8 +435,9 @@ def hold_back_in_noise(
     Raises
     ------
     ValueError
-        If ``rr_fraction`` is not a number in [0, 1), or (without ``quality``) ``window`` not a
-        positive number of seconds.
+        If ``rr_fraction`` is not a number in [0, 1), (without ``quality``) ``window`` not a
+        positive number of seconds, ``quality`` not a WindowQuality whose windows cover the
+        signal, or ``slope`` not finite numbers of the signal's shape.
 
     Examples
     --------
