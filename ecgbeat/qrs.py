@@ -172,6 +172,12 @@ def _found_peaks(x: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray | Non
     padded = np.zeros(slope.size + 1)
     integrated = padded[1:]
     uniform_filter1d(slope * slope, max(1, round(0.150 * fs)), mode="nearest", output=integrated)
+    # A flat stretch at a level other than zero (a lead off before the recording starts) leaves
+    # rounding noise in the band-passed signal, about (1e-16 fs)^2 of energy here, where |x| < 1;
+    # learned in the first seconds as the signal level, it gave "beats" until the ECG began
+    # (25 in 20 s at 360 Hz). Energy under (1e-12 fs)^2 is none: a QRS complex of even 1e-10
+    # of the signal's largest magnitude (a 24-bit ADC's range is 1.7e7 steps) has far more.
+    integrated[integrated < (1e-12 * fs) ** 2] = 0.0
     refractory = round(0.200 * fs)
     cand, _ = find_peaks(padded, distance=refractory)
     cand -= 1

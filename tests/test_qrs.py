@@ -197,6 +197,17 @@ def test_a_flat_line_away_from_zero_has_no_peaks_and_is_unreadable(level):
     assert pan_tompkins(flat, 360).size == 0
 
 
+@pytest.mark.parametrize("fs", [125, 360, 1000])
+@pytest.mark.parametrize("level", [1.0, -250.0, 32767.0])
+def test_a_lead_flat_at_a_level_before_the_ecg_begins_has_no_peaks(fs, level):
+    # The rounding noise of the band-passed level was learned as the signal level in the
+    # first seconds, and gave a beat every 0.8 s (25 in 20 s at 360 Hz) until the ECG began.
+    t = np.arange(40 * fs) / fs
+    r = np.arange(20.4, 39.6, 0.8)  # on samples at each rate
+    ecg = level + np.exp(-(((t[:, None] - r) / 0.012) ** 2)).sum(axis=1)
+    np.testing.assert_array_equal(pan_tompkins(ecg, fs), np.round(r * fs))
+
+
 @pytest.mark.parametrize("fs", [250, 360])
 def test_a_beat_at_the_very_start_is_found(fs):
     # The energy of a QRS peaking 30 ms in is largest on the first sample, which find_peaks
