@@ -497,6 +497,22 @@ def test_ptbdb_checks_records(ptbdb_dir, records, message):
         fetch_ptbdb(ptbdb_dir.parent, records=records, cache=False, download_if_missing=False)
 
 
+@pytest.mark.parametrize(
+    "records, named", [(5, "5"), (b"s0010_re", "b's0010_re'"), (np.array(7), "7")]
+)
+def test_ptbdb_checks_records_before_looking_for_data(tmp_path, records, named):
+    # records=5 failed in list() with "'int' object is not iterable", naming nothing, and only
+    # after RECORDS was fetched (or, offline, as missing data); bytes were split into numbers.
+    empty = tmp_path / "no-server"
+    empty.mkdir()
+    home = tmp_path / "home"
+    with pytest.raises(ValueError, match=rf"records names PTB records as text.*got {named}$"):
+        fetch_ptbdb(home, records=records, cache=False, base_url=empty.as_uri())
+    with pytest.raises(ValueError, match="records names PTB records as text"):
+        fetch_ptbdb(home, records=records, cache=False, download_if_missing=False)
+    assert not home.exists()
+
+
 def test_ptbdb_unknown_record_without_a_listing(ptbdb_dir, tmp_path):
     # Without a RECORDS file the error named it, as if the record were missing from it.
     folder = tmp_path / "ptbdb"

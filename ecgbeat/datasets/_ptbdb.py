@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -63,22 +63,37 @@ def _locate(folder: Path, record: str) -> Path | None:
     return None
 
 
-def _record_list(folder: Path, records, download: bool, base_url) -> list[str]:
-    listing = folder / "RECORDS"
-    one = isinstance(records, str | os.PathLike)
-    wanted = None if records is None else [records] if one else list(records)
-    if wanted is not None:
-        # A path names a record as its text does ("patient001/s0010_re"), as fetch_mitbih takes
-        # them; on every system with forward slashes, as PhysioNet names the records.
-        wanted = [Path(r).as_posix() if isinstance(r, os.PathLike) else r for r in wanted]
-    if wanted == []:
+def _wanted_records(records) -> list[str] | None:
+    """The records asked for, as text (None: all), or a ValueError that names ``records``.
+
+    Checked before the data folder is looked at: ``records=5`` failed in ``list()`` with "'int'
+    object is not iterable", naming nothing, and only after RECORDS was downloaded (or, offline,
+    as missing data)."""
+    if records is None:
+        return None
+    if isinstance(records, np.ndarray) and records.ndim == 0:
+        records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
+    one = isinstance(records, str | bytes | os.PathLike) or not isinstance(records, Iterable)
+    wanted = [records] if one else list(records)
+    # A path names a record as its text does ("patient001/s0010_re"), as fetch_mitbih takes
+    # them; on every system with forward slashes, as PhysioNet names the records.
+    wanted = [Path(r).as_posix() if isinstance(r, os.PathLike) else r for r in wanted]
+    if not wanted:
         # Not "no usable PTB record in <folder>": the data are there, none was asked for.
         raise ValueError("records is empty: name at least one PTB record, or None for all")
-    if wanted is not None and not all(isinstance(r, str) for r in wanted):
-        bad = next(r for r in wanted if not isinstance(r, str))
+    bad = [r for r in wanted if not isinstance(r, str)]
+    if bad:
         raise ValueError(
-            f"records names PTB records as text ('patient001/s0010_re' or 's0010_re'), got {bad!r}"
+            "records names PTB records as text ('patient001/s0010_re' or 's0010_re'), "
+            f"got {bad[0]!r}"
         )
+    return wanted
+
+
+def _record_list(folder: Path, wanted: list[str] | None, download: bool, base_url) -> list[str]:
+    """The records to read: ``wanted`` (from :func:`_wanted_records`) by their listed names,
+    or all listed (or, without a RECORDS listing, all on disk)."""
+    listing = folder / "RECORDS"
     # Records named and on disk need no listing: nothing to fetch, as for MIT-BIH's files.
     on_disk = wanted is not None and all(_locate(folder, r) is not None for r in wanted)
     if not listing.is_file() and download and not on_disk:
@@ -241,6 +256,7 @@ def fetch_ptbdb(
         segment_factor=segment_factor,
         before_r=before_r,
     )
+    wanted = _wanted_records(records)
     home = get_data_home(data_home)
     folder = home / _DATABASE
     record_headers = ("s[0-9][0-9][0-9][0-9]*.hea", "patient[0-9][0-9][0-9]/s[0-9]*.hea")
@@ -261,7 +277,7 @@ def fetch_ptbdb(
             "the folder does not exist and downloading is off (download_if_missing=False, or "
             "--no-download)",
         )
-    listed = _record_list(folder, records, download_if_missing, base_url)
+    listed = _record_list(folder, wanted, download_if_missing, base_url)
     # The cache's key: the database, lead and detector, and how the beats are cut.
     params = {
         "database": _DATABASE,
