@@ -161,6 +161,10 @@ def test_install_hints_name_the_checkout_or_the_package(monkeypatch, tmp_path):
         (fetch_ptbdb, {"window_seconds": -10}, "window_seconds must be a finite number > 0"),
         (fetch_ptbdb, {"detector": None}, "detector must be one of 'pan-tompkins'"),
         (fetch_ptbdb, {"lead": 2}, "lead must be a lead's name"),
+        # A folder as a Path failed in rstrip, as text with "unknown url type"; '' was PhysioNet.
+        (fetch_mitbih, {"base_url": Path("/mirror")}, "base_url must be the URL of a PhysioNet"),
+        (fetch_ptbdb, {"base_url": "/srv/physionet"}, r"base_url must be .*as_uri\(\)\), got '/"),
+        (fetch_mitbih, {"base_url": ""}, "base_url must be the URL of a PhysioNet mirror"),
     ],
 )
 def test_wrong_parameters_are_refused_before_anything_is_downloaded(

@@ -57,6 +57,7 @@ def check_loader_params(
     refine_radius,
     cache,
     detector_optional: bool,
+    base_url=None,
     **segment_params,
 ) -> dict:
     """Refuse the loaders' parameters that would only fail once a record is read: before
@@ -68,6 +69,7 @@ def check_loader_params(
     keywords of :func:`ecgbeat.beats.cut_beats` (with the rest, the cache's key).
     """
     from ecgbeat.beats import check_refine_radius, check_segment_params
+    from ecgbeat.datasets._download import check_base_url
     from ecgbeat.datasets._records import _wanted_leads
     from ecgbeat.qrs import DETECTORS
 
@@ -87,6 +89,7 @@ def check_loader_params(
         raise ValueError(
             f"cache is empty ({cache!r}): give a folder, True (<data_home>/cache) or False"
         )
+    check_base_url(base_url)
     return {"refine_radius": refine_radius, **segment_params}
 
 

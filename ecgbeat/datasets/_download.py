@@ -11,6 +11,7 @@ import hashlib
 import http.client
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
@@ -25,6 +26,24 @@ PHYSIONET_URL = "https://physionet.org/files"
 
 CHUNK = 1 << 20
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+#: The URL schemes that urllib opens.
+_SCHEMES = ("https", "http", "ftp", "file")
+
+
+def check_base_url(base_url) -> None:
+    """Refuse a ``base_url`` that is no URL urllib can open: a ``Path`` failed with "'PosixPath'
+    object has no attribute 'rstrip'", a folder given as text with "unknown url type", and an
+    empty text was PhysioNet's URL without a word; each only once a file had to be fetched."""
+    if base_url is None:
+        return
+    scheme = urllib.parse.urlsplit(base_url).scheme if isinstance(base_url, str) else ""
+    if scheme.lower() not in _SCHEMES or not base_url.partition(":")[2].strip("/"):
+        raise ValueError(
+            f"base_url must be the URL of a PhysioNet mirror, such as {PHYSIONET_URL!r} (a "
+            f"local folder as a file:// URL: pathlib.Path(folder).as_uri()), got {base_url!r}"
+        )
 
 
 def _url(base_url: str | None, database: str, version: str, name: str) -> str:
@@ -123,7 +142,10 @@ def download_physionet(
     ImportError
         Before anything is fetched, when ``wfdb`` (the ``data`` extra), which reads the files,
         is not installed.
+    ValueError
+        Before anything is fetched, when ``base_url`` is not an http(s), ftp or file URL.
     """
+    check_base_url(base_url)
     # What is fetched is read with wfdb: without it, a whole database (about 100 MB for
     # MIT-BIH) was downloaded before the first read said to install it.
     import_wfdb()

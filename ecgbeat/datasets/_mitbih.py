@@ -328,7 +328,8 @@ def fetch_mitbih(
         True caches the built beats under ``<data_home>/cache`` (per-user cache folder if that
         cannot be written), a path caches there, False disables the cache.
     base_url : str, optional
-        Replaces the PhysioNet URL (``https://physionet.org/files``), e.g. a mirror.
+        Replaces the PhysioNet URL (``https://physionet.org/files``), e.g. a mirror: an http(s),
+        ftp or file URL (a local folder: ``pathlib.Path(folder).as_uri()``).
     target_fs, beat_length, window_seconds, segment_factor, before_r
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
     refine_radius : float or None, default=None
@@ -384,6 +385,7 @@ def fetch_mitbih(
         detector=detector,
         refine_radius=refine_radius,
         cache=cache,
+        base_url=base_url,
         detector_optional=True,
         target_fs=target_fs,
         beat_length=beat_length,

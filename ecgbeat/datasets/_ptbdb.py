@@ -204,7 +204,7 @@ def fetch_ptbdb(
     cache : bool or path-like, default=True
         As in :func:`fetch_mitbih`.
     base_url : str, optional
-        Replaces the PhysioNet URL.
+        Replaces the PhysioNet URL, as in :func:`fetch_mitbih`.
     target_fs, beat_length, window_seconds, segment_factor, before_r
         Segmentation parameters, see :func:`ecgbeat.beats.segment_beats`.
     refine_radius : float or None, default=None
@@ -249,6 +249,7 @@ def fetch_ptbdb(
         detector=detector,
         refine_radius=refine_radius,
         cache=cache,
+        base_url=base_url,
         detector_optional=False,
         target_fs=target_fs,
         beat_length=beat_length,
