@@ -245,6 +245,42 @@ def test_a_listing_cut_short_in_transfer_is_not_kept(mitdb_dir, tmp_path):
     assert not home.exists()
 
 
+def test_a_file_the_server_does_not_serve_is_named_with_its_status(server, tmp_path):
+    # A mirror without a file (or a base_url of another layout) answers 404: the error said
+    # the folder's URL "could not be reached (File not found)", naming neither the file nor
+    # the answer, as if the network were down.
+    import http.server
+    import threading
+
+    served = server / "mitdb" / "1.0.0"
+    (served / "100.dat").unlink()
+
+    class Mirror(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(server), **kwargs)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Mirror)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    home = tmp_path / "fresh"
+    try:
+        with pytest.raises(
+            DataNotFoundError,
+            match=rf"missing .*: 100\.dat, 100\.atr; {base}/mitdb/1\.0\.0/100\.dat was not "
+            r"served \(HTTP 404: File not found\)",
+        ):
+            fetch_mitbih(home, records=["100"], cache=False, base_url=base)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+    assert sorted(p.name for p in (home / "mitdb").iterdir()) == ["100.hea", "SHA256SUMS.txt"]
+
+
 # The beat cache.
 
 

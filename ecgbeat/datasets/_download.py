@@ -198,6 +198,10 @@ def download_physionet(
         url = _url(base_url, database, version, "")
         if isinstance(exc, urllib.error.ContentTooShortError):
             why = f"{exc.reason}: try again"  # reached, but the transfer broke off
+        elif isinstance(exc, urllib.error.HTTPError):
+            # Reached, and refused one file (a mirror without it, a base_url of another
+            # layout): "<base> could not be reached (Not Found)" named neither.
+            why = f"{exc.filename} was not served (HTTP {exc.code}: {exc.reason})"
         elif isinstance(exc, urllib.error.URLError):
             why = f"{url} could not be reached ({exc.reason})"
         else:
