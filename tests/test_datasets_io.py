@@ -770,6 +770,29 @@ def test_a_bad_value_is_placed_at_the_same_row_whatever_its_kind(tmp_path, bad):
             read_signal(path, fs=360)
 
 
+@pytest.mark.parametrize("start", [0, 1, 500])
+def test_a_first_column_of_row_numbers_is_refused_not_read_as_samples(tmp_path, start):
+    # DataFrame.to_csv(header=False) keeps the index: the row numbers were read as each beat's
+    # first sample and, the beats being zero-padded, their last sample (0) as label N.
+    from ecgbeat.datasets import load_sample, read_beats_csv
+
+    beats = load_sample().data[:4]
+    assert (beats[:, -1] == 0).all()  # zero-padded, as most beats are
+    path = tmp_path / "frame.csv"
+    rows = [",".join([str(start + i), *map(repr, b.tolist())]) for i, b in enumerate(beats)]
+    path.write_text("\n".join(rows) + "\n")
+    numbered = rf"first column numbers the rows \({start}, {start + 1}, {start + 2}, \.\.\.\)"
+    with pytest.raises(DataFormatError, match=rf"{numbered}.*index=False"):
+        load_heartbeat_csv(path)
+    with pytest.raises(DataFormatError, match=numbered):
+        read_beats_csv(path, 187)
+    # Beats, and beats with a label, are read as before.
+    np.savetxt(path, beats, delimiter=",")
+    np.testing.assert_array_equal(read_beats_csv(path, 187), beats)
+    np.savetxt(path, np.column_stack([beats, [1, 0, 2, 0]]), delimiter=",")
+    assert load_heartbeat_csv(path).target.tolist() == [1, 0, 2, 0]
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

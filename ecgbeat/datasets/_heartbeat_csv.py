@@ -56,7 +56,8 @@ def load_heartbeat_csv(
     ------
     DataFormatError
         Wrong column count, non-numeric, missing or infinite values (or values beyond float32's
-        range), labels that are not integers in range.
+        range), labels that are not integers in range, a first column that numbers the rows
+        (``0, 1, 2...``: the index that ``to_csv(header=False)`` writes).
     FileNotFoundError
         If the file does not exist.
     ValueError
@@ -84,6 +85,7 @@ def load_heartbeat_csv(
             f"{path}: expected {beat_length + 1} columns ({beat_length} samples and the label), "
             f"found {table.shape[1]}"
         )
+    _refuse_row_numbers(path, table)
     labels = table[:, -1]
     wrong = (labels != np.round(labels)) | (labels < 0) | (labels >= len(target_names))
     if wrong.any():
@@ -127,7 +129,8 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     ------
     DataFormatError
         Another number of columns, non-numeric, missing or infinite values (or values beyond
-        float32's range), or no rows.
+        float32's range), no rows, or a first column that numbers the rows (``0, 1, 2...``:
+        the index that ``to_csv(header=False)`` writes).
     FileNotFoundError
         If the file does not exist.
     ValueError
@@ -151,6 +154,7 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
             f"{path}: rows have {table.shape[1]} values; the model takes beats of {beat_length} "
             f"samples (or {beat_length + 1} columns with a label last)"
         )
+    _refuse_row_numbers(path, table)
     return table.astype(np.float32)
 
 
@@ -205,6 +209,29 @@ def _read_numbers(path: str) -> np.ndarray:
             f"the range of float32 (the beats' type, up to {np.finfo(np.float32).max:.3g})"
         )
     return table
+
+
+def _refuse_row_numbers(path: str, table: np.ndarray) -> None:
+    """Refuse a table whose first column counts the rows, by one from a whole number >= 0 (row
+    numbers from 0, from 1, or from a slice's first row).
+
+    ``DataFrame.to_csv(header=False)`` keeps the index: its row numbers were read as each beat's
+    first sample, and the beat's last sample as the label (0 for the zero-padded beats of the
+    Kaggle layout). From 3 rows: no beat's first sample counts so, scaled to [0, 1] or in ADC
+    units, while two beats may start at 0 and 1."""
+    column = table[:, 0]
+    if (
+        column.size >= 3
+        and column[0] >= 0
+        and column[0] == np.round(column[0])
+        and np.all(np.diff(column) == 1)
+    ):
+        shown = ", ".join(f"{v:g}" for v in column[:3])
+        raise DataFormatError(
+            f"{path}: the first column numbers the rows ({shown}, ...), as pandas' to_csv "
+            "writes the index unless index=False: it is no sample of a beat. Write the file "
+            "without it (index=False)"
+        )
 
 
 def _header_lines(path: str) -> tuple[int, range | None]:
