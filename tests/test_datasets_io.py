@@ -1077,3 +1077,16 @@ def test_an_empty_data_home_or_cache_is_refused_not_the_current_folder(
     with pytest.raises(ValueError, match=f"{where} is empty"):
         fetch_mitbih(home, records=["100"], cache=cache, download_if_missing=True)
     assert list(cwd.iterdir()) == []
+
+
+def test_a_data_home_that_is_no_path_is_named(user_home):
+    # Path() refused it as "expected str, bytes or os.PathLike object, not int", naming nothing.
+    from ecgbeat.datasets import get_data_home
+
+    for fetch in (fetch_mitbih, fetch_ptbdb):
+        with pytest.raises(TypeError, match=r"data_home must be the path of a folder.*got 5$"):
+            fetch(5, cache=False, download_if_missing=False)
+    # A path in bytes, as os.listdir(b".") gives it, is a path.
+    assert get_data_home(os.fsencode(user_home)) == user_home
+    X, _ = fetch_mitbih(os.fsencode(user_home), records=["100"], cache=False, return_X_y=True)
+    assert X.shape == (2272, 187)

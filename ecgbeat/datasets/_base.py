@@ -32,14 +32,24 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
     ------
     ValueError
         If ``data_home`` is an empty text, which would be the current folder.
+    TypeError
+        If ``data_home`` is neither None, text, bytes nor path-like.
 
     Examples
     --------
     >>> get_data_home("/tmp/ecg").as_posix()
     '/tmp/ecg'
     """
+    if isinstance(data_home, bytes):
+        data_home = os.fsdecode(data_home)  # a path as os.listdir(b".") gives it
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or Path("~") / "ecgbeat_data"
+    elif not isinstance(data_home, str | os.PathLike):
+        # Path() said "expected str, bytes or os.PathLike object, not int", naming nothing.
+        raise TypeError(
+            f"data_home must be the path of a folder, or None for the default "
+            f"(${DATA_HOME_ENV}, else ~/ecgbeat_data), got {data_home!r}"
+        )
     elif isinstance(data_home, str) and not data_home.strip():
         # Path("") is the current folder: databases were searched for, and downloaded into,
         # whichever folder the program ran from (an unset shell variable: --data-home "$DIR").
