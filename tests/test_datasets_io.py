@@ -793,6 +793,24 @@ def test_a_first_column_of_row_numbers_is_refused_not_read_as_samples(tmp_path, 
     assert load_heartbeat_csv(path).target.tolist() == [1, 0, 2, 0]
 
 
+def test_beats_one_sample_longer_are_not_cut_as_if_they_ended_in_a_label(tmp_path):
+    # read_beats_csv takes beat_length + 1 columns as beats then a label: beats of 188 samples
+    # lost their last one for a model of 187 without a word.
+    from ecgbeat.datasets import read_beats_csv
+
+    rows = np.random.default_rng(3).uniform(0.1, 0.9, size=(3, 188))
+    path = tmp_path / "beats.csv"
+    np.savetxt(path, rows, delimiter=",")
+    with pytest.raises(
+        DataFormatError,
+        match=rf"188 values, and the last is no label \({rows[0, -1]:g} at row 1 is not a whole",
+    ):
+        read_beats_csv(path, 187)
+    rows[:, -1] = [2, 0, 4]  # a label: read as before
+    np.savetxt(path, rows, delimiter=",")
+    np.testing.assert_array_equal(read_beats_csv(path, 187), rows[:, :187].astype(np.float32))
+
+
 @pytest.mark.parametrize("beat_length", [0, -1, 2.5, True, "187", None])
 def test_csv_readers_check_beat_length(tmp_path, beat_length):
     # 0 read a one-column file as beats of no sample; text or None failed in an addition.

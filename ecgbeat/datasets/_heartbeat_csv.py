@@ -110,8 +110,8 @@ def load_heartbeat_csv(
 def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     """Beats to classify from a CSV: one beat of ``beat_length`` samples per row.
 
-    A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns); the label
-    is left out. A header row is skipped, and a column of row numbers under a header cell
+    A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns, the last
+    a whole number); the label is left out. A header row is skipped, and a column of row numbers under a header cell
     without a name is left out, as in :func:`load_heartbeat_csv`.
 
     Parameters
@@ -128,9 +128,10 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     Raises
     ------
     DataFormatError
-        Another number of columns, non-numeric, missing or infinite values (or values beyond
-        float32's range), no rows, or a first column that numbers the rows (``0, 1, 2...``:
-        the index that ``to_csv(header=False)`` writes).
+        Another number of columns (or ``beat_length + 1`` whose last is not a whole number,
+        no label), non-numeric, missing or infinite values (or values beyond float32's range),
+        no rows, or a first column that numbers the rows (``0, 1, 2...``: the index that
+        ``to_csv(header=False)`` writes).
     FileNotFoundError
         If the file does not exist.
     ValueError
@@ -148,7 +149,18 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     path = os.fspath(path)
     table = _read_numbers(path)
     if table.shape[1] == beat_length + 1:
-        table = table[:, :beat_length]  # the Kaggle layout: the last column is the label
+        # The Kaggle layout: the last column is the label, a whole number. Another value there
+        # is a sample: beats one sample longer than the model's lost it without a word.
+        labels = table[:, -1]
+        other = np.flatnonzero(labels != np.round(labels))
+        if other.size:
+            row = int(other[0])
+            raise DataFormatError(
+                f"{path}: rows have {beat_length + 1} values, and the last is no label "
+                f"({labels[row]:g} at row {row + 1} is not a whole number): the model takes "
+                f"beats of {beat_length} samples (or {beat_length} samples, then the label)"
+            )
+        table = table[:, :beat_length]
     elif table.shape[1] != beat_length:
         raise DataFormatError(
             f"{path}: rows have {table.shape[1]} values; the model takes beats of {beat_length} "
