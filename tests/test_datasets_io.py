@@ -1027,12 +1027,38 @@ def test_ptbdb_download_via_file_url(ptbdb_dir, tmp_path):
     ptb = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
     assert ptb.data.shape == (51, 187)
     assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.dat").is_file()
-    # A download cut off after the header (the .xyz file of the Frank leads missing): the
-    # record was taken as there and failed "data file ... not found" at every later call.
-    (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.xyz").unlink()
+    # A download cut off after the header (the .dat file of lead ii missing): the record was
+    # taken as there and failed "data file ... not found" at every later call.
+    record = tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re"
+    record.with_suffix(".dat").unlink()
     again = fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
     np.testing.assert_array_equal(again.data, ptb.data)
-    assert (tmp_path / "home" / "ptbdb" / "patient001" / "s0010_re.xyz").is_file()
+    assert record.with_suffix(".dat").is_file()
+    # The .xyz (the Frank leads) is fetched for a lead it holds, not for lead ii.
+    record.with_suffix(".xyz").unlink()
+    fetch_ptbdb(tmp_path / "home", cache=False, base_url=base)
+    assert not record.with_suffix(".xyz").exists()
+    fetch_ptbdb(tmp_path / "home", lead="vx", cache=False, base_url=base)
+    assert record.with_suffix(".xyz").is_file()
+
+
+def test_a_ptb_record_without_the_files_of_other_leads_is_read_offline(ptbdb_dir, tmp_path):
+    # Kept without its .xyz (the Frank leads, which lead ii does not need: read_lead reads it
+    # without them), the record was fetched again whenever downloading was on, and offline
+    # failed as "ptbdb files missing ...: SHA256SUMS.txt; ... could not be reached".
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    for ext in ("hea", "dat"):
+        shutil.copyfile(ptbdb_dir / f"s0010_re.{ext}", folder / f"s0010_re.{ext}")
+    empty = tmp_path / "no-server"
+    empty.mkdir()
+    before = snapshot(folder)
+    ptb = fetch_ptbdb(tmp_path, records=["s0010_re"], cache=False, base_url=empty.as_uri())
+    assert ptb.data.shape == (51, 187)
+    assert snapshot(folder) == before
+    # Lead vx lives in the .xyz: that one is missing, and fetched (here: told unreachable).
+    with pytest.raises(DataNotFoundError, match="could not be reached"):
+        fetch_ptbdb(tmp_path, records=["s0010_re"], lead="vx", base_url=empty.as_uri())
 
 
 @pytest.mark.parametrize("layout", ["flat", "patient folders"])

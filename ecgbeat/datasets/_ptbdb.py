@@ -19,7 +19,7 @@ from ecgbeat.datasets._download import (
     missing_data_error,
     read_sha256sums,
 )
-from ecgbeat.datasets._records import read_header, read_lead
+from ecgbeat.datasets._records import DEFAULT_LEADS, _lead_key, read_header, read_lead
 from ecgbeat.exceptions import DataFormatError
 from ecgbeat.rhythm import RR_FEATURE_NAMES
 
@@ -133,20 +133,29 @@ def _record_list(folder: Path, wanted: list[str] | None, download: bool, base_ur
     return list(dict.fromkeys(out))
 
 
-def _lacks_data(path: Path) -> bool:
-    """Whether a data file that the record's header names is not on disk (a download cut off
-    after the header). A header that cannot be read is left to the reading, to name why."""
+def _lacks_data(path: Path, lead) -> bool:
+    """Whether the data file that holds ``lead`` (the first of the leads asked for that the
+    header names; all the files when it names none) is not on disk (a download cut off after
+    the header). A header that cannot be read is left to the reading, to name why.
+
+    The files of other leads need not be there, as for the reading: a record kept without its
+    ``.xyz`` (the Frank leads) was fetched again for lead ii, and offline failed as missing."""
     try:
         header = read_header(path, path.name)
     except (DataFormatError, OSError):
         return False
-    names = getattr(header, "file_name", None) or []
+    names = list(getattr(header, "file_name", None) or [])
+    keys = [_lead_key(s) for s in getattr(header, "sig_name", None) or []]
+    wanted = DEFAULT_LEADS if lead is None else [lead] if isinstance(lead, str) else lead
+    channel = next((keys.index(_lead_key(w)) for w in wanted if _lead_key(w) in keys), None)
+    if channel is not None and channel < len(names):
+        names = [names[channel]]
     return any(not (path.parent / name).is_file() for name in names if name and name != "~")
 
 
-def _ensure_record(folder: Path, record: str, download: bool, base_url) -> Path | None:
+def _ensure_record(folder: Path, record: str, download: bool, base_url, lead) -> Path | None:
     path = _locate(folder, record)
-    if not download or (path is not None and not _lacks_data(path)):
+    if not download or (path is not None and not _lacks_data(path, lead)):
         return path
     sums_path = folder / "SHA256SUMS.txt"
     if not sums_path.is_file():
@@ -182,7 +191,9 @@ def fetch_ptbdb(
     Records are read from ``<data_home>/ptbdb/``, either in PhysioNet's layout
     (``patientNNN/sNNNNxxx.hea`` as listed in ``RECORDS``) or flat (``sNNNNxxx.hea``). With
     ``download_if_missing=False`` the records on disk are used (with a warning when some listed
-    ones are absent); otherwise missing records are downloaded from PhysioNet.
+    ones are absent); otherwise missing records, and a record's missing data file that holds
+    the lead asked for, are downloaded from PhysioNet (the files of other leads need not be
+    there).
 
     Parameters
     ----------
@@ -292,7 +303,7 @@ def fetch_ptbdb(
 
     parts, excluded, absent = [], {}, []
     for record in progress_bar(listed, total=len(listed), desc="PTB", enabled=progress):
-        path = _ensure_record(folder, record, download_if_missing, base_url)
+        path = _ensure_record(folder, record, download_if_missing, base_url, lead)
         if path is None:
             if records is not None:
                 raise FileNotFoundError(f"PTB record {record}: {folder / record}.hea not found")
