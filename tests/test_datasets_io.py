@@ -472,6 +472,23 @@ def test_a_lead_is_read_without_the_data_files_of_the_other_leads(ptbdb_dir, tmp
         read_lead(folder / "s0010_re", "ii")
 
 
+def test_ptb_records_none_of_which_is_on_disk_are_told_missing(ptbdb_dir, tmp_path):
+    # RECORDS there, no record: "no usable PTB record (healthy control or infarction)", after a
+    # warning "using the 0 on disk", said neither that the data are missing nor how to get them.
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    shutil.copyfile(ptbdb_dir / "RECORDS", folder / "RECORDS")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            DataNotFoundError,
+            match=r"ptbdb files missing from .*ptbdb: patient001/s0010_re\.hea, .* and 543 more; "
+            r"none of the records listed in RECORDS is on disk, and downloading is off.*"
+            r"data_home=",
+        ):
+            fetch_ptbdb(tmp_path, cache=False, download_if_missing=False)
+
+
 def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_path):
     # "no usable PTB record ... in <folder>" as if the data were missing, though they are there.
     folder = tmp_path / "ptbdb"

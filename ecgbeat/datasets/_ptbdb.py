@@ -352,6 +352,21 @@ def fetch_ptbdb(
             RuntimeWarning,
             stacklevel=2,
         )
+    if absent and len(absent) == len(listed):
+        # None on disk: "no usable PTB record (healthy control or infarction)", after a warning
+        # "using the 0 on disk", said neither that the data are missing nor how to get them.
+        raise missing_data_error(
+            _DATABASE,
+            _VERSION,
+            folder,
+            [f"{r}.hea" for r in absent],
+            "none of the records listed in RECORDS is on disk, and "
+            + (
+                "none is listed in SHA256SUMS.txt to download"
+                if download_if_missing
+                else "downloading is off (download_if_missing=False, or --no-download)"
+            ),
+        )
     if absent:
         warnings.warn(
             f"{len(absent)} of {len(listed)} PTB records are not in {folder}; "
