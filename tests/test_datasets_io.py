@@ -204,6 +204,41 @@ def test_interrupted_download_leaves_no_partial_file(server, tmp_path, monkeypat
     assert b.target.size == 2272
 
 
+def test_a_network_lost_mid_transfer_is_told_as_a_broken_download(server, tmp_path, monkeypatch):
+    # Errors of a lost network that Python gives no class of their own came through as a bare
+    # "[Errno 113] No route to host", naming no server, no file and nothing to do.
+    import errno
+
+    real_urlopen = urllib.request.urlopen
+
+    class Lost(io.RawIOBase):
+        def read(self, size=-1):
+            raise OSError(errno.EHOSTUNREACH, "No route to host")
+
+    def flaky(url, *args, **kwargs):
+        return Lost() if str(url).endswith("100.dat") else real_urlopen(url, *args, **kwargs)
+
+    monkeypatch.setattr(urllib.request, "urlopen", flaky)
+    home = tmp_path / "fresh"
+    with pytest.raises(
+        DataNotFoundError,
+        match=r"missing .*: 100\.dat, 100\.atr; the transfer .* broke off "
+        r"\(OSError: \[Errno \d+\] No route to host\): try again",
+    ):
+        fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    assert sorted(p.name for p in (home / "mitdb").iterdir()) == ["100.hea", "SHA256SUMS.txt"]
+
+    # Other errors (the disk's: no space left) are no network's, and pass as they are.
+    class Full(io.RawIOBase):
+        def read(self, size=-1):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *args, **kwargs: Full())
+    with pytest.raises(OSError, match=r"No space left on device") as raised:
+        fetch_mitbih(home, records=["100"], cache=False, base_url=server.as_uri())
+    assert not isinstance(raised.value, DataNotFoundError)
+
+
 def test_a_listing_cut_short_in_transfer_is_not_kept(mitdb_dir, tmp_path):
     # A connection dropped mid-body ends http.client's reads without an error: the first lines
     # of SHA256SUMS.txt were kept as the listing, and every later download of a file past the

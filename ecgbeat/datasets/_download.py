@@ -7,6 +7,7 @@ never leaves a file under the final name.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import re
@@ -190,10 +191,12 @@ def download_physionet(
             _fetch(_url(base_url, database, version, name), target, sums[name])
             written.append(target)
     # URLError: no network, no such host, refused, not found. The others: reached, then broken
-    # off mid-transfer (reset, timed out, a malformed reply), where a bare "Connection reset by
-    # peer" named no server and no file, and said nothing of what to do.
-    except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException) as exc:
+    # off mid-transfer (reset, timed out, the network lost, a malformed reply), where a bare
+    # "Connection reset by peer" named no server and no file, and said nothing of what to do.
+    except (OSError, http.client.HTTPException) as exc:
         _remove_empty(created)
+        if not _network_error(exc):
+            raise  # the disk's (no space left, a folder not writable): it names its file
         missing = [n for n in names if not (target_dir / n).is_file()] or ["SHA256SUMS.txt"]
         url = _url(base_url, database, version, "")
         if isinstance(exc, urllib.error.ContentTooShortError):
@@ -211,6 +214,24 @@ def download_physionet(
         _remove_empty(created)
         raise
     return written
+
+
+#: The errors of a network lost mid-transfer that Python gives no class of their own (a plain
+#: OSError): "[Errno 113] No route to host", naming no server and no file.
+_NETWORK_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in ("ENETDOWN", "ENETUNREACH", "ENETRESET", "EHOSTDOWN", "EHOSTUNREACH")
+    if hasattr(errno, name)
+)
+
+
+def _network_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is the network's: a server not reached, or a transfer broken off."""
+    if isinstance(
+        exc, urllib.error.URLError | ConnectionError | TimeoutError | http.client.HTTPException
+    ):
+        return True
+    return isinstance(exc, OSError) and exc.errno in _NETWORK_ERRNOS
 
 
 def _remove_empty(folders: list[Path]) -> None:
