@@ -1186,3 +1186,25 @@ def test_a_data_home_that_is_no_path_is_named(user_home):
     assert get_data_home(os.fsencode(user_home)) == user_home
     X, _ = fetch_mitbih(os.fsencode(user_home), records=["100"], cache=False, return_X_y=True)
     assert X.shape == (2272, 187)
+
+
+@pytest.mark.parametrize("name", ["mitbih_test.csv.zip", "beats.csv"])
+def test_a_zip_archive_given_as_a_csv_is_named_as_one(kaggle_dir, tmp_path, name):
+    # Kaggle serves its files zipped, and a spreadsheet is a ZIP archive: read as text, they
+    # failed as "not a CSV of numbers: 'utf-8' codec can't decode byte 0x82", or "not UTF-8
+    # text: save it as a UTF-8 CSV", which named neither the archive nor what to do.
+    import zipfile
+
+    from ecgbeat.datasets import read_beats_csv, read_signal
+
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(kaggle_dir / "mitbih_test_first10.csv", "mitbih_test.csv")
+    archive_error = rf"{re.escape(name)} is a ZIP archive .*not a CSV: extract the CSV"
+    with pytest.raises(DataFormatError, match=archive_error):
+        load_heartbeat_csv(path)
+    with pytest.raises(DataFormatError, match=archive_error):
+        read_beats_csv(path, 187)
+    if name.endswith(".csv"):
+        with pytest.raises(DataFormatError, match=archive_error):
+            read_signal(path, fs=360)

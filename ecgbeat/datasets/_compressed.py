@@ -123,6 +123,39 @@ def decompression_errors(path: str | os.PathLike) -> Iterator[None]:
         ) from exc
 
 
+#: How a ZIP archive starts (an empty one too): also every spreadsheet of Excel or LibreOffice.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def refuse_archive(path: str | os.PathLike) -> None:
+    """Refuse a ZIP archive given as a CSV (``mitbih_test.csv.zip``, as Kaggle serves the file,
+    or a workbook ``beats.xlsx`` renamed): read as text, it failed as "'utf-8' codec can't
+    decode byte 0x82", which named neither the archive nor what to do.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, zipfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "beats.csv.zip"
+    >>> with zipfile.ZipFile(path, "w") as archive:
+    ...     archive.writestr("beats.csv", "0.5,0\\n")
+    >>> refuse_archive(path)
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.DataFormatError: ...beats.csv.zip is a ZIP archive (a spreadsheet is one too), not a CSV: ...
+    """
+    try:
+        with open(path, "rb") as f:
+            start = f.read(4)
+    except OSError:
+        return  # the reading names what is wrong
+    if start in _ZIP_MAGIC:
+        raise DataFormatError(
+            f"{os.fspath(path)} is a ZIP archive (a spreadsheet is one too), not a CSV: extract "
+            "the CSV from it, or save the sheet as CSV (ecgbeat decompresses .gz, .bz2 and .xz "
+            "files itself)"
+        )
+
+
 def content_suffix(path: str | os.PathLike) -> str:
     """The suffix that says what a file holds, in lower case: that of ``100.csv.gz`` is
     ``.csv`` (ecgbeat writes its tables compressed when their name says so).

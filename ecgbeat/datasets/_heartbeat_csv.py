@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from ecgbeat._checks import is_integer
-from ecgbeat.datasets._compressed import decompression_errors, open_text
+from ecgbeat.datasets._compressed import decompression_errors, open_text, refuse_archive
 from ecgbeat.datasets._mitbih import AAMI_CLASSES
 from ecgbeat.datasets._records import first_row, loadtxt_reason, numbered_header
 from ecgbeat.exceptions import DataFormatError
@@ -182,6 +182,7 @@ def _read_numbers(path: str) -> np.ndarray:
     array; errors name ``path``."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{path} not found")
+    refuse_archive(path)
     try:
         with decompression_errors(path):
             skiprows, usecols = _header_lines(path)

@@ -22,6 +22,7 @@ from ecgbeat.datasets._compressed import (
     decompression_errors,
     is_csv,
     open_text,
+    refuse_archive,
 )
 from ecgbeat.exceptions import DataFormatError
 
@@ -566,6 +567,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
             raise DataFormatError(f"{path}: not a NumPy array of numbers ({exc})") from exc
         names = None
     elif is_csv(path):
+        refuse_archive(path)
         try:
             with decompression_errors(path), open_text(path) as stream:
                 text = stream.read().splitlines()
