@@ -333,6 +333,26 @@ def test_annotations_beyond_signal(mitdb_dir, tmp_path):
         fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
 
 
+def test_annotations_at_another_rate_than_the_signal_are_refused(mitdb_dir, tmp_path):
+    # An annotation file states the rate its sample numbers count at: written at 250 Hz for
+    # this 360 Hz record (each beat at its place in a 250 Hz copy), its numbers were read as
+    # 360 Hz samples, every beat placed early, without a word (all fell inside the signal).
+    from ecgbeat.datasets import read_annotations
+
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    at_250 = np.round(ann.sample * 250 / 360).astype(np.int64)
+    wfdb.wrann("100", "atr", at_250, np.array(ann.symbol), fs=250, write_dir=str(folder))
+    rate = r"100\.atr places its annotations at 250 Hz, but the signal is sampled at 360 Hz"
+    with pytest.raises(DataFormatError, match=rf"record mitdb/100: .*{rate}"):
+        fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
+    with pytest.raises(DataFormatError, match=rate):
+        read_annotations(folder / "100", "atr", 650000, fs=360)
+    # Without fs nothing is compared, and the numbers are the file's.
+    samples, _ = read_annotations(folder / "100", "atr", 650000)
+    np.testing.assert_array_equal(samples, at_250)
+
+
 def test_an_annotation_before_the_start_is_the_one_named(mitdb_dir, monkeypatch):
     # The error named the largest sample, inside the signal, for one at a negative sample.
     from types import SimpleNamespace

@@ -790,7 +790,8 @@ def read_annotations(
     With ``fs``, annotations less than one second past the end of the signal (a beat whose
     signal was cut off, or an end rounded up in a conversion) are left out with a warning that
     counts them; annotations further out, or before the start, mean that the header and the
-    annotations disagree, and raise.
+    annotations disagree, and raise, as does an annotation file that states another sampling
+    rate than ``fs``.
 
     Parameters
     ----------
@@ -840,6 +841,16 @@ def read_annotations(
         ann = wfdb.rdann(str(path), extension)
     except Exception as exc:
         raise DataFormatError(f"record {name}: cannot read annotations {ann_path}: {exc}") from exc
+    ann_fs = getattr(ann, "fs", None)
+    if fs is not None and ann_fs is not None and not math.isclose(ann_fs, fs, rel_tol=1e-9):
+        # An annotation file states the rate its sample numbers count at (wfdb.wrann's fs; the
+        # header's when it states none): read at the signal's rate, they marked other moments
+        # (at 360 Hz for a lead at 500 Hz: every beat early), without a word while in range.
+        raise DataFormatError(
+            f"record {name}: {ann_path} places its annotations at {ann_fs:g} Hz, but the "
+            f"signal is sampled at {fs:g} Hz: its sample numbers would mark other moments. "
+            "Write the annotations at the signal's rate"
+        )
     samples = np.asarray(ann.sample, dtype=np.int64)
     symbols = np.asarray(ann.symbol, dtype="U2")
     if samples.size == 0:
