@@ -1111,6 +1111,9 @@ def test_a_ptb_record_without_the_files_of_other_leads_is_read_offline(ptbdb_dir
     # Lead vx lives in the .xyz: that one is missing, and fetched (here: told unreachable).
     with pytest.raises(DataNotFoundError, match="could not be reached"):
         fetch_ptbdb(tmp_path, records=["s0010_re"], lead="vx", base_url=empty.as_uri())
+    # A lead the record does not have is told as such, not fetched.
+    with pytest.raises(DataFormatError, match=r"s0010_re has no lead 'MLII'; its leads are i, "):
+        fetch_ptbdb(tmp_path, records=["s0010_re"], lead="MLII", base_url=empty.as_uri())
 
 
 @pytest.mark.parametrize("layout", ["flat", "patient folders"])

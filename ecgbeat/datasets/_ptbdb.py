@@ -135,8 +135,8 @@ def _record_list(folder: Path, wanted: list[str] | None, download: bool, base_ur
 
 def _lacks_data(path: Path, lead) -> bool:
     """Whether the data file that holds ``lead`` (the first of the leads asked for that the
-    header names; all the files when it names none) is not on disk (a download cut off after
-    the header). A header that cannot be read is left to the reading, to name why.
+    header names) is not on disk (a download cut off after the header). A header that cannot
+    be read, or that names none of the leads, is left to the reading, to name why.
 
     The files of other leads need not be there, as for the reading: a record kept without its
     ``.xyz`` (the Frank leads) was fetched again for lead ii, and offline failed as missing."""
@@ -148,9 +148,10 @@ def _lacks_data(path: Path, lead) -> bool:
     keys = [_lead_key(s) for s in getattr(header, "sig_name", None) or []]
     wanted = DEFAULT_LEADS if lead is None else [lead] if isinstance(lead, str) else lead
     channel = next((keys.index(_lead_key(w)) for w in wanted if _lead_key(w) in keys), None)
-    if channel is not None and channel < len(names):
-        names = [names[channel]]
-    return any(not (path.parent / name).is_file() for name in names if name and name != "~")
+    if channel is None or channel >= len(names):
+        return False  # "has no lead 'MLII'; its leads are ...", not a download of other files
+    name = names[channel]
+    return bool(name) and name != "~" and not (path.parent / name).is_file()
 
 
 def _ensure_record(folder: Path, record: str, download: bool, base_url, lead) -> Path | None:
