@@ -192,7 +192,7 @@ def fetch_ptbdb(
     Records are read from ``<data_home>/ptbdb/``, either in PhysioNet's layout
     (``patientNNN/sNNNNxxx.hea`` as listed in ``RECORDS``) or flat (``sNNNNxxx.hea``). With
     ``download_if_missing=False`` the records on disk are used (with a warning when some listed
-    ones are absent); otherwise missing records, and a record's missing data file that holds
+    ones are absent, a ``DataNotFoundError`` when all are); otherwise missing records, and a record's missing data file that holds
     the lead asked for, are downloaded from PhysioNet (the files of other leads need not be
     there).
 
