@@ -1269,7 +1269,16 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 }
         except ModelFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        # OverflowError: a number that NumPy cannot hold (a random_state key below 0 or past
+        # 2**32), which is no ValueError.
+        except (
+            KeyError,
+            TypeError,
+            ValueError,
+            OverflowError,
+            AttributeError,
+            IndexError,
+        ) as error:
             raise ModelFileError(
                 f"model file {str(path)!r}: its metadata does not describe a classifier: {error!r}"
             ) from error

@@ -523,6 +523,31 @@ BAD_FIELDS = {
         lambda m: m.update(path_params=["epochs"]),
         "epochs is listed as a path but is not text",
     ),
+    # Numbers beyond NumPy's types (a state key below 0) escaped as an OverflowError.
+    "random state keys out of range": (
+        lambda m: m["params"].update(
+            random_state={
+                "RandomState": "MT19937",
+                "keys": [-1] * 624,
+                "pos": 624,
+                "has_gauss": 0,
+                "cached_gaussian": 0.0,
+            }
+        ),
+        "does not describe a classifier: OverflowError",
+    ),
+    "random state position beyond a C long": (
+        lambda m: m["params"].update(
+            random_state={
+                "RandomState": "MT19937",
+                "keys": [0] * 624,
+                "pos": 2**70,
+                "has_gauss": 0,
+                "cached_gaussian": 0.0,
+            }
+        ),
+        "does not describe a classifier: OverflowError",
+    ),
     "metadata request of an unknown method": (
         lambda m: m.update(metadata_requests={"explain": {"groups": True}}),
         "unknown method 'explain'",
