@@ -30,7 +30,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import is_integer
@@ -64,6 +64,10 @@ class LowLatencyPredictor:
         The classifier's classes; the columns of :meth:`predict_proba` follow them.
     n_features_in_ : int
         Columns of each row (the beat's samples and its feature columns).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        The classifier's, defined only when it was fitted on a DataFrame: a DataFrame given to
+        :meth:`predict_proba` must then have these columns, in this order, as the classifier
+        requires.
     onnx_model : bytes
         The exported network (see the property).
 
@@ -107,6 +111,8 @@ class LowLatencyPredictor:
         self.threads = int(threads)
         self.classes_ = np.asarray(classifier.classes_)
         self.n_features_in_ = int(classifier.n_features_in_)
+        if hasattr(classifier, "feature_names_in_"):
+            self.feature_names_in_ = np.asarray(classifier.feature_names_in_, dtype=object)
         self._graph = _export(classifier.model_, self.n_features_in_)
         # The network's own bound, from the weights it was exported with.
         self._input_limit = overflow_limit(classifier.model_)
@@ -157,8 +163,13 @@ class LowLatencyPredictor:
         ------
         ValueError
             If ``X`` has another number of columns, NaN or infinite values, or values so large
-            that the network's output is not finite.
+            that the network's output is not finite; or if it is a DataFrame whose columns are
+            not those of the DataFrame that the classifier was fitted on, in that order.
         """
+        if hasattr(X, "columns") and hasattr(self, "feature_names_in_"):
+            # As the classifier: columns in another order would be read as the wrong samples.
+            # Only for a DataFrame: arrays, a monitor's usual input, carry no names to check.
+            _check_feature_names(self, X, reset=False)
         try:
             rows = np.asarray(X)
             # Cast to float, complex numbers would only warn and lose their imaginary parts.

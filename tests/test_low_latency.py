@@ -104,6 +104,31 @@ def test_bad_input_is_named(fitted):
         LowLatencyPredictor(HeartbeatCNNClassifier())
 
 
+def test_a_dataframe_with_other_columns_is_refused_as_the_classifier_refuses_it():
+    """A DataFrame's columns in another order were read as the wrong samples, without a word,
+    where the classifier refuses them."""
+    import pandas as pd
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=24, seed=3)
+    frame = pd.DataFrame(X, columns=[f"s{i}" for i in range(24)])
+    clf = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(frame, y)
+    predictor = LowLatencyPredictor(clf)
+    reordered = frame[frame.columns[::-1]]
+    for method in (clf.predict_proba, predictor.predict_proba, predictor.predict):
+        with pytest.raises(ValueError, match="feature names should match"):
+            method(reordered)
+    np.testing.assert_array_equal(predictor.feature_names_in_, clf.feature_names_in_)
+    renamed = frame.rename(columns={"s0": "first"})
+    with pytest.raises(ValueError, match="feature names should match"):
+        predictor.predict_proba(renamed)
+    # The same columns, and arrays (a monitor's beats), as before.
+    _assert_same(predictor, clf, frame)
+    np.testing.assert_array_equal(predictor.predict_proba(X), predictor.predict_proba(frame))
+    copy = pickle.loads(pickle.dumps(predictor))
+    with pytest.raises(ValueError, match="feature names should match"):
+        copy.predict_proba(reordered)
+
+
 def test_rows_that_overflow_inside_the_network_are_an_error_not_nan():
     """Finite float32 rows near its limit made NaN probabilities, and predict the first class."""
     predictor = LowLatencyPredictor(HeartbeatCNNClassifier.from_pretrained("mitbih"))
