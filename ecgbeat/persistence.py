@@ -130,9 +130,10 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
         The network.
     fields : dict
         What the estimator records of itself (``params``, ``classes``, ``classes_dtype``,
-        ``n_features_in``, ``history``, ``best_epoch``, ``n_epochs``...; checked again by
-        :func:`read_metadata` when the file is read). Plain data only: NumPy scalars and paths
-        are converted, anything else is refused with a ``TypeError``.
+        ``n_features_in``, ``history``, ``best_epoch``, ``n_epochs``...), checked before
+        anything is written as :func:`read_metadata` checks them when the file is read. Plain
+        data only: NumPy scalars and paths are converted, anything else is refused with a
+        ``TypeError``.
     path : str or path-like
         Destination; must end in ``.keras``.
 
@@ -140,6 +141,15 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     -------
     pathlib.Path
         The path written.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` does not end in ``.keras``, the network's weights are NaN or infinite, or
+        ``fields`` are not what :func:`read_metadata` reads (a file that could not be loaded is
+        never written, and an existing file is left as it is).
+    TypeError
+        If ``fields`` hold something other than plain data.
     """
     path = Path(path)
     if path.suffix != ".keras":
@@ -148,6 +158,13 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if not has_finite_weights(model):
         # read_model_file refuses such a file: never write one.
         raise ValueError("cannot save a network whose weights are NaN or infinite")
+    trainable = [layer.trainable for layer in model.layers]
+    try:
+        _check_fields({**fields, "trainable": trainable}, f"cannot save {str(path)!r}")
+    except ModelFileError as error:
+        # read_metadata refuses such fields: the file could never be loaded, and it would have
+        # replaced a file that could.
+        raise ValueError(str(error)) from None
     with replacing(path, suffix=".keras") as tmp:
         _weights_only_copy(model).save(str(tmp))
         with zipfile.ZipFile(tmp) as archive:
@@ -156,7 +173,7 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
             "format_version": FORMAT_VERSION,
             "ecgbeat_version": __version__,
             **fields,
-            "trainable": [layer.trainable for layer in model.layers],
+            "trainable": trainable,
             "sha256": digests,
         }
         metadata["metadata_sha256"] = _metadata_digest(metadata)

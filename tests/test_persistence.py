@@ -752,3 +752,39 @@ def test_model_files_are_written_and_read_without_the_estimator(tmp_path):
     import subprocess
 
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"classes_dtype": None}, "classes_dtype None is not"),
+        ({"classes": ["a"]}, "classes must be a list of at least 2 labels"),
+        ({"classes": ["b", "a"]}, "classes must be distinct and sorted"),
+        ({"best_epoch": 5}, "best_epoch 5 and n_epochs 1"),
+        ({"history": {"loss": ["low"]}}, "history must map names to lists of numbers"),
+    ],
+)
+def test_fields_that_read_refuses_are_never_written(tmp_path, change, message):
+    """write_model_file wrote such a file, which read_model_file then refused, over a file that
+    could be read."""
+    from ecgbeat.networks import build_network
+    from ecgbeat.persistence import read_model_file, write_model_file
+
+    model = build_network("cnn", 16, 2, seed=0)
+    fields = {
+        "params": {},
+        "classes": ["a", "b"],
+        "classes_dtype": "<U1",
+        "n_features_in": 16,
+        "history": {"loss": [0.5]},
+        "best_epoch": 1,
+        "n_epochs": 1,
+        "extra": None,
+    }
+    path = write_model_file(model, fields, tmp_path / "net.keras")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=rf"cannot save '.*net\.keras': ecgbeat\.json: {message}"):
+        write_model_file(model, {**fields, **change}, path)
+    assert path.read_bytes() == before
+    assert read_model_file(path)[1]["classes"] == ["a", "b"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.keras"]
