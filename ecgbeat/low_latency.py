@@ -187,7 +187,8 @@ class LowLatencyPredictor:
                 f"X has shape {np.shape(X)}; expected rows of {self.n_features_in_} columns, "
                 "as the classifier was fitted on"
             )
-        rows32 = rows.astype(np.float32)
+        with np.errstate(over="ignore"):  # told below as the error, not warned about first
+            rows32 = rows.astype(np.float32)
         if not np.isfinite(rows32).all():  # one pass when all is well; the cause sought after
             if not np.isfinite(rows).all():
                 raise ValueError("X contains NaN or infinite values")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pickle
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -80,8 +81,11 @@ def test_bad_input_is_named(fitted):
         predictor.predict_proba(bad)
     bad = X[:2].astype(np.float64)
     bad[0, 3] = 1e300  # finite, but not in float32
-    with pytest.raises(ValueError, match="too large for float32"):
-        predictor.predict_proba(bad)
+    # NumPy's "overflow encountered in cast" came first (under -W error, instead of the error).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="too large for float32"):
+            predictor.predict_proba(bad)
     # What the classifier takes, the predictor takes: numbers in an object array, 3-D beats.
     np.testing.assert_array_equal(
         predictor.predict_proba(X[:2].astype(object)), predictor.predict_proba(X[:2])
