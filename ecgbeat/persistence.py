@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -192,22 +193,33 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
         their recorded SHA-256 digests.
     """
     path = Path(path)
+    _check_is_file(path)
+    return _verified_metadata(path, path)
+
+
+def _check_is_file(path: Path) -> None:
     if not path.exists():
         raise ModelFileError(f"model file {str(path)!r} does not exist")
     if not path.is_file():
         raise ModelFileError(
             f"model file {str(path)!r} is not a regular file (a folder, pipe or device)"
         )
+
+
+def _verified_metadata(source: Path, path: Path) -> dict[str, Any]:
+    """:func:`read_metadata` of the file ``source``, whose errors name it ``path`` (the user's
+    file, when ``source`` is a copy of it)."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(source) as archive:
             # Sizes as the archive declares them, checked before anything is inflated; zipfile
             # refuses to read an entry past its declared size.
             declared = sum(info.file_size for info in archive.infolist())
-            limit = _MAX_INFLATION * path.stat().st_size + _INFLATION_MARGIN
+            size = source.stat().st_size
+            limit = _MAX_INFLATION * size + _INFLATION_MARGIN
             if declared > limit:
                 raise ModelFileError(
                     f"model file {str(path)!r} declares {declared} bytes of content in a file "
-                    f"of {path.stat().st_size}: refused as a compression bomb"
+                    f"of {size}: refused as a compression bomb"
                 )
             names = set(archive.namelist())
             if _METADATA not in names:
@@ -381,6 +393,9 @@ def _check_fields(metadata: dict[str, Any], where: str) -> None:
 def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any]]:
     """Verify ``path`` and load its network in Keras' safe mode; return it with the metadata.
 
+    The file is read once: the metadata and the network come from the same bytes, even when
+    another process saves over ``path`` meanwhile.
+
     Raises
     ------
     ModelFileError
@@ -389,21 +404,23 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
     """
     keras = import_keras()
 
-    # As a Path: Keras chooses its loader by str(path), which of another os.PathLike is no path.
-    path = Path(path)
-    metadata = read_metadata(path)
-    try:
-        if path.suffix == ".keras":
-            model = keras.saving.load_model(path, compile=False, safe_mode=True)
-        else:
-            # Keras chooses its loader by the name (.h5: the legacy HDF5 loader); the content
-            # was verified as the .keras format, so it is loaded as that, whatever the name.
-            with tempfile.TemporaryDirectory() as folder:
-                copy = Path(folder) / "model.keras"
-                copy.write_bytes(path.read_bytes())
-                model = keras.saving.load_model(copy, compile=False, safe_mode=True)
-    except Exception as error:
-        raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
+    path = Path(path)  # any os.PathLike, named in errors by its path, not its repr
+    _check_is_file(path)
+    with tempfile.TemporaryDirectory() as folder:
+        # The file is read once, into a private copy that is verified and then loaded: read twice,
+        # a save to the same path in between (atomic as it is) gave the verified metadata of one
+        # file and the network of the other. Named .keras because Keras chooses its loader by the
+        # name (.h5: the legacy HDF5 loader); the content is verified as the .keras format.
+        copy = Path(folder) / "model.keras"
+        try:
+            shutil.copyfile(path, copy)
+        except OSError as error:
+            raise ModelFileError(f"model file {str(path)!r} could not be read: {error}") from error
+        metadata = _verified_metadata(copy, path)
+        try:
+            model = keras.saving.load_model(copy, compile=False, safe_mode=True)
+        except Exception as error:
+            raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
     if not has_finite_weights(model):
         raise ModelFileError(f"model file {str(path)!r}: the network has NaN or infinite weights")
     trainable = metadata["trainable"]

@@ -788,3 +788,36 @@ def test_fields_that_read_refuses_are_never_written(tmp_path, change, message):
     assert path.read_bytes() == before
     assert read_model_file(path)[1]["classes"] == ["a", "b"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["net.keras"]
+
+
+def test_a_file_replaced_while_it_loads_gives_one_files_metadata_and_network(tmp_path):
+    """The file was read twice, to verify it and then to load the network: a save to the same
+    path in between (a training job writing its model as a monitor reloads it) gave the classes
+    and parameters of one file with the network of the other."""
+    from ecgbeat import persistence
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=16)
+    first = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=0).fit(X, y)
+    second = HeartbeatCNNClassifier(epochs=1, validation_fraction=0, random_state=1).fit(
+        X, np.char.lower(y)
+    )
+    path, newer = tmp_path / "model.keras", tmp_path / "newer.keras"
+    first.save(path)
+    second.save(newer)
+    load_model = keras.saving.load_model
+
+    def replaced_then_loaded(*args, **kwargs):
+        if newer.exists():
+            os.replace(newer, path)  # the other process's save, between the two reads
+        return load_model(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keras.saving, "load_model", replaced_then_loaded)
+        loaded = HeartbeatCNNClassifier.load(path)
+    assert not newer.exists()  # the replacement did happen while loading
+    np.testing.assert_array_equal(loaded.classes_, first.classes_)
+    for weights, expected in zip(
+        loaded.model_.get_weights(), first.model_.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(weights, expected)
+    assert persistence.read_metadata(path)["classes"] == second.classes_.tolist()
