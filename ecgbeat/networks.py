@@ -343,7 +343,7 @@ def build_network(
     """
     try:
         builder = ARCHITECTURES[architecture]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: a list or dict, which no key can equal
         raise ValueError(
             f"unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}"
         ) from None

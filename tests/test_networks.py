@@ -59,3 +59,13 @@ def test_bad_arguments_are_named(builder, kwargs, match):
     NaN, bools as 0 and 1) or refused by Keras or NumPy in words that name no argument."""
     with pytest.raises(ValueError, match=match):
         builder(**{"n_samples": 40, "n_classes": 3, "seed": 0, **kwargs})
+
+
+@pytest.mark.parametrize("architecture", ["CNN", None, ["cnn"], {"cnn": 1}])
+def test_an_unknown_architecture_is_named(architecture):
+    """A list or a dict failed as "unhashable type: 'list'", naming neither the argument nor
+    the architectures there are."""
+    with pytest.raises(
+        ValueError, match=r"unknown architecture .*; choose one of \['cnn', 'resnet'\]"
+    ):
+        build_network(architecture, 40, 3)
