@@ -1378,7 +1378,24 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if metadata.get("classes_as_objects", False):
             classes = classes.astype(object)
         n_features_in = int(metadata["n_features_in"])
-        n_outputs, n_inputs = model.output_shape[-1], model.input_shape[1]
+        takes, gives = model.input_shape, model.output_shape
+        if not (
+            isinstance(takes, tuple)
+            and len(takes) == 3
+            and takes[0] is None
+            and takes[2] == 1
+            and isinstance(gives, tuple)
+            and len(gives) == 2
+            and gives[0] is None
+        ):
+            # Another kind of network (a file written with write_model_file) failed only in
+            # predict, in TensorFlow's words ("Binding inputs to tf.function failed").
+            raise ModelFileError(
+                f"{where}: the network takes inputs of shape {takes} to outputs of shape "
+                f"{gives}; a classifier's network takes a batch of rows of shape (None, "
+                f"{n_features_in}, 1) to (None, {len(classes)}), a probability per class"
+            )
+        n_outputs, n_inputs = gives[1], takes[1]
         if (n_outputs, n_inputs) != (len(classes), n_features_in):
             raise ModelFileError(
                 f"{where}: the network maps {n_inputs} samples to {n_outputs} classes, but its "

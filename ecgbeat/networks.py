@@ -377,8 +377,9 @@ def network_structure(model: keras.Model) -> tuple[str | None, int]:
     by_name = {name: architecture for architecture, name in NETWORK_NAMES.items()}
     layers = {layer.name: layer for layer in model.layers}
     # The rhythm features are the columns that the "beat_part" crop cuts off (see _inputs).
-    beat_part = layers.get("beat_part")
-    n_rr_features = int(beat_part.cropping[1]) if beat_part is not None else 0
+    # Another network's layer of that name is no crop (one that write_model_file saved).
+    cropping = getattr(layers.get("beat_part"), "cropping", None)
+    n_rr_features = int(cropping[1]) if cropping is not None else 0
     return by_name.get(model.name), n_rr_features
 
 

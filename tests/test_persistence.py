@@ -821,3 +821,52 @@ def test_a_file_replaced_while_it_loads_gives_one_files_metadata_and_network(tmp
     ):
         np.testing.assert_array_equal(weights, expected)
     assert persistence.read_metadata(path)["classes"] == second.classes_.tolist()
+
+
+def _foreign(inputs, outputs):
+    return keras.Model(inputs, outputs)
+
+
+def test_a_network_of_another_shape_is_refused_on_loading(tmp_path):
+    """A network that write_model_file saved but that takes or gives other shapes loaded, and
+    failed only in predict, in TensorFlow's words; a layer of another kind named "beat_part"
+    (the rhythm networks' crop) failed as an AttributeError."""
+    from ecgbeat.persistence import write_model_file
+
+    fields = {
+        "params": {"architecture": "cnn"},
+        "classes": ["a", "b"],
+        "classes_dtype": "<U1",
+        "n_features_in": 16,
+        "history": {},
+        "best_epoch": 0,
+        "n_epochs": 0,
+        "extra": None,
+    }
+    flat, beats = keras.Input((16,)), keras.Input((16, 1))
+    for name, model, shapes in [
+        (
+            "rows",
+            _foreign(flat, keras.layers.Dense(2, activation="softmax")(flat)),
+            r"\(None, 16\) to",
+        ),
+        (
+            "per sample",
+            _foreign(beats, keras.layers.Dense(2, activation="softmax")(beats)),
+            r"\(None, 16, 1\) to outputs of shape \(None, 16, 2\)",
+        ),
+    ]:
+        path = write_model_file(model, fields, tmp_path / f"{name}.keras")
+        for load in (HeartbeatCNNClassifier.load, HeartbeatCNNClassifier.from_pretrained):
+            with pytest.raises(
+                ModelFileError, match=rf"{name}\.keras'.*{shapes}.*\(None, 16, 1\) to \(None, 2\)"
+            ):
+                load(path)
+    named = keras.layers.Dense(4, name="beat_part")(keras.layers.Flatten()(beats))
+    model = _foreign(beats, keras.layers.Dense(2, activation="softmax")(named))
+    path = write_model_file(model, fields, tmp_path / "named.keras")
+    x = np.random.default_rng(0).random((3, 16))
+    for load in (HeartbeatCNNClassifier.load, HeartbeatCNNClassifier.from_pretrained):
+        clf = load(path)
+        assert clf.n_rr_features == 0
+        assert clf.predict_proba(x).shape == (3, 2)
