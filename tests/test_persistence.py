@@ -862,6 +862,13 @@ def test_a_network_of_another_shape_is_refused_on_loading(tmp_path):
                 ModelFileError, match=rf"{name}\.keras'.*{shapes}.*\(None, 16, 1\) to \(None, 2\)"
             ):
                 load(path)
+    # A network of no known architecture, whose parameters name none: a KeyError escaped.
+    model = _foreign(
+        beats, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(beats))
+    )
+    path = write_model_file(model, {**fields, "params": {}}, tmp_path / "unnamed.keras")
+    with pytest.raises(ModelFileError, match=r"unnamed\.keras'.*parameters name no architecture"):
+        HeartbeatCNNClassifier.from_pretrained(path)
     named = keras.layers.Dense(4, name="beat_part")(keras.layers.Flatten()(beats))
     model = _foreign(beats, keras.layers.Dense(2, activation="softmax")(named))
     path = write_model_file(model, fields, tmp_path / "named.keras")

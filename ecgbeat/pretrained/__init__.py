@@ -148,7 +148,14 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     model, metadata = read_model_file(path)
     # The network says what it is; a file's parameters could say otherwise (written before save
     # refused parameters changed after fit).
-    architecture = network_structure(model)[0] or metadata["params"]["architecture"]
+    architecture = network_structure(model)[0] or metadata["params"].get("architecture")
+    if not isinstance(architecture, str):
+        # A network that no builder of ecgbeat made, written without the parameter (by
+        # write_model_file): a KeyError escaped, naming neither the file nor what it lacks.
+        raise ModelFileError(
+            f"model file {str(path)!r}: its network is none of ecgbeat's architectures, and its "
+            f"parameters name no architecture (got {architecture!r})"
+        )
     return PretrainedModel(
         model=model,
         architecture=architecture,
