@@ -1372,7 +1372,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         """Adopt a loaded network and the fitted attributes recorded with it.
 
         Raises :class:`~ecgbeat.exceptions.ModelFileError` (naming ``where``) when the network
-        does not take the recorded number of columns to the recorded number of classes.
+        does not take a batch of rows of the recorded number of columns, shape ``(None,
+        n_features_in, 1)``, to one probability per recorded class, shape ``(None, n_classes)``.
         """
         classes = np.asarray(metadata["classes"], dtype=np.dtype(metadata["classes_dtype"]))
         if metadata.get("classes_as_objects", False):
