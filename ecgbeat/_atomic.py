@@ -70,7 +70,9 @@ def replacing(
     path : str or path-like
         The file to write; its folder is made when missing. When it is a symbolic link, the
         file it points to is replaced and the link is kept; a link to nothing is refused
-        (``FileNotFoundError``), as ``cp`` refuses it.
+        (``FileNotFoundError``), as ``cp`` refuses it, and so is a file that you may not
+        write (``PermissionError``; a file made read-only with ``chmod a-w``), and a path
+        through a file (``NotADirectoryError``).
     suffix : str, default=".tmp"
         The temporary file's suffix (writers that go by the name, such as Matplotlib's
         ``savefig``, need the real one).
@@ -101,10 +103,29 @@ def replacing(
             "exist: not writing through it"
         )
     target = Path(os.path.realpath(path))
+    if target.is_file() and not os.access(target, os.W_OK):
+        # As cp refuses it: the rename replaced a file that its owner had made read-only
+        # (chmod a-w) to keep it, a model or a table, without a word.
+        raise PermissionError(
+            errno.EACCES,
+            "write-protected: not replaced (make it writable to replace it)",
+            os.fspath(path),
+        )
     prefix = f".{target.name}."
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=target.parent)
+    except (FileExistsError, NotADirectoryError) as exc:
+        # A file where a folder of the path should be: "[Errno 17] File exists: 'results'"
+        # named the file, not what was wrong with it.
+        files = [p for p in (target.parent, *target.parent.parents) if p.exists()][:1]
+        if not files or files[0].is_dir():
+            raise _naming(exc, path, prefix) from exc
+        raise NotADirectoryError(
+            errno.ENOTDIR,
+            f"{files[0]} is a file, not a folder: cannot write in it",
+            os.fspath(path),
+        ) from exc
     except OSError as exc:
         raise _naming(exc, path, prefix) from exc
     os.close(fd)

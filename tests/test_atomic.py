@@ -138,6 +138,33 @@ def test_a_link_to_nothing_is_not_written_through(tmp_path):
     assert link.is_symlink() and not (tmp_path / "gone").exists()
 
 
+def test_a_write_protected_file_is_not_replaced(tmp_path, monkeypatch):
+    # The rename replaced a file that its owner had made read-only to keep it (chmod a-w), as
+    # cp does not. Root may write anything, and tests often run as root: access is answered
+    # here by the file's mode, as for its owner without root's privilege.
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: bool(os.stat(p).st_mode & 0o200))
+    kept, free = tmp_path / "model.keras", tmp_path / "beats.csv"
+    kept.write_text("the user's model")
+    kept.chmod(0o444)
+    free.write_text("old")
+    with pytest.raises(PermissionError, match="write-protected: not replaced") as caught:
+        write_atomic(kept, lambda stream: stream.write("new"))
+    assert caught.value.filename == str(kept)
+    write_atomic(free, lambda stream: stream.write("new"))
+    assert (kept.read_text(), free.read_text()) == ("the user's model", "new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beats.csv", "model.keras"]
+
+
+def test_a_path_through_a_file_names_that_file(tmp_path):
+    # "[Errno 17] File exists: 'results'" named the file, not what was wrong with it.
+    (tmp_path / "results").write_text("a file, not a folder")
+    for path in (tmp_path / "results" / "m.keras", tmp_path / "results" / "run" / "m.keras"):
+        with pytest.raises(NotADirectoryError, match=r"results is a file, not a folder") as caught:
+            write_atomic(path, lambda stream: stream.write("new"))
+        assert caught.value.filename == str(path)
+    assert (tmp_path / "results").read_text() == "a file, not a folder"
+
+
 def test_a_failure_leaves_the_old_file_and_no_temporary_one(tmp_path):
     path = tmp_path / "beats.csv"
     path.write_text("old")

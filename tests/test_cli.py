@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import shlex
 import shutil
@@ -1513,6 +1514,24 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mit
         code, _, err = _run(capsys, *record, "-o", str(out))
         assert code == 1 and f"--output {out}" in err and message in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.keras"]
+
+
+def test_a_write_protected_output_is_refused_before_any_work(
+    capsys, mitdb_dir, tmp_path, monkeypatch
+):
+    # Refused when written, it was found only after the training or the classification. Root
+    # may write anything: access is answered by the file's mode, as for its owner.
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: bool(os.stat(p).st_mode & 0o200))
+    model, table = tmp_path / "kept.keras", tmp_path / "kept.csv"
+    for path in (model, table):
+        path.write_text("the user's")
+        path.chmod(0o444)
+    train = ["train", "--data", str(tmp_path / "missing.csv"), "--epochs", "1", "--force"]
+    predict = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model"]
+    for argv, output in ((train, model), (predict, table)):
+        code, _, err = _run(capsys, *argv, "-o", str(output))
+        assert code == 1 and f"--output {output} is write-protected" in err, err
+        assert output.read_text() == "the user's"
 
 
 def test_train_keeps_a_model_file_that_appears_while_it_trains(

@@ -98,7 +98,8 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
     Raises
     ------
     CommandError
-        If ``path`` is a folder, a link to nothing, or its folder cannot take a file.
+        If ``path`` is a folder, a link to nothing, a file that you may not write, or its
+        folder cannot take a file.
     """
     import tempfile
 
@@ -110,6 +111,12 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
             f"{option} {path} is a symbolic link to {os.readlink(path)}, which does not exist"
         )
     target = Path(os.path.realpath(path))
+    if target.is_file() and not os.access(target, os.W_OK):
+        # Refused when written (ecgbeat._atomic.replacing), but only after the work.
+        raise CommandError(
+            f"{option} {path} is write-protected: make it writable to replace it, or give "
+            "another file name"
+        )
     folder = target.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
