@@ -645,7 +645,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             Beats, one per row (187 samples at 125 Hz, scaled to [0, 1], for the published models),
             followed by ``n_rr_features`` rhythm features when that is set.
         y : array-like of shape (n_beats,)
-            Class labels of any type (integers, strings...). At least two classes.
+            Class labels of any one type (integers, strings, booleans...); an object array (a
+            pandas column of text) holds text only. At least two classes.
         groups : array-like of shape (n_beats,), default=None
             The patient (or recording) of each beat. With groups, the validation part that
             chooses the best epoch holds whole patients out, never one patient on both sides:
@@ -692,6 +693,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, groups, sample_weight) -> HeartbeatCNNClassifier:
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
+        _refuse_mixed_labels(y)
         check_classification_targets(y)
         if X.shape[1] <= self.n_rr_features:
             raise ValueError(
@@ -1496,6 +1498,35 @@ def _groups_1d(groups) -> np.ndarray:
             f"{groups.shape} instead"
         )
     return groups
+
+
+def _refuse_mixed_labels(y: np.ndarray) -> None:
+    """Refuse an object array of labels that are not all text.
+
+    scikit-learn takes an object array only as text labels (a pandas column of text): labels
+    of mixed kinds (text and numbers, or None among text, as a column with a gap gives) failed
+    in NumPy's sort as "'<' not supported between instances of 'str' and 'int'", and numbers
+    in an object array as "Unknown label type: unknown", naming neither ``y`` nor the cause.
+
+    Raises
+    ------
+    ValueError
+        Naming the kinds of value found, after "Unknown label type", as scikit-learn's checks
+        ask of an object array of numbers.
+    """
+    if y.dtype != object or all(isinstance(label, str) for label in y.tolist()):
+        return
+    kinds = sorted({type(label).__name__ for label in y.tolist()})
+    if len(kinds) > 1:
+        raise ValueError(
+            "Unknown label type: y must hold labels of one kind, all numbers, all text or all "
+            f"booleans, with none missing; got a mix of {', '.join(kinds)}"
+        )
+    raise ValueError(
+        f"Unknown label type: y is an object array of {kinds[0]}, and an object array of "
+        "labels must hold text. Give numbers or booleans as an array of their own type (e.g. "
+        "np.asarray(y.tolist()))"
+    )
 
 
 def _source_classes(source) -> np.ndarray:

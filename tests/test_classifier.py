@@ -352,6 +352,27 @@ def test_clone_of_fitted_is_unfitted(fitted):
         ),
         (np.zeros((10, 32)), np.arange(9) % 2, ValueError, "inconsistent numbers of samples"),
         (np.zeros((10, 32)), np.linspace(0, 1, 10), ValueError, "Unknown label type"),
+        # Failed in NumPy's sort: "'<' not supported between instances of 'str' and 'int'".
+        (
+            np.zeros((10, 32)),
+            np.array(["N", 1] * 5, dtype=object),
+            ValueError,
+            r"^Unknown label type: y must hold labels of one kind.*got a mix of int, str$",
+        ),
+        (
+            np.zeros((10, 32)),
+            np.array(["N", None] * 5, dtype=object),
+            ValueError,
+            "got a mix of NoneType, str$",
+        ),
+        # Said "Unknown label type: unknown", as for a mix led by a number.
+        (
+            np.zeros((10, 32)),
+            np.array([0, 1] * 5, dtype=object),
+            ValueError,
+            r"^Unknown label type: y is an object array of int, .* must hold text",
+        ),
+        (np.zeros((10, 32)), np.array([1, "N"] * 5, dtype=object), ValueError, "int, str$"),
     ],
 )
 def test_fit_rejects_bad_input_with_clear_message(X, y, error, match):
