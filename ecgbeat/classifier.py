@@ -718,12 +718,20 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             source_classes = _source_classes(source)
             if self.keep_pretrained_classes:
                 # A new patient may show only some of the pretrained classes: keep the head.
-                if not (
-                    _same_kind(classes, source_classes) and np.isin(classes, source_classes).all()
-                ):
+                same_kind = _same_kind(classes, source_classes)
+                if not (same_kind and np.isin(classes, source_classes).all()):
+                    # Labels of another kind look like the classes ([0.0, 1.0] against
+                    # [0, 1, 2, 3, 4], as a pandas column of nullable integers gives): say why.
+                    kinds = (
+                        ""
+                        if same_kind
+                        else f": {_kind_in_words(classes)}, where the pretrained classes are "
+                        f"{_kind_in_words(source_classes)} (1.0 is not 1, nor '1'); give y as "
+                        "labels of their kind"
+                    )
                     raise ValueError(
                         f"keep_pretrained_classes=True needs labels among the pretrained classes "
-                        f"{source_classes.tolist()}; got {classes.tolist()}"
+                        f"{source_classes.tolist()}; got {classes.tolist()}{kinds}"
                     )
                 classes = source_classes
         if len(classes) < 2:
@@ -1573,19 +1581,29 @@ def _label_from_text(text: str, classes: np.ndarray):
         return text
 
 
-def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels).
+#: The kinds of :func:`_label_kind`, in words.
+_LABEL_KINDS = {"b": "booleans", "i": "integers", "f": "floats", "U": "text", "O": "objects"}
+
+
+def _label_kind(labels: np.ndarray) -> str | None:
+    """The kind of value that a label array holds: a key of :data:`_LABEL_KINDS`, or None.
 
     Text is text in any array: a pandas column of text is an object array."""
+    if labels.dtype.kind == "O" and all(isinstance(label, str) for label in labels):
+        return "U"
+    return {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}.get(
+        labels.dtype.kind
+    )
 
-    def kind(labels: np.ndarray) -> str | None:
-        if labels.dtype.kind == "O" and all(isinstance(label, str) for label in labels):
-            return "U"
-        return {"b": "b", "i": "i", "u": "i", "f": "f", "U": "U", "S": "U", "O": "O"}.get(
-            labels.dtype.kind
-        )
 
-    return kind(a) == kind(b)
+def _kind_in_words(labels: np.ndarray) -> str:
+    """The kind of :func:`_label_kind` as a word (``"integers"``), else the array's dtype."""
+    return _LABEL_KINDS.get(_label_kind(labels), labels.dtype.name)
+
+
+def _same_kind(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two label arrays hold the same kind of value (1.0 and 1 are different labels)."""
+    return _label_kind(a) == _label_kind(b)
 
 
 def freeze_features(model: keras.Model) -> None:

@@ -299,6 +299,24 @@ def test_classes_are_the_users_labels_unless_asked_to_keep_the_pretrained_ones(l
         ).fit(X, y.astype(str))
 
 
+@pytest.mark.parametrize(
+    ("labels", "kind"),
+    [(np.array([0.0, 1.0]), "floats"), (np.array(["0", "1"]), "text")],
+)
+def test_labels_of_another_kind_than_the_kept_classes_are_told_so(labels, kind):
+    # [0.0, 1.0] (a pandas column of nullable integers gives floats) against the classes
+    # [0, 1, 2, 3, 4] looked like labels among them: the error said only that they were not.
+    X, _ = make_synthetic_beats(n_per_class=10, n_samples=187)
+    match = (
+        rf"^keep_pretrained_classes=True needs labels among the pretrained classes "
+        rf"\[0, 1, 2, 3, 4\]; got .*: {kind}, where the pretrained classes are integers"
+    )
+    with pytest.raises(ValueError, match=match):
+        HeartbeatCNNClassifier.from_pretrained(
+            "mitbih", epochs=1, keep_pretrained_classes=True
+        ).fit(X, np.resize(labels, len(X)))
+
+
 def test_the_same_labels_keep_the_pretrained_output_layer(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=10, seed=3)
