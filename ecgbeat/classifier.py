@@ -662,10 +662,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             A weight >= 0 for each beat, multiplying its loss in training (with the weights of
             ``class_weight``, if any) and in the validation loss that chooses the best epoch
             (with ``monitor="val_accuracy"`` every held-out beat counts alike: Keras' compiled
-            accuracy takes no weights); a beat of weight 0 teaches nothing. The per-epoch draw of ``max_class_ratio``
-            counts beats, not weights. Weights are not equivalent to repeating beats: the
-            batches differ. In a meta-estimator, route it with
-            ``clf.set_fit_request(sample_weight=True)``.
+            accuracy takes no weights); a beat of weight 0 teaches nothing. Only the weights'
+            ratios matter: ``fit`` scales them to a mean of 1 (the losses in :attr:`history_` are
+            weighted so). Adam, which trains the network, is blind to the scale of the loss but
+            for its epsilon, under which weights that sum to 1 over 100,000 beats (1e-5 each)
+            would push the gradients, and the network would learn next to nothing. The per-epoch draw of ``max_class_ratio`` counts beats, not weights.
+            Weights are not equivalent to repeating beats: the batches differ. In a
+            meta-estimator, route it with ``clf.set_fit_request(sample_weight=True)``.
 
         Returns
         -------
@@ -706,8 +709,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             groups = _groups_1d(groups)
             check_consistent_length(y, groups)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=np.float64, ensure_non_negative=True
+            sample_weight = _mean_one(
+                _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
             )
         augmentation = resolve_augmentation(self.augmentation)
         if augmentation is not None:
@@ -1471,6 +1474,19 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _mean_one(weights: np.ndarray) -> np.ndarray:
+    """Sample weights scaled to a mean of 1 (weights all 0 stay 0).
+
+    Weights of 1 each, and counts that average 1 (a bootstrap's), come back as they are.
+    """
+    peak = weights.max()
+    if peak == 0:
+        return weights
+    # Down to at most 1 first: the mean of weights near the float64 maximum would overflow.
+    scaled = weights / peak
+    return scaled / scaled.mean()
 
 
 def _groups_1d(groups) -> np.ndarray:

@@ -41,6 +41,32 @@ def test_bad_weights_are_refused_before_training(weights, message):
     assert not hasattr(clf, "classes_")
 
 
+def test_only_the_ratios_of_the_weights_matter(monkeypatch):
+    """Weights that sum to 1 over 100,000 beats, 1e-5 each, learned next to nothing (Adam is
+    blind to the scale of the loss but for its epsilon): fit scales the weights to a mean of 1."""
+    from ecgbeat import _training
+
+    X, y = make_synthetic_beats()
+    relative = np.where(y == "N", 3.0, 1.0)
+    seen = []
+
+    def spy(*args, sample_weights=None, validation_weights=None, **kwargs):
+        seen.append((sample_weights, validation_weights))
+        raise AssertionError("spied")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(_training, "train", spy)
+        for scale in (1.0, 1e-5, 1e300):
+            with pytest.raises(AssertionError, match="spied"):
+                HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, sample_weight=scale * relative)
+    expected = relative / relative.mean()  # N has 3 of every 5 units: 1.8 and 0.6
+    for trained, validated in seen:
+        np.testing.assert_allclose(trained, expected, rtol=1e-6)
+        np.testing.assert_allclose(validated, expected, rtol=1e-6)
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y, sample_weight=np.full(len(y), 1e-5))
+    assert clf.score(X, y) == 1.0
+
+
 def test_weights_that_class_weight_zeroes_everywhere_are_refused():
     X, y = make_synthetic_beats()
     clf = HeartbeatCNNClassifier(**FAST_PARAMS, class_weight={"N": 0.0, "S": 1.0, "V": 1.0})
