@@ -363,7 +363,7 @@ def test_clone_of_fitted_is_unfitted(fitted):
             np.zeros((10, 32)),
             np.array(["N", None] * 5, dtype=object),
             ValueError,
-            "got a mix of NoneType, str$",
+            r"^y must name a class for every beat; 5 are missing",
         ),
         # Said "Unknown label type: unknown", as for a mix led by a number.
         (
@@ -378,6 +378,18 @@ def test_clone_of_fitted_is_unfitted(fitted):
 def test_fit_rejects_bad_input_with_clear_message(X, y, error, match):
     with pytest.raises(error, match=match):
         HeartbeatCNNClassifier(**FAST_PARAMS).fit(X, y)
+
+
+def test_labels_missing_from_a_pandas_text_column_are_counted():
+    # pandas' NA failed in scikit-learn's check for NaN: "boolean value of NA is ambiguous".
+    pd = pytest.importorskip("pandas")
+    y = pd.Series(["N", None, "V", "N", "V"] * 2, dtype="string")
+    with pytest.raises(ValueError, match=r"^y must name a class for every beat; 2 are missing"):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(np.zeros((10, 32)), y)
+    # A text column with empty cells, as read_csv gives it: "Input contains NaN", of no input.
+    y = pd.Series(["N", np.nan, "V", "N", "V"] * 2)
+    with pytest.raises(ValueError, match=r"^y must name a class for every beat; 2 are missing"):
+        HeartbeatCNNClassifier(**FAST_PARAMS).fit(np.zeros((10, 32)), y)
 
 
 @pytest.mark.parametrize(
