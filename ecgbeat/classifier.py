@@ -677,9 +677,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             ratios matter: ``fit`` scales them to a mean of 1 (the losses in :attr:`history_` are
             weighted so). Adam, which trains the network, is blind to the scale of the loss but
             for its epsilon, under which weights that sum to 1 over 100,000 beats (1e-5 each)
-            would push the gradients, and the network would learn next to nothing. The per-epoch draw of ``max_class_ratio`` counts beats, not weights.
-            Weights are not equivalent to repeating beats: the batches differ. In a
-            meta-estimator, route it with ``clf.set_fit_request(sample_weight=True)``.
+            would push the gradients, and the network would learn next to nothing. The
+            per-epoch draw of ``max_class_ratio`` counts beats, not weights. Weights are not
+            equivalent to repeating beats: the batches differ. In a meta-estimator, route it
+            with ``clf.set_fit_request(sample_weight=True)``.
 
         Returns
         -------
