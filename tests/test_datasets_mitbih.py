@@ -152,6 +152,9 @@ def test_bad_arguments(mitdb_dir):
         fetch_mitbih(mitdb_dir.parent, records=["999"])
     with pytest.raises(ValueError, match="records is empty"):
         fetch_mitbih(mitdb_dir.parent, records=[])
+    # Bytes are one name, not the records 49, 48, 48 ("not MIT-BIH records: ['48', '49']").
+    with pytest.raises(ValueError, match=r"not MIT-BIH records: \[\"b'100'\"\]"):
+        fetch_mitbih(mitdb_dir.parent, records=b"100")
 
 
 def test_one_record_named_by_a_numpy_integer():

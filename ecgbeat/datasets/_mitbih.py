@@ -144,8 +144,9 @@ def _select_records(records, split, subset) -> list[str]:
         if isinstance(records, np.ndarray) and records.ndim == 0:
             records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
         # One record may be named by a NumPy integer too (an element of an array of records),
-        # or by a path, as in a list of them.
-        one = isinstance(records, str | int | np.integer | os.PathLike)
+        # or by a path, as in a list of them. Bytes are one name too, refused below as no
+        # record's: iterated, b"100" was the records 49, 48, 48.
+        one = isinstance(records, str | bytes | int | np.integer | os.PathLike)
         if not one and not isinstance(records, Iterable):
             raise TypeError(
                 f"records must be a record's name or a list of names (such as '100'), got "
