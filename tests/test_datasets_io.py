@@ -724,6 +724,26 @@ def test_bad_csv(tmp_path, content, message):
             load_heartbeat_csv(path)
 
 
+@pytest.mark.parametrize(("separator", "named"), [(";", "';'"), ("\t", "'\\t'"), ("|", "'|'")])
+def test_a_csv_of_another_separator_is_named_so(tmp_path, separator, named):
+    # A spreadsheet's export with ';' (where the decimal mark is a comma) or tabs: NumPy's
+    # error only quoted the line, as one value that is no number.
+    from ecgbeat.datasets import read_beats_csv, read_signal
+
+    rows = [separator.join(["0.25"] * 187 + ["0"]) for _ in range(3)]
+    path = tmp_path / "beats.csv"
+    path.write_text("\n".join(rows) + "\n")
+    told = f"the values are separated by {re.escape(named)}, and ecgbeat reads them separated by"
+    with pytest.raises(DataFormatError, match=told):
+        load_heartbeat_csv(path)
+    with pytest.raises(DataFormatError, match=told):
+        read_beats_csv(path, 187)
+    signal = tmp_path / "signal.csv"
+    signal.write_text("\n".join(separator.join(["0.5", "0.25"]) for _ in range(400)) + "\n")
+    with pytest.raises(DataFormatError, match=told):
+        read_signal(signal, ["MLII"], 360)
+
+
 def test_csv_values_beyond_float32_are_refused_not_read_as_infinite(tmp_path):
     # Finite as float64, the value became inf in the float32 beats, with only NumPy's warning.
     from ecgbeat.datasets import read_beats_csv

@@ -651,13 +651,28 @@ def loadtxt_reason(exc: ValueError) -> str:
     --------
     >>> loadtxt_reason(ValueError("could not convert string 'x' to float64 at row 0, column 2."))
     "could not convert string 'x' to float64 at row 1, column 2."
+    >>> loadtxt_reason(ValueError("could not convert string '1;2' to float64 at row 0, column 1."))
+    "could not convert string '1;2' to float64 at row 1, column 1: the values are separated by ';', and ecgbeat reads them separated by commas"
     """
     reason = str(exc).split("; use `usecols`")[0]
-    return re.sub(
+    reason = re.sub(
         r"(could not convert string .* at row )(\d+)(, column \d+)",
         lambda m: f"{m.group(1)}{int(m.group(2)) + 1}{m.group(3)}",
         reason,
     )
+    # A file of another separator (a spreadsheet's ';' where the decimal mark is a comma, or a
+    # tab) is one field per line: say so, where NumPy only quoted the line.
+    # (NumPy cuts a long line short, without its closing quote.)
+    value = re.match(r"could not convert string '(.*?)'? to ", reason)
+    # NumPy quotes a tab as the two characters \t.
+    found = {";": ";", "\\t": "\t", "|": "|"}
+    separator = next((c for q, c in found.items() if value and q in value.group(1)), None)
+    if separator is not None:
+        reason = (
+            f"{reason.rstrip('.')}: the values are separated by {separator!r}, and ecgbeat reads "
+            "them separated by commas"
+        )
+    return reason
 
 
 def numbered_header(fields: Sequence[str]) -> bool:
