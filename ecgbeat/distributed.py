@@ -37,11 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ecgbeat._atomic import replacing
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import check_flag, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat._overlap import each_overlapped
 from ecgbeat._warnings import warn_caller
+from ecgbeat.datasets._compressed import open_text_to_write
 from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
@@ -364,6 +366,24 @@ def _error_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _write_table(table: BeatTable, path: Path, *, replace: bool) -> None:
+    """Write ``table`` to ``path`` atomically; without ``replace``, only where no file is.
+
+    The folder is checked before the work, but a record's CSV is written when the record is
+    done, maybe hours later: a file that came in between (another run into the same folder,
+    the user's own export) was replaced without a word. It is linked into place instead, which
+    fails (``FileExistsError``) when the name is taken at that moment.
+    """
+    if replace:
+        table.to_csv(path)
+        return
+    with (
+        replacing(path, exclusive=True) as tmp,
+        open_text_to_write(tmp, compress_as=path) as stream,
+    ):
+        write_csv([table], stream)
+
+
 def classify_records(
     records: str | os.PathLike | Sequence[str | os.PathLike],
     classifier: HeartbeatCNNClassifier | str = DEFAULT_MODEL,
@@ -413,7 +433,9 @@ def classify_records(
     overwrite : bool, default=False
         Whether a ``<record name>.csv`` already in ``output_dir`` may be replaced. False: any
         such file is an error before anything is classified (a CSV of a run before, or a
-        user's own export of the record, was replaced without a word).
+        user's own export of the record, was replaced without a word), and one that appears
+        while the records are classified is kept: that record's CSV is not written, its error
+        in :attr:`RecordsResult.unwritten`.
 
     Returns
     -------
@@ -490,7 +512,7 @@ def classify_records(
             return
         if out is not None:
             try:
-                table.to_csv(out / f"{Path(key).name}.csv")
+                _write_table(table, out / f"{Path(key).name}.csv", replace=overwrite)
             except OSError as exc:
                 # Kept: the record was classified (an hour's work on a long recording), and
                 # dropping its table as if it had failed lost it.

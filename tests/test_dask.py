@@ -417,3 +417,29 @@ def test_records_result_has_no_unreadable_count_without_marks():
     summary = RecordsResult(tables=unmarked).summary()
     assert summary["unreadable_beats"] == 1
     assert summary["ectopic_burden"] == 0.0
+
+
+def test_classify_records_keeps_a_csv_that_appears_in_output_dir_during_the_run(
+    monkeypatch, tmp_path
+):
+    # The folder was checked before the work, and each CSV written when its record was done:
+    # a file that came in between (another run into the folder, the user's own export) was
+    # replaced without a word, overwrite=False notwithstanding.
+    import ecgbeat.distributed as module
+
+    def classify(record, *args, **kwargs):
+        name = Path(record).name
+        if name == "101":  # another program writes 101.csv while 101 is classified
+            (tmp_path / "101.csv").write_text("my own export of record 101")
+        return _table(name, ["N", "V"], [[0.9, 0.1], [0.3, 0.7]])
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    with pytest.warns(UserWarning, match=r"RecordsResult\.unwritten.*a/101: cannot write CSV"):
+        result = classify_records(["a/100", "a/101"], "a fitted classifier", output_dir=tmp_path)
+    assert (tmp_path / "101.csv").read_text() == "my own export of record 101"
+    assert [table.record for table in result.tables] == ["100", "101"]
+    assert list(result.unwritten) == ["a/101"]
+    assert result.unwritten["a/101"].startswith("cannot write CSV: FileExistsError")
+    assert (tmp_path / "100.csv").read_text().startswith("record,")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["100.csv", "101.csv"]  # no temporary
