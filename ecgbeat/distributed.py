@@ -191,6 +191,14 @@ def limit_tensorflow_threads(
     dict
         Worker address -> the configured sizes (see :func:`tensorflow_threads`).
 
+    Raises
+    ------
+    TypeError
+        If ``client`` is not a :class:`distributed.Client` (:func:`dask_backend` takes a
+        scheduler's address; here, connect with ``distributed.Client(address)``).
+    ValueError
+        If the client is closed, or ``threads`` is not a positive integer.
+
     Examples
     --------
     >>> from distributed import Client, LocalCluster  # doctest: +SKIP
@@ -209,6 +217,15 @@ def _register_plugin(client, threads: int | None, *, keep_existing: bool) -> dic
         if not is_integer(threads) or threads < 1:
             raise ValueError(f"threads must be a positive integer or None; got {threads!r}")
         threads = int(threads)
+    # Else "'str' object has no attribute 'register_plugin'" (an address, as dask_backend takes
+    # it; None) or "IOLoop is closed", naming neither the argument nor what it should be.
+    if isinstance(client, str) or not callable(getattr(client, "register_plugin", None)):
+        raise TypeError(
+            "client must be a distributed.Client (for a scheduler address, connect with "
+            f"distributed.Client(address)); got {client!r}"
+        )
+    if getattr(client, "status", None) in ("closing", "closed"):
+        raise ValueError(f"the Dask client is closed ({client!r}): give an open one")
     plugin_class = __getattr__("_TensorFlowThreads")
     client.register_plugin(plugin_class(threads, idempotent=keep_existing), name=PLUGIN_NAME)
     return client.run(tensorflow_threads)

@@ -325,6 +325,22 @@ def test_classify_records_refuses_what_is_not_an_open_client(monkeypatch):
             pass
 
 
+def test_thread_limit_refuses_what_is_not_an_open_client():
+    distributed = pytest.importorskip("distributed")
+    # "'str' object has no attribute 'register_plugin'" for an address (which dask_backend
+    # takes), the same for None, and "IOLoop is closed" for a closed client.
+    for client in ("tcp://127.0.0.1:8786", None, 8786):
+        with pytest.raises(TypeError, match=r"client must be a distributed\.Client .*got"):
+            limit_tensorflow_threads(client)
+    with distributed.LocalCluster(
+        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
+    ) as cluster:
+        closed = distributed.Client(cluster)
+        closed.close()
+    with pytest.raises(ValueError, match="client is closed"):
+        limit_tensorflow_threads(closed, threads=1)
+
+
 def test_classify_records_refuses_an_output_dir_that_is_a_file_before_the_work(
     monkeypatch, tmp_path
 ):
