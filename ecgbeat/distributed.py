@@ -463,7 +463,10 @@ def classify_records(
     ------
     ValueError
         If a record is listed twice; with ``output_dir``, if two records share a name or the
-        folder's place is a file.
+        folder's place is a file; if an option is one that no record can be classified with
+        (an unknown ``detector``, or one beside ``annotations``; ``quality`` not True or False;
+        ``class_names`` or ``normal_class`` that do not fit the classifier's classes), before
+        any record is read.
     FileExistsError
         With ``output_dir`` and not ``overwrite``, if a record's CSV file is already there.
 
@@ -510,6 +513,7 @@ def classify_records(
                 "or choose another folder"
             )
     classifier = fitted_classifier(classifier)
+    _check_options(classifier, annotations, detector, class_names, normal_class, quality)
     options = {
         "lead": lead,
         "annotations": annotations,
@@ -559,6 +563,27 @@ def classify_records(
         errors={given[key]: errors[key] for key in keys if key in errors},
         unwritten=unwritten,
     )
+
+
+def _check_options(classifier, annotations, detector, class_names, normal_class, quality) -> None:
+    """Refuse the options that no record can be classified with, as classify_record would.
+
+    They are the same for every record: each record failed with the same message in
+    :attr:`RecordsResult.errors` (on a cluster, after every worker had read its record), in a
+    result that came back as if the records were at fault.
+    """
+    from ecgbeat.beats import refuse_detector_beside_r_peaks
+    from ecgbeat.qrs import DETECTORS
+    from ecgbeat.records import resolve_class_names, resolve_normal_class
+
+    check_flag(quality, "quality")
+    if annotations is not None:
+        refuse_detector_beside_r_peaks(detector, f"annotations={annotations!r}")
+    elif not (isinstance(detector, str) and detector in DETECTORS):
+        raise ValueError(f"unknown R-peak detector {detector!r}; choose one of {sorted(DETECTORS)}")
+    if class_names is not None or normal_class is not None:
+        names = resolve_class_names(classifier, class_names)
+        resolve_normal_class(classifier, names, normal_class)
 
 
 #: The warnings of the record that this worker thread classifies (None when it classifies none).

@@ -459,3 +459,31 @@ def test_classify_records_keeps_a_csv_that_appears_in_output_dir_during_the_run(
     assert result.unwritten["a/101"].startswith("cannot write CSV: FileExistsError")
     assert (tmp_path / "100.csv").read_text().startswith("record,")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["100.csv", "101.csv"]  # no temporary
+
+
+def test_classify_records_refuses_options_no_record_can_be_classified_with(monkeypatch):
+    # The same for every record: each record was read, then failed with the same message in
+    # result.errors, and the call came back as if the records were at fault.
+    from types import SimpleNamespace
+
+    import ecgbeat.distributed as module
+
+    classified = []
+    monkeypatch.setattr(module, "classify_record", lambda record, *a, **k: classified.append(1))
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    classifier = SimpleNamespace(classes_=np.array(["N", "V"]))
+    refused = [
+        ({"detector": "nope"}, r"unknown R-peak detector 'nope'; choose one of"),
+        ({"detector": ["pan-tompkins"]}, r"unknown R-peak detector \['pan-tompkins'\]"),
+        ({"annotations": "atr", "detector": "threshold"}, r"'threshold' finds the R peaks"),
+        ({"quality": "no"}, r"quality must be True or False, got 'no'"),
+        ({"class_names": ["N", "S", "V"]}, r"class_names has 3 names but the classifier has 2"),
+        ({"normal_class": "X"}, r"normal class 'X' is not one of the classifier's classes"),
+    ]
+    for options, message in refused:
+        with pytest.raises(ValueError, match=message):
+            classify_records(["a/100", "a/101"], classifier, **options)
+    assert classified == []
+    classify_records(["a/100"], classifier, annotations="atr", class_names=["a", "b"])
+    classify_records(["a/101"], classifier, detector="threshold", normal_class="N")
+    assert classified == [1, 1]
