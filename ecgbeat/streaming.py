@@ -444,12 +444,25 @@ class StreamClassifier:
             elif stop > end or (following is None and self._final_before < stop):
                 break  # its signal has not all come, or a peak inside it may still be found
             entry.beat = self._cut(entry.sample, following, stop)
+        # Every row is made before a beat leaves the queue or the template's beats change: an
+        # error on the way (a lack of memory in the template's median, an interruption) lost
+        # the beats already taken out, and kept theirs among the template's. The next call
+        # then makes them all again.
+        pending = self._pending
+        ring, count = self._template_beats, self._n_template_beats
+        if self._template and len(pending) >= 2 and pending[0].beat is not None:
+            ring = ring.copy()
         rows, out = [], []
-        while len(self._pending) >= 2 and self._pending[0].beat is not None:
-            entry = self._pending.popleft()
-            following = self._pending[0]
-            rows.append(self._row(entry.sample, following.sample, entry.beat, following.rr_sums))
+        while len(rows) + 1 < len(pending) and pending[len(rows)].beat is not None:
+            entry, following = pending[len(rows)], pending[len(rows) + 1]
+            row, count = self._row(
+                entry.sample, following.sample, entry.beat, following.rr_sums, ring, count
+            )
+            rows.append(row)
             out.append((entry.sample, entry.readable))
+        for _ in rows:
+            pending.popleft()
+        self._template_beats, self._n_template_beats = ring, count
         return rows, out
 
     def _cut(self, peak: int, following: int | None, stop: int) -> np.ndarray:
@@ -474,27 +487,38 @@ class StreamClassifier:
         )
         return segments.beats[len(known) - 2]
 
-    def _row(self, peak: int, following: int, beat: np.ndarray, rr_sums: tuple) -> np.ndarray:
-        """The classifier's row for one beat; ``rr_sums``: the count, sum and sum of squares of
-        the R-R intervals up to its next R peak, in samples."""
+    def _row(
+        self,
+        peak: int,
+        following: int,
+        beat: np.ndarray,
+        rr_sums: tuple,
+        ring: np.ndarray,
+        count: int,
+    ) -> tuple[np.ndarray, int]:
+        """The classifier's row for one beat, and the template's beat count after it.
+
+        ``rr_sums``: the count, sum and sum of squares of the R-R intervals up to its next R
+        peak, in samples. ``ring`` and ``count``: the template's latest beats and how many have
+        come; with the template columns, the beat goes into ``ring``.
+        """
         columns = [beat]
-        count, total, squares = rr_sums
-        mean = total / count
+        n_rr, total, squares = rr_sums
+        mean = total / n_rr
         if self._rhythm:
             before = [p for p in self._recent if p < peak][-(_LOCAL_BEATS + 1) :]
             peaks = np.asarray([*before, peak, following])
             rr = rr_features(peaks, self.fs, average=mean / self.fs)[len(peaks) - 2]
             columns.append(rr)
         if self._template:
-            kept = self._template_beats
-            kept[self._n_template_beats % TEMPLATE_BEATS] = beat[: kept.shape[1]]
-            self._n_template_beats += 1
-            template = np.median(kept[: self._n_template_beats], axis=0)
+            ring[count % TEMPLATE_BEATS] = beat[: ring.shape[1]]
+            count += 1
+            template = np.median(ring[:count], axis=0)
             columns.append(compare_with_template(beat[None], template, fs=_BEAT_FS)[0])
         if self._zscores:
-            std = np.sqrt(max(squares / count - mean * mean, 0.0)) / self.fs
+            std = np.sqrt(max(squares / n_rr - mean * mean, 0.0)) / self.fs
             columns.append(rr_zscores(rr[None], std=std)[0])
-        return np.concatenate(columns).astype(np.float32)
+        return np.concatenate(columns).astype(np.float32), count
 
     def _forget(self) -> None:
         """Drop the signal that no decision or cut will read again."""

@@ -423,3 +423,41 @@ def test_a_classifier_that_fails_loses_no_beat():
             np.concatenate([getattr(t, column) for t in tables]),
             np.concatenate([getattr(t, column) for t in expected]),
         )
+
+
+def test_a_failure_while_the_rows_are_made_loses_no_beat(monkeypatch):
+    # A lack of memory (or an interruption) in the template's comparison, after the beat had
+    # left the queue: the beat was lost, though it stayed among the template's beats.
+    import ecgbeat.streaming as module
+
+    fs = 250
+    ecg, _ = _rhythm_with_a_pause(fs, pause_seconds=3)
+    parts = [ecg[: 10 * fs], ecg[10 * fs : 20 * fs], ecg[20 * fs :]]
+    plain = _Recorder(n_rr_features=12)
+    stream = StreamClassifier(fs, plain)
+    expected = [stream.update(part) for part in parts] + [stream.finish()]
+
+    compare = module.compare_with_template
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 15:  # a beat of the second part
+            raise MemoryError("no memory for the template")
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(module, "compare_with_template", failing)
+    recorder = _Recorder(n_rr_features=12)
+    stream = StreamClassifier(fs, recorder)
+    tables = [stream.update(parts[0])]
+    with pytest.raises(MemoryError):
+        stream.update(parts[1])
+    tables += [stream.update(parts[2]), stream.finish()]
+    assert len(expected[1]) > 5 and len(calls) > 40
+    for column in ("sample", "label", "readable"):
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(t, column) for t in tables]),
+            np.concatenate([getattr(t, column) for t in expected]),
+        )
+    # The same rows: each beat in the template once, in its turn.
+    np.testing.assert_array_equal(np.vstack(recorder.rows), np.vstack(plain.rows))
