@@ -270,7 +270,8 @@ class StreamClassifier:
         ring = (TEMPLATE_BEATS, round(COMPARED_SECONDS * _BEAT_FS)) if self._template else (0, 0)
         self._template_beats = np.zeros(ring)
         self._n_template_beats = 0
-        self._finished = False
+        self._finished = False  # no more samples
+        self._ended = False  # finish() has cut the last beats
 
     def __copy__(self) -> StreamClassifier:
         """A stream that goes on from this point on its own: ``copy.copy(stream)`` shares the
@@ -346,16 +347,20 @@ class StreamClassifier:
         RuntimeError
             If the stream is already finished.
         Exception
-            Whatever the classifier raises; calling :meth:`finish` again returns the beats.
+            Whatever the classifier raises (an interruption, a lack of memory), or the cut of
+            the last beats; calling :meth:`finish` again returns the beats.
         """
-        if not self._finished:
-            self._finished = True
+        if not self._ended:
+            self._finished = True  # from the first call on, even if this one fails
             end = self.n_samples_seen
             self._decide(end, end + 1)
             try:
                 self._ready.append(self._emit(end, last=True))
             except SignalError:  # a stream shorter than one beat's cut (1.5 s) has no beats
                 pass
+            # Only now: an error above (a lack of memory, an interruption) left the last beats
+            # uncut, and the next call said "the stream is finished" and lost them.
+            self._ended = True
             self._signal = np.zeros(0)
         elif not (self._ready or self._classified_tables):
             self._check_open()
@@ -377,6 +382,11 @@ class StreamClassifier:
 
     def _check_open(self) -> None:
         if self._finished:
+            if not self._ended:
+                raise RuntimeError(
+                    "the stream is finished, but finish() failed before its last beats were "
+                    "cut: call finish() again for them"
+                )
             if self._ready or self._classified_tables:
                 raise RuntimeError(
                     "the stream is finished, but the classifier failed on its last beats: "

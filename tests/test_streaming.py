@@ -461,3 +461,40 @@ def test_a_failure_while_the_rows_are_made_loses_no_beat(monkeypatch):
         )
     # The same rows: each beat in the template once, in its turn.
     np.testing.assert_array_equal(np.vstack(recorder.rows), np.vstack(plain.rows))
+
+
+def test_a_finish_that_fails_before_its_last_beats_are_cut_can_be_called_again(monkeypatch):
+    # An error while finish() made its rows (a lack of memory, an interruption): the next call
+    # said "the stream is finished: make a new StreamClassifier" and the last beats were lost.
+    import ecgbeat.streaming as module
+
+    fs = 250
+    ecg, peaks = _rhythm_with_a_pause(fs, pause_seconds=3)
+    ecg = ecg[: peaks[-1] + fs // 2]  # the last beats' next R peaks are decided at the end
+    plain = StreamClassifier(fs, _Recorder(n_rr_features=12))
+    expected = [plain.update(ecg), plain.finish()]
+
+    compare = module.compare_with_template
+    fail = []
+
+    def failing(*args, **kwargs):
+        if fail:
+            fail.pop()
+            raise MemoryError("no memory for the template")
+        return compare(*args, **kwargs)
+
+    monkeypatch.setattr(module, "compare_with_template", failing)
+    stream = StreamClassifier(fs, _Recorder(n_rr_features=12))
+    tables = [stream.update(ecg)]
+    fail.append(1)
+    with pytest.raises(MemoryError):
+        stream.finish()
+    with pytest.raises(RuntimeError, match=r"finish\(\) failed .*call finish\(\) again"):
+        stream.update(ecg[:10])
+    tables.append(stream.finish())
+    with pytest.raises(RuntimeError, match="make a new"):
+        stream.finish()
+    assert len(expected[1]) > 1
+    for column in ("sample", "label", "readable"):
+        for got, want in zip(tables, expected, strict=True):
+            np.testing.assert_array_equal(getattr(got, column), getattr(want, column))
