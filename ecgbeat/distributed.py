@@ -651,9 +651,16 @@ def _classify_on_cluster(keys, classifier, client, options, collect) -> None:
                     # A record's own exception, or the loss of its worker (KilledWorker).
                     collect(key, None, exc)
                 else:
-                    for message, category in raised:  # here, as classify_record raises them
-                        warn_caller(message, category)
-                    collect(key, table, None)
+                    try:
+                        for message, category in raised:  # here, as classify_record raises them
+                            warn_caller(message, category)
+                    except Exception as exc:
+                        # A warning that the caller's filters make an error ("-W error"): this
+                        # record's failure, as it is without a cluster. Raised from here, it
+                        # ended the run, and the tables of the other records were lost.
+                        collect(key, None, exc)
+                    else:
+                        collect(key, table, None)
         finally:
             # On an interruption, do not leave the cluster busy with records nobody awaits.
             active.cancel([f for f in futures if not f.done()] + [model])

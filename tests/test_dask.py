@@ -487,3 +487,39 @@ def test_classify_records_refuses_options_no_record_can_be_classified_with(monke
     classify_records(["a/100"], classifier, annotations="atr", class_names=["a", "b"])
     classify_records(["a/101"], classifier, detector="threshold", normal_class="N")
     assert classified == [1, 1]
+
+
+def test_classify_records_on_cluster_takes_a_warning_made_an_error_as_the_records_failure(
+    monkeypatch,
+):
+    # Under "-W error", a worker's warning raised again here ended the whole run: the tables of
+    # the other records were lost. Without a cluster, it is that record's error.
+    import warnings
+
+    distributed = pytest.importorskip("distributed")
+    import ecgbeat.distributed as module
+
+    def classify(record, classifier, **options):  # as a worker gives it: its warnings kept
+        name = Path(record).name
+        kept = [(f"record {name} has none of the leads", UserWarning)] if name == "101" else []
+        return _table(name, ["N"], [[0.9, 0.1]]), kept
+
+    monkeypatch.setattr(module, "_classify_record_keeping_warnings", classify)
+    monkeypatch.setattr(module, "_register_plugin", lambda *args, **kwargs: {})
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    with (
+        distributed.LocalCluster(
+            n_workers=1,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("error")
+        records = ["a/100", "a/101", "a/102"]
+        result = classify_records(records, "a fitted classifier", client=client)
+    assert [table.record for table in result.tables] == ["100", "102"]
+    assert result.errors == {"a/101": "UserWarning: record 101 has none of the leads"}
