@@ -559,6 +559,7 @@ def classify_record(
         # its neighbours' R-R intervals span it, as if the heart had paused.
         is_beat = np.isin(symbols, [*AAMI_SYMBOLS, *UNCLASSED_BEAT_SYMBOLS])
         r_peaks = samples[is_beat]
+        _refuse_repeated_beats(r_peaks, symbols[is_beat], f"{path.name}.{annotations}", name)
         reference = np.array(
             [AAMI_CLASSES[AAMI_SYMBOLS[s]] if s in AAMI_SYMBOLS else "" for s in symbols[is_beat]],
             dtype=str,
@@ -580,6 +581,44 @@ def classify_record(
         # Beat i is cut at annotated beat i; the last annotated beat has no beat of its own.
         table.reference = reference[: len(table)]
     return table
+
+
+def _refuse_repeated_beats(samples: np.ndarray, symbols: np.ndarray, file: str, name: str) -> None:
+    """Refuse beat annotations that are not one per R peak, in time order.
+
+    An annotation file may mark one beat twice (on each of two channels, or by two annotators)
+    or list its annotations out of order; the R peaks taken from it were refused as
+    ``r_peaks must be strictly increasing``, a parameter the caller never gave, naming neither
+    the annotation file nor the sample.
+
+    Raises
+    ------
+    DataFormatError
+        Naming the record, the annotation file, the samples and their symbols.
+
+    Examples
+    --------
+    >>> _refuse_repeated_beats(np.array([10, 300, 300]), np.array(["N", "N", "V"]), "r.atr", "r")
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.DataFormatError: record r: annotation file r.atr marks the beat at sample 300 twice ('N' and 'V'; one annotation per channel or annotator?): give an annotation file of one beat annotation per R peak
+    """
+    steps = np.diff(samples)
+    if not np.any(steps <= 0):
+        return
+    k = int(np.flatnonzero(steps <= 0)[0])
+    first, then = int(samples[k]), int(samples[k + 1])
+    if first == then:
+        problem = (
+            f"marks the beat at sample {first} twice ({str(symbols[k])!r} and "
+            f"{str(symbols[k + 1])!r}; one annotation per channel or annotator?)"
+        )
+    else:
+        problem = f"lists its beat annotations out of order (sample {then} after sample {first})"
+    raise DataFormatError(
+        f"record {name}: annotation file {file} {problem}: give an annotation file of one beat "
+        "annotation per R peak"
+    )
 
 
 def classify_signal(

@@ -93,6 +93,26 @@ def test_beats_without_an_aami_class_are_beats_with_an_empty_reference(tmp_path)
     assert table.reference.tolist() == ["N"] * 5 + [""] * 4 + ["N"] * (len(beats) - 10)
 
 
+def test_a_beat_annotated_twice_is_refused_naming_the_annotation_file(tmp_path):
+    # One beat marked twice (once per channel, or by two annotators) was refused as
+    # "r_peaks must be strictly increasing": a parameter no one gave, naming no file or sample.
+    beats = [round(c * FS) for c in np.arange(0.4, 30, 0.8)]
+    twice = [*beats[:5], beats[4], *beats[5:]]
+    symbols = ["N"] * 5 + ["V"] + ["N"] * (len(beats) - 5)
+    path, _ = _record(tmp_path, ["MLII"], beats=twice, symbols=symbols)
+    with pytest.raises(
+        DataFormatError,
+        match=rf"record rec: annotation file rec\.atr marks the beat at sample {beats[4]} "
+        r"twice \('N' and 'V'",
+    ):
+        classify_record(path, "mitbih", annotations="atr")
+    # A non-beat annotation at a beat's sample (a rhythm change) is no second beat.
+    path, _ = _record(tmp_path, ["MLII"], beats=twice, symbols=["N"] * 5 + ["+"] + symbols[6:])
+    np.testing.assert_array_equal(
+        classify_record(path, "mitbih", annotations="atr").sample, beats[:-1]
+    )
+
+
 def test_the_beat_symbols_are_wfdbs_but_the_flutter_wave():
     from wfdb.io.annotation import ann_label_table, is_qrs
 
