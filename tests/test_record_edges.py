@@ -674,6 +674,25 @@ def test_a_record_named_by_its_data_file_or_folder_is_told_what_to_name(tmp_path
     assert f"{tmp_path} is a folder; name a record in it" in capsys.readouterr().err
 
 
+def test_a_file_of_a_kind_not_read_is_told_which_kinds_are(tmp_path, capsys):
+    # A signal exported as .txt or .tsv is taken for a WFDB record: "header file
+    # holter.txt.hea not found" told of a lost file, never which files ecgbeat reads.
+    from ecgbeat.cli import main
+    from ecgbeat.records import classify_file
+
+    path = tmp_path / "holter.txt"
+    np.savetxt(path, _ecg())
+    kinds = r"reads a signal from a \.csv, \.npy or \.edf file, and beats from a \.csv file"
+    with pytest.raises(FileNotFoundError, match=rf"holter\.txt is a file of its own.*{kinds}"):
+        classify_file(path, "mitbih", fs=FS)
+    assert main(["predict", str(path), "--fs", str(FS)]) == 1
+    assert "holter.txt is a file of its own, no WFDB record" in capsys.readouterr().err
+    # A record that is not there is still only not there.
+    with pytest.raises(FileNotFoundError) as missing:
+        classify_file(tmp_path / "100", "mitbih")
+    assert str(missing.value).endswith("100.hea not found")
+
+
 def test_repeated_or_unordered_r_peaks_are_refused_as_such_before_any_warning():
     # Peaks given twice each (a median interval of 0) raised ZeroDivisionError in the heart-rate
     # check, and unordered ones warned of a negative heart rate before being refused.

@@ -152,7 +152,8 @@ def _other_case(path: Path) -> Path | None:
 
 def missing_header(path: Path, name: str) -> str:
     """The error of a record whose header is not there, with what was likely meant: the record
-    named by one of its other files (``100.dat``), or a folder of records."""
+    named by one of its other files (``100.dat``), a folder of records, or a file of a kind that
+    ecgbeat does not read (``holter.txt``)."""
     hea = path.with_name(path.name + ".hea")
     message = f"record {name}: header file {hea} not found"
     if not hea.is_absolute():
@@ -168,13 +169,21 @@ def missing_header(path: Path, name: str) -> str:
     if path.is_file() and path.with_suffix(".hea").is_file():
         return f"{message}: name the record without extension, {path.with_suffix('')}"
     other = _other_case(hea)
-    if other is None:
-        return message
-    # ("100.HEA", from a case-insensitive file system): wfdb opens "<record>.hea" only.
-    return (
-        f"{message}: there is {other.name}, but WFDB reads the header as {hea.name}, in lower "
-        "case: rename the record's files to lower-case extensions (.hea, .dat, .atr)"
-    )
+    if other is not None:
+        # ("100.HEA", from a case-insensitive file system): wfdb opens "<record>.hea" only.
+        return (
+            f"{message}: there is {other.name}, but WFDB reads the header as {hea.name}, in "
+            "lower case: rename the record's files to lower-case extensions (.hea, .dat, .atr)"
+        )
+    if path.is_file():
+        # A file of another kind (holter.txt, lead.tsv, beats.npz): only the missing header was
+        # told, as if the file were a record with a file lost, never which files ecgbeat reads.
+        return (
+            f"{message}: {path} is a file of its own, no WFDB record (a header and its data "
+            "files); ecgbeat reads a signal from a .csv, .npy or .edf file, and beats from a "
+            ".csv file: export it as one of these"
+        )
+    return message
 
 
 def read_header(record: str | os.PathLike, name: str | None = None):
