@@ -171,6 +171,30 @@ def test_signal_files_name_their_columns_or_are_numbered(tmp_path):
         read_signal_file(tmp_path / "h.csv", "V9")
 
 
+def test_a_long_csv_signal_is_read_without_holding_its_text(tmp_path):
+    # The whole text, then a string per line, were held beside the numbers: about five times
+    # their size, so that a day's Holter export ran out of memory where its numbers fit.
+    import tracemalloc
+
+    from ecgbeat.datasets import read_signal
+
+    n = 200_000
+    t = np.arange(n) / FS
+    columns = np.column_stack([t, np.sin(t), np.cos(t)])
+    path = tmp_path / "holter.csv"
+    np.savetxt(path, columns, delimiter=",", header="time,MLII,V5", comments="", fmt="%.4f")
+    tracemalloc.start()
+    try:
+        signal, fs, lead = read_signal(path, fs=FS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (lead, fs, signal.shape) == ("MLII", FS, (n,))
+    np.testing.assert_allclose(signal, np.round(np.sin(t), 4))
+    # The numbers of every column (NumPy's parse), and the lead taken from them.
+    assert peak < 2 * columns.nbytes
+
+
 def test_a_quoted_column_name_with_a_comma_is_one_name(tmp_path):
     # The csv module (and spreadsheets) write a name that holds a comma in double quotes; the
     # header was split at every comma: "5 names in the header, 3 columns".

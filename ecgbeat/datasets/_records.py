@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import glob
+import itertools
 import math
 import os
 import re
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -579,27 +581,10 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         refuse_archive(path)
         try:
             with decompression_errors(path), open_text(path) as stream:
-                text = stream.read().splitlines()
+                values, names = _read_csv_columns(path, stream)
         except UnicodeDecodeError as exc:  # names no file
             raise DataFormatError(
                 f"{path}: not UTF-8 text ({exc}); save it as a UTF-8 CSV"
-            ) from exc
-        start, first = first_row(text)
-        try:
-            [float(v) for v in first]
-            # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names.
-            names, skip = None, start + int(numbered_header(first))
-        except ValueError:
-            names, skip = [v.strip().strip('"') for v in first], start + 1
-        try:
-            with warnings.catch_warnings():
-                # An empty file is refused below, in words; NumPy's warning would say it twice.
-                warnings.filterwarnings("ignore", "loadtxt: input contained no data")
-                # (A field in double quotes is a field: csv.QUOTE_ALL writes numbers so.)
-                values = np.loadtxt(text[skip:], delimiter=",", ndmin=2, quotechar='"')
-        except ValueError as exc:
-            raise DataFormatError(
-                f"{path}: not a CSV of numbers, one column per lead ({loadtxt_reason(exc)})"
             ) from exc
     else:
         raise DataFormatError(f"{path}: a signal file must end in .csv (or .csv.gz), .npy or .edf")
@@ -627,6 +612,44 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     )
     column = _choose_column(path, names, lead, increasing)
     return values[:, column].astype(np.float64), names[column]
+
+
+def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str] | None]:
+    """The numbers of a CSV signal read from ``stream``, and its header's column names (None
+    without a header).
+
+    Read line by line, as NumPy parses them: the whole text and a string per line, held at once
+    beside the numbers, took about five times their size (a day's Holter export at 1 kHz,
+    gigabytes of text, ran out of memory where its numbers fit).
+
+    Raises
+    ------
+    DataFormatError
+        If a row holds something other than numbers.
+    """
+    _, first = first_row(stream)  # reads through the first row that is not blank
+    try:
+        [float(v) for v in first]
+    except ValueError:
+        names, rows = [v.strip().strip('"') for v in first], stream
+    else:
+        # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names. Else
+        # the first row of samples, read as NumPy reads the others (its fields are numbers).
+        names = None
+        rows = stream if numbered_header(first) else itertools.chain([",".join(first)], stream)
+    try:
+        with warnings.catch_warnings():
+            # An empty file is refused below, in words; NumPy's warning would say it twice.
+            warnings.filterwarnings("ignore", "loadtxt: input contained no data")
+            # (A field in double quotes is a field: csv.QUOTE_ALL writes numbers so.)
+            values = np.loadtxt(rows, delimiter=",", ndmin=2, quotechar='"')
+    except UnicodeDecodeError:
+        raise  # a ValueError too, told by the caller as not UTF-8
+    except ValueError as exc:
+        raise DataFormatError(
+            f"{path}: not a CSV of numbers, one column per lead ({loadtxt_reason(exc)})"
+        ) from exc
+    return values, names
 
 
 def first_row(lines: Iterable[str]) -> tuple[int, list[str]]:
