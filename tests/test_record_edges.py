@@ -195,6 +195,30 @@ def test_a_long_csv_signal_is_read_without_holding_its_text(tmp_path):
     assert peak < 2 * columns.nbytes
 
 
+def test_a_header_written_as_a_comment_by_numpy_names_the_columns(tmp_path):
+    # np.savetxt writes its header as "# MLII,V5": read as the names "# MLII" and "V5", the
+    # lead V5 was classified without a word, and a line of description above the names
+    # ("# recorded at 500 Hz") refused the file as "1 names in the header, 2 columns".
+    from ecgbeat.datasets import read_signal
+
+    mlii, v5 = _ecg(5), -0.5 * _ecg(5)
+    path = tmp_path / "lead.csv"
+    for header in ("MLII,V5", "recorded at 250 Hz\nMLII,V5"):
+        np.savetxt(path, np.column_stack([mlii, v5]), delimiter=",", header=header)
+        signal, _, lead = read_signal(path, fs=FS)
+        assert lead == "MLII"
+        np.testing.assert_allclose(signal, mlii)
+        signal, _, lead = read_signal(path, "V5", fs=FS)
+        assert lead == "V5"
+        np.testing.assert_allclose(signal, v5)
+    # A comment that names no columns (another count of fields) is no header.
+    np.savetxt(path, np.column_stack([mlii, v5]), delimiter=",", header="recorded at 250 Hz")
+    with pytest.warns(UserWarning, match="reading '1', the first that is not a clock"):
+        signal, _, lead = read_signal(path, fs=FS)
+    assert lead == "1"
+    np.testing.assert_allclose(signal, mlii)
+
+
 def test_a_quoted_column_name_with_a_comma_is_one_name(tmp_path):
     # The csv module (and spreadsheets) write a name that holds a comma in double quotes; the
     # header was split at every comma: "5 names in the header, 3 columns".

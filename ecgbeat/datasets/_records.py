@@ -552,8 +552,9 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     """One lead of a signal exported as CSV (also ``.csv.gz``...) or NumPy ``.npy``, one column
     per lead.
 
-    A CSV may start with a header row naming its columns; without one, and in ``.npy`` files,
-    the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
+    A CSV may start with a header row naming its columns (also as a comment, ``# MLII,V5``, as
+    NumPy's ``savetxt`` writes it; lines that start with ``#`` are comments); without one, and
+    in ``.npy`` files, the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
     names tried in order; None tries :data:`DEFAULT_LEADS`, then the first column whose name is
     an ECG lead, then the first column that is not a clock (``time``, ``timestamp``, ``t``,
     ``sample``..., or values that only ever increase), with a warning when there are several
@@ -622,12 +623,28 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
     beside the numbers, took about five times their size (a day's Holter export at 1 kHz,
     gigabytes of text, ran out of memory where its numbers fit).
 
+    Lines that start with ``#`` are comments, as NumPy reads the rows; the names may be in the
+    last one before the first row (``# MLII,V5``: NumPy's ``savetxt(..., header=...)``) when
+    it names as many columns as the rows have.
+
     Raises
     ------
     DataFormatError
         If a row holds something other than numbers.
     """
-    _, first = first_row(stream)  # reads through the first row that is not blank
+    # The header as a comment was read as the names "# MLII" and "V5": lead V5 was classified
+    # without a word, and a description above it ("# recorded at 500 Hz") refused the file as
+    # "1 names in the header, 2 columns".
+    comment, line = None, ""
+    for line in stream:  # through the first line that is neither blank nor a comment
+        text = line.strip()
+        if text.startswith("#"):
+            comment = text[1:]
+        elif text:
+            break
+    else:
+        line = ""
+    first = first_row([line])[1]
     try:
         [float(v) for v in first]
     except ValueError:
@@ -635,7 +652,7 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
     else:
         # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names. Else
         # the first row of samples, read as NumPy reads the others (its fields are numbers).
-        names = None
+        names = None if comment is None else _commented_names(comment, len(first))
         rows = stream if numbered_header(first) else itertools.chain([",".join(first)], stream)
     try:
         with warnings.catch_warnings():
@@ -650,6 +667,25 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
             f"{path}: not a CSV of numbers, one column per lead ({loadtxt_reason(exc)})"
         ) from exc
     return values, names
+
+
+def _commented_names(comment: str, n_columns: int) -> list[str] | None:
+    """The column names in a comment line (without its ``#``), or None when it is no header:
+    another number of fields than the rows' columns, numbers, or nothing.
+
+    Examples
+    --------
+    >>> _commented_names(" MLII,V5", 2), _commented_names(" recorded at 500 Hz", 2)
+    (['MLII', 'V5'], None)
+    """
+    fields = first_row([comment])[1]
+    if len(fields) != n_columns or not any(fields):
+        return None
+    try:
+        [float(v) for v in fields]
+    except ValueError:
+        return [v.strip().strip('"') for v in fields]
+    return None
 
 
 def first_row(lines: Iterable[str]) -> tuple[int, list[str]]:
