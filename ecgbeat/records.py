@@ -1075,6 +1075,13 @@ def fitted_classifier(
     """``classifier`` itself, or the pretrained model it names (a name or a ``.keras`` path,
     as text or path-like).
 
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        If ``classifier`` is an estimator that is not fitted.
+    TypeError
+        If ``classifier`` is neither a name nor a path nor a classifier (no ``predict_proba``).
+
     Examples
     --------
     >>> fitted_classifier("mitbih").classes_.tolist()
@@ -1086,6 +1093,17 @@ def fitted_classifier(
         from ecgbeat.classifier import HeartbeatCNNClassifier
 
         return HeartbeatCNNClassifier.from_pretrained(classifier)
+    # An unfitted estimator (or None) failed later with "object has no attribute 'classes_'",
+    # naming neither the parameter nor the problem, where scikit-learn says NotFittedError.
+    if not hasattr(classifier, "predict_proba"):
+        raise TypeError(
+            "classifier must be a fitted classifier, a pretrained model's name or a .keras "
+            f"file, got {type(classifier).__name__}"
+        )
+    if hasattr(classifier, "fit"):  # an estimator; anything else that classifies is taken
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(classifier)
     return classifier
 
 

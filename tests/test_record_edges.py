@@ -827,6 +827,29 @@ def test_a_model_file_given_as_a_path_is_loaded_as_its_name_as_text_is():
     )
 
 
+def test_an_unfitted_classifier_is_refused_as_not_fitted(tmp_path):
+    # It failed with "'HeartbeatCNNClassifier' object has no attribute 'classes_'", after a
+    # record had been read whole, where scikit-learn says NotFittedError; None likewise.
+    from sklearn.exceptions import NotFittedError
+
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.records import classify_beats, classify_file, classify_signal
+
+    path, _ = _record(tmp_path, ["MLII"])
+    beats = tmp_path / "beats.csv"
+    np.savetxt(beats, np.zeros((2, 187)), delimiter=",")
+    for classify in (
+        lambda clf: classify_signal(_ecg(), FS, clf),
+        lambda clf: classify_beats(np.zeros((2, 187)), clf),
+        lambda clf: classify_record(path, clf),
+        lambda clf: classify_file(beats, clf),
+    ):
+        with pytest.raises(NotFittedError, match="HeartbeatCNNClassifier instance is not fitted"):
+            classify(HeartbeatCNNClassifier())
+        with pytest.raises(TypeError, match="classifier must be a fitted classifier, a pretrained"):
+            classify(42)
+
+
 def test_the_normal_class_of_integer_or_boolean_classes_is_the_class_itself():
     # The table names classes by their text: normal_class=0 for classes [0, 1] was refused as
     # "not one of the classifier's classes ['0', '1']".
