@@ -816,6 +816,10 @@ def classify_beats(
     (['N', 'N', 'N'], '')
     """
     classifier = fitted_classifier(classifier)
+    # Told before the beats are classified (seconds for many), as classify_signal tells them:
+    # a wrong normal_class was refused only once every beat had been through the network.
+    names = resolve_class_names(classifier, class_names)
+    resolve_normal_class(classifier, names, normal_class)
     beats = np.asarray(beats, dtype=np.float32)
     n_features = getattr(classifier, "n_features_in_", None)
     if len(beats) == 0 and (
@@ -830,7 +834,7 @@ def classify_beats(
     return classified_table(
         beats,
         classifier,
-        resolve_class_names(classifier, class_names),
+        names,
         normal_class,
         record=name,
         sample=np.arange(len(beats)),
@@ -1038,6 +1042,8 @@ def classify_file(
             "of beats has no recording to take R-R intervals from: classify it with a model "
             "of beats alone, such as 'mitbih'"
         )
+    # Before the file is read, as for a recording.
+    resolve_normal_class(classifier, resolve_class_names(classifier, class_names), normal_class)
     try:
         beats = read_beats_csv(path, classifier.n_features_in_)
     except DataFormatError as exc:

@@ -850,6 +850,41 @@ def test_an_unfitted_classifier_is_refused_as_not_fitted(tmp_path):
             classify(42)
 
 
+def test_wrong_class_names_or_normal_class_for_beats_are_told_before_any_is_classified(
+    tmp_path, monkeypatch
+):
+    # As for a recording: a wrong normal_class was refused only once every beat had been
+    # through the network (and a CSV of beats read whole).
+    from types import SimpleNamespace
+
+    import ecgbeat.records as records
+
+    calls = []
+    clf = SimpleNamespace(
+        classes_=np.array(["N", "V"]),
+        n_features_in_=187,
+        get_params=lambda: {"n_rr_features": 0},
+        predict_proba=lambda X: calls.append(len(X)) or np.tile([0.9, 0.1], (len(X), 1)),
+    )
+    path = tmp_path / "beats.csv"
+    np.savetxt(path, np.zeros((3, 187)), delimiter=",")
+    read = []
+    monkeypatch.setattr(
+        "ecgbeat.datasets.read_beats_csv", lambda *args: read.append(args) or np.zeros((3, 187))
+    )
+    for classify in (
+        lambda **given: records.classify_beats(np.zeros((3, 187)), clf, **given),
+        lambda **given: records.classify_file(path, clf, **given),
+    ):
+        with pytest.raises(ValueError, match=r"normal class 'Q' is not one of .*\['N', 'V'\]"):
+            classify(normal_class="Q")
+        with pytest.raises(ValueError, match="class_names has 3 names but the classifier has 2"):
+            classify(class_names=["a", "b", "c"])
+    assert calls == [] and read == []
+    table = records.classify_file(path, clf, normal_class="V")
+    assert (len(read), calls, table.summary()["ectopic_burden"]) == (1, [3], 1.0)
+
+
 def test_the_normal_class_of_integer_or_boolean_classes_is_the_class_itself():
     # The table names classes by their text: normal_class=0 for classes [0, 1] was refused as
     # "not one of the classifier's classes ['0', '1']".
