@@ -741,14 +741,16 @@ def _warn_if_implausible_rate(r_peaks, fs: float, name: str, *, given: bool = Fa
     sampling rate (a 360 Hz export read at 125 Hz beats at 25 a minute) is classified as
     plausible-looking nonsense, since the rate is the one thing the file does not say. Warn
     too when there is no R peak at all, or one: an empty table would look like a recording
-    without beats. ``given``: the R peaks came from the caller (annotations), not the detector,
-    whose causes the warning then does not suggest."""
+    without beats. ``given``: the R peaks came from the caller (``r_peaks``) or the annotations,
+    not the detector, whose causes the warning then does not suggest."""
     r_peaks = np.asarray(r_peaks)
     if given and r_peaks.size < 2:
         warn_caller(
-            f"{name}: {'no R peak' if r_peaks.size == 0 else 'one R peak only'} given (in the "
-            "annotations, their beat symbols), so no beat to classify (a beat needs the next R "
-            "peak)",
+            # Said of both sources: "in the annotations" was said of the r_peaks of a caller
+            # of classify_signal, who gave no annotations.
+            f"{name}: {'no R peak' if r_peaks.size == 0 else 'one R peak only'} given (r_peaks, "
+            "or the beat symbols of the annotations), so no beat to classify (a beat needs the "
+            "next R peak)",
             UserWarning,
         )
     elif r_peaks.size == 0:

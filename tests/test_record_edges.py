@@ -680,7 +680,7 @@ def test_annotations_name_an_extension_not_a_path(mitdb_dir, capsys):
     assert "not a file name or path; got '100.atr'" in capsys.readouterr().err
 
 
-def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
+def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right(tmp_path):
     # A 360 Hz export read at 125 Hz beat 25 times a minute: classified, without a word.
     import warnings
 
@@ -700,10 +700,14 @@ def test_a_heart_rate_no_recording_has_asks_whether_the_rate_is_right():
     one_bump = np.exp(-(((np.arange(5 * FS) / FS - 2.5) / 0.012) ** 2))
     with pytest.warns(UserWarning, match="one R peak only, so no beat to classify"):
         assert len(classify_signal(one_bump, FS, "mitbih", quality=False)) == 0
-    # R peaks given (annotations) are not blamed on a flat signal or the lead: they are few.
+    # R peaks given (r_peaks, annotations) are not blamed on a flat signal or the lead: they
+    # are few. Nor are r_peaks said to come from annotations, which a caller did not give.
     for given in ([100], []):
-        with pytest.warns(UserWarning, match=r"R peak.* given \(in the annotations, their beat"):
+        with pytest.warns(UserWarning, match=r"R peak.* given \(r_peaks, or the beat symbols of"):
             assert len(classify_signal(ecg, FS, "mitbih", r_peaks=given, quality=False)) == 0
+    path, _ = _record(tmp_path, ["MLII"], beats=[100])
+    with pytest.warns(UserWarning, match=r"one R peak only given \(r_peaks, or the beat symbols"):
+        assert len(classify_record(path, "mitbih", annotations="atr")) == 0
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         assert len(classify_signal(ecg, FS, "mitbih", r_peaks=[100, 300], quality=False)) == 1
