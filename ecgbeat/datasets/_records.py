@@ -554,11 +554,11 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
 
     A CSV may start with a header row naming its columns (also as a comment, ``# MLII,V5``, as
     NumPy's ``savetxt`` writes it; lines that start with ``#`` are comments); without one, and
-    in ``.npy`` files, the columns are named ``"1"``, ``"2"``... ``lead`` names the column (case-insensitive), or
-    names tried in order; None tries :data:`DEFAULT_LEADS`, then the first column whose name is
-    an ECG lead, then the first column that is not a clock (``time``, ``timestamp``, ``t``,
-    ``sample``..., or values that only ever increase), with a warning when there are several
-    columns. Names match without regard to case, quotes or a trailing unit (``"MLII (mV)"`` is
+    in ``.npy`` files, the columns are named ``"1"``, ``"2"``... ``lead`` names the column
+    (case-insensitive), or names tried in order; None tries :data:`DEFAULT_LEADS`, then the
+    first column whose name is an ECG lead, then the first column that is not a clock
+    (``time``, ``timestamp``, ``t``, ``sample``..., or values that only ever increase), with a
+    warning when there are several columns. Names match without regard to case, quotes or a trailing unit (``"MLII (mV)"`` is
     MLII); :data:`DEFAULT_LEADS` also without a leading ``ECG``, ``EKG`` or ``Lead`` word (EDF+'s
     ``ECG II`` is II). Where several columns are ECG leads and none of them is one of those,
     the first is read, with a warning. The file holds no sampling rate: the caller knows it.
