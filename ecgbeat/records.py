@@ -516,6 +516,9 @@ def classify_record(
     SignalError
         If the lead has samples without a value: a gap between the segments of a multi-segment
         record, or samples the record marks invalid.
+    DataFormatError
+        If the record's files do not match its header, or the annotations do not match the
+        signal (beyond its end) or are not one per beat (a beat marked twice, out of order).
 
     Examples
     --------
