@@ -191,8 +191,9 @@ def test_a_long_csv_signal_is_read_without_holding_its_text(tmp_path):
         tracemalloc.stop()
     assert (lead, fs, signal.shape) == ("MLII", FS, (n,))
     np.testing.assert_allclose(signal, np.round(np.sin(t), 4))
-    # The numbers of every column (NumPy's parse), and the lead taken from them.
-    assert peak < 2 * columns.nbytes
+    # The numbers of every column (NumPy's parse, which grows its array as it reads) and the
+    # lead taken from them; the text and its lines took 4.9 times the numbers' size.
+    assert peak < 3 * columns.nbytes
 
 
 def test_a_header_written_as_a_comment_by_numpy_names_the_columns(tmp_path):
