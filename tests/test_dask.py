@@ -313,11 +313,7 @@ def test_classify_records_refuses_what_is_not_an_open_client(monkeypatch):
             with dask_backend(client):
                 pass
     # A closed client: said so, not "'NoneType' object has no attribute ...".
-    with distributed.LocalCluster(
-        n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
-    ) as cluster:
-        closed = distributed.Client(cluster)
-        closed.close()
+    closed = _closed_client(distributed)
     with pytest.raises(ValueError, match="client is closed"):
         classify_records(["a/100"], "a fitted classifier", client=closed)
     with pytest.raises(ValueError, match="client is closed"):
@@ -332,13 +328,18 @@ def test_thread_limit_refuses_what_is_not_an_open_client():
     for client in ("tcp://127.0.0.1:8786", None, 8786):
         with pytest.raises(TypeError, match=r"client must be a distributed\.Client .*got"):
             limit_tensorflow_threads(client)
+    with pytest.raises(ValueError, match="client is closed"):
+        limit_tensorflow_threads(_closed_client(distributed), threads=1)
+
+
+def _closed_client(distributed):
+    """A client of a cluster without workers, closed."""
     with distributed.LocalCluster(
         n_workers=0, processes=False, dashboard_address=None, silence_logs=logging.CRITICAL
     ) as cluster:
         closed = distributed.Client(cluster)
         closed.close()
-    with pytest.raises(ValueError, match="client is closed"):
-        limit_tensorflow_threads(closed, threads=1)
+    return closed
 
 
 def test_classify_records_refuses_an_output_dir_that_is_a_file_before_the_work(
