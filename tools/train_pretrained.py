@@ -61,7 +61,8 @@ SPLITS = {
     "random": "Kaggle-style stratified random 80/20 split of all 48 records "
     "(ecgbeat.datasets.fetch_mitbih(split='random')); trained on the train part",
     "inter-patient": "de Chazal et al. 2004 inter-patient split: trained on DS1 (22 records), "
-    "tested on DS2 (22 other patients); paced records excluded",
+    "tested on DS2 (22 records of 21 other patients: DS2's 202 is the patient of DS1's 201); "
+    "paced records excluded",
     "all": "all 48 records, no test part (the expected performance on new patients is that of "
     "the DS1 twin named in the card, on DS2)",
 }
