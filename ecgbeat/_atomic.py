@@ -4,7 +4,8 @@ A reader never sees a half-written file, an interrupted run leaves no partial fi
 complete, and a failure leaves whatever was there as it was. A file that is replaced keeps its
 permissions, its group and its owner (as far as the user may set them: as ``cp`` keeps them,
 writing into the file), and a symbolic link stays a link to the new contents (as ``cp`` writes
-through it).
+through it). A device or a pipe (``/dev/null``, ``/dev/stdout``, a named pipe) is written into as
+it is, as ``cp`` writes into it: it is no file to replace.
 """
 
 from __future__ import annotations
@@ -59,6 +60,22 @@ def _take_over(tmp: Path, target: Path) -> None:
     os.chmod(tmp, stat.S_IMODE(old.st_mode))  # after chown, which may clear setgid
 
 
+def writes_in_place(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a character device or a pipe (``/dev/null``, ``/dev/stdout``, a named
+    pipe), which is written into rather than replaced by a file.
+
+    Examples
+    --------
+    >>> writes_in_place("/dev/null"), writes_in_place(__file__)
+    (True, False)
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
+
+
 @contextlib.contextmanager
 def replacing(
     path: str | os.PathLike, suffix: str = ".tmp", *, exclusive: bool = False
@@ -72,7 +89,8 @@ def replacing(
         file it points to is replaced and the link is kept; a link to nothing is refused
         (``FileNotFoundError``), as ``cp`` refuses it, and so is a file that you may not
         write (``PermissionError``; a file made read-only with ``chmod a-w``), and a path
-        through a file (``NotADirectoryError``).
+        through a file (``NotADirectoryError``). A device or a pipe (``/dev/null``,
+        ``/dev/stdout``) is yielded itself, to be written into as it goes.
     suffix : str, default=".tmp"
         The temporary file's suffix (writers that go by the name, such as Matplotlib's
         ``savefig``, need the real one).
@@ -102,6 +120,14 @@ def replacing(
             f"{os.fspath(path)} is a symbolic link to {os.readlink(path)}, which does not "
             "exist: not writing through it"
         )
+    if writes_in_place(path):
+        # Written into, as cp writes into it: the rename put a regular file in the place of
+        # /dev/null itself (as root; everyone's output then went into that file), and anyone
+        # else was refused, no temporary file being allowed in /dev.
+        if exclusive:
+            raise FileExistsError(errno.EEXIST, "exists: not replaced", os.fspath(path))
+        yield Path(path)
+        return
     target = Path(os.path.realpath(path))
     if target.is_file() and not os.access(target, os.W_OK):
         # As cp refuses it: the rename replaced a file that its owner had made read-only

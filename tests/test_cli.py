@@ -14,6 +14,7 @@ import os
 import re
 import shlex
 import shutil
+import stat
 import subprocess
 import sys
 from collections import Counter
@@ -1532,6 +1533,33 @@ def test_a_write_protected_output_is_refused_before_any_work(
         code, _, err = _run(capsys, *argv, "-o", str(output))
         assert code == 1 and f"--output {output} is write-protected" in err, err
         assert output.read_text() == "the user's"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_or_device_output_is_written_into_not_replaced(
+    capsys, tiny_model, sample_csv, tmp_path
+):
+    # -o /dev/null, -o /dev/stdout: the rename put a regular file in the place of /dev/null
+    # itself (as root), and anyone else was refused (no temporary file may go in /dev). A named
+    # pipe stands in for them here: it must stay a pipe, and its reader get the table.
+    pipe = tmp_path / "table.csv"
+    os.mkfifo(pipe)
+    # Read and write ends open at once, without waiting: the table fits the pipe's buffer.
+    reader = os.open(pipe, os.O_RDWR | os.O_NONBLOCK)
+    try:
+        argv = ["-q", "predict", str(sample_csv), "--model", str(tiny_model), "-o", str(pipe)]
+        code, _, err = _run(capsys, *argv)
+        assert code == 0, err
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode)
+        text = os.read(reader, 1 << 20).decode()
+    finally:
+        os.close(reader)
+    rows = _parse_csv(text)
+    assert len(rows) == 250 and rows[0]["record"] == "beats"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["table.csv"]  # no temporary file
+    from ecgbeat.cli._common import check_writable
+
+    check_writable(os.devnull, "--output")  # not refused for the folder it lies in
 
 
 def test_train_keeps_a_model_file_that_appears_while_it_trains(

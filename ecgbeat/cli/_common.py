@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from ecgbeat._atomic import replacing
+from ecgbeat._atomic import replacing, writes_in_place
 from ecgbeat._install import install_hint
 from ecgbeat._progress import progress_bar
 from ecgbeat.exceptions import ECGBeatError
@@ -95,6 +95,9 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
     option : str
         The option that names it, for the error (``--output``).
 
+    A device or a pipe (``/dev/null``, ``/dev/stdout``) is written into: only that you may is
+    checked.
+
     Raises
     ------
     CommandError
@@ -117,6 +120,12 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
             f"{option} {path} is write-protected: make it writable to replace it, or give "
             "another file name"
         )
+    if writes_in_place(path):
+        # /dev/null, /dev/stdout, a named pipe: written into, not replaced, so no file is made
+        # beside it (none may be in /dev).
+        if not os.access(path, os.W_OK):
+            raise CommandError(f"{option} {path}: you may not write to it")
+        return
     folder = target.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
