@@ -1229,6 +1229,36 @@ def test_a_closed_stderr_keeps_messages_out_of_stdout(tmp_path):
     assert "warning" not in result.stdout
 
 
+def test_a_closed_stdout_is_an_error_not_a_silent_success(tmp_path):
+    # With stdout closed (>&-) Python sets sys.stdout to None: print wrote nothing and the
+    # command exited 0 with its report lost, and predict's table failed as an "unexpected
+    # error: TypeError".
+    import os
+
+    argv = ["data", "--info", "--records", "102", "--data-home", str(tmp_path)]
+    code = f"import sys; from ecgbeat.cli import main; sys.exit(main({argv!r}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("ecgbeat data: error: stdout is closed (>&-)")
+    )
+    # Usage errors and --help still reach the user, on stderr.
+    result = subprocess.run(
+        [sys.executable, "-c", code.replace("'--info'", "'--bogus'")],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr
+
+
 def test_a_broken_pipe_that_is_not_stdout_is_an_error(capsys, monkeypatch):
     from ecgbeat.cli import _parser
 

@@ -20,6 +20,7 @@ ecgbeat ...
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import signal
 import sys
@@ -28,7 +29,13 @@ import warnings
 from collections.abc import Sequence
 
 from ecgbeat._backend import import_tensorflow_quietly
-from ecgbeat.cli._common import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from ecgbeat.cli._common import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CommandError,
+    UsageError,
+)
 from ecgbeat.cli._parser import build_parser
 from ecgbeat.exceptions import ECGBeatError
 
@@ -80,6 +87,39 @@ def _keep_stderr_open() -> None:
             os.close(fd)
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)
+
+
+class _ClosedStdout(io.TextIOBase):
+    """``sys.stdout`` when the command was started with stdout closed (``>&-``): a write is the
+    command's error, naming it.
+
+    Python sets ``sys.stdout`` to None then: ``print`` wrote nothing and the command said it
+    succeeded (the report, the JSON, the summary lost without a word), and the table failed as
+    an "unexpected error: TypeError: argument 1 must have a "write" method".
+    """
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise CommandError(
+            "stdout is closed (>&-): nothing can be printed; give the command a stdout "
+            "(> FILE, or > /dev/null to discard it)"
+        )
+
+
+def _keep_stdout_open() -> None:
+    """Give a closed stdout (``>&-``) /dev/null as its file descriptor: file descriptor 1 would
+    otherwise go to the next file opened (an output), where anything written to stdout (a
+    library's native lines) would land. ``sys.stdout`` stays None, for argparse, which then
+    prints ``--help`` and its usage errors on stderr; the command gets :class:`_ClosedStdout`."""
+    try:
+        os.fstat(1)
+    except OSError:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        if fd != 1:
+            os.dup2(fd, 1)
+            os.close(fd)
 
 
 def _stdout_is_gone() -> bool:
@@ -166,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     _keep_stderr_open()
+    _keep_stdout_open()
     parser = build_parser()
     try:
         args, extras = parser.parse_known_args(argv)
@@ -185,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     args.argv = argv
+    if sys.stdout is None:  # closed (>&-): what the command prints is its error, not lost
+        sys.stdout = _ClosedStdout()
     with _stopping_cleanly_on_sigterm():
         return _run(args)
 
