@@ -119,6 +119,8 @@ def test_every_command_has_help(capsys, command, option):
         (("evaluate", "m.keras", "--data", "mitbih", "--split", "kfold"), "invalid choice"),
         (("frobnicate",), "invalid choice: 'frobnicate'"),
         (("predict", "r", "--plot-start", "-5"), "--plot-start: must be 0 or more, got -5"),
+        (("data", "--info", "--data-home", ""), "argument --data-home: empty (''): give a folder"),
+        (("evaluate", "m", "--data", "mitbih", "--data-home", " "), "argument --data-home: empty"),
         (("predict", "r", "--plot-start", "nan"), "--plot-start: must be a finite number"),
         (("predict", "r", "--plot-seconds", "inf"), "--plot-seconds: must be a finite number"),
         (("predict", "r.csv", "--fs", "0"), "--fs: must be positive, got 0"),

@@ -17,6 +17,7 @@ def _mitbih_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "--data-home",
+        type=_folder,
         metavar="DIR",
         help="folder holding mitdb/ (default: $ECGBEAT_DATA or ~/ecgbeat_data)",
     )
@@ -25,6 +26,18 @@ def _mitbih_options() -> argparse.ArgumentParser:
     )
     parent.add_argument("--no-download", action="store_true", help="never download from PhysioNet")
     return parent
+
+
+def _folder(text: str) -> str:
+    """``--data-home``, refused when empty (an unset shell variable: ``--data-home "$DIR"``):
+    the error named the Python parameter ``data_home`` and offered None, with exit code 1, and
+    train and evaluate told it only after the model had loaded."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"empty ({text!r}): give a folder, or leave --data-home out for the default "
+            "($ECGBEAT_DATA, else ~/ecgbeat_data)"
+        )
+    return text
 
 
 def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> None:
