@@ -1352,6 +1352,21 @@ def test_predict_never_writes_over_an_input(capsys, tiny_model, mitdb_dir, tmp_p
     assert model.read_bytes() == saved
 
 
+@pytest.mark.skipif(not SHIPPED, reason="the shipped model is not installed")
+def test_an_output_named_as_a_shipped_model_is_no_model_file(capsys, tmp_path, monkeypatch):
+    # "--model mitbih" reads the shipped model, not a file of that name: "-o mitbih" was
+    # refused as "the --model file" all the same.
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(capsys, "-q", "predict", "missing", "--model", "mitbih", "-o", "mitbih")
+    assert code == 1, err
+    assert "--model file" not in err and "missing.hea not found" in err
+    # A model file of its own is still never written over.
+    (tmp_path / "own.keras").write_text("a model")
+    code, _, err = _run(capsys, "predict", "missing", "--model", "own.keras", "-o", "own.keras")
+    assert code == 2 and "--output own.keras is the --model file" in err
+    assert (tmp_path / "own.keras").read_text() == "a model"
+
+
 def test_predict_checks_the_picture_before_any_work(capsys, mitdb_dir, tmp_path):
     pytest.importorskip("matplotlib")
     import shutil

@@ -152,17 +152,27 @@ def use_agg() -> None:
     matplotlib.use("Agg")
 
 
+def names_a_file(name_or_path: str) -> bool:
+    """Whether a ``--model`` is read as a file, not as a shipped model's name.
+
+    As :func:`ecgbeat.pretrained.load`: a shipped name first, then any file (a model.h5 copy
+    too); a ``.keras`` name or a path with a folder is a file.
+    """
+    from ecgbeat.pretrained import list_pretrained
+
+    return (
+        name_or_path.endswith(".keras")
+        or os.sep in name_or_path
+        or (name_or_path not in list_pretrained() and os.path.lexists(name_or_path))
+    )
+
+
 def load_classifier(name_or_path: str, args):
     """A fitted classifier from a shipped model's name or a saved ``.keras`` file."""
     from ecgbeat import HeartbeatCNNClassifier
     from ecgbeat.pretrained import list_pretrained
 
-    # As ecgbeat.pretrained.load: a shipped name first, then any file (a model.h5 copy too).
-    looks_like_path = (
-        name_or_path.endswith(".keras")
-        or os.sep in name_or_path
-        or (name_or_path not in list_pretrained() and os.path.lexists(name_or_path))
-    )
+    looks_like_path = names_a_file(name_or_path)
     if not looks_like_path and name_or_path not in list_pretrained():
         shipped = ", ".join(list_pretrained()) or "none"
         raise CommandError(

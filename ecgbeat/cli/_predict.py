@@ -17,6 +17,7 @@ from ecgbeat.cli._common import (
     class_names,
     info,
     load_classifier,
+    names_a_file,
     normal_class,
     progress,
     save_figure,
@@ -57,7 +58,8 @@ def _check_outputs(outputs: dict[str, Path], inputs: list[Path], model: str | No
                 f"{option} {output} is one of the inputs ({file}): ecgbeat never writes "
                 "over its input; give another file name"
             )
-        if model is not None and Path(model).resolve() == target:
+        # A shipped model's name is no file: "-o mitbih" beside "--model mitbih" writes none.
+        if model is not None and names_a_file(model) and Path(model).resolve() == target:
             raise UsageError(
                 f"{option} {output} is the --model file: ecgbeat never writes over a model; "
                 "give another file name"
