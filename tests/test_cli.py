@@ -1108,6 +1108,15 @@ def test_a_model_path_that_is_a_folder_is_named_as_such(capsys, mitdb_dir, tmp_p
     assert code != 0 and "model file ./absent.keras not found" in err
 
 
+def test_predict_names_an_input_that_is_a_folder(capsys, tmp_path):
+    # A folder named like a CSV or EDF file was "not found", though it is there.
+    for name in ("beats.csv", "holter.edf"):
+        (tmp_path / name).mkdir()
+        code, _, err = _run(capsys, "predict", str(tmp_path / name), "--model", "no-such-model")
+        assert code == 1
+        assert f"{tmp_path / name} is a folder, not a file" in err and "not found" not in err
+
+
 def test_predict_refuses_an_input_given_twice(capsys, mitdb_dir):
     record = str(mitdb_dir / "100")
     for argv in ((record, record), (record, record + ".hea")):

@@ -265,7 +265,10 @@ def cmd_predict(args) -> int:
     for item, path in items:
         own_file = input_kind(path) != "record"
         needed = path if own_file else path.with_name(path.name + ".hea")
-        if not needed.is_file():
+        if not needed.is_file() and own_file and needed.is_dir():
+            # "not found" sent the user looking for a file that is there, as a folder.
+            errors[item] = f"{needed} is a folder, not a file: name a file in it"
+        elif not needed.is_file():
             errors[item] = f"{needed} not found" if own_file else missing_header(path, path.name)
     kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
     names = _table_names(items, kinds)
