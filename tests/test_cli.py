@@ -1099,6 +1099,20 @@ def test_predict_tells_apart_records_of_one_name(capsys, tiny_model, mitdb_dir, 
     assert pictures[0] != pictures[1]
 
 
+def test_a_missing_input_does_not_rename_the_others(capsys, tiny_model, mitdb_dir, tmp_path):
+    # Names come from the command line: with site2/100 missing, site1/100's rows were named
+    # 100 and its strip strip.png, as if it had been given alone.
+    site1 = _record_as(mitdb_dir / "100", tmp_path / "site1", "100")
+    picture = tmp_path / "strip.png"
+    argv = ["-q", "predict", str(site1), str(tmp_path / "site2" / "100"), "--model"]
+    code, out, err = _run(capsys, *argv, str(tiny_model), "--csv", "--plot", str(picture))
+    assert code == 1 and "site2" in err
+    assert {row["record"] for row in _parse_csv(out)} == {str(site1)}
+    assert [p.name for p in tmp_path.glob("strip*.png")] == [
+        f"strip-{str(site1).replace('/', '_')}.png"
+    ]
+
+
 def test_a_model_path_that_is_a_folder_is_named_as_such(capsys, mitdb_dir, tmp_path):
     (tmp_path / "model.keras").mkdir()
     argv = ["predict", str(mitdb_dir / "100"), "--model", str(tmp_path / "model.keras")]

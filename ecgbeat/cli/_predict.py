@@ -271,12 +271,16 @@ def cmd_predict(args) -> int:
         elif not needed.is_file():
             errors[item] = f"{needed} not found" if own_file else missing_header(path, path.name)
     kinds = {item: input_kind(path, args.fs) for item, path in items if item not in errors}
-    names = _table_names(items, kinds)
+    # Names and strips from the command line alone: an input found missing here must not
+    # change the others' (site1/100 became 100 and its strip s.png, not s-site1_100.png, as
+    # they were when the missing input failed later).
+    named = {item: input_kind(path, args.fs) for item, path in items}
+    names = _table_names(items, named)
     strips = {}
     if args.plot is not None:
         # Each strip's name is known now, and checked as --plot is: one is never written over
         # the table, an input, the model or another strip.
-        strips = _strip_paths(args.plot, names, kinds)
+        strips = _strip_paths(args.plot, names, named)
         for item in kinds:
             if kinds[item] == "beats":
                 # Asked for a picture, the user is told why there is none.
@@ -380,7 +384,8 @@ def cmd_predict(args) -> int:
         )
     if not_drawn:
         print(
-            f"ecgbeat predict: {len(not_drawn)} of {len(strips)} strip(s) not drawn",
+            f"ecgbeat predict: {len(not_drawn)} of {len(set(strips) & set(done))} strip(s) "
+            "not drawn",
             file=sys.stderr,
         )
     return EXIT_FAILURE if errors or not_drawn else EXIT_OK
