@@ -37,13 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ecgbeat._atomic import replacing
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import check_flag, is_integer
 from ecgbeat._install import install_hint
 from ecgbeat._overlap import each_overlapped
 from ecgbeat._warnings import warn_caller
-from ecgbeat.datasets._compressed import open_text_to_write
 from ecgbeat.records import (
     DEFAULT_MODEL,
     BeatTable,
@@ -52,6 +50,7 @@ from ecgbeat.records import (
     ectopic_burden,
     fitted_classifier,
     record_path,
+    write_atomic,
     write_csv,
 )
 
@@ -391,14 +390,7 @@ def _write_table(table: BeatTable, path: Path, *, replace: bool) -> None:
     the user's own export) was replaced without a word. It is linked into place instead, which
     fails (``FileExistsError``) when the name is taken at that moment.
     """
-    if replace:
-        table.to_csv(path)
-        return
-    with (
-        replacing(path, exclusive=True) as tmp,
-        open_text_to_write(tmp, compress_as=path) as stream,
-    ):
-        write_csv([table], stream)
+    write_atomic(path, lambda stream: write_csv([table], stream), exclusive=not replace)
 
 
 def classify_records(

@@ -319,7 +319,7 @@ def spreadsheet_text(text: str) -> str:
     return text
 
 
-def write_atomic(path: Path, write) -> None:
+def write_atomic(path: Path, write, *, exclusive: bool = False) -> None:
     """Call ``write(stream)`` on a temporary text file beside ``path``, then rename it to ``path``.
 
     A reader never sees a half-written file, an interrupted run leaves no partial file that looks
@@ -328,7 +328,9 @@ def write_atomic(path: Path, write) -> None:
     contents. The text is written as UTF-8, whatever the locale, and compressed when the
     suffix of ``path`` says so (``beats.csv.gz``, ``.bz2``, ``.xz``, ``.lzma``), as ecgbeat
     reads it back; the suffix of another compression (``.zip``, ``.zst``...) is refused
-    (pandas and unzip would find no archive in it).
+    (pandas and unzip would find no archive in it). With ``exclusive``, only a new file is
+    written: a file at ``path`` when the text is complete (one that appeared meanwhile) stays,
+    and ``FileExistsError`` is raised (:func:`ecgbeat._atomic.replacing`).
 
     Examples
     --------
@@ -344,7 +346,10 @@ def write_atomic(path: Path, write) -> None:
     # Compressed as the name says: plain text under a .gz name was written without a word, and
     # read_beats_csv, gzip and pandas then refused it as no gzip data.
     _refuse_unwritten_compression(path)
-    with replacing(path) as tmp, open_text_to_write(tmp, compress_as=path) as stream:
+    with (
+        replacing(path, exclusive=exclusive) as tmp,
+        open_text_to_write(tmp, compress_as=path) as stream,
+    ):
         write(stream)
 
 
