@@ -565,6 +565,7 @@ def _best_weights_callback(
     networks at those epochs are candidates (SGDR's snapshots): the best epoch so far stands in
     only until the first cycle ends. Early stopping then stops at a cycle end that did not
     improve on the best; ``patience`` only says whether to stop early at all (``None``: never).
+    An epoch whose validation loss is not finite is never a candidate, whatever ``monitor``.
     """
 
     mode_max = monitor.endswith("accuracy")
@@ -615,7 +616,14 @@ def _best_weights_callback(
                 # annealed ones even where their validation score happened to be better.
                 self.best = worst
             candidate = cycle_ends is None or at_cycle_end or epoch < first_cycle_end
-            improved = candidate and (current > self.best if mode_max else current < self.best)
+            # A network that diverged (NaN weights) has a NaN validation loss, but an accuracy:
+            # argmax reads every NaN row as class 0, so it scored that class's share and could
+            # beat the finite epochs under monitor="val_accuracy"; fit then refused the kept
+            # network as diverged.
+            finite = all(math.isfinite(logs[key]) for key in ("val_loss", monitor) if key in logs)
+            improved = (
+                candidate and finite and (current > self.best if mode_max else current < self.best)
+            )
             if improved:
                 self.best = current
                 self.best_weights = self.model.get_weights()

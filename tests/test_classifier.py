@@ -136,6 +136,42 @@ def test_early_stopping_stops_after_patience():
     assert clf.best_epoch_ == 1
 
 
+def test_an_epoch_that_diverged_is_never_kept_even_by_accuracy():
+    import keras
+
+    # A diverged network's NaN outputs read as class 0 ("A", two thirds of the held-out beats)
+    # and scored 0.67 accuracy against the first epoch's 0.33: monitor="val_accuracy" kept it,
+    # and fit failed as "training diverged" with a finite first epoch at hand.
+    X, y = make_synthetic_beats(n_per_class=30, labels=("A", "B"))
+    X, y = np.vstack([X, X[y == "A"]]), np.concatenate([y, y[y == "A"]])  # A 60, B 30
+
+    class Diverge(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            # Every beat B, by a margin that a learning rate of 1e-9 cannot move.
+            kernel = self.model.layers[-1].get_weights()[0]
+            self.model.layers[-1].set_weights([np.zeros_like(kernel), np.array([0.0, 50.0])])
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                self.model.set_weights([np.full_like(w, np.nan) for w in self.model.get_weights()])
+
+    clf = HeartbeatCNNClassifier(
+        **{**FAST_PARAMS, "epochs": 3, "learning_rate": 1e-9},
+        monitor="val_accuracy",
+        lr_schedule="plateau",
+        early_stopping_patience=None,
+        callbacks=[Diverge()],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # it learned nothing, and says so
+        clf.fit(X, y)
+    assert clf.history_["val_accuracy"] == pytest.approx([1 / 3, 2 / 3, 2 / 3])
+    assert np.isnan(clf.history_["val_loss"][1:]).all()
+    assert clf.best_epoch_ == 1
+    assert all(np.isfinite(w).all() for w in clf.model_.get_weights())
+    assert (clf.predict(X) == "B").all()
+
+
 def test_lr_decays_on_plateau():
     X, y = make_synthetic_beats(n_per_class=30)
     clf = HeartbeatCNNClassifier(
