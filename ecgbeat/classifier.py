@@ -346,7 +346,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Per-epoch training history (``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
         ``learning_rate``).
     best_epoch_ : int
-        Epoch (from 1) whose weights were kept.
+        Epoch (from 1) whose weights were kept; 0 when training was interrupted (Ctrl-C) in its
+        first epoch, which keeps the initial weights.
     precision_ : str
         Arithmetic that training used, ``"float32"`` or ``"mixed_bfloat16"``.
     sampling_rates_ : ndarray of shape (n_classes,)
