@@ -834,18 +834,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
         self._warn_if_one_class(X, y_encoded, rng)
         if len(np.unique(y_encoded)) > 1:  # one class (a kept pretrained head): nothing to beat
-            self._warn_if_not_below_prior(result.prior_val_loss)
+            self._warn_if_not_below_prior(
+                result.prior_val_loss, weighted=sample_weights is not None
+            )
         return self
 
-    def _warn_if_not_below_prior(self, prior_val_loss: float | None) -> None:
+    def _warn_if_not_below_prior(self, prior_val_loss: float | None, weighted: bool) -> None:
         """Warn when no epoch's validation loss fell clearly (by 1 %) below that of the class
-        frequencies: a network that learned nothing outputs them, give or take a hair."""
+        frequencies: a network that learned nothing outputs them, give or take a hair.
+
+        ``weighted``: the training beats' losses were weighted (``class_weight`` or
+        ``sample_weight``), and the frequencies are of the weights, as the network learns them.
+        """
         val_loss = self.history_.get("val_loss")
         if prior_val_loss is None or not val_loss or min(val_loss) < 0.99 * prior_val_loss:
             return
+        # With class_weight="balanced" the figure is the loss of equal shares, not of the counts.
+        frequencies = " (of the beats' weights)" if weighted else ""
         warn_caller(
             f"the validation loss never fell clearly below {prior_val_loss:.4g}, the loss of predicting "
-            f"the training class frequencies for every beat (best: {min(val_loss):.4g}): what "
+            f"the training class frequencies{frequencies} for every beat (best: "
+            f"{min(val_loss):.4g}): what "
             "the network learned does not carry to the held-out beats. Try more epochs or "
             "beats, a smaller learning_rate, and check that the beats are scaled to [0, 1]",
             ConvergenceWarning,

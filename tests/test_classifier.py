@@ -669,6 +669,23 @@ def test_validation_loss_above_the_class_prior_says_so():
     prior = float(message.split("below ")[1].split(",")[0])
     assert min(clf.history_["val_loss"]) >= 0.99 * prior
     assert prior == pytest.approx(np.log(2), abs=0.05)
+    assert "frequencies for every beat" in message
+
+
+def test_the_class_prior_of_weighted_beats_is_named_as_such():
+    from sklearn.exceptions import ConvergenceWarning
+
+    # With weights, the figure is the loss of the weighted class mix (equal shares, with
+    # class_weight="balanced"), not of the counts; the message said "class frequencies" alone.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (200, 32)).astype(np.float32)
+    y = rng.choice(["N", "V"], 200)
+    with pytest.warns(ConvergenceWarning, match="never fell clearly below") as got:
+        HeartbeatCNNClassifier(
+            **{**FAST_PARAMS, "validation_fraction": 0.3}, class_weight="balanced"
+        ).fit(X, y)
+    message = next(str(w.message) for w in got if "class frequencies" in str(w.message))
+    assert "the training class frequencies (of the beats' weights) for every beat" in message
 
 
 def test_the_class_example_runs_without_warnings():
