@@ -193,7 +193,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         dense head. ``0``: every column is a beat sample.
     epochs : int, default=48
         Maximum number of epochs (with ``max_class_ratio``, an epoch is one draw of the
-        undersampled training data). 48 is two whole cycles of the default ``lr_schedule``.
+        undersampled training data, or several when one makes fewer than
+        ``min_steps_per_epoch`` steps). 48 is two whole cycles of the default ``lr_schedule``.
     min_steps_per_epoch : int, default=32
         An epoch makes at least this many optimiser steps: when one draw of the training beats
         makes fewer batches, the epoch repeats the draw (each time afresh) until it has enough.
