@@ -858,6 +858,15 @@ def test_a_first_column_of_row_numbers_is_refused_not_read_as_samples(tmp_path, 
         load_heartbeat_csv(path)
     with pytest.raises(DataFormatError, match=numbered):
         read_beats_csv(path, 187)
+    # A labelled frame written back with its index has a column too many: named as the row
+    # numbers too, not only as a count of columns ("expected 188 columns, found 189").
+    labelled = np.column_stack([beats, [1, 0, 2, 0]])
+    rows = [",".join([str(start + i), *map(repr, b.tolist())]) for i, b in enumerate(labelled)]
+    path.write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataFormatError, match=rf"{numbered}.*index=False"):
+        load_heartbeat_csv(path)
+    with pytest.raises(DataFormatError, match=numbered):
+        read_beats_csv(path, 187)
     # Beats, and beats with a label, are read as before.
     np.savetxt(path, beats, delimiter=",")
     np.testing.assert_array_equal(read_beats_csv(path, 187), beats)

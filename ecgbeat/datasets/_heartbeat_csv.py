@@ -81,6 +81,9 @@ def load_heartbeat_csv(
     path = os.fspath(path)
     table = _read_numbers(path)
     if table.shape[1] != beat_length + 1:
+        # A Kaggle frame written back with its index (to_csv(header=False)) has one column too
+        # many: named as the row numbers it holds, not as a count of columns.
+        _refuse_row_numbers(path, table)
         raise DataFormatError(
             f"{path}: expected {beat_length + 1} columns ({beat_length} samples and the label), "
             f"found {table.shape[1]}"
@@ -162,6 +165,7 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
             )
         table = table[:, :beat_length]
     elif table.shape[1] != beat_length:
+        _refuse_row_numbers(path, table)  # beats and labels written with their index
         raise DataFormatError(
             f"{path}: rows have {table.shape[1]} values; the model takes beats of {beat_length} "
             f"samples (or {beat_length + 1} columns with a label last)"
