@@ -78,7 +78,11 @@ def writes_in_place(path: str | os.PathLike) -> bool:
 
 @contextlib.contextmanager
 def replacing(
-    path: str | os.PathLike, suffix: str = ".tmp", *, exclusive: bool = False
+    path: str | os.PathLike,
+    suffix: str = ".tmp",
+    *,
+    exclusive: bool = False,
+    into_devices: bool = True,
 ) -> Iterator[Path]:
     """A temporary file to write, moved onto ``path`` when the block ends without an error.
 
@@ -98,6 +102,11 @@ def replacing(
         Write only a new file: when ``path`` exists at the end (another program wrote it while
         the block ran), ``FileExistsError`` and the file left as it is. The file is linked into
         place, which fails when the name is taken, rather than checked and then renamed.
+    into_devices : bool, default=True
+        Whether a device or a pipe at ``path`` is written into (a user's ``-o /dev/null``).
+        False: it is replaced by the file, like any other, for ecgbeat's own files (a cache
+        entry, a download), which must be regular files: a named pipe in a cache entry's place
+        was opened for writing, which waits until something reads it.
 
     Yields
     ------
@@ -120,7 +129,7 @@ def replacing(
             f"{os.fspath(path)} is a symbolic link to {os.readlink(path)}, which does not "
             "exist: not writing through it"
         )
-    if writes_in_place(path):
+    if into_devices and writes_in_place(path):
         # Written into, as cp writes into it: the rename put a regular file in the place of
         # /dev/null itself (as root; everyone's output then went into that file), and anyone
         # else was refused, no temporary file being allowed in /dev.

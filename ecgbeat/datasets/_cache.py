@@ -166,7 +166,7 @@ def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write a cache file atomically; a failure only warns (the cache is an optimisation)."""
     payload = {**arrays, _CHECKSUM: np.array(_checksum(arrays, path.name))}
     try:
-        with replacing(path, suffix=".part") as tmp, tmp.open("wb") as f:
+        with replacing(path, suffix=".part", into_devices=False) as tmp, tmp.open("wb") as f:
             np.savez(f, **payload)
     except OSError as exc:
         warnings.warn(f"could not write the beat cache {path}: {exc}", RuntimeWarning, stacklevel=2)

@@ -57,7 +57,7 @@ def _fetch(url: str, target: Path, sha256: str | None) -> None:
     ``SHA256SUMS.txt`` listing, and must list at least one file."""
     digest = hashlib.sha256()
     received = 0
-    with replacing(target, suffix=".part") as tmp:
+    with replacing(target, suffix=".part", into_devices=False) as tmp:
         with tmp.open("wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             while chunk := response.read(CHUNK):
                 digest.update(chunk)
