@@ -360,8 +360,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Present for a shipped or saved model that has a card: what it was trained on, how its
         beats are cut (``segmentation``), its class names and results. After a fit from a
         pretrained start it keeps only what still holds (``fine_tuned_from``, how the beats are
-        cut, and the class names and normal class when the classes are the start's); a fit from
-        scratch has none.
+        cut, the data's ``attribution``, and the class names and normal class when the classes
+        are the start's); a fit from scratch has none.
 
     See Also
     --------
@@ -1612,16 +1612,17 @@ def _same_labels(classes: np.ndarray, source_classes: np.ndarray) -> bool:
 def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | None:
     """What of the start's model card still holds for a network fine-tuned from it.
 
-    How beats are cut (``segmentation``) still holds, since the network reads the same input;
-    the class names and the normal class only when the classes are the start's; the data,
-    metrics and command of the start's training describe another model and are dropped. A fit
-    from scratch has no card; a fit from a start always says which (``fine_tuned_from``), also
-    when nothing else of its card holds.
+    How beats are cut (``segmentation``) still holds, since the network reads the same input,
+    and so does the start's data ``attribution``: the new weights derive from the start's (ODC-By
+    asks every model derived from MIT-BIH data to carry it); the class names and the normal
+    class only when the classes are the start's; the data, metrics and command of the start's
+    training describe another model and are dropped. A fit from scratch has no card; a fit from
+    a start always says which (``fine_tuned_from``), also when nothing else of its card holds.
     """
     if source is None:
         return None
     start = source.metadata.get("extra") or {}
-    card = {key: start[key] for key in ("segmentation",) if key in start}
+    card = {key: start[key] for key in ("segmentation", "attribution") if key in start}
     if _same_labels(classes, _source_classes(source)):
         # The start's output layer is kept (see _initial_model), and so are its names.
         card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})

@@ -385,6 +385,27 @@ def test_a_fit_keeps_only_what_still_holds_of_the_starts_card(source_model, tmp_
     assert "target_names" not in start.fit(Xi, yi.astype(float)).model_card_
 
 
+def test_a_fine_tuned_models_card_keeps_the_attribution_of_the_starts_data(source_model, tmp_path):
+    # The new weights derive from the start's, which were trained on MIT-BIH data: ODC-By asks
+    # every derived model to carry the attribution, and it was dropped with the start's metrics.
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    start = HeartbeatCNNClassifier.load(path)
+    start.model_card_ = {"attribution": pretrained.ATTRIBUTION, "test_metrics": {"accuracy": 1}}
+    start.save(tmp_path / "attributed.keras")
+    tuned = HeartbeatCNNClassifier.from_pretrained(tmp_path / "attributed.keras", epochs=1)
+    # Also with other classes, whose new output layer still sits on the start's features.
+    for labels in (y, np.where(y == "N", "N", "X")):
+        assert tuned.fit(X, labels).model_card_ == {
+            "fine_tuned_from": str(tmp_path / "attributed.keras"),
+            "attribution": pretrained.ATTRIBUTION,
+        }
+    tuned.save(tmp_path / "tuned.keras")
+    assert HeartbeatCNNClassifier.load(tmp_path / "tuned.keras").model_card_["attribution"] == (
+        pretrained.ATTRIBUTION
+    )
+
+
 def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
