@@ -285,7 +285,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         :meth:`save`. The convolutional and dense layers are copied by their position in the
         network; the output layer too when the labels of ``fit`` are exactly the pretrained
         classes (the same values of the same kind), else it is new and :attr:`classes_` are the
-        labels of ``fit``. :meth:`from_pretrained` sets this for you.
+        labels of ``fit``. :meth:`from_pretrained` sets this for you. Rows that look like the
+        start's beats with other feature columns than it reads (beats alone for a start with
+        rhythm inputs, say) are warned about: the network would read them in its own layout.
     keep_pretrained_classes : bool, default=False
         With ``pretrained``: keep the pretrained output layer and all its classes even when the
         labels of ``fit`` are only some of them (a new patient whose few minutes hold only normal
@@ -730,6 +732,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         if augmentation is not None:
             check_shift(augmentation, X.shape[1] - self.n_rr_features)
         source = self._load_pretrained()
+        if source is not None:
+            self._warn_if_rows_unlike_start(source, X.shape[1])
         classes = np.unique(y)
         if source is not None:
             source_classes = _source_classes(source)
@@ -957,6 +961,50 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"n_rr_features={self.n_rr_features!r}; set n_rr_features={n_rr_features}"
             )
         return source
+
+    def _warn_if_rows_unlike_start(self, source, n_columns: int) -> None:
+        """Warn when the rows look like the start's beats with other feature columns than it
+        reads: beats alone for a start with rhythm inputs, or beats with R-R features for one
+        without. The networks take beats of any length, so such a fit ran without a word,
+        reading the last beat samples as R-R features, or the features as beat samples."""
+        from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
+        from ecgbeat.template import N_TEMPLATE_FEATURES
+
+        n_rr = self.n_rr_features  # the start's: _load_pretrained checked it
+        beat_length = int(source.metadata["n_features_in"]) - n_rr
+        extra = n_columns - beat_length
+        with_template = N_RR_FEATURES + N_TEMPLATE_FEATURES
+        if extra == n_rr or extra not in (
+            0,
+            N_RR_FEATURES,
+            with_template,
+            with_template + N_RR_ZSCORES,
+        ):
+            return
+        rows = (
+            f"the start's {beat_length}-sample beats alone"
+            if extra == 0
+            else f"the start's {beat_length}-sample beats followed by {extra} feature columns"
+        )
+        if n_rr:
+            reads = (
+                f"reads {n_rr} rhythm feature columns after each beat (n_rr_features={n_rr}): "
+                f"the network would take the last {n_rr} columns of each row as those features "
+                f"and the {n_columns - n_rr} before them as the beat"
+            )
+        else:
+            reads = (
+                "reads beats alone (n_rr_features=0): the network would take all "
+                f"{n_columns} columns as samples of the beat"
+            )
+        warn_caller(
+            f"X has {n_columns} columns, {rows}? Pretrained model {str(self.pretrained)!r} "
+            f"{reads}. Give rows as the start reads them ({beat_length} beat samples"
+            + (f", then its {n_rr} feature columns" if n_rr else "")
+            + "; ecgbeat.records.beat_cutting tells how it cuts them), or start from a model "
+            "that reads your columns",
+            UserWarning,
+        )
 
     def _initial_model(
         self, n_columns: int, classes: np.ndarray, seed: int, source=None

@@ -171,6 +171,33 @@ def test_a_start_with_other_rhythm_inputs_names_n_rr_features():
         assert not hasattr(clf, "classes_")
 
 
+@pytest.mark.parametrize(
+    ("start", "extra", "told"),
+    [
+        # Beats alone for a start with R-R inputs: their last 7 samples were read as R-R features.
+        ("mitbih-rhythm", 0, "the start's 187-sample beats alone"),
+        # R-R features (or those and the template's) after the beats of a start without: read
+        # as samples of the beat.
+        ("mitbih", 7, "followed by 7 feature columns"),
+        ("mitbih-rhythm", 10, "followed by 10 feature columns"),
+    ],
+)
+def test_rows_in_another_layout_than_the_starts_are_warned_about(start, extra, told):
+    X, y = make_synthetic_beats(n_per_class=4, n_samples=187 + extra)
+    clf = HeartbeatCNNClassifier.from_pretrained(start, epochs=1, validation_fraction=0)
+    with pytest.raises(UserWarning, match=rf"X has {187 + extra} columns, .*{told}\? .*'{start}'"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", "X has", UserWarning)
+            clf.fit(X, y)
+    # The rows the start reads, and beats of another length (another rate), are not.
+    n_rr = clf.n_rr_features
+    for n_columns in (187 + n_rr, 150 + n_rr):
+        X, y = make_synthetic_beats(n_per_class=4, n_samples=n_columns)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", "X has", UserWarning)
+            clf.fit(X, y)
+
+
 def test_from_pretrained_refuses_a_structure_that_is_not_the_networks(source_model):
     # The network's structure comes from the file: a contradicting parameter made an estimator
     # that cut rows for another network (beat_cutting appended R-R features to a beats-only
