@@ -12,6 +12,7 @@ import copy
 import inspect
 import logging
 import numbers
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -1675,7 +1676,12 @@ def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | N
         # The start's output layer is kept (see _initial_model), and so are its names.
         card.update({key: start[key] for key in ("target_names", "normal_class") if key in start})
     start_name = str(pretrained)
-    if start_name not in pretrained_registry.list_pretrained():
+    # A path object is a file, as pretrained_registry.load reads it, even one named like a
+    # shipped model (Path("mitbih")): its card named the shipped model, not the weights used.
+    if (
+        isinstance(pretrained, os.PathLike)
+        or start_name not in pretrained_registry.list_pretrained()
+    ):
         # A saved start as an absolute path: evaluate reads its card to tell what it learned
         # from, and a relative one, read from another folder, named no file or another model.
         start_name = str(Path(start_name).absolute())

@@ -433,6 +433,23 @@ def test_a_fine_tuned_models_card_keeps_the_attribution_of_the_starts_data(sourc
     )
 
 
+def test_a_start_given_as_a_path_object_named_like_a_shipped_model_is_that_file(
+    source_model, tmp_path, monkeypatch
+):
+    # Path("mitbih") is a file, as pretrained.load reads it; the card named the shipped model,
+    # whose training data evaluate then reported as the tuned model's.
+    path, _ = source_model
+    shutil.copyfile(path, tmp_path / "mitbih")
+    monkeypatch.chdir(tmp_path)
+    X, y = make_synthetic_beats(n_per_class=10, seed=3)
+    tuned = HeartbeatCNNClassifier.from_pretrained(Path("mitbih"), epochs=1)
+    assert tuned.classes_.tolist() == ["N", "S", "V"]  # the file's, not the shipped 0-4
+    tuned.fit(X, y)
+    assert tuned.model_card_ == {"fine_tuned_from": str(tmp_path / "mitbih")}
+    shipped = HeartbeatCNNClassifier.from_pretrained("mitbih", epochs=1).fit(X, y)
+    assert shipped.model_card_["fine_tuned_from"] == "mitbih"
+
+
 def test_fine_tuning_trains_the_head_first_then_every_layer_at_a_tenth_of_the_rate(source_model):
     path, source = source_model
     X, y = make_synthetic_beats(n_per_class=15, labels=("normal", "abnormal"), seed=7)
