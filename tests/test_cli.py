@@ -1215,6 +1215,17 @@ def test_data_counts_a_paced_record_in_the_random_split(capsys, mitdb_dir):
     # Asked for by name, the inter-patient split still says that it has none of them.
     code, _, err = _run(capsys, *argv, "--split", "inter-patient")
     assert code == 1 and "none of the records is in the inter-patient" in err
+    # ... and why: it was only "the inter-patient 'all' set", a set the user never named.
+    assert "102 is paced, in neither part" in err
+
+
+def test_evaluate_names_where_records_outside_the_part_are(capsys, mitdb_dir):
+    # Before: "none of the records is in the inter-patient 'test' set", naming neither the
+    # records nor the part (DS1) that holds them.
+    argv = ["-q", "evaluate", "mitbih", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
+    code, _, err = _run(capsys, *argv, "--split", "inter-patient", "--records", "101", "104")
+    assert code == 1
+    assert "'test' set (DS2): 101 is in DS1, 104 is paced, in neither part" in err
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sample_csv):

@@ -162,11 +162,17 @@ def _select_records(records, split, subset) -> list[str]:
         allowed = inter_patient_part(subset)
         outside = sorted({r for r in chosen if r not in allowed})
         chosen = [r for r in chosen if r in allowed]
+        held = {"train": "DS1", "test": "DS2", "all": "DS1 and DS2: no paced record"}[subset]
         if not chosen:
-            raise ValueError(f"none of the records is in the inter-patient {subset!r} set")
+            # Name the records and why each is out: "the 'all' set" alone left a user who
+            # never asked for 'all' guessing (ecgbeat data --split inter-patient --records 102).
+            part = {**dict.fromkeys(MITBIH_DS1, "in DS1"), **dict.fromkeys(MITBIH_DS2, "in DS2")}
+            where = ", ".join(f"{r} is {part.get(r, 'paced, in neither part')}" for r in outside)
+            raise ValueError(
+                f"none of the records is in the inter-patient {subset!r} set ({held}): {where}"
+            )
         if records is not None and outside:
             # Asked for by name, and left out: say so, or the figures seem to be of them too.
-            held = {"train": "DS1", "test": "DS2", "all": "DS1 and DS2: no paced record"}[subset]
             warn_caller(
                 f"records {outside} are not in the inter-patient {subset!r} set ({held}) and "
                 "are left out",
