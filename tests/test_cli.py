@@ -1477,6 +1477,20 @@ def test_predict_help_says_where_the_strip_starts(capsys):
     assert "just before the first readable beat that is not of the normal class" in text
 
 
+def test_predict_without_dask_installed_says_so_before_loading_the_model(
+    capsys, monkeypatch, mitdb_dir
+):
+    # Before, the missing dask.distributed was told only once the model had loaded and the
+    # records were sent to the cluster; here that model does not exist, and was reported.
+    monkeypatch.setitem(sys.modules, "distributed", None)  # 'import distributed' fails
+    record = str(mitdb_dir / "100")
+    argv = ["-q", "predict", record, "--model", "no-such-model", "--dask", "tcp://127.0.0.1:1"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 1, err
+    assert "--dask: running ecgbeat on a Dask cluster needs dask.distributed" in err, err
+    assert "no-such-model" not in err
+
+
 def test_predict_refuses_dask_without_a_record(capsys, kaggle_dir):
     # Before, --dask with only CSV beats (or signal files) was accepted and ignored: they were
     # classified here, not on the cluster named.

@@ -217,6 +217,15 @@ def cmd_predict(args) -> int:
             "--dask classifies WFDB records on the cluster, and none of the inputs is one: "
             "leave --dask out"
         )
+    if args.dask is not None:
+        # Before the model loads and the inputs are read: without dask.distributed this was
+        # told only when the records were sent to the cluster, after all that work.
+        from ecgbeat.distributed import _import_distributed
+
+        try:
+            _import_distributed()
+        except ImportError as exc:
+            raise CommandError(f"--dask: {exc}") from None
     if not any(input_kind(p, args.fs) in ("record", "signal") for _, p in items):
         # CSV beats are cut already: these options would be ignored, and the user would think
         # the beats were cut as asked.
