@@ -1203,6 +1203,16 @@ def test_data_info_on_a_data_home_still_filling_up(capsys, mitdb_dir, tmp_path):
     assert code != 0 and "102.hea" in err
 
 
+def test_data_info_on_the_mitdb_folder_itself_prints_only_the_error(capsys, mitdb_dir):
+    # Before, --info printed "raw records <mitdb>/mitdb (0 headers)" and an empty cache on
+    # stdout, as if they described the data, and then refused the data home.
+    argv = ["-q", "data", "--data-home", str(mitdb_dir), "--info", "--records", "100"]
+    code, out, err = _run(capsys, *argv)
+    assert code == 1
+    assert "holds the mitdb records itself" in err and repr(str(mitdb_dir.parent)) in err
+    assert out == ""
+
+
 def test_data_counts_a_paced_record_in_the_random_split(capsys, mitdb_dir):
     # Before, 'ecgbeat data --records 102' failed as a whole (exit 1, "none of the records is in
     # the inter-patient 'all' set"), without the random split's counts, which it has.

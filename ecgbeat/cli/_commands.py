@@ -494,10 +494,14 @@ def cmd_data(args) -> int:
         cache = home / "cache"
         files = sorted(cache.glob("*.npz")) if cache.is_dir() else []
         size = sum(f.stat().st_size for f in files)
-        print(f"data home   {home}")
-        print(f"raw records {home / 'mitdb'} ({len(list((home / 'mitdb').glob('*.hea')))} headers)")
-        print(f"beat cache  {cache} ({len(files)} files, {size / 1e6:.1f} MB)")
-        print()
+        # Printed once the records were looked at: a data home that is the mitdb folder itself
+        # is refused there, and its lines ("raw records .../mitdb/mitdb (0 headers)") came
+        # before the error, as if they described the data.
+        about = (
+            f"data home   {home}\n"
+            f"raw records {home / 'mitdb'} ({len(list((home / 'mitdb').glob('*.hea')))} headers)\n"
+            f"beat cache  {cache} ({len(files)} files, {size / 1e6:.1f} MB)\n"
+        )
     rows = []
     for split in splits:
         try:
@@ -513,12 +517,15 @@ def cmd_data(args) -> int:
             if not args.info:
                 raise
             # --info reports what is there; a data home still filling up is no error.
+            print(about)
             print(f"beats per class: not available, records are missing ({exc})")
             return EXIT_OK
         for part, mask in (("train", ~bunch.is_test), ("test", bunch.is_test)):
             counts = np.bincount(bunch.target[mask], minlength=len(AAMI_CLASSES))
             n_records = len(np.unique(bunch.record[mask]))
             rows.append((split, part, n_records, *counts.tolist(), int(mask.sum())))
+    if args.info:
+        print(about)
     header = ("split", "part", "records", *AAMI_CLASSES, "total")
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
