@@ -78,13 +78,7 @@ def _keep_stderr_open() -> None:
     messages went into the table or the JSON. File descriptor 2 would also go to the next file
     opened (an output), where TensorFlow's native log lines would land.
     """
-    try:
-        os.fstat(2)
-    except OSError:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        if fd != 2:
-            os.dup2(fd, 2)
-            os.close(fd)
+    _devnull_if_closed(2)
     if sys.stderr is None:
         sys.stderr = open(2, "w", closefd=False)
 
@@ -113,13 +107,19 @@ def _keep_stdout_open() -> None:
     otherwise go to the next file opened (an output), where anything written to stdout (a
     library's native lines) would land. ``sys.stdout`` stays None, for argparse, which then
     prints ``--help`` and its usage errors on stderr; the command gets :class:`_ClosedStdout`."""
+    _devnull_if_closed(1)
+
+
+def _devnull_if_closed(fd: int) -> None:
+    """Open /dev/null as file descriptor ``fd`` if it is closed, so that the next file opened
+    (an output) does not take its number."""
     try:
-        os.fstat(1)
+        os.fstat(fd)
     except OSError:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        if fd != 1:
-            os.dup2(fd, 1)
-            os.close(fd)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        if devnull != fd:
+            os.dup2(devnull, fd)
+            os.close(devnull)
 
 
 def _stdout_is_gone() -> bool:
