@@ -1619,6 +1619,10 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mit
         out = output.with_suffix(".csv")
         code, _, err = _run(capsys, *record, "-o", str(out))
         assert code == 1 and f"--output {out}" in err and message in err, err
+    # A folder that does not exist, named with its slash: Path() dropped the slash, and the
+    # table was written as a file named results.
+    code, _, err = _run(capsys, *record, "-o", f"{tmp_path / 'results'}/")
+    assert code == 1 and "names a folder (it ends in /), which does not exist" in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.keras"]
 
 

@@ -81,6 +81,22 @@ def check_picture_path(path: str, option: str) -> None:
     check_writable(path, option)
 
 
+def refuse_folder_name(given: str, option: str) -> None:
+    """Refuse an output named as a folder, with a trailing slash (``-o results/``), that is not
+    one: ``Path()`` drops the slash, and the output was written as a file named ``results``.
+
+    Raises
+    ------
+    CommandError
+        Naming the option and the name as given.
+    """
+    if given.endswith((os.sep, "/")) and not os.path.isdir(given):
+        raise CommandError(
+            f"{option} {given} names a folder (it ends in {given[-1]}), which does not exist: "
+            "give a file name"
+        )
+
+
 def check_writable(path: str | os.PathLike, option: str) -> None:
     """Refuse, before any work, an output that is a folder or that its folder cannot take.
 
@@ -106,9 +122,11 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
     """
     import tempfile
 
+    path_name = os.fspath(path)
     path = Path(path)
     if path.is_dir():
         raise CommandError(f"{option} {path} is a folder: give a file name")
+    refuse_folder_name(path_name, option)
     if path.is_symlink() and not path.exists():
         raise CommandError(
             f"{option} {path} is a symbolic link to {os.readlink(path)}, which does not exist"

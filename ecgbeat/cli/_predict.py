@@ -20,6 +20,7 @@ from ecgbeat.cli._common import (
     names_a_file,
     normal_class,
     progress,
+    refuse_folder_name,
     save_figure,
     use_agg,
 )
@@ -258,6 +259,9 @@ def cmd_predict(args) -> int:
             f"--annotations {args.annotations} names the annotation files of WFDB records, and "
             "none of the inputs is one (signal files have none): leave --annotations out"
         )
+    for option, given in (("--output", args.output), ("--plot", args.plot)):
+        if given is not None:
+            refuse_folder_name(given, option)  # before Path() drops the trailing slash
     outputs = {} if args.output is None else {"--output": Path(args.output)}
     for option, given in (("--plot-start", args.plot_start), ("--plot-seconds", args.plot_seconds)):
         if given is not None and args.plot is None:
