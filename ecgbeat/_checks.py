@@ -25,6 +25,18 @@ def is_finite_number(value) -> bool:
     return isinstance(value, numbers.Integral) or bool(np.isfinite(value))
 
 
+def is_real_dtype(dtype) -> bool:
+    """Whether ``dtype`` holds real numbers: integers or floats, not bools, complex values,
+    text or objects (which a cast to float would read, or half-read, without an error).
+
+    Examples
+    --------
+    >>> [is_real_dtype(np.dtype(t)) for t in ("int16", "float32", "bool", "complex64", "U3")]
+    [True, True, False, False, False]
+    """
+    return np.issubdtype(dtype, np.integer) or np.issubdtype(dtype, np.floating)
+
+
 def is_integer(value) -> bool:
     """Whether ``value`` is an integer (Python's or NumPy's), and not a bool.
 

@@ -41,7 +41,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ecgbeat._backend import import_tensorflow
-from ecgbeat._checks import is_integer
+from ecgbeat._checks import is_integer, is_real_dtype
 
 __all__ = ["DEFAULT_AUGMENTATION", "augment_batch", "resolve_augmentation"]
 
@@ -149,7 +149,7 @@ def augment_batch(beats, strengths: dict[str, float], *, n_beat_samples: int, se
     tf = import_tensorflow()
     if not tf.is_tensor(beats):
         kind = np.asarray(beats).dtype
-        if not (np.issubdtype(kind, np.integer) or np.issubdtype(kind, np.floating)):
+        if not is_real_dtype(kind):
             # The cast to float32 read bools as numbers, and dropped complex values' imaginary
             # part with a mere warning.
             raise ValueError(f"beats must be real numbers, got dtype {kind}")

@@ -47,7 +47,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.signal import firwin, resample_poly
 
-from ecgbeat._checks import check_flag, check_rate, is_finite_number, is_integer
+from ecgbeat._checks import check_flag, check_rate, is_finite_number, is_integer, is_real_dtype
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
@@ -145,8 +145,7 @@ def resample(signal, fs: float, target_fs: float) -> np.ndarray:
     (125,)
     """
     x = np.asarray(signal)
-    real = np.issubdtype(x.dtype, np.integer) or np.issubdtype(x.dtype, np.floating)
-    if x.ndim != 1 or not real:
+    if x.ndim != 1 or not is_real_dtype(x.dtype):
         # resample_poly resamples along the first axis: a (2, n) array of two leads came back as
         # one row of n samples, without an error; complex samples lost their imaginary part.
         raise ValueError(
@@ -633,9 +632,7 @@ def feature_rows(
     for name, values in (("beats", beats), ("rr", rr)):
         # The cast to float32 read text ("0.5") and bools as numbers, and dropped the imaginary
         # part of complex values with a mere warning: rows of another meaning, without an error.
-        if values.size and not (
-            np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
-        ):
+        if values.size and not is_real_dtype(values.dtype):
             raise ValueError(f"{name} must be real numbers, got dtype {values.dtype}")
     beats, rr = beats.astype(np.float32), rr.astype(np.float32)
     columns = [beats]

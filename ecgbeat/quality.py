@@ -57,7 +57,7 @@ import numpy as np
 from scipy.fft import rfft
 from scipy.signal import get_window
 
-from ecgbeat._checks import check_seconds, is_finite_number
+from ecgbeat._checks import check_seconds, is_finite_number, is_real_dtype
 from ecgbeat.signals import (
     check_r_peaks,
     check_signal,
@@ -162,9 +162,7 @@ class WindowQuality:
             raise ValueError(
                 "samples must be sample indices (integers), got a ragged sequence"
             ) from None
-        if index.dtype == bool or not (
-            np.issubdtype(index.dtype, np.integer) or np.issubdtype(index.dtype, np.floating)
-        ):
+        if not is_real_dtype(index.dtype):
             raise ValueError(f"samples must be sample indices (integers), got dtype {index.dtype}")
         fractional = np.mod(index, 1) != 0  # NaN too
         if fractional.any():

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import check_rate, check_seconds, is_finite_number
+from ecgbeat._checks import check_rate, check_seconds, is_finite_number, is_real_dtype
 from ecgbeat.exceptions import SignalError
 
 __all__ = [
@@ -122,8 +122,7 @@ def rr_features(
     if average is not None:
         check_seconds(average, "average")
     peaks = np.asarray(r_peaks)
-    real = np.issubdtype(peaks.dtype, np.integer) or np.issubdtype(peaks.dtype, np.floating)
-    if peaks.ndim != 1 or (peaks.size and not real):
+    if peaks.ndim != 1 or (peaks.size and not is_real_dtype(peaks.dtype)):
         # The dtype too: bools or text in the right shape were refused for their "shape (3,)";
         # complex indices lost their imaginary part in the cast, with a mere ComplexWarning.
         raise SignalError(
@@ -194,9 +193,7 @@ def rr_zscores(rr, *, std: float | None = None) -> np.ndarray:
     [[0.0, 0.0], [0.0, 0.0], [0.0, -1.58], [-1.58, 1.58], [1.58, 0.0]]
     """
     rr = np.asarray(rr)
-    if rr.size and not (
-        np.issubdtype(rr.dtype, np.integer) or np.issubdtype(rr.dtype, np.floating)
-    ):
+    if rr.size and not is_real_dtype(rr.dtype):
         # The cast to float64 read text ("0.8") and bools as numbers, and dropped the imaginary
         # part of complex values with a mere warning.
         raise ValueError(f"rr must be real numbers, got dtype {rr.dtype}")

@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
 
+from ecgbeat._checks import is_real_dtype
 from ecgbeat.exceptions import SignalError
 
 __all__ = ["MIN_FS", "check_r_peaks", "check_signal", "qrs_slope", "unit_scale"]
@@ -75,9 +76,7 @@ def check_signal(
         raise SignalError(
             f"{name}: expected a 1-D single-lead signal, got a ragged sequence of sequences"
         ) from None
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if not is_real_dtype(arr.dtype):
         raise SignalError(f"{name}: expected real numbers, got dtype {arr.dtype}")
     if arr.ndim != 1:
         if arr.ndim == 0:  # a stream's device loop may hand over one sample as a number

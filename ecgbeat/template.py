@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecgbeat._checks import check_rate, group_codes
+from ecgbeat._checks import check_rate, group_codes, is_real_dtype
 
 __all__ = [
     "COMPARED_SECONDS",
@@ -179,8 +179,7 @@ def _checked_beats(beats, fs: float) -> tuple[np.ndarray, int]:
 
 def _check_finite(values: np.ndarray, name: str) -> None:
     # Complex samples too: the cast to float64 dropped their imaginary part with a mere warning.
-    real = np.issubdtype(values.dtype, np.integer) or np.issubdtype(values.dtype, np.floating)
-    if not real or not np.all(np.isfinite(values)):
+    if not is_real_dtype(values.dtype) or not np.all(np.isfinite(values)):
         raise ValueError(
             f"{name} must be finite real numbers; they contain NaN, infinite or non-real values"
             f" (dtype {values.dtype})"
