@@ -1257,19 +1257,23 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sa
     assert capsys.readouterr().err == ""
 
 
+def _main_with_closed(fd: int, argv: list[str]) -> subprocess.CompletedProcess:
+    """``main(argv)`` in a process started with file descriptor ``fd`` closed (``>&-`` for 1,
+    ``2>&-`` for 2); the other of stdout and stderr is captured."""
+    import os
+
+    code = f"import sys; from ecgbeat.cli import main; sys.exit(main({argv!r}))"
+    captured = {"stderr" if fd == 1 else "stdout": subprocess.PIPE}
+    return subprocess.run(
+        [sys.executable, "-c", code], text=True, preexec_fn=lambda: os.close(fd), **captured
+    )
+
+
 def test_a_closed_stderr_keeps_messages_out_of_stdout(tmp_path):
     # With stderr closed (2>&-) Python sets sys.stderr to None, and print(..., file=None)
     # writes to stdout: warnings and progress messages went into the table or JSON.
-    import os
-
     argv = ["data", "--info", "--records", "102", "--data-home", str(tmp_path)]
-    code = f"import sys; from ecgbeat.cli import main; sys.exit(main({argv!r}))"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        stdout=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.close(2),
-    )
+    result = _main_with_closed(2, argv)
     assert result.returncode == 0
     assert result.stdout.splitlines()[0] == f"data home   {tmp_path}"
     assert "warning" not in result.stdout
@@ -1279,16 +1283,8 @@ def test_a_closed_stdout_is_an_error_not_a_silent_success(tmp_path):
     # With stdout closed (>&-) Python sets sys.stdout to None: print wrote nothing and the
     # command exited 0 with its report lost, and predict's table failed as an "unexpected
     # error: TypeError".
-    import os
-
     argv = ["data", "--info", "--records", "102", "--data-home", str(tmp_path)]
-    code = f"import sys; from ecgbeat.cli import main; sys.exit(main({argv!r}))"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.close(1),
-    )
+    result = _main_with_closed(1, argv)
     assert result.returncode == 1
     assert (
         result.stderr.strip()
@@ -1296,12 +1292,7 @@ def test_a_closed_stdout_is_an_error_not_a_silent_success(tmp_path):
         .startswith("ecgbeat data: error: stdout is closed (>&-)")
     )
     # Usage errors and --help still reach the user, on stderr.
-    result = subprocess.run(
-        [sys.executable, "-c", code.replace("'--info'", "'--bogus'")],
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.close(1),
-    )
+    result = _main_with_closed(1, [("--bogus" if a == "--info" else a) for a in argv])
     assert result.returncode == 2 and "unrecognized arguments: --bogus" in result.stderr
 
 
