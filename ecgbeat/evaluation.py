@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,23 +43,31 @@ AAMI_SCORED = ("N", "S", "V", "F")
 
 
 def _refuse_missing_labels(labels, name: str) -> None:
-    """Refuse labels of which some are missing (None or NaN), naming ``name`` and their count.
+    """Refuse labels of which some are missing (None, NaN or pandas' NA), naming ``name`` and
+    their count.
 
-    A column of classes read with pandas holds NaN where a class is missing: among names, it
-    made NumPy's sort fail ("'<' not supported between instances of 'float' and 'str'"), and
-    among codes it became a class of its own, "nan", in the figures.
+    A column of classes read with pandas holds NaN where a class is missing (NA in a "string"
+    column): among names, it made NumPy's sort fail ("'<' not supported between instances of
+    'float' and 'str'"), and among codes it became a class of its own, "nan", in the figures.
     """
     labels = np.asarray(labels)
     if labels.dtype.kind == "f":
         missing = int(np.count_nonzero(np.isnan(labels)))
     elif labels.dtype.kind == "O":
-        missing = sum(v is None or (isinstance(v, float) and v != v) for v in labels.ravel())
+        # pandas' NA can only be in the data if pandas was imported: no import of it here.
+        pandas = sys.modules.get("pandas")
+        missing = sum(
+            v is None
+            or (pandas is not None and v is pandas.NA)
+            or (isinstance(v, float | np.floating) and bool(np.isnan(v)))
+            for v in labels.ravel().tolist()
+        )
     else:
         return
     if missing:
         raise ValueError(
-            f"{name} holds {missing} missing label{'s' if missing > 1 else ''} (None or NaN): "
-            "give every beat a class"
+            f"{name} holds {missing} missing label{'s' if missing > 1 else ''} (None, NaN or "
+            "pandas' NA): give every beat a class"
         )
 
 
@@ -90,7 +99,7 @@ def named_labels(
     Raises
     ------
     ValueError
-        If a label is missing (None or NaN), the labels mix names and numbers, a label has no
+        If a label is missing (None, NaN or pandas' NA), the labels mix names and numbers, a label has no
         name in ``target_names``, or a name is given twice.
 
     Examples

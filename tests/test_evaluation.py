@@ -212,12 +212,26 @@ def test_missing_labels_are_refused_by_name(names):
     # the names were blamed ("5 target_names for 4 labels") or scikit-learn said "Input y_true
     # contains NaN".
     with_nan = np.array(["N", np.nan, "V"], dtype=object)
-    with pytest.raises(ValueError, match=r"y_true holds 1 missing label \(None or NaN\)"):
+    with pytest.raises(
+        ValueError, match=r"y_true holds 1 missing label \(None, NaN or pandas' NA\)"
+    ):
         classification_metrics(with_nan, ["N", "N", "V"], target_names=names)
     with pytest.raises(ValueError, match=r"y_pred holds 2 missing labels"):
         classification_metrics([0, 1, 2], [0.0, np.nan, np.nan], target_names=names)
     with pytest.raises(ValueError, match=r"y_pred holds 1 missing label"):
         classification_metrics(["N", "V"], np.array(["N", None], dtype=object))
+
+
+def test_labels_missing_as_pandas_na_or_a_numpy_nan_are_counted():
+    # Not counted: a "string" column's NA, and a float32 NaN among names, failed in the sort as
+    # "the labels mix NAType and str values" (float32 and str), blaming no missing label.
+    pd = pytest.importorskip("pandas")
+    with_na = pd.Series(["N", None, "V", None], dtype="string")
+    with pytest.raises(ValueError, match=r"^y_true holds 2 missing labels \(None, NaN or pandas"):
+        classification_metrics(with_na, ["N", "N", "V", "V"])
+    with_nan = np.array(["N", np.float32("nan"), "V"], dtype=object)
+    with pytest.raises(ValueError, match=r"^y_pred holds 1 missing label \("):
+        classification_metrics(["N", "N", "V"], with_nan, target_names=["N", "V"])
 
 
 def test_labels_that_mix_names_and_numbers_are_refused_as_such():

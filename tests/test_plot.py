@@ -613,7 +613,9 @@ def test_several_beats_are_refused_not_read_as_one_row(bump_model):
 def test_missing_labels_are_refused_not_drawn_as_a_class_nan():
     # A strip drew NaN labels as a class "nan"; names with NaN failed in NumPy's sort.
     signal, r = np.zeros(1000), [100, 300, 500]
-    with pytest.raises(ValueError, match=r"labels holds 1 missing label \(None or NaN\)"):
+    with pytest.raises(
+        ValueError, match=r"labels holds 1 missing label \(None, NaN or pandas' NA\)"
+    ):
         plot_strip(signal, 100, r, [0.0, np.nan, 1.0])
     with_nan = np.array(["N", np.nan, "V"], dtype=object)
     with pytest.raises(ValueError, match="labels holds 1 missing label"):
