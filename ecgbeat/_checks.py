@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 
 import numpy as np
 
@@ -193,4 +194,46 @@ def refuse_repeated_names(names, what: str) -> None:
     if twice:
         raise ValueError(
             f"{what} {list(names)} repeat {', '.join(twice)}: each class needs its own"
+        )
+
+
+def refuse_missing_labels(labels, name: str) -> None:
+    """Refuse labels of which some are missing: None, NaN or pandas' NA.
+
+    A column of classes read with pandas holds NaN where a class is missing (NA in a "string"
+    column): among names, it made NumPy's sort fail ("'<' not supported between instances of
+    'float' and 'str'"), among codes it became a class of its own, "nan", and scikit-learn's
+    check for NaN failed on NA as "boolean value of NA is ambiguous".
+
+    Raises
+    ------
+    ValueError
+        Naming ``name`` and counting the missing labels.
+
+    Examples
+    --------
+    >>> refuse_missing_labels(["N", "V"], "y")
+    >>> refuse_missing_labels(np.array(["N", None, "V"], dtype=object), "y_true")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_true must name a class for every beat; 1 is missing (None, NaN or pandas' NA)
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f":
+        missing = int(np.count_nonzero(np.isnan(labels)))
+    elif labels.dtype.kind == "O":
+        # pandas' NA can only be in the data if pandas was imported: no import of it here.
+        pandas = sys.modules.get("pandas")
+        missing = sum(
+            label is None
+            or (pandas is not None and label is pandas.NA)
+            or (isinstance(label, float | np.floating) and bool(np.isnan(label)))
+            for label in labels.ravel().tolist()
+        )
+    else:
+        return
+    if missing:
+        raise ValueError(
+            f"{name} must name a class for every beat; {missing} "
+            f"{'is' if missing == 1 else 'are'} missing (None, NaN or pandas' NA)"
         )

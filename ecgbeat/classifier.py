@@ -13,7 +13,6 @@ import inspect
 import logging
 import numbers
 import os
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -40,7 +39,7 @@ from sklearn.utils.validation import (
 from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
-from ecgbeat._checks import is_integer
+from ecgbeat._checks import is_integer, refuse_missing_labels
 from ecgbeat._inference import (
     PRECISIONS,
     compile_predict,
@@ -599,13 +598,13 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             # pandas' NA among the labels (a "string" column with a gap): scikit-learn's check
             # for NaN failed on it as "boolean value of NA is ambiguous".
             if validate_y:
-                _refuse_missing_labels(np.asarray(y, dtype=object).ravel())
+                refuse_missing_labels(np.asarray(y, dtype=object), "y")
             raise
         except ValueError as exc:
             if validate_y and str(exc).startswith("Input contains NaN"):
                 # A text column with a gap (NaN in an object array): scikit-learn named neither
                 # y nor the labels ("Input contains NaN"; for X it says "Input X ...").
-                _refuse_missing_labels(np.asarray(y, dtype=object).ravel())
+                refuse_missing_labels(np.asarray(y, dtype=object), "y")
             n_rr = getattr(self, "n_rr_features", 0)
             wrong_width = "is expecting" in str(exc) and "features as input" in str(exc)
             if reset or not isinstance(n_rr, numbers.Integral) or n_rr < 1 or not wrong_width:
@@ -1596,28 +1595,6 @@ def _groups_1d(groups) -> np.ndarray:
     return groups
 
 
-def _refuse_missing_labels(y: np.ndarray) -> None:
-    """Refuse an object array of labels with some missing: None, NaN or pandas' NA.
-
-    Raises
-    ------
-    ValueError
-        Counting the missing labels.
-    """
-    # pandas' NA can only be in the data if pandas was imported: no import of it here.
-    pandas = sys.modules.get("pandas")
-    missing = sum(
-        label is None
-        or (pandas is not None and label is pandas.NA)
-        or (isinstance(label, float | np.floating) and bool(np.isnan(label)))
-        for label in y.tolist()
-    )
-    if missing:
-        raise ValueError(
-            f"y must name a class for every beat; {missing} are missing (None, NaN or pandas' NA)"
-        )
-
-
 def _refuse_mixed_labels(y: np.ndarray) -> None:
     """Refuse an object array of labels that are not all text.
 
@@ -1634,7 +1611,7 @@ def _refuse_mixed_labels(y: np.ndarray) -> None:
     """
     if y.dtype != object or all(isinstance(label, str) for label in y.tolist()):
         return
-    _refuse_missing_labels(y)
+    refuse_missing_labels(y, "y")
     kinds = sorted({type(label).__name__ for label in y.tolist()})
     if len(kinds) > 1:
         raise ValueError(

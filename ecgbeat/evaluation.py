@@ -14,7 +14,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +25,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from ecgbeat._checks import is_integer, refuse_repeated_names
+from ecgbeat._checks import is_integer, refuse_missing_labels, refuse_repeated_names
 
 __all__ = [
     "AAMI_SCORED",
@@ -40,35 +39,6 @@ __all__ = [
 #: The AAMI classes scored in the inter-patient literature (Q, rare and ill-defined, is left out of
 #: the mean; de Chazal et al. 2004).
 AAMI_SCORED = ("N", "S", "V", "F")
-
-
-def _refuse_missing_labels(labels, name: str) -> None:
-    """Refuse labels of which some are missing (None, NaN or pandas' NA), naming ``name`` and
-    their count.
-
-    A column of classes read with pandas holds NaN where a class is missing (NA in a "string"
-    column): among names, it made NumPy's sort fail ("'<' not supported between instances of
-    'float' and 'str'"), and among codes it became a class of its own, "nan", in the figures.
-    """
-    labels = np.asarray(labels)
-    if labels.dtype.kind == "f":
-        missing = int(np.count_nonzero(np.isnan(labels)))
-    elif labels.dtype.kind == "O":
-        # pandas' NA can only be in the data if pandas was imported: no import of it here.
-        pandas = sys.modules.get("pandas")
-        missing = sum(
-            v is None
-            or (pandas is not None and v is pandas.NA)
-            or (isinstance(v, float | np.floating) and bool(np.isnan(v)))
-            for v in labels.ravel().tolist()
-        )
-    else:
-        return
-    if missing:
-        raise ValueError(
-            f"{name} holds {missing} missing label{'s' if missing > 1 else ''} (None, NaN or "
-            "pandas' NA): give every beat a class"
-        )
 
 
 def named_labels(
@@ -107,8 +77,8 @@ def named_labels(
     >>> named_labels(["V", "N"], ["N", "N"], ["N", "S", "V"])
     (array(['N', 'S', 'V'], dtype='<U1'), ['N', 'S', 'V'])
     """
-    _refuse_missing_labels(y_true, "y_true")
-    _refuse_missing_labels(y_pred, "y_pred")
+    refuse_missing_labels(y_true, "y_true")
+    refuse_missing_labels(y_pred, "y_pred")
     both = np.concatenate([np.asarray(y_true), np.asarray(y_pred)])
     try:
         labels = np.unique(both)

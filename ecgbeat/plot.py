@@ -30,10 +30,11 @@ from ecgbeat._checks import (
     check_seconds,
     is_finite_number,
     is_integer,
+    refuse_missing_labels,
     refuse_repeated_names,
 )
 from ecgbeat._install import install_hint
-from ecgbeat.evaluation import _checked_labels, _refuse_missing_labels, named_labels
+from ecgbeat.evaluation import _checked_labels, named_labels
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -122,7 +123,7 @@ def _names(labels: np.ndarray, class_names: Sequence[str] | None, name: str) -> 
             " (for one-hot rows, give their argmax)"
         )
     # Before astype(str) makes NaN the class "nan".
-    _refuse_missing_labels(labels, name)
+    refuse_missing_labels(labels, name)
     if class_names is None:
         return labels.astype(str)
     # As the metrics refuse them: the beats of codes 0 and 2 of ["N", "V", "N"] were one class,

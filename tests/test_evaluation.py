@@ -213,12 +213,13 @@ def test_missing_labels_are_refused_by_name(names):
     # contains NaN".
     with_nan = np.array(["N", np.nan, "V"], dtype=object)
     with pytest.raises(
-        ValueError, match=r"y_true holds 1 missing label \(None, NaN or pandas' NA\)"
+        ValueError,
+        match=r"y_true must name a class for every beat; 1 is missing \(None, NaN or pandas' NA\)",
     ):
         classification_metrics(with_nan, ["N", "N", "V"], target_names=names)
-    with pytest.raises(ValueError, match=r"y_pred holds 2 missing labels"):
+    with pytest.raises(ValueError, match=r"y_pred must name a class for every beat; 2 are missing"):
         classification_metrics([0, 1, 2], [0.0, np.nan, np.nan], target_names=names)
-    with pytest.raises(ValueError, match=r"y_pred holds 1 missing label"):
+    with pytest.raises(ValueError, match=r"y_pred must name a class for every beat; 1 is missing"):
         classification_metrics(["N", "V"], np.array(["N", None], dtype=object))
 
 
@@ -227,10 +228,15 @@ def test_labels_missing_as_pandas_na_or_a_numpy_nan_are_counted():
     # "the labels mix NAType and str values" (float32 and str), blaming no missing label.
     pd = pytest.importorskip("pandas")
     with_na = pd.Series(["N", None, "V", None], dtype="string")
-    with pytest.raises(ValueError, match=r"^y_true holds 2 missing labels \(None, NaN or pandas"):
+    with pytest.raises(
+        ValueError,
+        match=r"^y_true must name a class for every beat; 2 are missing \(None, NaN or pand",
+    ):
         classification_metrics(with_na, ["N", "N", "V", "V"])
     with_nan = np.array(["N", np.float32("nan"), "V"], dtype=object)
-    with pytest.raises(ValueError, match=r"^y_pred holds 1 missing label \("):
+    with pytest.raises(
+        ValueError, match=r"^y_pred must name a class for every beat; 1 is missing \("
+    ):
         classification_metrics(["N", "N", "V"], with_nan, target_names=["N", "V"])
 
 

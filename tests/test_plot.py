@@ -614,15 +614,16 @@ def test_missing_labels_are_refused_not_drawn_as_a_class_nan():
     # A strip drew NaN labels as a class "nan"; names with NaN failed in NumPy's sort.
     signal, r = np.zeros(1000), [100, 300, 500]
     with pytest.raises(
-        ValueError, match=r"labels holds 1 missing label \(None, NaN or pandas' NA\)"
+        ValueError,
+        match=r"labels must name a class for every beat; 1 is missing \(None, NaN or pandas' NA\)",
     ):
         plot_strip(signal, 100, r, [0.0, np.nan, 1.0])
     with_nan = np.array(["N", np.nan, "V"], dtype=object)
-    with pytest.raises(ValueError, match="labels holds 1 missing label"):
+    with pytest.raises(ValueError, match="labels must name a class for every beat; 1 is missing"):
         plot_strip(signal, 100, r, with_nan)
-    with pytest.raises(ValueError, match="y_pred holds 1 missing label"):
+    with pytest.raises(ValueError, match="y_pred must name a class for every beat; 1 is missing"):
         plot_beats_by_class(np.zeros((3, 10)), ["N", "V", "N"], y_pred=with_nan)
-    with pytest.raises(ValueError, match="y_true holds 1 missing label"):
+    with pytest.raises(ValueError, match="y_true must name a class for every beat; 1 is missing"):
         plot_confusion_matrix(with_nan, ["N", "N", "V"])
     assert plt.get_fignums() == []
 
