@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 from ecgbeat._install import install_hint
 
@@ -58,6 +61,34 @@ def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
             f"(${DATA_HOME_ENV}, else ~/ecgbeat_data)"
         )
     return Path(data_home).expanduser().absolute()
+
+
+def record_names(records, database: str) -> list:
+    """The records a user named, one or many, as a list: each loader then checks the names.
+
+    One name may stand alone, as text, a path, or anything that is not a list (a number);
+    paths become their text with forward slashes, as PhysioNet names the records. Bytes are
+    one name too: iterated, ``b"100"`` was the records 49, 48, 48.
+
+    Raises
+    ------
+    ValueError
+        If no record is named; ``database`` names the database in the message.
+
+    Examples
+    --------
+    >>> record_names(["100", Path("114")], "MIT-BIH")
+    ['100', '114']
+    >>> record_names(Path("patient001/s0010_re"), "PTB")
+    ['patient001/s0010_re']
+    """
+    if isinstance(records, np.ndarray) and records.ndim == 0:
+        records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
+    one = isinstance(records, str | bytes | os.PathLike) or not isinstance(records, Iterable)
+    names = [records] if one else list(records)
+    if not names:
+        raise ValueError(f"records is empty: name at least one {database} record, or None for all")
+    return [Path(r).as_posix() if isinstance(r, os.PathLike) else r for r in names]
 
 
 def check_loader_params(

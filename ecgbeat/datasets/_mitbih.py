@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 from collections.abc import Iterable, Sequence
 from importlib import resources
@@ -15,7 +16,7 @@ from ecgbeat._progress import progress_bar
 from ecgbeat._warnings import warn_caller
 from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
-from ecgbeat.datasets._base import check_loader_params, get_data_home
+from ecgbeat.datasets._base import check_loader_params, get_data_home, record_names
 from ecgbeat.datasets._download import (
     download_physionet,
     missing_data_error,
@@ -141,23 +142,17 @@ def _select_records(records, split, subset) -> list[str]:
     if records is None:
         chosen = list(MITBIH_RECORDS)
     else:
-        if isinstance(records, np.ndarray) and records.ndim == 0:
-            records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
-        # One record may be named by a NumPy integer too (an element of an array of records),
-        # or by a path, as in a list of them. Bytes are one name too, refused below as no
-        # record's: iterated, b"100" was the records 49, 48, 48.
-        one = isinstance(records, str | bytes | int | np.integer | os.PathLike)
-        if not one and not isinstance(records, Iterable):
+        # One record may be named by an integer too, NumPy's as well (an element of an array
+        # of records); bytes are refused below, as no record's name.
+        if not isinstance(records, str | bytes | numbers.Integral | os.PathLike | Iterable):
             raise TypeError(
                 f"records must be a record's name or a list of names (such as '100'), got "
                 f"{records!r}"
             )
-        chosen = [str(r) for r in ([records] if one else records)]
+        chosen = [str(r) for r in record_names(records, "MIT-BIH")]
         unknown = sorted(set(chosen) - set(MITBIH_RECORDS))
         if unknown:
             raise ValueError(f"not MIT-BIH records: {unknown}; the records are {MITBIH_RECORDS}")
-        if not chosen:
-            raise ValueError("records is empty: name at least one MIT-BIH record")
     if split == "inter-patient":
         allowed = inter_patient_part(subset)
         outside = sorted({r for r in chosen if r not in allowed})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +13,7 @@ from sklearn.utils import Bunch
 from ecgbeat._progress import progress_bar
 from ecgbeat.beats import check_feature_layout, cut_beats, feature_rows
 from ecgbeat.datasets import _cache
-from ecgbeat.datasets._base import check_loader_params, get_data_home
+from ecgbeat.datasets._base import check_loader_params, get_data_home, record_names
 from ecgbeat.datasets._download import (
     download_physionet,
     missing_data_error,
@@ -71,16 +71,8 @@ def _wanted_records(records) -> list[str] | None:
     as missing data)."""
     if records is None:
         return None
-    if isinstance(records, np.ndarray) and records.ndim == 0:
-        records = records.item()  # one record in a 0-d array: NumPy cannot iterate it
-    one = isinstance(records, str | bytes | os.PathLike) or not isinstance(records, Iterable)
-    wanted = [records] if one else list(records)
-    # A path names a record as its text does ("patient001/s0010_re"), as fetch_mitbih takes
-    # them; on every system with forward slashes, as PhysioNet names the records.
-    wanted = [Path(r).as_posix() if isinstance(r, os.PathLike) else r for r in wanted]
-    if not wanted:
-        # Not "no usable PTB record in <folder>": the data are there, none was asked for.
-        raise ValueError("records is empty: name at least one PTB record, or None for all")
+    # Empty is refused there: not "no usable PTB record in <folder>", as if no data were there.
+    wanted = record_names(records, "PTB")
     bad = [r for r in wanted if not isinstance(r, str)]
     if bad:
         raise ValueError(
