@@ -636,7 +636,10 @@ def test_records_that_mitbih_does_not_have_are_wrong_usage(capsys, tiny_model, t
     ]:
         code, out, err = _run(capsys, *argv, "--data-home", str(tmp_path), "--no-download")
         assert (code, out) == (2, ""), err
-        assert err.startswith(f"ecgbeat {argv[0]}: error: --records: 1000 is not a MIT-BIH record")
+        assert err.startswith(
+            f"ecgbeat {argv[0]}: error: --records: not MIT-BIH records: ['1000']; the records "
+            "are ['100', '101',"
+        )
         assert "loading model" not in err
     assert not (tmp_path / "m.keras").exists()
 

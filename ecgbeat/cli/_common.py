@@ -337,16 +337,14 @@ def check_records(records: Sequence[str] | None) -> None:
     Raises
     ------
     UsageError
-        Naming the first unknown record and the records there are.
+        Naming the unknown records and the records there are, as fetch_mitbih does.
     """
-    from ecgbeat.datasets import MITBIH_RECORDS
+    from ecgbeat.datasets._mitbih import _select_records
 
-    unknown = [record for record in records or () if record not in MITBIH_RECORDS]
-    if unknown:
-        raise UsageError(
-            f"--records: {unknown[0]} is not a MIT-BIH record; the records are "
-            f"{' '.join(MITBIH_RECORDS)}"
-        )
+    try:
+        _select_records(records, None, "all")
+    except ValueError as exc:
+        raise UsageError(f"--records: {exc}") from None
 
 
 def load_labelled_data(
