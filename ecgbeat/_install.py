@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from types import ModuleType
 
-__all__ = ["install_hint"]
+__all__ = ["import_optional", "install_hint"]
 
 
 def install_hint(extra: str) -> str:
@@ -20,3 +22,31 @@ def install_hint(extra: str) -> str:
     if (root / "pyproject.toml").is_file():
         return f'pip install -e "{root}[{extra}]"'
     return f'pip install "ecgbeat[{extra}]"'
+
+
+def import_optional(module: str, needs: str, extra: str) -> ModuleType:
+    """Import an optional package, or say what needs it and how to install it.
+
+    Parameters
+    ----------
+    module : str
+        The module to import, by its dotted name (``"matplotlib.pyplot"``).
+    needs : str
+        What needs it, the start of the error message ("reading EDF files needs the optional
+        package 'edfio'"); the pip command that installs ``extra`` follows it.
+    extra : str
+        The optional extra of ecgbeat that installs it.
+
+    Returns
+    -------
+    module
+
+    Raises
+    ------
+    ImportError
+        If the module cannot be imported; the error it raised is its cause.
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise ImportError(f"{needs}: {install_hint(extra)}") from exc

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from ecgbeat._backend import import_tensorflow
 from ecgbeat._checks import check_flag, is_integer
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 from ecgbeat._overlap import each_overlapped
 from ecgbeat._warnings import warn_caller
 from ecgbeat.records import (
@@ -74,14 +74,12 @@ PLUGIN_NAME = "ecgbeat-tensorflow-threads"
 
 
 def _import_distributed():
-    try:
-        import distributed
-    except ImportError as exc:
-        raise ImportError(
-            "running ecgbeat on a Dask cluster needs dask.distributed, which is not installed; "
-            f"install it with: {install_hint('dask')}"
-        ) from exc
-    return distributed
+    return import_optional(
+        "distributed",
+        "running ecgbeat on a Dask cluster needs dask.distributed, which is not installed; "
+        "install it with",
+        "dask",
+    )
 
 
 # ---------------------------------------------------------------------------------- thread limits

@@ -39,7 +39,7 @@ from ecgbeat._inference import (
     refuse_non_finite_output,
     refuse_overflowing_input,
 )
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 
 __all__ = ["LowLatencyPredictor"]
 
@@ -204,13 +204,9 @@ class LowLatencyPredictor:
 
 
 def _import_runtime():
-    try:
-        import onnxruntime
-        import tf2onnx  # noqa: F401  (Keras' ONNX exporter needs it)
-    except ImportError as error:
-        raise ImportError(
-            f"LowLatencyPredictor needs ONNX Runtime and tf2onnx: {install_hint('onnx')}"
-        ) from error
+    needs = "LowLatencyPredictor needs ONNX Runtime and tf2onnx"
+    onnxruntime = import_optional("onnxruntime", needs, "onnx")
+    import_optional("tf2onnx", needs, "onnx")  # Keras' ONNX exporter needs it
     return onnxruntime
 
 

@@ -33,7 +33,7 @@ from ecgbeat._checks import (
     refuse_missing_labels,
     refuse_repeated_names,
 )
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 from ecgbeat.evaluation import _checked_labels, named_labels
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -69,13 +69,9 @@ _TAB10 = "#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd2
 
 def _pyplot():
     """Import pyplot, or say how to install matplotlib."""
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError(
-            "ecgbeat's figures need the optional package matplotlib: " + install_hint("plot")
-        ) from exc
-    return plt
+    return import_optional(
+        "matplotlib.pyplot", "ecgbeat's figures need the optional package matplotlib", "plot"
+    )
 
 
 def class_colors(class_names: Sequence[Any]) -> dict[str, str]:

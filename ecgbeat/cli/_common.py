@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ecgbeat._atomic import replacing, writes_in_place
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 from ecgbeat._progress import progress_bar
 from ecgbeat.exceptions import ECGBeatError
 
@@ -161,12 +161,9 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
 
 def use_agg() -> None:
     """Draw off-screen: the command writes image files and must work without a display."""
-    try:
-        import matplotlib
-    except ImportError as exc:
-        raise ImportError(
-            f"pictures need the optional package matplotlib: {install_hint('plot')}"
-        ) from exc
+    matplotlib = import_optional(
+        "matplotlib", "pictures need the optional package matplotlib", "plot"
+    )
     matplotlib.use("Agg")
 
 

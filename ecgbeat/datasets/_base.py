@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 
 __all__ = ["get_data_home"]
 
@@ -136,10 +136,6 @@ def check_loader_params(
 
 def import_wfdb():
     """Import the optional ``wfdb`` package, or say how to install it."""
-    try:
-        import wfdb
-    except ImportError as exc:
-        raise ImportError(
-            "reading PhysioNet records needs the optional package 'wfdb': " + install_hint("data")
-        ) from exc
-    return wfdb
+    return import_optional(
+        "wfdb", "reading PhysioNet records needs the optional package 'wfdb'", "data"
+    )

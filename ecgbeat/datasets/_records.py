@@ -16,7 +16,7 @@ from typing import IO
 import numpy as np
 
 from ecgbeat._checks import check_rate
-from ecgbeat._install import install_hint
+from ecgbeat._install import import_optional
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets._base import get_data_home, import_wfdb
 from ecgbeat.datasets._compressed import (
@@ -516,12 +516,7 @@ def read_edf_file(
         The lead's sampling rate, from the file.
     lead_name : str
     """
-    try:
-        import edfio
-    except ImportError as exc:
-        raise ImportError(
-            "reading EDF files needs the optional package 'edfio': " + install_hint("edf")
-        ) from exc
+    edfio = import_optional("edfio", "reading EDF files needs the optional package 'edfio'", "edf")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found")
