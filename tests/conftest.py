@@ -7,6 +7,7 @@ reason. In CI (``CI=true``) the data is always present, so a missing folder is a
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -124,6 +125,27 @@ def pytest_collection_modifyitems(items):
         return LONGEST_MODULES.index(name) if name in LONGEST_MODULES else len(LONGEST_MODULES)
 
     items.sort(key=rank)  # stable: each module's tests keep their order
+
+
+def snapshot(folder: Path) -> dict:
+    """Every file under ``folder``: a regular file's size, mtime and SHA-256; a link's target.
+
+    A link is not followed: a test links a record's file to /proc/self/mem, which no one can
+    read, and the link itself must stay as it was.
+    """
+    return {
+        p.relative_to(folder).as_posix(): (
+            (os.readlink(p),)
+            if p.is_symlink()
+            else (
+                p.stat().st_size,
+                p.stat().st_mtime_ns,
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+            )
+        )
+        for p in sorted(folder.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
 
 
 def make_synthetic_beats(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import snapshot
 
 from ecgbeat.datasets import (
     _cache,
@@ -30,19 +31,6 @@ from ecgbeat.exceptions import DataFormatError, DataNotFoundError
 pytest.importorskip("wfdb")
 
 RECORD_FILES = ("100.hea", "100.dat", "100.atr")
-
-
-def snapshot(folder):
-    """Name, size, mtime and SHA-256 of every file under ``folder``."""
-    return {
-        p.relative_to(folder).as_posix(): (
-            p.stat().st_size,
-            p.stat().st_mtime_ns,
-            hashlib.sha256(p.read_bytes()).hexdigest(),
-        )
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ it is rebuilt silently and gives the same beats as a fresh build.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -16,24 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import snapshot
 
 from ecgbeat.datasets import fetch_mitbih, fetch_ptbdb
 from ecgbeat.exceptions import DataFormatError, ECGBeatError, SignalError
 
 wfdb = pytest.importorskip("wfdb")
-
-
-def snapshot(folder: Path) -> dict:
-    """Size, mtime and SHA-256 of every regular file under ``folder`` (symlinks excluded)."""
-    return {
-        p.relative_to(folder).as_posix(): (
-            p.stat().st_size,
-            p.stat().st_mtime_ns,
-            hashlib.sha256(p.read_bytes()).hexdigest(),
-        )
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
 
 
 @pytest.fixture
