@@ -69,6 +69,14 @@ def full_build(mitdb_dir, full_cache):
     return fetch_mitbih(mitdb_dir.parent, cache=full_cache, download_if_missing=False)
 
 
+@pytest.fixture(scope="module")
+def random_test(mitdb_dir, full_build, full_cache):
+    """The test part of the random split, from the beats that full_build cached."""
+    return fetch_mitbih(
+        mitdb_dir.parent, split="random", subset="test", cache=full_cache, download_if_missing=False
+    )
+
+
 def test_record_counts_match_annotations(mitdb_dir, three_records):
     b = three_records
     assert set(b) >= {"data", "target", "target_names", "DESCR", "groups", "r_peaks", "symbol"}
@@ -259,14 +267,8 @@ def test_cached_full_database_reads_no_record(mitdb_dir, full_build, full_cache,
     np.testing.assert_array_equal(again.data, full_build.data)
 
 
-def test_random_split_sizes(mitdb_dir, full_build, full_cache):
-    test = fetch_mitbih(
-        mitdb_dir.parent,
-        split="random",
-        subset="test",
-        cache=full_cache,
-        download_if_missing=False,
-    )
+def test_random_split_sizes(mitdb_dir, full_build, full_cache, random_test):
+    test = random_test
     assert test.target.size == 21890
     for label, name in enumerate(AAMI_CLASSES):
         assert abs((test.target == label).sum() - 0.2 * KAGGLE_COUNTS[name]) <= 1
@@ -283,18 +285,12 @@ def test_random_split_sizes(mitdb_dir, full_build, full_cache):
     np.testing.assert_array_equal(np.flatnonzero(whole.is_test), np.sort(test_idx))
 
 
-def test_sample_is_from_the_random_test_part(mitdb_dir, full_build, full_cache):
+def test_sample_is_from_the_random_test_part(random_test):
+    test = random_test
     sample = load_sample()
     assert sample.data.shape == (2850, 187) and sample.data.dtype == np.float32
     counts = np.bincount(sample.target, minlength=5)
     assert counts.tolist() == [1500, 400, 400, 150, 400]
-    test = fetch_mitbih(
-        mitdb_dir.parent,
-        split="random",
-        subset="test",
-        cache=full_cache,
-        download_if_missing=False,
-    )
     index = {(g, r): i for i, (g, r) in enumerate(zip(test.groups, test.r_peaks, strict=True))}
     rows = [index[(g, r)] for g, r in zip(sample.groups, sample.r_peaks, strict=True)]
     np.testing.assert_array_equal(test.data[rows], sample.data)
