@@ -203,14 +203,15 @@ def grouped_validation_split(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Indices of the training and validation beats, no group on both sides.
 
-    One fold of :class:`~sklearn.model_selection.StratifiedGroupKFold` with ``round(1 /
-    fraction)`` folds (at least 2, at most one per group and one per beat of the largest class)
-    is held out: about ``fraction`` of the groups, with class proportions as close to the whole
-    as whole groups allow. Above one half, all folds but one of ``round(1 / (1 - fraction))``
-    are held out. Of the folds, the first that leaves every class both in training and
-    in validation is taken, else the first that trains on every class, else (with a warning
-    naming the classes) the first. With one beat per class, nothing can be held out: ``(all
-    indices, None)`` with a warning, as :func:`validation_split` does with too few beats.
+    ``m`` of the ``k`` folds of :class:`~sklearn.model_selection.StratifiedGroupKFold` are held
+    out (:func:`held_out_folds`: ``m / k`` as near ``fraction`` as whole folds allow, 1 of 10 for
+    0.1, 2 of 5 for 0.4, 9 of 10 for 0.9): about ``fraction`` of the groups, with class
+    proportions as close to the whole as whole groups allow. The candidates are the ``m``
+    folds in a row (above one half, the ``k - m`` trained on) from each fold on; the
+    first that leaves every class both in training and in validation is taken, else the first
+    that trains on every class, else (with a warning naming the classes) the first. With one
+    beat per class, nothing can be held out: ``(all indices, None)`` with a warning, as
+    :func:`validation_split` does with too few beats.
 
     Examples
     --------
@@ -239,10 +240,7 @@ def grouped_validation_split(
             UserWarning,
         )
         return np.arange(len(y)), None
-    # Above one half, the held-out part is all folds but one: round(1 / 0.9) folds is 2, and
-    # one of them held out half the groups, not 90 %.
-    smaller_part = min(fraction, 1 - fraction)
-    n_splits = max(2, min(round(1 / smaller_part), n_groups, largest_class))
+    n_held_out, n_splits = held_out_folds(fraction, min(n_groups, largest_class))
     splitter = _model_selection().StratifiedGroupKFold(
         n_splits=n_splits, shuffle=True, random_state=seed
     )
@@ -250,9 +248,18 @@ def grouped_validation_split(
     with warnings.catch_warnings():
         # Classes rarer than the number of folds are expected here: whole patients decide.
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
-        folds = list(splitter.split(np.zeros(len(y)), y, groups))
-    if fraction > 0.5:
-        folds = [(val_idx, train_idx) for train_idx, val_idx in folds]
+        fold_of = np.empty(len(y), dtype=np.intp)
+        for fold, (_, rows) in enumerate(splitter.split(np.zeros(len(y)), y, groups)):
+            fold_of[rows] = fold
+    # Above one half the folds trained on are the ones in a row, so that one fold held out, or
+    # all but one, is fold i alone or all but fold i, in the order of the folds.
+    above_half = fraction > 0.5
+    in_a_row = n_splits - n_held_out if above_half else n_held_out
+    folds = []
+    for first in range(n_splits):
+        in_run = (fold_of - first) % n_splits < in_a_row
+        run, rest = np.flatnonzero(in_run), np.flatnonzero(~in_run)
+        folds.append((run, rest) if above_half else (rest, run))
     for needs_validation in (True, False):
         for train_idx, val_idx in folds:
             trains_all = np.isin(classes, y[train_idx]).all()
@@ -267,6 +274,36 @@ def grouped_validation_split(
         UserWarning,
     )
     return np.sort(train_idx), np.sort(val_idx)
+
+
+#: The most folds :func:`held_out_folds` cuts the groups into, unless one fold of more is nearer.
+MAX_FOLDS = 10
+
+
+def held_out_folds(fraction: float, max_splits: int) -> tuple[int, int]:
+    """``(m, k)``: hold out ``m`` of ``k`` folds, ``m / k`` as near ``fraction`` as can be.
+
+    ``k`` is from 2 to ``max_splits`` (the groups, and the beats of the largest class, that
+    :class:`~sklearn.model_selection.StratifiedGroupKFold` can share out; 2 at least), and at
+    most :data:`MAX_FOLDS` or ``round(1 / fraction)`` (``round(1 / (1 - fraction))`` above one
+    half), whichever is more, so that a small fraction is still one fold of many. Of equally
+    near shares, the fewest folds: 0.1 is 1 of 10, 0.25 1 of 4, as ``round(1 / fraction)`` gave;
+    0.4 is 2 of 5 where that gave 1 of 2.
+
+    Examples
+    --------
+    >>> [held_out_folds(f, 100) for f in (0.1, 0.2, 0.25, 0.3, 0.4, 0.5, 0.9)]
+    [(1, 10), (1, 5), (1, 4), (3, 10), (2, 5), (1, 2), (9, 10)]
+    >>> held_out_folds(0.05, 100), held_out_folds(0.4, 3), held_out_folds(0.1, 6)
+    ((1, 20), (1, 3), (1, 6))
+    """
+    smaller_part = min(fraction, 1 - fraction)
+    most = max(2, min(max(MAX_FOLDS, round(1 / smaller_part)), max_splits))
+    # The nearest m of each k; shares within rounding of the nearest count as equal, so that the
+    # fewest folds win.
+    candidates = [(min(max(round(fraction * k), 1), k - 1), k) for k in range(2, most + 1)]
+    nearest = min(abs(m / k - fraction) for m, k in candidates)
+    return next((m, k) for m, k in candidates if abs(m / k - fraction) <= nearest + 1e-9)
 
 
 def epoch_indices(tf, y: np.ndarray, rates: np.ndarray, seed: int):

@@ -667,9 +667,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             chooses the best epoch holds whole patients out, never one patient on both sides:
             beats of one patient are near-copies, so a split by beat measures memory, not how
             the network does on a new patient. The split is stratified by class as far as whole
-            patients allow (:class:`~sklearn.model_selection.StratifiedGroupKFold`, one fold of
-            about ``validation_fraction`` of the patients, chosen so that every class is trained
-            on where possible). Inside :class:`~sklearn.model_selection.GridSearchCV` or
+            patients allow (:class:`~sklearn.model_selection.StratifiedGroupKFold`, the ``m`` of
+            ``k`` folds whose share ``m / k`` is nearest ``validation_fraction``, 2 of 5 for 0.4,
+            chosen so that every class is trained on where possible). Inside :class:`~sklearn.model_selection.GridSearchCV` or
             :func:`~sklearn.model_selection.cross_validate`, route it with metadata routing:
             ``sklearn.set_config(enable_metadata_routing=True)`` and
             ``clf.set_fit_request(groups=True)``.

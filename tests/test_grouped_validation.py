@@ -3,6 +3,8 @@ inside scikit-learn's model selection through metadata routing."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import sklearn
@@ -25,7 +27,7 @@ def test_no_patient_on_both_sides(fraction, seed):
     train, val = validation_split(np.unique(y, return_inverse=True)[1], fraction, seed, groups)
     assert not set(groups[train]) & set(groups[val])
     assert len(train) + len(val) == len(y) and len(np.intersect1d(train, val)) == 0
-    # About the asked fraction of the patients: one fold of round(1 / fraction).
+    # About the asked fraction of the patients: m of k folds, m / k near it.
     assert len(set(groups[val])) == pytest.approx(15 * fraction, abs=2)
 
 
@@ -38,6 +40,54 @@ def test_a_fraction_above_one_half_holds_out_that_share_of_the_patients(fraction
     assert not set(groups[train]) & set(groups[val])
     assert len(val) / len(y) == pytest.approx(fraction)
     assert np.unique(y[train]).tolist() == [0, 1] == np.unique(y[val]).tolist()
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.4, 0.6, 0.7])
+def test_a_fraction_between_whole_folds_holds_out_that_share_of_the_patients(fraction):
+    # One fold of round(1 / fraction): 0.4 was one fold of round(2.5) = 2, half the patients,
+    # and every fraction from about 0.34 to 0.66 held out one half. Now m of k folds: 2 of 5.
+    y = np.repeat([0, 1], 100)
+    groups = np.tile(np.arange(10), 20)
+    train, val = grouped_validation_split(y, fraction, 0, groups)
+    assert not set(groups[train]) & set(groups[val])
+    assert len(set(groups[val])) == round(10 * fraction)
+    assert np.unique(y[train]).tolist() == [0, 1] == np.unique(y[val]).tolist()
+
+
+def _one_fold_of_round_reciprocal(y, fraction, seed, groups):
+    """The split as it was before m of k folds: one fold of round(1 / fraction) folds (all but
+    one above one half), the first that has every class on both sides."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    smaller_part = min(fraction, 1 - fraction)
+    most = min(len(np.unique(groups)), np.bincount(y).max())
+    n_splits = max(2, min(round(1 / smaller_part), most))
+    splitter = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        folds = list(splitter.split(np.zeros(len(y)), y, groups))
+    if fraction > 0.5:
+        folds = [(val, train) for train, val in folds]
+    return next(
+        (np.sort(train), np.sort(val))
+        for train, val in folds
+        if len(np.unique(y[train])) == len(np.unique(y[val])) == len(np.unique(y))
+    )
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.2, 0.25, 0.5, 0.8, 0.9])
+@pytest.mark.parametrize("n_patients", [6, 22])
+def test_fractions_of_one_fold_split_as_before(fraction, n_patients):
+    # The shipped models were trained with validation_fraction=0.1 (the default) and groups:
+    # fractions that are one fold (or all but one) still hold out exactly the same beats,
+    # also where fewer patients than 1 / fraction cap the folds.
+    rng = np.random.default_rng(n_patients)
+    y = rng.choice(3, 600, p=[0.7, 0.2, 0.1])
+    groups = rng.integers(0, n_patients, len(y))
+    for seed in range(3):
+        train, val = grouped_validation_split(y, fraction, seed, groups)
+        old_train, old_val = _one_fold_of_round_reciprocal(y, fraction, seed, groups)
+        assert train.tolist() == old_train.tolist() and val.tolist() == old_val.tolist()
 
 
 def test_every_class_is_trained_on_when_whole_patients_allow():
