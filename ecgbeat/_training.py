@@ -164,27 +164,46 @@ _WITHOUT_VALIDATION = "the last epoch is kept; no early stopping, no decay on pl
 
 
 def validation_split(
-    y: np.ndarray, fraction: float, seed: int, groups: np.ndarray | None = None
+    y: np.ndarray,
+    fraction: float,
+    seed: int,
+    groups: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Indices of the training and validation beats, stratified by class.
 
-    Returns ``(all indices, None)`` when ``fraction`` is 0, and also, with a warning, when the data
-    are too few to hold out at least one beat of each class while training on each class. With
+    A class of a single beat cannot be on both sides: it is trained on, and the other classes
+    are split, with a warning naming it (``labels``, the class of each code in ``y``; default
+    the codes). Returns ``(all indices, None)`` when ``fraction`` is 0, and also, with a
+    warning, when the data are too few to hold out at least one beat of each class of two beats
+    or more while training on each, or when fewer than two classes have two beats (a validation
+    loss of one class would favour the network that calls every beat that class). With
     ``groups``, whole groups (patients) are held out: see :func:`grouped_validation_split`.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> y = np.array([0] * 10 + [1] * 10 + [2])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     train, val = validation_split(y, 0.2, seed=0, labels=np.array(["N", "V", "F"]))
+    >>> np.bincount(y[val], minlength=3).tolist(), 20 in train
+    ([3, 2, 0], True)
+    >>> str(caught[0].message).split(":")[0]
+    "class ['F'] has a single beat"
     """
     indices = np.arange(len(y))
     if fraction == 0:
         return indices, None
     if groups is not None:
         return grouped_validation_split(y, fraction, seed, groups)
-    n_classes = len(np.unique(y))
-    n_validation = math.ceil(fraction * len(y))
     counts = np.bincount(y)
-    if (
-        counts[counts > 0].min() < 2
-        or n_validation < n_classes
-        or len(y) - n_validation < n_classes
-    ):
+    single = np.flatnonzero(counts == 1)
+    splittable = indices[counts[y] > 1]
+    n_classes = np.count_nonzero(counts > 1)
+    n_validation = math.ceil(fraction * len(y))
+    if n_classes < 2 or n_validation < n_classes or len(splittable) - n_validation < n_classes:
         warn_caller(
             f"too few beats ({len(y)}, smallest class {counts[counts > 0].min()}) for a stratified "
             f"validation fraction of {fraction}: training on all of them without validation "
@@ -192,9 +211,19 @@ def validation_split(
             UserWarning,
         )
         return indices, None
+    if single.size:
+        # Rather than no validation at all (no best epoch, no early stopping) for one rare beat.
+        names = (single if labels is None else np.asarray(labels)[single]).tolist()
+        warn_caller(
+            f"class{'es' if len(names) > 1 else ''} {names} "
+            f"{'have' if len(names) > 1 else 'has'} a single beat: trained on, not held out for "
+            f"validation, which the other classes are (stratified, fraction {fraction})",
+            UserWarning,
+        )
     train_idx, val_idx = _model_selection().train_test_split(
-        indices, test_size=n_validation, stratify=y, random_state=seed
+        splittable, test_size=n_validation, stratify=y[splittable], random_state=seed
     )
+    train_idx = np.concatenate([train_idx, np.flatnonzero(np.isin(y, single))])
     return np.sort(train_idx), np.sort(val_idx)
 
 
@@ -747,6 +776,7 @@ def train(
     validation_weights: np.ndarray | None = None,
     groups: np.ndarray | None = None,
     n_beat_samples: int | None = None,
+    labels: np.ndarray | None = None,
 ) -> TrainingResult:
     """Train ``model`` in place (through a pooled compiled copy); leave the best weights in it.
 
@@ -757,12 +787,15 @@ def train(
     ``config.augmentation`` changes the first ``n_beat_samples`` columns of every training batch
     (:func:`ecgbeat.augment.augment_batch`), never the validation beats. ``sample_weights``
     weight the training beats' losses, ``validation_weights`` (the user's sample weights, without
-    the class weights) the held-out beats'.
+    the class weights) the held-out beats'. ``labels``, the class of each code, name classes in
+    warnings.
     """
     keras = import_keras()
     tf = import_tensorflow()
 
-    train_idx, val_idx = validation_split(y, config.validation_fraction, seed, groups)
+    train_idx, val_idx = validation_split(
+        y, config.validation_fraction, seed, groups, labels=labels
+    )
     if val_idx is not None and sample_weights is not None and validation_weights is not None:
         weightless = [
             f"the {len(rows)} beats {part} all have weight 0"

@@ -210,7 +210,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     validation_fraction : float, default=0.1
         Fraction of the training beats held out, stratified by class, to choose the best epoch,
         stop early and, with ``lr_schedule="plateau"``, decay the learning rate (the default
-        cosine schedule anneals it either way). ``0`` trains for exactly ``epochs`` epochs and
+        cosine schedule anneals it either way). A class of a single beat is trained on, not held
+        out (with a warning naming it). ``0`` trains for exactly ``epochs`` epochs and
         keeps the last weights (``monitor``, ``early_stopping_patience`` and the decay's
         parameters are then not used; changing them warns).
     monitor : {"val_loss", "val_accuracy"}, default="val_loss"
@@ -796,6 +797,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 validation_weights=sample_weight,
                 groups=groups,
                 n_beat_samples=X.shape[1] - self.n_rr_features,
+                labels=classes,
             )
 
         if source is not None and self.train_head_first and not self.freeze_conv:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sklearn
 from conftest import FAST_PARAMS, make_synthetic_beats
-from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_validate, train_test_split
 
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat._training import grouped_validation_split, validation_split
@@ -196,8 +196,8 @@ def test_fit_with_groups_holds_out_whole_patients(monkeypatch):
     seen = {}
     real = _training.validation_split
 
-    def spy(y, fraction, seed, groups=None):
-        seen["split"] = real(y, fraction, seed, groups)
+    def spy(y, fraction, seed, groups=None, labels=None):
+        seen["split"] = real(y, fraction, seed, groups, labels)
         return seen["split"]
 
     monkeypatch.setattr(_training, "validation_split", spy)
@@ -248,6 +248,28 @@ def test_too_few_beats_to_validate_does_not_claim_a_constant_learning_rate():
     for message in (str(record[0].message), str(grouped[0].message)):
         assert "learning-rate decay" not in message
         assert "the last epoch is kept; no early stopping, no decay on plateau" in message
+
+
+def test_a_class_of_one_beat_is_trained_on_and_the_others_validate():
+    # One beat of a rare class among 60 turned validation off for the whole fit: no best epoch,
+    # no early stopping. Now that beat is trained on, the rest split stratified, with a warning.
+    X, y = make_synthetic_beats(n_per_class=20)
+    X, y = np.vstack([X, X[:1]]), np.append(y, "F")
+    with pytest.warns(UserWarning, match=r"^class \['F'\] has a single beat: trained on"):
+        clf = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 2}).fit(X, y)
+    assert len(clf.history_["val_loss"]) == clf.n_epochs_ == 2
+    codes = np.searchsorted(clf.classes_, y)
+    with pytest.warns(UserWarning, match=r"^class \[0\] has a single beat"):
+        train, val = validation_split(codes, 0.25, 0)
+    assert len(train) + len(val) == len(y) and len(y) - 1 in train
+    # A quarter of all 61 beats, rounded up, from the other classes alike.
+    assert np.bincount(codes[val])[0] == 0 and sorted(np.bincount(codes[val])[1:]) == [5, 5, 6]
+    # No class of one beat: the split is the one it was, by train_test_split over every beat.
+    plain = np.searchsorted(clf.classes_, y[:-1])
+    expected = train_test_split(np.arange(60), test_size=15, stratify=plain, random_state=0)
+    assert [part.tolist() for part in validation_split(plain, 0.25, 0)] == [
+        sorted(part.tolist()) for part in expected
+    ]
 
 
 def test_missing_groups_among_numbers_of_an_object_array_are_refused():
