@@ -197,7 +197,7 @@ def validation_split(
     if fraction == 0:
         return indices, None
     if groups is not None:
-        return grouped_validation_split(y, fraction, seed, groups)
+        return grouped_validation_split(y, fraction, seed, groups, labels)
     counts = np.bincount(y)
     single = np.flatnonzero(counts == 1)
     splittable = indices[counts[y] > 1]
@@ -228,7 +228,11 @@ def validation_split(
 
 
 def grouped_validation_split(
-    y: np.ndarray, fraction: float, seed: int, groups: np.ndarray
+    y: np.ndarray,
+    fraction: float,
+    seed: int,
+    groups: np.ndarray,
+    labels: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Indices of the training and validation beats, no group on both sides.
 
@@ -238,7 +242,8 @@ def grouped_validation_split(
     proportions as close to the whole as whole groups allow. The candidates are the ``m``
     folds in a row (above one half, the ``k - m`` trained on) from each fold on; the
     first that leaves every class both in training and in validation is taken, else the first
-    that trains on every class, else (with a warning naming the classes) the first. With one
+    that trains on every class, else (with a warning naming the classes: ``labels``, the class
+    of each code in ``y``; default the codes) the first. With one
     beat per class, nothing can be held out: ``(all indices, None)`` with a warning, as
     :func:`validation_split` does with too few beats.
 
@@ -296,6 +301,8 @@ def grouped_validation_split(
                 return np.sort(train_idx), np.sort(val_idx)
     train_idx, val_idx = folds[0]
     missing = classes[~np.isin(classes, y[train_idx])]
+    if labels is not None:
+        missing = np.asarray(labels)[missing]
     warn_caller(
         f"every class is in too few groups to train on all of them with whole groups held out "
         f"for validation: classes {missing.tolist()} are only in the validation groups and are "

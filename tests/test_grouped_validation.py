@@ -115,6 +115,11 @@ def test_a_class_that_cannot_be_trained_on_is_named():
     with pytest.warns(UserWarning, match=r"classes \[[12]\] are only in the validation groups"):
         train, val = grouped_validation_split(y, 0.5, 0, groups)
     assert not set(groups[train]) & set(groups[val])
+    # In fit, by the user's labels: the warning named the codes, "classes [2]" for 'V'.
+    X = make_synthetic_beats(n_per_class=20)[0][: len(y)]
+    labels = np.array(["N", "S", "V"])[y]
+    with pytest.warns(UserWarning, match=r"classes \['[SV]'\] are only in the validation groups"):
+        HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, labels, groups=groups)
 
 
 def test_classes_smaller_than_the_number_of_folds_still_split():
