@@ -250,7 +250,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Weights of the classes in the loss, as in scikit-learn's classifiers. A dict may name
         classes that ``y`` lacks (a cross-validation fold without them) when it weights every
         class of ``y``. Weights are finite numbers >= 0, and some class of ``y`` weighs more
-        than 0.
+        than 0. Only their ratios matter: the weights of the beats (times ``sample_weight``, if
+        any) are scaled by the power of 2 that brings their mean nearest 1, as Adam's epsilon
+        would drown the gradients of tiny weights; weights of mean near 1 (``"balanced"``'s)
+        are left as they are.
     max_class_ratio : float >= 1 or None, default=3.0
         Undersample the largest classes afresh in every epoch: a class with more than
         ``max_class_ratio`` times the median class count of the training beats contributes
@@ -765,7 +768,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         sample_weights = self._sample_weights(y, y_encoded, classes)
         if sample_weight is not None:
             class_weights = 1.0 if sample_weights is None else sample_weights
-            sample_weights = (class_weights * sample_weight).astype(np.float32)
+            sample_weights = _near_one(class_weights * sample_weight).astype(np.float32)
             if not sample_weights.any():
                 raise ValueError(
                     "sample_weight and class_weight together give every beat weight 0: the "
@@ -929,7 +932,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"class_weight gives weight 0 to every class of y ({present.tolist()}): the loss "
                 "would be 0 and the network would learn nothing; give some class a weight > 0"
             )
-        return weights[np.searchsorted(present, y)].astype(np.float32)
+        return _near_one(weights[np.searchsorted(present, y)]).astype(np.float32)
 
     def _check_callbacks(self) -> None:
         """Refuse what is not a Keras callback (a class, text, None), which Keras would refuse
@@ -1560,6 +1563,28 @@ def _mean_one(weights: np.ndarray) -> np.ndarray:
     # Down to at most 1 first: the mean of weights near the float64 maximum would overflow.
     scaled = weights / peak
     return scaled / scaled.mean()
+
+
+def _near_one(weights: np.ndarray) -> np.ndarray:
+    """Weights of the beats scaled by the power of 2 that brings their mean nearest 1.
+
+    Adam is blind to the scale of the loss but for its epsilon, under which class weights of
+    1e-5 pushed the gradients, and the network learned next to nothing. A power of 2 scales
+    exactly, and weights whose mean is already within a factor of 1.41 of 1 (``"balanced"``'s,
+    ``sample_weight`` after :func:`_mean_one`) come back bit for bit: they train as before.
+
+    >>> _near_one(np.array([1e-5, 3e-5])).tolist()
+    [0.65536, 1.96608]
+    >>> _near_one(np.array([0.5, 1.5])).tolist()
+    [0.5, 1.5]
+    """
+    peak = weights.max()
+    if peak == 0:
+        return weights
+    # Through the peak's power of 2: the mean of weights near the float64 maximum would overflow.
+    _, peak_exponent = np.frexp(peak)
+    mean = np.ldexp(weights, -peak_exponent).mean()
+    return np.ldexp(weights, -peak_exponent - int(np.round(np.log2(mean))))
 
 
 def _groups_1d(groups) -> np.ndarray:
