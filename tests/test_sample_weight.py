@@ -114,8 +114,8 @@ def test_a_split_that_leaves_one_part_weightless_is_not_made(counted, part):
 def test_only_the_ratios_of_the_class_weights_matter(monkeypatch, with_sample_weight):
     """Class weights of 1e-6 (with sample weights of mean 1 or without) fell under Adam's
     epsilon and the network learned next to nothing: fit scales the weights of the beats by
-    the power of 2 that brings their mean nearest 1, and leaves weights of mean near 1 as they
-    were, bit for bit."""
+    the power of 2 that brings their mean nearest 1, and leaves weights of mean from 1/16 to 16
+    as they were, bit for bit."""
     from sklearn.utils.class_weight import compute_class_weight
 
     from ecgbeat import _training
@@ -133,7 +133,8 @@ def test_only_the_ratios_of_the_class_weights_matter(monkeypatch, with_sample_we
         raise AssertionError("spied")
 
     monkeypatch.setattr(_training, "train", spy)
-    for class_weight in (tiny, "balanced", {"N": 0.9, "S": 1.2, "V": 1.0}):
+    # Mean 0.55: as the square roots of "balanced" that trained the shipped models (0.65).
+    for class_weight in (tiny, "balanced", {"N": 0.45, "S": 0.6, "V": 0.6}):
         with pytest.raises(AssertionError, match="spied"):
             HeartbeatCNNClassifier(**FAST_PARAMS, class_weight=class_weight).fit(
                 X, y, sample_weight=sample_weight
@@ -141,7 +142,7 @@ def test_only_the_ratios_of_the_class_weights_matter(monkeypatch, with_sample_we
     scaled, balanced, ordinary = seen
     relative = np.where(y == "S", 4.0 if with_sample_weight else 2.0, 1.0)  # 2e-6, times 2
     np.testing.assert_allclose(scaled / relative, scaled[0] / relative[0], rtol=1e-6)
-    assert 0.7 < scaled.mean() < 1.42
+    assert 0.5 < scaled.mean() < 2
     # Mean near 1 already: the very weights fit gave before.
     expected = compute_class_weight("balanced", classes=np.unique(y), y=y)
     expected = expected[np.searchsorted(np.unique(y), y)].astype(np.float32)
@@ -149,9 +150,9 @@ def test_only_the_ratios_of_the_class_weights_matter(monkeypatch, with_sample_we
         weights = sample_weight / sample_weight.mean()
         expected = (expected * weights).astype(np.float32)
         ordinary_expected = (
-            np.select([y == "N", y == "S"], [0.9, 1.2], 1.0).astype(np.float32) * weights
+            np.select([y == "N", y == "S"], [0.45, 0.6], 0.6).astype(np.float32) * weights
         ).astype(np.float32)
     else:
-        ordinary_expected = np.select([y == "N", y == "S"], [0.9, 1.2], 1.0).astype(np.float32)
+        ordinary_expected = np.select([y == "N", y == "S"], [0.45, 0.6], 0.6).astype(np.float32)
     assert balanced.tobytes() == expected.tobytes()
     assert ordinary.tobytes() == ordinary_expected.tobytes()
