@@ -16,6 +16,9 @@ Choices the paper leaves open, made here and kept stable:
 * **Last partial window.** The signal's tail shorter than a window is a window of its own.
 * **Windows with fewer than two R peaks** use the median R-R interval of the whole signal (a
   signal with fewer than two R peaks has no beats: its one R peak is the last, dropped below).
+* **R peaks on one sample** at ``target_fs`` (closer than a sample: one beat marked twice) keep a
+  beat each, the later one a copy of the earlier one's, with a warning; their intervals of 0 are
+  left out of the median R-R intervals.
 * **The last R peak** of the signal is dropped: it has no following R-R interval and its segment
   is usually cut by the end of the recording. This reproduces the Kaggle release exactly in
   count: its 109,446 beats are the 109,494 MIT-BIH beat annotations less the last one of each of
@@ -48,6 +51,7 @@ import numpy as np
 from scipy.signal import firwin, resample_poly
 
 from ecgbeat._checks import check_flag, check_rate, is_finite_number, is_integer, is_real_dtype
+from ecgbeat._warnings import warn_caller
 from ecgbeat.exceptions import SignalError
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, rr_features, rr_zscores
@@ -256,6 +260,11 @@ def segment_beats(
         For a segment parameter out of its range, or a ``detector`` other than the default
         beside ``r_peaks``.
 
+    Warns
+    -----
+    UserWarning
+        For R peaks that fall on the same sample at ``target_fs`` as the peak before them.
+
     Examples
     --------
     >>> import numpy as np
@@ -304,13 +313,22 @@ def segment_beats(
     win_all = r_all // win
     n_windows = -(-n // win)
 
-    # Median R-R interval per window, from consecutive R peaks that both lie in the window.
     rr = np.diff(r_all).astype(np.float64)
-    same = win_all[1:] == win_all[:-1]
+    # R peaks closer than a sample at target_fs (a double detection, or peaks of a 1 kHz record
+    # 3 ms apart) meet on one sample: their intervals of 0 made the median 0 wherever they were
+    # half of a window's, and every beat of that window (of the record, at worst) all zeros.
+    meets = rr == 0
+    if meets.all():
+        _warn_meeting_peaks(r_orig, meets, target_fs, name, all_meet=True)
+        return empty
+    if meets.any():
+        _warn_meeting_peaks(r_orig, meets, target_fs, name)
+    # Median R-R interval per window, from consecutive R peaks that both lie in the window.
+    same = (win_all[1:] == win_all[:-1]) & ~meets
     # All windows at once: a np.median call per window cost more than the rest of the cut.
     last = np.cumsum(np.bincount(win_all[1:][same], minlength=n_windows))
     rr_median = window_medians(rr[same], np.r_[0, last[:-1]], last)  # in window order already
-    rr_median[np.isnan(rr_median)] = np.median(rr)  # a window with no interval of its own
+    rr_median[np.isnan(rr_median)] = np.median(rr[~meets])  # a window with no interval of its own
 
     # The last R peak is dropped (see the module docstring).
     r, w_idx, r_keep = r_all[:-1], win_all[:-1], r_orig[:-1]
@@ -336,6 +354,30 @@ def segment_beats(
     # Rounding in the division can leave a hair outside [0, 1].
     np.clip(beats, 0.0, 1.0, out=beats)
     return BeatSegments(beats, r_keep, w_idx.astype(np.int64))
+
+
+def _warn_meeting_peaks(
+    r_peaks: np.ndarray, meets: np.ndarray, target_fs: float, name: str, *, all_meet: bool = False
+) -> None:
+    """Say which R peaks fall on the sample of the one before at ``target_fs`` (``meets``: of
+    each interval) and what their beats are."""
+    first = int(r_peaks[1:][meets][0])
+    where = (
+        f"{int(meets.sum())} R peak(s) fall on the same sample at {target_fs:g} Hz as the peak "
+        f"before them (the first at sample {first})"
+    )
+    if all_meet:
+        what = "so there is one R peak only at that rate, and no beat"
+    else:
+        what = (
+            "each one's beat is a copy of that peak's beat, and their intervals of 0 are left "
+            "out of the beats' lengths"
+        )
+    warn_caller(
+        f"{name}: {where}: {what}. Peaks this close are one beat marked twice: give one R peak "
+        "per beat",
+        UserWarning,
+    )
 
 
 def cut_beats(

@@ -368,3 +368,45 @@ def test_rates_given_as_numpy_float32_cut_the_same_beats():
     assert plain.beats.shape == (11, 187)
     np.testing.assert_array_equal(typed.beats, plain.beats)
     np.testing.assert_array_equal(typed.r_peaks, plain.r_peaks)
+
+
+def test_r_peaks_on_one_sample_at_125_hz_keep_the_other_beats_and_are_told():
+    # Each beat detected twice, 2 ms apart at 1 kHz: the pairs meet on one sample at 125 Hz, and
+    # their intervals of 0 made the median 0, so every beat of the record was all zeros, without
+    # a word.
+    import warnings
+
+    fs = 1000
+    ecg, r = synthetic_ecg(fs, 30.0)
+    doubled = np.sort(np.r_[r - 2, r])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        seg = segment_beats(ecg, fs, r_peaks=doubled, name="holter")
+    once = segment_beats(ecg, fs, r_peaks=r)
+    assert seg.beats.shape == (doubled.size - 1, 187)
+    # Each peak's beat, 1.2 * 0.8 s = 120 samples long as without the twins, and its twin's a
+    # copy of it (the last one is cut short by the recording's end).
+    np.testing.assert_allclose(seg.beats[:-1:2], once.beats, atol=1e-6)
+    np.testing.assert_array_equal(seg.beats[:-1:2], seg.beats[1::2])
+    assert np.all(seg.beats[:, 0] > 0.75)
+    assert np.all(seg.beats[:-1, 100] > 0) and not seg.beats[:, 121:].any()
+    told = "holter: 37 R peak(s) fall on the same sample at 125 Hz as the peak before them"
+    assert [str(w.message).startswith(told) for w in caught] == [True]
+    # Two peaks only, on one sample: one R peak at that rate, so no beat (it was a beat of
+    # zeros), with the reason.
+    with pytest.warns(UserWarning, match="one R peak only at that rate, and no beat"):
+        assert segment_beats(ecg, fs, r_peaks=[r[0] - 2, r[0]]).beats.shape == (0, 187)
+
+
+def test_cut_beats_tells_of_peaks_that_meet_and_keeps_one_row_per_peak():
+    from ecgbeat.beats import cut_beats
+
+    fs = 1000
+    ecg, r = synthetic_ecg(fs, 30.0)
+    twice = np.sort(np.r_[r, r[10] - 2])
+    with pytest.warns(UserWarning, match=r"holter: 1 R peak\(s\) .* \(the first at sample 8500\)"):
+        seg, rr = cut_beats(ecg, fs, twice, name="holter")
+    # One row per peak but the last, as without the twin: a caller's labels stay on their rows.
+    assert seg.beats.shape == (twice.size - 1, 187) and rr.shape == (twice.size - 1, 7)
+    np.testing.assert_array_equal(seg.r_peaks, twice[:-1])
+    np.testing.assert_array_equal(seg.beats[10], seg.beats[11])
