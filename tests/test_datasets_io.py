@@ -933,6 +933,35 @@ def test_a_header_row_after_blank_lines_is_not_a_beat(kaggle_dir, tmp_path):
     np.testing.assert_array_equal(read_beats_csv(path, 187), X)
 
 
+def test_a_header_row_under_a_comment_line_is_not_a_beat(kaggle_dir, tmp_path):
+    # NumPy reads a line from '#' on as a comment (savetxt's header is one), but the header
+    # check took the comment for the header: the row of column numbers under it was read as a
+    # beat (11 beats of 10), and column names were refused as "could not convert string".
+    from ecgbeat.datasets import read_beats_csv
+
+    source = kaggle_dir / "mitbih_test_first10.csv"
+    X, y = load_heartbeat_csv(source, return_X_y=True)
+    body = source.read_text()
+    path = tmp_path / "h.csv"
+    for header in (
+        ",".join(map(str, range(188))),
+        ",".join([f"x{k}" for k in range(187)] + ["y"]),
+        "," + ",".join(map(str, range(188))),  # to_csv's index, under a cell without a name
+    ):
+        rows = body
+        if header.startswith(","):
+            rows = "".join(f"{k},{line}\n" for k, line in enumerate(body.splitlines()))
+        path.write_text("# beats of record 100\n\n# exported 2026-12-03\n" + header + "\n" + rows)
+        assert read_beats_csv(path, 187).shape == (10, 187)
+        X_h, y_h = load_heartbeat_csv(path, return_X_y=True)
+        np.testing.assert_array_equal(X_h, X)
+        assert y_h.tolist() == y.tolist()
+    # savetxt's own header, a comment line of names, is a comment: the rows are the beats.
+    np.savetxt(path, np.c_[X, y], delimiter=",", header=",".join(map(str, range(188))))
+    np.testing.assert_array_equal(read_beats_csv(path, 187), X)
+    assert load_heartbeat_csv(path, return_X_y=True)[1].tolist() == y.tolist()
+
+
 def test_a_signal_csv_with_blank_lines_before_its_header(tmp_path):
     # The header was looked for on the first line: after a blank one it was read as data and
     # refused ("could not convert string 'time'"), or the blank line was a header of one name.

@@ -31,7 +31,8 @@ def load_heartbeat_csv(
     column names, or of the column numbers ``0, 1, 2...`` that pandas' ``to_csv`` writes (with
     or without a name for the label column last), is a header and is skipped; under a header
     whose first column has no name, that column (the row numbers that ``to_csv`` writes unless
-    ``index=False``) is left out.
+    ``index=False``) is left out. Lines that start with ``#`` are comments, above the header
+    too (NumPy's ``savetxt(..., header=...)`` writes its header as one).
 
     Parameters
     ----------
@@ -114,8 +115,9 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
     """Beats to classify from a CSV: one beat of ``beat_length`` samples per row.
 
     A row may also end in a label, as in the Kaggle files (``beat_length + 1`` columns, the last
-    a whole number); the label is left out. A header row is skipped, and a column of row numbers under a header cell
-    without a name is left out, as in :func:`load_heartbeat_csv`.
+    a whole number); the label is left out. A header row is skipped, and a column of row numbers
+    under a header cell without a name is left out, and lines that start with ``#`` are comments,
+    as in :func:`load_heartbeat_csv`.
 
     Parameters
     ----------
@@ -262,9 +264,12 @@ def _header_lines(path: str) -> tuple[int, range | None]:
     column is left out.
 
     Blank lines before it are counted: NumPy skips them among the rows, yet ``skiprows`` counts
-    them, and a header after one was read as a beat."""
+    them, and a header after one was read as a beat. So are comment lines (from a ``#`` on, as
+    NumPy reads the rows; ``savetxt(..., header=...)`` writes its header so): the comment was
+    taken for the header, and a header under it (``# exported by ...`` above ``0,1,...,187``)
+    read as a beat, or refused as "could not convert string 's0'"."""
     with open_text(path) as f:
-        before, first = first_row(f)
+        before, first = first_row(line.split("#", 1)[0] for line in f)
     if not first:
         return 0, None
     n_lines = before + 1
