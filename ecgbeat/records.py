@@ -534,6 +534,7 @@ def classify_record(
     """
     from ecgbeat.beats import check_refine_radius
     from ecgbeat.datasets import read_annotations, read_lead
+    from ecgbeat.datasets._records import refuse_gaps
 
     check_refine_radius(refine_radius, model=True)  # before the record is read
     check_flag(quality, "quality")
@@ -544,20 +545,15 @@ def classify_record(
     path = record_path(record)
     name = path.name
     signal, fs, lead_name, _ = read_lead(path, lead, name)
-    invalid = np.flatnonzero(np.isnan(signal))
-    if invalid.size:
-        # read_lead gives NaN in a multi-segment record's gaps and where the record marks
-        # samples invalid: check_signal refused them as "NaN or infinite sample(s)", NaN that
-        # no file of the record holds.
-        from ecgbeat.exceptions import SignalError
-
-        raise SignalError(
-            f"record {name}: lead {lead_name} has no valid value at {invalid.size} samples "
-            f"(the first at sample {invalid[0]}, {invalid[0] / fs:.2f} s): a gap between the "
-            "record's segments, or samples the record marks invalid. Only a continuous lead can "
-            "be classified: classify its valid stretches apart (ecgbeat.datasets.read_lead, "
-            "then classify_signal on each; their samples count from each stretch's start)"
-        )
+    refuse_gaps(
+        signal,
+        fs,
+        lead_name,
+        name,
+        "Only a continuous lead can be classified: classify its valid stretches apart "
+        "(ecgbeat.datasets.read_lead, then classify_signal on each; their samples count from "
+        "each stretch's start)",
+    )
     r_peaks = reference = None
     if annotations is not None:
         from ecgbeat.datasets import AAMI_CLASSES, AAMI_SYMBOLS, UNCLASSED_BEAT_SYMBOLS

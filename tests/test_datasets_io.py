@@ -527,6 +527,35 @@ def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_p
         fetch_ptbdb(tmp_path, records=["s0010_re"], cache=False, download_if_missing=False)
 
 
+def test_a_ptb_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(tmp_path):
+    # read_lead gives NaN in a multi-segment record's gap; the loaders refused the record as
+    # "2000 NaN or infinite sample(s), the first at index 10000", NaN that no file holds.
+    import wfdb
+
+    from ecgbeat.exceptions import SignalError
+
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    fs = 1000
+    t = np.arange(20 * fs) / fs
+    ecg = np.exp(-(((t[:, None] - np.arange(0.4, 20, 0.8)) / 0.012) ** 2)).sum(axis=1)
+    for name, part in (("a", ecg[:10000]), ("b", ecg[12000:])):
+        wfdb.wrsamp(name, fs=fs, units=["mV"], sig_name=["ii"], p_signal=part[:, None],
+                    fmt=["16"], write_dir=str(folder))  # fmt: skip
+    (folder / "lay.hea").write_text(f"lay 1 {fs} 0\n~ 0 200 16 0 0 0 0 ii\n")
+    (folder / "s0001_re.hea").write_text(
+        f"s0001_re/4 1 {fs} 20000\nlay 0\na 10000\n~ 2000\nb 8000\n"
+        "# Reason for admission: Healthy control\n"
+    )
+    with pytest.raises(
+        SignalError,
+        match=r"record ptbdb/s0001_re: lead ii has no valid value at 2000 samples \(the first at "
+        r"sample 10000, 10\.00 s\): a gap between the record's segments, .* leave the record "
+        r"out \(records=...\)",
+    ):
+        fetch_ptbdb(tmp_path, records=["s0001_re"], cache=False, download_if_missing=False)
+
+
 def test_ptb_records_of_no_known_patient_are_one_group_with_a_warning(ptbdb_dir, tmp_path):
     # Flat, with no RECORDS listing: every record's group was "unknown", silently one patient.
     folder = tmp_path / "ptbdb"

@@ -22,7 +22,7 @@ from ecgbeat.datasets._download import (
     missing_data_error,
     read_sha256sums,
 )
-from ecgbeat.datasets._records import read_annotations, read_lead
+from ecgbeat.datasets._records import read_annotations, read_lead, refuse_gaps
 from ecgbeat.exceptions import DataFormatError
 from ecgbeat.qrs import detect_r_peaks
 from ecgbeat.rhythm import RR_FEATURE_NAMES
@@ -226,6 +226,7 @@ def _matched_beats(r_peaks: np.ndarray, samples: np.ndarray, tolerance: float) -
 def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict[str, np.ndarray]:
     name = f"mitdb/{record}"
     signal, fs, lead_name, _ = read_lead(folder / record, lead, name)
+    refuse_gaps(signal, fs, lead_name, name)
     samples, symbols = read_annotations(folder / record, "atr", signal.size, name, fs)
     # Every beat is an R peak, with or without an AAMI class: a beat left out would make its
     # neighbours' R-R intervals span it, and a detection of it a false one.

@@ -19,7 +19,13 @@ from ecgbeat.datasets._download import (
     missing_data_error,
     read_sha256sums,
 )
-from ecgbeat.datasets._records import DEFAULT_LEADS, _lead_key, read_header, read_lead
+from ecgbeat.datasets._records import (
+    DEFAULT_LEADS,
+    _lead_key,
+    read_header,
+    read_lead,
+    refuse_gaps,
+)
 from ecgbeat.exceptions import DataFormatError
 from ecgbeat.rhythm import RR_FEATURE_NAMES
 
@@ -319,7 +325,8 @@ def fetch_ptbdb(
             cache_path = cache_dir / f"ptbdb-{rel.replace('/', '_')}-{key}.npz"
             arrays = _cache.load(cache_path)
         if arrays is None:
-            signal, fs, _, _ = read_lead(path, lead, name)
+            signal, fs, lead_name, _ = read_lead(path, lead, name)
+            refuse_gaps(signal, fs, lead_name, name)
             seg, rr = cut_beats(
                 signal,
                 fs,

@@ -26,7 +26,7 @@ from ecgbeat.datasets._compressed import (
     open_text,
     refuse_archive,
 )
-from ecgbeat.exceptions import DataFormatError
+from ecgbeat.exceptions import DataFormatError, SignalError
 
 # Bits per sample of the WFDB storage formats, to check a data file's size against its header.
 _FORMAT_BITS = {"8": 8, "16": 16, "24": 24, "32": 32, "61": 16, "80": 8, "160": 16, "212": 12}
@@ -330,6 +330,35 @@ def is_ecg_lead(signal_name: str | None) -> bool:
     """
     lower = (signal_name or "").strip().lower()
     return "ecg" in lower or "ekg" in lower or lower in _ECG_LEAD_NAMES
+
+
+def refuse_gaps(
+    signal: np.ndarray,
+    fs: float,
+    lead_name: str,
+    name: str,
+    remedy: str = "Beats are cut from a continuous lead only: leave the record out (records=...)",
+) -> None:
+    """Refuse a lead from :func:`read_lead` with samples without a value, naming them: NaN in a
+    multi-segment record's gaps and where the record marks samples invalid. Beats cannot be cut
+    across them, and :func:`ecgbeat.signals.check_signal` refused them as "NaN or infinite
+    sample(s)", NaN that no file of the record holds. ``remedy`` says what to do instead (by
+    default, as the loaders read the record).
+
+    Examples
+    --------
+    >>> refuse_gaps(np.r_[0.0, np.nan, 1.0], 250.0, "MLII", "rec", "Leave it out.")
+    Traceback (most recent call last):
+    ...
+    ecgbeat.exceptions.SignalError: record rec: lead MLII has no valid value at 1 samples (the first at sample 1, 0.00 s): a gap between the record's segments, or samples the record marks invalid. Leave it out.
+    """
+    invalid = np.flatnonzero(np.isnan(signal))
+    if invalid.size:
+        raise SignalError(
+            f"record {name}: lead {lead_name} has no valid value at {invalid.size} samples "
+            f"(the first at sample {invalid[0]}, {invalid[0] / fs:.2f} s): a gap between the "
+            f"record's segments, or samples the record marks invalid. {remedy}"
+        )
 
 
 def read_lead(
