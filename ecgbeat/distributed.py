@@ -436,7 +436,8 @@ def classify_records(
         soon as it arrives, atomically (a temporary file renamed into place). Record names must
         then be distinct. A table whose file cannot be written (a full disk, no permission) is
         kept in the result all the same, its error in :attr:`RecordsResult.unwritten`, with a
-        warning.
+        warning. Without it, the tables of records of one name in different folders
+        (``site1/100``, ``site2/100``) are named as given, so that their rows stay apart.
     overwrite : bool, default=False
         Whether a ``<record name>.csv`` already in ``output_dir`` may be replaced. False: any
         such file is an error before anything is classified (a CSV of a run before, or a
@@ -540,6 +541,13 @@ def classify_records(
         _classify_on_cluster(keys, classifier, client, options, collect)
     # Errors under the record as the user gave it ("data/100.hea"), to be looked up by it.
     given = dict(zip(keys, map(os.fspath, records), strict=True))
+    # Records of one name in different folders (site1/100, site2/100) were both "100": their
+    # rows mixed in one CSV (to_csv) and their summaries alike. Named as given, as the command
+    # line names them (output_dir refuses them above).
+    names = [Path(key).name for key in keys]
+    for key, name in zip(keys, names, strict=True):
+        if names.count(name) > 1 and key in tables:
+            tables[key].record = given[key]
     unwritten = {given[key]: unwritten[key] for key in keys if key in unwritten}
     if unwritten:
         warn_caller(

@@ -168,6 +168,26 @@ def test_classify_records_takes_one_record_as_a_string(monkeypatch, tmp_path):
         assert [table.record for table in result.tables] == ["123"]
 
 
+def test_classify_records_names_records_of_one_name_in_two_folders_as_given(monkeypatch):
+    # site1/100 and site2/100 were both "100": one CSV (to_csv) mixed their rows, and nothing
+    # told which beat came from which recording.
+    import ecgbeat.distributed as module
+
+    def classify(record, classifier, **options):
+        return _table(os.path.basename(record), ["N"] * 2, [[0.9, 0.1]] * 2)
+
+    monkeypatch.setattr(module, "classify_record", classify)
+    monkeypatch.setattr(module, "fitted_classifier", lambda classifier: classifier)
+    result = classify_records(["site1/100", "site2/100.hea", "site1/101"], "a classifier")
+    assert [table.record for table in result.tables] == ["site1/100", "site2/100.hea", "101"]
+    stream = io.StringIO()
+    result.to_csv(stream)
+    records = [line.split(",")[0] for line in stream.getvalue().splitlines()[1:]]
+    assert records == ["site1/100"] * 2 + ["site2/100.hea"] * 2 + ["101"] * 2
+    summary = result.summary()["per_record"]
+    assert [record["record"] for record in summary] == ["site1/100", "site2/100.hea", "101"]
+
+
 def test_classify_records_names_a_failed_record_as_given(monkeypatch):
     import ecgbeat.distributed as module
 
