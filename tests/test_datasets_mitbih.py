@@ -432,7 +432,11 @@ def test_nan_in_signal(mitdb_dir, tmp_path):
     raw[3000] = 0x00
     raw[3001] = (raw[3001] & 0xF0) | 0x08
     (folder / "100.dat").write_bytes(bytes(raw))
-    with pytest.raises(SignalError, match=r"record mitdb/100: 1 NaN.*index 1000"):
+    with pytest.raises(
+        SignalError,
+        match=r"record mitdb/100: lead MLII has no valid value at 1 samples \(the first at sample "
+        r"1000, 2\.78 s\): .* samples the record marks invalid",
+    ):
         fetch_mitbih(tmp_path, records=["100"], cache=False, download_if_missing=False)
 
 
