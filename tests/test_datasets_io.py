@@ -425,6 +425,40 @@ def test_edited_source_invalidates_cache(user_home, monkeypatch):
     assert calls == ["100", "100"]
 
 
+def test_a_cache_hit_says_what_the_build_said_of_the_data(tmp_path, monkeypatch):
+    # A record whose annotations run past its signal: the build warns that one is left out,
+    # and the same beats from the cache came without a word.
+    import wfdb
+
+    folder = tmp_path / "mitdb"
+    folder.mkdir()
+    fs = 360
+    t = np.arange(30 * fs) / fs
+    r = np.arange(180, t.size, 288)
+    ecg = np.exp(-(((t[:, None] - r / fs) / 0.01) ** 2)).sum(axis=1)
+    wfdb.wrsamp("100", fs=fs, units=["mV"], sig_name=["MLII"], p_signal=ecg[:, None],
+                fmt=["16"], write_dir=str(folder))  # fmt: skip
+    beats = np.r_[r, t.size + 100]
+    wfdb.wrann("100", "atr", beats, np.array(["N"] * beats.size), write_dir=str(folder))
+    calls = count_builds(monkeypatch)
+    told = r"record mitdb/100: 1 annotation\(s\) of 100\.atr after the end of the signal"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ignored at the build, kept for the reads after it
+        first = fetch_mitbih(tmp_path, records=["100"], download_if_missing=False)
+    for _ in range(2):
+        with pytest.warns(UserWarning, match=told) as caught:
+            again = fetch_mitbih(tmp_path, records=["100"], download_if_missing=False)
+        assert calls == ["100"]  # from the cache
+        assert len([w for w in caught if "annotation" in str(w.message)]) == 1
+        assert caught[0].filename == __file__  # at the caller's line
+        np.testing.assert_array_equal(again.data, first.data)
+    # An error filter makes the kept warning an error, as it made the build's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        with pytest.raises(UserWarning, match=told):
+            fetch_mitbih(tmp_path, records=["100"], download_if_missing=False)
+
+
 def test_cache_disabled(user_home, monkeypatch):
     fetch_mitbih(user_home, records=["100"], download_if_missing=False, cache=False)
     assert not (user_home / "cache").exists()

@@ -9,26 +9,34 @@ SciPy, wfdb: another filter design or reader is other beats) and a fingerprint o
 that an edited file invalidates the entry). The payload stores a SHA-256 of its arrays and of its
 own file name (which holds the key): a cut or edited file, or the valid file of another entry
 copied over it, fails the check and is rebuilt, never trusted. Files are written atomically.
+An entry also keeps the warnings its build raised about the data (a lead read in another's
+place, annotations left out...), and they are raised again whenever it is read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import importlib
 import importlib.metadata
 import json
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ecgbeat._atomic import replacing
 from ecgbeat._version import __version__
+from ecgbeat._warnings import warn_caller
 
 #: Bump when the layout or the meaning of cached arrays changes.
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 _CHECKSUM = "__sha256__"
+#: The entry's warnings about its data: rows of (category, message).
+_WARNINGS = "__warnings__"
 
 
 def file_fingerprint(path: Path, known_sha256: str | None = None) -> list:
@@ -170,3 +178,58 @@ def save(path: Path, arrays: dict[str, np.ndarray]) -> None:
             np.savez(f, **payload)
     except OSError as exc:
         warnings.warn(f"could not write the beat cache {path}: {exc}", RuntimeWarning, stacklevel=2)
+
+
+def load_or_build(path: Path | None, build: Callable[[], dict[str, np.ndarray]]) -> dict:
+    """The arrays of the cache entry at ``path``, or ``build()``'s, saved there (``path`` None:
+    no cache).
+
+    A build's warnings about the data (the :class:`UserWarning` family, ecgbeat's) are kept
+    with the entry and raised again on every read: the same data served from the cache came
+    without a word of the lead read in another's place or the annotations left out. The
+    others (a library's deprecations) are shown once, as the build raised them.
+    """
+    arrays = load(path) if path is not None else None
+    if arrays is not None:
+        told = arrays.pop(_WARNINGS, np.zeros((0, 2), dtype=str))
+        for category, message in told.tolist():
+            warn_caller(message, _warning_category(category))
+        return arrays
+    with _keeping_warnings() as told:
+        arrays = build()
+    arrays[_WARNINGS] = np.array(told, dtype=str).reshape(-1, 2)
+    if path is not None:
+        save(path, arrays)
+    del arrays[_WARNINGS]
+    return arrays
+
+
+@contextlib.contextmanager
+def _keeping_warnings():
+    """Collect the (category, message) of each :class:`UserWarning` raised inside, and raise
+    every warning again after it (the user's filters then act on them, an error one too)."""
+    told: list[tuple[str, str]] = []
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            # Recorded even where a filter ignores them now: the entry serves later calls too.
+            warnings.simplefilter("always", UserWarning)
+            yield told
+    finally:  # a build that failed raises its warnings too, as it did before
+        for w in caught:
+            if issubclass(w.category, UserWarning):
+                told.append((f"{w.category.__module__}.{w.category.__qualname__}", str(w.message)))
+                warn_caller(str(w.message), w.category)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
+def _warning_category(name: str) -> type[Warning]:
+    """The warning class stored as ``module.qualname``: Python's or ecgbeat's, else
+    :class:`UserWarning` (no other module is imported for a name read from a file)."""
+    module, _, qualname = name.rpartition(".")
+    if module in ("builtins", "ecgbeat.exceptions"):
+        category = getattr(importlib.import_module(module), qualname, None)
+        if isinstance(category, type) and issubclass(category, UserWarning):
+            return category
+    return UserWarning

@@ -411,18 +411,15 @@ def fetch_mitbih(
 
     parts = []
     for record in progress_bar(selected, total=len(selected), desc="MIT-BIH", enabled=progress):
-        arrays = None
+        path = None
         if cache_dir is not None:
             fingerprints = [
                 _cache.file_fingerprint(folder / f"{record}.{ext}", sums.get(f"{record}.{ext}"))
                 for ext in _EXTENSIONS
             ]
             path = cache_dir / f"mitdb-{record}-{_cache.cache_key(params, fingerprints)}.npz"
-            arrays = _cache.load(path)
-        if arrays is None:
-            arrays = _build_record(folder, record, lead, detector, cut_params)
-            if cache_dir is not None:
-                _cache.save(path, arrays)
+        build = functools.partial(_build_record, folder, record, lead, detector, cut_params)
+        arrays = _cache.load_or_build(path, build)
         parts.append((record, arrays))
     features = {"rhythm": rhythm, "template": template, "zscores": zscores, "fs": target_fs}
     return _assemble(parts, split, subset, detector, return_X_y, features)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Sequence
@@ -164,6 +165,13 @@ def _ensure_record(folder: Path, record: str, download: bool, base_url, lead) ->
     return _locate(folder, record)
 
 
+def _build_record(path: Path, lead, name: str, detector: str, cut_params: dict) -> dict:
+    signal, fs, lead_name, _ = read_lead(path, lead, name)
+    refuse_gaps(signal, fs, lead_name, name)
+    seg, rr = cut_beats(signal, fs, detector=detector, name=f"record {name}", **cut_params)
+    return {"beats": seg.beats, "rr": rr, "r_peaks": seg.r_peaks}
+
+
 def fetch_ptbdb(
     data_home: str | os.PathLike | None = None,
     *,
@@ -313,7 +321,7 @@ def fetch_ptbdb(
         if diagnosis not in _DIAGNOSES:
             excluded[record] = diagnosis
             continue
-        arrays = None
+        cache_path = None
         if cache_dir is not None:
             files = sorted(path.parent.glob(path.name + ".*"))
             rel = path.relative_to(folder).as_posix()
@@ -323,20 +331,9 @@ def fetch_ptbdb(
             ]
             key = _cache.cache_key(params, fingerprints)
             cache_path = cache_dir / f"ptbdb-{rel.replace('/', '_')}-{key}.npz"
-            arrays = _cache.load(cache_path)
-        if arrays is None:
-            signal, fs, lead_name, _ = read_lead(path, lead, name)
-            refuse_gaps(signal, fs, lead_name, name)
-            seg, rr = cut_beats(
-                signal,
-                fs,
-                detector=detector,
-                name=f"record {name}",
-                **cut_params,
-            )
-            arrays = {"beats": seg.beats, "rr": rr, "r_peaks": seg.r_peaks}
-            if cache_dir is not None:
-                _cache.save(cache_path, arrays)
+        arrays = _cache.load_or_build(
+            cache_path, functools.partial(_build_record, path, lead, name, detector, cut_params)
+        )
         patient = Path(record).parent.name or "unknown"
         parts.append((record, patient, _DIAGNOSES[diagnosis], arrays))
     unknown = [record for record, patient, *_ in parts if patient == "unknown"]
