@@ -590,6 +590,34 @@ def test_a_ptb_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(
         fetch_ptbdb(tmp_path, records=["s0001_re"], cache=False, download_if_missing=False)
 
 
+def test_an_edited_segment_of_a_ptb_record_invalidates_its_cache_entry(tmp_path):
+    # The key held the files of the record's name only (s0001_re.*): the samples of its
+    # segments, edited, were served as the beats of the old ones.
+    import wfdb
+
+    folder = tmp_path / "ptbdb"
+    folder.mkdir()
+    fs = 1000
+    t = np.arange(20 * fs) / fs
+
+    def write(rr):
+        ecg = np.exp(-(((t[:, None] - np.arange(0.4, 20, rr)) / 0.012) ** 2)).sum(axis=1)
+        for name, part in (("a", ecg[:10000]), ("b", ecg[10000:])):
+            wfdb.wrsamp(name, fs=fs, units=["mV"], sig_name=["ii"], p_signal=part[:, None],
+                        fmt=["16"], write_dir=str(folder))  # fmt: skip
+
+    write(0.8)
+    (folder / "s0001_re.hea").write_text(
+        f"s0001_re/2 1 {fs} 20000\na 10000\nb 10000\n# Reason for admission: Healthy control\n"
+    )
+    options = dict(records=["s0001_re"], download_if_missing=False, return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no patient folder: one group
+        assert len(fetch_ptbdb(tmp_path, **options)[0]) == 24  # R-R 0.8 s
+        write(0.6)
+        assert len(fetch_ptbdb(tmp_path, **options)[0]) == 32
+
+
 def test_ptb_records_of_no_known_patient_are_one_group_with_a_warning(ptbdb_dir, tmp_path):
     # Flat, with no RECORDS listing: every record's group was "unknown", silently one patient.
     folder = tmp_path / "ptbdb"

@@ -25,6 +25,7 @@ from ecgbeat.datasets._records import (
     _lead_key,
     read_header,
     read_lead,
+    record_files,
     refuse_gaps,
 )
 from ecgbeat.exceptions import DataFormatError
@@ -323,11 +324,16 @@ def fetch_ptbdb(
             continue
         cache_path = None
         if cache_dir is not None:
-            files = sorted(path.parent.glob(path.name + ".*"))
+            # The files the header names too: a multi-segment record's segments (or a signal
+            # file of another name) were left out of the key, and their edited samples were
+            # served the beats of the old ones.
             rel = path.relative_to(folder).as_posix()
             fingerprints = [
-                _cache.file_fingerprint(f, sums.get(rel + f.suffix) or sums.get(f.name))
-                for f in files
+                _cache.file_fingerprint(
+                    f, sums.get(f.relative_to(folder).as_posix()) or sums.get(f.name)
+                )
+                for f in record_files(path)
+                if f.is_file()  # another lead's file need not be there
             ]
             key = _cache.cache_key(params, fingerprints)
             cache_path = cache_dir / f"ptbdb-{rel.replace('/', '_')}-{key}.npz"
