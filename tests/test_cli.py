@@ -1790,6 +1790,26 @@ def test_the_burden_needs_a_normal_class(capsys, integer_label_model, mitdb_dir)
     assert f"ectopic burden {100 * ones / (zeros + ones):.1f} %" in line
 
 
+def test_a_normal_class_that_would_change_nothing_is_refused(capsys, mitdb_dir, tmp_path):
+    # Before, --normal-class without --summary or --plot was checked against the model and then
+    # changed nothing: the table has no column that depends on it. So with --plot-start, which
+    # gives where the strip starts in its place.
+    base = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model", "--normal-class", "N"]
+    code, _, err = _run(capsys, *base)
+    assert code == 2 and "--normal-class N names the normal class" in err, err
+    assert "give --summary or --plot too" in err
+    code, _, err = _run(capsys, *base, "-o", str(tmp_path / "t.csv"))
+    assert code == 2 and "give --summary or --plot too" in err, err
+    strip = ["--plot", str(tmp_path / "s.png"), "--plot-start", "5"]
+    code, _, err = _run(capsys, *base, *strip)
+    assert code == 2 and "which --plot-start gives" in err, err
+    # Where it counts, the command goes on to the model (here, none of that name).
+    for extra in (["--summary"], ["--plot", str(tmp_path / "s.png")], ["--summary", *strip]):
+        code, _, err = _run(capsys, *base, *extra)
+        assert code == 1 and "no model named 'no-such-model'" in err, (extra, err)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_summaries_count_the_named_normal_class():
     from ecgbeat.distributed import RecordsResult
     from ecgbeat.records import BeatTable

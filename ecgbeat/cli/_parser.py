@@ -306,8 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "--normal-class",
         metavar="NAME",
-        help="the class that is normal in the ectopic burden (default: the model card's, else "
-        "N); every other class counts as ectopic",
+        help="the class that is normal in the ectopic burden of --summary and for where "
+        "--plot's strip starts (default: the model card's, else N); every other class counts "
+        "as ectopic; refused without --summary or --plot",
     )
     predict.add_argument(
         "--plot", metavar="PNG", help="draw a strip of each record with its beats coloured by class"

@@ -267,6 +267,20 @@ def cmd_predict(args) -> int:
         if given is not None and args.plot is None:
             # Wrong usage, never ignored: the user asked for a strip and would get none.
             raise UsageError(f"{option} applies to the strip that --plot draws: give --plot too")
+    if args.normal_class is not None and not args.summary:
+        # The table has no column that the normal class changes: the option was checked
+        # against the model and then had no effect, without a word.
+        if args.plot is None:
+            raise UsageError(
+                f"--normal-class {args.normal_class} names the normal class of the ectopic "
+                "burden of --summary and of where --plot's strip starts: give --summary or "
+                "--plot too"
+            )
+        if args.plot_start is not None:
+            raise UsageError(
+                f"--normal-class {args.normal_class} chooses where --plot's strip starts, which "
+                "--plot-start gives: leave one of them out, or give --summary too"
+            )
     if args.plot is not None:
         # Fail before the long work when the picture cannot be drawn or written.
         use_agg()
