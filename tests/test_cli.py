@@ -8,6 +8,7 @@ ships, the demo test runs it too.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -1593,12 +1594,10 @@ def test_train_never_writes_over_its_data(capsys, sample_csv, tmp_path):
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mitdb_dir, tmp_path):
-    (tmp_path / "folder.keras").mkdir()
     (tmp_path / "file").write_text("a file")
     # No such data: an error about the output comes before the data are read.
     train = ["train", "--data", str(tmp_path / "missing.csv"), "--epochs", "1", "--force", "-o"]
     cases = [
-        (tmp_path / "folder.keras", "is a folder: give a file name"),
         (tmp_path / "file" / "m.keras", f"{tmp_path / 'file'} is a file, not a folder"),
     ]
     if Path("/proc").is_dir():  # a folder that takes no file, even for root
@@ -1609,15 +1608,43 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_work(capsys, mit
         assert ".m.keras." not in err  # never the hidden temporary file
     # predict: before the model loads.
     record = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model"]
-    for output, message in cases[1:]:
+    for output, message in cases:
         out = output.with_suffix(".csv")
         code, _, err = _run(capsys, *record, "-o", str(out))
         assert code == 1 and f"--output {out}" in err and message in err, err
-    # A folder that does not exist, named with its slash: Path() dropped the slash, and the
-    # table was written as a file named results.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+
+def test_a_folder_named_as_a_one_file_output_is_wrong_usage(capsys, mitdb_dir, tmp_path):
+    # An existing folder was a failure (exit 1), as was a folder named with its slash that
+    # does not exist (-o results/: Path() dropped the slash, and the table was written as a
+    # file named results): each output of one file is wrong usage, told before any work.
+    for name in ("folder.keras", "folder.csv", "folder.png"):
+        (tmp_path / name).mkdir()
+    record = ["predict", str(mitdb_dir / "100"), "--model", "no-such-model"]
+    train = ["train", "--data", str(tmp_path / "missing.csv"), "--epochs", "1", "--force"]
+    demo = ["demo", "--model", "no-such-model"]
+    cases = [
+        ([*train, "-o", str(tmp_path / "folder.keras")], "--output"),
+        ([*record, "-o", str(tmp_path / "folder.csv")], "--output"),
+        ([*record, "-o", f"{tmp_path / 'folder.csv'}/"], "--output"),
+    ]
+    if importlib.util.find_spec("matplotlib") is not None:
+        cases += [
+            ([*record, "--plot", str(tmp_path / "folder.png")], "--plot"),
+            ([*demo, "--out", str(tmp_path / "folder.png")], "--out"),
+        ]
+    for argv, option in cases:
+        code, _, err = _run(capsys, *argv)
+        assert code == 2 and f"error: {option} {tmp_path / 'folder.'}" in err, err
+        assert "is a folder: give a file name" in err, err
     code, _, err = _run(capsys, *record, "-o", f"{tmp_path / 'results'}/")
-    assert code == 1 and "names a folder (it ends in /), which does not exist" in err, err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "folder.keras"]
+    assert code == 2 and "names a folder (it ends in /), which does not exist" in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "folder.csv",
+        "folder.keras",
+        "folder.png",
+    ]
 
 
 def test_a_write_protected_output_is_refused_before_any_work(

@@ -87,11 +87,12 @@ def refuse_folder_name(given: str, option: str) -> None:
 
     Raises
     ------
-    CommandError
-        Naming the option and the name as given.
+    UsageError
+        Naming the option and the name as given: wrong usage, as an existing folder is (see
+        :func:`check_writable`).
     """
     if given.endswith((os.sep, "/")) and not os.path.isdir(given):
-        raise CommandError(
+        raise UsageError(
             f"{option} {given} names a folder (it ends in {given[-1]}), which does not exist: "
             "give a file name"
         )
@@ -116,16 +117,21 @@ def check_writable(path: str | os.PathLike, option: str) -> None:
 
     Raises
     ------
+    UsageError
+        If ``path`` is a folder, or named as one (``results/``): a file is asked for, as when
+        it names an input.
     CommandError
-        If ``path`` is a folder, a link to nothing, a file that you may not write, or its
-        folder cannot take a file.
+        If ``path`` is a link to nothing, a file that you may not write, or its folder cannot
+        take a file.
     """
     import tempfile
 
     path_name = os.fspath(path)
     path = Path(path)
     if path.is_dir():
-        raise CommandError(f"{option} {path} is a folder: give a file name")
+        # Wrong usage (exit 2), told before any work as an output named as a folder that does
+        # not exist is: it was a failure (exit 1).
+        raise UsageError(f"{option} {path} is a folder: give a file name")
     refuse_folder_name(path_name, option)
     if path.is_symlink() and not path.exists():
         raise CommandError(
