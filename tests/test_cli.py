@@ -431,6 +431,31 @@ def test_evaluate_json_matches_the_model_predictions(capsys, tiny_model, sample_
     assert matrix.sum(axis=0).tolist() == np.bincount(y_pred, minlength=5).tolist()
 
 
+def test_a_csv_of_beats_for_a_model_that_refines_peaks_is_used_with_a_warning(
+    capsys, tiny_model, sample_csv, tmp_path
+):
+    # Before, the model's figures on beats cut elsewhere were given without a word, as if the
+    # beats were cut at refined R peaks as it reads them.
+    from ecgbeat import HeartbeatCNNClassifier
+
+    model = HeartbeatCNNClassifier.load(tiny_model)
+    model.model_card_ = {**model.model_card_, "segmentation": {"refine_radius": 0.12}}
+    refining = tmp_path / "refining.keras"
+    model.save(refining)
+    argv = ["--data", str(sample_csv), "--max-beats", "20"]
+    code, _, err = _run(capsys, "-q", "evaluate", str(refining), *argv, "--json")
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "ecgbeat evaluate: warning:" in line]
+    assert len(warned) == 1 and "R peaks refined within 0.12 s" in warned[0], err
+    assert f"{sample_csv} holds beats cut already" in warned[0]
+    assert warned[0].endswith("they are scored as given")
+    train = ["train", *argv, "--pretrained", str(refining), "--epochs", "1"]
+    code, _, err = _run(capsys, "-q", *train, "-o", str(tmp_path / "tuned.keras"))
+    assert code == 0 and "they are trained on as given" in err, err
+    code, _, err = _run(capsys, "-q", "evaluate", str(tiny_model), *argv, "--json")
+    assert code == 0 and "warning" not in err, err
+
+
 def test_max_beats_draws_a_stratified_subsample_whenever_one_can_be_drawn(
     capsys, tiny_model, sample_csv, tmp_path
 ):

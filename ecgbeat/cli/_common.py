@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -406,6 +407,17 @@ def load_labelled_data(
                 "a CSV of beats has no recording to take R-R intervals or R peaks from: the "
                 "model reads rhythm features or beats that start before the R peak; use "
                 "--data mitbih"
+            )
+        if refine_radius is not None:
+            # Not refused: beats cut elsewhere may be cut well. But the model's figures on
+            # them were taken as those of the beats it reads, without a word.
+            done = "scored" if args.command == "evaluate" else "trained on"
+            warnings.warn(
+                f"the model cuts its beats at R peaks refined within {refine_radius:g} s (its "
+                f"card); {args.data} holds beats cut already, which ecgbeat cannot refine: they "
+                f"are {done} as given",
+                UserWarning,
+                stacklevel=2,
             )
         names = args.class_names.split(",") if args.class_names else list(AAMI)
         bunch = load_heartbeat_csv(args.data, target_names=names)
