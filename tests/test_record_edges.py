@@ -312,6 +312,29 @@ def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
         read_signal_file(tmp_path / "c.csv")
 
 
+def test_the_header_of_a_pandas_series_or_two_columns_is_no_sample(tmp_path):
+    from ecgbeat.datasets._records import read_signal_file
+
+    # Series.to_csv(index=False) heads its column 0 (two unnamed columns 0,1): the header was
+    # read as a first sample, and every beat's sample and time came one sample late.
+    ecg = np.round(np.sin(np.arange(500) / 20.0) + 0.5, 6)
+    lines = "\n".join(f"{v:.6f}" for v in ecg)
+    (tmp_path / "series.csv").write_text("0\n" + lines + "\n")
+    signal, _ = read_signal_file(tmp_path / "series.csv")
+    np.testing.assert_array_equal(signal, ecg)
+    pairs = "\n".join(f"{v:.6f},{-v:.6f}" for v in ecg)
+    (tmp_path / "two.csv").write_text("0,1\n" + pairs + "\n")
+    with pytest.warns(UserWarning, match="reading '1'"):
+        signal, lead = read_signal_file(tmp_path / "two.csv")
+    np.testing.assert_array_equal(signal, ecg)
+    assert lead == "1"
+    # Over whole numbers (ADC units) 0 may be the first sample, as before: it is kept.
+    counts = "\n".join(str(int(v * 200)) for v in ecg)
+    (tmp_path / "adc.csv").write_text("0\n" + counts + "\n")
+    signal, _ = read_signal_file(tmp_path / "adc.csv")
+    assert signal.shape == (501,) and signal[0] == 0 and signal[1] == int(ecg[0] * 200)
+
+
 def test_predict_classifies_a_csv_signal_at_500_hz(tmp_path, capsys):
     from ecgbeat.cli import main
 

@@ -647,6 +647,10 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
     beside the numbers, took about five times their size (a day's Holter export at 1 kHz,
     gigabytes of text, ran out of memory where its numbers fit).
 
+    A first row of the numbers ``0, 1, 2...`` is pandas' header of unnamed columns; ``0`` or
+    ``0,1`` (a Series, or two columns) only when the next row is written as floats (``0.25``):
+    over whole numbers it may be the first sample.
+
     Lines that start with ``#`` are comments, as NumPy reads the rows; the names may be in the
     last one before the first row (``# MLII,V5``: NumPy's ``savetxt(..., header=...)``) when
     it names as many columns as the rows have.
@@ -677,7 +681,19 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
         # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names. Else
         # the first row of samples, read as NumPy reads the others (its fields are numbers).
         names = None if comment is None else _commented_names(comment, len(first))
-        rows = stream if numbered_header(first) else itertools.chain([",".join(first)], stream)
+        header = numbered_header(first)
+        if not header and numbered_header(first, shortest=1) and all(map(str.isdigit, first)):
+            # One or two unnamed columns get the header 0 (0,1) too, as a pandas Series of a
+            # lead (to_csv(index=False)) has: read as a sample, it shifted the signal by one.
+            # It is told from samples 0 (0,1) by the next row, written as floats are.
+            skipped = []
+            for line in stream:
+                skipped.append(line)
+                if line.strip() and not line.lstrip().startswith("#"):
+                    header = _written_as_floats(line)
+                    break
+            stream = itertools.chain(skipped, stream)
+        rows = stream if header else itertools.chain([",".join(first)], stream)
     try:
         with warnings.catch_warnings():
             # An empty file is refused below, in words; NumPy's warning would say it twice.
@@ -767,14 +783,21 @@ def loadtxt_reason(exc: ValueError) -> str:
     return reason
 
 
-def numbered_header(fields: Sequence[str]) -> bool:
+def numbered_header(fields: Sequence[str], shortest: int = 3) -> bool:
     """Whether a CSV's first row is the column numbers ``0, 1, 2...`` that pandas' ``to_csv``
-    writes for unnamed columns (from 3 columns: shorter rows could be data)."""
+    writes for unnamed columns (from ``shortest`` columns: shorter rows could be data)."""
     try:
         values = [float(field) for field in fields]
     except ValueError:
         return False
-    return len(values) > 2 and values == list(range(len(values)))
+    return len(values) >= shortest and values == list(range(len(values)))
+
+
+def _written_as_floats(line: str) -> bool:
+    """Whether every field of a CSV row is a number written with a point or an exponent, as
+    pandas and NumPy write floats (``0.25``, ``1e-05``), not as a whole number (``0``)."""
+    fields = first_row([line])[1]
+    return bool(fields) and all(re.search(r"[.eE]", field) for field in fields)
 
 
 _CLOCKS = {"t", "times", "seconds", "s", "sample", "samples", "index", "ms", "elapsed"}
