@@ -865,6 +865,23 @@ def test_csvs_with_every_field_in_quotes_are_read_whole(tmp_path, header):
     assert name == ("MLII" if header else "2")
 
 
+@pytest.mark.parametrize("index", [True, False])
+def test_a_beat_written_as_a_pandas_series_is_refused_as_one_column(tmp_path, index):
+    # Series.to_csv() writes ",0" over its index: "not a CSV of numbers: could not convert
+    # string '' to float64" named neither the header nor the layout.
+    from ecgbeat.datasets import read_beats_csv
+
+    beat = np.linspace(0.0, 1.0, 187)
+    rows = [f"{k},{v:.6f}" if index else f"{v:.6f}" for k, v in enumerate(beat)]
+    path = tmp_path / "beat.csv"
+    path.write_text("\n".join([",0" if index else "0", *rows]) + "\n")
+    one_column = "the file is one column, a value a row, as a pandas Series writes it"
+    with pytest.raises(DataFormatError, match=f"rows have 1 values.*{one_column}"):
+        read_beats_csv(path, 187)
+    with pytest.raises(DataFormatError, match=f"found 1: {one_column}"):
+        load_heartbeat_csv(path)
+
+
 @pytest.mark.parametrize("names", ["numbers", "names"])
 def test_a_csv_saved_with_pandas_index_is_read_without_it(tmp_path, names):
     # DataFrame.to_csv writes its index unless index=False: a first column of row numbers under

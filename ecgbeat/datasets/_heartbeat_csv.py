@@ -87,7 +87,7 @@ def load_heartbeat_csv(
         _refuse_row_numbers(path, table)
         raise DataFormatError(
             f"{path}: expected {beat_length + 1} columns ({beat_length} samples and the label), "
-            f"found {table.shape[1]}"
+            f"found {table.shape[1]}{_one_column_hint(table)}"
         )
     _refuse_row_numbers(path, table)
     labels = table[:, -1]
@@ -170,10 +170,21 @@ def read_beats_csv(path: str | os.PathLike, beat_length: int) -> np.ndarray:
         _refuse_row_numbers(path, table)  # beats and labels written with their index
         raise DataFormatError(
             f"{path}: rows have {table.shape[1]} values; the model takes beats of {beat_length} "
-            f"samples (or {beat_length + 1} columns with a label last)"
+            f"samples (or {beat_length + 1} columns with a label last){_one_column_hint(table)}"
         )
     _refuse_row_numbers(path, table)
     return table.astype(np.float32)
+
+
+def _one_column_hint(table: np.ndarray) -> str:
+    """What a file of one column is, for its error: a beat is a row, and a pandas Series (one
+    beat, or one value a beat) written with ``to_csv`` is a column."""
+    if table.shape[1] != 1:
+        return ""
+    return (
+        ": the file is one column, a value a row, as a pandas Series writes it; write one beat "
+        "a row (a frame of beats, or np.savetxt of a 2-D array)"
+    )
 
 
 def _check_beat_length(beat_length) -> None:
@@ -260,8 +271,8 @@ def _header_lines(path: str) -> tuple[int, range | None]:
     or the numbers 0, 1, 2... that pandas' ``to_csv`` writes for unnamed columns (read as a
     beat, it would be an invented one), or those numbers then a name (``0, 1, ..., 186, label``:
     a frame of beats given a label column). A header whose first column has no name
-    (``,0,1,...``) heads the row numbers that ``to_csv`` writes by default (its index): that
-    column is left out.
+    (``,0,1,...``, or ``,0`` for a Series) heads the row numbers that ``to_csv`` writes by
+    default (its index): that column is left out.
 
     Blank lines before it are counted: NumPy skips them among the rows, yet ``skiprows`` counts
     them, and a header after one was read as a beat. So are comment lines (from a ``#`` on, as
@@ -273,7 +284,10 @@ def _header_lines(path: str) -> tuple[int, range | None]:
     if not first:
         return 0, None
     n_lines = before + 1
-    if len(first) > 1 and not first[0] and _is_header(first[1:]):
+    # Under the empty cell, even one or two columns numbered 0 (0,1) are a header: a row of
+    # samples has none empty (a Series written with to_csv() was "not a CSV of numbers").
+    index_header = _is_header(first[1:]) or numbered_header(first[1:], shortest=1)
+    if len(first) > 1 and not first[0] and index_header:
         return n_lines, range(1, len(first))
     return (n_lines if _is_header(first) else 0), None
 
