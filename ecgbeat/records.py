@@ -979,7 +979,14 @@ def classify_file(
     ValueError
         If ``annotations`` is given for a file that is not a WFDB record, ``lead`` or another
         ``detector`` than the default for a CSV of beats, ``fs`` for a WFDB record or EDF file
-        that states another rate, or a classifier that reads R-R features for a CSV of beats.
+        that states another rate, or a classifier that reads R-R features or beats that start
+        before the R peak for a CSV of beats.
+
+    Warns
+    -----
+    UserWarning
+        For a CSV of beats and a classifier that cuts its beats at refined R peaks: they are
+        classified as given.
 
     Examples
     --------
@@ -1047,6 +1054,23 @@ def classify_file(
             f"{path}: the model reads {n_rr} R-R interval features after each beat, and a CSV "
             "of beats has no recording to take R-R intervals from: classify it with a model "
             "of beats alone, such as 'mitbih'"
+        )
+    cutting = beat_cutting(classifier)
+    if cutting["before_r"]:
+        # As 'ecgbeat evaluate' and 'demo' refuse such a model for beats cut at their R peak:
+        # it classified them shifted by its before_r, without a word.
+        raise ValueError(
+            f"{path}: the model reads beats that start {cutting['before_r']:g} s before the R "
+            "peak (its card), and a CSV of beats holds beats cut already: classify the "
+            "recording they were cut from, or the beats with a model of beats cut at the R peak"
+        )
+    if cutting["refine_radius"] is not None:
+        # Not refused: beats cut elsewhere may be cut well; but the user must know.
+        warn_caller(
+            f"{path}: the model cuts its beats at R peaks refined within "
+            f"{cutting['refine_radius']:g} s (its card); a CSV holds beats cut already, which "
+            "ecgbeat cannot refine: they are classified as given",
+            UserWarning,
         )
     # Before the file is read, as for a recording.
     resolve_normal_class(classifier, resolve_class_names(classifier, class_names), normal_class)

@@ -619,6 +619,29 @@ def test_a_csv_of_beats_is_refused_by_a_model_that_reads_rr_features(tmp_path):
         classify_file(path, "mitbih-rhythm-template")
 
 
+def test_a_csv_of_beats_for_a_model_of_beats_cut_otherwise_is_told(tmp_path, recwarn):
+    # Before, a model whose beats start before the R peak, or are cut at refined peaks,
+    # classified beats cut already without a word ('ecgbeat evaluate' refused the first).
+    from ecgbeat import HeartbeatCNNClassifier
+    from ecgbeat.datasets import load_sample
+    from ecgbeat.records import classify_file
+
+    path = tmp_path / "beats.csv"
+    np.savetxt(path, load_sample().data[:3], delimiter=",")
+    model = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    card = model.model_card_
+    model.model_card_ = {**card, "segmentation": {"before_r": 0.1}}
+    with pytest.raises(ValueError, match=r"beats\.csv: the model reads beats that start 0\.1 s"):
+        classify_file(path, model)
+    model.model_card_ = {**card, "segmentation": {"refine_radius": 0.12}}
+    with pytest.warns(UserWarning, match=r"within 0\.12 s.*they are classified as given"):
+        assert len(classify_file(path, model)) == 3
+    model.model_card_ = card
+    recwarn.clear()
+    assert len(classify_file(path, model)) == 3
+    assert not [w for w in recwarn if "as given" in str(w.message)]
+
+
 def test_predict_reads_a_compressed_csv_of_beats_as_beats(tmp_path, capsys):
     import gzip
 
