@@ -1026,6 +1026,26 @@ def test_a_header_row_is_not_a_beat(kaggle_dir, tmp_path):
         assert read_beats_csv(tmp_path / "h.csv", 187).shape == (10, 187)
 
 
+@pytest.mark.parametrize("index", [False, True])
+def test_the_header_of_beats_and_an_unnamed_label_series_is_not_a_beat(kaggle_dir, tmp_path, index):
+    # pd.concat([pd.DataFrame(X), pd.Series(y)], axis=1).to_csv(index=False) heads the labels
+    # 0 as well: the header was read as a beat of samples 0, 1, ..., 186 and label 0 (N), an
+    # 11th beat; with the index, the file was "not a CSV of numbers".
+    from ecgbeat.datasets import read_beats_csv
+
+    source = kaggle_dir / "mitbih_test_first10.csv"
+    X, y = load_heartbeat_csv(source, return_X_y=True)
+    header = ",".join([*map(str, range(187)), "0"])
+    rows = source.read_text().splitlines()
+    if index:
+        header, rows = "," + header, [f"{k},{row}" for k, row in enumerate(rows)]
+    (tmp_path / "h.csv").write_text("\n".join([header, *rows]) + "\n")
+    X_h, y_h = load_heartbeat_csv(tmp_path / "h.csv", return_X_y=True)
+    np.testing.assert_array_equal(X_h, X)
+    assert y_h.tolist() == y.tolist()
+    np.testing.assert_array_equal(read_beats_csv(tmp_path / "h.csv", 187), X)
+
+
 def test_a_header_row_after_blank_lines_is_not_a_beat(kaggle_dir, tmp_path):
     # NumPy skips blank lines among the rows but counts them in skiprows: the header check must
     # look at the first line that is not blank, and skip through it.

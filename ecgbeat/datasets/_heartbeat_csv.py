@@ -270,7 +270,8 @@ def _header_lines(path: str) -> tuple[int, range | None]:
     The lines: none, or through the first row that is not blank if it names the columns: text,
     or the numbers 0, 1, 2... that pandas' ``to_csv`` writes for unnamed columns (read as a
     beat, it would be an invented one), or those numbers then a name (``0, 1, ..., 186, label``:
-    a frame of beats given a label column). A header whose first column has no name
+    a frame of beats given a label column) or then ``0`` (an unnamed Series of labels beside
+    it). A header whose first column has no name
     (``,0,1,...``, or ``,0`` for a Series) heads the row numbers that ``to_csv`` writes by
     default (its index): that column is left out.
 
@@ -305,4 +306,7 @@ def _is_header(first: list[str]) -> bool:
         return True  # names; a row of numbers with one bad value is an error, reported later
     if first[-1].strip() and number(first[-1]) is None:
         return numbered_header(first[:-1])  # the numbers, then the label column's name
-    return numbered_header(first)
+    # The numbers, then 0: an unnamed Series of labels beside a frame of beats
+    # (pd.concat([beats, labels], axis=1)) is column 0 too. Read as a beat, its samples 0, 1,
+    # 2... became a beat of class 0.
+    return numbered_header(first) or (numbered_header(first[:-1]) and number(first[-1]) == 0)
