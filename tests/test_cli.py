@@ -456,6 +456,29 @@ def test_a_csv_of_beats_for_a_model_that_refines_peaks_is_used_with_a_warning(
     assert code == 0 and "warning" not in err, err
 
 
+def test_a_csv_of_beats_as_long_as_the_models_is_read(capsys, tmp_path):
+    # A model of beats of 100 samples (fitted in Python) was refused on a CSV of its own beats:
+    # "expected 188 columns (187 samples and the label), found 101".
+    from conftest import FAST_PARAMS, make_synthetic_beats
+
+    from ecgbeat import HeartbeatCNNClassifier
+
+    X, y = make_synthetic_beats(n_per_class=20, n_samples=100, labels=(0, 1))
+    model = tmp_path / "short.keras"
+    HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}).fit(X, y).save(model)
+    data = tmp_path / "short.csv"
+    np.savetxt(data, np.column_stack([X, y]), delimiter=",", fmt="%.6f")
+    argv = ["--data", str(data), "--class-names", "a,b"]
+    code, out, err = _run(capsys, "-q", "evaluate", str(model), *argv, "--json")
+    assert code == 0, err
+    assert json.loads(out)["n_beats"] == 40
+    tuned = tmp_path / "tuned.keras"
+    train = ["train", *argv, "--pretrained", str(model), "--epochs", "1", "-o", str(tuned)]
+    code, _, err = _run(capsys, "-q", *train)
+    assert code == 0, err
+    assert HeartbeatCNNClassifier.load(tuned).n_features_in_ == 100
+
+
 def test_max_beats_draws_a_stratified_subsample_whenever_one_can_be_drawn(
     capsys, tiny_model, sample_csv, tmp_path
 ):

@@ -197,7 +197,7 @@ def cmd_train(args) -> int:
         params["architecture"] = start.architecture
         params["n_rr_features"] = start.n_rr_features
         params["pretrained"] = args.pretrained
-        cutting = beat_cutting(start)
+        cutting = {**beat_cutting(start), "beat_length": _beat_length(start)}
     X, y, names = load_labelled_data(
         args, subset="train" if args.data == "mitbih" else "all", **cutting
     )
@@ -260,6 +260,11 @@ def cmd_train(args) -> int:
         message += f" (validation loss {val[clf.best_epoch_ - 1]:.4f})"
     print(f"{message}; saved {args.output}")
     return EXIT_OK
+
+
+def _beat_length(classifier) -> int:
+    """The samples of each beat that ``classifier`` reads, without its R-R feature columns."""
+    return int(classifier.n_features_in_) - int(classifier.get_params().get("n_rr_features", 0))
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -339,7 +344,13 @@ def cmd_evaluate(args) -> int:
     from ecgbeat.records import beat_cutting
 
     X, y, names = load_labelled_data(
-        args, subset=subset, detector=args.detector, **beat_cutting(classifier)
+        args,
+        subset=subset,
+        detector=args.detector,
+        # A CSV's beats as long as the model's: one of other beats than the Kaggle layout's 187
+        # samples was refused on its own beats ("expected 188 columns").
+        beat_length=_beat_length(classifier),
+        **beat_cutting(classifier),
     )
     beats = "MIT-BIH's beats" if args.data == "mitbih" else f"the beats of {args.data}"
     # By name, not by code: a "normal, abnormal" model is no N, S model.

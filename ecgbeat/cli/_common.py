@@ -361,6 +361,7 @@ def load_labelled_data(
     refine_radius=None,
     detector=None,
     before_r=0.0,
+    beat_length: int = 187,
 ):
     """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
 
@@ -368,7 +369,8 @@ def load_labelled_data(
     ``zscores`` the R-R z-scores after those, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
     are then rows of one more label, ``len(names)``: see
-    :func:`ecgbeat.evaluation.with_unmatched_detections`). When ``--max-beats`` draws from more
+    :func:`ecgbeat.evaluation.with_unmatched_detections`). ``beat_length`` is the samples of a
+    CSV's beats: a model's own, when one reads them. When ``--max-beats`` draws from more
     beats, ``args.drawn_from`` is set to their number.
     """
     import numpy as np
@@ -420,7 +422,7 @@ def load_labelled_data(
                 stacklevel=2,
             )
         names = args.class_names.split(",") if args.class_names else list(AAMI)
-        bunch = load_heartbeat_csv(args.data, target_names=names)
+        bunch = load_heartbeat_csv(args.data, beat_length=beat_length, target_names=names)
         X, y = bunch.data, bunch.target
     if args.max_beats is not None and args.max_beats < len(y):
         from sklearn.model_selection import train_test_split

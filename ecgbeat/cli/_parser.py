@@ -46,7 +46,8 @@ def _add_data_options(parser: argparse.ArgumentParser, *, evaluate: bool) -> Non
         required=True,
         metavar="mitbih|CSV",
         help="'mitbih' (the MIT-BIH Arrhythmia Database, read from --data-home) or a CSV of "
-        "labelled beats in the Kaggle layout (187 samples then the label)",
+        "labelled beats in the Kaggle layout (187 samples, or as many as the model reads, "
+        "then the label)",
     )
     parser.add_argument(
         "--split",
