@@ -331,7 +331,8 @@ def test_the_header_of_a_pandas_series_or_two_columns_is_no_sample(tmp_path):
     # Over whole numbers (ADC units) 0 may be the first sample, as before: it is kept.
     counts = "\n".join(str(int(v * 200)) for v in ecg)
     (tmp_path / "adc.csv").write_text("0\n" + counts + "\n")
-    signal, _ = read_signal_file(tmp_path / "adc.csv")
+    with pytest.warns(UserWarning, match=r"adc\.csv: the first row, 0, is read as the first"):
+        signal, _ = read_signal_file(tmp_path / "adc.csv")
     assert signal.shape == (501,) and signal[0] == 0 and signal[1] == int(ecg[0] * 200)
 
 

@@ -649,7 +649,7 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
 
     A first row of the numbers ``0, 1, 2...`` is pandas' header of unnamed columns; ``0`` or
     ``0,1`` (a Series, or two columns) only when the next row is written as floats (``0.25``):
-    over whole numbers it may be the first sample.
+    over whole numbers it may be the first sample, and is read as one, with a warning.
 
     Lines that start with ``#`` are comments, as NumPy reads the rows; the names may be in the
     last one before the first row (``# MLII,V5``: NumPy's ``savetxt(..., header=...)``) when
@@ -693,6 +693,16 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
                     header = _written_as_floats(line)
                     break
             stream = itertools.chain(skipped, stream)
+            if not header and skipped:
+                # Over whole numbers (ADC units) it may be either: read as a sample, as any
+                # first row of numbers is, but not without a word.
+                warn_caller(
+                    f"{path}: the first row, {','.join(first)}, is read as the first sample; "
+                    "if it is the header that pandas writes over unnamed columns "
+                    "(Series.to_csv), name the columns in it (MLII...) or leave it out "
+                    "(header=False)",
+                    UserWarning,
+                )
         rows = stream if header else itertools.chain([",".join(first)], stream)
     try:
         with warnings.catch_warnings():
