@@ -769,7 +769,7 @@ def plot_saliency(
     >>> beat = sample.data[sample.target == 2][0]  # a ventricular beat
     >>> fig, ax = plot_saliency(clf, beat)
     >>> ax.get_title()  # doctest: +SKIP
-    'Grad-CAM for class V (p = 0.99)'
+    'Grad-CAM for class V (p = 1.00)'
     >>> ax.get_title().startswith("Grad-CAM for class")
     True
     """
