@@ -508,7 +508,8 @@ def classify_record(
         Mark the beats of stretches too noisy to read (:func:`ecgbeat.quality.window_quality`
         around the R peaks; with the default detector, around every peak it found, as its last
         step saw them): the table's ``readable`` column, and the ectopic burden counts only
-        readable beats.
+        readable beats; a warning when over half the beats are marked (the thresholds, set on
+        clean MLII leads, also mark clean stretches of other leads and of paced recordings).
         False: every beat counts, and the table has no marks.
 
     Returns
@@ -733,7 +734,30 @@ def classify_signal(
         if marks is None:
             marks = window_quality(signal, fs, r_peaks)
         table.readable = marks.readable_at(segments.r_peaks)
+        _warn_if_mostly_unreadable(table.readable, name)
     return table
+
+
+#: Above this share of a recording's beats marked unreadable, the user is told why it may be.
+MOSTLY_UNREADABLE = 0.5
+
+
+def _warn_if_mostly_unreadable(readable: np.ndarray, name: str) -> None:
+    """Warn when most beats of a recording lie in stretches marked unreadable: either the
+    recording is that noisy, or the quality thresholds, set on clean MLII leads, do not suit its
+    lead (on clean MIT-BIH records they mark all of V1 in 101 and 122, and most of the paced
+    102's and 104's V2 and 102's V5: ``benchmarks.quality_by_lead``). The burden then counts a
+    few beats, and the summary alone does not say why."""
+    unreadable = 1 - float(np.mean(readable)) if readable.size else 0.0
+    if unreadable > MOSTLY_UNREADABLE:
+        warn_caller(
+            f"{name}: {unreadable:.0%} of the beats lie in stretches marked unreadable, and the "
+            "ectopic burden counts only the others. The quality thresholds were set on clean "
+            "MLII leads: on other leads (V1, V2, V5) and on paced recordings they also mark "
+            "clean stretches. If this recording is clean, classify it without the marks "
+            "(quality=False; ecgbeat predict --no-quality)",
+            UserWarning,
+        )
 
 
 #: Heart rates (beats a minute, the median over a recording) beyond which fs is likely wrong.

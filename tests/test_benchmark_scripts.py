@@ -525,3 +525,15 @@ def test_signal_path_quick_against_the_same_checkout(mitdb_dir, tmp_path):
         assert stream["hops_with_beats"] > 10 and stream["beats"] > 25
         assert 0 < stream["compute_ms_median"] <= stream["compute_ms_p99"]
     assert json.loads((tmp_path / "s.json").read_text())["against_path_commit"]
+
+
+def test_quality_by_lead_quick(mitdb_dir, tmp_path):
+    argv = ["--data-home", str(mitdb_dir.parent), "--records", "101", "102"]
+    result = _script("quality_by_lead").main([*argv, "--output", str(tmp_path / "q.json")])
+    marked = result["windows_marked_percent"]
+    assert set(marked) == {"101", "102"} and set(marked["102"]) == {"V5", "V2"}
+    # 101's V1 is clean but its QRS complexes are small: every window falls under the MLII
+    # threshold; its MLII lead has hardly any marked.
+    assert marked["101"]["V1"] == 100.0 and marked["101"]["MLII"] < 5
+    assert result["by_lead"]["V5 (paced)"]["records"] == 1
+    assert json.loads((tmp_path / "q.json").read_text())["by_lead"] == result["by_lead"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -462,3 +463,24 @@ def test_window_qualities_compare_equal_when_their_windows_and_indices_do():
     assert quality != window_quality(x, FS, r_peaks[:5])
     assert quality != window_quality(x[: 20 * FS], FS, r_peaks[r_peaks < 20 * FS])
     assert quality != "quality"
+
+
+def test_a_recording_mostly_marked_unreadable_is_told_why_it_may_be(mitdb_dir):
+    # Record 101's V1 is clean, but its QRS complexes are small against the rest of the lead:
+    # every window falls under the SNR threshold set on MLII, and the burden counted no beat
+    # without a word of why.
+    from ecgbeat.records import classify_signal
+
+    for lead, mostly_marked in (("V1", True), ("MLII", False)):
+        signal, fs, _, _ = read_lead(mitdb_dir / "101", (lead,), "101")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = classify_signal(signal[: round(120 * fs)], fs, "mitbih", name="101")
+        told = [str(w.message) for w in caught if "marked unreadable" in str(w.message)]
+        assert bool(table.readable.mean() < 0.5) is mostly_marked
+        if mostly_marked:
+            assert len(told) == 1
+            assert told[0].startswith("101: 100% of the beats lie in stretches marked unreadable")
+            assert "quality=False; ecgbeat predict --no-quality" in told[0]
+        else:
+            assert told == []
