@@ -176,8 +176,9 @@ def validation_split(
     are split, with a warning naming it (``labels``, the class of each code in ``y``; default
     the codes). Returns ``(all indices, None)`` when ``fraction`` is 0, and also, with a
     warning, when the data are too few to hold out at least one beat of each class of two beats
-    or more while training on each, or when fewer than two classes have two beats (a validation
-    loss of one class would favour the network that calls every beat that class). With
+    or more while training on each, or when a single beat's class leaves one class to split (a
+    validation loss of one class would favour the network that calls every beat that class;
+    data of one class alone, a patient's beats for a pretrained head, are split). With
     ``groups``, whole groups (patients) are held out: see :func:`grouped_validation_split`.
 
     Examples
@@ -203,7 +204,15 @@ def validation_split(
     splittable = indices[counts[y] > 1]
     n_classes = np.count_nonzero(counts > 1)
     n_validation = math.ceil(fraction * len(y))
-    if n_classes < 2 or n_validation < n_classes or len(splittable) - n_validation < n_classes:
+    if (
+        n_classes == 0
+        # Held out alone, one class beside a single beat of another would validate a network
+        # that calls every beat that class; one class alone (a patient's beats, all N, for a
+        # pretrained head) is validated as before.
+        or (single.size and n_classes < 2)
+        or n_validation < n_classes
+        or len(splittable) - n_validation < n_classes
+    ):
         warn_caller(
             f"too few beats ({len(y)}, smallest class {counts[counts > 0].min()}) for a stratified "
             f"validation fraction of {fraction}: training on all of them without validation "
