@@ -577,11 +577,27 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             if in_range
             else f"the beats range from {low:.3g} to {high:.3g}"
         )
+        if n_rr:
+            # Scaling whole rows, as the advice for beats alone does, would squash the rhythm
+            # columns into the beat's range (or let them set it), and no warning would follow.
+            n_beat = X.shape[1] - int(n_rr)
+            how = (
+                f"scale the beats alone, not the {int(n_rr)} rhythm columns after them "
+                f"(n_rr_features), which scaling whole rows would flatten: "
+                f"sklearn.preprocessing.minmax_scale(X[:, :{n_beat}], axis=1) for the beat "
+                "columns, or ColumnTransformer([('beats', FunctionTransformer(minmax_scale, "
+                f"kw_args={{'axis': 1}}), slice(0, {n_beat}))], remainder='passthrough') in a "
+                "pipeline"
+            )
+        else:
+            how = (
+                "scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
+                "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline"
+            )
         warn_caller(
             f"{what}, but the network expects each "
             "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
-            "them); scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
-            "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline",
+            f"them); {how}",
             InputScaleWarning,
         )
 

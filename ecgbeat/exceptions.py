@@ -57,4 +57,6 @@ class InputScaleWarning(UserWarning):
     min-max scaled to [0, 1]; beats in millivolts, ADC units or z-scores make the convolutions see
     shapes they never learned. Scale each beat with :func:`sklearn.preprocessing.minmax_scale`
     (``axis=1``), or, in a pipeline, ``FunctionTransformer(minmax_scale, kw_args={"axis": 1})``.
+    A rhythm model's rows end in ``n_rr_features`` rhythm columns, which must not be scaled with
+    the beat: its warning names a ``ColumnTransformer`` that scales the beat columns alone.
     """

@@ -81,6 +81,38 @@ def test_rhythm_columns_are_not_beats(fitted):
         HeartbeatCNNClassifier(**TINY).fit(with_rhythm, y)
 
 
+def test_rhythm_model_is_told_to_scale_the_beats_alone(fitted):
+    # The advice for beats alone, minmax_scale(X, axis=1), scaled the rhythm columns with each
+    # beat: RR intervals of 0.8 s beside beats in ADC units came out as about 0.42 whatever
+    # their value, and no warning followed.
+    from sklearn.compose import ColumnTransformer
+
+    _, X, y = fitted
+    rr = np.random.default_rng(0).uniform(0.6, 1.4, (len(X), 7)).astype(np.float32)
+    clf = HeartbeatCNNClassifier(n_rr_features=7, **TINY).fit(np.hstack([X, rr]), y)
+    raw = np.hstack([X * 1000 - 500, rr])
+    with pytest.warns(InputScaleWarning) as caught:
+        clf.predict(raw)
+    message = str(caught[0].message)
+    assert "minmax_scale(X, axis=1)" not in message
+    assert "minmax_scale(X[:, :64], axis=1)" in message
+    # The pipeline step the warning names, as written there.
+    advised = message[message.index("ColumnTransformer(") : message.index(" in a pipeline")]
+    # The warning's own text, evaluated: it must work as written.
+    scaler = eval(
+        advised,
+        {
+            "ColumnTransformer": ColumnTransformer,
+            "FunctionTransformer": FunctionTransformer,
+            "minmax_scale": minmax_scale,
+        },
+    )
+    scaled = scaler.fit_transform(raw)
+    np.testing.assert_array_equal(scaled[:, 64:], rr)  # the rhythm columns as they were
+    np.testing.assert_allclose(scaled[:, :64], minmax_scale(X, axis=1), atol=1e-5)
+    _no_scale_warning(lambda: clf.predict(scaled))
+
+
 def test_minmax_pipeline_scales_each_beat_as_expected(fitted):
     _, X, y = fitted
     rng = np.random.default_rng(0)
