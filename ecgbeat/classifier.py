@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning, NotFittedError
 from sklearn.utils import check_random_state
 from sklearn.utils._metadata_requests import SIMPLE_METHODS
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -1056,6 +1056,23 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         # for each call of a monitor's single beat).
         self._input_limit = overflow_limit(self.model_)
 
+    def _check_is_fitted(self) -> None:
+        """``check_is_fitted``, whose error tells an unfitted estimator with a pretrained start
+        how to get the pretrained network itself."""
+        try:
+            check_is_fitted(self)
+        except NotFittedError as exc:
+            if self.pretrained is None:
+                raise
+            # HeartbeatCNNClassifier(pretrained="mitbih"), or a clone of a from_pretrained
+            # estimator, reads as a pretrained classifier, but holds only where fit starts.
+            raise NotFittedError(
+                f"{exc} Its pretrained={self.pretrained!r} is where fit starts, not a fitted "
+                "network (clone keeps the start, not the weights): "
+                f"HeartbeatCNNClassifier.from_pretrained({str(self.pretrained)!r}) predicts "
+                "at once"
+            ) from None
+
     def _predict_step(self):
         """The compiled step of ``inference_precision``; a bfloat16 one is built on first use."""
         precision = self.inference_precision
@@ -1091,7 +1108,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_beats, n_classes)
             Class probabilities; columns follow :attr:`classes_`.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         X = self._validate_X(X, reset=False, cast=False)
         self._warn_if_unscaled(X)
         return self._network_proba(X)
@@ -1207,7 +1224,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         --------
         ecgbeat.persistence : The file format.
         """
-        check_is_fitted(self)
+        self._check_is_fitted()
         unlike = self._structure_unlike_network()
         if unlike is not None:
             given, fitted = unlike

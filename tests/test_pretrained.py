@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV
 
 from ecgbeat import HeartbeatCNNClassifier, pretrained
@@ -637,3 +637,23 @@ def test_train_head_first_with_frozen_convolutions_warns_that_it_changes_nothing
         warnings.simplefilter("error", UserWarning)  # fine-tuning in two stages: no warning
         with pytest.raises(ValueError, match="at least 2 classes"):
             HeartbeatCNNClassifier(**params).fit(X, np.full(6, 7))
+
+
+def test_an_unfitted_pretrained_start_says_how_to_get_the_pretrained_network(tmp_path):
+    # HeartbeatCNNClassifier(pretrained="mitbih") and a clone of from_pretrained("mitbih") read
+    # as pretrained classifiers; their predict said only "not fitted yet. Call 'fit'".
+    from ecgbeat.datasets import load_sample
+
+    X = load_sample().data[:3]
+    start = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    told = r"not fitted yet.*pretrained='mitbih' is where fit starts.*from_pretrained\('mitbih'\)"
+    for unfitted in (HeartbeatCNNClassifier(pretrained="mitbih"), clone(start)):
+        with pytest.raises(NotFittedError, match=told):
+            unfitted.predict(X)
+        with pytest.raises(NotFittedError, match=told):
+            unfitted.save(tmp_path / "model.keras")
+    assert not (tmp_path / "model.keras").exists()
+    assert start.predict(X).shape == (3,)  # the original keeps its network
+    with pytest.raises(NotFittedError) as plain:
+        HeartbeatCNNClassifier().predict(X)
+    assert "pretrained" not in str(plain.value)
