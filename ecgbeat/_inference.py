@@ -182,12 +182,12 @@ def _layer_bound(layer, inputs: list[tuple[float, float]]) -> tuple[float, float
 
 
 def refuse_overflowing_input(X: np.ndarray, limit: float | None) -> None:
-    """Refuse rows of ``X`` beyond :func:`overflow_limit`, naming the first.
+    """Refuse rows of ``X`` beyond :func:`overflow_limit`, or holding NaN, naming the first.
 
     Raises
     ------
     ValueError
-        If a value of ``X`` exceeds ``limit`` in magnitude (None: no limit is known).
+        If a value of ``X`` exceeds ``limit`` in magnitude (None: no limit is known), or is NaN.
 
     Examples
     --------
@@ -198,9 +198,20 @@ def refuse_overflowing_input(X: np.ndarray, limit: float | None) -> None:
     ...
     ValueError: the network's float32 sums could overflow for 1 beat(s) (the first in row 0, ...
     """
-    if limit is None or not X.size:
+    if not X.size:
         return
     peaks = np.maximum(X.max(axis=1), -X.min(axis=1))
+    missing = np.flatnonzero(np.isnan(peaks))
+    if missing.size:
+        # Only under sklearn.set_config(assume_finite=True), which skips scikit-learn's check:
+        # the network's ReLUs and poolings turn NaN into finite, meaningless probabilities.
+        raise ValueError(
+            f"X holds NaN in {len(missing)} beat(s) (the first in row {missing[0]}); the "
+            "network would give them finite, meaningless probabilities: drop or fill those "
+            "beats (sklearn.set_config(assume_finite=True) skips scikit-learn's own check)"
+        )
+    if limit is None:
+        return
     rows = np.flatnonzero(peaks > limit)
     if not rows.size:
         return

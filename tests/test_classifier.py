@@ -718,3 +718,21 @@ def test_every_fitted_attribute_is_documented():
     attributes = HeartbeatCNNClassifier.__doc__.split("Attributes\n    ----------")[1]
     attributes = attributes.split("See Also")[0]
     assert [name for name in fitted if f"\n    {name} : " not in attributes] == []
+
+
+def test_nan_beats_are_refused_when_scikit_learn_assumes_finite_input():
+    # Under sklearn.set_config(assume_finite=True), which skips scikit-learn's check for NaN,
+    # a beat holding NaN got a class (the network's ReLUs and poolings gave finite output).
+    import sklearn
+
+    from ecgbeat.datasets import load_sample
+
+    clf = HeartbeatCNNClassifier.from_pretrained("mitbih")
+    X = load_sample().data[:4].copy()
+    X[2, 40] = np.nan
+    with sklearn.config_context(assume_finite=True):
+        assert clf.predict(X[:2]).shape == (2,)
+        with pytest.raises(ValueError, match=r"X holds NaN in 1 beat\(s\) \(the first in row 2\)"):
+            clf.predict(X)
+        with pytest.raises(ValueError, match="NaN"):
+            clf.predict_proba(X[2:3])
