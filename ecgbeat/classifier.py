@@ -732,6 +732,7 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
     def _fit(self, X, y, groups, sample_weight) -> HeartbeatCNNClassifier:
         self._validate_params()
         X, y = self._validate_X(X, y, reset=True)
+        _refuse_non_finite_under_assume_finite(X, "X")
         _refuse_mixed_labels(y)
         check_classification_targets(y)
         if X.shape[1] <= self.n_rr_features:
@@ -745,9 +746,11 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             groups = _groups_1d(groups)
             check_consistent_length(y, groups)
         if sample_weight is not None:
-            sample_weight = _mean_one(
-                _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=np.float64, ensure_non_negative=True
             )
+            _refuse_non_finite_under_assume_finite(sample_weight, "sample_weight")
+            sample_weight = _mean_one(sample_weight)
         augmentation = resolve_augmentation(self.augmentation)
         if augmentation is not None:
             check_shift(augmentation, X.shape[1] - self.n_rr_features)
@@ -1583,6 +1586,24 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         memo[id(self)] = new
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
         return new
+
+
+def _refuse_non_finite_under_assume_finite(values: np.ndarray, name: str) -> None:
+    """Refuse NaN or infinite ``values`` (beats or weights), naming the first beat.
+
+    scikit-learn refuses them in ``fit`` unless ``sklearn.set_config(assume_finite=True)``
+    skips its check: training then failed as "diverged" (try a smaller learning rate), the
+    wrong cause, or, with frozen convolutions, could learn from meaningless features.
+    """
+    finite = np.isfinite(values).reshape(len(values), -1).all(axis=1)
+    if finite.all():
+        return
+    rows = np.flatnonzero(~finite)
+    raise ValueError(
+        f"{name} holds NaN or infinite values for {len(rows)} beat(s) (the first in row "
+        f"{rows[0]}): drop or fill those beats (sklearn.set_config(assume_finite=True) skips "
+        "scikit-learn's own check)"
+    )
 
 
 def _mean_one(weights: np.ndarray) -> np.ndarray:

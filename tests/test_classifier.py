@@ -736,3 +736,22 @@ def test_nan_beats_are_refused_when_scikit_learn_assumes_finite_input():
             clf.predict(X)
         with pytest.raises(ValueError, match="NaN"):
             clf.predict_proba(X[2:3])
+
+
+def test_fit_refuses_nan_when_scikit_learn_assumes_finite_input():
+    # Under assume_finite=True fit trained on NaN and failed as "training diverged ... Try a
+    # smaller learning_rate", the wrong cause; NaN weights likewise.
+    import sklearn
+
+    X, y = make_synthetic_beats(n_per_class=10, n_samples=32)
+    with_nan = X.copy()
+    with_nan[5, 3] = np.nan
+    weights = np.ones(len(y))
+    weights[7] = np.nan
+    clf = HeartbeatCNNClassifier(**FAST_PARAMS)
+    with sklearn.config_context(assume_finite=True):
+        with pytest.raises(ValueError, match=r"X holds NaN or infinite .* \(the first in row 5\)"):
+            clf.fit(with_nan, y)
+        with pytest.raises(ValueError, match=r"sample_weight holds NaN .* \(the first in row 7\)"):
+            clf.fit(X, y, sample_weight=weights)
+    assert not hasattr(clf, "model_")
