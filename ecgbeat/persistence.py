@@ -106,6 +106,37 @@ def has_finite_weights(model: keras.Model) -> bool:
     return all(np.isfinite(weights).all() for weights in model.get_weights())
 
 
+def ends_in_softmax(model: keras.Model) -> bool:
+    """Whether ``model`` has one output, computed by a softmax: a probability per class.
+
+    A single-output network's output layer is the last of its layers; it is a ``Softmax`` layer or
+    a layer whose activation is the softmax (the ``Dense`` output of ecgbeat's networks).
+    """
+    keras = import_keras()
+
+    if len(model.outputs) != 1 or not model.layers:
+        return False
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Softmax):
+        return True
+    activation = getattr(last, "activation", None)
+    return activation is not None and keras.activations.serialize(activation) == "softmax"
+
+
+def _not_softmax(model: keras.Model) -> str:
+    """What ``model`` ends in instead of a softmax, in words."""
+    last = model.layers[-1] if model.layers else None
+    activation = getattr(last, "activation", None)
+    named = (
+        f" with activation {getattr(activation, '__name__', activation)!r}" if activation else ""
+    )
+    ending = f"layer {last.name!r} ({type(last).__name__}{named})" if last else "no layer"
+    return (
+        f"the network ends in {ending}, not a softmax: its outputs would be read as probabilities "
+        "(predict_proba, the training loss) that they are not"
+    )
+
+
 def _weights_only_copy(model: keras.Model) -> keras.Model:
     """An uncompiled copy of ``model``: the file then holds no optimizer state (a third the size)."""
     keras = import_keras()
@@ -146,9 +177,10 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     Raises
     ------
     ValueError
-        If ``path`` does not end in ``.keras``, the network's weights are NaN or infinite, or
-        ``fields`` are not what :func:`read_metadata` reads (a file that could not be loaded is
-        never written, and an existing file is left as it is).
+        If ``path`` does not end in ``.keras``, the network's weights are NaN or infinite, it
+        does not end in a softmax (see :func:`ends_in_softmax`), or ``fields`` are not what
+        :func:`read_metadata` reads (a file that could not be loaded is never written, and an
+        existing file is left as it is).
     TypeError
         If ``fields`` hold something other than plain data.
     """
@@ -159,6 +191,9 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if not has_finite_weights(model):
         # read_model_file refuses such a file: never write one.
         raise ValueError("cannot save a network whose weights are NaN or infinite")
+    if not ends_in_softmax(model):
+        # read_model_file refuses it too: never write a file that cannot be loaded.
+        raise ValueError(f"cannot save {str(path)!r}: {_not_softmax(model)}")
     trainable = [layer.trainable for layer in model.layers]
     try:
         _check_fields({**fields, "trainable": trainable}, f"cannot save {str(path)!r}")
@@ -400,7 +435,7 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
     ------
     ModelFileError
         As :func:`read_metadata`, and if Keras cannot load the network, its weights are not
-        finite or its layers do not match the metadata.
+        finite, it does not end in a softmax or its layers do not match the metadata.
     """
     keras = import_keras()
 
@@ -423,6 +458,10 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
             raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
     if not has_finite_weights(model):
         raise ModelFileError(f"model file {str(path)!r}: the network has NaN or infinite weights")
+    if not ends_in_softmax(model):
+        # Written before write_model_file refused it: its predict_proba gave numbers that were
+        # no probabilities (negative, not summing to 1) and its classes the argmax of those.
+        raise ModelFileError(f"model file {str(path)!r}: {_not_softmax(model)}")
     trainable = metadata["trainable"]
     if len(trainable) != len(model.layers):
         raise ModelFileError(

@@ -877,3 +877,44 @@ def test_a_network_of_another_shape_is_refused_on_loading(tmp_path):
         clf = load(path)
         assert clf.n_rr_features == 0
         assert clf.predict_proba(x).shape == (3, 2)
+
+
+def test_a_network_that_does_not_end_in_a_softmax_is_neither_written_nor_loaded(tmp_path):
+    """A network with a linear output was written and loaded: its predict_proba gave numbers
+    that were no probabilities (negative, rows not summing to 1)."""
+    from ecgbeat.persistence import write_model_file
+
+    fields = {
+        "params": {"architecture": "cnn"},
+        "classes": ["a", "b"],
+        "classes_dtype": "<U1",
+        "n_features_in": 16,
+        "history": {},
+        "best_epoch": 0,
+        "n_epochs": 0,
+        "extra": None,
+    }
+    beats = keras.Input((16, 1))
+    flat = keras.layers.Flatten()(beats)
+    linear = _foreign(beats, keras.layers.Dense(2, name="scores")(flat))
+    path = tmp_path / "model.keras"
+    path.write_bytes(b"the user's model")
+    with pytest.raises(
+        ValueError,
+        match=r"model\.keras'.*'scores' \(Dense with activation 'linear'\), not a softmax",
+    ):
+        write_model_file(linear, fields, path)
+    assert path.read_bytes() == b"the user's model"
+    # A file written before: the same network with metadata whose digests are all correct.
+    softmax = _foreign(beats, keras.layers.Dense(2, activation="softmax")(flat))
+    template = write_model_file(softmax, fields, tmp_path / "template.keras")
+    linear.save(tmp_path / "linear-keras.keras")
+    forge(tmp_path / "linear-keras.keras", template, tmp_path / "linear.keras")
+    for load in (HeartbeatCNNClassifier.load, HeartbeatCNNClassifier.from_pretrained):
+        with pytest.raises(ModelFileError, match=r"linear\.keras'.*'scores'.*not a softmax"):
+            load(tmp_path / "linear.keras")
+    # A Softmax layer after the scores is a softmax too.
+    probabilities = _foreign(beats, keras.layers.Softmax()(keras.layers.Dense(2)(flat)))
+    path = write_model_file(probabilities, fields, tmp_path / "softmax-layer.keras")
+    proba = HeartbeatCNNClassifier.load(path).predict_proba(np.zeros((3, 16)))
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
