@@ -356,3 +356,25 @@ def test_an_existing_card_is_not_replaced_unless_asked(tool, tmp_path, capsys):
         tool.main(["--name", "x", "--split", "random", "--out", str(tmp_path)])
     assert caught.value.code == 2 and "--overwrite" in capsys.readouterr().err
     assert (tmp_path / "x.json").read_text() == "{}" and not FakeClassifier.instances
+
+
+@pytest.mark.parametrize("where", ["a file", "a folder named as the card"])
+def test_an_out_folder_that_cannot_take_the_model_is_refused_before_the_data_are_loaded(
+    tool, tmp_path, capsys, monkeypatch, where
+):
+    # --out named a file (or a card there could not be replaced): the tool loaded the database,
+    # trained for hours and evaluated, then failed writing, and the trained model was lost.
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(tool, "fetch_mitbih", loaded)
+    out = tmp_path / "out"
+    if where == "a file":
+        out.write_text("a file")
+    else:
+        (out / "x.json").mkdir(parents=True)
+    argv = ["--name", "x", "--split", "random", "--overwrite", "--out", str(out)]
+    with pytest.raises(SystemExit) as caught:
+        tool.main(argv)
+    assert caught.value.code == 2 and f"--out {out}" in capsys.readouterr().err
+    assert not FakeClassifier.instances

@@ -48,6 +48,7 @@ import numpy as np
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat._atomic import replacing
 from ecgbeat.classifier import EARLIER_DEFAULTS
+from ecgbeat.cli._common import CommandError, check_writable
 from ecgbeat.datasets import fetch_mitbih
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.pretrained import ATTRIBUTION, model_card
@@ -177,6 +178,14 @@ def main(argv: list[str] | None = None) -> dict:
         for existing in (out / f"{args.name}.keras", out / f"{args.name}.json"):
             if existing.exists():
                 parser.error(f"{existing} exists; pass --overwrite to replace it")
+    if not args.no_save:
+        # Before hours of training: a --out that is a file, or that cannot take one of the three
+        # files, failed only when they were written, and the trained model was lost.
+        for target in (f"{args.name}.keras", f"{args.name}.json", "SHA256SUMS"):
+            try:
+                check_writable(out / target, "--out")
+            except CommandError as exc:
+                parser.error(str(exc))
     if args.split == "all" and not (new_patients and args.twin):
         parser.error("--split all is for --recipe new-patients with a --twin")
     if args.twin and args.split != "all":
