@@ -27,6 +27,9 @@ class FakeClassifier:
     def get_params(self, deep=True):
         return dict(self.params)
 
+    def _validate_params(self):
+        pass
+
     def fit(self, X, y, groups=None):
         self.fit_groups = groups
         self.classes_ = np.unique(y)
@@ -378,3 +381,25 @@ def test_an_out_folder_that_cannot_take_the_model_is_refused_before_the_data_are
         tool.main(argv)
     assert caught.value.code == 2 and f"--out {out}" in capsys.readouterr().err
     assert not FakeClassifier.instances
+
+
+@pytest.mark.parametrize(
+    "option", [["--epochs", "0"], ["--learning-rate", "-0.001"], ["--max-class-ratio", "0.5"]]
+)
+def test_an_option_the_estimator_refuses_is_refused_before_the_data_are_loaded(
+    tmp_path, capsys, monkeypatch, option
+):
+    # The estimator checked its parameters only in fit: --epochs 0 failed after the whole
+    # database had been read and cut.
+    module = _tool()
+
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(module, "fetch_mitbih", loaded)
+    argv = ["--name", "x", "--split", "random", *option, "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as caught:
+        module.main(argv)
+    name = option[0][2:].replace("-", "_")
+    assert caught.value.code == 2 and f"'{name}' parameter" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())

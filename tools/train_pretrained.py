@@ -226,18 +226,6 @@ def main(argv: list[str] | None = None) -> dict:
                 f"--twin {args.twin!r} was trained with another recipe: {', '.join(unlike)}; "
                 "the card quotes its DS2 metrics as those of the same recipe"
             )
-    cut = {}
-    if new_patients:
-        cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")}
-        cut |= {"rhythm": True, "template": template, "zscores": zscores}
-    split = None if args.split == "all" else args.split
-    data = fetch_mitbih(data_home=args.data_home, split=split, **cut)
-    if split is None:
-        data.is_test = np.zeros(len(data.target), dtype=bool)
-    train, test = ~data.is_test, data.is_test
-    class_weight = args.class_weight
-    if class_weight == "sqrt-balanced":
-        class_weight = sqrt_balanced_class_weight(data.target[train], digits=4)
     # The shipped models' recipe: the estimator's earlier defaults, with every beat unless
     # --max-class-ratio says otherwise, in float32 (they were trained before precision existed;
     # "auto" trains in bfloat16 on a CPU with bfloat16 instructions).
@@ -248,7 +236,6 @@ def main(argv: list[str] | None = None) -> dict:
         epochs=args.epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        class_weight=class_weight,
         max_class_ratio=args.max_class_ratio,
         monitor=args.monitor,
         early_stopping_patience=args.early_stopping_patience,
@@ -261,11 +248,29 @@ def main(argv: list[str] | None = None) -> dict:
             **NEW_PATIENTS["params"],
             **(TEMPLATE_PARAMS if template else {}),
             **(ZSCORE_PARAMS if zscores else {}),
-            "class_weight": class_weight,
             "architecture": args.architecture,
             "random_state": args.random_state,
             "verbose": 2,
         }
+    try:
+        # Before the data (the class weights come from them): a value that the estimator
+        # refuses (--epochs 0) failed only in fit, after the whole database was read and cut.
+        HeartbeatCNNClassifier(**params)._validate_params()
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    cut = {}
+    if new_patients:
+        cut = {key: NEW_PATIENTS[key] for key in ("refine_radius", "before_r")}
+        cut |= {"rhythm": True, "template": template, "zscores": zscores}
+    split = None if args.split == "all" else args.split
+    data = fetch_mitbih(data_home=args.data_home, split=split, **cut)
+    if split is None:
+        data.is_test = np.zeros(len(data.target), dtype=bool)
+    train, test = ~data.is_test, data.is_test
+    class_weight = args.class_weight
+    if class_weight == "sqrt-balanced":
+        class_weight = sqrt_balanced_class_weight(data.target[train], digits=4)
+    params["class_weight"] = class_weight
     clf = HeartbeatCNNClassifier(**params)
     start = time.perf_counter()
     # By patient, not by record: trained on all 48 records, 201 and 202 (one patient) could fall
