@@ -1218,8 +1218,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             network was fitted (a file describes its own network, so it is not written), the
             path does not end in ``.keras``, or the network's weights are NaN or infinite.
         TypeError
-            If a parameter holds a value that the file cannot keep (an object other than a
-            number, text, bool, None, a path, a list or a dict of them; ``callbacks`` apart).
+            If a parameter or the :attr:`model_card_` holds a value that the file cannot keep
+            (an object other than a number, text, bool, None, a path, a list or a dict of them;
+            ``callbacks`` apart); the error names it by its keys.
         sklearn.exceptions.NotFittedError
             If the classifier is not fitted.
 

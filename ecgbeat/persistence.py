@@ -86,19 +86,25 @@ def _metadata_digest(metadata: dict[str, Any]) -> str:
     return _sha256(canonical.encode())
 
 
-def _jsonable(value: Any) -> Any:
-    """Parameters and classes as JSON; anything that is not plain data is refused."""
+def _jsonable(value: Any, where: str = "a value") -> Any:
+    """Parameters and classes as JSON; anything that is not plain data is refused.
+
+    ``where`` names ``value`` in the error: the field and the keys that lead to it.
+    """
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): _jsonable(v, f"{where}[{k!r}]") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [_jsonable(v, f"{where}[{i}]") for i, v in enumerate(value)]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise TypeError(f"cannot save a parameter of type {type(value).__name__} ({value!r})")
+    raise TypeError(
+        f"cannot save {where}: a value of type {type(value).__name__} ({value!r}); a model file "
+        "keeps numbers, text, booleans, None, paths, and lists and dicts of them"
+    )
 
 
 def has_finite_weights(model: keras.Model) -> bool:
@@ -187,7 +193,11 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"a saved ecgbeat model must end in '.keras'; got {str(path)!r}")
-    fields = _jsonable(fields)
+    # Named as the estimator knows them: "extra" is its model_card_.
+    fields = {
+        key: _jsonable(value, "the model card" if key == "extra" else key)
+        for key, value in fields.items()
+    }
     if not has_finite_weights(model):
         # read_model_file refuses such a file: never write one.
         raise ValueError("cannot save a network whose weights are NaN or infinite")

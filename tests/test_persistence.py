@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -321,8 +322,19 @@ def test_unjsonable_parameter_is_refused_before_writing(fitted, tmp_path):
     odd = HeartbeatCNNClassifier(**{**clf.get_params(), "class_weight": {"normal": object()}})
     odd.__dict__.update({k: v for k, v in clf.__dict__.items() if k.endswith("_")})
     odd._setup_inference()
-    with pytest.raises(TypeError, match="cannot save a parameter of type object"):
+    with pytest.raises(
+        TypeError, match=r"cannot save params\['class_weight'\]\['normal'\]: .* object"
+    ):
         odd.save(tmp_path / "odd.keras")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_model_card_that_is_not_plain_data_is_named_as_such(fitted, tmp_path):
+    # It was "cannot save a parameter of type ndarray": no parameter was, and no key was named.
+    clf = copy.deepcopy(fitted[0])
+    clf.model_card_ = {"notes": "tuned", "thresholds": np.array([0.5, 0.7])}
+    with pytest.raises(TypeError, match=r"cannot save the model card\['thresholds'\]: .* ndarray"):
+        clf.save(tmp_path / "model.keras")
     assert list(tmp_path.iterdir()) == []
 
 
