@@ -112,7 +112,7 @@ def has_finite_weights(model: keras.Model) -> bool:
     return all(np.isfinite(weights).all() for weights in model.get_weights())
 
 
-def ends_in_softmax(model: keras.Model) -> bool:
+def _ends_in_softmax(model: keras.Model) -> bool:
     """Whether ``model`` has one output, computed by a softmax: a probability per class.
 
     A single-output network's output layer is the last of its layers; it is a ``Softmax`` layer or
@@ -184,7 +184,7 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     ------
     ValueError
         If ``path`` does not end in ``.keras``, the network's weights are NaN or infinite, it
-        does not end in a softmax (see :func:`ends_in_softmax`), or ``fields`` are not what
+        does not end in a softmax (one probability per class), or ``fields`` are not what
         :func:`read_metadata` reads (a file that could not be loaded is never written, and an
         existing file is left as it is).
     TypeError
@@ -201,7 +201,7 @@ def write_model_file(model: keras.Model, fields: dict[str, Any], path: str | os.
     if not has_finite_weights(model):
         # read_model_file refuses such a file: never write one.
         raise ValueError("cannot save a network whose weights are NaN or infinite")
-    if not ends_in_softmax(model):
+    if not _ends_in_softmax(model):
         # read_model_file refuses it too: never write a file that cannot be loaded.
         raise ValueError(f"cannot save {str(path)!r}: {_not_softmax(model)}")
     trainable = [layer.trainable for layer in model.layers]
@@ -468,7 +468,7 @@ def read_model_file(path: str | os.PathLike) -> tuple[keras.Model, dict[str, Any
             raise ModelFileError(f"Keras could not load {str(path)!r}: {error}") from error
     if not has_finite_weights(model):
         raise ModelFileError(f"model file {str(path)!r}: the network has NaN or infinite weights")
-    if not ends_in_softmax(model):
+    if not _ends_in_softmax(model):
         # Written before write_model_file refused it: its predict_proba gave numbers that were
         # no probabilities (negative, not summing to 1) and its classes the argmax of those.
         raise ModelFileError(f"model file {str(path)!r}: {_not_softmax(model)}")
