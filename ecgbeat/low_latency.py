@@ -30,6 +30,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import _check_feature_names, check_is_fitted
 
 from ecgbeat._backend import import_tensorflow
@@ -165,11 +166,20 @@ class LowLatencyPredictor:
             If ``X`` has another number of columns, NaN or infinite values, or values so large
             that the network's output is not finite; or if it is a DataFrame whose columns are
             not those of the DataFrame that the classifier was fitted on, in that order.
+        TypeError
+            If ``X`` is a sparse matrix (the classifier refuses it too).
         """
         if hasattr(X, "columns") and hasattr(self, "feature_names_in_"):
             # As the classifier: columns in another order would be read as the wrong samples.
             # Only for a DataFrame: arrays, a monitor's usual input, carry no names to check.
             _check_feature_names(self, X, reset=False)
+        if issparse(X):
+            # NumPy reads a sparse matrix as one object, which said only "X must hold numbers:
+            # setting an array element with a sequence".
+            raise TypeError(
+                "X is a sparse matrix, but the network reads dense rows: pass X.toarray(), "
+                "as the classifier asks"
+            )
         try:
             rows = np.asarray(X)
             # Cast to float, complex numbers would only warn and lose their imaginary parts.

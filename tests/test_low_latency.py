@@ -98,6 +98,14 @@ def test_bad_input_is_named(fitted):
     np.testing.assert_array_equal(
         predictor.predict_proba(X[:3, :, None]), predictor.predict_proba(X[:3])
     )
+    # NumPy read a sparse matrix as one object: "X must hold numbers: setting an array
+    # element with a sequence", which named neither the sparse matrix nor what to do.
+    from scipy.sparse import csr_array, csr_matrix
+
+    for sparse in (csr_matrix, csr_array):
+        for method in (clf.predict_proba, predictor.predict_proba):
+            with pytest.raises(TypeError, match=r"(?i)sparse .*toarray\(\)"):
+                method(sparse(X[:2]))
     for threads in (0, 1.5, True):
         with pytest.raises(ValueError, match="threads must be"):
             LowLatencyPredictor(clf, threads=threads)
