@@ -41,6 +41,7 @@ from ecgbeat._inference import (
     refuse_overflowing_input,
 )
 from ecgbeat._install import import_optional
+from ecgbeat.classifier import warn_if_unscaled
 
 __all__ = ["LowLatencyPredictor"]
 
@@ -112,6 +113,14 @@ class LowLatencyPredictor:
         self.threads = int(threads)
         self.classes_ = np.asarray(classifier.classes_)
         self.n_features_in_ = int(classifier.n_features_in_)
+        n_rr = classifier.get_params()["n_rr_features"]
+        if not is_integer(n_rr) or not 0 <= n_rr < self.n_features_in_:
+            raise ValueError(
+                f"the classifier's n_rr_features must be an integer in [0, {self.n_features_in_}),"
+                f" its rows' feature columns; got {n_rr!r}"
+            )
+        # The beat's columns of a row, whose scale predict_proba checks as the classifier does.
+        self._n_beat_samples = self.n_features_in_ - int(n_rr)
         if hasattr(classifier, "feature_names_in_"):
             self.feature_names_in_ = np.asarray(classifier.feature_names_in_, dtype=object)
         self._graph = _export(classifier.model_, self.n_features_in_)
@@ -168,6 +177,11 @@ class LowLatencyPredictor:
             not those of the DataFrame that the classifier was fitted on, in that order.
         TypeError
             If ``X`` is a sparse matrix (the classifier refuses it too).
+
+        Warns
+        -----
+        ecgbeat.exceptions.InputScaleWarning
+            If the beats are not min-max scaled to [0, 1], as the classifier warns.
         """
         if hasattr(X, "columns") and hasattr(self, "feature_names_in_"):
             # As the classifier: columns in another order would be read as the wrong samples.
@@ -203,6 +217,11 @@ class LowLatencyPredictor:
             if not np.isfinite(rows).all():
                 raise ValueError("X contains NaN or infinite values")
             raise ValueError("X holds values too large for float32, the network's input type")
+        n_beat_samples = getattr(self, "_n_beat_samples", None)  # older pickles: unknown
+        if n_beat_samples is not None:
+            # Beats in mV or ADC units were classified without a word, where predict_proba
+            # warns: the shipped model's accuracy falls from 96 % to 41 % on beats in mV.
+            warn_if_unscaled(rows[:, :n_beat_samples], rows.shape[1] - n_beat_samples)
         refuse_overflowing_input(rows, getattr(self, "_input_limit", None))  # older pickles: none
         proba = self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
         refuse_non_finite_output(proba, rows)

@@ -54,6 +54,11 @@ def test_rows_with_rhythm_and_template_columns():
     predictor = LowLatencyPredictor(clf)
     assert predictor.n_features_in_ == rows.shape[1]
     _assert_same(predictor, clf, rows)
+    # Feature columns far beyond [0, 1] (R-R intervals in samples) are not beats to scale.
+    rows[:, X.shape[1] :] *= 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        predictor.predict_proba(rows)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the refit's
@@ -114,6 +119,32 @@ def test_bad_input_is_named(fitted):
 
     with pytest.raises(NotFittedError):
         LowLatencyPredictor(HeartbeatCNNClassifier())
+
+
+def test_unscaled_beats_are_warned_about_as_the_classifier_warns(fitted):
+    """Beats in mV or ADC units were classified without a word, where predict_proba warns."""
+    from sklearn.preprocessing import minmax_scale
+
+    from ecgbeat.exceptions import InputScaleWarning
+
+    clf, X = fitted
+    X = minmax_scale(X, axis=1)
+    predictor = LowLatencyPredictor(clf)
+    for copy in (predictor, pickle.loads(pickle.dumps(predictor))):
+        for beats, what in (
+            (X[:3] * 5, "range from 0 to 5"),
+            (X[:1] - 0.4, "minima lie about -0.4"),
+        ):
+            for method in (clf.predict_proba, copy.predict_proba, copy.predict):
+                with pytest.warns(InputScaleWarning, match=what):
+                    method(beats)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            copy.predict_proba(X)
+            copy.predict(X[0])
+    clf_bad = pickle.loads(pickle.dumps(clf)).set_params(n_rr_features=-1)
+    with pytest.raises(ValueError, match="n_rr_features must be an integer"):
+        LowLatencyPredictor(clf_bad)
 
 
 def test_a_dataframe_with_other_columns_is_refused_as_the_classifier_refuses_it():
