@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._warnings import warn_caller
+from ecgbeat.exceptions import InputScaleWarning
 from ecgbeat.networks import OUTPUT_LAYER, structure_key
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -38,6 +40,7 @@ __all__ = [
     "overflow_limit",
     "refuse_non_finite_output",
     "refuse_overflowing_input",
+    "warn_if_unscaled",
 ]
 
 #: The arithmetic :func:`compile_predict` can run a network in.
@@ -73,6 +76,87 @@ def refuse_non_finite_output(proba: np.ndarray, X: np.ndarray) -> None:
         f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "
         "their values overflow the network's float32 arithmetic; beats are expected in "
         "[0, 1], as ecgbeat.beats.segment_beats makes them"
+    )
+
+
+#: How far beyond [0, 1] beats may reach before fit and predict (and
+#: LowLatencyPredictor) warn that they are not scaled.
+_SCALE_MARGIN = 0.5
+#: How far from 0 the typical beat's minimum may lie (min-max scaled, it is 0): a beat in mV
+#: less an offset stays within the margin above, yet is no scaled beat.
+_MINIMUM_MARGIN = 0.35
+
+
+def warn_if_unscaled(beats: np.ndarray, n_rr_features: int = 0) -> None:
+    """Warn (once per call) when ``beats`` (rows of samples, no feature columns) are not min-max
+    scaled to [0, 1]: they reach far beyond it, or the typical beat's minimum lies far from 0
+    (beats in mV less an offset).
+
+    Also :class:`ecgbeat.low_latency.LowLatencyPredictor`'s check, so it is kept cheap for one
+    beat (a bedside monitor's call).
+
+    Parameters
+    ----------
+    beats : ndarray of shape (n_beats, n_samples)
+        The beats' samples, without the feature columns that follow them in a row.
+    n_rr_features : int, default=0
+        How many feature columns follow the beats in the user's rows: the advice then scales
+        the beat columns alone.
+
+    Warns
+    -----
+    InputScaleWarning
+        If the beats reach beyond [-0.5, 1.5], or their minima lie (median) more than 0.35
+        from 0.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from ecgbeat._inference import warn_if_unscaled
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn_if_unscaled(np.array([[0.0, 1.0, 0.5]]))
+    ...     warn_if_unscaled(np.array([[-2.0, 3.0, 0.5]]))
+    >>> [type(w.message).__name__ for w in caught]
+    ['InputScaleWarning']
+    """
+    if not beats.size:
+        return
+    minima = beats.min(axis=1)  # one pass: the lowest value is the lowest of these
+    low, high = float(minima.min()), float(beats.max())
+    # np.median costs about 20 us, a tenth of the predictor's whole call on one beat.
+    typical_minimum = float(minima[0]) if minima.size == 1 else float(np.median(minima))
+    in_range = -_SCALE_MARGIN <= low and high <= 1 + _SCALE_MARGIN
+    if in_range and abs(typical_minimum) <= _MINIMUM_MARGIN:
+        return
+    what = (
+        f"the beats' minima lie about {typical_minimum:.3g} (median over the beats), not at 0"
+        if in_range
+        else f"the beats range from {low:.3g} to {high:.3g}"
+    )
+    if n_rr_features:
+        # Scaling whole rows, as the advice for beats alone does, would squash the rhythm
+        # columns into the beat's range (or let them set it), and no warning would follow.
+        n_beat = beats.shape[1]
+        how = (
+            f"scale the beats alone, not the {n_rr_features} rhythm columns after them "
+            f"(n_rr_features), which scaling whole rows would flatten: "
+            f"sklearn.preprocessing.minmax_scale(X[:, :{n_beat}], axis=1) for the beat "
+            "columns, or ColumnTransformer([('beats', FunctionTransformer(minmax_scale, "
+            f"kw_args={{'axis': 1}}), slice(0, {n_beat}))], remainder='passthrough') in a "
+            "pipeline"
+        )
+    else:
+        how = (
+            "scale them with sklearn.preprocessing.minmax_scale(X, axis=1), or "
+            "FunctionTransformer(minmax_scale, kw_args={'axis': 1}) in a pipeline"
+        )
+    warn_caller(
+        f"{what}, but the network expects each "
+        "beat min-max scaled to [0, 1] (Kachuee et al. 2018, as segment_beats makes "
+        f"them); {how}",
+        InputScaleWarning,
     )
 
 

@@ -39,9 +39,9 @@ from ecgbeat._inference import (
     overflow_limit,
     refuse_non_finite_output,
     refuse_overflowing_input,
+    warn_if_unscaled,
 )
 from ecgbeat._install import import_optional
-from ecgbeat.classifier import warn_if_unscaled
 
 __all__ = ["LowLatencyPredictor"]
 
