@@ -85,8 +85,9 @@ class LowLatencyPredictor:
     Notes
     -----
     The predictor pickles as the ONNX graph (bytes) and its settings; the session is rebuilt
-    when it is unpickled. ``predict_proba`` may be called from several threads at once (ONNX
-    Runtime's sessions allow concurrent runs).
+    when it is unpickled, which needs ONNX Runtime only (not tf2onnx, the exporter).
+    ``predict_proba`` may be called from several threads at once (ONNX Runtime's sessions
+    allow concurrent runs).
 
     Examples
     --------
@@ -138,7 +139,11 @@ class LowLatencyPredictor:
         return self._graph
 
     def _make_session(self):
-        onnxruntime = _import_runtime()
+        # ONNX Runtime alone: tf2onnx only exports, and a predictor unpickled on a monitor that
+        # has no exporter installed was refused for want of it.
+        onnxruntime = import_optional(
+            "onnxruntime", "LowLatencyPredictor needs ONNX Runtime", "onnx"
+        )
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads

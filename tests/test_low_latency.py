@@ -199,3 +199,21 @@ def test_a_missing_runtime_names_the_extra(fitted, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import onnxruntime now fails
     with pytest.raises(ImportError, match=r"tf2onnx: pip install .*\[onnx\]"):
         LowLatencyPredictor(fitted[0])
+
+
+def test_an_unpickled_predictor_needs_onnx_runtime_alone(fitted):
+    """tf2onnx only exports: a predictor unpickled where it is missing (a monitor given the
+    graph) was refused for want of it."""
+    clf, X = fitted
+    predictor = LowLatencyPredictor(clf)
+    saved = pickle.dumps(predictor)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "tf2onnx", None)  # import tf2onnx now fails
+        copy = pickle.loads(saved)
+        np.testing.assert_array_equal(copy.predict_proba(X), predictor.predict_proba(X))
+        with pytest.raises(ImportError, match=r"tf2onnx: pip install .*\[onnx\]"):
+            LowLatencyPredictor(clf)  # exporting needs it
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "onnxruntime", None)
+        with pytest.raises(ImportError, match=r"ONNX Runtime: pip install .*\[onnx\]"):
+            pickle.loads(saved)
