@@ -174,12 +174,15 @@ def test_a_dataframe_with_other_columns_is_refused_as_the_classifier_refuses_it(
 
 def test_rows_that_overflow_inside_the_network_are_an_error_not_nan():
     """Finite float32 rows near its limit made NaN probabilities, and predict the first class."""
+    from ecgbeat.exceptions import InputScaleWarning
+
     predictor = LowLatencyPredictor(HeartbeatCNNClassifier.from_pretrained("mitbih"))
     X = np.zeros((3, predictor.n_features_in_), dtype=np.float32)
     X[1] = 3e38
     for method in (predictor.predict_proba, predictor.predict):
-        with pytest.raises(
-            ValueError, match=r"could overflow for 1 beat\(s\) \(the first in row 1"
+        with (
+            pytest.warns(InputScaleWarning),  # as the classifier warns before refusing them
+            pytest.raises(ValueError, match=r"could overflow for 1 beat\(s\) \(the first in row 1"),
         ):
             method(X)
     assert np.isfinite(predictor.predict_proba(X[[0, 2]])).all()
