@@ -57,6 +57,7 @@ from sklearn.utils.validation import check_is_fitted
 from ecgbeat._checks import check_flag
 from ecgbeat.beats import rate_ratio, segment_beats
 from ecgbeat.exceptions import SignalError
+from ecgbeat.low_latency import LowLatencyPredictor  # ONNX Runtime is imported when one is made
 from ecgbeat.qrs import pan_tompkins_marked, refine_r_peaks
 from ecgbeat.records import (
     DEFAULT_MODEL,
@@ -157,7 +158,9 @@ class StreamClassifier:
         If the classifier is not fitted.
     TypeError
         With ``low_latency``, if the classifier has no Keras network to export (another kind
-        of estimator than HeartbeatCNNClassifier).
+        of estimator than HeartbeatCNNClassifier); if ``classifier`` is a
+        :class:`ecgbeat.low_latency.LowLatencyPredictor` (pass its classifier with
+        ``low_latency=True``).
 
     Notes
     -----
@@ -200,6 +203,14 @@ class StreamClassifier:
             )
         self.fs = float(fs)
         self.classifier = fitted_classifier(classifier)
+        if isinstance(self.classifier, LowLatencyPredictor):
+            # It failed in check_is_fitted with "<ecgbeat.low_latency.LowLatencyPredictor
+            # object at 0x...> is not an estimator instance", which said neither why nor what to do.
+            raise TypeError(
+                "classifier must be the fitted classifier, not its LowLatencyPredictor, which "
+                "keeps neither its model card nor its parameters (how to cut the beats): pass "
+                "the classifier with low_latency=True to run its network in ONNX Runtime"
+            )
         check_is_fitted(self.classifier)
         self.name = str(name)
         self.lead = str(lead)
@@ -226,8 +237,6 @@ class StreamClassifier:
         self._class_names = resolve_class_names(self.classifier, class_names)
         self._normal_class = resolve_normal_class(self.classifier, self._class_names, normal_class)
         if low_latency:
-            from ecgbeat.low_latency import LowLatencyPredictor
-
             self._predictor = LowLatencyPredictor(self.classifier)
         else:
             self._predictor = self.classifier

@@ -202,6 +202,17 @@ def test_low_latency_must_be_true_or_false():
     assert StreamClassifier(360, _Recorder(), low_latency=np.False_).classifier is not None
 
 
+def test_a_low_latency_predictor_for_classifier_says_to_pass_low_latency(default_model):
+    # It failed in check_is_fitted: "<...LowLatencyPredictor object at 0x...> is not an
+    # estimator instance", which said neither why nor what to do.
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("tf2onnx")
+    from ecgbeat.low_latency import LowLatencyPredictor
+
+    with pytest.raises(TypeError, match=r"not its LowLatencyPredictor.*low_latency=True"):
+        StreamClassifier(360, LowLatencyPredictor(default_model))
+
+
 def test_low_latency_gives_the_networks_probabilities(record_119, default_model):
     pytest.importorskip("onnxruntime")
     pytest.importorskip("tf2onnx")
