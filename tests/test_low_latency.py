@@ -12,6 +12,7 @@ import pytest
 from conftest import FAST_PARAMS, make_synthetic_beats
 
 from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat.exceptions import InputScaleWarning
 from ecgbeat.low_latency import LowLatencyPredictor
 
 pytest.importorskip("onnxruntime")
@@ -59,6 +60,11 @@ def test_rows_with_rhythm_and_template_columns():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         predictor.predict_proba(rows)
+    # Beats in mV beside them: the advice scales the beat columns alone, as predict_proba's.
+    rows[:, : X.shape[1]] = 3 * rows[:, : X.shape[1]] - 1
+    for model in (predictor, clf):
+        with pytest.warns(InputScaleWarning, match=r"scale the beats alone, not the 10 rhythm"):
+            model.predict_proba(rows)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the refit's
