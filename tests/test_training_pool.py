@@ -168,6 +168,9 @@ def test_cpu_bfloat16_detection_reads_the_cpu_flags(tmp_path):
     assert cpu_has_bfloat16(str(with_bf16))
     assert not cpu_has_bfloat16(str(without))
     assert not cpu_has_bfloat16(str(tmp_path / "absent"))
+    # Read once: inference_precision="auto" asks at every predict, and the flags stay.
+    with_bf16.write_text("processor : 0\nflags : fpu avx2 fma\n")
+    assert cpu_has_bfloat16(str(with_bf16))
 
 
 @pytest.mark.parametrize("has_bf16, expected", [(True, "mixed_bfloat16"), (False, "float32")])
