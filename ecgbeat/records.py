@@ -1070,7 +1070,7 @@ def classify_file(
                 f"leave {parameter} out"
             )
     classifier = fitted_classifier("mitbih" if classifier is None else classifier)
-    n_rr = int(classifier.get_params().get("n_rr_features", 0))
+    n_rr = int(_parameters(classifier).get("n_rr_features", 0))
     if n_rr:
         # As 'ecgbeat train' and 'evaluate' refuse such a model for a CSV, before reading it:
         # read_beats_csv would call its rows beats of n_features_in_ samples.
@@ -1188,6 +1188,23 @@ def classified_table(X, classifier, names, normal_class, **where) -> BeatTable:
     )
 
 
+def _parameters(classifier) -> dict:
+    """``classifier.get_params()``, which say (with its model card) how its beats are cut.
+
+    Anything with ``predict_proba`` classifies cut beats (:func:`classify_beats`), but beats cut
+    from a recording need the estimator's parameters: a
+    :class:`~ecgbeat.low_latency.LowLatencyPredictor` failed with "'LowLatencyPredictor' object
+    has no attribute 'get_params'".
+    """
+    if not hasattr(classifier, "get_params"):
+        raise TypeError(
+            f"classifier must be a fitted estimator whose parameters and model card say how its "
+            f"beats are cut, got {type(classifier).__name__}, which keeps neither: pass the "
+            "classifier itself (for a LowLatencyPredictor, the one it was made from)"
+        )
+    return classifier.get_params()
+
+
 def beat_cutting(classifier) -> dict:
     """How ``classifier``'s beats are cut, as its training beats were (its model card says).
 
@@ -1214,7 +1231,7 @@ def beat_cutting(classifier) -> dict:
     from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
     from ecgbeat.template import N_TEMPLATE_FEATURES
 
-    n_rr = int(classifier.get_params().get("n_rr_features", 0))
+    n_rr = int(_parameters(classifier).get("n_rr_features", 0))
     with_template = N_RR_FEATURES + N_TEMPLATE_FEATURES
     layouts = (0, N_RR_FEATURES, with_template, with_template + N_RR_ZSCORES)
     if n_rr not in layouts:

@@ -902,6 +902,28 @@ def test_an_unfitted_classifier_is_refused_as_not_fitted(tmp_path):
             classify(42)
 
 
+def test_a_classifier_without_parameters_is_refused_where_beats_are_cut(tmp_path):
+    # A LowLatencyPredictor (predict_proba, classes_, no get_params) failed with
+    # "'LowLatencyPredictor' object has no attribute 'get_params'", naming no way out.
+    from types import SimpleNamespace
+
+    from ecgbeat.records import classify_file, classify_signal
+
+    path, _ = _record(tmp_path, ["MLII"])
+    beats = tmp_path / "beats.csv"
+    np.savetxt(beats, np.zeros((2, 187)), delimiter=",")
+    predictor = SimpleNamespace(
+        predict_proba=lambda X: np.full((len(X), 2), 0.5), classes_=np.array([0, 1])
+    )
+    for classify in (
+        lambda clf: classify_signal(_ecg(), FS, clf),
+        lambda clf: classify_record(path, clf),
+        lambda clf: classify_file(beats, clf),
+    ):
+        with pytest.raises(TypeError, match=r"got SimpleNamespace, which keeps neither: pass"):
+            classify(predictor)
+
+
 def test_wrong_class_names_or_normal_class_for_beats_are_told_before_any_is_classified(
     tmp_path, monkeypatch
 ):
