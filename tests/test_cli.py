@@ -1275,19 +1275,31 @@ def test_data_counts_a_paced_record_in_the_random_split(capsys, mitdb_dir):
     assert parts == [("random", "train", "1"), ("random", "test", "1")]
     assert "not in the inter-patient split" in err and "['102']" in err
     # Asked for by name, the inter-patient split still says that it has none of them.
+    # Wrong usage of the command line alone (exit 2), before any record is read; it was 1.
     code, _, err = _run(capsys, *argv, "--split", "inter-patient")
-    assert code == 1 and "none of the records is in the inter-patient" in err
+    assert code == 2 and "--records: none of the records is in the inter-patient" in err
     # ... and why: it was only "the inter-patient 'all' set", a set the user never named.
     assert "102 is paced, in neither part" in err
 
 
-def test_evaluate_names_where_records_outside_the_part_are(capsys, mitdb_dir):
+def test_evaluate_names_where_records_outside_the_part_are(capsys, mitdb_dir, tmp_path):
     # Before: "none of the records is in the inter-patient 'test' set", naming neither the
     # records nor the part (DS1) that holds them.
     argv = ["-q", "evaluate", "mitbih", "--data", "mitbih", "--data-home", str(mitdb_dir.parent)]
     code, _, err = _run(capsys, *argv, "--split", "inter-patient", "--records", "101", "104")
-    assert code == 1
+    assert code == 2
     assert "'test' set (DS2): 101 is in DS1, 104 is paced, in neither part" in err
+    # Told before the model loads (seconds), as the other wrong usage is: no model of this
+    # name is looked for. It was an error (exit 1) after the model had loaded.
+    argv[2] = "no-such-model"
+    code, _, err = _run(capsys, *argv, "--split", "inter-patient", "--records", "101")
+    assert code == 2 and "'test' set (DS2): 101 is in DS1" in err
+    # train reads DS1: DS2's records are not in it.
+    argv = ["-q", "train", "--data", "mitbih", "--data-home", str(mitdb_dir.parent), "-o"]
+    argv += [str(tmp_path / "m.keras"), "--split", "inter-patient", "--records", "100"]
+    code, _, err = _run(capsys, *argv)
+    assert code == 2 and "'train' set (DS1): 100 is in DS2" in err
+    assert not (tmp_path / "m.keras").exists()
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(capsys, tiny_model, sample_csv):

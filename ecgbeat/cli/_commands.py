@@ -158,7 +158,7 @@ def cmd_train(args) -> int:
     # Wrong usage first (exit 2), whatever the output: not "exists" (exit 1) until it is fixed.
     if args.freeze_conv and args.pretrained is None:
         raise UsageError("--freeze-conv keeps pretrained convolutions: give --pretrained too")
-    check_data_options(args)
+    check_data_options(args, subset="train")
     if args.data != "mitbih" and _same_file(args.output, args.data):
         # With --force the CSV of beats trained on was replaced by the model (a .keras name,
         # or a symbolic link of one, which is written through, reads as a CSV all the same).
@@ -332,8 +332,8 @@ def cmd_evaluate(args) -> int:
 
     # Wrong usage before the model loads: not "no model named ..." (exit 1) until it is fixed,
     # nor seconds of loading for an error that the command line alone shows.
-    check_data_options(args, detector=args.detector)
     subset = (args.subset or "test") if args.data == "mitbih" else "all"
+    check_data_options(args, detector=args.detector, subset=subset)
     if args.detector is not None and (args.split or "random") == "random" and subset != "all":
         raise UsageError(
             "--detector needs whole records (--split inter-patient, or --subset all): the "
@@ -483,7 +483,7 @@ def cmd_data(args) -> int:
     from ecgbeat.datasets import AAMI_CLASSES, fetch_mitbih, get_data_home
     from ecgbeat.exceptions import DataNotFoundError
 
-    check_records(args.records)
+    check_records(args.records, args.split)
     home = get_data_home(args.data_home)
     splits = [args.split] if args.split else ["random", "inter-patient"]
     if args.split is None and args.records:

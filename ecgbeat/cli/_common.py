@@ -287,17 +287,19 @@ def predict_proba(classifier, X, args, desc: str = "classifying"):
     return np.concatenate(parts)
 
 
-def check_data_options(args, *, detector=None) -> None:
+def check_data_options(args, *, detector=None, subset: str = "all") -> None:
     """Refuse the options of the other kind of ``--data`` as wrong usage, never ignore them.
+
+    ``subset`` is the part of ``--split`` that the command reads from MIT-BIH.
 
     Raises
     ------
     UsageError
-        For ``--class-names`` with MIT-BIH, or ``--split``, ``--subset``, ``--records`` or a
-        ``detector`` with a CSV.
+        For ``--class-names`` with MIT-BIH, ``--records`` of which none is in the part read, or
+        ``--split``, ``--subset``, ``--records`` or a ``detector`` with a CSV.
     """
     if args.data == "mitbih":
-        check_records(args.records)
+        check_records(args.records, args.split, subset)
         if args.class_names:
             raise UsageError(
                 "--class-names names the labels of a CSV; MIT-BIH's beats are labelled with "
@@ -335,19 +337,30 @@ def check_data_file(args) -> None:
         )
 
 
-def check_records(records: Sequence[str] | None) -> None:
-    """Refuse, before any work, ``--records`` that the MIT-BIH database does not have.
+def check_records(
+    records: Sequence[str] | None, split: str | None = None, subset: str = "all"
+) -> None:
+    """Refuse, before any work, ``--records`` that the MIT-BIH database does not have, or of
+    which none is in the ``subset`` of the inter-patient ``split``.
 
     Raises
     ------
     UsageError
-        Naming the unknown records and the records there are, as fetch_mitbih does.
+        Naming the unknown records and the records there are, or where each record is, as
+        fetch_mitbih does.
     """
     from ecgbeat.datasets._mitbih import _select_records
 
+    inter_patient = split == "inter-patient"
     try:
-        _select_records(records, None, "all")
+        with warnings.catch_warnings():
+            # Records left out of the part are named when the data load; told twice here.
+            warnings.simplefilter("ignore", UserWarning)
+            _select_records(
+                records, split if inter_patient else None, subset if inter_patient else "all"
+            )
     except ValueError as exc:
+        # After the model loaded, this was an error (exit 1) of the command line alone.
         raise UsageError(f"--records: {exc}") from None
 
 
@@ -375,7 +388,7 @@ def load_labelled_data(
     """
     import numpy as np
 
-    check_data_options(args, detector=detector)
+    check_data_options(args, detector=detector, subset=subset)
     check_data_file(args)
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
