@@ -839,22 +839,26 @@ def _foreign(inputs, outputs):
     return keras.Model(inputs, outputs)
 
 
+#: The fields of a model file around a network that ecgbeat did not build (16 samples, 2 classes).
+_FOREIGN_FIELDS = {
+    "params": {"architecture": "cnn"},
+    "classes": ["a", "b"],
+    "classes_dtype": "<U1",
+    "n_features_in": 16,
+    "history": {},
+    "best_epoch": 0,
+    "n_epochs": 0,
+    "extra": None,
+}
+
+
 def test_a_network_of_another_shape_is_refused_on_loading(tmp_path):
     """A network that write_model_file saved but that takes or gives other shapes loaded, and
     failed only in predict, in TensorFlow's words; a layer of another kind named "beat_part"
     (the rhythm networks' crop) failed as an AttributeError."""
     from ecgbeat.persistence import write_model_file
 
-    fields = {
-        "params": {"architecture": "cnn"},
-        "classes": ["a", "b"],
-        "classes_dtype": "<U1",
-        "n_features_in": 16,
-        "history": {},
-        "best_epoch": 0,
-        "n_epochs": 0,
-        "extra": None,
-    }
+    fields = dict(_FOREIGN_FIELDS)
     flat, beats = keras.Input((16,)), keras.Input((16, 1))
     for name, model, shapes in [
         (
@@ -896,16 +900,7 @@ def test_a_network_that_does_not_end_in_a_softmax_is_neither_written_nor_loaded(
     that were no probabilities (negative, rows not summing to 1)."""
     from ecgbeat.persistence import write_model_file
 
-    fields = {
-        "params": {"architecture": "cnn"},
-        "classes": ["a", "b"],
-        "classes_dtype": "<U1",
-        "n_features_in": 16,
-        "history": {},
-        "best_epoch": 0,
-        "n_epochs": 0,
-        "extra": None,
-    }
+    fields = dict(_FOREIGN_FIELDS)
     beats = keras.Input((16, 1))
     flat = keras.layers.Flatten()(beats)
     linear = _foreign(beats, keras.layers.Dense(2, name="scores")(flat))
