@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecgbeat._atomic import replacing
-from ecgbeat._checks import check_flag, check_rate, refuse_repeated_names
+from ecgbeat._checks import check_flag, check_rate, is_integer, refuse_repeated_names
 from ecgbeat._warnings import warn_caller
 from ecgbeat.datasets import DEFAULT_LEADS
 from ecgbeat.datasets._compressed import (
@@ -391,11 +391,26 @@ def ectopic_burden(n_normal: int, n_beats: int) -> float:
     The exact share, not rounded: whoever displays it rounds it once (rounding here and again for
     display would turn 0.822545 into 82.2 % instead of 82.3 %).
 
+    Raises
+    ------
+    ValueError
+        If either count is not an integer >= 0, or ``n_normal`` exceeds ``n_beats``.
+
     Examples
     --------
     >>> ectopic_burden(90, 120), ectopic_burden(0, 0)
     (0.25, 0.0)
     """
+    # Counts swapped or from different tables gave a share below 0 (ectopic_burden(130, 120)
+    # was -0.083) or past 1 (a negative count), which no burden can be.
+    for name, count in (("n_normal", n_normal), ("n_beats", n_beats)):
+        if not (is_integer(count) and count >= 0):
+            raise ValueError(f"{name} must be a count of beats, an integer >= 0, got {count!r}")
+    if n_normal > n_beats:
+        raise ValueError(
+            f"n_normal ({n_normal}) exceeds n_beats ({n_beats}): the normal beats are some of "
+            "the beats"
+        )
     return 1.0 - n_normal / n_beats if n_beats else 0.0
 
 

@@ -1501,3 +1501,21 @@ def test_a_record_in_the_data_folder_named_relatively_is_pointed_there(
     with pytest.raises(FileNotFoundError, match="not found in the working folder") as error:
         classify_record("mitdb/100", "mitbih")
     assert "data folder" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("n_normal", "n_beats", "message"),
+    [
+        (130, 120, r"n_normal \(130\) exceeds n_beats \(120\)"),
+        (-1, 120, "n_normal must be a count of beats, an integer >= 0, got -1"),
+        (10, -5, "n_beats must be a count of beats, an integer >= 0, got -5"),
+        (2.5, 10, "n_normal must be a count of beats, an integer >= 0, got 2.5"),
+    ],
+)
+def test_ectopic_burden_refuses_counts_that_are_no_share(n_normal, n_beats, message):
+    # Before, 130 normal beats of 120 gave a burden of -0.083, and a negative count one past 1.
+    from ecgbeat.records import ectopic_burden
+
+    with pytest.raises(ValueError, match=message):
+        ectopic_burden(n_normal, n_beats)
+    assert ectopic_burden(np.int64(90), 120) == 0.25
