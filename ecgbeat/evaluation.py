@@ -340,6 +340,9 @@ def with_unmatched_detections(bunch) -> tuple[np.ndarray, np.ndarray]:
 def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
     """A classification report (per class, accuracy, macro-F1) and the confusion matrix as text.
 
+    A class that no beat has, true or predicted, is named under the all-class macro-F1, which
+    counts its F1 as 0.
+
     Parameters
     ----------
     metrics : dict
@@ -390,6 +393,17 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
             else ""
         ),
     ]
+    # A class that no beat has, true or predicted, has no F1 of its own: the mean counts it as
+    # 0 (see classification_metrics), which the report showed as a plain 0.0000 row, a mean
+    # lowered without a word (N and V right, no S, F or Q beat: "macro-F1 0.4000").
+    matrix = metrics["confusion_matrix"]
+    empty = [
+        name
+        for i, name in enumerate(names)
+        if name != "(none)" and not any(matrix[i]) and not any(row[i] for row in matrix)
+    ]
+    if empty:
+        lines.append(f"{'':11}({', '.join(empty)}: no beat, true or predicted, counted as F1 0)")
     if metrics.get("macro_f1_NSVF") is not None:
         # The scored classes that the beats hold, which aami_metrics averaged (its Se's keys):
         # "(N, S, V, F)" beside a mean of N and V alone would misstate it.
@@ -401,7 +415,6 @@ def format_report(metrics: dict[str, Any], *, title: str | None = None) -> str:
         "",
         "confusion matrix (rows: true class, columns: predicted class)",
     ]
-    matrix = metrics["confusion_matrix"]
     cell = max([len(n) for n in names] + [len(str(v)) for r in matrix for v in r])
     head = "true\\pred"
     first = max(len(head), width)

@@ -245,3 +245,20 @@ def test_labels_that_mix_names_and_numbers_are_refused_as_such():
     mixed = np.array(["N", 2, "V"], dtype=object)
     with pytest.raises(ValueError, match="the labels mix int and str values"):
         classification_metrics(mixed, ["N", "N", "V"], target_names=AAMI)
+
+
+def test_report_names_the_classes_its_all_class_mean_counts_as_0():
+    # Before, N and V right with no S, F or Q beat printed "macro-F1 0.4000 (N, S, V, F, Q)"
+    # beside rows of 0.0000 for S, F and Q, with no word that they had no beat at all.
+    from ecgbeat.evaluation import format_report
+
+    metrics = aami_metrics([0, 0, 2], [0, 0, 2], target_names=AAMI)
+    assert metrics["macro_f1"] == 0.4
+    lines = format_report(metrics).splitlines()
+    at = lines.index("macro-F1   0.4000   (N, S, V, F, Q)")
+    assert lines[at + 1].strip() == "(S, F, Q: no beat, true or predicted, counted as F1 0)"
+    # A class predicted but not true, or true but not predicted, has a real F1 of 0.
+    some = classification_metrics([0, 0, 1], [0, 2, 0], target_names=["N", "S", "V"])
+    assert "no beat, true or predicted" not in format_report(some)
+    every = aami_metrics([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], target_names=AAMI)
+    assert "no beat, true or predicted" not in format_report(every)
