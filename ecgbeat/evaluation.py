@@ -192,9 +192,12 @@ def classification_metrics(
     -------
     dict
         ``accuracy``, ``macro_f1``, ``per_class`` (name -> precision, recall, f1, support),
-        ``labels`` and ``confusion_matrix`` (rows true, columns predicted). ``macro_f1`` is the
-        mean F1 of every class in ``labels``, as scikit-learn's ``f1_score(labels=...,
-        average="macro", zero_division=0)``: a named class that neither ``y_true`` nor
+        ``labels`` and ``confusion_matrix`` (rows true, columns predicted). A precision or
+        recall with nothing to divide by (a class never predicted, or without a true beat) is 0,
+        as scikit-learn's ``zero_division=0`` gives it; ``support`` and the confusion matrix
+        tell such a 0 from a measured one. ``macro_f1`` is the mean F1 of every class in
+        ``labels``, as scikit-learn's ``f1_score(labels=..., average="macro",
+        zero_division=0)``: a named class that neither ``y_true`` nor
         ``y_pred`` holds (F beats in a record without any) counts as 0, so that figures over
         different data average the same classes. :func:`aami_metrics`' ``macro_f1_NSVF``
         averages only the scored classes that occur.
