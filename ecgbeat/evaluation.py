@@ -260,8 +260,8 @@ def aami_metrics(
     Raises
     ------
     ValueError
-        As :func:`classification_metrics`, and if none of the ``scored`` classes is one of
-        ``target_names``.
+        As :func:`classification_metrics`, if none of the ``scored`` classes is one of
+        ``target_names``, and if ``y_pred`` holds a code beyond ``target_names``.
 
     Examples
     --------
@@ -281,6 +281,15 @@ def aami_metrics(
             "scored= the names of the classes to average"
         )
     model_classes = len(names)
+    if y_pred.dtype.kind in "iu" and y_pred.size and y_pred.max() >= model_classes:
+        # A prediction of code len(target_names) was scored as the class "(none)", which no
+        # model predicts (predictions of a model of more classes, or of other codes, passed
+        # without a word), and a higher code was blamed on a "(none)" name the caller never gave.
+        beyond = sorted(set(y_pred[y_pred >= model_classes].tolist()))
+        raise ValueError(
+            f"y_pred holds codes {beyond}, beyond the codes 0..{model_classes - 1} of "
+            f"target_names {names}: a prediction is one of the model's classes"
+        )
     codes = np.concatenate([y_true, y_pred])
     if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):
         names.append("(none)")

@@ -262,3 +262,13 @@ def test_report_names_the_classes_its_all_class_mean_counts_as_0():
     assert "no beat, true or predicted" not in format_report(some)
     every = aami_metrics([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], target_names=AAMI)
     assert "no beat, true or predicted" not in format_report(every)
+
+
+@pytest.mark.parametrize("code", [5, 6])
+def test_a_prediction_beyond_the_names_is_refused(code):
+    # Before, a predicted code 5 of 5 names was scored as the class "(none)" (detections of no
+    # beat, which no model predicts) without a word, and 6 was blamed on target_names [..., '(none)'].
+    with pytest.raises(ValueError, match=rf"y_pred holds codes \[{code}\], beyond the codes 0..4"):
+        aami_metrics([0, 0, 1], [0, code, 1], target_names=AAMI)
+    # In y_true, code 5 is a detection of no beat, as with_unmatched_detections labels it.
+    assert aami_metrics([0, 5, 1], [0, 0, 1], target_names=AAMI)["labels"][-1] == "(none)"
