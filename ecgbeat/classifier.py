@@ -1173,7 +1173,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Raises
         ------
         ValueError
-            If ``architecture`` or ``n_rr_features`` were changed with ``set_params`` since the
+            If a parameter has a value that :meth:`fit` refuses (set with ``set_params`` after
+            fit; the error is the one ``fit`` gives, and nothing is written), if
+            ``architecture`` or ``n_rr_features`` were changed with ``set_params`` since the
             network was fitted (a file describes its own network, so it is not written), the
             path does not end in ``.keras``, or the network's weights are NaN or infinite.
         TypeError
@@ -1188,6 +1190,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ecgbeat.persistence : The file format.
         """
         self._check_is_fitted()
+        # As fit checks them: set_params(inference_precision="bf16") on a fitted estimator wrote
+        # a file that loaded and failed only at predict.
+        self._validate_params()
         unlike = self._structure_unlike_network()
         if unlike is not None:
             given, fitted = unlike

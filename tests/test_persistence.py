@@ -329,6 +329,17 @@ def test_unjsonable_parameter_is_refused_before_writing(fitted, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_parameter_that_fit_refuses_is_refused_before_writing(fitted, saved, tmp_path):
+    # set_params after fit wrote a file that loaded and failed only at predict.
+    clf = copy.deepcopy(fitted[0]).set_params(inference_precision="bf16")
+    target = tmp_path / "model.keras"
+    target.write_bytes(saved.read_bytes())
+    with pytest.raises(ValueError, match=r"'inference_precision' parameter .* Got 'bf16'"):
+        clf.save(target)
+    assert target.read_bytes() == saved.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]
+
+
 def test_a_model_card_that_is_not_plain_data_is_named_as_such(fitted, tmp_path):
     # It was "cannot save a parameter of type ndarray": no parameter was, and no key was named.
     clf = copy.deepcopy(fitted[0])
