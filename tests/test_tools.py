@@ -403,3 +403,21 @@ def test_an_option_the_estimator_refuses_is_refused_before_the_data_are_loaded(
     name = option[0][2:].replace("-", "_")
     assert caught.value.code == 2 and f"'{name}' parameter" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "option", [["--overwrite"], ["--out", "OUT"], ["--out", "OUT", "--overwrite"]]
+)
+def test_options_of_saving_are_refused_with_no_save(tool, tmp_path, capsys, monkeypatch, option):
+    # --no-save accepted --out and --overwrite and ignored them: no model was written where asked.
+    def loaded(*args, **kwargs):
+        raise AssertionError("the data were loaded")
+
+    monkeypatch.setattr(tool, "fetch_mitbih", loaded)
+    option = [str(tmp_path) if word == "OUT" else word for word in option]
+    with pytest.raises(SystemExit) as caught:
+        tool.main(["--name", "x", "--split", "random", "--no-save", *option])
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and "--no-save writes no model" in err
+    assert all(word in err for word in option if word.startswith("--"))
+    assert not FakeClassifier.instances and not list(tmp_path.iterdir())

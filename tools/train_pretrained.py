@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> dict:
         "those and the R-R z-scores",
     )
     parser.add_argument("--twin", help="with --split all: the DS1 model whose DS2 metrics to quote")
-    parser.add_argument("--out", default=str(REPO / "ecgbeat" / "pretrained"))
+    # Default None: not given (--no-save refuses it), then ecgbeat/pretrained.
+    parser.add_argument("--out", help="folder to ship the model to; default: ecgbeat/pretrained")
     parser.add_argument("--no-save", action="store_true", help="evaluate only; ship nothing")
     parser.add_argument(
         "--overwrite", action="store_true", help="replace a model of the same name in --out"
@@ -173,7 +174,12 @@ def main(argv: list[str] | None = None) -> dict:
     for name, default in EARLIER_OPTIONS.items():
         if getattr(args, name) is None:
             setattr(args, name, default)
-    out = Path(args.out)
+    if args.no_save:
+        # They were accepted and ignored: whoever gave them expected a model to be written.
+        ignored = [f"--{name}" for name in ("out", "overwrite") if getattr(args, name)]
+        if ignored:
+            parser.error(f"{' and '.join(ignored)}: --no-save writes no model")
+    out = Path(args.out or REPO / "ecgbeat" / "pretrained")
     if not (args.no_save or args.overwrite):
         for existing in (out / f"{args.name}.keras", out / f"{args.name}.json"):
             if existing.exists():
