@@ -285,7 +285,10 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         :meth:`save`. The convolutional and dense layers are copied by their position in the
         network; the output layer too when the labels of ``fit`` are exactly the pretrained
         classes (the same values of the same kind), else it is new and :attr:`classes_` are the
-        labels of ``fit``. :meth:`from_pretrained` sets this for you. Rows that look like the
+        labels of ``fit``. A relative path is kept as given (by :meth:`save` and ``clone``
+        too) and read from the working directory at each ``fit``; the :attr:`model_card_` of the
+        fitted model records the start's absolute path (``fine_tuned_from``).
+        :meth:`from_pretrained` sets this for you. Rows that look like the
         start's beats with other feature columns than it reads (beats alone for a start with
         rhythm inputs, say) are warned about: the network would read them in its own layout.
     keep_pretrained_classes : bool, default=False
@@ -928,7 +931,19 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         ``n_rr_features``."""
         if self.pretrained is None:
             return None
-        source = pretrained_registry.load(self.pretrained)
+        try:
+            source = pretrained_registry.load(self.pretrained)
+        except ModelFileError as error:
+            start = Path(self.pretrained)
+            if start.is_absolute() or os.path.lexists(start):
+                raise
+            # The parameter is kept as given (save and clone keep it so): after a load in
+            # another folder, "does not exist" did not say where the path had been looked for.
+            raise ModelFileError(
+                f"pretrained={str(self.pretrained)!r}: {error}; a relative path is read from "
+                f"the working directory, {os.getcwd()!r}. Give the start's absolute path "
+                "(a model fine-tuned from it records that as model_card_['fine_tuned_from'])"
+            ) from error
         if source.architecture != self.architecture:
             raise ValueError(
                 f"pretrained model {self.pretrained!r} is a {source.architecture!r} network "

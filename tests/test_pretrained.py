@@ -223,6 +223,28 @@ def test_from_pretrained_refuses_another_start_given_as_pretrained(source_model)
     assert clf.pretrained == path
 
 
+def test_a_relative_start_not_found_at_fit_says_where_it_was_read_from(tmp_path, source_model):
+    # The parameter is kept as given: after save and load in another folder, clone(...).fit
+    # said only "model file 'source.keras' does not exist", not where it had looked.
+    path, _ = source_model
+    X, y = make_synthetic_beats(n_per_class=10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(path.parent)
+        tuned = HeartbeatCNNClassifier(**{**FAST_PARAMS, "epochs": 1}, pretrained="source.keras")
+        tuned.fit(X, y).save(tmp_path / "tuned.keras")
+    loaded = HeartbeatCNNClassifier.load(tmp_path / "tuned.keras")
+    assert loaded.pretrained == "source.keras"
+    assert loaded.model_card_["fine_tuned_from"] == str(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        with pytest.raises(ModelFileError) as caught:
+            clone(loaded).fit(X, y)
+    message = str(caught.value)
+    assert "pretrained='source.keras'" in message and "does not exist" in message
+    assert f"relative path is read from the working directory, {str(tmp_path)!r}" in message
+    assert "fine_tuned_from" in message
+
+
 def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
     path, _ = source_model
     with pytest.raises(ValueError, match="no pretrained model named 'nope'"):
