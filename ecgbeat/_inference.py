@@ -28,7 +28,7 @@ import numpy as np
 from ecgbeat._backend import import_keras, import_tensorflow
 from ecgbeat._warnings import warn_caller
 from ecgbeat.exceptions import InputScaleWarning
-from ecgbeat.networks import OUTPUT_LAYER, structure_key
+from ecgbeat.networks import structure_key
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -447,9 +447,10 @@ def _operation_fn(keras, tf) -> Callable:
 def bfloat16_copy(model: keras.Model) -> keras.Model:
     """A copy of a functional network whose layers compute in bfloat16, for inference.
 
-    Every layer but the inputs and the output layer (:data:`ecgbeat.networks.OUTPUT_LAYER`, whose
-    softmax stays float32 so that the probabilities keep float32's resolution) takes the
-    ``"bfloat16"`` dtype policy; the weights are copied, rounded to bfloat16.
+    Every layer but the inputs and the output layer (the layer that computes the network's
+    output, whatever its name; its softmax stays float32 so that the probabilities keep
+    float32's resolution) takes the ``"bfloat16"`` dtype policy; the weights are copied, rounded
+    to bfloat16.
 
     Examples
     --------
@@ -461,8 +462,13 @@ def bfloat16_copy(model: keras.Model) -> keras.Model:
     """
     keras = import_keras()
     config = model.get_config()
+    # By the graph, not by ecgbeat's name for it: the output layer of a network that ecgbeat did
+    # not build (read from a file) computed its softmax in bfloat16, probabilities of 8 bits.
+    outputs = {
+        entry for entry in keras.tree.flatten(config["output_layers"]) if isinstance(entry, str)
+    }
     for layer in config["layers"]:
-        if layer["class_name"] != "InputLayer" and layer["config"]["name"] != OUTPUT_LAYER:
+        if layer["class_name"] != "InputLayer" and layer["config"]["name"] not in outputs:
             layer["config"]["dtype"] = "bfloat16"
     copy = keras.Model.from_config(config)
     for target, source in zip(copy.weights, model.weights, strict=True):

@@ -178,6 +178,28 @@ def test_bfloat16_step_computes_in_bfloat16_and_stays_close(architecture):
         compile_predict(model, "int8")
 
 
+@pytest.mark.parametrize("ending", ["dense softmax", "softmax layer"])
+def test_the_bfloat16_copy_keeps_the_output_layer_of_any_network_in_float32(ending):
+    # Only a layer named "output" (ecgbeat's) was kept: a network of one's own, written with
+    # write_model_file, gave bfloat16 probabilities (rows summing to 1 within only 2**-8).
+    from ecgbeat._inference import bfloat16_copy
+
+    keras = import_keras()
+    inputs = keras.Input((40, 1))
+    x = keras.layers.Flatten()(keras.layers.Conv1D(4, 5, activation="relu")(inputs))
+    if ending == "dense softmax":
+        outputs = keras.layers.Dense(3, activation="softmax", name="probs")(x)
+    else:
+        outputs = keras.layers.Softmax(name="probs")(keras.layers.Dense(3, name="logits")(x))
+    model = keras.Model(inputs, outputs)
+    copy = bfloat16_copy(model)
+    dtypes = {layer.name: layer.compute_dtype for layer in copy.layers[1:]}
+    assert dtypes.pop("probs") == "float32"
+    assert set(dtypes.values()) == {"bfloat16"}
+    got = np.asarray(compile_predict(model, "bfloat16")(_beats(50, 40)))
+    assert got.dtype == np.float32 and np.allclose(got.sum(axis=1), 1, atol=1e-5)
+
+
 def _fitted(**params):
     from ecgbeat import HeartbeatCNNClassifier
 
