@@ -267,6 +267,29 @@ def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
     assert read_lead(path, "II")[2] == "ECG II"
 
 
+def test_a_lead_named_without_its_ecg_or_lead_word_is_found_in_signal_files(tmp_path):
+    # --lead II read a record's "ECG II", and the default choice read a CSV's "ECG II (mV)" as
+    # II, but lead="II" on that CSV, or on an EDF file's "ECG II", failed with "has no column".
+    from ecgbeat.datasets._records import read_signal, read_signal_file
+
+    ecg = _ecg(5)
+    rows = "\n".join(f"{t},{-b},{b}" for t, b in zip(range(ecg.size), ecg, strict=True))
+    (tmp_path / "l.csv").write_text("Time (s),ECG V1 (mV),ECG II (mV)\n" + rows)
+    for lead in ("II", "ii", "Lead II", ["V5", "II"]):
+        signal, name = read_signal_file(tmp_path / "l.csv", lead)
+        assert name == "ECG II (mV)"
+        np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    assert read_signal_file(tmp_path / "l.csv", "V1")[1] == "ECG V1 (mV)"
+    # The name as written still comes first, and a name that fits two columns is refused.
+    (tmp_path / "two.csv").write_text("II,ECG II,Lead II\n" + rows)
+    assert read_signal_file(tmp_path / "two.csv", "ECG II")[1] == "ECG II"
+    (tmp_path / "amb.csv").write_text("V1,ECG II,Lead II\n" + rows)
+    with pytest.raises(DataFormatError, match=r"'II' could be any of the columns ECG II, Lead II"):
+        read_signal_file(tmp_path / "amb.csv", "II")
+    _edf(tmp_path / "e.edf", {"ECG V1": (-ecg, float(FS)), "ECG II": (ecg, float(FS))})
+    assert read_signal(tmp_path / "e.edf", "II")[2] == "ECG II"
+
+
 def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
     # Spreadsheet exports name their columns with units and quotes, and clocks in many ways.
     from ecgbeat.datasets._records import read_signal_file

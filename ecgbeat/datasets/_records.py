@@ -582,10 +582,10 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     (case-insensitive), or names tried in order; None tries :data:`DEFAULT_LEADS`, then the
     first column whose name is an ECG lead, then the first column that is not a clock
     (``time``, ``timestamp``, ``t``, ``sample``..., or values that only ever increase), with a
-    warning when there are several columns. Names match without regard to case, quotes or a trailing unit (``"MLII (mV)"`` is
-    MLII); :data:`DEFAULT_LEADS` also without a leading ``ECG``, ``EKG`` or ``Lead`` word (EDF+'s
-    ``ECG II`` is II). Where several columns are ECG leads and none of them is one of those,
-    the first is read, with a warning. The file holds no sampling rate: the caller knows it.
+    warning when there are several columns. Names match without regard to case, quotes or a
+    trailing unit (``"MLII (mV)"`` is MLII), then also without a leading ``ECG``, ``EKG`` or
+    ``Lead`` word (EDF+'s ``ECG II`` is II, as for :func:`read_lead`). Where several columns are
+    ECG leads and none of them is one of those, the first is read, with a warning. The file holds no sampling rate: the caller knows it.
 
     Returns
     -------
@@ -894,20 +894,21 @@ def _choose_column(
             )
         return signals[0]
     wanted = _wanted_leads(lead)
-    exact = [_column_name(n) for n in names]
     column = None
     for w in wanted:
-        # The name as written first ("II (mV)" beside "II (adu)"), then without its unit.
-        if _column_name(w) in exact:
-            column = exact.index(_column_name(w))
-        elif keys.count(_column_key(w)) > 1:
-            raise DataFormatError(
-                f"{path}: {w!r} could be any of the columns "
-                f"{', '.join(n for n, k in zip(names, keys, strict=True) if k == _column_key(w))}; "
-                "name one as written"
-            )
-        elif _column_key(w) in keys:
-            column = keys.index(_column_key(w))
+        # The name as written first ("II (mV)" beside "II (adu)"), then without its unit, then
+        # without a leading ECG or Lead word too, as read_lead matches a record's leads: lead
+        # II is the column "ECG II (mV)" that the default choice reads as II.
+        for key in (_column_name, _column_key, _lead_key):
+            found = [k for k, n in enumerate(names) if key(n) == key(w)]
+            if len(found) > 1 and key is not _column_name:
+                raise DataFormatError(
+                    f"{path}: {w!r} could be any of the columns "
+                    f"{', '.join(names[k] for k in found)}; name one as written"
+                )
+            if found:
+                column = found[0]
+                break
         if column is not None:
             break
     if column is None:
