@@ -290,6 +290,23 @@ def test_a_lead_named_without_its_ecg_or_lead_word_is_found_in_signal_files(tmp_
     assert read_signal(tmp_path / "e.edf", "II")[2] == "ECG II"
 
 
+def test_a_clock_that_repeats_values_is_not_read_as_the_ecg(tmp_path):
+    # Seconds written to 0.01 at 250 Hz repeat values (0.00, 0.00, 0.01...): the clock was
+    # taken for the ECG, its staircase cut into beats, because its values did not strictly
+    # increase.
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(5)
+    t = np.arange(ecg.size) / FS
+    rows = "\n".join(f"{a:.2f},{b}" for a, b in zip(t, ecg, strict=True))
+    for header in ("", "sec,ch\n"):
+        (tmp_path / "s.csv").write_text(header + rows)
+        with pytest.warns(UserWarning, match="no column is named as an ECG lead"):
+            signal, lead = read_signal_file(tmp_path / "s.csv")
+        assert lead == ("2" if not header else "ch")
+        np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+
+
 def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
     # Spreadsheet exports name their columns with units and quotes, and clocks in many ways.
     from ecgbeat.datasets._records import read_signal_file

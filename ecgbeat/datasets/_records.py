@@ -581,7 +581,7 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     in ``.npy`` files, the columns are named ``"1"``, ``"2"``... ``lead`` names the column
     (case-insensitive), or names tried in order; None tries :data:`DEFAULT_LEADS`, then the
     first column whose name is an ECG lead, then the first column that is not a clock
-    (``time``, ``timestamp``, ``t``, ``sample``..., or values that only ever increase), with a
+    (``time``, ``timestamp``, ``t``, ``sample``..., or values that never fall), with a
     warning when there are several columns. Names match without regard to case, quotes or a
     trailing unit (``"MLII (mV)"`` is MLII), then also without a leading ``ECG``, ``EKG`` or
     ``Lead`` word (EDF+'s ``ECG II`` is II, as for :func:`read_lead`). Where several columns are
@@ -630,8 +630,13 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         raise DataFormatError(
             f"{path}: {len(names)} names in the header, {values.shape[1]} columns"
         )
+    # A clock never falls, and repeats values where it is written with fewer decimals than
+    # its step (seconds to 0.01 at 250 Hz): an ECG column rises and falls.
     increasing = (
-        [bool(np.all(np.diff(values[:, k]) > 0)) for k in range(values.shape[1])]
+        [
+            bool(np.all(np.diff(values[:, k]) >= 0) and values[-1, k] > values[0, k])
+            for k in range(values.shape[1])
+        ]
         if values.shape[0] > 2
         else None
     )
@@ -857,7 +862,7 @@ def _choose_column(
 ) -> int:
     """Index of the lead to read among ``names`` (see :func:`read_signal_file`).
 
-    ``increasing`` marks the columns whose values only ever increase: a clock by its values,
+    ``increasing`` marks the columns whose values never fall: a clock by its values,
     whatever its name."""
     keys = [_column_key(n) for n in names]
     if lead is None:
