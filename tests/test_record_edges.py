@@ -307,6 +307,20 @@ def test_a_clock_that_repeats_values_is_not_read_as_the_ecg(tmp_path):
         np.testing.assert_allclose(signal, ecg, rtol=1e-12)
 
 
+def test_a_clock_written_as_a_date_and_time_is_named_in_the_error(tmp_path):
+    # Devices write their clock as text: the error quoted the value alone, and did not say
+    # that the column, a clock that ecgbeat does not need, is what to leave out.
+    from ecgbeat.datasets._records import read_signal_file
+
+    rows = "\n".join(f"2024-01-01 10:00:{k / FS:06.3f},{b}" for k, b in enumerate(_ecg(1)))
+    (tmp_path / "s.csv").write_text("Timestamp,ECG\n" + rows)
+    with pytest.raises(
+        DataFormatError,
+        match=r"at row 1, column 1; column 'Timestamp' is a clock written as text: leave it out",
+    ):
+        read_signal_file(tmp_path / "s.csv")
+
+
 def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):
     # Spreadsheet exports name their columns with units and quotes, and clocks in many ways.
     from ecgbeat.datasets._records import read_signal_file

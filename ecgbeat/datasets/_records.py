@@ -718,8 +718,18 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
     except UnicodeDecodeError:
         raise  # a ValueError too, told by the caller as not UTF-8
     except ValueError as exc:
+        reason = loadtxt_reason(exc).rstrip(".")
+        column = re.search(r"could not convert string .* at row \d+, column (\d+)", str(exc))
+        k = int(column.group(1)) - 1 if column else -1
+        if names and 0 <= k < len(names) and _is_clock(names[k]):
+            # Devices write the clock as a date and time: the column, not the file, is the
+            # problem, and the rate that ecgbeat reads instead is the caller's.
+            reason += (
+                f"; column {names[k]!r} is a clock written as text: leave it out, ecgbeat "
+                "reads the samples' times from the sampling rate"
+            )
         raise DataFormatError(
-            f"{path}: not a CSV of numbers, one column per lead ({loadtxt_reason(exc)})"
+            f"{path}: not a CSV of numbers, one column per lead ({reason})"
         ) from exc
     return values, names
 
