@@ -307,6 +307,23 @@ def test_a_clock_that_repeats_values_is_not_read_as_the_ecg(tmp_path):
         np.testing.assert_allclose(signal, ecg, rtol=1e-12)
 
 
+def test_a_row_of_units_under_the_names_is_passed_over(tmp_path):
+    # PhysioNet's CSV export: names in single quotes, then a row of units. It was refused as
+    # "could not convert string \"'seconds'\"".
+    from ecgbeat.datasets._records import read_signal_file
+
+    ecg = _ecg(2)
+    rows = "\n".join(f"{k / FS:.3f},{b},{-b}" for k, b in enumerate(ecg))
+    for head in ("'Elapsed time','MLII','V5'\n'seconds','mV','mV'\n", "Time,ECG II,V1\n\ns,mV,\n"):
+        (tmp_path / "s.csv").write_text(head + rows)
+        signal, lead = read_signal_file(tmp_path / "s.csv")
+        assert lead in ("MLII", "ECG II")
+        np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    # A first row without values is a sample, refused as one, not passed over as units.
+    (tmp_path / "n.csv").write_text("time,MLII,V5\nnan,nan,nan\n" + rows)
+    assert np.isnan(read_signal_file(tmp_path / "n.csv", "MLII")[0][0])
+
+
 def test_a_clock_written_as_a_date_and_time_is_named_in_the_error(tmp_path):
     # Devices write their clock as text: the error quoted the value alone, and did not say
     # that the column, a clock that ecgbeat does not need, is what to leave out.

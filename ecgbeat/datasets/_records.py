@@ -576,8 +576,9 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     """One lead of a signal exported as CSV (also ``.csv.gz``...) or NumPy ``.npy``, one column
     per lead.
 
-    A CSV may start with a header row naming its columns (also as a comment, ``# MLII,V5``, as
-    NumPy's ``savetxt`` writes it; lines that start with ``#`` are comments); without one, and
+    A CSV may start with a header row naming its columns (a row of units under it, without a
+    digit, is passed over; also as a comment, ``# MLII,V5``, as NumPy's ``savetxt`` writes it;
+    lines that start with ``#`` are comments); without one, and
     in ``.npy`` files, the columns are named ``"1"``, ``"2"``... ``lead`` names the column
     (case-insensitive), or names tried in order; None tries :data:`DEFAULT_LEADS`, then the
     first column whose name is an ECG lead, then the first column that is not a clock
@@ -681,7 +682,8 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
     try:
         [float(v) for v in first]
     except ValueError:
-        names, rows = [v.strip().strip('"') for v in first], stream
+        # Single quotes too: PhysioNet's CSV export names its columns 'Elapsed time','MLII'.
+        names, rows = [v.strip().strip("\"'") for v in first], _after_units_row(stream)
     else:
         # Numbers; pandas' to_csv names unnamed columns 0, 1, 2...: a header, no names. Else
         # the first row of samples, read as NumPy reads the others (its fields are numbers).
@@ -732,6 +734,23 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
             f"{path}: not a CSV of numbers, one column per lead ({reason})"
         ) from exc
     return values, names
+
+
+def _after_units_row(stream: Iterable[str]) -> Iterable[str]:
+    """The rows after a CSV's header, without a row of units under the names (PhysioNet's
+    export writes 'seconds','mV' there): a row without a digit is no samples, and was refused
+    as "could not convert string 'seconds'"."""
+    skipped = []
+    for line in stream:
+        if line.strip() and not line.lstrip().startswith("#"):
+            fields = first_row([line])[1]
+            # (Not "nan,nan": a sample without a value is refused as one.)
+            if any(fields) and not re.search(r"\d|nan|inf", line, re.IGNORECASE):
+                return itertools.chain(skipped, stream)
+            skipped.append(line)
+            break
+        skipped.append(line)
+    return itertools.chain(skipped, stream)
 
 
 def _commented_names(comment: str, n_columns: int) -> list[str] | None:
@@ -830,7 +849,7 @@ _CLOCKS = {"t", "times", "seconds", "s", "sample", "samples", "index", "ms", "el
 
 def _column_name(name: str) -> str:
     """A column's name as written, without case, quotes or surrounding spaces."""
-    return name.strip().strip('"').strip().lower()
+    return name.strip().strip("\"'").strip().lower()
 
 
 def _column_key(name: str) -> str:
