@@ -336,6 +336,10 @@ def test_a_clock_written_as_a_date_and_time_is_named_in_the_error(tmp_path):
         match=r"at row 1, column 1; column 'Timestamp' is a clock written as text: leave it out",
     ):
         read_signal_file(tmp_path / "s.csv")
+    # A file of tabs is one column named "Time\tECG": its separator is the problem, not a clock.
+    (tmp_path / "t.csv").write_text("Time\tECG\n0.0\t0.5\n0.004\t0.6\n")
+    with pytest.raises(DataFormatError, match=r"separated by '\\t'.*commas\)$"):
+        read_signal_file(tmp_path / "t.csv")
 
 
 def test_a_clock_column_is_never_read_as_the_ecg(tmp_path):

@@ -723,9 +723,10 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
         reason = loadtxt_reason(exc).rstrip(".")
         column = re.search(r"could not convert string .* at row \d+, column (\d+)", str(exc))
         k = int(column.group(1)) - 1 if column else -1
-        if names and 0 <= k < len(names) and _is_clock(names[k]):
+        if names and len(names) > 1 and 0 <= k < len(names) and _is_clock(names[k]):
             # Devices write the clock as a date and time: the column, not the file, is the
-            # problem, and the rate that ecgbeat reads instead is the caller's.
+            # problem, and the rate that ecgbeat reads instead is the caller's. (One name is
+            # a file of another separator, "Time\tII", whose whole header is that name.)
             reason += (
                 f"; column {names[k]!r} is a clock written as text: leave it out, ecgbeat "
                 "reads the samples' times from the sampling rate"
