@@ -849,6 +849,17 @@ def test_a_record_named_by_its_data_file_or_folder_is_told_what_to_name(tmp_path
     assert f"{tmp_path} is a folder; name a record in it" in capsys.readouterr().err
 
 
+def test_a_signal_file_given_as_a_record_is_told_to_go_to_classify_file(tmp_path):
+    # classify_record("holter.edf") advised to export the file as a .csv, .npy or .edf file,
+    # which it already was.
+    from ecgbeat.records import classify_record
+
+    for name in ("holter.edf", "lead.csv", "lead.npy"):
+        (tmp_path / name).write_text("0\n")
+        with pytest.raises(FileNotFoundError, match=r"is a signal or beats file.*classify_file"):
+            classify_record(tmp_path / name, "mitbih")
+
+
 def test_a_file_of_a_kind_not_read_is_told_which_kinds_are(tmp_path, capsys):
     # A signal exported as .txt or .tsv is taken for a WFDB record: "header file
     # holter.txt.hea not found" told of a lost file, never which files ecgbeat reads.

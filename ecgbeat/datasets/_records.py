@@ -177,6 +177,14 @@ def missing_header(path: Path, name: str) -> str:
             f"{message}: there is {other.name}, but WFDB reads the header as {hea.name}, in "
             "lower case: rename the record's files to lower-case extensions (.hea, .dat, .atr)"
         )
+    if path.is_file() and (is_csv(path) or path.suffix.lower() in (".npy", ".edf")):
+        # A file that ecgbeat reads, given where a record goes (classify_record("holter.edf")):
+        # the advice below, to export it as one of these, was no advice.
+        return (
+            f"{message}: {path} is a signal or beats file, no WFDB record (a header and its "
+            "data files): classify it with ecgbeat.records.classify_file, or read its lead with "
+            "ecgbeat.datasets.read_signal (a CSV or .npy signal with its rate, fs=...)"
+        )
     if path.is_file():
         # A file of another kind (holter.txt, lead.tsv, beats.npz): only the missing header was
         # told, as if the file were a record with a file lost, never which files ecgbeat reads.
