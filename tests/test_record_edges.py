@@ -251,6 +251,7 @@ def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
         "ECG I,ECG II,ECG V5",
         "Lead I (mV),Lead II (mV),Lead V5 (mV)",
         "EKG_I,EKG_II,x",
+        "ECG Lead I,ECG Lead II,ECG Lead V5",  # was "ECG Lead I", the first, with a warning
     ):
         (tmp_path / "l.csv").write_text(header + "\n" + rows)
         with warnings.catch_warnings():
@@ -265,6 +266,8 @@ def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
     path, _ = _record(tmp_path, ["ECG I", "ECG II"])
     assert read_lead(path)[2] == "ECG II"
     assert read_lead(path, "II")[2] == "ECG II"
+    path, _ = _record(tmp_path, ["ECG Lead I", "ECG Lead II"])
+    assert read_lead(path)[2] == "ECG Lead II"
 
 
 def test_a_lead_named_without_its_ecg_or_lead_word_is_found_in_signal_files(tmp_path):

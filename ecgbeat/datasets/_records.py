@@ -869,8 +869,8 @@ def _column_key(name: str) -> str:
 def _lead_key(name: str | None) -> str:
     """A lead's name as matched with the leads asked for: a column's key (:func:`_column_key`)
     without a leading ``ECG``, ``EKG`` or ``Lead`` word, so that ``ECG II`` (EDF+'s standard
-    label) and ``Lead II (mV)`` are lead II."""
-    return re.sub(r"^(?:ecg|ekg|lead)[\s_:-]+(?=\S)", "", _column_key(name or ""))
+    label), ``Lead II (mV)`` and ``ECG Lead II`` are lead II."""
+    return re.sub(r"^(?:(?:ecg|ekg|lead)[\s_:-]+)+(?=\S)", "", _column_key(name or ""))
 
 
 def _wanted_leads(lead: str | Sequence[str]) -> list[str]:
