@@ -270,6 +270,25 @@ def test_leads_named_with_an_ecg_or_lead_word_are_the_preferred_leads(tmp_path):
     assert read_lead(path)[2] == "ECG Lead II"
 
 
+def test_a_lead_named_with_a_lead_word_or_unit_is_an_ecg_lead(tmp_path):
+    # "Lead V1" was no ECG lead: a record with it and a respiration signal was refused as having
+    # "no other ECG lead", and a CSV's respiration column before it was read as the ECG.
+    from ecgbeat.datasets._records import read_signal_file
+
+    assert is_ecg_lead("Lead V1") and is_ecg_lead("V1 (mV)") and not is_ecg_lead("Resp (l)")
+    ecg = _ecg(5)
+    resp = np.sin(np.arange(ecg.size) / FS)
+    (tmp_path / "l.csv").write_text(
+        "Resp,Lead V1\n" + "\n".join(f"{a},{b}" for a, b in zip(resp, ecg, strict=True))
+    )
+    signal, lead = read_signal_file(tmp_path / "l.csv")
+    assert lead == "Lead V1"
+    np.testing.assert_allclose(signal, ecg, rtol=1e-12)
+    path, _ = _record(tmp_path, ["Resp", "Lead V1"])
+    with pytest.warns(UserWarning, match="classifying Lead V1, its first ECG lead"):
+        assert read_lead(path)[2] == "Lead V1"
+
+
 def test_a_lead_named_without_its_ecg_or_lead_word_is_found_in_signal_files(tmp_path):
     # --lead II read a record's "ECG II", and the default choice read a CSV's "ECG II (mV)" as
     # II, but lead="II" on that CSV, or on an EDF file's "ECG II", failed with "has no column".

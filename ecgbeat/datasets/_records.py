@@ -331,13 +331,16 @@ _ECG_LEAD_NAMES = frozenset(
 
 
 def is_ecg_lead(signal_name: str | None) -> bool:
-    """Whether a signal's name is that of an ECG lead (``ECG1``, ``II``, ``V5``, ``MLII``...).
+    """Whether a signal's name is that of an ECG lead (``ECG1``, ``II``, ``V5``, ``MLII``,
+    ``Lead V1 (mV)``...).
 
-    >>> [is_ecg_lead(n) for n in ("ECG1", "ecg", "MLII", "V5", "RESP", "ABP", None)]
-    [True, True, True, True, False, False, False]
+    >>> [is_ecg_lead(n) for n in ("ECG1", "ecg", "MLII", "V5", "Lead V1", "RESP", "ABP", None)]
+    [True, True, True, True, True, False, False, False]
     """
     lower = (signal_name or "").strip().lower()
-    return "ecg" in lower or "ekg" in lower or lower in _ECG_LEAD_NAMES
+    # A lead named with its unit or a "Lead" word ("Lead V1") was no ECG lead: a record's
+    # lead was not found, and a CSV's respiration column before it was read instead.
+    return "ecg" in lower or "ekg" in lower or _lead_key(signal_name) in _ECG_LEAD_NAMES
 
 
 def refuse_gaps(
