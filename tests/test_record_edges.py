@@ -346,6 +346,33 @@ def test_a_row_of_units_under_the_names_is_passed_over(tmp_path):
     assert np.isnan(read_signal_file(tmp_path / "n.csv", "MLII")[0][0])
 
 
+def test_a_rate_that_the_files_clock_contradicts_is_warned_of(tmp_path):
+    # A 250 Hz export read at 500 Hz was classified without a word, though its clock column
+    # stepped by 4 ms.
+    import warnings
+
+    from ecgbeat.datasets import read_signal
+
+    ecg = _ecg(2)
+    t = np.arange(ecg.size) / FS
+    for name, scale in (("time", 1.0), ("Time (ms)", 1e3), ("2", 1.0)):
+        rows = "\n".join(f"{a * scale:.3f},{b}" for a, b in zip(t, ecg, strict=True))
+        header, lead = ("", "2") if name == "2" else (f"{name},ECG\n", "ECG")
+        (tmp_path / "s.csv").write_text(header + rows)
+        with pytest.warns(UserWarning, match=r"steps by .* not by a sample of the 500 Hz given"):
+            read_signal(tmp_path / "s.csv", lead, fs=500)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_allclose(read_signal(tmp_path / "s.csv", lead, fs=FS)[0], ecg)
+    # A sample counter says nothing of the rate.
+    (tmp_path / "c.csv").write_text(
+        "sample,ECG\n" + "\n".join(f"{k},{b}" for k, b in enumerate(ecg))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_signal(tmp_path / "c.csv", fs=500)
+
+
 def test_a_clock_written_as_a_date_and_time_is_named_in_the_error(tmp_path):
     # Devices write their clock as text: the error quoted the value alone, and did not say
     # that the column, a clock that ecgbeat does not need, is what to leave out.

@@ -536,7 +536,7 @@ def read_signal(
             f"{path} is a signal file: give its sampling rate (fs=... in Python, --fs HZ on the "
             "command line)"
         )
-    signal, name = read_signal_file(path, lead)
+    signal, name = read_signal_file(path, lead, fs)
     return signal, float(fs), name
 
 
@@ -583,7 +583,9 @@ def read_edf_file(
     return data, float(signals[column].sampling_frequency), names[column]
 
 
-def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tuple[np.ndarray, str]:
+def read_signal_file(
+    path: Path, lead: str | Sequence[str] | None = None, fs: float | None = None
+) -> tuple[np.ndarray, str]:
     """One lead of a signal exported as CSV (also ``.csv.gz``...) or NumPy ``.npy``, one column
     per lead.
 
@@ -597,7 +599,10 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
     warning when there are several columns. Names match without regard to case, quotes or a
     trailing unit (``"MLII (mV)"`` is MLII), then also without a leading ``ECG``, ``EKG`` or
     ``Lead`` word (EDF+'s ``ECG II`` is II, as for :func:`read_lead`). Where several columns are
-    ECG leads and none of them is one of those, the first is read, with a warning. The file holds no sampling rate: the caller knows it.
+    ECG leads and none of them is one of those, the first is read, with a warning. The file
+    holds no sampling rate: the caller knows it (``fs``). A clock column (values that never
+    fall) whose step is no sample at ``fs``, in seconds, milliseconds, microseconds or
+    nanoseconds, is warned of: the rate given is likely wrong.
 
     Returns
     -------
@@ -653,7 +658,33 @@ def read_signal_file(path: Path, lead: str | Sequence[str] | None = None) -> tup
         else None
     )
     column = _choose_column(path, names, lead, increasing)
+    if fs is not None and increasing is not None:
+        _warn_if_clock_disagrees(path, values, names, increasing, column, fs)
     return values[:, column].astype(np.float64), names[column]
+
+
+def _warn_if_clock_disagrees(
+    path: Path, values: np.ndarray, names: list[str], increasing: list[bool], column: int, fs
+) -> None:
+    """Warn when a clock column's step is no sample of ``fs`` in any unit of time: a 250 Hz
+    export read with --fs 500 was classified at twice its heart rate's time scale without a
+    word, though its own clock said otherwise."""
+    clocks = [k for k in range(len(names)) if k != column and increasing[k]]
+    if not clocks:
+        return
+    k = clocks[0]
+    # The mean step: a clock written with fewer decimals than its step repeats values.
+    step = (values[-1, k] - values[0, k]) / (values.shape[0] - 1)
+    if step == 1.0:
+        return  # a sample counter: no unit of time
+    if any(np.isclose(unit / step, fs, rtol=0.02) for unit in (1.0, 1e3, 1e6, 1e9)):
+        return
+    warn_caller(
+        f"{path}: column {names[k]!r} steps by {step:.6g} a sample ({1 / step:.6g} Hz if in "
+        f"seconds, {1e3 / step:.6g} Hz if in milliseconds), not by a sample of the {fs:g} Hz "
+        "given: check the rate (fs=..., --fs)",
+        UserWarning,
+    )
 
 
 def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str] | None]:
