@@ -225,7 +225,7 @@ class LowLatencyPredictor:
         n_beat_samples = getattr(self, "_n_beat_samples", None)  # older pickles: unknown
         if n_beat_samples is not None:
             # Beats in mV or ADC units were classified without a word, where predict_proba
-            # warns: the shipped model's accuracy falls from 96 % to 41 % on beats in mV.
+            # warns: the networks read beats scaled to [0, 1].
             warn_if_unscaled(rows[:, :n_beat_samples], rows.shape[1] - n_beat_samples)
         refuse_overflowing_input(rows, getattr(self, "_input_limit", None))  # older pickles: none
         proba = self._session.run(None, {_INPUT: rows32[:, :, None]})[0]
