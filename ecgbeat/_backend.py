@@ -101,8 +101,8 @@ def cpu_has_bfloat16(cpuinfo_path: str = "/proc/cpuinfo") -> bool:
     """Whether this CPU has bfloat16 arithmetic instructions (AVX512-BF16 or AMX), on Linux.
 
     Read once per process: a CPU's flags do not change, and ``inference_precision="auto"`` asks
-    at every ``predict`` (reading /proc/cpuinfo costs about 0.05 ms on 2 cores, far more on a
-    machine of many, against a single beat's 1 ms).
+    at every ``predict``, where reading the file of every core's flags again would add to each
+    call.
     """
     try:
         with open(cpuinfo_path) as cpuinfo:
