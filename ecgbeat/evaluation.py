@@ -245,7 +245,12 @@ def classification_metrics(
 
 
 def aami_metrics(
-    y_true, y_pred, *, target_names: Sequence[str], scored: Sequence[str] = AAMI_SCORED
+    y_true,
+    y_pred,
+    *,
+    target_names: Sequence[str],
+    scored: Sequence[str] = AAMI_SCORED,
+    missed=None,
 ) -> dict[str, Any]:
     """:func:`classification_metrics` plus the literature's summary: macro-F1 over N, S, V, F.
 
@@ -257,11 +262,18 @@ def aami_metrics(
     precision. ``macro_f1`` then averages the F1 of the ``target_names`` classes alone: no model
     predicts ``"(none)"``, so its F1 is always 0 and would only pull the mean down.
 
+    ``missed`` holds the integer labels of reference beats that no detection found (with
+    :func:`ecgbeat.datasets.fetch_mitbih`'s ``detector``, ``bunch.missed.target``): each is a
+    beat of its class predicted ``"(none)"``, a false negative that lowers its class's Se and
+    the accuracy, as AAMI EC57 counts a missed beat. Without them, the figures at detected
+    peaks would be over the beats that the detector found.
+
     Raises
     ------
     ValueError
         As :func:`classification_metrics`, if none of the ``scored`` classes is one of
-        ``target_names``, and if ``y_pred`` holds a code beyond ``target_names``.
+        ``target_names``, if ``y_pred`` holds a code beyond ``target_names``, and if ``missed``
+        holds anything but codes of ``target_names`` or ``y_true`` holds text labels beside it.
 
     Examples
     --------
@@ -270,9 +282,12 @@ def aami_metrics(
     >>> m = aami_metrics([0, 0, 1, 2, 5], [0, 1, 1, 2, 2], target_names=names)
     >>> m["Se"]["N"], m["+P"]["V"], m["macro_f1_NSVF"]
     (0.5, 0.5, 0.6667)
+    >>> aami_metrics([0, 2], [0, 2], target_names=names, missed=[2])["Se"]
+    {'N': 1.0, 'V': 0.5}
     """
     y_true, y_pred = _checked_labels(y_true, y_pred)
     names = list(target_names)
+    missed = _checked_missed(missed, y_true, len(names))
     if not set(scored) & set(names):
         # Else no mean, and the report's "no beat of these classes", for beats of every class:
         # the classes were named otherwise ("Normal", "SVEB", ...), not absent.
@@ -290,6 +305,10 @@ def aami_metrics(
             f"y_pred holds codes {beyond}, beyond the codes 0..{model_classes - 1} of "
             f"target_names {names}: a prediction is one of the model's classes"
         )
+    if missed.size:
+        # Checked above against the model's codes: the "(none)" predicted here is not a model's.
+        y_true = np.concatenate([y_true, missed])
+        y_pred = np.concatenate([y_pred, np.full(missed.size, model_classes)])
     codes = np.concatenate([y_true, y_pred])
     if codes.dtype.kind in "iu" and codes.size and codes.max() >= len(names):
         names.append("(none)")
@@ -317,6 +336,33 @@ def aami_metrics(
     return metrics
 
 
+def _checked_missed(missed, y_true: np.ndarray, n_classes: int) -> np.ndarray:
+    """``missed`` (see :func:`aami_metrics`) as an integer array, refused unless it can be scored."""
+    if missed is None:
+        return np.zeros(0, dtype=np.int64)
+    labels = np.asarray(missed)
+    if labels.ndim != 1:
+        raise ValueError(
+            f"missed must be one label per beat, of shape (n_missed,); got shape {labels.shape}"
+        )
+    if not labels.size:
+        return labels.astype(np.int64)
+    if labels.dtype.kind not in "iu" or (y_true.size and y_true.dtype.kind not in "iu"):
+        # A missed beat is predicted "(none)", the code after the model's classes: text labels
+        # have no such code, and one named "(none)" could be a caller's class.
+        raise ValueError(
+            f"missed holds labels of kind {labels.dtype} beside y_true of kind {y_true.dtype}: "
+            "both must be integer codes of target_names"
+        )
+    if labels.min() < 0 or labels.max() >= n_classes:
+        beyond = sorted(set(labels[(labels < 0) | (labels >= n_classes)].tolist()))
+        raise ValueError(
+            f"missed holds codes {beyond}, beyond the codes 0..{n_classes - 1} of target_names: "
+            "a missed beat is a reference beat of one of the classes"
+        )
+    return labels
+
+
 def with_unmatched_detections(bunch) -> tuple[np.ndarray, np.ndarray]:
     """The rows and labels that score a model at detected R peaks, false detections included.
 
@@ -325,6 +371,8 @@ def with_unmatched_detections(bunch) -> tuple[np.ndarray, np.ndarray]:
     the rows of detections that matched none. Those rows get the label ``len(target_names)``,
     which :func:`aami_metrics` scores as the class ``"(none)"``: whatever the model calls them
     lowers the precision (+P) of that class, as a false detection would in the user's table.
+    The beats the detector missed have no row: pass ``bunch.missed.target`` to
+    :func:`aami_metrics`' ``missed``.
 
     Returns
     -------

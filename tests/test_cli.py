@@ -579,7 +579,10 @@ def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_mo
     code, out, _ = _run(capsys, *argv, "--detector", "pan-tompkins", "--json")
     assert code == 0
     report = json.loads(out)
-    assert report["data"].endswith("test part, record 100, beats at pan-tompkins peaks")
+    assert report["data"].endswith(
+        "test part, record 100, beats at pan-tompkins peaks (0 missed, scored as misses)"
+    )
+    assert report["missed_beats"] == 0
     part = fetch_mitbih(
         mitdb_dir.parent,
         split="inter-patient",
@@ -601,6 +604,44 @@ def test_evaluate_at_detected_peaks_counts_detections_of_no_beat(capsys, tiny_mo
     present = [c for c in "NSVF" if report["per_class"][c]["support"]]
     f1 = np.mean([report["per_class"][c]["f1"] for c in present])
     assert report["macro_f1_NSVF"] == pytest.approx(f1, abs=1e-4)
+
+
+def test_evaluate_at_detected_peaks_counts_the_beats_it_missed(
+    capsys, tiny_model, mitdb_dir, tmp_path
+):
+    # A V beat annotated 0.4 s after a beat of record 100, where the detector finds none: it
+    # was in no row, and V's Se was over the V beats the detector found.
+    import shutil
+
+    import wfdb
+
+    folder = tmp_path / "mitdb"
+    folder.mkdir()
+    for ext in ("hea", "dat", "atr"):
+        shutil.copyfile(mitdb_dir / f"100.{ext}", folder / f"100.{ext}")
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    samples = np.insert(ann.sample, 501, ann.sample[500] + 144)
+    symbols = np.insert(np.array(ann.symbol, dtype=object), 501, "V")
+    wfdb.wrann("100", "atr", samples, symbols, write_dir=str(folder))
+    argv = ["-q", "evaluate", str(tiny_model), "--data", "mitbih", "--records", "100"]
+    argv += ["--data-home", str(tmp_path), "--split", "inter-patient", "--no-download"]
+    argv += ["--detector", "pan-tompkins", "--json"]
+    code, out, _ = _run(capsys, *argv)
+    assert code == 0
+    report = json.loads(out)
+    assert report["missed_beats"] == 1
+    assert report["data"].endswith("peaks (1 missed, scored as misses)")
+    # Record 100 has one V beat, found: the other is a V beat predicted "(none)".
+    assert report["per_class"]["V"]["support"] == 2
+    assert report["labels"][-1] == "(none)"
+    assert [row[-1] for row in report["confusion_matrix"]] == [0, 0, 1, 0, 0, 0]
+    n_rows = sum(map(sum, report["confusion_matrix"]))
+    assert report["n_beats"] == n_rows and report["Se"]["V"] <= 0.5
+    # Drawn with the rest by --max-beats: out of every beat, the missed one among them.
+    code, out, _ = _run(capsys, *argv, "--max-beats", "40")
+    drawn = json.loads(out)
+    assert drawn["n_beats"] == 40 == sum(map(sum, drawn["confusion_matrix"]))
+    assert drawn["data"].endswith(f", 40 of its {n_rows} beats drawn at random")
 
 
 @pytest.fixture(scope="module")

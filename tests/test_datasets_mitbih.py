@@ -471,3 +471,45 @@ def test_records_201_and_202_are_one_patient(mitdb_dir):
     # Record names of the user's own: the benchmarks leave DS2's 202 out of new patients so.
     assert mitbih_patients(np.array(["202", "114"])).tolist() == ["201", "114"]
     assert MITBIH_SAME_PATIENT == {"202": "201"}
+
+
+def test_a_beat_the_detector_missed_is_kept_for_the_scores(mitdb_dir, tmp_path):
+    # A reference beat with no detection within 150 ms was in no row and nowhere else: Se at
+    # detected peaks was over the beats the detector found. Here a V beat annotated between two
+    # beats of record 100, 0.4 s after one of them, where the detector finds nothing.
+    folder = copy_records(mitdb_dir, tmp_path, ["100"], sums=False)
+    ann = wfdb.rdann(str(mitdb_dir / "100"), "atr")
+    added = int(ann.sample[500]) + 144
+    samples = np.insert(ann.sample, 501, added)
+    symbols = np.insert(np.array(ann.symbol, dtype=object), 501, "V")
+    wfdb.wrann("100", "atr", samples, symbols, write_dir=str(folder))
+    found = fetch_mitbih(
+        tmp_path, records=["100"], detector="pan-tompkins", cache=False, download_if_missing=False
+    )
+    assert found.missed.target.tolist() == [AAMI_SYMBOLS["V"]]
+    assert found.missed.symbol.tolist() == ["V"] and found.missed.groups.tolist() == ["100"]
+    assert found.missed.r_peaks.tolist() == [added]
+    # The detector's counts miss the record's last beat too (9 samples before the end), which
+    # no row scores at annotated peaks either: it is no missed beat of the scores.
+    assert found.detection["100"]["fn"] == 2
+    assert _detected(mitdb_dir, "100").missed.target.size == 0
+
+
+def test_the_missed_beats_are_those_wfdb_finds_unmatched(mitdb_dir):
+    # On a real record with misses, against wfdb's own one-to-one match of the detections.
+    from wfdb.processing import compare_annotations
+
+    from ecgbeat.datasets import read_annotations, read_lead
+    from ecgbeat.qrs import detect_r_peaks
+
+    found = _detected(mitdb_dir, "105")
+    signal, fs, _, _ = read_lead(mitdb_dir / "105", ("MLII", "V5"))
+    samples, symbols = read_annotations(mitdb_dir / "105", "atr", signal.size)
+    is_aami = np.isin(symbols, list(AAMI_SYMBOLS))
+    comparison = compare_annotations(samples[is_aami], detect_r_peaks(signal, fs), 54)
+    comparison.compare()
+    unmatched = samples[is_aami][comparison.unmatched_ref_inds]
+    assert unmatched.size >= 5 and unmatched[-1] != samples[is_aami][-1]
+    np.testing.assert_array_equal(found.missed.r_peaks, unmatched)
+    expected = [AAMI_SYMBOLS[s] for s in symbols[is_aami][comparison.unmatched_ref_inds]]
+    assert found.missed.target.tolist() == expected

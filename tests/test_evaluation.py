@@ -272,3 +272,34 @@ def test_a_prediction_beyond_the_names_is_refused(code):
         aami_metrics([0, 0, 1], [0, code, 1], target_names=AAMI)
     # In y_true, code 5 is a detection of no beat, as with_unmatched_detections labels it.
     assert aami_metrics([0, 5, 1], [0, 0, 1], target_names=AAMI)["labels"][-1] == "(none)"
+
+
+def test_missed_beats_are_false_negatives_of_their_class():
+    # Two rows of N, one V, one detection of no beat (code 5), and two V beats no detection found.
+    m = aami_metrics([0, 0, 2, 5], [0, 1, 2, 0], target_names=AAMI, missed=[2, 2])
+    assert m["Se"] == {"N": 0.5, "V": round(1 / 3, 4)}
+    assert m["+P"] == {"N": 0.5, "V": 1.0}
+    assert m["accuracy"] == round(2 / 6, 4)
+    assert m["per_class"]["V"]["support"] == 3
+    # The "(none)" column holds the misses of each class, its row the detections of no beat.
+    assert m["labels"][-1] == "(none)"
+    assert [row[-1] for row in m["confusion_matrix"]] == [0, 0, 2, 0, 0, 0]
+    assert m["confusion_matrix"][-1] == [1, 0, 0, 0, 0, 0]
+    # F1 of V: 2 * 1 / (3 true + 1 predicted); of N: 2 * 1 / (2 true + 2 predicted).
+    assert m["macro_f1_NSVF"] == round((0.5 + 0.5) / 2, 4)
+    assert aami_metrics([0, 2], [0, 2], target_names=AAMI, missed=[])["Se"]["V"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("missed", "y_true", "message"),
+    [
+        ([5], [0, 2], r"missed holds codes \[5\], beyond the codes 0..4"),
+        ([-1], [0, 2], r"missed holds codes \[-1\]"),
+        (["V"], [0, 2], r"missed holds labels of kind <U1 beside y_true of kind int"),
+        ([2], ["N", "V"], r"both must be integer codes of target_names"),
+        ([[2]], [0, 2], r"missed must be one label per beat"),
+    ],
+)
+def test_missed_beats_that_cannot_be_scored_are_refused(missed, y_true, message):
+    with pytest.raises(ValueError, match=message):
+        aami_metrics(y_true, y_true, target_names=AAMI, missed=missed)

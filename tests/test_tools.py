@@ -62,6 +62,7 @@ def _fake_beats(*args, split=None, subset="all", detector=None, **kwargs):
         data.is_test = np.isin(groups, ["100", "103"])
     if detector is not None:
         data.unmatched = Bunch(data=np.zeros((1, 3), dtype=np.float32))
+        data.missed = Bunch(target=np.array([2]))
     return data
 
 
@@ -155,6 +156,18 @@ def test_the_card_records_the_arithmetic_the_model_was_trained_in(tool, tmp_path
     assert json.loads((tmp_path / "x.json").read_text())["training"]["precision"] == (
         "mixed_bfloat16"
     )
+
+
+def test_the_card_at_detected_peaks_counts_the_beats_the_detector_missed(tool, tmp_path):
+    # The card's figures at detected peaks were over the beats the detector found: the one V
+    # beat it missed (the fake data's) was in none of them.
+    argv = ["--name", "x", "--split", "inter-patient", "--recipe", "new-patients"]
+    detected = tool.main([*argv, "--out", str(tmp_path)])["test_metrics_detected"]
+    # The fake detector's beats: five records of one beat of N, S, V and F each, one detection
+    # of no beat, and the missed V beat; the fake model calls every row N.
+    assert detected["per_class"]["V"]["support"] == 6
+    assert [row[-1] for row in detected["confusion_matrix"]] == [0, 0, 1, 0, 0, 0]
+    assert detected["accuracy"] == round(5 / 22, 4)
 
 
 def test_the_earlier_recipe_trains_in_float32_as_the_shipped_models_were(tool, tmp_path):

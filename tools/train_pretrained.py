@@ -50,7 +50,7 @@ from ecgbeat._atomic import replacing
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.cli._common import CommandError, check_writable
 from ecgbeat.datasets import fetch_mitbih
-from ecgbeat.evaluation import aami_metrics
+from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.pretrained import ATTRIBUTION, model_card
 from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
 from ecgbeat.template import N_TEMPLATE_FEATURES
@@ -300,14 +300,13 @@ def main(argv: list[str] | None = None) -> dict:
         metrics = aami_metrics(data.target[test], y_pred, target_names=names)
     if new_patients and split == "inter-patient":
         # The user's path: beats cut at detected peaks; detections of no beat count against
-        # the class the model gives them.
+        # the class the model gives them, beats with no detection against their own.
         found = fetch_mitbih(
             data_home=args.data_home, split=split, subset="test", detector="pan-tompkins", **cut
         )
-        X_found = np.concatenate([found.data, found.unmatched.data])
-        y_found = np.concatenate([found.target, np.full(len(found.unmatched.data), len(names))])
+        X_found, y_found = with_unmatched_detections(found)
         extra["test_metrics_detected"] = aami_metrics(
-            y_found, clf.predict(X_found), target_names=names
+            y_found, clf.predict(X_found), target_names=names, missed=found.missed.target
         )
 
     card = {

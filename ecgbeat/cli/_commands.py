@@ -198,7 +198,7 @@ def cmd_train(args) -> int:
         params["n_rr_features"] = start.n_rr_features
         params["pretrained"] = args.pretrained
         cutting = {**beat_cutting(start), "beat_length": _beat_length(start)}
-    X, y, names = load_labelled_data(
+    X, y, names, _ = load_labelled_data(
         args, subset="train" if args.data == "mitbih" else "all", **cutting
     )
     bar = epoch_bar(enabled=False if args.quiet else None, epochs=args.epochs)
@@ -343,7 +343,7 @@ def cmd_evaluate(args) -> int:
     classifier = load_classifier(args.model, args)
     from ecgbeat.records import beat_cutting
 
-    X, y, names = load_labelled_data(
+    X, y, names, missed = load_labelled_data(
         args,
         subset=subset,
         detector=args.detector,
@@ -358,7 +358,7 @@ def cmd_evaluate(args) -> int:
     proba = predict_proba(classifier, X, args)
     y_pred = codes[np.argmax(proba, axis=1)]
     if args.data == "mitbih":
-        metrics = aami_metrics(y, y_pred, target_names=names)
+        metrics = aami_metrics(y, y_pred, target_names=names, missed=missed)
     else:
         metrics = classification_metrics(y, y_pred, target_names=names)
     where = (
@@ -371,16 +371,19 @@ def cmd_evaluate(args) -> int:
         scored = sorted(_evaluated(args.split or "random", subset, args.records))
         where += f", record{'s' if len(scored) > 1 else ''} {' '.join(scored)}"
     if args.detector is not None:
-        where += f", beats at {args.detector} peaks"
+        where += f", beats at {args.detector} peaks ({len(missed)} missed, scored as misses)"
+    n_beats = len(y) + len(missed)
     if getattr(args, "drawn_from", None) is not None:
-        where += f", {len(y)} of its {args.drawn_from} beats drawn at random"
+        where += f", {n_beats} of its {args.drawn_from} beats drawn at random"
     caution = None
     if args.data == "mitbih":
         caution = _trained_on(classifier, args.split or "random", subset, args.records)
     if caution is not None:
         warnings.warn(caution, UserWarning, stacklevel=1)
     if args.json:
-        result = {"model": args.model, "data": where, "n_beats": len(y), **metrics}
+        result = {"model": args.model, "data": where, "n_beats": n_beats, **metrics}
+        if args.detector is not None:
+            result["missed_beats"] = len(missed)
         if caution is not None:
             result["caution"] = caution
         print(json.dumps(result, indent=1))

@@ -376,20 +376,24 @@ def load_labelled_data(
     before_r=0.0,
     beat_length: int = 187,
 ):
-    """Beats, integer labels and class names from ``--data`` (``mitbih`` or a Kaggle CSV).
+    """Beats, integer labels, class names and missed beats from ``--data`` (``mitbih`` or a
+    Kaggle CSV).
 
     ``rhythm`` appends the R-R features, ``template`` the template features after them,
     ``zscores`` the R-R z-scores after those, ``refine_radius`` refines the R peaks and ``detector``
     cuts the beats at detected peaks (MIT-BIH only; the detections that match no reference beat
     are then rows of one more label, ``len(names)``: see
-    :func:`ecgbeat.evaluation.with_unmatched_detections`). ``beat_length`` is the samples of a
-    CSV's beats: a model's own, when one reads them. When ``--max-beats`` draws from more
-    beats, ``args.drawn_from`` is set to their number.
+    :func:`ecgbeat.evaluation.with_unmatched_detections`, and the labels of the reference beats
+    that no detection found are the fourth item, for :func:`ecgbeat.evaluation.aami_metrics`'
+    ``missed``; empty otherwise). ``beat_length`` is the samples of a CSV's beats: a model's
+    own, when one reads them. When ``--max-beats`` draws from more beats (the missed ones
+    among them), ``args.drawn_from`` is set to their number.
     """
     import numpy as np
 
     check_data_options(args, detector=detector, subset=subset)
     check_data_file(args)
+    missed = np.zeros(0, dtype=np.int64)
     if args.data == "mitbih":
         from ecgbeat.datasets import fetch_mitbih
 
@@ -413,6 +417,8 @@ def load_labelled_data(
         from ecgbeat.evaluation import with_unmatched_detections
 
         X, y = with_unmatched_detections(bunch)
+        if "missed" in bunch:
+            missed = bunch.missed.target
         names = list(bunch.target_names)
     else:
         from ecgbeat.datasets import load_heartbeat_csv
@@ -437,25 +443,30 @@ def load_labelled_data(
         names = args.class_names.split(",") if args.class_names else list(AAMI)
         bunch = load_heartbeat_csv(args.data, beat_length=beat_length, target_names=names)
         X, y = bunch.data, bunch.target
-    if args.max_beats is not None and args.max_beats < len(y):
+    if args.max_beats is not None and args.max_beats < len(y) + len(missed):
         from sklearn.model_selection import train_test_split
 
+        # The missed beats are drawn with the rest, as the beats they are: all of them beside a
+        # draw would weigh them more than the detector missed them.
+        labels = np.concatenate([y, missed])
         # Stratified over the classes that have beats (a code without any must not turn it
         # off), when it can be: two beats of each, and a beat of each both drawn and left out.
-        counts = np.bincount(y)
+        counts = np.bincount(labels)
         counts = counts[counts > 0]
         stratified = counts.min() >= 2 and len(counts) <= min(
-            args.max_beats, len(y) - args.max_beats
+            args.max_beats, len(labels) - args.max_beats
         )
         keep, _ = train_test_split(
-            np.arange(len(y)),
+            np.arange(len(labels)),
             train_size=args.max_beats,
-            stratify=y if stratified else None,
+            stratify=labels if stratified else None,
             random_state=0,
         )
         # What the beats were drawn from, for the reports that name the data.
-        args.drawn_from = len(y)
-        X, y = X[np.sort(keep)], y[np.sort(keep)]
+        args.drawn_from = len(labels)
+        keep = np.sort(keep)
+        rows, missed_kept = keep[keep < len(y)], keep[keep >= len(y)]
+        X, y, missed = X[rows], y[rows], labels[missed_kept]
     if len(y) == 0:
         raise CommandError(f"no beats in {args.data}")
-    return X, y, names
+    return X, y, names, missed

@@ -241,6 +241,7 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         beat_symbols = peak_symbols[:-1]
         beat_index = aami_index[:-1]
         detected = np.zeros(0, dtype=np.int64)
+        missed = np.zeros(peaks.size, dtype=bool)
     else:
         detected = detect_r_peaks(signal, fs, method=detector)
         seg, rr = cut_beats(signal, fs, detected, **cut)
@@ -248,9 +249,17 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         # it was detected, with all the detections, as the detector's counts match them. At
         # the refined peaks a true detection could fall out of reach of its beat, an
         # "unmatched" row that the counts call no false detection.
-        nearest = _matched_beats(detected, peaks, 0.150 * fs)[: len(seg.r_peaks)]
+        matched = _matched_beats(detected, peaks, 0.150 * fs)
+        nearest = matched[: len(seg.r_peaks)]
         beat_symbols = np.where(nearest >= 0, peak_symbols[nearest], "")
         beat_index = np.where(nearest >= 0, aami_index[nearest], -1)
+        # The beats that the annotated rows score (every beat of an AAMI class but the
+        # record's last, which has no following interval to cut) that no detection found:
+        # left out, a model's Se at detected peaks would be over the beats the detector found.
+        # (The beat of the last detection, which has no row either, was found: not missed.)
+        missed = is_aami.copy()
+        missed[-1:] = False
+        missed[matched[matched >= 0]] = False
     return {
         "beats": seg.beats,
         "rr": rr,
@@ -263,6 +272,8 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         "lead": np.array(lead_name),
         "detected": detected,
         "reference": peaks,
+        "missed_symbol": peak_symbols[missed],
+        "missed_r_peaks": peaks[missed],
     }
 
 
@@ -320,7 +331,7 @@ def fetch_mitbih(
         matches them for the detector's counts; detections with
         no such beat are left out of ``data`` (they are in ``unmatched``), and so are the
         detections of beats of no AAMI class (:data:`UNCLASSED_BEAT_SYMBOLS`), which are in
-        neither.
+        neither. Reference beats that no detection found are in ``missed``.
     download_if_missing : bool, default=True
         Download missing files from PhysioNet (verified against its SHA256SUMS.txt).
     return_X_y : bool, default=False
@@ -368,7 +379,12 @@ def fetch_mitbih(
         per-record true positives, false negatives and false positives (150 ms match), and
         (but in a part of the random split) ``unmatched``: a Bunch of the rows (``data``), records
         (``groups``) and R peaks (``r_peaks``) of the detections that match no reference beat,
-        so that an evaluation can count what a model says of them as false positives.
+        so that an evaluation can count what a model says of them as false positives; and
+        ``missed``: a Bunch of the AAMI labels (``target``), symbols (``symbol``), records
+        (``groups``) and annotated R peaks (``r_peaks``) of the reference beats that no
+        detection matched (within 150 ms, one to one; of the beats the annotated rows score:
+        every beat of an AAMI class but each record's last), so that an evaluation can count
+        them as false negatives of their class (``aami_metrics(..., missed=missed.target)``).
     (data, target) : tuple if ``return_X_y`` is True
 
     Examples
@@ -430,6 +446,7 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
     beats, rrs, symbols, r_peaks, groups, leads, detection = [], [], [], [], [], {}, {}
     in_test_part = []
     unmatched = {"data": [], "groups": [], "r_peaks": []}
+    missed = {"symbol": [], "groups": [], "r_peaks": []}
     for record, arrays in parts:
         keep = np.isin(arrays["symbol"], list(AAMI_SYMBOLS))
         # Every beat cut from the record shapes its median beat (the template features), as
@@ -442,6 +459,9 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
             unmatched["data"].append(rows[extra])
             unmatched["groups"].append(np.full(int(extra.sum()), record, dtype="U3"))
             unmatched["r_peaks"].append(arrays["r_peaks"][extra])
+            missed["symbol"].append(arrays["missed_symbol"])
+            missed["groups"].append(np.full(arrays["missed_symbol"].size, record, dtype="U3"))
+            missed["r_peaks"].append(arrays["missed_r_peaks"])
         beats.append(rows[keep])
         rrs.append(arrays["rr"][keep])
         symbols.append(arrays["symbol"][keep])
@@ -492,12 +512,23 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         bunch.detection = detection
         # A part of the random split of beats has no place for detections that match no beat.
         if split != "random" or subset == "all":
-            extra = {key: np.concatenate(value) for key, value in unmatched.items()}
-            if split == "inter-patient" and subset != "all":
-                in_part = np.isin(extra["groups"], np.unique(groups))
-                extra = {key: value[in_part] for key, value in extra.items()}
-            bunch.unmatched = Bunch(**extra)
+            parts_kept = np.unique(groups) if split == "inter-patient" and subset != "all" else None
+            bunch.unmatched = Bunch(**_in_part(unmatched, parts_kept))
+            missed = _in_part(missed, parts_kept)
+            missed["target"] = np.array(
+                [AAMI_SYMBOLS[s] for s in missed["symbol"].tolist()], dtype=np.int64
+            )
+            bunch.missed = Bunch(**missed)
     return bunch
+
+
+def _in_part(columns: dict, records) -> dict[str, np.ndarray]:
+    """The per-record ``columns`` joined, kept to ``records`` (all of them when None)."""
+    joined = {key: np.concatenate(value) for key, value in columns.items()}
+    if records is None:
+        return joined
+    in_part = np.isin(joined["groups"], records)
+    return {key: value[in_part] for key, value in joined.items()}
 
 
 @functools.cache
