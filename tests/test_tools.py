@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
@@ -434,3 +435,84 @@ def test_options_of_saving_are_refused_with_no_save(tool, tmp_path, capsys, monk
     assert caught.value.code == 2 and "--no-save writes no model" in err
     assert all(word in err for word in option if word.startswith("--"))
     assert not FakeClassifier.instances and not list(tmp_path.iterdir())
+
+
+class _FakeShipped:
+    """Stands in for a shipped model: calls every beat N."""
+
+    @classmethod
+    def from_pretrained(cls, name):
+        return cls()
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+def _cards_folder(folder: Path) -> Path:
+    """A DS1 model's card, the card of the model that quotes it, and an unrelated one."""
+    from tools._common import cards_manifest
+
+    metrics = {"accuracy": 0.5}
+    ds1 = {"name": "a-ds1", "target_names": ["N", "S", "V", "F", "Q"]}
+    ds1 |= {"data": {"split": "inter-patient"}, "test_metrics_detected": metrics, "sha256": "1"}
+    quoting = {**ds1, "name": "a", "data": {"split": "all"}}
+    quoting["expected_on_new_patients"] = "the DS2 metrics of its DS1 twin 'a-ds1' (same recipe)"
+    other = {"name": "b", "data": {"split": "random"}, "test_metrics": metrics}
+    folder.mkdir()
+    for card in (ds1, quoting, other):
+        (folder / f"{card['name']}.json").write_text(json.dumps(card, indent=1) + "\n")
+    (folder / "SHA256SUMS").write_text(cards_manifest(folder, {}))
+    return folder
+
+
+@pytest.fixture
+def measure(monkeypatch):
+    module = importlib.import_module("tools.measure_detected")
+    monkeypatch.setattr(module, "fetch_mitbih", _fake_beats)
+    monkeypatch.setattr(module, "HeartbeatCNNClassifier", _FakeShipped)
+    monkeypatch.setattr(module, "beat_cutting", lambda clf: {})
+    return module
+
+
+def test_measure_detected_rewrites_the_card_and_those_that_quote_it(measure, tmp_path):
+    import hashlib
+
+    folder = _cards_folder(tmp_path / "cards")
+    other_before = (folder / "b.json").read_bytes()
+    result = measure.main(["--name", "a-ds1", "--out", str(folder)])
+    assert result["cards"] == ["a-ds1", "a"]
+    ds1 = json.loads((folder / "a-ds1.json").read_text())
+    quoting = json.loads((folder / "a.json").read_text())
+    # The fake's 20 rows, its one detection of no beat and its one missed V beat, all called N.
+    detected = ds1["test_metrics_detected"]
+    assert detected["per_class"]["V"]["support"] == 6 and detected["accuracy"] == round(5 / 22, 4)
+    assert quoting["test_metrics_detected"] == detected
+    measured = ds1["test_metrics_detected_measured"]
+    assert measured["missed_beats"] == 1 and measured["unmatched_detections"] == 1
+    assert measured["command"].startswith("python -m tools.measure_detected --name a-ds1")
+    # In place: the keys keep their order, the measurement after the figures.
+    assert list(ds1)[-3:] == ["test_metrics_detected", "test_metrics_detected_measured", "sha256"]
+    assert (folder / "b.json").read_bytes() == other_before
+    sums = dict(line.split()[::-1] for line in (folder / "SHA256SUMS").read_text().splitlines())
+    for path in folder.glob("*.json"):
+        assert sums[path.name] == hashlib.sha256(path.read_bytes()).hexdigest()
+    # Run again, the measurement is replaced, not added twice.
+    measure.main(["--name", "a-ds1", "--out", str(folder)])
+    assert (
+        list(json.loads((folder / "a.json").read_text())).count("test_metrics_detected_measured")
+        == 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "message"), [("b", "no figures at detected peaks"), ("c", "no card c.json")]
+)
+def test_measure_detected_refuses_a_model_without_figures_at_detected_peaks(
+    measure, tmp_path, capsys, name, message
+):
+    folder = _cards_folder(tmp_path / "cards")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(SystemExit) as caught:
+        measure.main(["--name", name, "--out", str(folder)])
+    assert caught.value.code == 2 and message in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

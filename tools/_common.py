@@ -5,6 +5,7 @@ that the scripts' arrows run one way (experiments and benchmarks use tools, neve
 from __future__ import annotations
 
 import datetime
+import hashlib
 import os
 import platform
 import shlex
@@ -64,3 +65,11 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
     flags = set(fields.get("flags", "").split())
     present = [flag for flag in _PRECISION_FLAGS if flag in flags]
     return f"{fields.get('model name', 'unknown')}; " + (" ".join(present) or "no AVX-512")
+
+
+def cards_manifest(folder: Path, new_cards: dict[str, bytes]) -> str:
+    """The text of ``SHA256SUMS``, the SHA-256 of each model card in ``folder``, once the cards
+    in ``new_cards`` (file name -> text) replace or join them: ``ecgbeat.pretrained`` checks each
+    card against it."""
+    texts = {path.name: path.read_bytes() for path in folder.glob("*.json")} | new_cards
+    return "".join(f"{hashlib.sha256(texts[n]).hexdigest()}  {n}\n" for n in sorted(texts))

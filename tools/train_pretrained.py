@@ -54,7 +54,7 @@ from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.pretrained import ATTRIBUTION, model_card
 from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
 from ecgbeat.template import N_TEMPLATE_FEATURES
-from tools._common import provenance, sqrt_balanced_class_weight
+from tools._common import cards_manifest, provenance, sqrt_balanced_class_weight
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -383,9 +383,7 @@ def main(argv: list[str] | None = None) -> dict:
         card["sha256"] = _sha256(model_tmp.read_bytes())
         card_text = (json.dumps(card, indent=1) + "\n").encode()
         card_tmp.write_bytes(card_text)
-        digests = {p.name: _sha256(p.read_bytes()) for p in out.glob("*.json")}
-        digests[card_name] = _sha256(card_text)
-        sums_tmp.write_text("".join(f"{digests[n]}  {n}\n" for n in sorted(digests)))
+        sums_tmp.write_text(cards_manifest(out, {card_name: card_text}))
     print(json.dumps(metrics, indent=1))
     return card
 
