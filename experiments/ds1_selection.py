@@ -60,7 +60,8 @@ Variants (``--variants``):
 
 Each held-out fold is also scored on beats cut at Pan-Tompkins peaks (``detected``): each detected
 beat takes the class of the annotated beat within 150 ms; detections with none are left out of
-these scores (``ecgbeat evaluate --detector`` counts them).
+these scores, and so are the annotated beats that no detection found (``ecgbeat evaluate
+--detector`` counts both): every variant is scored on the same detections.
 
 Writes ``experiments/results/ds1_selection.json`` (variants not run keep their earlier results);
 ``--save-proba DIR`` also keeps each variant's held-out probabilities.

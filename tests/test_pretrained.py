@@ -306,6 +306,16 @@ def test_model_cards_are_reached_by_name_only_and_damage_is_named(tmp_path, monk
         pretrained.model_card("mitbih-ds1")
 
 
+@pytest.mark.parametrize("name", ["mitbih-ds1", "mitbih"])
+def test_a_shipped_models_card_is_the_one_beside_its_weights(name):
+    # model_card_ was the copy inside the weights file, the card as it was trained: the DS1
+    # cards mended since (they said "22 other patients") kept the old text there.
+    card = pretrained.model_card(name)
+    clf = HeartbeatCNNClassifier.from_pretrained(name)
+    assert clf.model_card_ == {k: v for k, v in card.items() if k not in ("file", "sha256")}
+    assert "22 other patients" not in json.dumps(clf.model_card_)
+
+
 def test_a_model_file_is_recognised_by_its_content_not_its_name(
     source_model, tmp_path, monkeypatch
 ):

@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["ATTRIBUTION", "PretrainedModel", "list_pretrained", "load", "model_card"]
 
 _HERE = Path(__file__).resolve().parent
+#: The card's keys about its weights file, which the card in that file does not hold.
+_FILE_KEYS = ("file", "sha256")
+
 #: The manifest of the cards' SHA-256, written with them by tools/train_pretrained.py.
 _SUMS = "SHA256SUMS"
 
@@ -146,6 +149,13 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     )
     path = Path(name_or_path) if is_path else _verified_path(name)
     model, metadata = read_model_file(path)
+    if not is_path:
+        # The card beside the weights, checked against SHA256SUMS, is the model's card. The copy
+        # in the weights file is the card as it was trained: cards mended since (the DS1 models'
+        # "22 other patients"; figures at detected peaks measured again) kept the old one there,
+        # and model_card_ showed it.
+        card = model_card(name)
+        metadata["extra"] = {key: value for key, value in card.items() if key not in _FILE_KEYS}
     # The network says what it is; a file's parameters could say otherwise (written before save
     # refused parameters changed after fit).
     architecture = network_structure(model)[0] or metadata["params"].get("architecture")
