@@ -824,7 +824,7 @@ def _warn_if_implausible_rate(r_peaks, fs: float, name: str, *, given: bool = Fa
 
 def classify_beats(
     beats,
-    classifier: HeartbeatCNNClassifier | str = "mitbih",
+    classifier: HeartbeatCNNClassifier | str | os.PathLike = "mitbih",
     *,
     name: str = "beats",
     class_names: Sequence[str] | None = None,
@@ -840,8 +840,12 @@ def classify_beats(
     ----------
     beats : array-like of shape (n_beats, n_samples)
         One beat per row, as the classifier takes them (``n_features_in_`` samples).
-    classifier : HeartbeatCNNClassifier or str, default="mitbih"
-        A fitted classifier, or the name of a pretrained model.
+    classifier : HeartbeatCNNClassifier, str or path-like, default="mitbih"
+        A fitted classifier, or the name or ``.keras`` file of a pretrained model. Any other
+        fitted classifier with ``predict_proba`` and ``classes_`` (a scikit-learn classifier fitted
+        on such rows, a :class:`~ecgbeat.low_latency.LowLatencyPredictor`) classifies them too;
+        without a model card its classes are named as text (``"0"``, ``"1"``...) unless
+        ``class_names`` names them.
     name : str, default="beats"
         The table's record name.
     class_names, normal_class
@@ -1155,7 +1159,10 @@ def fitted_classifier(
     sklearn.exceptions.NotFittedError
         If ``classifier`` is an estimator that is not fitted.
     TypeError
-        If ``classifier`` is neither a name nor a path nor a classifier (no ``predict_proba``).
+        If ``classifier`` is neither a name nor a path nor a classifier (no ``predict_proba``),
+        or has no ``classes_``.
+    ValueError
+        If ``classifier`` predicts several outputs per beat (a multi-output classifier).
 
     Examples
     --------
@@ -1179,6 +1186,22 @@ def fitted_classifier(
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(classifier)
+    classes = getattr(classifier, "classes_", None)
+    if classes is None:
+        # It failed with "object has no attribute 'classes_'": the table names each beat's
+        # class by them, and cannot know which class a column of predict_proba is without them.
+        raise TypeError(
+            f"classifier must have classes_, the classes that the columns of its predict_proba "
+            f"follow (they name each beat's class); {type(classifier).__name__} has none"
+        )
+    if any(np.ndim(c) for c in classes):
+        # A multi-output classifier (classes_ holds an array per output) gave a table of
+        # nested labels without a word, or an IndexError, depending on the number of beats.
+        raise ValueError(
+            f"classifier {type(classifier).__name__} predicts {len(classes)} outputs per beat "
+            "(its classes_ holds one array of classes per output); a beat table takes one "
+            "class per beat: fit it on one label per beat"
+        )
     return classifier
 
 

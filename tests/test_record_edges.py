@@ -1037,6 +1037,31 @@ def test_an_unfitted_classifier_is_refused_as_not_fitted(tmp_path):
             classify(42)
 
 
+def test_a_classifier_whose_classes_a_table_cannot_name_is_refused():
+    # A multi-output classifier (classes_ holds an array per output) gave a table of nested
+    # labels without a word when there were as many beats as outputs, else an IndexError; one
+    # without classes_ failed with "object has no attribute 'classes_'".
+    from types import SimpleNamespace
+
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from ecgbeat.records import classify_beats
+
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 187))
+    y = np.c_[np.arange(20) % 2, 1 + np.arange(20) % 2]  # outputs of classes [0, 1], [1, 2]
+    multi_output = KNeighborsClassifier(n_neighbors=1).fit(X, y)
+    for n_beats in (2, 5):
+        with pytest.raises(ValueError, match=r"predicts 2 outputs per beat.*one label per beat"):
+            classify_beats(X[:n_beats], multi_output)
+    unnamed = SimpleNamespace(predict_proba=lambda rows: np.full((len(rows), 2), 0.5))
+    with pytest.raises(TypeError, match=r"must have classes_.*SimpleNamespace has none"):
+        classify_beats(X[:2], unnamed)
+    # A classifier of one output per beat is taken, its classes named as text.
+    single = KNeighborsClassifier(n_neighbors=1).fit(X, y[:, 0])
+    assert classify_beats(X[:3], single).label.tolist() == ["0", "1", "0"]
+
+
 def test_a_classifier_without_parameters_is_refused_where_beats_are_cut(tmp_path):
     # A LowLatencyPredictor (predict_proba, classes_, no get_params) failed with
     # "'LowLatencyPredictor' object has no attribute 'get_params'", naming no way out.
