@@ -288,9 +288,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         labels of ``fit``. A relative path is kept as given (by :meth:`save` and ``clone``
         too) and read from the working directory at each ``fit``; the :attr:`model_card_` of the
         fitted model records the start's absolute path (``fine_tuned_from``).
-        :meth:`from_pretrained` sets this for you. Rows that look like the
-        start's beats with other feature columns than it reads (beats alone for a start with
-        rhythm inputs, say) are warned about: the network would read them in its own layout.
+        :meth:`from_pretrained` sets this for you, a relative path made absolute. Rows that look
+        like the start's beats with other feature columns than it reads (beats alone for a start
+        with rhythm inputs, say) are warned about: the network would read them in its own layout.
     keep_pretrained_classes : bool, default=False
         With ``pretrained``: keep the pretrained output layer and all its classes even when the
         labels of ``fit`` are only some of them (a new patient whose few minutes hold only normal
@@ -1406,7 +1406,9 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         learning): the convolutional and dense layers are kept, the output layer is replaced
         when the classes differ, and ``freeze_conv=True`` trains only the dense head.
         ``clone`` and ``GridSearchCV`` keep the pretrained start, because it is the
-        ``pretrained`` parameter.
+        ``pretrained`` parameter; a relative path is made absolute there, so that a clone
+        fitted in another working directory (a joblib worker's, or after ``os.chdir``) starts
+        from the same file.
 
         From the file come the weights, the classes and the parameters that shape the network
         (``architecture``, ``n_rr_features``); every other parameter is today's default or
@@ -1427,7 +1429,8 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         HeartbeatCNNClassifier
-            A fitted classifier whose ``pretrained`` parameter is ``name_or_path``.
+            A fitted classifier whose ``pretrained`` parameter is ``name_or_path`` (a relative
+            path as an absolute one, of the same type).
 
         Examples
         --------
@@ -1466,7 +1469,15 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"pretrained={params['pretrained']!r}: the start is name_or_path. Leave "
                 "pretrained out, or name that start as name_or_path"
             )
-        params = {**structure, **params, "pretrained": name_or_path}
+        start = name_or_path
+        if pretrained_registry._names_a_file(start) and not Path(start).is_absolute():
+            # The estimator holds this file's network, and clone and GridSearchCV promise to
+            # start from it: kept relative, a clone fitted in another working directory (after
+            # os.chdir, or in a joblib worker started before it) read whatever file the name
+            # found there, without a word.
+            absolute = Path(start).absolute()
+            start = absolute if isinstance(start, os.PathLike) else str(absolute)
+        params = {**structure, **params, "pretrained": start}
         estimator = cls(**params)
         estimator._set_fitted_state(
             source.model, source.metadata, f"pretrained model {str(name_or_path)!r}"

@@ -245,6 +245,29 @@ def test_a_relative_start_not_found_at_fit_says_where_it_was_read_from(tmp_path,
     assert "fine_tuned_from" in message
 
 
+def test_a_relative_start_of_from_pretrained_is_the_same_file_in_another_folder(
+    tmp_path, source_model
+):
+    # The estimator holds this file's network and clone promises its start, but the relative
+    # name was kept: a clone fitted in another working directory (a joblib worker's, or after
+    # os.chdir) started from the file of that name there, without a word.
+    path, _ = source_model
+    (tmp_path / "elsewhere").mkdir()
+    shutil.copy(path, tmp_path / "elsewhere" / path.name)
+    X, y = make_synthetic_beats(n_per_class=10)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(path.parent)
+        as_text = HeartbeatCNNClassifier.from_pretrained(path.name, **{**FAST_PARAMS, "epochs": 1})
+        as_path = HeartbeatCNNClassifier.from_pretrained(Path(path.name))
+    assert as_text.pretrained == str(path) and as_path.pretrained == path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path / "elsewhere")
+        tuned = clone(as_text).fit(X, y)
+    assert tuned.model_card_["fine_tuned_from"] == str(path)
+    # A shipped model's name stays a name.
+    assert HeartbeatCNNClassifier.from_pretrained("mitbih").pretrained == "mitbih"
+
+
 def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
     path, _ = source_model
     with pytest.raises(ValueError, match="no pretrained model named 'nope'"):

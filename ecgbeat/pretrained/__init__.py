@@ -122,6 +122,28 @@ def _verified_path(name: str) -> Path:
     return path
 
 
+def _names_a_file(name_or_path: str | os.PathLike) -> bool:
+    """Whether :func:`load` reads ``name_or_path`` as a file's path, not a shipped model's name.
+
+    A shipped name first; any other name of a file is a path (``"model.h5"`` in the working
+    folder was "no pretrained model named 'model.h5'", though ``HeartbeatCNNClassifier.load``
+    reads it). A path object, a ``.keras`` name and a name with a folder are always paths.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> _names_a_file("mitbih"), _names_a_file("mitbih.keras"), _names_a_file(Path("mitbih"))
+    (False, True, True)
+    """
+    name = str(name_or_path)
+    return (
+        isinstance(name_or_path, os.PathLike)
+        or name.endswith(".keras")
+        or os.sep in name
+        or (name not in list_pretrained() and os.path.lexists(name))
+    )
+
+
 def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     """Load a shipped model by name, or a model saved with ``HeartbeatCNNClassifier.save``.
 
@@ -139,14 +161,7 @@ def load(name_or_path: str | os.PathLike) -> PretrainedModel:
     PretrainedModel
     """
     name = str(name_or_path)
-    # A shipped name first; any other name of a file is a path ('model.h5' in the working folder
-    # was "no pretrained model named 'model.h5'", though HeartbeatCNNClassifier.load reads it).
-    is_path = (
-        isinstance(name_or_path, os.PathLike)
-        or name.endswith(".keras")
-        or os.sep in name
-        or (name not in list_pretrained() and os.path.lexists(name))
-    )
+    is_path = _names_a_file(name_or_path)
     path = Path(name_or_path) if is_path else _verified_path(name)
     model, metadata = read_model_file(path)
     if not is_path:
