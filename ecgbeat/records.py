@@ -1208,8 +1208,8 @@ def fitted_classifier(
 def classified_table(X, classifier, names, normal_class, **where) -> BeatTable:
     """The BeatTable of rows ``X`` classified by ``classifier`` (``where``: record, sample...).
 
-    ``classifier`` is anything with ``predict_proba`` (a fitted classifier, or the
-    :class:`ecgbeat.low_latency.LowLatencyPredictor` of one); ``names`` name its classes.
+    ``classifier`` is anything with ``predict_proba`` and ``classes_`` (a fitted classifier, or
+    the :class:`ecgbeat.low_latency.LowLatencyPredictor` of one); ``names`` name its classes.
     """
     if len(X):
         proba = classifier.predict_proba(X)
@@ -1229,8 +1229,8 @@ def classified_table(X, classifier, names, normal_class, **where) -> BeatTable:
 def _parameters(classifier) -> dict:
     """``classifier.get_params()``, which say (with its model card) how its beats are cut.
 
-    Anything with ``predict_proba`` classifies cut beats (:func:`classify_beats`), but beats cut
-    from a recording need the estimator's parameters: a
+    Anything with ``predict_proba`` and ``classes_`` classifies cut beats
+    (:func:`classify_beats`), but beats cut from a recording need the estimator's parameters: a
     :class:`~ecgbeat.low_latency.LowLatencyPredictor` failed with "'LowLatencyPredictor' object
     has no attribute 'get_params'".
     """
