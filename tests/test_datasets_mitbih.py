@@ -513,3 +513,15 @@ def test_the_missed_beats_are_those_wfdb_finds_unmatched(mitdb_dir):
     np.testing.assert_array_equal(found.missed.r_peaks, unmatched)
     expected = [AAMI_SYMBOLS[s] for s in symbols[is_aami][comparison.unmatched_ref_inds]]
     assert found.missed.target.tolist() == expected
+
+
+def test_a_record_without_a_row_keeps_its_missed_beats_in_its_part(mitdb_dir, monkeypatch):
+    # A record of DS2 where the detector finds no beat (a lead off): it has no row, and its
+    # missed beats were dropped from the test part as if of a record outside it, though
+    # split=None kept all 2272 of them; evaluated so, the part's Se left the record out.
+    monkeypatch.setattr(_mitbih, "detect_r_peaks", lambda *args, **kwargs: np.zeros(0, int))
+    for split, subset in ((None, "all"), ("inter-patient", "test")):
+        found = _detected(mitdb_dir, "100", split=split, subset=subset)
+        assert found.target.size == 0
+        assert found.missed.target.size == 2272
+        assert set(found.missed.groups.tolist()) == {"100"}

@@ -512,7 +512,9 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
         bunch.detection = detection
         # A part of the random split of beats has no place for detections that match no beat.
         if split != "random" or subset == "all":
-            parts_kept = np.unique(groups) if split == "inter-patient" and subset != "all" else None
+            # The part's records, not those with rows: a record where nothing was detected has
+            # none, and its missed beats are still the part's.
+            parts_kept = inter_patient_part(subset) if split == "inter-patient" else None
             bunch.unmatched = Bunch(**_in_part(unmatched, parts_kept))
             missed = _in_part(missed, parts_kept)
             missed["target"] = np.array(
