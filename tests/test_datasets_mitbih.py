@@ -525,3 +525,24 @@ def test_a_record_without_a_row_keeps_its_missed_beats_in_its_part(mitdb_dir, mo
         assert found.target.size == 0
         assert found.missed.target.size == 2272
         assert set(found.missed.groups.tolist()) == {"100"}
+
+
+def test_a_record_without_an_annotated_beat_has_detections_of_no_beat(mitdb_dir, monkeypatch):
+    # A record whose annotations hold no beat (rhythm and noise marks only): at annotated peaks
+    # it has no row, and at detected peaks an IndexError ("index -1 is out of bounds for axis 0
+    # with size 0") escaped, naming neither the record nor the cause. Every detection is one of
+    # no beat: a false positive, and nothing is missed.
+    read = _mitbih.read_annotations
+
+    def no_beats(*args, **kwargs):
+        samples, symbols = read(*args, **kwargs)
+        kept = ~np.isin(symbols, list(AAMI_SYMBOLS))
+        return samples[kept], symbols[kept]
+
+    monkeypatch.setattr(_mitbih, "read_annotations", no_beats)
+    found = _detected(mitdb_dir, "100")
+    assert found.target.size == 0 and found.missed.target.size == 0
+    counts = found.detection["100"]
+    assert counts["tp"] == counts["fn"] == 0 and counts["fp"] > 2000
+    # Every detection but the last (which has no following interval) is a row of no beat.
+    assert found.unmatched.data.shape[0] == counts["fp"] - 1

@@ -251,8 +251,10 @@ def _build_record(folder: Path, record: str, lead, detector, cut_params) -> dict
         # "unmatched" row that the counts call no false detection.
         matched = _matched_beats(detected, peaks, 0.150 * fs)
         nearest = matched[: len(seg.r_peaks)]
-        beat_symbols = np.where(nearest >= 0, peak_symbols[nearest], "")
-        beat_index = np.where(nearest >= 0, aami_index[nearest], -1)
+        # -1, no beat, takes the blank appended: indexing the beats with it failed on a record
+        # without any.
+        beat_symbols = np.append(peak_symbols, "")[nearest]
+        beat_index = np.append(aami_index, -1)[nearest]
         # The beats that the annotated rows score (every beat of an AAMI class but the
         # record's last, which has no following interval to cut) that no detection found:
         # left out, a model's Se at detected peaks would be over the beats the detector found.
