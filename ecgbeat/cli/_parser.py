@@ -431,8 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--detector",
         choices=["pan-tompkins", "threshold"],
         help="cut the MIT-BIH beats at this detector's R peaks instead of the annotated ones; "
-        "each takes the class of the reference beat within 150 ms, and detections of no beat "
-        "count as false positives (class '(none)')",
+        "each takes the class of the reference beat within 150 ms, detections of no beat "
+        "count as false positives (class '(none)'), and reference beats with no detection as "
+        "misses of their class (predicted '(none)')",
     )
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.set_defaults(func=cmd_evaluate)

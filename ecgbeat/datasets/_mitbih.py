@@ -379,14 +379,15 @@ def fetch_mitbih(
         annotation symbol; ``lead`` dict record -> lead read; ``is_test`` (n_beats,) bool when a
         split is given; ``DESCR`` with the attribution. With ``detector``, also ``detection``:
         per-record true positives, false negatives and false positives (150 ms match), and
-        (but in a part of the random split) ``unmatched``: a Bunch of the rows (``data``), records
-        (``groups``) and R peaks (``r_peaks``) of the detections that match no reference beat,
-        so that an evaluation can count what a model says of them as false positives; and
-        ``missed``: a Bunch of the AAMI labels (``target``), symbols (``symbol``), records
-        (``groups``) and annotated R peaks (``r_peaks``) of the reference beats that no
-        detection matched (within 150 ms, one to one; of the beats the annotated rows score:
-        every beat of an AAMI class but each record's last), so that an evaluation can count
-        them as false negatives of their class (``aami_metrics(..., missed=missed.target)``).
+        (but in a part of the random split) ``unmatched`` and ``missed``. ``unmatched``: a Bunch
+        of the rows (``data``), records (``groups``) and R peaks (``r_peaks``) of the detections
+        that match no reference beat, so that an evaluation can count what a model says of them
+        as false positives; ``missed``: a Bunch of the AAMI labels (``target``), symbols
+        (``symbol``), records (``groups``) and annotated R peaks (``r_peaks``) of the reference
+        beats that no detection matched (within 150 ms, one to one; of the beats the annotated
+        rows score: every beat of an AAMI class but each record's last), so that an evaluation
+        can count them as false negatives of their class (``aami_metrics(...,
+        missed=missed.target)``).
     (data, target) : tuple if ``return_X_y`` is True
 
     Examples
