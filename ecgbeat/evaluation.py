@@ -254,9 +254,9 @@ def aami_metrics(
 ) -> dict[str, Any]:
     """:func:`classification_metrics` plus the literature's summary: macro-F1 over N, S, V, F.
 
-    Adds ``macro_f1_NSVF`` (the mean F1 of the ``scored`` classes that occur in ``y_true``; None
-    when none does), and ``Se`` and ``+P`` (recall and precision of each scored class that
-    occurs), as AAMI-style tables report them. A label beyond
+    Adds ``macro_f1_NSVF`` (the mean F1 of the ``scored`` classes that occur in ``y_true`` or
+    ``missed``; None when none does), and ``Se`` and ``+P`` (recall and precision of each scored
+    class that occurs), as AAMI-style tables report them. A label beyond
     ``target_names`` in ``y_true`` (for example a detection that matches no reference beat) is a
     class of its own, named ``"(none)"``: whatever a model calls it counts against that class's
     precision. ``macro_f1`` then averages the F1 of the ``target_names`` classes alone: no model
