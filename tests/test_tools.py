@@ -139,6 +139,27 @@ def test_a_twin_of_the_same_recipe_is_quoted(tool, tmp_path):
     assert card["test_metrics"] == model_card("mitbih-ds1-rhythm-template")["test_metrics"]
 
 
+def test_a_twin_s_figures_at_detected_peaks_keep_how_they_were_measured(
+    tool, tmp_path, monkeypatch
+):
+    # tools.measure_detected records in a DS1 card, and in the cards that quote it, the command
+    # that measured its figures at detected peaks again; a model trained on all records took the
+    # twin's figures without it, and its card no longer said they were measured so.
+    from ecgbeat.pretrained import model_card
+
+    twin = dict(model_card("mitbih-ds1-rhythm-template"))
+    measured = {"command": "python -m tools.measure_detected --name x", "missed_beats": 126}
+    twin["test_metrics_detected_measured"] = measured
+    monkeypatch.setattr(tool, "model_card", lambda name: twin)
+    argv = ["--name", "x", "--split", "all", "--recipe", "new-patients-template"]
+    argv += ["--class-weight", "sqrt-balanced", "--twin", "mitbih-ds1-rhythm-template"]
+    card = tool.main([*argv, "--out", str(tmp_path)])
+    assert card["test_metrics_detected"] == twin["test_metrics_detected"]
+    assert card["test_metrics_detected_measured"] == measured
+    keys = list(card)
+    assert keys.index("test_metrics_detected_measured") == keys.index("test_metrics_detected") + 1
+
+
 def test_a_twin_is_refused_where_the_card_quotes_none(tool, tmp_path, capsys):
     # Only a model trained on all records quotes a twin: elsewhere --twin was dropped unseen.
     argv = ["--name", "x", "--split", "inter-patient", "--recipe", "new-patients"]
