@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from pathlib import Path
@@ -459,10 +460,13 @@ def test_options_of_saving_are_refused_with_no_save(tool, tmp_path, capsys, monk
 
 
 class _FakeShipped:
-    """Stands in for a shipped model: calls every beat N."""
+    """Stands in for a shipped model: calls every beat N, and records what was loaded."""
+
+    loaded: ClassVar[list] = []
 
     @classmethod
     def from_pretrained(cls, name):
+        cls.loaded.append(name)
         return cls()
 
     def predict(self, X):
@@ -474,12 +478,14 @@ def _cards_folder(folder: Path) -> Path:
     from tools._common import cards_manifest
 
     metrics = {"accuracy": 0.5}
-    ds1 = {"name": "a-ds1", "target_names": ["N", "S", "V", "F", "Q"]}
-    ds1 |= {"data": {"split": "inter-patient"}, "test_metrics_detected": metrics, "sha256": "1"}
+    folder.mkdir()
+    (folder / "a-ds1.keras").write_bytes(b"weights")
+    sha256 = hashlib.sha256(b"weights").hexdigest()
+    ds1 = {"name": "a-ds1", "file": "a-ds1.keras", "target_names": ["N", "S", "V", "F", "Q"]}
+    ds1 |= {"data": {"split": "inter-patient"}, "test_metrics_detected": metrics, "sha256": sha256}
     quoting = {**ds1, "name": "a", "data": {"split": "all"}}
     quoting["expected_on_new_patients"] = "the DS2 metrics of its DS1 twin 'a-ds1' (same recipe)"
     other = {"name": "b", "data": {"split": "random"}, "test_metrics": metrics}
-    folder.mkdir()
     for card in (ds1, quoting, other):
         (folder / f"{card['name']}.json").write_text(json.dumps(card, indent=1) + "\n")
     (folder / "SHA256SUMS").write_text(cards_manifest(folder, {}))
@@ -489,6 +495,7 @@ def _cards_folder(folder: Path) -> Path:
 @pytest.fixture
 def measure(monkeypatch):
     module = importlib.import_module("tools.measure_detected")
+    _FakeShipped.loaded.clear()
     monkeypatch.setattr(module, "fetch_mitbih", _fake_beats)
     monkeypatch.setattr(module, "HeartbeatCNNClassifier", _FakeShipped)
     monkeypatch.setattr(module, "beat_cutting", lambda clf: {})
@@ -496,8 +503,6 @@ def measure(monkeypatch):
 
 
 def test_measure_detected_rewrites_the_card_and_those_that_quote_it(measure, tmp_path):
-    import hashlib
-
     folder = _cards_folder(tmp_path / "cards")
     other_before = (folder / "b.json").read_bytes()
     result = measure.main(["--name", "a-ds1", "--out", str(folder)])
@@ -537,3 +542,20 @@ def test_measure_detected_refuses_a_model_without_figures_at_detected_peaks(
         measure.main(["--name", name, "--out", str(folder)])
     assert caught.value.code == 2 and message in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_measure_detected_scores_the_model_beside_the_card(measure, tmp_path):
+    # --out names a folder of models and cards (tools.train_pretrained --out writes one): the
+    # shipped model of that name was scored, and its figures written into the card of the
+    # weights beside it. They are those weights now, checked against the card.
+    folder = _cards_folder(tmp_path / "cards")
+    measure.main(["--name", "a-ds1", "--out", str(folder)])
+    assert _FakeShipped.loaded == [folder / "a-ds1.keras"]
+    # Weights that are not the card's are refused, and nothing is written.
+    (folder / "a-ds1.keras").write_bytes(b"other weights")
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(SystemExit) as caught:
+        measure.main(["--name", "a-ds1", "--out", str(folder)])
+    assert caught.value.code == 2
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert len(_FakeShipped.loaded) == 1

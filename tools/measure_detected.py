@@ -8,7 +8,8 @@ as shipped (nothing is trained, the weights stay as they are), counting each mis
 false negative of its class, and records the command in ``test_metrics_detected_measured``. The
 cards of the models that quote it (``--split all`` models whose ``--twin`` it is) get the same
 figures. The cards and ``SHA256SUMS`` (the cards' SHA-256) are written together: a failure on the
-way leaves them as they were.
+way leaves them as they were. With ``--out``, another folder of models and their cards (as
+``tools.train_pretrained --out`` writes them), the model scored is the one there, beside its card.
 
 This reads DS2: run it to report a finished model, never to choose.
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -33,6 +35,8 @@ from ecgbeat.records import beat_cutting
 from tools._common import cards_manifest, provenance
 
 REPO = Path(__file__).resolve().parents[1]
+#: The shipped models' folder.
+PACKAGE = REPO / "ecgbeat" / "pretrained"
 
 
 def quoting(cards: dict[str, dict], name: str) -> list[str]:
@@ -44,13 +48,30 @@ def quoting(cards: dict[str, dict], name: str) -> list[str]:
     )
 
 
+def _weights_of(card: dict, folder: Path, name: str, parser) -> HeartbeatCNNClassifier:
+    """The model whose ``card`` is in ``folder``: its weights beside the card, as checked
+    against the card's SHA-256 (the shipped model by name, which checks them so)."""
+    if folder.resolve() == PACKAGE.resolve():
+        return HeartbeatCNNClassifier.from_pretrained(name)
+    # Another folder (tools.train_pretrained --out writes a model there): the shipped model of
+    # the same name was scored, and its figures written into the card of other weights.
+    weights = folder / Path(card["file"]).name
+    if not weights.is_file():
+        parser.error(f"--name {name!r}: its weights {weights} are missing")
+    if hashlib.sha256(weights.read_bytes()).hexdigest() != card["sha256"]:
+        parser.error(f"--name {name!r}: {weights} is not the file its card names (SHA-256)")
+    return HeartbeatCNNClassifier.from_pretrained(weights)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--name", required=True, help="a shipped model with a DS2 test part")
+    parser.add_argument("--name", required=True, help="a model with a DS2 test part")
     parser.add_argument("--data-home", default=os.environ.get("ECGBEAT_DATA", "../shared/data"))
-    parser.add_argument("--out", help="folder of the cards; default: ecgbeat/pretrained")
+    parser.add_argument(
+        "--out", help="folder of the models and their cards; default: ecgbeat/pretrained"
+    )
     args = parser.parse_args(argv)
-    out = Path(args.out or REPO / "ecgbeat" / "pretrained")
+    out = Path(args.out or PACKAGE)
     cards = {path.stem: json.loads(path.read_text()) for path in sorted(out.glob("*.json"))}
     card = cards.get(args.name)
     if card is None:
@@ -62,7 +83,7 @@ def main(argv: list[str] | None = None) -> dict:
             f"--name {args.name!r}: its card has no figures at detected peaks of its own to "
             "measure (only the inter-patient models of the new-patients recipes have them)"
         )
-    clf = HeartbeatCNNClassifier.from_pretrained(args.name)
+    clf = _weights_of(card, out, args.name, parser)
     found = fetch_mitbih(
         data_home=args.data_home,
         split="inter-patient",
