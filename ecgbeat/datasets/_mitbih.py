@@ -337,7 +337,9 @@ def fetch_mitbih(
     download_if_missing : bool, default=True
         Download missing files from PhysioNet (verified against its SHA256SUMS.txt).
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch. With a ``detector``, these are the rows
+        of the detected beats alone: scores at detected peaks need the Bunch's ``unmatched``
+        and ``missed`` too (:func:`ecgbeat.evaluation.with_unmatched_detections`).
     progress : bool, optional
         Progress bar (tqdm) while building; None shows it only when stderr is a terminal.
     cache : bool or path-like, default=True
