@@ -2003,3 +2003,28 @@ def test_predict_takes_record_options_beside_beats(capsys, sample_csv, mitdb_dir
         argv = ["predict", str(sample_csv), str(mitdb_dir / "100"), "--model", "no-such-model"]
         code, _, err = _run(capsys, *argv, *option)
         assert code == 1 and "no-such-model" in err, err
+
+
+def test_evaluate_where_the_detector_found_no_beat_says_so(
+    capsys, tiny_model, mitdb_dir, tmp_path, monkeypatch
+):
+    # Record 100 with a detector that finds nothing (a lead off): all 2272 beats were missed,
+    # and the error blamed the data: "no beats in mitbih".
+    import shutil
+
+    from ecgbeat.datasets import _mitbih
+
+    folder = tmp_path / "mitdb"  # a data home of its own: its cache holds these beats alone
+    folder.mkdir()
+    for ext in ("hea", "dat", "atr"):
+        shutil.copyfile(mitdb_dir / f"100.{ext}", folder / f"100.{ext}")
+    monkeypatch.setattr(_mitbih, "detect_r_peaks", lambda *args, **kwargs: np.zeros(0, int))
+    argv = ["-q", "evaluate", str(tiny_model), "--data", "mitbih", "--records", "100"]
+    argv += ["--data-home", str(tmp_path), "--split", "inter-patient", "--no-download"]
+    code, out, err = _run(capsys, *argv, "--detector", "pan-tompkins")
+    assert code == 1 and not out
+    assert "the pan-tompkins detector found none of the 2272 beats" in err
+    assert "no beats in mitbih" not in err
+    # Drawn from them, the same: the beats drawn are all missed ones.
+    code, _, err = _run(capsys, *argv, "--detector", "pan-tompkins", "--max-beats", "5")
+    assert code == 1 and "found none of the 5 beats drawn" in err

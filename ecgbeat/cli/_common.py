@@ -467,6 +467,13 @@ def load_labelled_data(
         keep = np.sort(keep)
         rows, missed_kept = keep[keep < len(y)], keep[keep >= len(y)]
         X, y, missed = X[rows], y[rows], labels[missed_kept]
+    if len(y) == 0 and len(missed):
+        # The beats are there; "no beats in mitbih" blamed the data for what the detector did.
+        drawn = " drawn" if getattr(args, "drawn_from", None) is not None else ""
+        raise CommandError(
+            f"the {detector} detector found none of the {len(missed)} beats{drawn}: the model "
+            "has no beat to classify (each would count as a miss of its class)"
+        )
     if len(y) == 0:
         raise CommandError(f"no beats in {args.data}")
     return X, y, names, missed
