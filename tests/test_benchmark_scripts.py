@@ -306,6 +306,16 @@ def test_predict_memory_benchmark_quick(tmp_path):
     assert json.loads(out.read_text())["beats"] == 5000
 
 
+def test_predict_memory_benchmark_measures_the_batch_size_asked_for(tmp_path):
+    # The docs' smaller-batch memory check runs through this option and is read back from its file.
+    out = tmp_path / "predict_memory.json"
+    argv = ["--beats", "3000", "--predict-batch-size", "1024", "--output", str(out)]
+    result = _script("predict_memory").main(argv)
+    assert result["predict_batch_size"] == 1024
+    assert json.loads(out.read_text())["predict_batch_size"] == 1024
+    assert result["command"] == "python -m benchmarks.predict_memory " + " ".join(argv)
+
+
 def test_training_profile_benchmark_quick():
     run = _script("experiments.training_profile").main(["--quick"])
     assert run["train_beats_per_second"]["best"] > 0
