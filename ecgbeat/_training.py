@@ -41,6 +41,12 @@ class TrainingResult:
     #: The validation loss of a network that outputs the training class frequencies whatever the
     #: beat: a network whose validation loss never falls below it learned nothing that carries.
     prior_val_loss: float | None = None
+    #: Set when some held-out beats are of a class that the training mix lacks (weight 0, or no
+    #: training beat): the kept network's loss on the other held-out beats, on which alone
+    #: ``prior_val_loss`` is then taken. The frequencies give such a class no share, and its
+    #: beats cost them -ln(1e-7) = 16 each, which any network beats by far: compared over every
+    #: held-out beat, a network that learned nothing passed.
+    kept_val_loss: float | None = None
 
 
 def joined(first: TrainingResult, second: TrainingResult) -> TrainingResult:
@@ -67,6 +73,7 @@ def joined(first: TrainingResult, second: TrainingResult) -> TrainingResult:
         interrupted=first.interrupted or second.interrupted,
         sampling_rates=second.sampling_rates,
         prior_val_loss=second.prior_val_loss,
+        kept_val_loss=second.kept_val_loss,
     )
 
 
@@ -575,6 +582,14 @@ def _held_out_weights(
     return None if weights is None else np.asarray(weights, dtype=np.float32)
 
 
+def _trained_mix(
+    y_train: np.ndarray, rates: np.ndarray, sample_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Each class's share of what the epochs draw: class counts (of sample weights) times rates."""
+    drawn = np.bincount(y_train, weights=sample_weights, minlength=rates.size) * rates
+    return drawn / drawn.sum()
+
+
 def class_prior_loss(
     y_train: np.ndarray,
     y_val: np.ndarray,
@@ -597,9 +612,7 @@ def class_prior_loss(
     >>> round(class_prior_loss(y, y, np.ones(2), np.array([1.0, 1, 1, 3])), 4)  # mix 1:1
     0.6931
     """
-    n_classes = rates.size
-    drawn = np.bincount(y_train, weights=sample_weights, minlength=n_classes) * rates
-    log_prior = np.log(np.maximum(drawn / drawn.sum(), 1e-7))
+    log_prior = np.log(np.maximum(_trained_mix(y_train, rates, sample_weights), 1e-7))
     undersampled = bool((rates < 1).any())
     weights = rates[y_val] if undersampled else np.ones(len(y_val))
     if val_weights is not None:
@@ -865,27 +878,35 @@ def train(
         # Each repetition draws (and shuffles, and augments) afresh.
         dataset = dataset.repeat(-(-config.min_steps_per_epoch // n_batches))
     dataset = dataset.prefetch(tf.data.AUTOTUNE)
-    validation_data = None
-    if val_idx is not None:
-        validation = (X[val_idx, :, None], y[val_idx])
-        held_out_weights = _held_out_weights(y[val_idx], rates, validation_weights, val_idx)
+
+    def held_out(rows: np.ndarray):
+        validation = (X[rows, :, None], y[rows])
+        held_out_weights = _held_out_weights(y[rows], rates, validation_weights, rows)
         if held_out_weights is not None:
             validation += (held_out_weights,)
-        validation_data = (
+        return (
             tf.data.Dataset.from_tensor_slices(validation)
             .batch(max(config.batch_size, 1024))
             .prefetch(tf.data.AUTOTUNE)
         )
 
+    validation_data = None if val_idx is None else held_out(val_idx)
     result = TrainingResult(sampling_rates=rates)
+    scored = None  # the held-out rows of the classes trained on, when not all are
     if val_idx is not None:
-        result.prior_val_loss = class_prior_loss(
-            y[train_idx],
-            y[val_idx],
-            rates,
-            None if sample_weights is None else sample_weights[train_idx],
-            None if validation_weights is None else validation_weights[val_idx],
-        )
+        train_weights = None if sample_weights is None else sample_weights[train_idx]
+        trained_on = _trained_mix(y[train_idx], rates, train_weights)[y[val_idx]] > 0
+        if not trained_on.all():
+            scored = val_idx[trained_on]
+        if scored is None or scored.size:
+            rows = val_idx if scored is None else scored
+            result.prior_val_loss = class_prior_loss(
+                y[train_idx],
+                y[rows],
+                rates,
+                train_weights,
+                None if validation_weights is None else validation_weights[rows],
+            )
     restarts = config.lr_schedule == "cosine_restarts"
     best = _best_weights_callback(
         keras,
@@ -938,4 +959,14 @@ def train(
                     callback._model = None
         if validation_data is not None or result.interrupted:
             best.restore(result.interrupted)
+        if scored is not None and scored.size:
+            if result.interrupted:
+                result.prior_val_loss = None  # no loss of the kept network to compare it with
+            else:
+                try:
+                    scores = trainer.evaluate(held_out(scored), verbose=0, return_dict=True)
+                    result.kept_val_loss = float(scores["loss"])
+                except KeyboardInterrupt:  # the trained network is kept, as in training
+                    result.interrupted = True
+                    result.prior_val_loss = None
     return result

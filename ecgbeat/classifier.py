@@ -825,27 +825,38 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
             )
         self._warn_if_one_class(X, y_encoded, rng)
         if len(np.unique(y_encoded)) > 1:  # one class (a kept pretrained head): nothing to beat
-            self._warn_if_not_below_prior(
-                result.prior_val_loss, weighted=sample_weights is not None
-            )
+            self._warn_if_not_below_prior(result, weighted=sample_weights is not None)
         return self
 
-    def _warn_if_not_below_prior(self, prior_val_loss: float | None, weighted: bool) -> None:
+    def _warn_if_not_below_prior(self, result: _training.TrainingResult, weighted: bool) -> None:
         """Warn when no epoch's validation loss fell clearly (by 1 %) below that of the class
         frequencies: a network that learned nothing outputs them, give or take a hair.
 
         ``weighted``: the training beats' losses were weighted (``class_weight`` or
         ``sample_weight``), and the frequencies are of the weights, as the network learns them.
+        With held-out beats of a class that training gave no weight, the kept network's loss on
+        the other held-out beats is compared (see ``TrainingResult.kept_val_loss``).
         """
+        prior_val_loss = result.prior_val_loss
         val_loss = self.history_.get("val_loss")
+        if result.kept_val_loss is not None:
+            val_loss = [result.kept_val_loss]
         if prior_val_loss is None or not val_loss or min(val_loss) < 0.99 * prior_val_loss:
             return
         # With class_weight="balanced" the figure is the loss of equal shares, not of the counts.
         frequencies = " (of the beats' weights)" if weighted else ""
+        if result.kept_val_loss is None:
+            loss = "the validation loss never fell"
+            figure = f"best: {min(val_loss):.4g}"
+        else:
+            loss = (
+                "on the held-out beats of the classes it trained on (those of a class that "
+                "training gave no weight are left out), the kept network's validation loss is not"
+            )
+            figure = f"it is {result.kept_val_loss:.4g}"
         warn_caller(
-            f"the validation loss never fell clearly below {prior_val_loss:.4g}, the loss of predicting "
-            f"the training class frequencies{frequencies} for every beat (best: "
-            f"{min(val_loss):.4g}): what "
+            f"{loss} clearly below {prior_val_loss:.4g}, the loss of predicting "
+            f"the training class frequencies{frequencies} for every beat ({figure}): what "
             "the network learned does not carry to the held-out beats. Try more epochs or "
             "beats, a smaller learning_rate, and check that the beats are scaled to [0, 1]",
             ConvergenceWarning,

@@ -688,6 +688,32 @@ def test_the_class_prior_of_weighted_beats_is_named_as_such():
     assert "the training class frequencies (of the beats' weights) for every beat" in message
 
 
+def test_a_class_of_weight_0_does_not_hide_a_network_that_learned_nothing():
+    from sklearn.exceptions import ConvergenceWarning
+
+    # The class frequencies give a class of weight 0 no share, so each of its held-out beats
+    # cost them -ln(1e-7) = 16: any network came in far below, and a fit that learned nothing
+    # said nothing. Here beats of two shapes with labels drawn at random: the network can tell
+    # the shapes apart (so that it need not predict one class for every beat, which says so),
+    # but what it learns of the labels cannot carry to the held-out beats.
+    X, _ = make_synthetic_beats(n_per_class=80, n_samples=32, labels=("a", "b"), seed=1)
+    y = np.random.default_rng(1).choice(["N", "V", "S"], len(X))
+    params = {**FAST_PARAMS, "validation_fraction": 0.3, "class_weight": {"N": 1, "V": 1, "S": 0}}
+    with pytest.warns(ConvergenceWarning, match="classes it trained on") as got:
+        HeartbeatCNNClassifier(**params).fit(X, y)
+    message = next(str(w.message) for w in got if "classes it trained on" in str(w.message))
+    # The figures are of the held-out N and V beats alone: their prior is that of a mix near 1:1.
+    prior = float(message.split("clearly below ")[1].split(",")[0])
+    kept = float(message.split("(it is ")[1].split(")")[0])
+    assert prior == pytest.approx(np.log(2), abs=0.05)
+    assert kept >= 0.99 * prior
+    # A network that learned says nothing, with a class of weight 0 too.
+    X, y = make_synthetic_beats()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        HeartbeatCNNClassifier(**{**params, "class_weight": {"N": 1, "V": 1, "S": 0}}).fit(X, y)
+
+
 def test_the_class_example_runs_without_warnings():
     # The first code a user copies: its beats reached 3, so its fit and predict warned that they
     # were not scaled to [0, 1], the very mistake the warning exists to catch.
