@@ -28,14 +28,21 @@ import wfdb
 from benchmarks._common import provenance
 from ecgbeat.datasets import MITBIH_PACED, MITBIH_RECORDS, read_lead
 from ecgbeat.qrs import pan_tompkins_marked
+from ecgbeat.quality import WindowQuality
 
 REPO = Path(__file__).resolve().parents[1]
 
 
+def lead_quality(path: Path, lead: str, record: str) -> WindowQuality:
+    """The quality windows of ``record``'s ``lead``, as ``ecgbeat predict`` reads the lead: the
+    default detector's own quality check (``classify_signal``'s marks)."""
+    signal, fs, _, _ = read_lead(path, (lead,), record)
+    return pan_tompkins_marked(signal, fs)[1]
+
+
 def marked_share(path: Path, lead: str, record: str) -> float:
     """The share of the windows of ``record``'s ``lead`` that the quality check marks."""
-    signal, fs, _, _ = read_lead(path, (lead,), record)
-    return float(1 - pan_tompkins_marked(signal, fs)[1].readable.mean())
+    return float(1 - lead_quality(path, lead, record).readable.mean())
 
 
 def main(argv: list[str] | None = None) -> dict:
