@@ -547,3 +547,31 @@ def test_quality_by_lead_quick(mitdb_dir, tmp_path):
     assert marked["101"]["V1"] == 100.0 and marked["101"]["MLII"] < 5
     assert result["by_lead"]["V5 (paced)"]["records"] == 1
     assert json.loads((tmp_path / "q.json").read_text())["by_lead"] == result["by_lead"]
+
+
+def test_quality_annotations_reference_quality_decodes_subtypes():
+    reference_quality = _script("quality_annotations").reference_quality
+    # ~ annotations: signal 0 noisy (bit 0), signal 1 noisy and unreadable (bits 1 and 5), all
+    # unreadable (-1), clean again (0); the quality before the first one is clean.
+    samples, subtypes = np.array([10, 20, 30, 40]), np.array([1, 0x22, -1, 0])
+    first = reference_quality(samples, subtypes, 0, 50)
+    second = reference_quality(samples, subtypes, 1, 50)
+    assert first.tolist() == [0] * 10 + [1] * 10 + [0] * 10 + [2] * 10 + [0] * 10
+    assert second.tolist() == [0] * 20 + [2] * 20 + [0] * 10
+
+
+def test_quality_annotations_quick(mitdb_dir, tmp_path):
+    argv = ["--data-home", str(mitdb_dir.parent), "--records", "101"]
+    result = _script("quality_annotations").main([*argv, "--output", str(tmp_path / "q.json")])
+    counts = result["per_record"]["101"]
+    # 101's .atr: MLII (signal 0) noisy for 3.7 s (subtype 1) inside one window, both signals
+    # unreadable for 1 s (subtype -1) across the boundary of two windows.
+    assert counts["MLII"]["reference"] == {"clean": 178, "noisy": 1, "unreadable": 2}
+    assert counts["V1"]["reference"] == {"clean": 179, "noisy": 0, "unreadable": 2}
+    # Every window of 101's V1 is marked (test_quality_by_lead_quick), on the clean ones too.
+    assert counts["V1"]["marked_by_reference"] == {"clean": 179, "noisy": 0, "unreadable": 2}
+    pooled = result["by_group"]["DS1"]["V1"]
+    assert pooled["records"] == 1 and pooled["marks_on_reference_clean_percent"] == 98.9
+    assert pooled["reference_noisy_marked_percent"] is None  # no reference-noisy window
+    assert counts["MLII"]["marked"] < 9
+    assert json.loads((tmp_path / "q.json").read_text())["by_group"] == result["by_group"]
