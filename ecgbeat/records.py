@@ -842,8 +842,10 @@ def classify_beats(
         One beat per row, as the classifier takes them (``n_features_in_`` samples).
     classifier : HeartbeatCNNClassifier, str or path-like, default="mitbih"
         A fitted classifier, or the name or ``.keras`` file of a pretrained model. Any other
-        fitted classifier with ``predict_proba`` and ``classes_`` (a scikit-learn classifier fitted
-        on such rows, a :class:`~ecgbeat.low_latency.LowLatencyPredictor`) classifies them too;
+        fitted classifier with ``predict_proba`` and ``classes_`` and one output per beat (a
+        scikit-learn classifier fitted on such rows, a
+        :class:`~ecgbeat.low_latency.LowLatencyPredictor`; not a multi-output one, which is
+        refused) classifies them too;
         without a model card its classes are named as text (``"0"``, ``"1"``...) unless
         ``class_names`` names them.
     name : str, default="beats"
