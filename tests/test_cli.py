@@ -1833,15 +1833,22 @@ def test_ctrl_c_during_the_training_saves_no_model(
             signal.raise_signal(signal.SIGINT)  # as the terminal sends it, in the training loop
 
     monkeypatch.setattr(_commands, "epoch_bar", lambda **_: CtrlC())
+    # As in a terminal: a pytest started in the background (`&`) inherits SIGINT ignored, and
+    # the command then rightly leaves Ctrl-C alone, which this test is not about.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     path = tmp_path / "model.keras"
     path.write_bytes(tiny_model.read_bytes())
     argv = ["train", "--data", str(sample_csv), "--epochs", "3", "--max-beats", "50", "--force"]
-    code, out, err = _run(capsys, *argv, "-o", str(path))
+    try:
+        code, out, err = _run(capsys, *argv, "-o", str(path))
+        handler_after = signal.getsignal(signal.SIGINT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert code == 130 and out == ""
     assert f"interrupted after 1 epoch(s); no model saved, {path} is left as it was" in err
     assert path.read_bytes() == tiny_model.read_bytes()
     assert [p.name for p in tmp_path.iterdir()] == ["model.keras"]  # nor a temporary file
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    assert handler_after is signal.default_int_handler  # put back
 
 
 def test_names_from_a_model_cannot_become_spreadsheet_formulas(tmp_path):
