@@ -895,9 +895,15 @@ def train(
     scored = None  # the held-out rows of the classes trained on, when not all are
     if val_idx is not None:
         train_weights = None if sample_weights is None else sample_weights[train_idx]
-        trained_on = _trained_mix(y[train_idx], rates, train_weights)[y[val_idx]] > 0
+        mix = _trained_mix(y[train_idx], rates, train_weights)
+        trained_on = mix[y[val_idx]] > 0
         if not trained_on.all():
             scored = val_idx[trained_on]
+        # One class of weight in training (the others weigh 0): its frequencies, all of it,
+        # cost its held-out beats 0, which no network beats, and fit warned that what the network
+        # learned did not carry. As with beats of one class, there is nothing to compare.
+        if np.count_nonzero(mix) < 2:
+            scored = np.empty(0, dtype=val_idx.dtype)
         if scored is None or scored.size:
             rows = val_idx if scored is None else scored
             result.prior_val_loss = class_prior_loss(

@@ -714,6 +714,18 @@ def test_a_class_of_weight_0_does_not_hide_a_network_that_learned_nothing():
         HeartbeatCNNClassifier(**{**params, "class_weight": {"N": 1, "V": 1, "S": 0}}).fit(X, y)
 
 
+def test_one_class_of_weight_is_not_compared_with_its_class_prior():
+    # With every class but one of weight 0, the prior is that class alone, which costs its
+    # held-out beats 0: no network comes in below it, and fit warned that what it learned did
+    # not carry. As with beats of one class, there is nothing to compare.
+    X, y = make_synthetic_beats(n_per_class=20, n_samples=32)
+    params = {**FAST_PARAMS, "epochs": 2, "class_weight": {"N": 1, "S": 0, "V": 0}}
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        HeartbeatCNNClassifier(**params).fit(X, y)
+    assert not [w for w in got if "clearly below" in str(w.message)]
+
+
 def test_the_class_example_runs_without_warnings():
     # The first code a user copies: its beats reached 3, so its fit and predict warned that they
     # were not scaled to [0, 1], the very mistake the warning exists to catch.
