@@ -1473,21 +1473,16 @@ class HeartbeatCNNClassifier(ClassifierMixin, BaseEstimator):
                 f"cannot take {given}. These come from the network: leave them out, or fit a "
                 "new network without pretrained"
             )
-        if "pretrained" in params and str(params["pretrained"]) != str(name_or_path):
+        start = _absolute_start(name_or_path)
+        # The start as given or as stored: from_pretrained('start.keras') stores the absolute
+        # path, and from_pretrained('start.keras', **its get_params()) was refused for it.
+        if "pretrained" in params and str(_absolute_start(params["pretrained"])) != str(start):
             # It was overwritten without a word: the weights came from another start.
             raise ValueError(
                 f"from_pretrained({str(name_or_path)!r}) cannot take "
                 f"pretrained={params['pretrained']!r}: the start is name_or_path. Leave "
                 "pretrained out, or name that start as name_or_path"
             )
-        start = name_or_path
-        if pretrained_registry._names_a_file(start) and not Path(start).is_absolute():
-            # The estimator holds this file's network, and clone and GridSearchCV promise to
-            # start from it: kept relative, a clone fitted in another working directory (after
-            # os.chdir, or in a joblib worker started before it) read whatever file the name
-            # found there, without a word.
-            absolute = Path(start).absolute()
-            start = absolute if isinstance(start, os.PathLike) else str(absolute)
         params = {**structure, **params, "pretrained": start}
         estimator = cls(**params)
         estimator._set_fitted_state(
@@ -1725,6 +1720,18 @@ def _source_classes(source) -> np.ndarray:
 def _same_labels(classes: np.ndarray, source_classes: np.ndarray) -> bool:
     """Whether a fit's classes are the start's: the same values of the same kind."""
     return _same_kind(classes, source_classes) and np.array_equal(source_classes, classes)
+
+
+def _absolute_start(name_or_path):
+    """A pretrained start's file as an absolute path (of the type given); a name as it is."""
+    if pretrained_registry._names_a_file(name_or_path) and not Path(name_or_path).is_absolute():
+        # The estimator holds this file's network, and clone and GridSearchCV promise to
+        # start from it: kept relative, a clone fitted in another working directory (after
+        # os.chdir, or in a joblib worker started before it) read whatever file the name
+        # found there, without a word.
+        absolute = Path(name_or_path).absolute()
+        return absolute if isinstance(name_or_path, os.PathLike) else str(absolute)
+    return name_or_path
 
 
 def _card_after_fine_tuning(source, classes: np.ndarray, pretrained) -> dict | None:

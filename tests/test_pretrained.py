@@ -268,6 +268,22 @@ def test_a_relative_start_of_from_pretrained_is_the_same_file_in_another_folder(
     assert HeartbeatCNNClassifier.from_pretrained("mitbih").pretrained == "mitbih"
 
 
+def test_from_pretrained_takes_the_parameters_of_a_model_from_the_same_relative_start(
+    tmp_path, source_model
+):
+    # from_pretrained('start.keras') stores the start's absolute path: given back with
+    # get_params() (to make the same model again), it was refused as another start.
+    path, _ = source_model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(path.parent)
+        first = HeartbeatCNNClassifier.from_pretrained(path.name)
+        again = HeartbeatCNNClassifier.from_pretrained(path.name, **first.get_params())
+        assert again.pretrained == str(path)
+        (tmp_path / "other.keras").write_bytes(path.read_bytes())
+        with pytest.raises(ValueError, match="the start is name_or_path"):
+            HeartbeatCNNClassifier.from_pretrained(path.name, pretrained=tmp_path / "other.keras")
+
+
 def test_unknown_name_and_checksum_mismatch(tmp_path, monkeypatch, source_model):
     path, _ = source_model
     with pytest.raises(ValueError, match="no pretrained model named 'nope'"):
