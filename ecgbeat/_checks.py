@@ -26,6 +26,15 @@ def is_finite_number(value) -> bool:
     return isinstance(value, numbers.Integral) or bool(np.isfinite(value))
 
 
+def non_finite_rows(values: np.ndarray) -> np.ndarray:
+    """The indices of the rows of ``values`` (one per beat) that hold a NaN or infinite value.
+
+    >>> non_finite_rows(np.array([[0.0, 1.0], [np.nan, 0.0], [0.0, np.inf]])).tolist()
+    [1, 2]
+    """
+    return np.flatnonzero(~np.isfinite(values).reshape(len(values), -1).all(axis=1))
+
+
 def is_real_dtype(dtype) -> bool:
     """Whether ``dtype`` holds real numbers: integers or floats, not bools, complex values,
     text or objects (which a cast to float would read, or half-read, without an error).

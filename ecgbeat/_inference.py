@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecgbeat._backend import import_keras, import_tensorflow
+from ecgbeat._checks import non_finite_rows
 from ecgbeat._warnings import warn_caller
 from ecgbeat.exceptions import InputScaleWarning
 from ecgbeat.networks import structure_key
@@ -67,10 +68,9 @@ def refuse_non_finite_output(proba: np.ndarray, X: np.ndarray) -> None:
     ...
     ValueError: the network's output is not finite for 1 beat(s) (the first in row 0, whose ...
     """
-    finite = np.isfinite(proba).all(axis=1)
-    if finite.all():
+    rows = non_finite_rows(proba)
+    if not rows.size:
         return
-    rows = np.flatnonzero(~finite)
     raise ValueError(
         f"the network's output is not finite for {len(rows)} beat(s) (the first in row "
         f"{rows[0]}, whose largest value is {float(np.abs(X[rows[0]]).max()):.3g}): "

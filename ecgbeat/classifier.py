@@ -39,7 +39,7 @@ from sklearn.utils.validation import (
 from ecgbeat import _training
 from ecgbeat import pretrained as pretrained_registry
 from ecgbeat._backend import default_training_precision, import_keras
-from ecgbeat._checks import is_integer, refuse_missing_labels
+from ecgbeat._checks import is_integer, non_finite_rows, refuse_missing_labels
 from ecgbeat._inference import (
     PRECISIONS,
     compile_predict,
@@ -1592,10 +1592,9 @@ def _refuse_non_finite_under_assume_finite(values: np.ndarray, name: str) -> Non
     skips its check: training then failed as "diverged" (try a smaller learning rate), the
     wrong cause, or, with frozen convolutions, could learn from meaningless features.
     """
-    finite = np.isfinite(values).reshape(len(values), -1).all(axis=1)
-    if finite.all():
+    rows = non_finite_rows(values)
+    if not rows.size:
         return
-    rows = np.flatnonzero(~finite)
     raise ValueError(
         f"{name} holds NaN or infinite values for {len(rows)} beat(s) (the first in row "
         f"{rows[0]}): drop or fill those beats (sklearn.set_config(assume_finite=True) skips "
