@@ -561,21 +561,28 @@ def test_ptb_records_all_of_other_diagnoses_are_named_with_them(ptbdb_dir, tmp_p
         fetch_ptbdb(tmp_path, records=["s0010_re"], cache=False, download_if_missing=False)
 
 
+def _write_ptb_segments(folder, rr: float, gap: int = 0) -> int:
+    """Segments ``a`` and ``b`` of 20 s of a synthetic lead ii (a beat every ``rr`` s) at 1 kHz:
+    ``a`` the first 10 s, ``b`` from ``gap`` samples after it to the end. Returns the rate."""
+    import wfdb
+
+    fs = 1000
+    t = np.arange(20 * fs) / fs
+    ecg = np.exp(-(((t[:, None] - np.arange(0.4, 20, rr)) / 0.012) ** 2)).sum(axis=1)
+    for name, part in (("a", ecg[:10000]), ("b", ecg[10000 + gap :])):
+        wfdb.wrsamp(name, fs=fs, units=["mV"], sig_name=["ii"], p_signal=part[:, None],
+                    fmt=["16"], write_dir=str(folder))  # fmt: skip
+    return fs
+
+
 def test_a_ptb_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(tmp_path):
     # read_lead gives NaN in a multi-segment record's gap; the loaders refused the record as
     # "2000 NaN or infinite sample(s), the first at index 10000", NaN that no file holds.
-    import wfdb
-
     from ecgbeat.exceptions import SignalError
 
     folder = tmp_path / "ptbdb"
     folder.mkdir()
-    fs = 1000
-    t = np.arange(20 * fs) / fs
-    ecg = np.exp(-(((t[:, None] - np.arange(0.4, 20, 0.8)) / 0.012) ** 2)).sum(axis=1)
-    for name, part in (("a", ecg[:10000]), ("b", ecg[12000:])):
-        wfdb.wrsamp(name, fs=fs, units=["mV"], sig_name=["ii"], p_signal=part[:, None],
-                    fmt=["16"], write_dir=str(folder))  # fmt: skip
+    fs = _write_ptb_segments(folder, rr=0.8, gap=2000)
     (folder / "lay.hea").write_text(f"lay 1 {fs} 0\n~ 0 200 16 0 0 0 0 ii\n")
     (folder / "s0001_re.hea").write_text(
         f"s0001_re/4 1 {fs} 20000\nlay 0\na 10000\n~ 2000\nb 8000\n"
@@ -593,20 +600,9 @@ def test_a_ptb_record_with_a_gap_between_its_segments_is_refused_naming_the_gap(
 def test_an_edited_segment_of_a_ptb_record_invalidates_its_cache_entry(tmp_path):
     # The key held the files of the record's name only (s0001_re.*): the samples of its
     # segments, edited, were served as the beats of the old ones.
-    import wfdb
-
     folder = tmp_path / "ptbdb"
     folder.mkdir()
-    fs = 1000
-    t = np.arange(20 * fs) / fs
-
-    def write(rr):
-        ecg = np.exp(-(((t[:, None] - np.arange(0.4, 20, rr)) / 0.012) ** 2)).sum(axis=1)
-        for name, part in (("a", ecg[:10000]), ("b", ecg[10000:])):
-            wfdb.wrsamp(name, fs=fs, units=["mV"], sig_name=["ii"], p_signal=part[:, None],
-                        fmt=["16"], write_dir=str(folder))  # fmt: skip
-
-    write(0.8)
+    fs = _write_ptb_segments(folder, rr=0.8)
     (folder / "s0001_re.hea").write_text(
         f"s0001_re/2 1 {fs} 20000\na 10000\nb 10000\n# Reason for admission: Healthy control\n"
     )
@@ -614,7 +610,7 @@ def test_an_edited_segment_of_a_ptb_record_invalidates_its_cache_entry(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # no patient folder: one group
         assert len(fetch_ptbdb(tmp_path, **options)[0]) == 24  # R-R 0.8 s
-        write(0.6)
+        _write_ptb_segments(folder, rr=0.6)
         assert len(fetch_ptbdb(tmp_path, **options)[0]) == 32
 
 
