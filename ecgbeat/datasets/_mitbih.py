@@ -482,7 +482,7 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
     data = np.concatenate(beats)
     rr = np.concatenate(rrs)
     symbol = np.concatenate(symbols)
-    target = np.array([AAMI_SYMBOLS[s] for s in symbol.tolist()], dtype=np.int64)
+    target = _aami_codes(symbol)
     groups = np.concatenate(groups)
     r_peaks = np.concatenate(r_peaks)
     is_test = None
@@ -522,11 +522,14 @@ def _assemble(parts, split, subset, detector, return_X_y, features):
             parts_kept = inter_patient_part(subset) if split == "inter-patient" else None
             bunch.unmatched = Bunch(**_in_part(unmatched, parts_kept))
             missed = _in_part(missed, parts_kept)
-            missed["target"] = np.array(
-                [AAMI_SYMBOLS[s] for s in missed["symbol"].tolist()], dtype=np.int64
-            )
+            missed["target"] = _aami_codes(missed["symbol"])
             bunch.missed = Bunch(**missed)
     return bunch
+
+
+def _aami_codes(symbols: np.ndarray) -> np.ndarray:
+    """The AAMI class code (0..4) of each MIT-BIH beat symbol."""
+    return np.array([AAMI_SYMBOLS[s] for s in symbols.tolist()], dtype=np.int64)
 
 
 def _in_part(columns: dict, records) -> dict[str, np.ndarray]:
