@@ -1,6 +1,6 @@
 """What the benchmark and experiment scripts measure and record the same way: best-of timing, peak
-memory, and (from ``tools._common``, which the tools share) where a result came from and the
-square-root-balanced class weights."""
+memory, and (from ``tools._common``, which the tools share) where a result came from, the
+square-root-balanced class weights and a model's metrics at detected R peaks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tools._common import provenance, sqrt_balanced_class_weight
+from tools._common import metrics_at_detected_peaks, provenance, sqrt_balanced_class_weight
 
 __all__ = [
     "best_seconds",
     "latency_ms",
+    "metrics_at_detected_peaks",
     "peak_rss_mib",
     "provenance",
     "sqrt_balanced_class_weight",

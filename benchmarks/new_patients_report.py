@@ -39,12 +39,12 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import provenance
+from benchmarks._common import metrics_at_detected_peaks, provenance
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat.beats import cut_beats, feature_rows
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.datasets import AAMI_SYMBOLS, MITBIH_DS2, fetch_mitbih, read_annotations, read_lead
-from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
+from ecgbeat.evaluation import aami_metrics
 from ecgbeat.records import beat_cutting, classify_record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,10 +69,8 @@ def _summary(metrics: dict) -> dict:
 
 def _detected_summary(clf, found) -> dict:
     """The summary at detected peaks: detections of no beat and missed beats both counted."""
-    X, y = with_unmatched_detections(found)
-    metrics = aami_metrics(y, clf.predict(X), target_names=NAMES, missed=found.missed.target)
     return {
-        **_summary(metrics),
+        **_summary(metrics_at_detected_peaks(clf, found, NAMES)),
         "unmatched_detections": len(found.unmatched.data),
         "missed_beats": len(found.missed.target),
     }

@@ -73,3 +73,14 @@ def cards_manifest(folder: Path, new_cards: dict[str, bytes]) -> str:
     card against it."""
     texts = {path.name: path.read_bytes() for path in folder.glob("*.json")} | new_cards
     return "".join(f"{hashlib.sha256(texts[n]).hexdigest()}  {n}\n" for n in sorted(texts))
+
+
+def metrics_at_detected_peaks(clf, found, target_names) -> dict:
+    """:func:`ecgbeat.evaluation.aami_metrics` of ``clf`` on ``found``, a ``fetch_mitbih`` Bunch
+    with a ``detector``: the detections of no beat count as false positives of the class ``clf``
+    gives them, and the reference beats with no detection as misses of their own, as a user's
+    recording would score them."""
+    from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
+
+    X, y = with_unmatched_detections(found)
+    return aami_metrics(y, clf.predict(X), target_names=target_names, missed=found.missed.target)

@@ -30,9 +30,8 @@ from pathlib import Path
 from ecgbeat import HeartbeatCNNClassifier
 from ecgbeat._atomic import replacing
 from ecgbeat.datasets import fetch_mitbih
-from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
 from ecgbeat.records import beat_cutting
-from tools._common import cards_manifest, provenance
+from tools._common import cards_manifest, metrics_at_detected_peaks, provenance
 
 REPO = Path(__file__).resolve().parents[1]
 #: The shipped models' folder.
@@ -91,10 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
         detector="pan-tompkins",
         **beat_cutting(clf),
     )
-    X, y = with_unmatched_detections(found)
-    metrics = aami_metrics(
-        y, clf.predict(X), target_names=card["target_names"], missed=found.missed.target
-    )
+    metrics = metrics_at_detected_peaks(clf, found, card["target_names"])
     measured = {
         **provenance(__file__, argv),
         "missed_beats": len(found.missed.target),

@@ -50,11 +50,16 @@ from ecgbeat._atomic import replacing
 from ecgbeat.classifier import EARLIER_DEFAULTS
 from ecgbeat.cli._common import CommandError, check_writable
 from ecgbeat.datasets import fetch_mitbih
-from ecgbeat.evaluation import aami_metrics, with_unmatched_detections
+from ecgbeat.evaluation import aami_metrics
 from ecgbeat.pretrained import ATTRIBUTION, model_card
 from ecgbeat.rhythm import N_RR_FEATURES, N_RR_ZSCORES
 from ecgbeat.template import N_TEMPLATE_FEATURES
-from tools._common import cards_manifest, provenance, sqrt_balanced_class_weight
+from tools._common import (
+    cards_manifest,
+    metrics_at_detected_peaks,
+    provenance,
+    sqrt_balanced_class_weight,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -306,10 +311,7 @@ def main(argv: list[str] | None = None) -> dict:
         found = fetch_mitbih(
             data_home=args.data_home, split=split, subset="test", detector="pan-tompkins", **cut
         )
-        X_found, y_found = with_unmatched_detections(found)
-        extra["test_metrics_detected"] = aami_metrics(
-            y_found, clf.predict(X_found), target_names=names, missed=found.missed.target
-        )
+        extra["test_metrics_detected"] = metrics_at_detected_peaks(clf, found, names)
 
     card = {
         "name": args.name,
