@@ -896,16 +896,11 @@ def train(
     if val_idx is not None:
         train_weights = None if sample_weights is None else sample_weights[train_idx]
         mix = _trained_mix(y[train_idx], rates, train_weights)
-        trained_on = mix[y[val_idx]] > 0
-        if not trained_on.all():
-            scored = val_idx[trained_on]
+        rows = val_idx[mix[y[val_idx]] > 0]
         # One class of weight in training (the others weigh 0): its frequencies, all of it,
         # cost its held-out beats 0, which no network beats, and fit warned that what the network
         # learned did not carry. As with beats of one class, there is nothing to compare.
-        if np.count_nonzero(mix) < 2:
-            scored = np.empty(0, dtype=val_idx.dtype)
-        if scored is None or scored.size:
-            rows = val_idx if scored is None else scored
+        if np.count_nonzero(mix) >= 2 and rows.size:
             result.prior_val_loss = class_prior_loss(
                 y[train_idx],
                 y[rows],
@@ -913,6 +908,8 @@ def train(
                 train_weights,
                 None if validation_weights is None else validation_weights[rows],
             )
+            if rows.size < val_idx.size:
+                scored = rows
     restarts = config.lr_schedule == "cosine_restarts"
     best = _best_weights_callback(
         keras,
@@ -965,7 +962,7 @@ def train(
                     callback._model = None
         if validation_data is not None or result.interrupted:
             best.restore(result.interrupted)
-        if scored is not None and scored.size:
+        if scored is not None:
             if result.interrupted:
                 result.prior_val_loss = None  # no loss of the kept network to compare it with
             else:
