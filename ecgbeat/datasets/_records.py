@@ -735,14 +735,10 @@ def _read_csv_columns(path: Path, stream: IO[str]) -> tuple[np.ndarray, list[str
             # One or two unnamed columns get the header 0 (0,1) too, as a pandas Series of a
             # lead (to_csv(index=False)) has: read as a sample, it shifted the signal by one.
             # It is told from samples 0 (0,1) by the next row, written as floats are.
-            skipped = []
-            for line in stream:
-                skipped.append(line)
-                if line.strip() and not line.lstrip().startswith("#"):
-                    header = _written_as_floats(line)
-                    break
-            stream = itertools.chain(skipped, stream)
-            if not header and skipped:
+            line, read = _next_data_line(stream)
+            header = line is not None and _written_as_floats(line)
+            stream = itertools.chain(read, stream)
+            if not header and read:
                 # Over whole numbers (ADC units) it may be either: read as a sample, as any
                 # first row of numbers is, but not without a word.
                 warn_caller(
@@ -783,17 +779,26 @@ def _after_units_row(stream: Iterable[str]) -> Iterable[str]:
     """The rows after a CSV's header, without a row of units under the names (PhysioNet's
     export writes 'seconds','mV' there): a row without a digit is no samples, and was refused
     as "could not convert string 'seconds'"."""
-    skipped = []
+    line, read = _next_data_line(stream)
+    # (Not "nan,nan": a sample without a value is refused as one.)
+    if (
+        line is not None
+        and any(first_row([line])[1])
+        and not re.search(r"\d|nan|inf", line, re.IGNORECASE)
+    ):
+        read.pop()  # the row of units
+    return itertools.chain(read, stream)
+
+
+def _next_data_line(stream: Iterable[str]) -> tuple[str | None, list[str]]:
+    """The next line of ``stream`` that holds data (neither blank nor a ``#`` comment), None at
+    its end, and the lines read up to it, it included: to put back before the rest."""
+    read = []
     for line in stream:
+        read.append(line)
         if line.strip() and not line.lstrip().startswith("#"):
-            fields = first_row([line])[1]
-            # (Not "nan,nan": a sample without a value is refused as one.)
-            if any(fields) and not re.search(r"\d|nan|inf", line, re.IGNORECASE):
-                return itertools.chain(skipped, stream)
-            skipped.append(line)
-            break
-        skipped.append(line)
-    return itertools.chain(skipped, stream)
+            return line, read
+    return None, read
 
 
 def _commented_names(comment: str, n_columns: int) -> list[str] | None:
