@@ -32,6 +32,10 @@ Variants (``--variants``):
   irregular the rhythm just before the beat is (:func:`rhythm_irregularity`): in an irregular
   rhythm (atrial fibrillation, sinus arrhythmia) an early N beat is no sign of an S beat, and the
   held-out DS1 folds' S false positives are mostly such N beats;
+* ``..._template_normalized`` and ``..._template_normalized_seed``: as ``..._template_loader``
+  without the four R-R columns in seconds (:func:`without_absolute_rr`): the network sees each
+  beat's timing only against its recording's mean R-R interval, which is what carries across
+  patients, and not the patient's heart rate;
 * ``..._relative``: the same, with the beat replaced by the beat minus its recording's median beat;
 * ``..._long``: as ``rhythm_refined_augmented_sqrt``, trained for 112 epochs instead of 48 (the
   end of the next cosine cycle: 16 + 32 + 64), since three of its four folds kept the last epoch;
@@ -87,12 +91,14 @@ from ecgbeat.beats import segment_beats
 from ecgbeat.datasets import AAMI_SYMBOLS, fetch_mitbih, read_annotations, read_lead
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
-from ecgbeat.rhythm import N_RR_FEATURES
+from ecgbeat.rhythm import N_RR_FEATURES, RR_FEATURE_NAMES
 from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
 
 REPO = Path(__file__).resolve().parents[1]
 
 RHYTHM = {"n_rr_features": N_RR_FEATURES}
+#: The R-R columns in seconds, which ``..._template_normalized`` leaves out.
+ABSOLUTE_RR = ("rr_pre", "rr_post", "rr_local", "rr_record")
 BALANCED = {"class_weight": "balanced"}
 VARIANTS = {
     "beats": {"rhythm": False, "refine_radius": None, "params": {}},
@@ -273,6 +279,29 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
+    "rhythm_refined_augmented_sqrt_template_normalized": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "drop_absolute_rr": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES - len(ABSOLUTE_RR) + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_normalized_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "drop_absolute_rr": True,
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES - len(ABSOLUTE_RR) + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -363,6 +392,18 @@ def rhythm_columns(X: np.ndarray, kind: str | None) -> np.ndarray:
         return np.hstack([beats, np.log(rr)]).astype(X.dtype)
     premature, pause = rr[:, 0] / rr[:, 2], rr[:, 1] / rr[:, 0]
     return np.hstack([X, np.column_stack([premature, pause])]).astype(X.dtype)
+
+
+def without_absolute_rr(X: np.ndarray) -> np.ndarray:
+    """The rows of the template recipe without its R-R columns in seconds (:data:`ABSOLUTE_RR`).
+
+    Left: the three divided by the recording's mean, and the template columns. The seconds tell
+    the network each patient's heart rate, with which, over 22 training patients, it can learn
+    which patients have S beats rather than what makes a beat one.
+    """
+    first = X.shape[1] - N_RR_FEATURES - N_TEMPLATE_FEATURES
+    columns = [first + RR_FEATURE_NAMES.index(name) for name in ABSOLUTE_RR]
+    return np.delete(X, columns, axis=1)
 
 
 def record_morphology(X: np.ndarray, groups: np.ndarray, kind: str | None) -> np.ndarray:
@@ -569,6 +610,8 @@ def main(argv: list[str] | None = None) -> dict:
                     X = np.hstack([rows, extra])
                 else:
                     X_detected = np.hstack([rows, extra])
+        if variant.get("drop_absolute_rr"):
+            X, X_detected = without_absolute_rr(X), without_absolute_rr(X_detected)
         y_pred = np.empty_like(ds1.target)
         y_detected = np.empty_like(detected.target)
         held_out_proba = np.zeros((len(ds1.target), len(np.unique(ds1.target))))
@@ -623,6 +666,7 @@ def main(argv: list[str] | None = None) -> dict:
             "p_wave_template": variant.get("p_wave_template", False),
             "irregularity": variant.get("irregularity", False),
             "zscore": variant.get("zscore", False),
+            "drop_absolute_rr": variant.get("drop_absolute_rr", False),
             "second_lead": variant.get("second_lead", False),
             "second_lead_template": variant.get("second_lead_template", False),
             "seed_offset": variant.get("seed_offset", 0),
