@@ -14,7 +14,7 @@ Two targets, one script:
     model trained on: :data:`ecgbeat.datasets.MITBIH_SAME_PATIENT`), adapt on the annotated beats of its first 5 minutes
     and test on the remaining 25 minutes. Rows: no adaptation, from scratch (the patient's 5
     minutes only), ``freeze_conv`` (dense head only) and full fine-tune. Metrics pooled over the
-    records' test beats. (The committed ``transfer_patients.json``, 2026-11-26, took all 22.)
+    records' test beats. (The first ``transfer_patients.json``, 2026-11-26, took all 22.)
 
 Writes ``benchmarks/results/transfer_<target>.json`` (replacing it). ``--quick`` shrinks everything
 to seconds (smoke test) and writes only where ``--output`` says.
@@ -101,7 +101,7 @@ def pooled_row(y_true, y_pred, target_names) -> dict:
     """A row of the patients table: accuracy, macro-F1 over N, S, V, F, Se and +P of V and S.
 
     The macro-F1 is :func:`ecgbeat.evaluation.aami_metrics`' mean of the unrounded F1s of the
-    scored classes present; the committed ``transfer_patients.json`` (2026-11-26) averaged the
+    scored classes present; the first ``transfer_patients.json`` (2026-11-26) averaged the
     four F1s rounded to 4 digits, 0.0001 high in two rows.
     """
     m = aami_metrics(y_true, y_pred, target_names=target_names)

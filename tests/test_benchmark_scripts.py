@@ -103,7 +103,8 @@ def _labels_of(matrix):
     return np.repeat(true, counts), np.repeat(pred, counts)
 
 
-#: The confusion matrix of the freeze_conv row of the committed transfer_patients.json.
+#: The confusion matrix of the freeze_conv row of transfer_patients.json as first committed
+#: (2026-11-26; the file at commit 1066e1c).
 FREEZE_CONV_PATIENTS = [
     [36729, 137, 29, 9, 1],
     [420, 1167, 17, 3, 0],
@@ -114,7 +115,7 @@ FREEZE_CONV_PATIENTS = [
 
 
 def test_transfer_macro_f1_is_the_mean_of_the_unrounded_f1s():
-    # The freeze_conv row of the committed transfer_patients.json: its four F1s rounded to 4
+    # That freeze_conv row (FREEZE_CONV_PATIENTS): its four F1s rounded to 4
     # digits average to 0.8729, the F1s themselves to 0.8728 (as f1_score(average="macro")).
     y_true, y_pred = _labels_of(FREEZE_CONV_PATIENTS)
     from sklearn.metrics import f1_score
