@@ -94,32 +94,23 @@ def test_evaluate_pretrained_checks_the_figures_at_detected_peaks_too(monkeypatc
     # without (mitbih, a random split) on its test_metrics alone. The measurements are stand-ins:
     # what is checked is which figures main compares, and that a difference in either fails.
     module = _evaluate_module()
-    calls = []
+    calls, measured = [], {}
 
-    def stand_in(key, measured):
-        def measure(name, data_home):
-            calls.append((key, name))
-            return measured, model_card(name)[key]
+    def stand_in(name, data_home, *, detected=False):
+        key = "test_metrics_detected" if detected else "test_metrics"
+        calls.append((key, name))
+        return measured.get(key, model_card(name)[key]), model_card(name)[key]
 
-        return measure
-
+    monkeypatch.setattr(module, "evaluate", stand_in)
     twin = "mitbih-ds1-rhythm-template"
-    detected = model_card(twin)["test_metrics_detected"]
-    monkeypatch.setattr(
-        module, "evaluate", stand_in("test_metrics", model_card(twin)["test_metrics"])
-    )
-    monkeypatch.setattr(module, "evaluate_detected", stand_in("test_metrics_detected", detected))
     assert module.main(["--name", twin]) == 0
     assert calls == [("test_metrics", twin), ("test_metrics_detected", twin)]
 
-    wrong = {**detected, "accuracy": detected["accuracy"] - 0.01}
-    monkeypatch.setattr(module, "evaluate_detected", stand_in("test_metrics_detected", wrong))
+    detected = model_card(twin)["test_metrics_detected"]
+    measured["test_metrics_detected"] = {**detected, "accuracy": detected["accuracy"] - 0.01}
     assert module.main(["--name", twin]) == 1
     assert "MISMATCH: the measured test_metrics_detected" in capsys.readouterr().out
 
     calls.clear()
-    monkeypatch.setattr(
-        module, "evaluate", stand_in("test_metrics", model_card("mitbih")["test_metrics"])
-    )
     assert module.main(["--name", "mitbih"]) == 0
     assert calls == [("test_metrics", "mitbih")]
