@@ -58,6 +58,12 @@ Variants (``--variants``):
   ``..._template_lead2_template`` keeps the MLII beat alone and adds the other lead's three
   template columns instead (its beat against the median of its record's other-lead beats, the
   rows' beats only);
+* ``..._template_rhythm_dense`` (and ``_seed``): the template recipe as the library makes it, with
+  the 10 R-R and template columns passed through a dense layer of their own (32 ReLU units)
+  before they join the pooled convolutional features (:func:`network_variant`);
+* ``..._template_lead2_channels`` (and ``_seed``): the rows of ``..._template_lead2``, read by a
+  network that takes the two leads' beats as two channels of one 187-sample input (each
+  convolution sees both leads at the same instant) instead of one sequence of 374 samples;
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -78,6 +84,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import time
@@ -86,13 +93,15 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks._common import provenance, sqrt_balanced_class_weight
-from ecgbeat import HeartbeatCNNClassifier
+from ecgbeat import HeartbeatCNNClassifier, networks
 from ecgbeat.beats import segment_beats
 from ecgbeat.datasets import AAMI_SYMBOLS, fetch_mitbih, read_annotations, read_lead
 from ecgbeat.evaluation import aami_metrics
 from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, RR_FEATURE_NAMES
 from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
+
+_library_inputs = networks._inputs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -298,6 +307,54 @@ VARIANTS = {
         "seed_offset": 100,
         "params": {
             "n_rr_features": N_RR_FEATURES - len(ABSOLUTE_RR) + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_rhythm_dense": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "network": "rhythm_dense",
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_rhythm_dense_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "network": "rhythm_dense",
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_lead2_channels": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "second_lead": True,
+        "network": "two_channels",
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_lead2_channels_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "second_lead": True,
+        "network": "two_channels",
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
             "augmentation": "ecg",
             "class_weight": "sqrt-balanced",
         },
@@ -509,6 +566,62 @@ def rhythm_zscores(r_peaks: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
+#: Units of the dense layer that ``network="rhythm_dense"`` puts on the R-R and template columns.
+RHYTHM_DENSE_UNITS = 32
+
+
+def _rhythm_dense_join(keras_module, features, rhythm):
+    """The convolutional features beside the R-R and template columns passed through a dense layer.
+
+    In the library's network the 10 columns join the 256 pooled convolutional features as they
+    are, one input in 27 of the first dense layer's; a layer of their own gives them a share of
+    :data:`RHYTHM_DENSE_UNITS` units and lets the network form quotients and thresholds of them
+    before the join.
+    """
+    rhythm = keras_module.layers.Dense(
+        RHYTHM_DENSE_UNITS,
+        activation="relu",
+        kernel_initializer=keras_module.initializers.GlorotUniform(seed=RHYTHM_DENSE_UNITS),
+        name="rhythm_dense",
+    )(rhythm)
+    return keras_module.layers.Concatenate(name="with_rhythm")([features, rhythm])
+
+
+def _two_channel_inputs(keras_module, n_samples: int, n_rr_features: int):
+    """The network's input with its beat part (two leads' beats, one after the other) as two channels.
+
+    ``n_samples`` is both beats' samples: the first half is the MLII beat, the second the other
+    lead's, so that each convolution reads the two leads at the same instant instead of one
+    sequence of 374 samples (``_template_lead2``).
+    """
+    inputs, beat, rhythm = _library_inputs(keras_module, n_samples, n_rr_features)
+    beat = keras_module.layers.Reshape((2, n_samples // 2), name="two_leads")(beat)
+    beat = keras_module.layers.Permute((2, 1), name="leads_as_channels")(beat)
+    return inputs, beat, rhythm
+
+
+@contextlib.contextmanager
+def network_variant(kind: str | None):
+    """Build the estimator's networks with a variant's change to ``ecgbeat.networks``.
+
+    The variants are tried here before any becomes an option of the library: the experiment swaps
+    the network module's input or join function while its models are built, and puts it back.
+    """
+    if kind is None:
+        yield
+        return
+    name, replacement = {
+        "rhythm_dense": ("_join_rhythm", _rhythm_dense_join),
+        "two_channels": ("_inputs", _two_channel_inputs),
+    }[kind]
+    original = getattr(networks, name)
+    setattr(networks, name, replacement)
+    try:
+        yield
+    finally:
+        setattr(networks, name, original)
+
+
 def nsvf_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     """Accuracy, macro-F1 over N, S, V, F, and Se / +P of each, as the AAMI literature reports."""
     m = aami_metrics(y_true, y_pred, target_names=["N", "S", "V", "F", "Q"])
@@ -627,7 +740,8 @@ def main(argv: list[str] | None = None) -> dict:
                     **{"epochs": args.epochs, **params}, random_state=args.seed + k + offset
                 )
                 start = time.perf_counter()
-                clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
+                with network_variant(variant.get("network")):
+                    clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
                 seconds += time.perf_counter() - start
                 members.append(clf)
             held_out = np.isin(detected.groups, ds1.groups[test])
@@ -669,6 +783,7 @@ def main(argv: list[str] | None = None) -> dict:
             "drop_absolute_rr": variant.get("drop_absolute_rr", False),
             "second_lead": variant.get("second_lead", False),
             "second_lead_template": variant.get("second_lead_template", False),
+            "network": variant.get("network"),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),

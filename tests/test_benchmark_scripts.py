@@ -348,6 +348,26 @@ def test_ds1_selection_quick(mitdb_dir, tmp_path):
     assert json.loads(output.read_text())["results"].keys() == {"rhythm_refined_augmented"}
 
 
+def test_ds1_selection_network_variants_change_the_network_and_put_the_library_back():
+    from ecgbeat import networks
+
+    selection = _script("experiments.ds1_selection")
+    library = (networks._inputs, networks._join_rhythm)
+    with selection.network_variant("rhythm_dense"):
+        model = networks.build_network("cnn", 187, 5, seed=0, n_rr_features=10)
+    assert model.get_layer("rhythm_dense").output.shape == (None, 32)
+    assert model.get_layer("with_rhythm").output.shape == (None, 256 + 32)
+    with selection.network_variant("two_channels"):
+        model = networks.build_network("cnn", 2 * 187, 5, seed=0, n_rr_features=10)
+    # The first convolution reads 187 instants of 2 leads, not 374 of one.
+    assert model.get_layer("conv_1").input.shape == (None, 187, 2)
+    with pytest.raises(RuntimeError), selection.network_variant("two_channels"):
+        raise RuntimeError("a fit that fails")
+    assert (networks._inputs, networks._join_rhythm) == library
+    plain = networks.build_network("cnn", 187, 5, seed=0, n_rr_features=10)
+    assert "rhythm_dense" not in [layer.name for layer in plain.layers]
+
+
 def test_new_patients_report_quick(mitdb_dir, tmp_path):
     output = tmp_path / "report.json"
     argv = ["--model", "mitbih-ds1", "--data-home", str(mitdb_dir.parent), "--records", "100"]
