@@ -64,6 +64,9 @@ Variants (``--variants``):
 * ``..._template_lead2_channels`` (and ``_seed``): the rows of ``..._template_lead2``, read by a
   network that takes the two leads' beats as two channels of one 187-sample input (each
   convolution sees both leads at the same instant) instead of one sequence of 374 samples;
+* ``..._template_patient_weights`` (and ``_seed``): the template recipe as the library makes it,
+  fitted with sample weights that make the training patients weigh more alike
+  (:func:`sqrt_patient_weights`);
 * ``..._p``: the same, with each beat starting 0.25 s before its R peak (``before_r``): the beat
   then shows its own P wave, absent or abnormal in many S beats, which a beat cut at its R peak
   cannot show (it still holds up to 1.2 R-R intervals after R, within 187 samples).
@@ -359,6 +362,29 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
+    "rhythm_refined_augmented_sqrt_template_patient_weights": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "patient_weights": True,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
+    "rhythm_refined_augmented_sqrt_template_patient_weights_seed": {
+        "rhythm": True,
+        "template": True,
+        "refine_radius": 0.12,
+        "patient_weights": True,
+        "seed_offset": 100,
+        "params": {
+            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
+            "augmentation": "ecg",
+            "class_weight": "sqrt-balanced",
+        },
+    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -566,6 +592,23 @@ def rhythm_zscores(r_peaks: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return out
 
 
+def sqrt_patient_weights(groups: np.ndarray) -> np.ndarray:
+    """Sample weights that make the patients weigh more alike: ``sqrt(mean count / count)``.
+
+    ``count`` is the number of rows of the beat's record; the weights have mean 1. A record of
+    3,000 beats teaches the network six times more than one of 500, and the network learns the
+    large records' shapes; a new patient is served by patients weighed more alike. The square
+    root tempers it, as the class weights are tempered (``"sqrt-balanced"``): each record's total
+    weight goes as the square root of its beats.
+
+    >>> sqrt_patient_weights(np.array(["a"] * 4 + ["b"])).round(3).tolist()
+    [0.833, 0.833, 0.833, 0.833, 1.667]
+    """
+    _, index, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    weights = np.sqrt(counts.mean() / counts)[index]
+    return weights / weights.mean()
+
+
 #: Units of the dense layer that ``network="rhythm_dense"`` puts on the R-R and template columns.
 RHYTHM_DENSE_UNITS = 32
 
@@ -740,8 +783,13 @@ def main(argv: list[str] | None = None) -> dict:
                     **{"epochs": args.epochs, **params}, random_state=args.seed + k + offset
                 )
                 start = time.perf_counter()
+                weights = None
+                if variant.get("patient_weights"):
+                    weights = sqrt_patient_weights(ds1.groups[train])
                 with network_variant(variant.get("network")):
-                    clf.fit(X[train], ds1.target[train], groups=ds1.groups[train])
+                    clf.fit(
+                        X[train], ds1.target[train], groups=ds1.groups[train], sample_weight=weights
+                    )
                 seconds += time.perf_counter() - start
                 members.append(clf)
             held_out = np.isin(detected.groups, ds1.groups[test])
@@ -784,6 +832,7 @@ def main(argv: list[str] | None = None) -> dict:
             "second_lead": variant.get("second_lead", False),
             "second_lead_template": variant.get("second_lead_template", False),
             "network": variant.get("network"),
+            "patient_weights": variant.get("patient_weights", False),
             "seed_offset": variant.get("seed_offset", 0),
             "ensemble_offsets": variant.get("ensemble_offsets"),
             "train_seconds": round(seconds, 1),

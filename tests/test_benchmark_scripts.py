@@ -348,6 +348,20 @@ def test_ds1_selection_quick(mitdb_dir, tmp_path):
     assert json.loads(output.read_text())["results"].keys() == {"rhythm_refined_augmented"}
 
 
+def test_ds1_selection_patient_weights_weigh_each_record_as_the_root_of_its_beats():
+    weights = _script("experiments.ds1_selection").sqrt_patient_weights
+    groups = np.array(["201"] * 900 + ["100"] * 100 + ["232"] * 400)
+    w = weights(groups)
+    assert w.mean() == pytest.approx(1.0)
+    totals = [w[groups == record].sum() for record in ("201", "100", "232")]
+    # 900, 100 and 400 beats weigh as 30 : 10 : 20, the square roots of their counts.
+    assert totals[0] / totals[1] == pytest.approx(3.0) and totals[2] / totals[1] == pytest.approx(
+        2.0
+    )
+    # Within a record every beat weighs the same.
+    assert np.ptp(w[groups == "232"]) == 0
+
+
 def test_ds1_selection_network_variants_change_the_network_and_put_the_library_back():
     from ecgbeat import networks
 
