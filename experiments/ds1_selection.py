@@ -104,7 +104,8 @@ from ecgbeat.qrs import detect_r_peaks, refine_r_peaks
 from ecgbeat.rhythm import N_RR_FEATURES, RR_FEATURE_NAMES
 from ecgbeat.template import N_TEMPLATE_FEATURES, template_features
 
-_library_inputs = networks._inputs
+# The library's own functions, which the variants call while theirs stand in for them.
+_library_inputs, _library_join = networks._inputs, networks._join_rhythm
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -314,77 +315,6 @@ VARIANTS = {
             "class_weight": "sqrt-balanced",
         },
     },
-    "rhythm_refined_augmented_sqrt_template_rhythm_dense": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "network": "rhythm_dense",
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
-    "rhythm_refined_augmented_sqrt_template_rhythm_dense_seed": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "network": "rhythm_dense",
-        "seed_offset": 100,
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
-    "rhythm_refined_augmented_sqrt_template_lead2_channels": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "second_lead": True,
-        "network": "two_channels",
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
-    "rhythm_refined_augmented_sqrt_template_lead2_channels_seed": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "second_lead": True,
-        "network": "two_channels",
-        "seed_offset": 100,
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
-    "rhythm_refined_augmented_sqrt_template_patient_weights": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "patient_weights": True,
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
-    "rhythm_refined_augmented_sqrt_template_patient_weights_seed": {
-        "rhythm": True,
-        "template": True,
-        "refine_radius": 0.12,
-        "patient_weights": True,
-        "seed_offset": 100,
-        "params": {
-            "n_rr_features": N_RR_FEATURES + N_TEMPLATE_FEATURES,
-            "augmentation": "ecg",
-            "class_weight": "sqrt-balanced",
-        },
-    },
     "rhythm_refined_augmented_sqrt_relative": {
         "rhythm": True,
         "refine_radius": 0.12,
@@ -458,6 +388,22 @@ VARIANTS = {
         "params": {**RHYTHM, "augmentation": "ecg", "class_weight": "sqrt-balanced"},
     },
 }
+
+
+#: Changes to the template recipe as the library makes it (``..._template_loader``), tried
+#: 2026-12-03, each also with the second seed of the earlier variants (``_seed``).
+TEMPLATE_CHANGES = {
+    "rhythm_dense": {"network": "rhythm_dense"},
+    "lead2_channels": {"second_lead": True, "network": "two_channels"},
+    "patient_weights": {"patient_weights": True},
+}
+for _suffix, _change in TEMPLATE_CHANGES.items():
+    _variant = {**VARIANTS["rhythm_refined_augmented_sqrt_template_loader"], **_change}
+    VARIANTS[f"rhythm_refined_augmented_sqrt_template_{_suffix}"] = _variant
+    VARIANTS[f"rhythm_refined_augmented_sqrt_template_{_suffix}_seed"] = {
+        **_variant,
+        "seed_offset": 100,
+    }
 
 
 def rhythm_columns(X: np.ndarray, kind: str | None) -> np.ndarray:
@@ -619,15 +565,12 @@ def _rhythm_dense_join(keras_module, features, rhythm):
     In the library's network the 10 columns join the 256 pooled convolutional features as they
     are, one input in 27 of the first dense layer's; a layer of their own gives them a share of
     :data:`RHYTHM_DENSE_UNITS` units and lets the network form quotients and thresholds of them
-    before the join.
+    before the join. Its initial weights are the same in every seed.
     """
-    rhythm = keras_module.layers.Dense(
-        RHYTHM_DENSE_UNITS,
-        activation="relu",
-        kernel_initializer=keras_module.initializers.GlorotUniform(seed=RHYTHM_DENSE_UNITS),
-        name="rhythm_dense",
-    )(rhythm)
-    return keras_module.layers.Concatenate(name="with_rhythm")([features, rhythm])
+    if rhythm is not None:
+        seeds = iter([RHYTHM_DENSE_UNITS])
+        rhythm = networks._dense(keras_module, RHYTHM_DENSE_UNITS, "rhythm_dense", seeds)(rhythm)
+    return _library_join(keras_module, features, rhythm)
 
 
 def _two_channel_inputs(keras_module, n_samples: int, n_rr_features: int):
@@ -777,15 +720,15 @@ def main(argv: list[str] | None = None) -> dict:
             params = dict(variant["params"])
             if params.get("class_weight") == "sqrt-balanced":
                 params["class_weight"] = sqrt_balanced_class_weight(ds1.target[train])
+            weights = None
+            if variant.get("patient_weights"):
+                weights = sqrt_patient_weights(ds1.groups[train])
             members = []
             for offset in variant.get("ensemble_offsets", [variant.get("seed_offset", 0)]):
                 clf = HeartbeatCNNClassifier(
                     **{"epochs": args.epochs, **params}, random_state=args.seed + k + offset
                 )
                 start = time.perf_counter()
-                weights = None
-                if variant.get("patient_weights"):
-                    weights = sqrt_patient_weights(ds1.groups[train])
                 with network_variant(variant.get("network")):
                     clf.fit(
                         X[train], ds1.target[train], groups=ds1.groups[train], sample_weight=weights

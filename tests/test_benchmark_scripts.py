@@ -355,9 +355,8 @@ def test_ds1_selection_patient_weights_weigh_each_record_as_the_root_of_its_beat
     assert w.mean() == pytest.approx(1.0)
     totals = [w[groups == record].sum() for record in ("201", "100", "232")]
     # 900, 100 and 400 beats weigh as 30 : 10 : 20, the square roots of their counts.
-    assert totals[0] / totals[1] == pytest.approx(3.0) and totals[2] / totals[1] == pytest.approx(
-        2.0
-    )
+    assert totals[0] / totals[1] == pytest.approx(3.0)
+    assert totals[2] / totals[1] == pytest.approx(2.0)
     # Within a record every beat weighs the same.
     assert np.ptp(w[groups == "232"]) == 0
 
